@@ -39,7 +39,8 @@ INTEG_SRC  := $(wildcard test/integration/test_*.c)
 TESTLIB_SRC := $(wildcard test/common/*.c)
 
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
-DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o)
+DAEMON_OBJ := $(DAEMON_SRC:%.c=$(BUILD)/%.o) $(BUILD)/schema.o
+SCHEMA_SQL := $(sort $(wildcard schema/[0-9][0-9][0-9]_*.sql))
 TESTLIB_OBJ := $(TESTLIB_SRC:%.c=$(BUILD)/%.o)
 CORE_A     := $(BUILD)/libgrantd-core.a
 DAEMON_A   := $(BUILD)/libgrantd-daemon.a
@@ -58,6 +59,13 @@ all: $(GRANTD)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/schema.c: $(SCHEMA_SQL) scripts/embed-schema
+	@mkdir -p $(@D)
+	scripts/embed-schema $(SCHEMA_SQL) > $@
+
+$(BUILD)/schema.o: $(BUILD)/schema.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)

@@ -1,0 +1,44 @@
+/* app.h: the daemon's state, owned by main and shared by every module. */
+#ifndef GRANTD_APP_H
+#define GRANTD_APP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct db;
+struct http;
+struct batch;
+
+/*
+ * One per process.  main.c owns it and everything it points to; modules
+ * borrow it.  Only the loop thread touches it.
+ */
+struct app {
+	struct config cfg;
+	char config_path[4096];
+	struct db *w;		/* the one writer connection */
+	struct db *r;		/* reads see the last committed state */
+	struct http *http;
+	struct batch *batch;
+	int32_t tz_default;	/* offset of cfg's programme timezone */
+	bool stopping;
+	/* Tests steer time: when set, app_now() returns this instead of the clock. */
+	const char *clock_file;
+};
+
+/* Current UTC time in seconds, from the clock or the test clock file. */
+int64_t app_now(const struct app *app);
+
+/*
+ * Reads and parses a configuration file over the defaults; every error is
+ * printed to report as "FILE:LINE: message".  Returns 0 or a GD_* code.
+ */
+int app_load_config(const char *path, struct config *cfg, FILE *report);
+
+/* Runs the daemon until SIGTERM/SIGINT; returns the exit status. */
+int loop_run(struct app *app);
+
+#endif

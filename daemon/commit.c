@@ -1,0 +1,150 @@
+/* commit.c: batching the changes of one loop iteration into one durable COMMIT. */
+#include <stdlib.h>
+
+#include "app.h"
+#include "commit.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+
+struct waiter {
+	commit_done_fn *done;
+	void *arg;
+};
+
+/* Owned by app->batch; the waiters array grows and is reused. */
+struct batch {
+	struct app *app;
+	bool open;
+	struct waiter *w;
+	size_t n, cap;
+	uv_check_t check;
+	bool has_check;
+	void (*kick)(struct app *);
+	struct commit_stats stats;
+};
+
+static void
+on_check(uv_check_t *h)
+{
+	struct batch *b = h->data;
+
+	if (!b->open)
+		return;
+	commit_flush(b->app);
+	if (b->kick)
+		b->kick(b->app);
+}
+
+int
+commit_init(struct app *app, uv_loop_t *loop, void (*kick)(struct app *))
+{
+	struct batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return GD_ENOMEM;
+	b->app = app;
+	b->kick = kick;
+	if (loop) {
+		uv_check_init(loop, &b->check);
+		b->check.data = b;
+		uv_check_start(&b->check, on_check);
+		b->has_check = true;
+	}
+	app->batch = b;
+	return 0;
+}
+
+void
+commit_close(struct app *app)
+{
+	if (app->batch && app->batch->has_check)
+		uv_close((uv_handle_t *)&app->batch->check, NULL);
+}
+
+/* After the loop has run the close callbacks. */
+void
+commit_free(struct app *app)
+{
+	if (app->batch == NULL)
+		return;
+	free(app->batch->w);
+	free(app->batch);
+	app->batch = NULL;
+}
+
+int
+commit_begin(struct app *app)
+{
+	struct batch *b = app->batch;
+
+	if (b->open)
+		return 0;
+	if (db_exec(app->w, "BEGIN IMMEDIATE") < 0) {
+		log_error("cannot begin a transaction: %s", db_errmsg(app->w));
+		return GD_EIO;
+	}
+	b->open = true;
+	return 0;
+}
+
+int
+commit_wait(struct app *app, commit_done_fn *done, void *arg)
+{
+	struct batch *b = app->batch;
+	struct waiter *nw;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+
+		if ((nw = realloc(b->w, cap * sizeof(*nw))) == NULL)
+			return GD_ENOMEM;
+		b->w = nw;
+		b->cap = cap;
+	}
+	b->w[b->n++] = (struct waiter){ done, arg };
+	return 0;
+}
+
+int
+commit_flush(struct app *app)
+{
+	struct batch *b = app->batch;
+	bool ok;
+	size_t n = b->n;
+
+	if (!b->open)
+		return 0;
+	ok = db_exec(app->w, "COMMIT") == 0;
+	if (!ok) {
+		/*
+		 * The batch is all or nothing: a failed COMMIT (disk full, I/O
+		 * error) leaves none of its changes, and every waiter hears so.
+		 */
+		log_error("commit of %zu change(s) failed: %s", n, db_errmsg(app->w));
+		db_exec(app->w, "ROLLBACK");
+		b->stats.failures++;
+	} else {
+		b->stats.commits++;
+		b->stats.changes += n;
+		if (n > b->stats.max_batch)
+			b->stats.max_batch = n;
+	}
+	b->open = false;
+	b->n = 0;
+	for (size_t i = 0; i < n; i++)
+		b->w[i].done(b->w[i].arg, ok);
+	return ok ? 0 : GD_EIO;
+}
+
+bool
+commit_pending(const struct app *app)
+{
+	return app->batch && app->batch->open;
+}
+
+void
+commit_stats(const struct app *app, struct commit_stats *out)
+{
+	*out = app->batch->stats;
+}

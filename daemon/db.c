@@ -1,0 +1,303 @@
+/* db.c: SQLite connections: pragmas, the statement cache, migrations. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "err.h"
+#include "migrations.h"
+
+/*
+ * Open addressing on the SQL text's address.  512 slots is several times
+ * the number of distinct statements grantd has, so probes stay short; a
+ * full table is a programming error and reported as such.
+ */
+#define DB_STMT_SLOTS 512
+
+struct db {
+	sqlite3 *h;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[DB_STMT_SLOTS];
+};
+
+int
+db_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return GD_EEXIST;
+		return GD_ECONFLICT;
+	case SQLITE_NOMEM:
+		return GD_ENOMEM;
+	default:
+		return GD_EIO;
+	}
+}
+
+static int
+set_pragmas(struct db *db, enum db_mode mode, int busy_ms)
+{
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %d", busy_ms);
+	if (db_exec(db, sql) < 0 || db_exec(db, "PRAGMA foreign_keys = ON") < 0)
+		return GD_EIO;
+	if (mode == DB_READER)
+		return db_exec(db, "PRAGMA query_only = ON");
+	/*
+	 * WAL lets the reader connection see the last commit while the writer
+	 * works; synchronous=FULL makes a returned COMMIT survive power loss,
+	 * which is what a 2xx reply promises.
+	 */
+	if (db_exec(db, "PRAGMA journal_mode = WAL") < 0 ||
+	    db_exec(db, "PRAGMA synchronous = FULL") < 0)
+		return GD_EIO;
+	return 0;
+}
+
+int
+db_open(const char *path, enum db_mode mode, int busy_ms, struct db **out,
+    char *err, size_t errlen)
+{
+	struct db *db;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+	int rc;
+
+	flags |= mode == DB_WRITER ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE :
+	    SQLITE_OPEN_READONLY;
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return GD_ENOMEM;
+	}
+	rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open database %s: %s", path,
+		    db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		db_close(db);
+		return GD_EIO;
+	}
+	if (set_pragmas(db, mode, busy_ms) < 0) {
+		snprintf(err, errlen, "cannot set up database %s: %s", path,
+		    sqlite3_errmsg(db->h));
+		db_close(db);
+		return GD_EIO;
+	}
+	*out = db;
+	return 0;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	for (int i = 0; i < DB_STMT_SLOTS; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *
+db_handle(struct db *db)
+{
+	return db->h;
+}
+
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	return db_rc(sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+}
+
+sqlite3_stmt *
+db_prep(struct db *db, const char *sql)
+{
+	size_t i = ((uintptr_t)sql >> 3) % DB_STMT_SLOTS;
+
+	for (size_t n = 0; n < DB_STMT_SLOTS; n++, i = (i + 1) % DB_STMT_SLOTS) {
+		if (db->cache[i].sql == sql) {
+			sqlite3_reset(db->cache[i].st);
+			sqlite3_clear_bindings(db->cache[i].st);
+			return db->cache[i].st;
+		}
+		if (db->cache[i].sql == NULL) {
+			if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			    &db->cache[i].st, NULL) != SQLITE_OK)
+				return NULL;
+			db->cache[i].sql = sql;
+			return db->cache[i].st;
+		}
+	}
+	return NULL;
+}
+
+static int
+bind_va(sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	const char *s;
+	int rc = SQLITE_OK;
+
+	for (int i = 1; fmt && *fmt && rc == SQLITE_OK; fmt++, i++) {
+		switch (*fmt) {
+		case 't':
+			s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT) :
+			    sqlite3_bind_null(st, i);
+			break;
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'n':	/* int64_t, NULL when negative ("not set") */
+			{
+				int64_t v = va_arg(ap, int64_t);
+
+				rc = v < 0 ? sqlite3_bind_null(st, i) :
+				    sqlite3_bind_int64(st, i, v);
+			}
+			break;
+		default:
+			return GD_EINVAL;
+		}
+	}
+	return rc == SQLITE_OK ? 0 : db_rc(rc);
+}
+
+int
+db_bind(sqlite3_stmt *st, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+db_run(struct db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc == 0) {
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		rc = rc == SQLITE_DONE ? 0 : db_rc(sqlite3_extended_errcode(db->h));
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int64_t
+db_int(struct db *db, const char *sql, const char *fmt, ...)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int64_t v = -1;
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+void
+db_done(sqlite3_stmt *st)
+{
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
+const char *
+db_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+
+	return s ? (const char *)s : "";
+}
+
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Each migration runs in its own transaction together with the bump of
+ * user_version, so a crash leaves the database at a version boundary.
+ */
+int
+db_migrate(struct db *db, char *err, size_t errlen)
+{
+	int have = db_schema_version(db);
+	int latest = migrations_count ? migrations[migrations_count - 1].version : 0;
+	char sql[64];
+
+	if (have < 0) {
+		snprintf(err, errlen, "cannot read schema version: %s", db_errmsg(db));
+		return GD_EIO;
+	}
+	if (have > latest) {
+		snprintf(err, errlen, "database schema version %d is newer than this "
+		    "grantd understands (%d); run a newer grantd or restore a backup",
+		    have, latest);
+		return GD_ESTATE;
+	}
+	for (int i = 0; i < migrations_count; i++) {
+		if (migrations[i].version <= have)
+			continue;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", migrations[i].version);
+		if (db_exec(db, "BEGIN IMMEDIATE") < 0) {
+			snprintf(err, errlen, "migration %s: %s", migrations[i].name, db_errmsg(db));
+			return GD_EIO;
+		}
+		if (db_exec(db, migrations[i].sql) < 0 || db_exec(db, sql) < 0) {
+			snprintf(err, errlen, "migration %s failed: %s", migrations[i].name,
+			    db_errmsg(db));
+			db_exec(db, "ROLLBACK");
+			return GD_EIO;
+		}
+		if (db_exec(db, "COMMIT") < 0) {
+			snprintf(err, errlen, "migration %s: commit failed: %s",
+			    migrations[i].name, db_errmsg(db));
+			db_exec(db, "ROLLBACK");
+			return GD_EIO;
+		}
+	}
+	return 0;
+}

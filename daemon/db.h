@@ -1,0 +1,66 @@
+/* db.h: one SQLite connection with its cached statements and migrations. */
+#ifndef GRANTD_DB_H
+#define GRANTD_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A struct db owns one sqlite3 connection and every statement prepared on
+ * it.  Statements are prepared once, keyed by the address of their SQL text
+ * (always a string literal), and kept for the life of the connection.
+ *
+ * Callers must sqlite3_reset() a statement when done with it (db_done()),
+ * so that a reader never pins an old WAL snapshot.
+ */
+struct db;
+
+enum db_mode {
+	DB_WRITER,	/* creates and migrates the file; the only writer */
+	DB_READER,	/* read-only, sees the last committed state */
+};
+
+int db_open(const char *path, enum db_mode mode, int busy_ms, struct db **out,
+    char *err, size_t errlen);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+const char *db_errmsg(struct db *db);
+
+/* Applies schema migrations; refuses a database newer than this binary. */
+int db_migrate(struct db *db, char *err, size_t errlen);
+int db_schema_version(struct db *db);
+
+/* Returns the cached statement for sql, reset and unbound; NULL on error. */
+sqlite3_stmt *db_prep(struct db *db, const char *sql);
+
+/*
+ * Binds arguments by a format string: 't' text (const char *, NULL binds
+ * NULL), 'i' int64_t, 'n' int64_t bound as NULL when negative.
+ */
+int db_bind(sqlite3_stmt *st, const char *fmt, ...);
+
+/*
+ * Prepares (cached), binds, steps to completion and resets.  Returns 0, or
+ * GD_EEXIST on a UNIQUE/PRIMARY KEY violation, GD_ECONFLICT on another
+ * constraint, GD_EIO on anything else (the message is in db_errmsg()).
+ */
+int db_run(struct db *db, const char *sql, const char *fmt, ...);
+
+/* Runs sql once without caching (BEGIN, COMMIT, PRAGMA ...). */
+int db_exec(struct db *db, const char *sql);
+
+/* Maps an sqlite3 result code to a GD_* code. */
+int db_rc(int rc);
+
+/* Resets a statement from db_prep(); safe on NULL. */
+void db_done(sqlite3_stmt *st);
+
+/* Column text as a C string ("" for NULL). */
+const char *db_text(sqlite3_stmt *st, int col);
+
+/* Runs a one-value query ("SELECT count(*) ..."); -1 on error. */
+int64_t db_int(struct db *db, const char *sql, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,440 @@
+/* http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume. */
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "commit.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+#include "router.h"
+
+/* Owned by app->http; freed in the last close callback. */
+struct http {
+	struct app *app;
+	struct MHD_Daemon *d;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	int inflight;
+	int open_handles;
+	bool closing;
+};
+
+enum q_state { Q_READING, Q_WAITING, Q_READY };
+
+/* One request; lives from the first access callback to the completed one. */
+struct query {
+	struct http *h;
+	struct MHD_Connection *c;
+	enum q_state state;
+	char *body;
+	size_t len, cap;
+	bool too_large;
+	struct response rs;
+	char rid[65];
+	char method[16];
+	char *path;
+	uint64_t t0;
+	int status;
+};
+
+static void on_timer(uv_timer_t *t);
+
+static void
+rearm(struct http *h)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (h->closing)
+		return;
+	/* A 0 timeout means "call MHD_run again now": data is buffered. */
+	if (MHD_get_timeout(h->d, &ms) == MHD_YES)
+		uv_timer_start(&h->timer, on_timer, ms, 0);
+	else
+		uv_timer_stop(&h->timer);
+}
+
+static void
+run(struct http *h)
+{
+	if (h->closing)
+		return;
+	MHD_run(h->d);
+	rearm(h);
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	run(t->data);
+}
+
+static void
+on_poll(uv_poll_t *p, int status, int events)
+{
+	(void)status;
+	(void)events;
+	run(p->data);
+}
+
+void
+http_kick(struct app *app)
+{
+	if (app->http)
+		run(app->http);
+}
+
+int
+http_inflight(const struct app *app)
+{
+	return app->http ? app->http->inflight : 0;
+}
+
+/* X-Request-Id from the client when it is short and plain, else a fresh one. */
+static void
+request_id(struct MHD_Connection *c, char rid[65])
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
+	unsigned char rnd[8];
+	size_t n;
+
+	if (v && (n = strlen(v)) > 0 && n < 65 &&
+	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n) {
+		memcpy(rid, v, n + 1);
+		return;
+	}
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(rid, 65, rnd, sizeof(rnd));
+}
+
+static enum MHD_Result
+send_response(struct query *q)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	const char *ctype;
+	char *text;
+	size_t len;
+
+	if (q->rs.json) {
+		text = json_dumps(q->rs.json, JSON_COMPACT);
+		if (text == NULL) {
+			resp_problem(&q->rs, 500, "internal", "cannot encode the response");
+			text = json_dumps(q->rs.json, JSON_COMPACT);
+			if (text == NULL)
+				return MHD_NO;
+		}
+		len = strlen(text);
+		ctype = q->rs.problem ? "application/problem+json" : "application/json";
+	} else if (q->rs.text) {
+		text = q->rs.text;
+		len = q->rs.text_len;
+		q->rs.text = NULL;
+		ctype = q->rs.content_type ? q->rs.content_type : "text/plain; charset=utf-8";
+	} else {
+		text = NULL;
+		len = 0;
+		ctype = NULL;
+	}
+	r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	if (ctype)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	MHD_add_response_header(r, "X-Request-Id", q->rid);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (q->rs.replayed)
+		MHD_add_response_header(r, "Idempotent-Replayed", "true");
+	if (q->rs.status == 405)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST, PUT, DELETE");
+	q->status = q->rs.status;
+	ret = MHD_queue_response(q->c, (unsigned)q->rs.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+on_committed(void *arg, bool committed)
+{
+	struct query *q = arg;
+
+	if (!committed)
+		resp_problem(&q->rs, 503, "unavailable",
+		    "storage could not commit the change; nothing was applied");
+	q->state = Q_READY;
+	MHD_resume_connection(q->c);
+}
+
+struct args {
+	struct request *rq;
+	bool overflow;
+};
+
+static enum MHD_Result
+collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct args *a = cls;
+
+	(void)kind;
+	if (a->rq->nquery == REQ_MAX_QUERY) {
+		a->overflow = true;
+		return MHD_NO;
+	}
+	a->rq->query[a->rq->nquery].key = key;
+	a->rq->query[a->rq->nquery].value = value ? value : "";
+	a->rq->nquery++;
+	return MHD_YES;
+}
+
+static enum MHD_Result
+handle(struct query *q)
+{
+	struct app *app = q->h->app;
+	struct request rq = { 0 };
+	struct principal who = { 0 };
+	struct args a = { &rq, false };
+
+	rq.app = app;
+	rq.method = q->method;
+	rq.path = q->path;
+	rq.body = q->body;
+	rq.body_len = q->len;
+	rq.request_id = q->rid;
+	rq.now = app_now(app);
+	rq.content_type = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Content-Type");
+	rq.idem_key = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Idempotency-Key");
+	if (q->too_large) {
+		resp_problem(&q->rs, 413, "payload_too_large", "request body exceeds %zu bytes",
+		    (size_t)app->cfg.server.max_body_bytes);
+		return send_response(q);
+	}
+	MHD_get_connection_values(q->c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
+	if (a.overflow) {
+		resp_problem(&q->rs, 400, "bad_request", "more than %d query parameters",
+		    REQ_MAX_QUERY);
+		return send_response(q);
+	}
+	if (dispatch(&rq, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Authorization"),
+	    &who, &q->rs)) {
+		if (commit_wait(app, on_committed, q) == 0) {
+			q->state = Q_WAITING;
+			MHD_suspend_connection(q->c);
+			return MHD_YES;
+		}
+		/* Nowhere to wait: fail safe, the batch may still commit. */
+		resp_problem(&q->rs, 503, "unavailable", "out of memory");
+	}
+	return send_response(q);
+}
+
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct http *h = cls;
+	struct query *q = *con_cls;
+	size_t max = (size_t)h->app->cfg.server.max_body_bytes;
+	const char *cl;
+	char *nb;
+
+	(void)version;
+	if (q == NULL) {
+		if ((q = calloc(1, sizeof(*q))) == NULL)
+			return MHD_NO;
+		if ((q->path = strdup(url)) == NULL) {
+			free(q);
+			return MHD_NO;
+		}
+		q->h = h;
+		q->c = c;
+		q->t0 = uv_hrtime();
+		snprintf(q->method, sizeof(q->method), "%s", method);
+		request_id(c, q->rid);
+		h->inflight++;
+		*con_cls = q;
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+		if (cl && strtoull(cl, NULL, 10) > max) {
+			/* Answer before reading a byte of it; MHD closes the connection. */
+			q->too_large = true;
+			return handle(q);
+		}
+		return MHD_YES;
+	}
+	if (q->state == Q_READY)
+		return send_response(q);
+	if (*upload_size) {
+		if (!q->too_large && q->len + *upload_size > max) {
+			q->too_large = true;
+			free(q->body);
+			q->body = NULL;
+			q->len = q->cap = 0;
+		}
+		if (!q->too_large) {
+			if (q->len + *upload_size + 1 > q->cap) {
+				size_t cap = q->cap ? q->cap : 4096;
+
+				while (cap < q->len + *upload_size + 1)
+					cap *= 2;
+				if ((nb = realloc(q->body, cap)) == NULL)
+					return MHD_NO;
+				q->body = nb;
+				q->cap = cap;
+			}
+			memcpy(q->body + q->len, upload, *upload_size);
+			q->len += *upload_size;
+			q->body[q->len] = '\0';
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return handle(q);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http *h = cls;
+	struct query *q = *con_cls;
+
+	(void)c;
+	if (q == NULL)
+		return;
+	if (h->app->cfg.log.access_log)
+		log_info("%s %s %d %.1fms rid=%s%s", q->method, q->path, q->status,
+		    (double)(uv_hrtime() - q->t0) / 1e6, q->rid,
+		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	response_clear(&q->rs);
+	free(q->body);
+	free(q->path);
+	free(q);
+	*con_cls = NULL;
+	h->inflight--;
+}
+
+static void
+on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	log_debug("libmicrohttpd: %s", buf);
+}
+
+int
+http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
+    char *bound, size_t boundlen, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *di;
+	struct http *h;
+	int rc;
+
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		snprintf(err, errlen, "listen address %s is not an IP address", host);
+		return GD_EINVAL;
+	}
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return GD_ENOMEM;
+	h->app = app;
+	h->d = MHD_start_daemon(flags, port, NULL, NULL, on_access, h,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.server.max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.server.idle_timeout_s,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.server.connection_memory_bytes,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 511U,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not "
+		    "available)", host, (unsigned)port);
+		free(h);
+		return GD_EIO;
+	}
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	if (di)
+		port = di->port;
+	snprintf(bound, boundlen, (flags & MHD_USE_IPv6) ? "[%s]:%u" : "%s:%u", host,
+	    (unsigned)port);
+	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if ((rc = uv_poll_init(loop, &h->poll, di->epoll_fd)) < 0) {
+		snprintf(err, errlen, "cannot poll the HTTP epoll fd: %s", uv_strerror(rc));
+		MHD_stop_daemon(h->d);
+		free(h);
+		return GD_EIO;
+	}
+	uv_timer_init(loop, &h->timer);
+	h->poll.data = h;
+	h->timer.data = h;
+	uv_poll_start(&h->poll, UV_READABLE, on_poll);
+	app->http = h;
+	rearm(h);
+	return 0;
+}
+
+void
+http_quiesce(struct app *app)
+{
+	MHD_socket s;
+
+	if (app->http == NULL)
+		return;
+	s = MHD_quiesce_daemon(app->http->d);
+	if (s != MHD_INVALID_SOCKET)
+		close(s);
+}
+
+static void
+on_handle_closed(uv_handle_t *hd)
+{
+	struct http *h = hd->data;
+
+	if (--h->open_handles == 0)
+		free(h);
+}
+
+void
+http_close(struct app *app)
+{
+	struct http *h = app->http;
+
+	if (h == NULL)
+		return;
+	h->closing = true;
+	app->http = NULL;
+	/* Stop watching the epoll fd before libmicrohttpd closes it. */
+	uv_poll_stop(&h->poll);
+	MHD_stop_daemon(h->d);
+	h->open_handles = 2;
+	uv_close((uv_handle_t *)&h->poll, on_handle_closed);
+	uv_close((uv_handle_t *)&h->timer, on_handle_closed);
+}
+
+void
+http_reload(struct app *app)
+{
+	(void)app;
+	/*
+	 * libmicrohttpd fixes its limits at start; max_body_bytes and the
+	 * access log are read per request and so change at once.
+	 */
+}

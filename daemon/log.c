@@ -1,0 +1,87 @@
+/* log.c: one line per message on stderr; "<N>" prefixes under journald. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "civil.h"
+#include "log.h"
+
+static enum log_level log_max = LOG_LVL_INFO;
+static bool log_journal;
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERR] = "error",
+	[LOG_LVL_WARNING] = "warning",
+	[LOG_LVL_NOTICE] = "notice",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+/*
+ * systemd sets JOURNAL_STREAM to "DEV:INO" of the stream it connected to
+ * stderr; only when stderr is still that stream does journald parse our
+ * prefixes (a redirect in a wrapper script would make them noise).
+ */
+void
+log_init(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	log_journal = js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	    fstat(2, &st) == 0 && st.st_dev == dev && st.st_ino == ino;
+}
+
+void
+log_set_level(enum log_level lvl)
+{
+	log_max = lvl;
+}
+
+int
+log_level_from_name(const char *name, enum log_level *lvl)
+{
+	for (int i = LOG_LVL_ERR; i <= LOG_LVL_DEBUG; i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*lvl = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+bool
+log_enabled(enum log_level lvl)
+{
+	return lvl <= log_max;
+}
+
+void
+log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	char line[2048], ts[CIVIL_INSTANT_LEN];
+	va_list ap;
+	int n;
+
+	if (!log_enabled(lvl))
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	/* Newlines from client-supplied text must not forge log lines. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (log_journal) {
+		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
+	} else {
+		civil_format_instant((int64_t)time(NULL), ts);
+		fprintf(stderr, "%s %s: %s\n", ts, level_names[lvl], line);
+	}
+}

@@ -1,0 +1,30 @@
+/* log.h: leveled logging to stderr, with journald priority prefixes. */
+#ifndef GRANTD_LOG_H
+#define GRANTD_LOG_H
+
+#include <stdbool.h>
+
+/* syslog(3) priorities, as journald reads them from "<N>" prefixes. */
+enum log_level {
+	LOG_LVL_ERR = 3,
+	LOG_LVL_WARNING = 4,
+	LOG_LVL_NOTICE = 5,
+	LOG_LVL_INFO = 6,
+	LOG_LVL_DEBUG = 7,
+};
+
+void log_init(void);
+void log_set_level(enum log_level lvl);
+int log_level_from_name(const char *name, enum log_level *lvl);
+bool log_enabled(enum log_level lvl);
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+#endif

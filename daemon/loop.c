@@ -1,0 +1,213 @@
+/* loop.c: the libuv loop: HTTP, signals, watchdog, housekeeping, shutdown order. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <uv.h>
+
+#include "app.h"
+#include "commit.h"
+#include "db.h"
+#include "err.h"
+#include "http.h"
+#include "log.h"
+
+/* How long a stopping daemon waits for requests in flight. */
+#define DRAIN_MS 10000
+#define DRAIN_POLL_MS 20
+#define HOUSEKEEPING_MS (10 * 60 * 1000)
+
+/* The loop's handles; lives on loop_run's stack. */
+struct loop {
+	struct app *app;
+	uv_loop_t uv;
+	uv_signal_t sigterm, sigint, sighup;
+	uv_timer_t watchdog, drain, housekeeping;
+	bool watchdog_on;
+	uint64_t drain_deadline;
+};
+
+static void
+on_watchdog(uv_timer_t *t)
+{
+	(void)t;
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/* Idempotency keys are kept for the configured retention, then dropped. */
+static void
+on_housekeeping(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+	struct app *app = l->app;
+	int64_t keep = (int64_t)app->cfg.programme.idempotency_retention_hours * 3600;
+
+	if (commit_begin(app) < 0)
+		return;
+	if (db_run(app->w, "DELETE FROM idempotency WHERE created_at <= ?", "i",
+	    app_now(app) - keep) < 0)
+		log_warn("cannot expire idempotency keys: %s", db_errmsg(app->w));
+}
+
+static void
+close_all(struct loop *l)
+{
+	http_close(l->app);
+	commit_close(l->app);
+	uv_close((uv_handle_t *)&l->sigterm, NULL);
+	uv_close((uv_handle_t *)&l->sigint, NULL);
+	uv_close((uv_handle_t *)&l->sighup, NULL);
+	uv_close((uv_handle_t *)&l->watchdog, NULL);
+	uv_close((uv_handle_t *)&l->drain, NULL);
+	uv_close((uv_handle_t *)&l->housekeeping, NULL);
+}
+
+static void
+on_drain(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+	int n = http_inflight(l->app);
+
+	if (commit_pending(l->app))
+		commit_flush(l->app);
+	if (n > 0 && uv_now(&l->uv) < l->drain_deadline)
+		return;
+	if (n > 0)
+		log_warn("stopping with %d request(s) unfinished after %d ms", n, DRAIN_MS);
+	uv_timer_stop(t);
+	close_all(l);
+}
+
+static void
+on_stop(uv_signal_t *s, int signum)
+{
+	struct loop *l = s->data;
+
+	if (l->app->stopping)
+		return;
+	log_notice("received %s, stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	sd_notify(0, "STOPPING=1");
+	l->app->stopping = true;
+	http_quiesce(l->app);
+	l->drain_deadline = uv_now(&l->uv) + DRAIN_MS;
+	uv_timer_start(&l->drain, on_drain, 0, DRAIN_POLL_MS);
+}
+
+/* Keys whose new value libmicrohttpd or the open database cannot take live. */
+static bool
+needs_restart(const char *key)
+{
+	return !config_reloadable(key) || strcmp(key, "server.max_connections") == 0 ||
+	    strcmp(key, "server.idle_timeout_s") == 0 ||
+	    strcmp(key, "server.connection_memory_bytes") == 0 ||
+	    strcmp(key, "storage.busy_timeout_ms") == 0;
+}
+
+struct reload_ctx {
+	int changed, ignored;
+};
+
+static void
+report_change(void *arg, const char *key, const char *from, const char *to)
+{
+	struct reload_ctx *r = arg;
+
+	if (needs_restart(key)) {
+		log_warn("reload: %s changed from %s to %s; takes effect after a restart",
+		    key, from, to);
+		r->ignored++;
+	} else {
+		log_notice("reload: %s changed from %s to %s", key, from, to);
+		r->changed++;
+	}
+}
+
+static void
+on_hup(uv_signal_t *s, int signum)
+{
+	struct loop *l = s->data;
+	struct app *app = l->app;
+	struct config next;
+	struct reload_ctx r = { 0, 0 };
+	enum log_level lvl;
+
+	(void)signum;
+	sd_notify(0, "RELOADING=1");
+	if (app->config_path[0] == '\0') {
+		log_notice("reload: no configuration file; nothing to do");
+	} else if (app_load_config(app->config_path, &next, stderr) < 0) {
+		log_error("reload: %s has errors; keeping the running configuration",
+		    app->config_path);
+	} else {
+		config_diff(&app->cfg, &next, report_change, &r);
+		/* Keep what cannot change live; take everything else. */
+		memcpy(next.server.host, app->cfg.server.host, sizeof(next.server.host));
+		next.server.port = app->cfg.server.port;
+		next.server.max_connections = app->cfg.server.max_connections;
+		next.server.idle_timeout_s = app->cfg.server.idle_timeout_s;
+		next.server.connection_memory_bytes = app->cfg.server.connection_memory_bytes;
+		next.storage = app->cfg.storage;
+		app->cfg = next;
+		if (log_level_from_name(config_log_level_name(app->cfg.log.level), &lvl) == 0)
+			log_set_level(lvl);
+		http_reload(app);
+		log_notice("reload: %d setting(s) applied, %d need a restart", r.changed,
+		    r.ignored);
+	}
+	sd_notify(0, "READY=1");
+}
+
+int
+loop_run(struct app *app)
+{
+	struct loop l = { .app = app };
+	char bound[96], err[GD_ERRBUF];
+	uint64_t usec = 0;
+	int rc;
+
+	if ((rc = uv_loop_init(&l.uv)) < 0) {
+		log_error("cannot start the event loop: %s", uv_strerror(rc));
+		return 1;
+	}
+	if (commit_init(app, &l.uv, http_kick) < 0 ||
+	    http_start(app, &l.uv, app->cfg.server.host, app->cfg.server.port, bound,
+	    sizeof(bound), err, sizeof(err)) < 0) {
+		log_error("%s", err);
+		commit_close(app);
+		uv_run(&l.uv, UV_RUN_DEFAULT);
+		uv_loop_close(&l.uv);
+		commit_free(app);
+		return 1;
+	}
+	uv_signal_init(&l.uv, &l.sigterm);
+	uv_signal_init(&l.uv, &l.sigint);
+	uv_signal_init(&l.uv, &l.sighup);
+	l.sigterm.data = l.sigint.data = l.sighup.data = &l;
+	uv_signal_start(&l.sigterm, on_stop, SIGTERM);
+	uv_signal_start(&l.sigint, on_stop, SIGINT);
+	uv_signal_start(&l.sighup, on_hup, SIGHUP);
+	uv_timer_init(&l.uv, &l.watchdog);
+	uv_timer_init(&l.uv, &l.drain);
+	uv_timer_init(&l.uv, &l.housekeeping);
+	l.watchdog.data = l.drain.data = l.housekeeping.data = &l;
+	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
+	/* Pet the watchdog at half its period, as sd_watchdog_enabled(3) advises. */
+	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
+		uv_timer_start(&l.watchdog, on_watchdog, usec / 2000, usec / 2000);
+
+	/* Scripts read this line to learn the port; it must come first on stdout. */
+	printf("listening on %s\n", bound);
+	fflush(stdout);
+	log_notice("grantd listening on %s, database %s", bound, app->cfg.storage.database);
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s", bound);
+
+	uv_run(&l.uv, UV_RUN_DEFAULT);
+	commit_free(app);
+	rc = uv_loop_close(&l.uv);
+	if (rc != 0) {
+		log_error("event loop closed with handles open: %s", uv_strerror(rc));
+		return 1;
+	}
+	log_notice("stopped");
+	return 0;
+}

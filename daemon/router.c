@@ -1,0 +1,288 @@
+/* router.c: route matching, authentication, idempotency and savepoints. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "app.h"
+#include "commit.h"
+#include "db.h"
+#include "err.h"
+#include "router.h"
+#include "token.h"
+
+const struct route *const route_tables[] = {
+	routes_service,
+	routes_tokens,
+	routes_catalog,
+	routes_audit,
+	NULL,
+};
+
+/* Compares one pattern against the split path; fills params on a match. */
+static bool
+pattern_match(const char *pat, char **segs, int nsegs, struct request *rq)
+{
+	int i = 0, np = 0;
+	const char *p = pat + 1, *e;
+	size_t len;
+
+	while (*p || i < nsegs) {
+		if (i >= nsegs || *p == '\0')
+			return false;
+		e = strchr(p, '/');
+		len = e ? (size_t)(e - p) : strlen(p);
+		if (p[0] == '{') {
+			if (segs[i][0] == '\0' || np >= REQ_MAX_PARAMS)
+				return false;
+			rq->params[np++] = segs[i];
+		} else if (strlen(segs[i]) != len || memcmp(segs[i], p, len) != 0) {
+			return false;
+		}
+		i++;
+		p = e ? e + 1 : p + len;
+	}
+	rq->nparams = np;
+	return true;
+}
+
+const struct route *
+router_match(const char *method, const char *path, struct request *rq, char *buf,
+    size_t buflen, bool *path_known)
+{
+	char *segs[16];
+	int nsegs = 0;
+	size_t len = strlen(path);
+
+	*path_known = false;
+	if (path[0] != '/' || len >= buflen)
+		return NULL;
+	memcpy(buf, path + 1, len);
+	for (char *p = buf, *s = buf;; p++) {
+		if (*p == '/' || *p == '\0') {
+			if (nsegs == 16)
+				return NULL;
+			segs[nsegs++] = s;
+			if (*p == '\0')
+				break;
+			*p = '\0';
+			s = p + 1;
+		}
+	}
+	for (int t = 0; route_tables[t]; t++) {
+		for (const struct route *r = route_tables[t]; r->method; r++) {
+			if (!pattern_match(r->pattern, segs, nsegs, rq))
+				continue;
+			if (strcmp(r->method, method) == 0)
+				return r;
+			*path_known = true;
+		}
+	}
+	return NULL;
+}
+
+static bool
+authenticate(const struct route *r, struct request *rq, const char *auth,
+    struct principal *who, struct response *rs)
+{
+	const char *secret;
+
+	if (r->flags & ROUTE_PUBLIC)
+		return true;
+	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
+		resp_problem(rs, 401, "unauthorized", "an Authorization: Bearer token is required");
+		return false;
+	}
+	secret = auth + 7;
+	while (*secret == ' ')
+		secret++;
+	if (strlen(secret) > 512 || token_lookup(rq->app->r, secret, who) < 0) {
+		resp_problem(rs, 401, "unauthorized", "unknown or revoked token");
+		return false;
+	}
+	rq->who = who;
+	if (who->role != ROLE_ADMIN && !(r->roles & who->role)) {
+		resp_problem(rs, 403, "forbidden", "role %s may not %s %s",
+		    role_name(who->role), rq->method, rq->path);
+		return false;
+	}
+	return true;
+}
+
+/* SHA-256 over method, path and body, so a key reused elsewhere is caught. */
+static void
+request_hash(const struct request *rq, char hex[65])
+{
+	crypto_hash_sha256_state s;
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256_init(&s);
+	crypto_hash_sha256_update(&s, (const unsigned char *)rq->method, strlen(rq->method) + 1);
+	crypto_hash_sha256_update(&s, (const unsigned char *)rq->path, strlen(rq->path) + 1);
+	crypto_hash_sha256_update(&s, (const unsigned char *)(rq->body ? rq->body : ""),
+	    rq->body_len);
+	crypto_hash_sha256_final(&s, h);
+	sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+static bool
+valid_idem_key(const char *k)
+{
+	size_t n = strlen(k);
+
+	if (n < 1 || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (k[i] < 0x20 || k[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * Returns 1 when a stored response was replayed into rs, 0 when the request
+ * must run, -1 when rs holds a problem.  Runs on the writer inside the
+ * transaction, so a repeat within the same batch sees the first attempt.
+ */
+static int
+idem_lookup(const struct request *rq, const char *hash, struct response *rs)
+{
+	static const char sql[] = "SELECT req_hash, status, body FROM idempotency "
+	    "WHERE token_id = ? AND key = ? AND created_at > ?";
+	int64_t keep = (int64_t)rq->app->cfg.programme.idempotency_retention_hours * 3600;
+	sqlite3_stmt *st = db_prep(rq->db, sql);
+	int rc = 0;
+	json_t *j;
+
+	if (st == NULL || db_bind(st, "tti", rq->who->id, rq->idem_key, rq->now - keep) < 0) {
+		resp_error(rs, GD_EIO, "cannot read idempotency keys");
+		return -1;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		if (strcmp(db_text(st, 0), hash) != 0) {
+			resp_problem(rs, 422, "idempotency_key_reused", "Idempotency-Key '%s' "
+			    "was used for a different request", rq->idem_key);
+			rc = -1;
+		} else if ((j = json_loads(db_text(st, 2), JSON_DECODE_ANY, NULL)) != NULL) {
+			if (json_is_null(j)) {
+				json_decref(j);
+				j = NULL;
+			}
+			resp_json(rs, sqlite3_column_int(st, 1), j);
+			rs->replayed = true;
+			rc = 1;
+		} else {
+			resp_error(rs, GD_EIO, "stored idempotent response is unreadable");
+			rc = -1;
+		}
+	}
+	db_done(st);
+	return rc;
+}
+
+/*
+ * Stores a successful reply for replays.  A secret (a new token) is never
+ * written to disk: its replay says the secret was shown once.
+ */
+static int
+idem_store(const struct request *rq, unsigned flags, const char *hash,
+    const struct response *rs)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO idempotency (token_id, key, "
+	    "req_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+	json_t *copy = rs->json ? json_copy(rs->json) : json_null();
+	char *body;
+	int rc;
+
+	if (copy == NULL)
+		return GD_ENOMEM;
+	if ((flags & ROUTE_SECRET) && json_is_object(copy))
+		json_object_set_new(copy, "token", json_string("(shown once; not stored)"));
+	body = json_dumps(copy, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(copy);
+
+	if (body == NULL)
+		return GD_ENOMEM;
+	rc = db_run(rq->db, sql, "tttiti", rq->who->id, rq->idem_key, hash,
+	    (int64_t)rs->status, body, rq->now);
+	free(body);
+	return rc;
+}
+
+/* Runs a change in its own savepoint inside the batch transaction. */
+static bool
+run_write(const struct route *r, struct request *rq, struct response *rs)
+{
+	char hash[65];
+	int rc;
+
+	if (rq->idem_key && !valid_idem_key(rq->idem_key)) {
+		resp_problem(rs, 400, "bad_request",
+		    "Idempotency-Key must be 1 to 255 printable ASCII characters");
+		return false;
+	}
+	if (commit_begin(rq->app) < 0) {
+		resp_error(rs, GD_EIO, "storage cannot start a transaction");
+		return false;
+	}
+	rq->db = rq->app->w;
+	if (db_exec(rq->db, "SAVEPOINT req") < 0) {
+		resp_error(rs, GD_EIO, "storage cannot start a savepoint");
+		return false;
+	}
+	if (rq->idem_key) {
+		request_hash(rq, hash);
+		rc = idem_lookup(rq, hash, rs);
+		if (rc != 0) {
+			db_exec(rq->db, "RELEASE req");
+			/* A replay waits for the commit that made the first answer durable. */
+			return rc == 1;
+		}
+	}
+	r->fn(rq, rs);
+	if (rs->status < 300 && rq->idem_key && idem_store(rq, r->flags, hash, rs) < 0) {
+		resp_error(rs, GD_EIO, "cannot store the idempotency key");
+	}
+	if (rs->status >= 300) {
+		db_exec(rq->db, "ROLLBACK TO req");
+		db_exec(rq->db, "RELEASE req");
+		return false;
+	}
+	if (db_exec(rq->db, "RELEASE req") < 0) {
+		db_exec(rq->db, "ROLLBACK TO req");
+		db_exec(rq->db, "RELEASE req");
+		resp_error(rs, GD_EIO, "storage cannot release the savepoint");
+		return false;
+	}
+	return true;
+}
+
+bool
+dispatch(struct request *rq, const char *auth, struct principal *who, struct response *rs)
+{
+	char buf[2048];
+	const struct route *r;
+	bool known;
+
+	rq->db = rq->app->r;
+	r = router_match(rq->method, rq->path, rq, buf, sizeof(buf), &known);
+	if (r == NULL) {
+		if (known)
+			resp_problem(rs, 405, "method_not_allowed", "%s is not allowed on %s",
+			    rq->method, rq->path);
+		else
+			resp_problem(rs, 404, "not_found", "no route for %s %s", rq->method,
+			    rq->path);
+		return false;
+	}
+	if (!authenticate(r, rq, auth, who, rs))
+		return false;
+	if (rq->app->stopping && (r->flags & ROUTE_WRITE)) {
+		resp_problem(rs, 503, "unavailable", "grantd is shutting down");
+		return false;
+	}
+	if (r->flags & ROUTE_WRITE)
+		return run_write(r, rq, rs);
+	r->fn(rq, rs);
+	return false;
+}

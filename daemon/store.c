@@ -1,0 +1,392 @@
+/* store.c: SQL for tokens, card models, programmes, phases, teams and the audit list. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "db.h"
+#include "err.h"
+#include "jsonv.h"
+#include "store.h"
+
+typedef json_t *row_fn(struct db *db, sqlite3_stmt *st);
+
+/*
+ * Runs a list query whose ?1 is the cursor ('' for the first page), ?2 the
+ * limit plus one (to learn whether a next page exists) and ?3 an optional
+ * filter.  The cursor of the next page is column 0 of the last row shown.
+ */
+static int
+list_rows(struct db *db, const char *sql, const char *after, int64_t limit,
+    const char *filter, row_fn *row, json_t **items, char **next)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	char last[256] = "";
+	json_t *arr, *o;
+	char *cur = NULL;
+	int64_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((arr = json_array()) == NULL)
+		return GD_ENOMEM;
+	db_bind(st, "tit", after ? after : "", limit + 1, filter);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* A row past the limit means a next page, which starts after `last`. */
+		if (n++ == limit) {
+			if ((cur = strdup(last)) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
+		if ((o = row(db, st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		snprintf(last, sizeof(last), "%s", db_text(st, 0));
+		json_array_append_new(arr, o);
+	}
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		free(cur);
+		return db_rc(rc);
+	}
+	*items = arr;
+	*next = cur;
+	return 0;
+}
+
+/* Runs a single-row query bound to one id and builds its JSON. */
+static int
+get_row(struct db *db, const char *sql, const char *id, row_fn *row, json_t **out)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = row(db, st);
+		rc = *out ? 0 : GD_ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+static json_t *
+instant_json(int64_t t)
+{
+	char buf[CIVIL_INSTANT_LEN];
+
+	civil_format_instant(t, buf);
+	return json_string(buf);
+}
+
+static json_t *
+date_json(int64_t days)
+{
+	char buf[CIVIL_DATE_LEN];
+
+	civil_format_date(days, buf);
+	return json_string(buf);
+}
+
+/* Card models. */
+
+static json_t *
+card_model_row(struct db *db, sqlite3_stmt *st)
+{
+	(void)db;
+	return json_pack("{s:s, s:o}", "id", db_text(st, 0), "weight",
+	    jv_milli(sqlite3_column_int64(st, 1)));
+}
+
+int
+store_card_model_get(struct db *db, const char *id, json_t **out)
+{
+	return get_row(db, "SELECT id, weight_milli FROM card_models WHERE id = ?", id,
+	    card_model_row, out);
+}
+
+int
+store_card_model_weight(struct db *db, const char *id, int64_t *milli)
+{
+	int64_t w = db_int(db, "SELECT weight_milli FROM card_models WHERE id = ?", "t", id);
+
+	if (w <= 0)
+		return GD_ENOENT;
+	*milli = w;
+	return 0;
+}
+
+int
+store_card_model_list(struct db *db, const char *after, int64_t limit, json_t **items,
+    char **next)
+{
+	return list_rows(db, "SELECT id, weight_milli FROM card_models WHERE id > ?1 "
+	    "AND ?3 IS NULL ORDER BY id LIMIT ?2", after, limit, NULL, card_model_row, items, next);
+}
+
+int
+store_card_model_put(struct db *db, const char *id, int64_t milli)
+{
+	return db_run(db, "INSERT INTO card_models (id, weight_milli) VALUES (?, ?) "
+	    "ON CONFLICT (id) DO UPDATE SET weight_milli = excluded.weight_milli", "ti", id, milli);
+}
+
+int
+store_card_model_in_use(struct db *db, const char *id)
+{
+	int64_t n = db_int(db, "SELECT (SELECT count(*) FROM pools WHERE card_model = ?1) + "
+	    "(SELECT count(*) FROM phases WHERE card_model = ?1)", "t", id);
+
+	return n < 0 ? GD_EIO : n > 0;
+}
+
+/* Programmes. */
+
+static json_t *
+program_row(struct db *db, sqlite3_stmt *st)
+{
+	(void)db;
+	return json_pack("{s:s, s:s, s:s, s:o}", "id", db_text(st, 0), "name", db_text(st, 1),
+	    "timezone", db_text(st, 2), "created_at", instant_json(sqlite3_column_int64(st, 3)));
+}
+
+int
+store_program_get(struct db *db, const char *id, json_t **out)
+{
+	return get_row(db, "SELECT id, name, timezone, created_at FROM programs WHERE id = ?",
+	    id, program_row, out);
+}
+
+int
+store_program_tz(struct db *db, const char *id, char tz[64])
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT timezone FROM programs WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(tz, 64, "%s", db_text(st, 0));
+	db_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+}
+
+int
+store_program_list(struct db *db, const char *after, int64_t limit, json_t **items,
+    char **next)
+{
+	return list_rows(db, "SELECT id, name, timezone, created_at FROM programs "
+	    "WHERE id > ?1 AND ?3 IS NULL ORDER BY id LIMIT ?2", after, limit, NULL,
+	    program_row, items, next);
+}
+
+int
+store_program_insert(struct db *db, const struct program_in *p, int64_t now)
+{
+	return db_run(db, "INSERT INTO programs (id, name, timezone, created_at) "
+	    "VALUES (?, ?, ?, ?)", "ttti", p->id, p->name, p->timezone, now);
+}
+
+/* Phases. */
+
+#define PHASE_COLS "p.id, p.program, p.name, p.starts_on, p.period_days, " \
+	"p.evaluation_on, p.card_model, p.cards, p.voucher_krw, m.weight_milli, p.created_at"
+
+static json_t *
+phase_row(struct db *db, sqlite3_stmt *st)
+{
+	int64_t starts = sqlite3_column_int64(st, 3), days = sqlite3_column_int64(st, 4);
+	int64_t cards = sqlite3_column_int64(st, 7), w = sqlite3_column_int64(st, 9);
+	json_t *o;
+
+	(void)db;
+	o = json_pack("{s:s, s:s, s:s, s:o, s:I, s:o, s:{s:s, s:I, s:I, s:o}, s:o}",
+	    "id", db_text(st, 0), "program", db_text(st, 1), "name", db_text(st, 2),
+	    "starts_on", date_json(starts), "period_days", (json_int_t)days,
+	    "ends_on", date_json(starts + days),
+	    "package", "card_model", db_text(st, 6), "cards", (json_int_t)cards,
+	    "voucher_krw", (json_int_t)sqlite3_column_int64(st, 8), "units", jv_milli(cards * w),
+	    "created_at", instant_json(sqlite3_column_int64(st, 10)));
+	if (o && sqlite3_column_type(st, 5) != SQLITE_NULL)
+		json_object_set_new(o, "evaluation_on", date_json(sqlite3_column_int64(st, 5)));
+	return o;
+}
+
+int
+store_phase_get(struct db *db, const char *id, json_t **out)
+{
+	return get_row(db, "SELECT " PHASE_COLS " FROM phases p JOIN card_models m "
+	    "ON m.id = p.card_model WHERE p.id = ?", id, phase_row, out);
+}
+
+int
+store_phase_list(struct db *db, const char *program, const char *after, int64_t limit,
+    json_t **items, char **next)
+{
+	return list_rows(db, "SELECT " PHASE_COLS " FROM phases p JOIN card_models m "
+	    "ON m.id = p.card_model WHERE p.id > ?1 AND (?3 IS NULL OR p.program = ?3) "
+	    "ORDER BY p.id LIMIT ?2", after, limit, program, phase_row, items, next);
+}
+
+int
+store_phase_insert(struct db *db, const struct phase_in *p, int64_t now)
+{
+	return db_run(db, "INSERT INTO phases (id, program, name, starts_on, period_days, "
+	    "evaluation_on, card_model, cards, voucher_krw, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", "tttiintiii", p->id, p->program, p->name,
+	    p->starts_on, p->period_days, p->evaluation_on, p->card_model, p->cards,
+	    p->voucher_krw, now);
+}
+
+/* Teams. */
+
+static json_t *
+team_row(struct db *db, sqlite3_stmt *st)
+{
+	sqlite3_stmt *ms;
+	json_t *o, *members = json_array();
+
+	ms = db_prep(db, "SELECT org, role FROM team_members WHERE team = ? ORDER BY pos");
+	if (ms == NULL || members == NULL) {
+		json_decref(members);
+		return NULL;
+	}
+	db_bind(ms, "t", db_text(st, 0));
+	while (sqlite3_step(ms) == SQLITE_ROW)
+		json_array_append_new(members, json_pack("{s:s, s:s}", "org", db_text(ms, 0),
+		    "role", db_text(ms, 1)));
+	db_done(ms);
+	o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", db_text(st, 0), "name",
+	    db_text(st, 1), "lead_org", db_text(st, 2), "members", members, "created_at",
+	    instant_json(sqlite3_column_int64(st, 3)));
+	return o;
+}
+
+int
+store_team_get(struct db *db, const char *id, json_t **out)
+{
+	return get_row(db, "SELECT id, name, lead_org, created_at FROM teams WHERE id = ?", id,
+	    team_row, out);
+}
+
+int
+store_team_list(struct db *db, const char *only, const char *after, int64_t limit,
+    json_t **items, char **next)
+{
+	return list_rows(db, "SELECT id, name, lead_org, created_at FROM teams WHERE id > ?1 "
+	    "AND (?3 IS NULL OR id = ?3) ORDER BY id LIMIT ?2", after, limit, only, team_row,
+	    items, next);
+}
+
+int
+store_team_insert(struct db *db, const struct team_in *t, int64_t now)
+{
+	int rc;
+
+	rc = db_run(db, "INSERT INTO teams (id, name, lead_org, created_at) VALUES (?, ?, ?, ?)",
+	    "ttti", t->id, t->name, t->lead_org, now);
+	for (size_t i = 0; rc == 0 && i < t->nmembers; i++)
+		rc = db_run(db, "INSERT INTO team_members (team, pos, org, role) "
+		    "VALUES (?, ?, ?, ?)", "titt", t->id, (int64_t)i, t->members[i].org,
+		    t->members[i].role);
+	return rc;
+}
+
+int
+store_pool_exists(struct db *db, const char *id)
+{
+	int64_t n = db_int(db, "SELECT count(*) FROM pools WHERE id = ?", "t", id);
+
+	return n < 0 ? GD_EIO : n > 0;
+}
+
+/* Tokens. */
+
+static json_t *
+token_row(struct db *db, sqlite3_stmt *st)
+{
+	json_t *o;
+
+	(void)db;
+	o = json_pack("{s:s, s:s, s:s, s:o}", "id", db_text(st, 0), "name", db_text(st, 1),
+	    "role", db_text(st, 2), "created_at", instant_json(sqlite3_column_int64(st, 5)));
+	if (o && sqlite3_column_type(st, 3) != SQLITE_NULL)
+		json_object_set_new(o, "team", json_string(db_text(st, 3)));
+	if (o && sqlite3_column_type(st, 4) != SQLITE_NULL)
+		json_object_set_new(o, "pool", json_string(db_text(st, 4)));
+	if (o && sqlite3_column_type(st, 6) != SQLITE_NULL)
+		json_object_set_new(o, "revoked_at", instant_json(sqlite3_column_int64(st, 6)));
+	return o;
+}
+
+int
+store_token_list(struct db *db, const char *after, int64_t limit, json_t **items,
+    char **next)
+{
+	return list_rows(db, "SELECT id, name, role, team, pool, created_at, revoked_at "
+	    "FROM tokens WHERE id > ?1 AND ?3 IS NULL ORDER BY id LIMIT ?2", after, limit, NULL,
+	    token_row, items, next);
+}
+
+int
+store_token_get(struct db *db, const char *id, json_t **out)
+{
+	return get_row(db, "SELECT id, name, role, team, pool, created_at, revoked_at "
+	    "FROM tokens WHERE id = ?", id, token_row, out);
+}
+
+int
+store_token_revoke(struct db *db, const char *id, int64_t now)
+{
+	int rc = db_run(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+	    "it", now, id);
+
+	if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
+		return GD_ENOENT;
+	return rc;
+}
+
+/* Audit. */
+
+static json_t *
+audit_row(struct db *db, sqlite3_stmt *st)
+{
+	json_t *o, *d = NULL;
+
+	(void)db;
+	o = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s}",
+	    "seq", (json_int_t)sqlite3_column_int64(st, 0),
+	    "at", instant_json(sqlite3_column_int64(st, 1)),
+	    "actor", db_text(st, 3), "actor_id", db_text(st, 2),
+	    "action", db_text(st, 4), "target", db_text(st, 5),
+	    "request_id", db_text(st, 6), "reason", (const char *)sqlite3_column_text(st, 7),
+	    "prev_hash", db_text(st, 9), "hash", db_text(st, 10));
+	if (o && sqlite3_column_type(st, 8) != SQLITE_NULL &&
+	    (d = json_loads(db_text(st, 8), 0, NULL)) != NULL)
+		json_object_set_new(o, "detail", d);
+	if (o && json_object_get(o, "reason") == NULL)
+		json_object_set_new(o, "reason", json_null());
+	return o;
+}
+
+int
+store_audit_list(struct db *db, int64_t after, int64_t limit, json_t **items, char **next)
+{
+	char cur[24];
+
+	snprintf(cur, sizeof(cur), "%lld", (long long)after);
+	/* The cursor is a number; CAST keeps the comparison numeric. */
+	return list_rows(db, "SELECT seq, at, actor_id, actor_name, action, target, request_id, "
+	    "reason, detail, prev_hash, hash FROM audit WHERE seq > CAST(?1 AS INTEGER) "
+	    "AND ?3 IS NULL ORDER BY seq LIMIT ?2", cur, limit, NULL, audit_row, items, next);
+}
