@@ -58,18 +58,21 @@ all: $(GRANTD)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/schema.c: $(SCHEMA_SQL) scripts/embed-schema
 	@mkdir -p $(@D)
 	scripts/embed-schema $(SCHEMA_SQL) > $@
 
 $(BUILD)/schema.o: $(BUILD)/schema.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%.o: test/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itest/common $(PKG_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) -Itest/common $(PKG_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(CORE_A): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -78,16 +81,20 @@ $(DAEMON_A): $(DAEMON_OBJ)
 	$(AR) rcs $@ $^
 
 $(GRANTD): $(BUILD)/daemon/main.o $(DAEMON_A) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(BUILD)/test/unit/%: $(BUILD)/test/unit/%.o $(TESTLIB_OBJ) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
 $(BUILD)/test/routes/%: $(BUILD)/test/routes/%.o $(TESTLIB_OBJ) $(DAEMON_A) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
 $(BUILD)/test/integration/%: $(BUILD)/test/integration/%.o $(TESTLIB_OBJ) $(CORE_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
 # Tests run from the source root so they find schema/ and config/.
 test: $(GRANTD) $(TEST_BIN)

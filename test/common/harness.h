@@ -1,0 +1,80 @@
+/* harness.h: start the real grantd on a free loopback port and talk HTTP to it. */
+#ifndef GRANTD_HARNESS_H
+#define GRANTD_HARNESS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/*
+ * One running daemon with its own temporary directory (database, config,
+ * clock file).  h_start() creates an admin token first, offline, as an
+ * operator would.  Everything is freed by h_stop().
+ */
+struct harness {
+	char dir[256];
+	char db[300];
+	char conf[300];
+	char clock[300];
+	char base[64];		/* "http://127.0.0.1:PORT" */
+	char admin[64];		/* admin token secret */
+	pid_t pid;
+	int out_fd;		/* grantd's stdout */
+	int status;		/* exit status after h_stop() */
+};
+
+struct hresp {
+	long status;
+	char *body;
+	json_t *json;		/* parsed body, or NULL */
+	bool replayed;		/* Idempotent-Replayed: true */
+	char request_id[80];
+	char content_type[80];
+};
+
+/* Path of the grantd binary under test ($GRANTD_BIN). */
+const char *h_bin(void);
+
+/* A fresh temporary directory with a config file; does not start grantd. */
+void h_init(struct harness *h, const char *extra_conf);
+
+/* Creates the admin token and starts grantd; aborts the test on failure. */
+void h_start(struct harness *h);
+
+/* Starts grantd again on the same database (after h_stop). */
+void h_restart(struct harness *h);
+
+/* SIGTERM, wait; returns the exit status (also in h->status). */
+int h_stop(struct harness *h);
+
+/* Removes the temporary directory. */
+void h_cleanup(struct harness *h);
+
+/* Sets the test clock (an RFC 3339 instant). */
+void h_clock(struct harness *h, const char *instant);
+
+/*
+ * One request.  token may be NULL (no Authorization).  body may be NULL.
+ * headers: extra "Name: value" strings, NULL-terminated list or NULL.
+ * The response must be freed with hresp_free().
+ */
+struct hresp h_req(struct harness *h, const char *method, const char *path,
+    const char *token, const char *body, const char *const *headers);
+
+/* printf-style body helper: h_post(h, tok, "/v1/teams", "{\"id\":\"%s\"}", id). */
+struct hresp h_post(struct harness *h, const char *token, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+struct hresp h_get(struct harness *h, const char *token, const char *path);
+
+void hresp_free(struct hresp *r);
+
+/* A token of a role made through the API by the admin; returns a malloc'd secret. */
+char *h_token(struct harness *h, const char *role, const char *team, const char *pool);
+
+/* Runs a grantd subcommand; returns exit status, stdout in out (malloc'd) if non-NULL. */
+int h_run(const char *const *argv, char **out);
+
+/* Problem code of a response ("" when none). */
+const char *hresp_code(const struct hresp *r);
+
+#endif
