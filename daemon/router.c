@@ -17,6 +17,7 @@ const struct route *const route_tables[] = {
 	routes_tokens,
 	routes_catalog,
 	routes_audit,
+	routes_pools,
 	NULL,
 };
 

@@ -29,6 +29,7 @@ extern const struct route routes_service[];
 extern const struct route routes_tokens[];
 extern const struct route routes_catalog[];
 extern const struct route routes_audit[];
+extern const struct route routes_pools[];
 
 /* Every table, in match order; ends with NULL. */
 extern const struct route *const route_tables[];

@@ -4,6 +4,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "request.h"
 
@@ -33,5 +34,8 @@ void resp_get(struct response *rs, int rc, json_t **obj, const char *what, const
 
 /* Answers 400 unless s is a valid client-chosen id; names the parameter. */
 bool check_id_param(struct response *rs, const char *s, const char *what);
+
+/* Unit-hours (a JSON real, three decimals) from milli-unit-seconds. */
+json_t *unit_hours_json(int64_t mus);
 
 #endif

@@ -1,0 +1,39 @@
+/* calendar.h: the pools' capacity calendars, loaded from the store for one decision. */
+#ifndef GRANTD_CALENDAR_H
+#define GRANTD_CALENDAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "placement.h"
+#include "request.h"
+#include "timeline.h"
+
+struct db;
+
+/*
+ * Every pool with a timeline of its outages and live grants (grant ids are
+ * the grants' row ids).  Built inside the request's transaction, so what it
+ * shows is what the commit will check against: two placements in one batch
+ * see each other.  Owns the timelines; calendar_free releases everything.
+ */
+struct cal_pool {
+	char id[ID_MAX + 1];
+	char card_model[64];
+	int64_t weight_milli;
+	int64_t cards;
+};
+
+struct calendar {
+	size_t n;
+	struct cal_pool *pools;
+	struct placement_pool *pp;	/* parallel to pools, for lib/placement */
+};
+
+int calendar_load(struct db *db, struct calendar *s);
+void calendar_free(struct calendar *s);
+
+/* Index of a pool by id, or -1. */
+ssize_t calendar_find(const struct calendar *s, const char *id);
+
+#endif

@@ -1,0 +1,292 @@
+/* routes_pools.c: pools, their outages and their capacity timeline. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "civil.h"
+#include "err.h"
+#include "jsonv.h"
+#include "outage.h"
+#include "router.h"
+#include "routes.h"
+#include "calendar.h"
+#include "store.h"
+#include "store_grants.h"
+
+#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
+#define MAX_POOL_CARDS 1000000
+/* A timeline query spans at most ten years of segments. */
+#define MAX_TIMELINE_SPAN (INT64_C(3660) * CIVIL_DAY)
+
+static void
+pool_create(struct request *rq, struct response *rs)
+{
+	struct pool_in p = { 0 };
+	const struct jv_field f[] = {
+		{ "id", JV_ID, JV_REQUIRED, 0, 0, &p.id, NULL },
+		{ "provider", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &p.provider, NULL },
+		{ "site", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &p.site, NULL },
+		{ "card_model", JV_MODEL, JV_REQUIRED, 0, 0, &p.card_model, NULL },
+		{ "cards", JV_INT, JV_REQUIRED, 1, MAX_POOL_CARDS, &p.cards, NULL },
+	};
+	json_t *body, *obj = NULL, *want;
+	char target[96];
+	int64_t w;
+	int rc;
+
+	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
+		return;
+	if ((rc = store_card_model_weight(rq->db, p.card_model, &w)) < 0) {
+		resp_get(rs, rc, NULL, "card model", p.card_model);
+		goto out;
+	}
+	rc = store_pool_get(rq->db, p.id, &obj);
+	if (rc == 0) {
+		want = json_pack("{s:s, s:s, s:s, s:I}", "provider", p.provider, "site", p.site,
+		    "card_model", p.card_model, "cards", (json_int_t)p.cards);
+		resp_exists(rs, obj, want, "pool", p.id);
+		json_decref(want);
+		goto out;
+	}
+	if (rc != GD_ENOENT) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	snprintf(target, sizeof(target), "pool/%s", p.id);
+	if ((rc = store_pool_insert(rq->db, &p, rq->now)) < 0 ||
+	    (rc = store_pool_get(rq->db, p.id, &obj)) < 0 ||
+	    (rc = audit_request(rq, "pool.create", target, NULL, body)) < 0) {
+		json_decref(obj);
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	resp_json(rs, 201, obj);
+out:
+	json_decref(body);
+}
+
+static void
+pool_list(struct request *rq, struct response *rs)
+{
+	int64_t limit;
+	const char *after;
+	json_t *items = NULL;
+	char *next = NULL;
+
+	if (!req_list_params(rq, rs, &limit, &after))
+		return;
+	resp_list(rs, store_pool_list(rq->db, after, limit, &items, &next), &items, &next);
+}
+
+static void
+pool_get(struct request *rq, struct response *rs)
+{
+	json_t *obj = NULL;
+
+	if (check_id_param(rs, rq->params[0], "pool"))
+		resp_get(rs, store_pool_get(rq->db, rq->params[0], &obj), &obj, "pool",
+		    rq->params[0]);
+}
+
+/* Unit-hours from milli-unit-seconds, rounded to three decimals for reading. */
+json_t *
+unit_hours_json(int64_t mus)
+{
+	return json_real(round((double)mus / 3600.0) / 1000.0);
+}
+
+/*
+ * The losses an outage causes, per grant and team, as the outage's reply
+ * shows them.  Quota and fairness recompute losses from the timelines, so
+ * this list is a report, not a record that could drift.
+ */
+static int
+outage_losses(struct db *db, const char *pool, int64_t from, int64_t to, json_t **out)
+{
+	struct calendar s;
+	struct outage_loss *loss = NULL;
+	struct grant g;
+	struct enrollment e;
+	size_t n = 0;
+	ssize_t i;
+	json_t *arr;
+	char gid[32];
+	int rc;
+
+	if ((rc = calendar_load(db, &s)) < 0)
+		return rc;
+	if ((i = calendar_find(&s, pool)) < 0) {
+		calendar_free(&s);
+		return GD_ENOENT;
+	}
+	rc = outage_share_loss(s.pp[i].tl, s.pools[i].weight_milli, from, to, &loss, &n);
+	calendar_free(&s);
+	if (rc < 0)
+		return rc;
+	arr = json_array();
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		if ((rc = store_grant_get(db, loss[k].grant_id, &g)) < 0 ||
+		    (rc = store_enrollment_by_id(db, g.enrollment, &e)) < 0)
+			break;
+		grant_id_format(g.id, gid);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "grant", gid,
+		    "team", e.team, "phase", e.phase, "lost_unit_hours",
+		    unit_hours_json(loss[k].lost)));
+	}
+	free(loss);
+	if (rc < 0) {
+		json_decref(arr);
+		return rc;
+	}
+	*out = arr;
+	return 0;
+}
+
+static void
+outage_create(struct request *rq, struct response *rs)
+{
+	struct outage_in o = { .pool = rq->params[0] };
+	const struct jv_field f[] = {
+		{ "from", JV_INSTANT, JV_REQUIRED, 0, 0, &o.from, NULL },
+		{ "to", JV_INSTANT, JV_REQUIRED, 0, 0, &o.to, NULL },
+		{ "cards", JV_INT, JV_REQUIRED, 1, MAX_POOL_CARDS, &o.cards, NULL },
+		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &o.reason, NULL },
+	};
+	json_t *body, *obj = NULL, *pool = NULL, *losses = NULL;
+	char target[96];
+	int64_t id;
+	int rc;
+
+	if (!check_id_param(rs, rq->params[0], "pool"))
+		return;
+	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
+		return;
+	if ((rc = store_pool_get(rq->db, o.pool, &pool)) < 0) {
+		resp_get(rs, rc, NULL, "pool", o.pool);
+		goto out;
+	}
+	if (o.to <= o.from) {
+		resp_problem(rs, 400, "bad_request", "to must be after from");
+		goto out;
+	}
+	if (o.cards > json_integer_value(json_object_get(pool, "cards"))) {
+		resp_problem(rs, 400, "bad_request", "cards (%lld) exceeds the pool's %lld cards",
+		    (long long)o.cards, (long long)json_integer_value(json_object_get(pool, "cards")));
+		goto out;
+	}
+	if ((rc = store_outage_insert(rq->db, &o, rq->now, &id)) < 0 ||
+	    (rc = store_outage_get(rq->db, id, &obj)) < 0 ||
+	    (rc = outage_losses(rq->db, o.pool, o.from, o.to, &losses)) < 0) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	json_object_set_new(obj, "losses", losses);
+	snprintf(target, sizeof(target), "pool/%s/outage/%lld", o.pool, (long long)id);
+	if ((rc = audit_request(rq, "outage.create", target, o.reason, body)) < 0) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	resp_json(rs, 201, obj);
+	obj = NULL;
+out:
+	json_decref(obj);
+	json_decref(pool);
+	json_decref(body);
+}
+
+static void
+outage_list(struct request *rq, struct response *rs)
+{
+	json_t *items = NULL, *pool = NULL;
+	int rc;
+
+	if (!check_id_param(rs, rq->params[0], "pool"))
+		return;
+	if ((rc = store_pool_get(rq->db, rq->params[0], &pool)) < 0) {
+		resp_get(rs, rc, NULL, "pool", rq->params[0]);
+		return;
+	}
+	json_decref(pool);
+	if ((rc = store_outage_list(rq->db, rq->params[0], &items)) < 0)
+		resp_store_error(rs, rc);
+	else
+		resp_json(rs, 200, list_body(items, NULL));
+}
+
+static bool
+query_instant(const struct request *rq, struct response *rs, const char *key, int64_t *t)
+{
+	const char *v = req_query(rq, key);
+
+	if (v == NULL)
+		return true;
+	if (civil_parse_instant(v, t) < 0) {
+		resp_problem(rs, 400, "bad_request", "%s must be an RFC 3339 instant", key);
+		return false;
+	}
+	return true;
+}
+
+static void
+pool_timeline(struct request *rq, struct response *rs)
+{
+	int64_t from = rq->now, to;
+	struct timeline_segment *seg = NULL;
+	struct calendar s;
+	json_t *arr, *pool = NULL;
+	char a[CIVIL_INSTANT_LEN], b[CIVIL_INSTANT_LEN];
+	size_t n = 0;
+	ssize_t i;
+	int rc;
+
+	if (!check_id_param(rs, rq->params[0], "pool"))
+		return;
+	if (!query_instant(rq, rs, "from", &from))
+		return;
+	to = from + 90 * CIVIL_DAY;
+	if (!query_instant(rq, rs, "to", &to))
+		return;
+	if (to <= from || to - from > MAX_TIMELINE_SPAN) {
+		resp_problem(rs, 400, "bad_request", "to must be after from, at most 3660 days later");
+		return;
+	}
+	if ((rc = store_pool_get(rq->db, rq->params[0], &pool)) < 0) {
+		resp_get(rs, rc, NULL, "pool", rq->params[0]);
+		return;
+	}
+	json_decref(pool);
+	if ((rc = calendar_load(rq->db, &s)) < 0) {
+		resp_store_error(rs, rc);
+		return;
+	}
+	i = calendar_find(&s, rq->params[0]);
+	rc = timeline_segments(s.pp[i].tl, from, to, &seg, &n);
+	calendar_free(&s);
+	if (rc < 0) {
+		resp_store_error(rs, rc);
+		return;
+	}
+	arr = json_array();
+	for (size_t k = 0; k < n; k++) {
+		civil_format_instant(seg[k].from, a);
+		civil_format_instant(seg[k].to, b);
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I}", "from", a,
+		    "to", b, "capacity", (json_int_t)seg[k].capacity, "allocated",
+		    (json_int_t)seg[k].allocated, "impaired", (json_int_t)seg[k].impaired, "free",
+		    (json_int_t)seg[k].free));
+	}
+	free(seg);
+	resp_json(rs, 200, json_pack("{s:s, s:o}", "pool", rq->params[0], "segments", arr));
+}
+
+const struct route routes_pools[] = {
+	{ "POST", "/v1/pools", 0, ROUTE_WRITE, pool_create },
+	{ "GET", "/v1/pools", ROLE_AUDITOR, 0, pool_list },
+	{ "GET", "/v1/pools/{pool}", ROLE_AUDITOR, 0, pool_get },
+	{ "POST", "/v1/pools/{pool}/outages", 0, ROUTE_WRITE, outage_create },
+	{ "GET", "/v1/pools/{pool}/outages", ROLE_AUDITOR, 0, outage_list },
+	{ "GET", "/v1/pools/{pool}/timeline", ROLE_AUDITOR, 0, pool_timeline },
+	{ NULL, NULL, 0, 0, NULL },
+};
