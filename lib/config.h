@@ -1,0 +1,137 @@
+/* config.h: the configuration model, its defaults, and validation of grantd.conf. */
+#ifndef GRANTD_CONFIG_H
+#define GRANTD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Sizes of the string fields, NUL included.  A numeric IPv6 address is at
+ * most 45 characters ("ffff:...:255.255.255.255"), hence 46 as in
+ * INET6_ADDRSTRLEN; PATH_MAX for the database; the longest fixed-offset zone
+ * name civil.c knows is far below 64.
+ */
+#define CONFIG_HOST_LEN 46
+#define CONFIG_PATH_LEN 4096
+#define CONFIG_TZ_LEN 64
+
+/* A configuration file larger than this is refused as a whole (line 0). */
+#define CONFIG_TEXT_MAX (1024 * 1024)
+
+enum config_log_level {
+	CONFIG_LOG_DEBUG,
+	CONFIG_LOG_INFO,
+	CONFIG_LOG_NOTICE,
+	CONFIG_LOG_WARNING,
+	CONFIG_LOG_ERROR,
+};
+
+/*
+ * The whole configuration, by value: no pointers and no heap, so a reload can
+ * parse into a second struct, compare it with config_diff() and copy it over
+ * the live one.  config_defaults() zeroes the struct before filling it, and
+ * strings are stored zero-padded, so two configurations with equal values are
+ * equal byte for byte.
+ */
+struct config {
+	struct config_server {
+		char host[CONFIG_HOST_LEN];	/* numeric address, no brackets */
+		uint16_t port;			/* 0: any free port */
+		int max_connections;
+		int idle_timeout_s;
+		size_t max_body_bytes;
+		size_t connection_memory_bytes;
+		int max_json_depth;
+		bool metrics_require_auth;
+	} server;
+	struct config_storage {
+		char database[CONFIG_PATH_LEN];
+		int busy_timeout_ms;
+	} storage;
+	struct config_log {
+		enum config_log_level level;
+		bool access_log;
+	} log;
+	struct config_programme {
+		char timezone[CONFIG_TZ_LEN];
+		int32_t tz_offset;		/* seconds east of UTC, of timezone */
+		int hold_expiry_days;
+		int idle_threshold_pct;
+		int idle_window_hours;
+		int idempotency_retention_hours;
+	} programme;
+};
+
+/*
+ * Every problem found in one file.  n counts all of them; e[] keeps the first
+ * CONFIG_ERRORS_MAX, in line order.  msg does not repeat the line number: a
+ * caller prints "%s:%d: %s" (file, line, msg) or "line %d: %s".  Line 0 means
+ * the file as a whole.
+ */
+#define CONFIG_ERRORS_MAX 32
+#define CONFIG_ERRMSG_LEN 200
+
+struct config_errors {
+	int n;
+	struct {
+		int line;
+		char msg[CONFIG_ERRMSG_LEN];
+	} e[CONFIG_ERRORS_MAX];
+};
+
+/* The built-in values, those of the shipped config/grantd.conf. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Parses the text of a configuration file (len bytes, NUL not needed) over
+ * the defaults.  Returns 0, or GD_EINVAL when errs holds at least one error
+ * (errs may be NULL); GD_ENOMEM only from an inih built to use the heap.  cfg is written either way and then holds the defaults
+ * overlaid with every value that was valid, so a caller that must keep its
+ * old configuration on error parses into a scratch struct.
+ *
+ * Syntax, as lexed by inih: "[section]" headers, "key = value" (or
+ * "key: value") lines, whole-line comments starting with ';' or '#', and
+ * inline comments " ;" after a value.  Leading whitespace never continues the
+ * previous value.  Names are case-sensitive; booleans and log levels are not.
+ * A line may hold at most inih's line limit less one byte (199 in Debian's
+ * build); a longer line is an error.
+ */
+int config_parse(const char *text, size_t len, struct config *cfg, struct config_errors *errs);
+
+/*
+ * "HOST:PORT" with HOST a dotted-quad IPv4 address or a bracketed IPv6
+ * address ("[::1]:8440") and PORT 0..65535.  Writes the address without
+ * brackets into host and the port into *port, only on success.  Returns 0,
+ * GD_EINVAL for a malformed string, or GD_ERANGE when host is too small.
+ */
+int config_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port);
+
+/*
+ * Calls fn once for every key whose value differs between a and b, in the
+ * order of the file, with the key as "section.key" and both values as text.
+ */
+void config_diff(const struct config *a, const struct config *b,
+    void (*fn)(void *arg, const char *key, const char *from, const char *to), void *arg);
+
+/*
+ * Whether a running daemon can apply a new value of key ("section.key")
+ * without a restart.  server.listen and storage.database cannot; nor can a
+ * key config.c does not know.
+ */
+bool config_reloadable(const char *key);
+
+/* The i-th key as "section.key", in the order of the file; NULL past the last. */
+const char *config_key(size_t i);
+
+/*
+ * The value of key in cfg as text, as it would be written in the file.
+ * Returns the length, GD_ENOENT for an unknown key, or GD_ERANGE when buf
+ * is too small (buf then holds a truncated string).
+ */
+int config_value(const struct config *cfg, const char *key, char *buf, size_t n);
+
+/* "debug", "info", ...; the names the file uses. */
+const char *config_log_level_name(enum config_log_level level);
+
+#endif
