@@ -373,7 +373,7 @@ ledger_close(struct ledger_account *voucher, struct ledger_account *returned,
     char *err, size_t errlen)
 {
 	struct ledger_account v = *voucher, r = *returned, *scratch, *p;
-	int64_t avail, next = id;
+	int64_t avail;
 	size_t i, n = 0;
 	int rc;
 
@@ -417,7 +417,6 @@ ledger_close(struct ledger_account *voucher, struct ledger_account *returned,
 		if ((rc = check_type(p, LEDGER_PAYABLE, err, errlen)) != 0 ||
 		    (rc = release(&holds[i], &v, p, err, errlen)) != 0)
 			goto out;
-		next++;
 	}
 	if (v.held != 0) {
 		rc = fail(GD_EINVAL, err, errlen, "voucher %" PRId64 " still holds %" PRId64
@@ -446,7 +445,7 @@ ledger_close(struct ledger_account *voucher, struct ledger_account *returned,
 		n++;
 	}
 	if (avail > 0) {
-		out[n] = (struct ledger_transfer){ .id = next, .kind = LEDGER_RETURN,
+		out[n] = (struct ledger_transfer){ .id = id + (int64_t)n, .kind = LEDGER_RETURN,
 		    .debit = v.id, .credit = r.id, .amount = avail, .at = now };
 		n++;
 	}

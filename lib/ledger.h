@@ -24,8 +24,8 @@
  *  - Account and hold arguments are in/out.  On success they hold the new
  *    state and the transfer(s) are filled; on failure NOTHING is written
  *    (neither the accounts, the hold nor the transfers), a negative code
- *    from err.h is returned and a one-line detail is written to err (when
- *    err is not NULL; GD_ERRBUF bytes are always enough).
+ *    from err.h is returned and a one-line detail is written to err when
+ *    err is not NULL (GD_ERRBUF bytes hold any detail; less truncates).
  *  - The caller chooses the ids of new transfers, as TigerBeetle clients
  *    do, so that a decision is complete before it is stored: `id` is the id
  *    of the first new transfer, further ones take id + 1, id + 2, ...  The
@@ -226,10 +226,10 @@ int ledger_refund(struct ledger_hold *hold, struct ledger_account *voucher,
  * Closes a voucher (elimination, withdrawal, end of the window): a VOID for
  * every pending hold in holds[] (in array order), then a RETURN voucher ->
  * returned of the available rest when it is not 0, then closed = true.
- * holds[] must include every pending hold of the voucher (holds of other
- * states are skipped; a pending hold of another voucher, or a voucher still
- * holding money afterwards, is GD_EINVAL); payables[] must include the
- * payable of each of them.  out must have room for nholds + 1 transfers;
+ * holds[] must include every pending hold of the voucher once (holds of
+ * other states are skipped; a pending hold of another voucher, one given
+ * twice, or a voucher still holding money afterwards is GD_EINVAL);
+ * payables[] must include the payable of each of them, and is updated.  out must have room for nholds + 1 transfers;
  * *nout is set to the number written.  Closing twice is GD_ESTATE.
  */
 int ledger_close(struct ledger_account *voucher, struct ledger_account *returned,
