@@ -6,6 +6,7 @@
 #include "db.h"
 #include "err.h"
 #include "calendar.h"
+#include "outage.h"
 
 void
 calendar_free(struct calendar *s)
@@ -115,4 +116,89 @@ calendar_load(struct db *db, struct calendar *s)
 	if (rc < 0)
 		calendar_free(s);
 	return rc;
+}
+
+struct grant_owner {
+	int64_t grant, enrollment;
+};
+
+static int
+cmp_owner(const void *a, const void *b)
+{
+	const struct grant_owner *x = a, *y = b;
+
+	return (x->grant > y->grant) - (x->grant < y->grant);
+}
+
+static int
+cmp_loss(const void *a, const void *b)
+{
+	const struct enr_loss *x = a, *y = b;
+
+	return (x->enrollment > y->enrollment) - (x->enrollment < y->enrollment);
+}
+
+int
+calendar_losses(struct db *db, const struct calendar *s, int64_t from, int64_t to,
+    struct enr_loss **lost, size_t *n)
+{
+	sqlite3_stmt *st;
+	struct grant_owner *own = NULL, key, *hit;
+	struct enr_loss *out = NULL;
+	struct outage_loss *gl;
+	size_t nown = 0, cown = 0, nout = 0, cout = 0, ngl, k, j;
+	int rc = 0;
+
+	if ((st = db_prep(db, "SELECT id, enrollment FROM grants WHERE cancelled = 0")) == NULL)
+		return GD_EIO;
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if ((rc = grow((void **)&own, &cown, nown, sizeof(*own))) == 0)
+			own[nown++] = (struct grant_owner){ sqlite3_column_int64(st, 0),
+				sqlite3_column_int64(st, 1) };
+	}
+	db_done(st);
+	if (nown)
+		qsort(own, nown, sizeof(*own), cmp_owner);
+	for (size_t i = 0; rc == 0 && i < s->n && from < to; i++) {
+		gl = NULL;
+		ngl = 0;
+		rc = outage_share_loss(s->pp[i].tl, s->pools[i].weight_milli, from, to, &gl, &ngl);
+		for (k = 0; rc == 0 && k < ngl; k++) {
+			key.grant = gl[k].grant_id;
+			hit = bsearch(&key, own, nown, sizeof(*own), cmp_owner);
+			if (hit == NULL)
+				continue;
+			for (j = 0; j < nout && out[j].enrollment != hit->enrollment; j++)
+				;
+			if (j == nout) {
+				if ((rc = grow((void **)&out, &cout, nout, sizeof(*out))) < 0)
+					break;
+				out[nout++] = (struct enr_loss){ hit->enrollment, 0 };
+			}
+			if (__builtin_add_overflow(out[j].lost, gl[k].lost, &out[j].lost))
+				rc = GD_ERANGE;
+		}
+		free(gl);
+	}
+	free(own);
+	if (rc < 0) {
+		free(out);
+		return rc;
+	}
+	if (nout)
+		qsort(out, nout, sizeof(*out), cmp_loss);
+	*lost = out;
+	*n = nout;
+	return 0;
+}
+
+int64_t
+calendar_loss_of(const struct enr_loss *lost, size_t n, int64_t enrollment)
+{
+	struct enr_loss key = { enrollment, 0 }, *hit;
+
+	if (n == 0)
+		return 0;
+	hit = bsearch(&key, lost, n, sizeof(*lost), cmp_loss);
+	return hit ? hit->lost : 0;
 }

@@ -36,4 +36,20 @@ void calendar_free(struct calendar *s);
 /* Index of a pool by id, or -1. */
 ssize_t calendar_find(const struct calendar *s, const char *id);
 
+/*
+ * What outages took from each enrollment's grants in [from, to), in
+ * milli-unit-seconds, computed from the timelines (so it always agrees with
+ * the grants and outages as they are now).  *lost is a malloc'd array of
+ * (enrollment, lost) pairs sorted by enrollment, only non-zero ones.
+ */
+struct enr_loss {
+	int64_t enrollment;
+	int64_t lost;
+};
+int calendar_losses(struct db *db, const struct calendar *s, int64_t from, int64_t to,
+    struct enr_loss **lost, size_t *n);
+
+/* The loss of one enrollment from such an array (0 when absent). */
+int64_t calendar_loss_of(const struct enr_loss *lost, size_t n, int64_t enrollment);
+
 #endif

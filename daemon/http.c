@@ -355,13 +355,14 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return GD_ENOMEM;
 	h->app = app;
+	/* The logger goes first, so no option's complaint reaches MHD's own. */
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, on_access, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.server.max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.server.idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.server.connection_memory_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 511U,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {

@@ -18,6 +18,9 @@ const struct route *const route_tables[] = {
 	routes_catalog,
 	routes_audit,
 	routes_pools,
+	routes_enroll,
+	routes_grants,
+	routes_vouchers,
 	NULL,
 };
 

@@ -30,6 +30,9 @@ extern const struct route routes_tokens[];
 extern const struct route routes_catalog[];
 extern const struct route routes_audit[];
 extern const struct route routes_pools[];
+extern const struct route routes_enroll[];
+extern const struct route routes_grants[];
+extern const struct route routes_vouchers[];
 
 /* Every table, in match order; ends with NULL. */
 extern const struct route *const route_tables[];

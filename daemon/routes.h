@@ -38,4 +38,12 @@ bool check_id_param(struct response *rs, const char *s, const char *what);
 /* Unit-hours (a JSON real, three decimals) from milli-unit-seconds. */
 json_t *unit_hours_json(int64_t mus);
 
+/* Fairness violations: {"rule", "detail"}; a 409 listing them (stolen). */
+json_t *violation(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void resp_violations(struct response *rs, json_t *violations);
+
+/* Stores each overridden violation with the admin's reason. */
+int record_overrides(const struct request *rq, const char *phase, const char *team,
+    json_t *violations, const char *reason, const char *action);
+
 #endif

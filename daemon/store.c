@@ -390,3 +390,10 @@ store_audit_list(struct db *db, int64_t after, int64_t limit, json_t **items, ch
 	    "reason, detail, prev_hash, hash FROM audit WHERE seq > CAST(?1 AS INTEGER) "
 	    "AND ?3 IS NULL ORDER BY seq LIMIT ?2", cur, limit, NULL, audit_row, items, next);
 }
+
+int
+store_phase_extend(struct db *db, const char *id, int64_t days)
+{
+	return db_run(db, "UPDATE phases SET period_days = period_days + ? WHERE id = ?", "it",
+	    days, id);
+}

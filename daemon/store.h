@@ -39,6 +39,7 @@ int store_phase_get(struct db *db, const char *id, json_t **out);
 int store_phase_list(struct db *db, const char *program, const char *after, int64_t limit,
     json_t **items, char **next);
 int store_phase_insert(struct db *db, const struct phase_in *p, int64_t now);
+int store_phase_extend(struct db *db, const char *id, int64_t days);
 
 struct member_in {
 	const char *org, *role;

@@ -170,7 +170,7 @@ decode_one(const json_t *v, const struct jv_field *f, const char *where, char *e
 			FAIL("%s%s must be a number, got %s", where, f->name, type_name(v));
 		d = json_number_value(v) * 1000.0;
 		/* Reals arrive as binary fractions: 0.001 * 1000 is not exactly 1. */
-		if (!(d > 0.0) || d > (double)f->max * 1000.0 || fabs(d - round(d)) > 1e-6)
+		if (!(d >= 1.0 - 1e-6) || d > (double)f->max * 1000.0 || fabs(d - round(d)) > 1e-6)
 			FAIL("%s%s must be a number above 0 and at most %lld with at most 3 decimals",
 			    where, f->name, (long long)f->max);
 		*(int64_t *)f->out = (int64_t)llround(d);

@@ -9,11 +9,15 @@
 
 START_TEST(roundtrip_every_day)
 {
-	/* Every day of 0001..9999 survives days -> ymd -> days. */
+	/*
+	 * Every day of 1900..2200 and every 97th day of 0001..9999 (a stride
+	 * prime to the 400-year cycle) survives days -> ymd -> days.
+	 */
 	int64_t lo = civil_days_from_ymd(1, 1, 1), hi = civil_days_from_ymd(9999, 12, 31);
+	int64_t a = civil_days_from_ymd(1900, 1, 1), b = civil_days_from_ymd(2200, 12, 31);
 	int y, m, d;
 
-	for (int64_t n = lo; n <= hi; n++) {
+	for (int64_t n = lo; n <= hi; n += n >= a && n <= b ? 1 : 97) {
 		civil_ymd_from_days(n, &y, &m, &d);
 		ck_assert(civil_valid_ymd(y, m, d));
 		ck_assert_int_eq(civil_days_from_ymd(y, m, d), n);
