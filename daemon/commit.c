@@ -106,8 +106,9 @@ commit_wait(struct app *app, commit_done_fn *done, void *arg)
 	return 0;
 }
 
-int
-commit_flush(struct app *app)
+/* Rolls the open batch back, or commits it; every waiter hears the outcome. */
+static int
+finish(struct app *app, bool commit)
 {
 	struct batch *b = app->batch;
 	bool ok;
@@ -115,13 +116,14 @@ commit_flush(struct app *app)
 
 	if (!b->open)
 		return 0;
-	ok = db_exec(app->w, "COMMIT") == 0;
+	ok = commit && db_exec(app->w, "COMMIT") == 0;
 	if (!ok) {
 		/*
 		 * The batch is all or nothing: a failed COMMIT (disk full, I/O
 		 * error) leaves none of its changes, and every waiter hears so.
 		 */
-		log_error("commit of %zu change(s) failed: %s", n, db_errmsg(app->w));
+		if (commit)
+			log_error("commit of %zu change(s) failed: %s", n, db_errmsg(app->w));
 		db_exec(app->w, "ROLLBACK");
 		b->stats.failures++;
 	} else {
@@ -135,6 +137,18 @@ commit_flush(struct app *app)
 	for (size_t i = 0; i < n; i++)
 		b->w[i].done(b->w[i].arg, ok);
 	return ok ? 0 : GD_EIO;
+}
+
+int
+commit_flush(struct app *app)
+{
+	return finish(app, true);
+}
+
+void
+commit_abort(struct app *app)
+{
+	finish(app, false);
 }
 
 bool

@@ -31,6 +31,9 @@ int commit_wait(struct app *app, commit_done_fn *done, void *arg);
  */
 int commit_flush(struct app *app);
 
+/* Rolls the open batch back; waiters hear it failed. */
+void commit_abort(struct app *app);
+
 bool commit_pending(const struct app *app);
 
 struct commit_stats {

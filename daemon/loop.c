@@ -11,6 +11,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "timers.h"
 
 /* How long a stopping daemon waits for requests in flight. */
 #define DRAIN_MS 10000
@@ -52,6 +53,7 @@ on_housekeeping(uv_timer_t *t)
 static void
 close_all(struct loop *l)
 {
+	timers_close(l->app);
 	http_close(l->app);
 	commit_close(l->app);
 	uv_close((uv_handle_t *)&l->sigterm, NULL);
@@ -157,6 +159,38 @@ on_hup(uv_signal_t *s, int signum)
 	sd_notify(0, "READY=1");
 }
 
+/* After each batch commits: answer the resumed requests, re-aim the timer. */
+static void
+after_commit(struct app *app)
+{
+	http_kick(app);
+	timers_rearm(app);
+}
+
+/*
+ * Transitions that fell due while grantd was down are applied, in time
+ * order and durably, before the API opens: no client ever sees a state
+ * the clock has already moved past.
+ */
+static int
+catch_up(struct app *app)
+{
+	int applied = 0, rc;
+
+	if ((rc = commit_begin(app)) == 0)
+		rc = timers_apply_due(app, app->w, app_now(app), &applied);
+	if (rc < 0) {
+		commit_abort(app);
+		return rc;
+	}
+	if ((rc = commit_flush(app)) < 0)
+		return rc;
+	if (applied > 0)
+		log_notice("applied %d transition(s) that fell due while grantd was stopped",
+		    applied);
+	return 0;
+}
+
 int
 loop_run(struct app *app)
 {
@@ -169,8 +203,15 @@ loop_run(struct app *app)
 		log_error("cannot start the event loop: %s", uv_strerror(rc));
 		return 1;
 	}
-	if (commit_init(app, &l.uv, http_kick) < 0 ||
-	    http_start(app, &l.uv, app->cfg.server.host, app->cfg.server.port, bound,
+	if (commit_init(app, &l.uv, after_commit) < 0 || catch_up(app) < 0) {
+		log_error("cannot apply the transitions that fell due: %s", db_errmsg(app->w));
+		commit_close(app);
+		uv_run(&l.uv, UV_RUN_DEFAULT);
+		uv_loop_close(&l.uv);
+		commit_free(app);
+		return 1;
+	}
+	if (http_start(app, &l.uv, app->cfg.server.host, app->cfg.server.port, bound,
 	    sizeof(bound), err, sizeof(err)) < 0) {
 		log_error("%s", err);
 		commit_close(app);
@@ -191,6 +232,7 @@ loop_run(struct app *app)
 	uv_timer_init(&l.uv, &l.housekeeping);
 	l.watchdog.data = l.drain.data = l.housekeeping.data = &l;
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
+	timers_start(app, &l.uv);
 	/* Pet the watchdog at half its period, as sd_watchdog_enabled(3) advises. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
 		uv_timer_start(&l.watchdog, on_watchdog, usec / 2000, usec / 2000);

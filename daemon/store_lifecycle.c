@@ -1,0 +1,142 @@
+/* store_lifecycle.c: finding the time-based transitions that are due. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "db.h"
+#include "err.h"
+#include "store_lifecycle.h"
+
+static int
+push(struct due **v, size_t *n, size_t *cap, struct due d)
+{
+	struct due *nv;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL)
+			return GD_ENOMEM;
+		*v = nv;
+	}
+	(*v)[(*n)++] = d;
+	return 0;
+}
+
+/* Evaluation dates are local midnights of each programme's zone. */
+static int64_t
+evaluation_at(sqlite3_stmt *st, int col_day, int col_tz)
+{
+	int32_t off = 0;
+
+	civil_tz_offset(db_text(st, col_tz), &off);
+	return civil_local_midnight(sqlite3_column_int64(st, col_day), off);
+}
+
+int
+store_due(struct db *db, int64_t now, struct due **out, size_t *n)
+{
+	struct due *v = NULL;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	st = db_prep(db, "SELECT id, start, end, noted FROM grants WHERE noted < 2 "
+	    "AND cancelled = 0 AND start <= ?");
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", now);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		if (sqlite3_column_int(st, 3) == 0)
+			rc = push(&v, &cnt, &cap, (struct due){ sqlite3_column_int64(st, 1),
+			    DUE_GRANT_START, id, "" });
+		if (rc == 0 && sqlite3_column_int64(st, 2) <= now)
+			rc = push(&v, &cnt, &cap, (struct due){ sqlite3_column_int64(st, 2),
+			    DUE_GRANT_END, id, "" });
+	}
+	db_done(st);
+	st = db_prep(db, "SELECT id, window_end FROM enrollments WHERE state = 'active' "
+	    "AND window_end <= ?");
+	if (rc == 0 && st == NULL)
+		rc = GD_EIO;
+	if (rc == 0) {
+		db_bind(st, "i", now);
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+			rc = push(&v, &cnt, &cap, (struct due){ sqlite3_column_int64(st, 1),
+			    DUE_WINDOW_END, sqlite3_column_int64(st, 0), "" });
+		db_done(st);
+	}
+	st = db_prep(db, "SELECT p.id, p.evaluation_on, g.timezone FROM phases p "
+	    "JOIN programs g ON g.id = p.program WHERE p.evaluation_noted = 0 "
+	    "AND p.evaluation_on IS NOT NULL");
+	if (rc == 0 && st == NULL)
+		rc = GD_EIO;
+	if (rc == 0) {
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			struct due d = { evaluation_at(st, 1, 2), DUE_EVALUATION, 0, "" };
+
+			if (d.at > now)
+				continue;
+			snprintf(d.phase, sizeof(d.phase), "%s", db_text(st, 0));
+			rc = push(&v, &cnt, &cap, d);
+		}
+		db_done(st);
+	}
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int64_t
+store_next_due(struct db *db, int64_t now)
+{
+	int64_t best = -1, t;
+	sqlite3_stmt *st;
+
+#define TAKE(x) do { t = (x); if (t > now && (best < 0 || t < best)) best = t; } while (0)
+	t = db_int(db, "SELECT min(start) FROM grants WHERE noted = 0 AND cancelled = 0 "
+	    "AND start > ?", "i", now);
+	if (t > 0)
+		TAKE(t);
+	t = db_int(db, "SELECT min(end) FROM grants WHERE noted < 2 AND cancelled = 0 "
+	    "AND end > ?", "i", now);
+	if (t > 0)
+		TAKE(t);
+	t = db_int(db, "SELECT min(window_end) FROM enrollments WHERE state = 'active' "
+	    "AND window_end > ?", "i", now);
+	if (t > 0)
+		TAKE(t);
+	t = db_int(db, "SELECT min(expires_at) FROM ledger_holds WHERE state = 'pending' "
+	    "AND expires_at > ?", "i", now);
+	if (t > 0)
+		TAKE(t);
+	st = db_prep(db, "SELECT p.id, p.evaluation_on, g.timezone FROM phases p "
+	    "JOIN programs g ON g.id = p.program WHERE p.evaluation_noted = 0 "
+	    "AND p.evaluation_on IS NOT NULL");
+	if (st != NULL) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			TAKE(evaluation_at(st, 1, 2));
+		db_done(st);
+	}
+#undef TAKE
+	return best;
+}
+
+int
+store_grant_noted(struct db *db, int64_t grant, int noted)
+{
+	return db_run(db, "UPDATE grants SET noted = ? WHERE id = ? AND noted < ?", "iii",
+	    (int64_t)noted, grant, (int64_t)noted);
+}
+
+int
+store_evaluation_noted(struct db *db, const char *phase)
+{
+	return db_run(db, "UPDATE phases SET evaluation_noted = 1 WHERE id = ?", "t", phase);
+}

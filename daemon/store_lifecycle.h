@@ -1,0 +1,34 @@
+/* store_lifecycle.h: SQL for the daemon's time-based transitions. */
+#ifndef GRANTD_STORE_LIFECYCLE_H
+#define GRANTD_STORE_LIFECYCLE_H
+
+#include <stdint.h>
+
+#include "request.h"
+
+struct db;
+
+enum due_kind {
+	DUE_GRANT_START,
+	DUE_GRANT_END,
+	DUE_WINDOW_END,
+	DUE_EVALUATION,
+};
+
+struct due {
+	int64_t at;
+	enum due_kind kind;
+	int64_t ref;			/* grant or enrollment id */
+	char phase[ID_MAX + 1];		/* evaluations */
+};
+
+/* Every transition due at or before now, unsorted; *out malloc'd. */
+int store_due(struct db *db, int64_t now, struct due **out, size_t *n);
+
+/* The earliest transition after now, or -1. */
+int64_t store_next_due(struct db *db, int64_t now);
+
+int store_grant_noted(struct db *db, int64_t grant, int noted);
+int store_evaluation_noted(struct db *db, const char *phase);
+
+#endif

@@ -1,0 +1,193 @@
+/* timers.c: applying time-based transitions in time order, and the loop timer that drives them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "audit.h"
+#include "civil.h"
+#include "commit.h"
+#include "db.h"
+#include "err.h"
+#include "log.h"
+#include "store_grants.h"
+#include "store_lifecycle.h"
+#include "timers.h"
+#include "vouchers.h"
+
+/* A jump of the wall clock is noticed within this long. */
+#define TICK_MAX_MS (60 * 1000)
+
+static int
+cmp_due(const void *a, const void *b)
+{
+	const struct due *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->ref > y->ref) - (x->ref < y->ref);
+}
+
+static json_t *
+due_detail(int64_t at)
+{
+	char buf[CIVIL_INSTANT_LEN];
+
+	civil_format_instant(at, buf);
+	return json_pack("{s:s}", "due_at", buf);
+}
+
+static int
+apply_one(struct db *db, const struct due *d, int64_t now)
+{
+	char target[160], gid[32], err[GD_ERRBUF] = "";
+	struct enrollment e;
+	json_t *detail = due_detail(d->at);
+	int rc = 0;
+
+	switch (d->kind) {
+	case DUE_GRANT_START:
+	case DUE_GRANT_END:
+		grant_id_format(d->ref, gid);
+		snprintf(target, sizeof(target), "grant/%s", gid);
+		rc = store_grant_noted(db, d->ref, d->kind == DUE_GRANT_START ? 1 : 2);
+		if (rc == 0)
+			rc = audit_append(db, &audit_system, "timer", now,
+			    d->kind == DUE_GRANT_START ? "grant.start" : "grant.end", target, NULL,
+			    detail);
+		break;
+	case DUE_WINDOW_END:
+		if ((rc = store_enrollment_by_id(db, d->ref, &e)) < 0 || strcmp(e.state, "active"))
+			break;
+		snprintf(target, sizeof(target), "phase/%s/enrollment/%s", e.phase, e.team);
+		rc = store_enrollment_set_state(db, e.id, "completed", -1);
+		if (rc == 0) {
+			rc = vouchers_close(db, e.id, now, err, sizeof(err));
+			/* An enrollment from before vouchers existed has none to close. */
+			if (rc == GD_ENOENT || rc == GD_ESTATE)
+				rc = 0;
+		}
+		if (rc == 0)
+			rc = audit_append(db, &audit_system, "timer", now, "enrollment.complete",
+			    target, "the window ended", detail);
+		if (rc == 0)
+			log_notice("enrollment of team %s in phase %s completed", e.team, e.phase);
+		break;
+	case DUE_EVALUATION:
+		snprintf(target, sizeof(target), "phase/%s", d->phase);
+		rc = store_evaluation_noted(db, d->phase);
+		if (rc == 0)
+			rc = audit_append(db, &audit_system, "timer", now, "phase.evaluation", target,
+			    "evaluation date reached", detail);
+		if (rc == 0)
+			log_notice("phase %s: evaluation date reached", d->phase);
+		break;
+	}
+	if (rc < 0)
+		log_error("transition at %lld failed: %s", (long long)d->at,
+		    err[0] ? err : db_errmsg(db));
+	json_decref(detail);
+	return rc;
+}
+
+int
+timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
+{
+	struct due *d = NULL;
+	size_t n = 0;
+	int64_t expired = 0, next = -1, total = 0;
+	int rc;
+
+	(void)app;
+	if ((rc = store_due(db, now, &d, &n)) < 0)
+		return rc;
+	qsort(d, n, sizeof(*d), cmp_due);
+	/*
+	 * Holds expire in the same time order: before each transition, every
+	 * hold due by its instant goes first, so a window that ends voids only
+	 * holds that were still pending at that moment.
+	 */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if ((rc = vouchers_expire_due(db, d[i].at, &expired, &next)) < 0)
+			break;
+		total += expired;
+		rc = apply_one(db, &d[i], now);
+	}
+	if (rc == 0 && (rc = vouchers_expire_due(db, now, &expired, &next)) == 0)
+		total += expired;
+	free(d);
+	if (rc == 0)
+		*applied = (int)n + (int)total;
+	return rc;
+}
+
+int64_t
+timers_next_due(struct app *app, struct db *db, int64_t now)
+{
+	(void)app;
+	return store_next_due(db, now);
+}
+
+/* The loop's timer: owned by app via a static, as there is one loop. */
+static uv_timer_t tick;
+static bool tick_on;
+
+static void
+on_tick(uv_timer_t *t)
+{
+	struct app *app = t->data;
+	int64_t now = app_now(app);
+	int applied = 0;
+
+	if (app->stopping)
+		return;
+	/* Its own savepoint: a failed transition leaves nothing half-applied. */
+	if (commit_begin(app) < 0 || db_exec(app->w, "SAVEPOINT timer") < 0)
+		return;
+	if (timers_apply_due(app, app->w, now, &applied) < 0) {
+		db_exec(app->w, "ROLLBACK TO timer");
+		log_error("time-based transitions failed; retrying within a minute");
+	} else if (applied > 0) {
+		log_info("applied %d time-based transition(s)", applied);
+	}
+	db_exec(app->w, "RELEASE timer");
+	/* The batch commits in the check phase; timers_rearm runs after it. */
+	timers_rearm(app);
+}
+
+void
+timers_rearm(struct app *app)
+{
+	int64_t now, next;
+	uint64_t ms = TICK_MAX_MS;
+
+	if (!tick_on || app->stopping)
+		return;
+	now = app_now(app);
+	next = timers_next_due(app, app->r, now);
+	if (next > now && (uint64_t)(next - now) * 1000 < ms)
+		ms = (uint64_t)(next - now) * 1000;
+	uv_timer_start(&tick, on_tick, ms, 0);
+}
+
+int
+timers_start(struct app *app, uv_loop_t *loop)
+{
+	uv_timer_init(loop, &tick);
+	tick.data = app;
+	tick_on = true;
+	timers_rearm(app);
+	return 0;
+}
+
+void
+timers_close(struct app *app)
+{
+	(void)app;
+	if (!tick_on)
+		return;
+	tick_on = false;
+	uv_close((uv_handle_t *)&tick, NULL);
+}

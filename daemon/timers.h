@@ -1,0 +1,32 @@
+/* timers.h: time-based transitions: grants starting and ending, holds expiring, windows ending. */
+#ifndef GRANTD_TIMERS_H
+#define GRANTD_TIMERS_H
+
+#include <stdint.h>
+#include <uv.h>
+
+struct app;
+struct db;
+
+/*
+ * Applies, in time order, every transition due at or before now: a grant
+ * starting or ending (audited), a hold expiring (voided by the ledger), an
+ * enrollment's window ending (state completed, voucher closed), an
+ * evaluation date arriving (audited as a reminder), and the idle scan.
+ * Runs in the caller's open transaction.  *applied counts transitions.
+ */
+int timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied);
+
+/* The instant of the next transition after now, or -1 when none is known. */
+int64_t timers_next_due(struct app *app, struct db *db, int64_t now);
+
+/*
+ * The loop's side: one uv_timer armed for the nearest transition and at
+ * most a minute away (so a jump of the wall clock is noticed), re-armed
+ * after every commit.
+ */
+int timers_start(struct app *app, uv_loop_t *loop);
+void timers_rearm(struct app *app);
+void timers_close(struct app *app);
+
+#endif
