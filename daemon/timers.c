@@ -103,7 +103,8 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	(void)app;
 	if ((rc = store_due(db, now, &d, &n)) < 0)
 		return rc;
-	qsort(d, n, sizeof(*d), cmp_due);
+	if (n > 1)
+		qsort(d, n, sizeof(*d), cmp_due);
 	/*
 	 * Holds expire in the same time order: before each transition, every
 	 * hold due by its instant goes first, so a window that ends voids only
