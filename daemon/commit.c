@@ -6,6 +6,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "metrics.h"
 
 struct waiter {
 	commit_done_fn *done;
@@ -129,6 +130,7 @@ finish(struct app *app, bool commit)
 	} else {
 		b->stats.commits++;
 		b->stats.changes += n;
+		metrics_batch(n);
 		if (n > b->stats.max_batch)
 			b->stats.max_batch = n;
 	}

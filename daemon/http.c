@@ -12,6 +12,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "router.h"
 
 /* Owned by app->http; freed in the last close callback. */
@@ -41,6 +42,7 @@ struct query {
 	char *path;
 	uint64_t t0;
 	int status;
+	const char *route;
 };
 
 static void on_timer(uv_timer_t *t);
@@ -200,6 +202,7 @@ handle(struct query *q)
 	struct request rq = { 0 };
 	struct principal who = { 0 };
 	struct args a = { &rq, false };
+	bool deferred;
 
 	rq.app = app;
 	rq.method = q->method;
@@ -221,8 +224,11 @@ handle(struct query *q)
 		    REQ_MAX_QUERY);
 		return send_response(q);
 	}
-	if (dispatch(&rq, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Authorization"),
-	    &who, &q->rs)) {
+	rq.route = "unmatched";
+	deferred = dispatch(&rq, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
+	    "Authorization"), &who, &q->rs);
+	q->route = rq.route;
+	if (deferred) {
 		if (commit_wait(app, on_committed, q) == 0) {
 			q->state = Q_WAITING;
 			MHD_suspend_connection(q->c);
@@ -307,6 +313,8 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	if (q == NULL)
 		return;
+	metrics_request(q->method, q->route ? q->route : "unmatched", q->status,
+	    uv_hrtime() - q->t0);
 	if (h->app->cfg.log.access_log)
 		log_info("%s %s %d %.1fms rid=%s%s", q->method, q->path, q->status,
 		    (double)(uv_hrtime() - q->t0) / 1e6, q->rid,

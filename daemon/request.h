@@ -56,6 +56,7 @@ struct request {
 	const char *idem_key;
 	const struct principal *who;
 	int64_t now;
+	const char *route;	/* the matched pattern, for metrics (set by dispatch) */
 };
 
 /*

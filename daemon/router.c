@@ -14,6 +14,7 @@
 
 const struct route *const route_tables[] = {
 	routes_service,
+	routes_metrics,
 	routes_tokens,
 	routes_catalog,
 	routes_audit,
@@ -92,7 +93,8 @@ authenticate(const struct route *r, struct request *rq, const char *auth,
 {
 	const char *secret;
 
-	if (r->flags & ROUTE_PUBLIC)
+	if ((r->flags & ROUTE_PUBLIC) ||
+	    ((r->flags & ROUTE_METRICS) && !rq->app->cfg.server.metrics_require_auth))
 		return true;
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
 		resp_problem(rs, 401, "unauthorized", "an Authorization: Bearer token is required");
@@ -270,6 +272,7 @@ dispatch(struct request *rq, const char *auth, struct principal *who, struct res
 
 	rq->db = rq->app->r;
 	r = router_match(rq->method, rq->path, rq, buf, sizeof(buf), &known);
+	rq->route = r ? r->pattern : "unmatched";
 	if (r == NULL) {
 		if (known)
 			resp_problem(rs, 405, "method_not_allowed", "%s is not allowed on %s",

@@ -11,6 +11,7 @@ typedef void route_fn(struct request *rq, struct response *rs);
 #define ROUTE_WRITE 0x1		/* runs in the group-commit transaction */
 #define ROUTE_PUBLIC 0x2	/* no token needed */
 #define ROUTE_SECRET 0x4	/* the reply holds a secret: replays omit it */
+#define ROUTE_METRICS 0x8	/* public unless server.metrics_require_auth */
 
 /*
  * One entry: method and pattern ("/v1/teams/{team}": a {name} matches one
@@ -32,6 +33,7 @@ extern const struct route routes_audit[];
 extern const struct route routes_pools[];
 extern const struct route routes_enroll[];
 extern const struct route routes_grants[];
+extern const struct route routes_metrics[];
 extern const struct route routes_vouchers[];
 
 /* Every table, in match order; ends with NULL. */

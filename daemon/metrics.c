@@ -1,0 +1,276 @@
+/* metrics.c: request and commit counters, and GET /metrics in Prometheus text format. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "calendar.h"
+#include "commit.h"
+#include "db.h"
+#include "err.h"
+#include "metrics.h"
+#include "router.h"
+#include "routes.h"
+#include "timeline.h"
+#include "version.h"
+
+/*
+ * Series are keyed by (method, route, status).  Route patterns are string
+ * literals from the route tables and methods come from a short list, so
+ * the number of series is bounded by routes x statuses; 512 slots is far
+ * above that.  Past it, requests are counted under one overflow series.
+ */
+#define SERIES_MAX 512
+
+static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+	0.25, 0.5, 1, 2.5, 5 };
+#define NLAT (sizeof(lat_bounds) / sizeof(lat_bounds[0]))
+static const uint64_t batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
+#define NBATCH (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
+
+static struct {
+	char method[8];
+	const char *route;
+	int status;
+	uint64_t count;
+} series[SERIES_MAX];
+static size_t nseries;
+static uint64_t overflow;
+static uint64_t lat_buckets[NLAT], lat_count;
+static double lat_sum;
+static uint64_t batch_buckets[NBATCH], batch_count, batch_sum;
+
+void
+metrics_request(const char *method, const char *route, int status, uint64_t ns)
+{
+	double s = (double)ns / 1e9;
+	size_t i;
+
+	for (i = 0; i < NLAT; i++)
+		if (s <= lat_bounds[i])
+			lat_buckets[i]++;
+	lat_count++;
+	lat_sum += s;
+	for (i = 0; i < nseries; i++) {
+		if (series[i].route == route && series[i].status == status &&
+		    strcmp(series[i].method, method) == 0) {
+			series[i].count++;
+			return;
+		}
+	}
+	if (nseries == SERIES_MAX || strlen(method) >= sizeof(series[0].method)) {
+		overflow++;
+		return;
+	}
+	snprintf(series[nseries].method, sizeof(series[0].method), "%s", method);
+	series[nseries].route = route;
+	series[nseries].status = status;
+	series[nseries].count = 1;
+	nseries++;
+}
+
+void
+metrics_batch(uint64_t n)
+{
+	for (size_t i = 0; i < NBATCH; i++)
+		if (n <= batch_bounds[i])
+			batch_buckets[i]++;
+	batch_count++;
+	batch_sum += n;
+}
+
+/* A growing text buffer; on allocation failure it stops growing and says so. */
+struct out {
+	char *p;
+	size_t n, cap;
+	bool failed;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+	char *np;
+
+	if (o->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		len = vsnprintf(o->p ? o->p + o->n : NULL, o->p ? o->cap - o->n : 0, fmt, ap);
+		va_end(ap);
+		if (len < 0) {
+			o->failed = true;
+			return;
+		}
+		if (o->p && o->n + (size_t)len < o->cap) {
+			o->n += (size_t)len;
+			return;
+		}
+		o->cap = o->cap ? o->cap * 2 : 8192;
+		while (o->cap < o->n + (size_t)len + 1)
+			o->cap *= 2;
+		if ((np = realloc(o->p, o->cap)) == NULL) {
+			o->failed = true;
+			return;
+		}
+		o->p = np;
+	}
+}
+
+/* Label values here are ids and patterns we chose; escape anyway, as the format asks. */
+static void
+put_label(struct out *o, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			put(o, "\\%c", *s);
+		else if (*s == '\n')
+			put(o, "\\n");
+		else
+			put(o, "%c", *s);
+	}
+}
+
+static void
+put_requests(struct out *o)
+{
+	put(o, "# HELP grantd_http_requests_total HTTP requests by method, route and status.\n"
+	    "# TYPE grantd_http_requests_total counter\n");
+	for (size_t i = 0; i < nseries; i++) {
+		put(o, "grantd_http_requests_total{method=\"");
+		put_label(o, series[i].method);
+		put(o, "\",route=\"");
+		put_label(o, series[i].route);
+		put(o, "\",status=\"%d\"} %llu\n", series[i].status,
+		    (unsigned long long)series[i].count);
+	}
+	put(o, "# HELP grantd_http_requests_unlabelled_total Requests past the series limit.\n"
+	    "# TYPE grantd_http_requests_unlabelled_total counter\n"
+	    "grantd_http_requests_unlabelled_total %llu\n", (unsigned long long)overflow);
+	put(o, "# HELP grantd_http_request_duration_seconds Time from first byte to reply.\n"
+	    "# TYPE grantd_http_request_duration_seconds histogram\n");
+	for (size_t i = 0; i < NLAT; i++)
+		put(o, "grantd_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+		    lat_bounds[i], (unsigned long long)lat_buckets[i]);
+	put(o, "grantd_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "grantd_http_request_duration_seconds_sum %.6f\n"
+	    "grantd_http_request_duration_seconds_count %llu\n",
+	    (unsigned long long)lat_count, lat_sum, (unsigned long long)lat_count);
+}
+
+static void
+put_commits(struct out *o, const struct app *app)
+{
+	struct commit_stats cs;
+
+	commit_stats(app, &cs);
+	put(o, "# HELP grantd_commits_total Group commits that succeeded.\n"
+	    "# TYPE grantd_commits_total counter\ngrantd_commits_total %llu\n"
+	    "# HELP grantd_commit_failures_total Group commits that failed (every change got 503).\n"
+	    "# TYPE grantd_commit_failures_total counter\ngrantd_commit_failures_total %llu\n"
+	    "# HELP grantd_commit_batch_size Changes per group commit.\n"
+	    "# TYPE grantd_commit_batch_size histogram\n",
+	    (unsigned long long)cs.commits, (unsigned long long)cs.failures);
+	for (size_t i = 0; i < NBATCH; i++)
+		put(o, "grantd_commit_batch_size_bucket{le=\"%llu\"} %llu\n",
+		    (unsigned long long)batch_bounds[i], (unsigned long long)batch_buckets[i]);
+	put(o, "grantd_commit_batch_size_bucket{le=\"+Inf\"} %llu\n"
+	    "grantd_commit_batch_size_sum %llu\ngrantd_commit_batch_size_count %llu\n",
+	    (unsigned long long)batch_count, (unsigned long long)batch_sum,
+	    (unsigned long long)batch_count);
+}
+
+/* Pool gauges at this instant, from the same timelines placement uses. */
+static int
+put_pools(struct out *o, struct db *db, int64_t now)
+{
+	static const char *const names[] = { "capacity", "allocated", "impaired", "free" };
+	struct calendar cal;
+	struct timeline_segment *seg;
+	size_t n;
+	int rc;
+
+	if ((rc = calendar_load(db, &cal)) < 0)
+		return rc;
+	for (int k = 0; k < 4; k++) {
+		put(o, "# HELP grantd_pool_%s_cards Cards of each pool now: %s.\n"
+		    "# TYPE grantd_pool_%s_cards gauge\n", names[k], names[k], names[k]);
+		for (size_t i = 0; i < cal.n; i++) {
+			seg = NULL;
+			if (timeline_segments(cal.pp[i].tl, now, now + 1, &seg, &n) < 0 || n == 0) {
+				free(seg);
+				continue;
+			}
+			put(o, "grantd_pool_%s_cards{pool=\"", names[k]);
+			put_label(o, cal.pools[i].id);
+			put(o, "\"} %lld\n", (long long)(k == 0 ? seg[0].capacity : k == 1 ?
+			    seg[0].allocated : k == 2 ? seg[0].impaired : seg[0].free));
+			free(seg);
+		}
+	}
+	calendar_free(&cal);
+	return 0;
+}
+
+static void
+put_counts(struct out *o, struct db *db)
+{
+	sqlite3_stmt *st;
+
+	put(o, "# HELP grantd_enrollments Enrollments by state.\n"
+	    "# TYPE grantd_enrollments gauge\n");
+	if ((st = db_prep(db, "SELECT state, count(*) FROM enrollments GROUP BY state")) != NULL) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			put(o, "grantd_enrollments{state=\"%s\"} %lld\n", db_text(st, 0),
+			    (long long)sqlite3_column_int64(st, 1));
+		db_done(st);
+	}
+	put(o, "# HELP grantd_voucher_krw Voucher money over all enrollments, by state.\n"
+	    "# TYPE grantd_voucher_krw gauge\n");
+	if ((st = db_prep(db, "SELECT total(budget), total(held), total(settled), "
+	    "total(refunded), total(returned) FROM ledger_accounts WHERE type = 'voucher'")) != NULL) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			static const char *const k[] = { "budget", "held", "settled", "refunded",
+				"returned" };
+
+			for (int i = 0; i < 5; i++)
+				put(o, "grantd_voucher_krw{state=\"%s\"} %.0f\n", k[i],
+				    sqlite3_column_double(st, i));
+		}
+		db_done(st);
+	}
+	put(o, "# HELP grantd_audit_entries Entries in the audit trail.\n"
+	    "# TYPE grantd_audit_entries gauge\ngrantd_audit_entries %lld\n",
+	    (long long)db_int(db, "SELECT count(*) FROM audit", NULL));
+}
+
+static void
+metrics_get(struct request *rq, struct response *rs)
+{
+	struct out o = { 0 };
+
+	put(&o, "# HELP grantd_build_info The running grantd.\n# TYPE grantd_build_info gauge\n"
+	    "grantd_build_info{version=\"%s\"} 1\n", GRANTD_VERSION);
+	put_requests(&o);
+	put_commits(&o, rq->app);
+	if (put_pools(&o, rq->db, rq->now) < 0)
+		o.failed = true;
+	put_counts(&o, rq->db);
+	if (o.failed) {
+		free(o.p);
+		resp_problem(rs, 503, "unavailable", "cannot collect metrics");
+		return;
+	}
+	response_clear(rs);
+	rs->status = 200;
+	rs->text = o.p;
+	rs->text_len = o.n;
+	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+const struct route routes_metrics[] = {
+	{ "GET", "/metrics", ROLE_AUDITOR, ROUTE_METRICS, metrics_get },
+	{ NULL, NULL, 0, 0, NULL },
+};
