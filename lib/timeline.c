@@ -385,6 +385,73 @@ timeline_add_outage(struct timeline *tl, const struct timeline_outage *o)
 	return rc;
 }
 
+/*
+ * Makes x a boundary in O(p): the interval holding x (or the endless part
+ * before or after all boundaries, where slack is base) is split in two
+ * with equal values, and the tree is rebuilt from its leaves.  On failure
+ * nothing changes.
+ */
+static int
+insert_point(struct timeline *tl, int64_t x)
+{
+	size_t k = count_below(tl->pt, tl->npt, x, false);
+	size_t npt = tl->npt + 1, nleaf = npt - 1, old = tl->nleaf;
+	int64_t *pt, *cap = NULL, *slack = NULL, *oslack = NULL, *mn = NULL, *add = NULL;
+
+	if (k < tl->npt && tl->pt[k] == x)
+		return 0;
+	pt = malloc(npt * sizeof(*pt));
+	if (nleaf > 0) {
+		cap = malloc(nleaf * sizeof(*cap));
+		slack = malloc(nleaf * sizeof(*slack));
+		mn = malloc(4 * nleaf * sizeof(*mn));
+		add = malloc(4 * nleaf * sizeof(*add));
+	}
+	if (old > 0)
+		oslack = malloc(old * sizeof(*oslack));
+	if (pt == NULL || (nleaf > 0 && (cap == NULL || slack == NULL || mn == NULL ||
+	    add == NULL)) || (old > 0 && oslack == NULL)) {
+		free(pt);
+		free(cap);
+		free(slack);
+		free(oslack);
+		free(mn);
+		free(add);
+		return GD_ENOMEM;
+	}
+	if (old > 0)
+		tree_leaves(tl, 1, 0, old - 1, 0, old - 1, 0, oslack);
+	if (k > 0)
+		memcpy(pt, tl->pt, k * sizeof(*pt));
+	pt[k] = x;
+	if (k < tl->npt)
+		memcpy(pt + k + 1, tl->pt + k, (tl->npt - k) * sizeof(*pt));
+	/* Leaves before x keep their index, those after it move up by one. */
+	for (size_t j = 0; j < nleaf; j++) {
+		bool before_all = j == 0 && k == 0;
+		size_t src = j < k ? j : j - 1;
+		bool outside = before_all || src >= old;
+
+		cap[j] = outside ? tl->base : tl->cap[src];
+		slack[j] = outside ? tl->base : oslack[src];
+	}
+	free(tl->pt);
+	free(tl->cap);
+	free(tl->mn);
+	free(tl->add);
+	tl->pt = pt;
+	tl->npt = npt;
+	tl->nleaf = nleaf;
+	tl->cap = cap;
+	tl->mn = mn;
+	tl->add = add;
+	if (nleaf > 0)
+		tree_build(tl, slack, 1, 0, nleaf - 1);
+	free(slack);
+	free(oslack);
+	return 0;
+}
+
 int
 timeline_add_grant(struct timeline *tl, const struct timeline_grant *g)
 {
@@ -398,14 +465,14 @@ timeline_add_grant(struct timeline *tl, const struct timeline_grant *g)
 			return GD_EEXIST;
 	if (reserve((void **)&tl->gr, &tl->capgr, tl->ngr + 1, sizeof(*tl->gr)) != 0)
 		return GD_ENOMEM;
+	/* A boundary left behind by a failure splits nothing that matters. */
+	if ((rc = insert_point(tl, g->from)) != 0 || (rc = insert_point(tl, g->to)) != 0)
+		return rc;
 	tl->gr[tl->ngr++] = *g;
-	if (find_point(tl, g->from, &lo) && find_point(tl, g->to, &hi)) {
-		tree_add(tl, 1, 0, tl->nleaf - 1, lo, hi - 1, -g->cards);
-		return 0;
-	}
-	if ((rc = rebuild(tl)) != 0)
-		tl->ngr--;
-	return rc;
+	find_point(tl, g->from, &lo);
+	find_point(tl, g->to, &hi);
+	tree_add(tl, 1, 0, tl->nleaf - 1, lo, hi - 1, -g->cards);
+	return 0;
 }
 
 int

@@ -28,17 +28,19 @@
  * is active, so slack is `base` there.  With n = items and p = boundaries
  * (p <= 2n):
  *
- *	build, add_outage, rebuild		O(n log n)
+ *	build, add_outage (a rebuild)		O(n log n)
  *	free_min, first_short, next_change	O(log p)
  *	segments over k intervals		O(k + log p)
  *	check_add of m grants			O(m log m + m log p)
- *	add_grant with known boundaries		O(n) (duplicate-id scan) + O(log p)
- *	add_grant with a new boundary		O(n log n) (rebuild)
+ *	add_grant				O(n) (duplicate-id scan) + O(log p),
+ *						+ O(p) per new boundary (arrays
+ *						shift, tree rebuilt from leaves)
  *	remove_grant				O(n) + O(log p)
  *
  * Ownership: the timeline owns copies of its outages and grants; callers
  * keep their arrays.  A removed grant leaves its boundaries behind; they
- * split intervals that compare equal and disappear at the next rebuild.
+ * split intervals that compare equal and disappear at the next rebuild
+ * (build or add_outage).
  */
 #define TIMELINE_MAX_CARDS INT64_C(1000000)
 
