@@ -23,6 +23,12 @@ grant_ok(const struct fairness_grant *g)
 	    in_civil_range(g->from) && in_civil_range(g->to);
 }
 
+static bool
+has_left(const struct fairness_enrollment *e)
+{
+	return e->state == FAIRNESS_ELIMINATED || e->state == FAIRNESS_WITHDRAWN;
+}
+
 static int
 check_enrollment(const struct fairness_enrollment *e)
 {
@@ -30,18 +36,12 @@ check_enrollment(const struct fairness_enrollment *e)
 	    e->compensated < 0 || (e->ngrants > 0 && e->grants == NULL))
 		return GD_EINVAL;
 	if (!in_civil_range(e->start) || !in_civil_range(e->end) ||
-	    !in_civil_range(e->effective_end))
+	    (has_left(e) && !in_civil_range(e->effective_end)))
 		return GD_ERANGE;
 	for (size_t i = 0; i < e->ngrants; i++)
 		if (!grant_ok(&e->grants[i]))
 			return GD_EINVAL;
 	return 0;
-}
-
-static bool
-has_left(const struct fairness_enrollment *e)
-{
-	return e->state == FAIRNESS_ELIMINATED || e->state == FAIRNESS_WITHDRAWN;
 }
 
 /* The range whose units must equal the package: the window, cut at effective_end. */

@@ -40,7 +40,7 @@ struct fairness_enrollment {
 	const char *team;
 	enum fairness_state state;
 	int64_t start, end;	/* its window [start, end) */
-	int64_t effective_end;	/* eliminated or withdrawn: when its grants end */
+	int64_t effective_end;	/* eliminated or withdrawn: when its grants end; else unused */
 	int64_t voucher_krw;	/* its voucher budget */
 	const struct fairness_grant *grants;
 	size_t ngrants;

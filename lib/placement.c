@@ -183,7 +183,8 @@ placement_find(const struct placement_pool *pools, size_t npools,
 		sr.g = gcd64(sr.g, pools[p].weight_milli);
 	}
 	sr.steps = req->units_milli / sr.g;
-	if ((int64_t)(npools + 1) > PLACEMENT_MAX_TABLE / (sr.steps + 1))
+	/* (npools + 1) x (steps + 1) <= PLACEMENT_MAX_TABLE, written so nothing overflows. */
+	if (sr.steps > PLACEMENT_MAX_TABLE / (int64_t)(npools + 1) - 1)
 		return GD_ERANGE;
 	sr.table = malloc((npools + 1) * ((size_t)sr.steps + 1));
 	sr.deque = malloc(((size_t)sr.steps + 1) * sizeof(*sr.deque));

@@ -159,6 +159,8 @@ START_TEST(find_bad_requests)
 	pools[0].weight_milli = 999;
 	req.units_milli = INT64_C(1) << 40;
 	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);
+	req.units_milli = INT64_MAX;
+	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);
 	req.units_milli = 1000;
 	req.not_before = INT64_MIN;
 	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);
