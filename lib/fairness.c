@@ -219,7 +219,8 @@ check_capacity(const struct fairness_enrollment *e, size_t n, const struct fairn
 
 				/* Ids do not matter to check_add. */
 				if (g->added && strcmp(g->pool, pools[p].id) == 0)
-					add[k++] = (struct timeline_grant){ 0, g->from, g->to, g->cards };
+					add[k++] = (struct timeline_grant){ 0, g->from, g->to,
+					    g->cards };
 			}
 		rc = timeline_check_add(pools[p].tl, add, k, &b);
 		if (rc == GD_ECAPACITY) {
@@ -255,7 +256,8 @@ static int
 check_resource(const struct fairness_phase *ph, const struct fairness_enrollment *e,
     struct fairness_report *r)
 {
-	char s[CIVIL_INSTANT_LEN], t[CIVIL_INSTANT_LEN], ws[CIVIL_INSTANT_LEN], wt[CIVIL_INSTANT_LEN];
+	char s[CIVIL_INSTANT_LEN], t[CIVIL_INSTANT_LEN];
+	char ws[CIVIL_INSTANT_LEN], wt[CIVIL_INSTANT_LEN];
 	char have[UNITS_LEN], want[UNITS_LEN], more[48];
 	struct fairness_gap *gaps;
 	size_t ngaps, outside = 0, first = 0;

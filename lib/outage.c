@@ -214,6 +214,18 @@ earliest(const struct timeline *tl, int64_t t, int64_t len, int64_t cards, int64
 	}
 }
 
+/* Earliest start, then earliest end, then smaller id; the caller keeps the first index. */
+static bool
+before(const struct outage_makeup *x, const struct outage_makeup *y,
+    const struct placement_pool *pools)
+{
+	if (x->from != y->from)
+		return x->from < y->from;
+	if (x->to != y->to)
+		return x->to < y->to;
+	return strcmp(pools[x->pool].id, pools[y->pool].id) < 0;
+}
+
 static bool
 eligible(const struct placement_pool *p, const struct outage_debt *d)
 {
@@ -295,8 +307,7 @@ outage_compensate(struct placement_pool *pools, size_t npools,
 				continue;
 			struct outage_makeup m = { p, cards, start, start + len };
 
-			if (!found || m.from < best.from || (m.from == best.from && (m.to < best.to ||
-			    (m.to == best.to && strcmp(pools[p].id, pools[best.pool].id) < 0)))) {
+			if (!found || before(&m, &best, pools)) {
 				best = m;
 				found = true;
 			}

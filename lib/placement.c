@@ -286,7 +286,8 @@ placement_check_split(const struct placement_pool *pools, size_t npools,
 		if (timeline_first_short(p->tl, start, end, split[i].cards, &t, &slack)) {
 			civil_format_instant(t, at);
 			snprintf(detail, len, "pool %s has %lld cards free at %s, %lld asked",
-			    p->id, (long long)(slack > 0 ? slack : 0), at, (long long)split[i].cards);
+			    p->id, (long long)(slack > 0 ? slack : 0), at,
+			    (long long)split[i].cards);
 			return GD_ECAPACITY;
 		}
 		/* Cards and weights are bounded, so neither this nor the sum can overflow. */

@@ -484,7 +484,8 @@ timeline_remove_grant(struct timeline *tl, int64_t id)
 		if (tl->gr[i].id != id)
 			continue;
 		/* A current grant's boundaries are always among the points. */
-		bool known = find_point(tl, tl->gr[i].from, &lo) && find_point(tl, tl->gr[i].to, &hi);
+		bool known = find_point(tl, tl->gr[i].from, &lo) &&
+		    find_point(tl, tl->gr[i].to, &hi);
 
 		assert(known);
 		(void)known;
@@ -631,7 +632,7 @@ timeline_check_add(const struct timeline *tl, const struct timeline_grant *grant
 		ev[2 * i + 1] = (struct event){ grants[i].to, -grants[i].cards };
 	}
 	qsort(ev, 2 * n, sizeof(*ev), cmp_event);
-	/* Walk the new grants' own step function, left to right, so the first breach is the earliest. */
+	/* Walk the new grants' step function left to right: the first breach is the earliest. */
 	for (size_t i = 0; i < 2 * n;) {
 		int64_t t = ev[i].t;
 

@@ -1,4 +1,4 @@
-/* test_fairness.c: the fairness rules on the programme's own situations, and unit gaps by brute force. */
+/* test_fairness.c: the fairness rules on the programme's situations; unit gaps by brute force. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +81,8 @@ static const struct {
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(0, 31) }, 1, 0, 0, 0 } },
 	    1, 5, GD_EFAIRNESS,
 	    { { "equal_resource", "team a: 768 cards of pool skt over [2026-02-28T15:00:00Z, "
-	      "2026-03-31T15:00:00Z) reach outside [2026-02-28T15:00:00Z, 2026-03-30T15:00:00Z)" } },
+	      "2026-03-31T15:00:00Z) reach outside [2026-02-28T15:00:00Z, "
+	      "2026-03-30T15:00:00Z)" } },
 	    1 },
 	{ "eliminated: checked up to the effective date", 30, 0,
 	    { { "a", FAIRNESS_ELIMINATED, 0, 30, 15, 4000000000, { B200(0, 15) }, 1, 9, 0, 0 } },
@@ -90,7 +91,8 @@ static const struct {
 	    { { "a", FAIRNESS_WITHDRAWN, 0, 30, 15, 0, { B200(0, 20) }, 1, 0, 0, 0 } },
 	    1, 40, GD_EFAIRNESS,
 	    { { "equal_resource", "team a: 768 cards of pool skt over [2026-02-28T15:00:00Z, "
-	      "2026-03-20T15:00:00Z) reach outside [2026-02-28T15:00:00Z, 2026-03-15T15:00:00Z)" } },
+	      "2026-03-20T15:00:00Z) reach outside [2026-02-28T15:00:00Z, "
+	      "2026-03-15T15:00:00Z)" } },
 	    1 },
 	{ "a smaller voucher", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, 9000000000, { B200(0, 30) }, 1, 0, 0, 0 } },
@@ -112,7 +114,8 @@ static const struct {
 	    1, 31, 0, {{0}}, 0 },
 	{ "an override hides what it excuses", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 29, 0, 1, { B200(0, 29) }, 1, 7200000, 0,
-	      FAIRNESS_OVERRIDE_PERIOD | FAIRNESS_OVERRIDE_RESOURCE | FAIRNESS_OVERRIDE_DELIVERY } },
+	      FAIRNESS_OVERRIDE_PERIOD | FAIRNESS_OVERRIDE_RESOURCE |
+	      FAIRNESS_OVERRIDE_DELIVERY } },
 	    1, 40, 0, {{0}}, 0 },
 	{ "an added grant over capacity", 30, 500,
 	    { { "motif", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER,
@@ -253,7 +256,8 @@ START_TEST(gaps_against_brute)
 			    trial, (long long)h, (long long)units[h]);
 			found += in;
 		}
-		BRUTE_CHECK(n == 0 || (gaps[0].from >= brute_at(hs) && gaps[n - 1].to <= brute_at(he)),
+		BRUTE_CHECK(n == 0 ||
+		    (gaps[0].from >= brute_at(hs) && gaps[n - 1].to <= brute_at(he)),
 		    "seed %llu trial %d: gaps outside the range", (unsigned long long)seed, trial);
 		free(gaps);
 	}

@@ -169,9 +169,11 @@ START_TEST(compensate)
 	for (size_t i = 0; rc == 0 && i < comps[_i].ndebts; i++)
 		ck_assert_msg(strcmp(pools[m[i].pool].id, comps[_i].m[i].pool) == 0 &&
 		    m[i].cards == comps[_i].m[i].cards && m[i].from == H(comps[_i].m[i].from) &&
-		    m[i].to == H(comps[_i].m[i].to), "%s: make-up %zu is %s %lld [%+lld h, %+lld h)",
-		    comps[_i].what, i, pools[m[i].pool].id, (long long)m[i].cards,
-		    (long long)(m[i].from - BRUTE_T0) / 3600, (long long)(m[i].to - BRUTE_T0) / 3600);
+		    m[i].to == H(comps[_i].m[i].to),
+		    "%s: make-up %zu is %s %lld [%+lld h, %+lld h)", comps[_i].what, i,
+		    pools[m[i].pool].id, (long long)m[i].cards,
+		    (long long)(m[i].from - BRUTE_T0) / 3600,
+		    (long long)(m[i].to - BRUTE_T0) / 3600);
 	for (size_t p = 0; p < np; p++)
 		timeline_free(pools[p].tl);
 }
@@ -203,10 +205,12 @@ random_pools(uint64_t *rs, int np, struct brute_pool *bp, struct placement_pool 
 		for (int i = 0; i < no; i++) {
 			int64_t h0 = brute_range(rs, 0, 400), h1 = brute_range(rs, h0 + 1, 420);
 
-			o[i] = (struct timeline_outage){ brute_at(h0), brute_at(h1), brute_range(rs, 1, 6) };
+			o[i] = (struct timeline_outage){ brute_at(h0), brute_at(h1),
+			    brute_range(rs, 1, 6) };
 			brute_add(bp[p].lost, h0, h1, o[i].cards);
 		}
-		pools[p] = (struct placement_pool){ names[p], weights[brute_range(rs, 0, 2)], NULL };
+		pools[p] = (struct placement_pool){ names[p], weights[brute_range(rs, 0, 2)],
+		    NULL };
 		ck_assert_int_eq(timeline_build(bp[p].base, o, (size_t)no, g, (size_t)ng,
 		    &pools[p].tl), 0);
 	}
@@ -220,7 +224,8 @@ START_TEST(loss_against_brute)
 	long impaired_trials = 0;
 
 	for (int trial = 0; trial < 500; trial++) {
-		int64_t next_id = 1, h0 = brute_range(&rs, -5, 300), h1 = brute_range(&rs, h0 + 1, 430);
+		int64_t next_id = 1, h0 = brute_range(&rs, -5, 300);
+		int64_t h1 = brute_range(&rs, h0 + 1, 430);
 		int64_t w = 0, total = 0, sum = 0;
 		struct outage_loss *l;
 		size_t n, ng;
@@ -303,7 +308,8 @@ START_TEST(compensate_against_brute)
 			    (unsigned long long)seed, trial, rc);
 			goto next;
 		}
-		BRUTE_CHECK(rc == 0, "seed %llu trial %d: rc %d", (unsigned long long)seed, trial, rc);
+		BRUTE_CHECK(rc == 0, "seed %llu trial %d: rc %d", (unsigned long long)seed, trial,
+		    rc);
 		for (int i = 0; i < nd; i++) {
 			int64_t bs = 0, be = 0, bc = 0;
 			int bpool = -1;
@@ -331,18 +337,20 @@ START_TEST(compensate_against_brute)
 			}
 			BRUTE_CHECK(m[i].pool == (size_t)bpool && m[i].from == H(bs) &&
 			    m[i].to == H(be) && m[i].cards == bc,
-			    "seed %llu trial %d debt %d: %s %lld [%lld, %lld), brute %s %lld [%lld, %lld)",
+			    "seed %llu trial %d debt %d: %s %lld [%lld, %lld), "
+			    "brute %s %lld [%lld, %lld)",
 			    (unsigned long long)seed, trial, i, pools[m[i].pool].id,
 			    (long long)m[i].cards, (long long)(m[i].from - BRUTE_T0) / 3600,
 			    (long long)(m[i].to - BRUTE_T0) / 3600, pools[bpool].id, (long long)bc,
 			    (long long)bs, (long long)be);
-			BRUTE_CHECK(m[i].cards * pools[bpool].weight_milli * (m[i].to - m[i].from) >=
-			    debts[i].owed && be <= BRUTE_HOURS, "seed %llu trial %d: covers",
-			    (unsigned long long)seed, trial);
+			BRUTE_CHECK(m[i].cards * pools[bpool].weight_milli *
+			    (m[i].to - m[i].from) >= debts[i].owed && be <= BRUTE_HOURS,
+			    "seed %llu trial %d: covers", (unsigned long long)seed, trial);
 			brute_add(bp[bpool].granted, bs, be, bc);
 			for (int64_t h = bs; h < be; h++)
 				BRUTE_CHECK(brute_slack(&bp[bpool], h) >= 0,
-				    "seed %llu trial %d: over capacity", (unsigned long long)seed, trial);
+				    "seed %llu trial %d: over capacity", (unsigned long long)seed,
+				    trial);
 			placed++;
 		}
 next:

@@ -33,8 +33,9 @@ make_pools(const struct pool_spec *spec, size_t n, struct placement_pool *pools)
 		size_t ng = 0, no = 0;
 
 		for (size_t i = 0; i < 3 && spec[p].grant[i].cards > 0; i++, ng++)
-			g[i] = (struct timeline_grant){ (int64_t)(p * 10 + i), D0 + spec[p].grant[i].from,
-			    D0 + spec[p].grant[i].to, spec[p].grant[i].cards };
+			g[i] = (struct timeline_grant){ (int64_t)(p * 10 + i),
+			    D0 + spec[p].grant[i].from, D0 + spec[p].grant[i].to,
+			    spec[p].grant[i].cards };
 		for (size_t i = 0; i < 2 && spec[p].outage[i].cards > 0; i++, no++)
 			o[i] = (struct timeline_outage){ D0 + spec[p].outage[i].from,
 			    D0 + spec[p].outage[i].to, spec[p].outage[i].cards };
@@ -131,7 +132,8 @@ START_TEST(find)
 	for (size_t k = 0; k < res.nshares; k++)
 		ck_assert_msg(strcmp(pools[res.shares[k].pool].id, finds[_i].share[k].pool) == 0 &&
 		    res.shares[k].cards == finds[_i].share[k].cards, "%s: share %zu is %s %lld",
-		    finds[_i].what, k, pools[res.shares[k].pool].id, (long long)res.shares[k].cards);
+		    finds[_i].what, k, pools[res.shares[k].pool].id,
+		    (long long)res.shares[k].cards);
 	placement_release(&res);
 	free_pools(pools, n);
 }
@@ -187,7 +189,8 @@ static const struct {
 	    "the split holds 640.000 units, the package 768.000" },
 	{ "capacity wins over units", { { "h100", 1025 } }, 1, GD_ECAPACITY,
 	    "pool h100 has 1024 cards free at 2026-02-28T15:00:00Z, 1025 asked" },
-	{ "empty split", {{0}}, 0, GD_EFAIRNESS, "the split holds 0.000 units, the package 768.000" },
+	{ "empty split", {{0}}, 0, GD_EFAIRNESS,
+	    "the split holds 0.000 units, the package 768.000" },
 };
 
 START_TEST(check_split)
@@ -235,7 +238,8 @@ brute_best(const struct brute_case *bc, const int64_t *f, int64_t units, int64_t
 	for (int i = 1; i < n; i++)
 		for (int j = i; j > 0; j--) {
 			int x = order[j], y = order[j - 1];
-			int cmp = f[x] != f[y] ? (f[x] > f[y] ? -1 : 1) : strcmp(bc->id[x], bc->id[y]);
+			int cmp = f[x] != f[y] ? (f[x] > f[y] ? -1 : 1) :
+			    strcmp(bc->id[x], bc->id[y]);
 
 			if (cmp > 0 || (cmp == 0 && x > y))
 				break;
@@ -316,14 +320,16 @@ START_TEST(random_against_brute)
 			bc.weight[p] = weights[brute_range(&rs, 0, 2)];
 			brute_init(&bc.bp[p], brute_range(&rs, 0, RCARDS));
 			for (int i = 0; i < ng; i++) {
-				int64_t h0 = brute_range(&rs, 0, 400), h1 = brute_range(&rs, h0 + 1, 420);
+				int64_t h0 = brute_range(&rs, 0, 400);
+				int64_t h1 = brute_range(&rs, h0 + 1, 420);
 
 				g[i] = (struct timeline_grant){ i, brute_at(h0), brute_at(h1),
 				    brute_range(&rs, 1, 4) };
 				brute_add(bc.bp[p].granted, h0, h1, g[i].cards);
 			}
 			for (int i = 0; i < no; i++) {
-				int64_t h0 = brute_range(&rs, 0, 400), h1 = brute_range(&rs, h0 + 1, 420);
+				int64_t h0 = brute_range(&rs, 0, 400);
+				int64_t h1 = brute_range(&rs, h0 + 1, 420);
 
 				o[i] = (struct timeline_outage){ brute_at(h0), brute_at(h1),
 				    brute_range(&rs, 1, 4) };
@@ -355,8 +361,8 @@ START_TEST(random_against_brute)
 		}
 		if (count == 0) {
 			BRUTE_CHECK(rc == GD_ENOCAPACITY && res.nshares == 0,
-			    "seed %llu trial %d: rc %d, brute finds nothing", (unsigned long long)seed,
-			    trial, rc);
+			    "seed %llu trial %d: rc %d, brute finds nothing",
+			    (unsigned long long)seed, trial, rc);
 			nevers++;
 		} else {
 			int64_t start = civil_local_midnight(day, zone), sum = 0;
@@ -370,14 +376,15 @@ START_TEST(random_against_brute)
 				int64_t h0 = hour_of(res.start);
 
 				BRUTE_CHECK(res.shares[k].cards == best[p] &&
-				    res.shares[k].cards <= brute_free_min(&bc.bp[p], h0, h0 + period_h),
+				    res.shares[k].cards <=
+				    brute_free_min(&bc.bp[p], h0, h0 + period_h),
 				    "seed %llu trial %d: pool %s gets %lld, brute %lld",
 				    (unsigned long long)seed, trial, bc.id[p],
 				    (long long)res.shares[k].cards, (long long)best[p]);
 				sum += res.shares[k].cards * bc.weight[p];
 			}
-			BRUTE_CHECK(sum == units, "seed %llu trial %d: units", (unsigned long long)seed,
-			    trial);
+			BRUTE_CHECK(sum == units, "seed %llu trial %d: units",
+			    (unsigned long long)seed, trial);
 			founds++;
 		}
 		placement_release(&res);

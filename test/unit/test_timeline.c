@@ -270,7 +270,8 @@ START_TEST(random_against_brute)
 					BRUTE_CHECK(b.at == H(bad) && b.asked == cards &&
 					    b.free == (brute_slack(&bp, bad) > 0 ?
 					    brute_slack(&bp, bad) : 0),
-					    "seed %llu op %ld: breach", (unsigned long long)seed, ops);
+					    "seed %llu op %ld: breach", (unsigned long long)seed,
+					    ops);
 					continue;
 				}
 				ck_assert_int_eq(timeline_add_grant(tl, &g), 0);
@@ -289,9 +290,11 @@ START_TEST(random_against_brute)
 				struct timeline_grant g = gs[brute_range(&rs, 0, (int64_t)n - 1)];
 
 				ck_assert_int_eq(timeline_remove_grant(tl, g.id), 0);
-				brute_add(bp.granted, hour_floor(g.from), hour_floor(g.to), -g.cards);
+				brute_add(bp.granted, hour_floor(g.from), hour_floor(g.to),
+				    -g.cards);
 			} else {
-				int64_t a = rand_instant(&rs, h0 - 3), b = rand_instant(&rs, h1 + 3);
+				int64_t a = rand_instant(&rs, h0 - 3);
+				int64_t b = rand_instant(&rs, h1 + 3);
 				int64_t ha = hour_floor(a), hb = hour_ceil(b);
 				int64_t want = brute_free_min(&bp, ha, hb), at, slack, next;
 				struct timeline_segment *seg;
@@ -320,10 +323,10 @@ START_TEST(random_against_brute)
 				if (got)
 					BRUTE_CHECK(at == (H(bad) > a ? H(bad) : a) &&
 					    slack == brute_slack(&bp, bad),
-					    "seed %llu op %ld: first_short at %lld slack %lld, brute hour %lld slack %lld a %lld",
-					    (unsigned long long)seed, ops, (long long)(at - BRUTE_T0),
-					    (long long)slack, (long long)bad,
-					    (long long)brute_slack(&bp, bad), (long long)(a - BRUTE_T0));
+					    "seed %llu op %ld: first_short at %+lld s slack %lld, "
+					    "brute hour %lld slack %lld", (unsigned long long)seed,
+					    ops, (long long)(at - BRUTE_T0), (long long)slack,
+					    (long long)bad, (long long)brute_slack(&bp, bad));
 
 				/* segments: no gaps, no equal neighbours, brute values. */
 				ck_assert_int_eq(timeline_segments(tl, a, b, &seg, &n), 0);
