@@ -1,0 +1,324 @@
+/* outage.c: what outages take from grants, shared exactly, and make-up grants that pay it back. */
+#include <assert.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "err.h"
+#include "outage.h"
+
+/* A grant starting (or ending) at t. */
+struct edge {
+	int64_t t;
+	size_t grant;
+	bool start;
+};
+
+/* A grant's part of one stretch, before the leftover is handed out. */
+struct part {
+	size_t grant;
+	int64_t id;
+	__int128 rem;		/* total x cards mod granted: the tie-breaker */
+};
+
+static int
+cmp_edge(const void *a, const void *b)
+{
+	const struct edge *x = a, *y = b;
+
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+/* Largest remainder first; equal remainders to the smaller id. */
+static int
+cmp_part(const void *a, const void *b)
+{
+	const struct part *x = a, *y = b;
+
+	if (x->rem != y->rem)
+		return x->rem > y->rem ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+cmp_loss(const void *a, const void *b)
+{
+	const struct outage_loss *x = a, *y = b;
+
+	return (x->grant_id > y->grant_id) - (x->grant_id < y->grant_id);
+}
+
+/* The grants active in the sweep: a dense array and each grant's place in it. */
+struct active {
+	size_t *idx;
+	size_t *pos;
+	size_t n;
+};
+
+static void
+apply_edges(const struct edge *e, size_t ne, size_t *k, int64_t x, struct active *act)
+{
+	for (; *k < ne && e[*k].t <= x; (*k)++) {
+		size_t g = e[*k].grant;
+
+		if (e[*k].start) {
+			act->pos[g] = act->n;
+			act->idx[act->n++] = g;
+		} else {
+			size_t last = act->idx[--act->n];
+
+			act->idx[act->pos[g]] = last;
+			act->pos[last] = act->pos[g];
+		}
+	}
+}
+
+/* Shares impaired x weight x len of a stretch of seg among the active grants (see outage.h). */
+static int
+share_stretch(const struct timeline_grant *gr, const struct active *act, struct part *parts,
+    const struct timeline_segment *seg, int64_t weight, int64_t len, int64_t *lost)
+{
+	int64_t total, granted = 0, given = 0;
+
+	if (__builtin_mul_overflow(seg->impaired, weight, &total) ||
+	    __builtin_mul_overflow(total, len, &total))
+		return GD_ERANGE;
+	for (size_t j = 0; j < act->n; j++)
+		granted += gr[act->idx[j]].cards;
+	/* The sweep and the timeline agree on what is granted here. */
+	assert(granted == seg->allocated + seg->impaired && granted > 0);
+	for (size_t j = 0; j < act->n; j++) {
+		size_t g = act->idx[j];
+		/* total x cards can pass int64_t; the quotient cannot, as it is <= total. */
+		__int128 num = (__int128)total * gr[g].cards;
+		int64_t q = (int64_t)(num / granted);
+
+		parts[j] = (struct part){ g, gr[g].id, num % granted };
+		given += q;
+		if (__builtin_add_overflow(lost[g], q, &lost[g]))
+			return GD_ERANGE;
+	}
+	/* Fewer than act->n units are left, since each floor dropped less than one. */
+	qsort(parts, act->n, sizeof(*parts), cmp_part);
+	for (int64_t j = 0; j < total - given; j++)
+		if (__builtin_add_overflow(lost[parts[j].grant], 1, &lost[parts[j].grant]))
+			return GD_ERANGE;
+	return 0;
+}
+
+int
+outage_share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from,
+    int64_t to, struct outage_loss **out, size_t *n)
+{
+	const struct timeline_grant *gr;
+	struct timeline_segment *seg = NULL;
+	struct outage_loss *res = NULL;
+	struct edge *edges = NULL;
+	struct part *parts = NULL;
+	struct active act = { NULL, NULL, 0 };
+	int64_t *lost = NULL;
+	size_t ng, nseg = 0, k = 0, nres = 0;
+	int rc = GD_ENOMEM;
+
+	if (weight_milli <= 0 || from >= to)
+		return GD_EINVAL;
+	gr = timeline_grants(tl, &ng);
+	if (ng == 0) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	if (timeline_segments(tl, from, to, &seg, &nseg) != 0 ||
+	    (edges = malloc(2 * ng * sizeof(*edges))) == NULL ||
+	    (parts = malloc(ng * sizeof(*parts))) == NULL ||
+	    (lost = calloc(ng, sizeof(*lost))) == NULL ||
+	    (act.idx = malloc(ng * sizeof(*act.idx))) == NULL ||
+	    (act.pos = malloc(ng * sizeof(*act.pos))) == NULL)
+		goto done;
+	for (size_t g = 0; g < ng; g++) {
+		edges[2 * g] = (struct edge){ gr[g].from, g, true };
+		edges[2 * g + 1] = (struct edge){ gr[g].to, g, false };
+	}
+	qsort(edges, 2 * ng, sizeof(*edges), cmp_edge);
+
+	/*
+	 * Segments have constant capacity and granted; the grants active inside
+	 * one can still change (one ends as another of equal cards starts), so
+	 * impaired segments are cut again at grant edges.
+	 */
+	for (size_t s = 0; s < nseg; s++) {
+		int64_t x = seg[s].from, y;
+
+		if (seg[s].impaired == 0)
+			continue;
+		apply_edges(edges, 2 * ng, &k, x, &act);
+		for (; x < seg[s].to; x = y) {
+			y = k < 2 * ng && edges[k].t < seg[s].to ? edges[k].t : seg[s].to;
+			rc = share_stretch(gr, &act, parts, &seg[s], weight_milli, y - x, lost);
+			if (rc != 0)
+				goto done;
+			apply_edges(edges, 2 * ng, &k, y, &act);
+		}
+	}
+
+	rc = GD_ENOMEM;
+	if ((res = malloc(ng * sizeof(*res))) == NULL)
+		goto done;
+	for (size_t g = 0; g < ng; g++)
+		if (lost[g] > 0)
+			res[nres++] = (struct outage_loss){ gr[g].id, lost[g] };
+	qsort(res, nres, sizeof(*res), cmp_loss);
+	*out = res;
+	*n = nres;
+	res = NULL;
+	rc = 0;
+done:
+	free(res);
+	free(seg);
+	free(edges);
+	free(parts);
+	free(lost);
+	free(act.idx);
+	free(act.pos);
+	return rc;
+}
+
+static int64_t
+ceil_div(int64_t a, int64_t b)
+{
+	return a / b + (a % b != 0);
+}
+
+/*
+ * The earliest start >= t at which `cards` are free for len seconds.  A
+ * failed try at t is short at some instant x, so every start up to x fails
+ * as well, and the next candidate is the first boundary after x.  False
+ * only when the window would leave the civil range.
+ */
+static bool
+earliest(const struct timeline *tl, int64_t t, int64_t len, int64_t cards, int64_t *start)
+{
+	int64_t at, slack;
+
+	for (;;) {
+		if (t > civil_max_instant() - len)
+			return false;
+		if (!timeline_first_short(tl, t, t + len, cards, &at, &slack)) {
+			*start = t;
+			return true;
+		}
+		/* Past the last boundary all `base` >= cards are free, so one follows. */
+		if (!timeline_next_change(tl, at, &t))
+			return false;
+	}
+}
+
+/* Earliest start, then earliest end, then smaller id; the caller keeps the first index. */
+static bool
+before(const struct outage_makeup *x, const struct outage_makeup *y,
+    const struct placement_pool *pools)
+{
+	if (x->from != y->from)
+		return x->from < y->from;
+	if (x->to != y->to)
+		return x->to < y->to;
+	return strcmp(pools[x->pool].id, pools[y->pool].id) < 0;
+}
+
+static bool
+eligible(const struct placement_pool *p, const struct outage_debt *d)
+{
+	return p->weight_milli >= d->min_weight && timeline_base(p->tl) > 0;
+}
+
+static bool
+id_taken(const struct placement_pool *pools, size_t npools, const struct outage_debt *debts,
+    size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (debts[j].grant_id == debts[i].grant_id)
+			return true;
+	for (size_t p = 0; p < npools; p++) {
+		size_t ng;
+		const struct timeline_grant *g = timeline_grants(pools[p].tl, &ng);
+
+		for (size_t k = 0; k < ng; k++)
+			if (g[k].id == debts[i].grant_id)
+				return true;
+	}
+	return false;
+}
+
+static int
+check_debts(const struct placement_pool *pools, size_t npools,
+    const struct outage_debt *debts, size_t n)
+{
+	for (size_t p = 0; p < npools; p++) {
+		if (pools[p].weight_milli <= 0 || pools[p].tl == NULL || pools[p].id == NULL)
+			return GD_EINVAL;
+		if (pools[p].weight_milli > PLACEMENT_MAX_WEIGHT)
+			return GD_ERANGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct outage_debt *d = &debts[i];
+		bool any = false;
+
+		if (d->owed <= 0 || d->units_milli <= 0 || d->min_weight < 0)
+			return GD_EINVAL;
+		if (d->not_before < civil_min_instant() || d->not_before > civil_max_instant())
+			return GD_ERANGE;
+		if (id_taken(pools, npools, debts, i))
+			return GD_EEXIST;
+		for (size_t p = 0; p < npools && !any; p++)
+			any = eligible(&pools[p], d);
+		if (!any)
+			return GD_ENOCAPACITY;
+	}
+	return 0;
+}
+
+int
+outage_compensate(struct placement_pool *pools, size_t npools,
+    const struct outage_debt *debts, size_t n, struct outage_makeup *out)
+{
+	int rc;
+
+	if ((rc = check_debts(pools, npools, debts, n)) != 0)
+		return rc;
+	for (size_t i = 0; i < n; i++) {
+		const struct outage_debt *d = &debts[i];
+		struct outage_makeup best = { 0, 0, 0, 0 };
+		bool found = false;
+
+		for (size_t p = 0; p < npools; p++) {
+			int64_t w = pools[p].weight_milli, base = timeline_base(pools[p].tl);
+			int64_t cards, len, start;
+
+			if (!eligible(&pools[p], d))
+				continue;
+			cards = ceil_div(d->units_milli, w);
+			if (cards > base)
+				cards = base;
+			/* cards x w x 3600 <= 10^6 x 10^6 x 3600: no overflow. */
+			if (__builtin_mul_overflow(ceil_div(d->owed, cards * w * 3600), 3600, &len))
+				return GD_ERANGE;
+			if (!earliest(pools[p].tl, d->not_before, len, cards, &start))
+				continue;
+			struct outage_makeup m = { p, cards, start, start + len };
+
+			if (!found || before(&m, &best, pools)) {
+				best = m;
+				found = true;
+			}
+		}
+		if (!found)
+			return GD_ERANGE;
+		struct timeline_grant g = { d->grant_id, best.from, best.to, best.cards };
+
+		if ((rc = timeline_add_grant(pools[best.pool].tl, &g)) != 0)
+			return rc;
+		out[i] = best;
+	}
+	return 0;
+}

@@ -1,0 +1,79 @@
+/* outage.h: what outages take from grants, shared exactly, and make-up grants that pay it back. */
+#ifndef GRANTD_OUTAGE_H
+#define GRANTD_OUTAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "placement.h"
+#include "timeline.h"
+
+/* A grant's loss in milli-unit-seconds (cards x weight_milli x seconds). */
+struct outage_loss {
+	int64_t grant_id;
+	int64_t lost;
+};
+
+/*
+ * The loss of every grant of the timeline within [from, to), a < b.  Where
+ * granted > capacity, `impaired` cards are out of service; on each stretch
+ * where capacity and the set of active grants are constant, the stretch
+ * loses impaired x weight_milli x seconds, shared among the active grants in
+ * proportion to their cards.  The shares are exact: each grant first gets
+ * floor(total x cards / granted), then the few units left over go one each
+ * to the largest remainders (ties to the smaller grant id), so the parts of
+ * each stretch, and so of the whole, sum exactly to the total.  A grant's
+ * share is within one milli-unit-second per stretch of its exact rational
+ * share.
+ *
+ * *out is malloc'd (caller frees), sorted by grant id, and lists only grants
+ * that lost something.  0, GD_EINVAL, GD_ERANGE (a product beyond int64_t)
+ * or GD_ENOMEM.  Cost O(n log n + sum over impaired stretches of a log a),
+ * a the grants active there.
+ */
+int outage_share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from,
+    int64_t to, struct outage_loss **out, size_t *n);
+
+/* What an enrollment is owed, and how to pay it back. */
+struct outage_debt {
+	int64_t owed;		/* milli-unit-seconds, > 0 */
+	int64_t not_before;	/* the end of its window (or now, if later) */
+	int64_t units_milli;	/* the package: the make-up aims at this rate */
+	int64_t min_weight;	/* only pools of at least this weight per card */
+	int64_t grant_id;	/* the make-up grant's id in its pool's timeline */
+};
+
+/* One make-up grant: pools[pool] holds `cards` over [from, to). */
+struct outage_makeup {
+	size_t pool;
+	int64_t cards;
+	int64_t from, to;
+};
+
+/*
+ * Places one make-up grant per debt, in the order given (callers sort, for
+ * example by team id, so the result is deterministic), and adds each to its
+ * pool's timeline so later debts see it.  For each pool of enough weight:
+ *
+ *	cards = min(ceil(units_milli / weight), base cards of the pool)
+ *	hours = ceil(owed / (cards x weight x 3600))	(whole hours: the
+ *		make-up covers the debt, overpaying by less than one hour)
+ *
+ * and the earliest start >= not_before where those cards are free for those
+ * hours.  Only not_before and timeline boundaries can be earliest starts, and
+ * when a try fails at instant x every start up to x fails too, so the scan
+ * jumps to the first boundary after x.  The pool with the earliest start
+ * wins, then the earliest end, then the smaller id (strcmp), then index.
+ * A pool of non-zero base always fits eventually: after its last boundary
+ * all of it is free.
+ *
+ * Every debt is checked before anything changes: GD_EINVAL (bad debt),
+ * GD_ENOCAPACITY (no pool of enough weight with cards).  After that only
+ * GD_ERANGE or GD_ENOMEM can stop it, leaving the make-ups of earlier debts
+ * in the timelines, so callers work on timelines they can throw away.
+ * out has n entries.
+ */
+int outage_compensate(struct placement_pool *pools, size_t npools,
+    const struct outage_debt *debts, size_t n, struct outage_makeup *out);
+
+#endif

@@ -1,0 +1,103 @@
+/* placement.h: earliest-fit search of a package over pools, and checks of explicit splits. */
+#ifndef GRANTD_PLACEMENT_H
+#define GRANTD_PLACEMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "timeline.h"
+
+/*
+ * A candidate pool.  The caller owns everything; placement only reads the
+ * timeline (outage_compensate, which reuses this type, adds grants to it).
+ */
+struct placement_pool {
+	const char *id;
+	int64_t weight_milli;	/* units per card, in milli-units: B200 1000, H100 500 */
+	struct timeline *tl;
+};
+
+#define PLACEMENT_MAX_POOLS 254
+#define PLACEMENT_MAX_WEIGHT INT64_C(1000000)
+
+/*
+ * Exact search for mixed weights costs a table of (pools + 1) x (units / g
+ * + 1) bytes per candidate day, g the gcd of the units and the weights
+ * (1000 and 500 give g = 500, so 768 B200 is 1536 steps).  Weights with no
+ * common factor make the table large; past this many bytes the search
+ * refuses with GD_ERANGE rather than allocate without bound.
+ */
+#define PLACEMENT_MAX_TABLE (INT64_C(64) << 20)
+
+struct placement_request {
+	int64_t units_milli;	/* the package, > 0 */
+	int64_t period;		/* seconds, > 0 */
+	int64_t not_before;	/* starts are local midnights at or after this instant */
+	int32_t zone_offset;	/* the programme's zone, seconds east of UTC */
+	int64_t horizon;	/* the latest acceptable start (the contract: 3 years) */
+};
+
+struct placement_share {
+	size_t pool;		/* index into the pools array */
+	int64_t cards;		/* > 0, held for the whole window */
+};
+
+/* A window and its split.  Owns shares; placement_release frees them. */
+struct placement {
+	int64_t start, end;	/* [start, end), end = start + period */
+	size_t nshares;
+	struct placement_share *shares;	/* in preference order (see below) */
+};
+
+/*
+ * Finds the earliest local midnight `start` >= not_before at which the pools
+ * can hold exactly units_milli for all of [start, start + period), each pool
+ * giving a constant number of whole cards.
+ *
+ * Among the splits at that start: the fewest pools; then, with the pools
+ * ranked by free cards over the window (most first), then id (strcmp), then
+ * index, the split that puts the most cards on the first-ranked pool, then
+ * on the second, and so on.  So the answer is deterministic and prefers the
+ * roomiest pools.  An exact dynamic programme over the ranked pools finds
+ * it for any mix of weights: "fewest pools that reach exactly s units using
+ * pools i.. only", per pool a sliding-window minimum over s, then a greedy
+ * walk in rank order that keeps the optimum reachable.
+ *
+ * Only days where something changes are tried: if day d fits and d - 1 does
+ * not, some pool's free cards change in (midnight(d) - 1 day, midnight(d)],
+ * because otherwise every pool's free minimum over d's window is at most
+ * that over d - 1's.  So the search visits not_before's first midnight and
+ * then the first midnight at or after each timeline boundary; after the
+ * last boundary nothing changes, so the search ends.  Cost: O(B x (P log n
+ * + P x units / g)) for B boundaries and P pools, in the worst case.
+ *
+ * Returns 0 with *out filled when the start is <= horizon.  GD_ENOCAPACITY
+ * when not: then out->nshares > 0 gives the earliest start beyond the
+ * horizon (the contract's earliest_start), and out->nshares == 0 means no
+ * start ever fits.  GD_EINVAL, GD_ERANGE, GD_ENOMEM otherwise.  Release
+ * *out after 0 and after GD_ENOCAPACITY.
+ */
+int placement_find(const struct placement_pool *pools, size_t npools,
+    const struct placement_request *req, struct placement *out);
+void placement_release(struct placement *p);
+
+/* One entry of an explicit split, as a request gives it. */
+struct placement_split {
+	const char *pool;
+	int64_t cards;
+};
+
+/*
+ * Validates an explicit split for the window [start, end).  Checks, in this
+ * order, so that a capacity breach wins over unequal resources as the
+ * contract asks: every pool is known (GD_ENOENT), listed once with cards > 0
+ * (GD_EINVAL); every pool has the cards free over the whole window
+ * (GD_ECAPACITY); the cards times weights sum to exactly units_milli
+ * (GD_EFAIRNESS, which an operator may override).  On failure a sentence
+ * naming the pool, the instant and the numbers is written to detail.
+ */
+int placement_check_split(const struct placement_pool *pools, size_t npools,
+    const struct placement_split *split, size_t n, int64_t units_milli, int64_t start,
+    int64_t end, char *detail, size_t len);
+
+#endif

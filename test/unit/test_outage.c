@@ -1,0 +1,383 @@
+/* test_outage.c: loss sharing and make-up grants against tables and a brute force. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "brute.h"
+#include "civil.h"
+#include "err.h"
+#include "outage.h"
+#include "timeline.h"
+
+#define H(x) (BRUTE_T0 + (int64_t)(x) * 3600)
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define B200 768000		/* the package: 768 B200 */
+
+static const struct {
+	const char *what;
+	int64_t base, weight;
+	struct timeline_outage out[2];
+	size_t nout;
+	struct timeline_grant gr[3];
+	size_t ngr;
+	int64_t from, to;
+	struct outage_loss loss[3];
+	size_t nloss;
+} losses[] = {
+	{ "two grants share by cards", 10, 1000, { { H(1), H(2), 5 } }, 1,
+	    { { 1, H(0), H(4), 6 }, { 2, H(0), H(4), 3 } }, 2, H(0), H(4),
+	    { { 1, 9600000 }, { 2, 4800000 } }, 2 },
+	{ "the range clips the loss", 10, 1000, { { H(1), H(2), 5 } }, 1,
+	    { { 1, H(0), H(4), 6 }, { 2, H(0), H(4), 3 } }, 2, H(1) + 1800, H(4),
+	    { { 1, 4800000 }, { 2, 2400000 } }, 2 },
+	{ "three-way tie goes to the smaller ids", 3, 1, { { H(0), H(0) + 1, 2 } }, 1,
+	    { { 7, H(0), H(1), 1 }, { 5, H(0), H(1), 1 }, { 6, H(0), H(1), 1 } }, 3, H(0), H(1),
+	    { { 5, 1 }, { 6, 1 } }, 2 },
+	{ "largest remainder wins", 3, 1, { { H(0), H(0) + 1, 1 } }, 1,
+	    { { 1, H(0), H(1), 1 }, { 2, H(0), H(1), 2 } }, 2, H(0), H(1),
+	    { { 2, 1 } }, 1 },
+	{ "capacity left: no loss", 10, 1000, { { H(0), H(1), 5 } }, 1,
+	    { { 1, H(0), H(1), 5 } }, 1, H(0), H(1), {{0}}, 0 },
+	{ "grants change inside one segment", 4, 500, { { H(0), H(2), 2 } }, 1,
+	    { { 1, H(0), H(1), 3 }, { 2, H(1), H(2), 3 } }, 2, H(0), H(2),
+	    { { 1, 1800000 }, { 2, 1800000 } }, 2 },
+	{ "outages beyond base take everything", 4, 1000,
+	    { { H(0), H(1), 3 }, { H(0), H(1), 3 } }, 2, { { 1, H(0), H(1), 4 } }, 1, H(0), H(1),
+	    { { 1, 14400000 } }, 1 },
+	{ "no grants", 4, 1000, { { H(0), H(1), 3 } }, 1, {{0}}, 0, H(0), H(1), {{0}}, 0 },
+};
+
+START_TEST(share_loss)
+{
+	struct timeline *tl;
+	struct outage_loss *l = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(timeline_build(losses[_i].base, losses[_i].out, losses[_i].nout,
+	    losses[_i].gr, losses[_i].ngr, &tl), 0);
+	ck_assert_int_eq(outage_share_loss(tl, losses[_i].weight, losses[_i].from, losses[_i].to,
+	    &l, &n), 0);
+	ck_assert_msg(n == losses[_i].nloss, "%s: %zu losses", losses[_i].what, n);
+	for (size_t k = 0; k < n; k++)
+		ck_assert_msg(l[k].grant_id == losses[_i].loss[k].grant_id &&
+		    l[k].lost == losses[_i].loss[k].lost, "%s: grant %lld lost %lld",
+		    losses[_i].what, (long long)l[k].grant_id, (long long)l[k].lost);
+	free(l);
+	timeline_free(tl);
+}
+END_TEST
+
+START_TEST(share_loss_errors)
+{
+	struct timeline *tl;
+	struct timeline_outage o = { H(0), H(1), 1 };
+	struct timeline_grant g = { 1, civil_min_instant(), civil_max_instant(), 1000000 };
+	struct outage_loss *l = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(timeline_build(1000000, &o, 1, &g, 1, &tl), 0);
+	ck_assert_int_eq(outage_share_loss(tl, 0, H(0), H(1), &l, &n), GD_EINVAL);
+	ck_assert_int_eq(outage_share_loss(tl, 1000, H(1), H(1), &l, &n), GD_EINVAL);
+	/* 1 card x 10^6 milli x 1 h fits; the same for a year of 10^6 cards would not. */
+	ck_assert_int_eq(outage_share_loss(tl, 1000000, H(0), H(1), &l, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(l[0].lost, INT64_C(1000000) * 3600);
+	free(l);
+	timeline_free(tl);
+	o.cards = 1000000;
+	o.to = H(24 * 365 * 3000);
+	ck_assert_int_eq(timeline_build(1000000, &o, 1, &g, 1, &tl), 0);
+	ck_assert_int_eq(outage_share_loss(tl, 1000000, H(0), o.to, &l, &n), GD_ERANGE);
+	timeline_free(tl);
+}
+END_TEST
+
+/* Pools for the compensation tables. */
+struct cpool {
+	const char *id;
+	int64_t weight, base;
+	struct timeline_grant busy;	/* cards 0: none */
+};
+
+static const struct {
+	const char *what;
+	struct cpool pool[3];
+	size_t npools;
+	struct outage_debt debt[2];	/* not_before as an hour offset */
+	size_t ndebts;
+	int rc;
+	struct { const char *pool; int64_t cards, from, to; } m[2];	/* hours */
+} comps[] = {
+	{ "package rate on a free pool", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { INT64_C(768000) * 7200, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "b200", 768, 10, 12 } } },
+	{ "rounds up to whole hours", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { INT64_C(768000) * 3601, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "b200", 768, 10, 12 } } },
+	{ "small pool: fewer cards, longer", { { "b200", 1000, 512, {0} } }, 1,
+	    { { INT64_C(768000) * 7200, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "b200", 512, 10, 13 } } },
+	{ "too light a pool is not used", { { "a", 1000, 1000, { 1, H(0), H(15), 900 } },
+	    { "h100", 500, 4000, {0} } }, 2,
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "a", 768, 15, 16 } } },
+	{ "earliest start beats pool order", { { "a", 1000, 1000, { 1, H(0), H(15), 900 } },
+	    { "b", 1000, 1000, {0} } }, 2,
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "b", 768, 10, 11 } } },
+	{ "same start: earliest end", { { "a", 2000, 300, {0} }, { "b", 1000, 1000, {0} } }, 2,
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "b", 768, 10, 11 } } },
+	{ "same start and end: smaller id", { { "z", 1000, 1000, {0} },
+	    { "y", 1000, 1000, {0} } }, 2,
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
+	    { { "y", 768, 10, 11 } } },
+	{ "a later debt sees an earlier make-up", { { "a", 1000, 1000, {0} } }, 1,
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 },
+	      { INT64_C(768000) * 3600, 10, B200, 1000, 101 } }, 2, 0,
+	    { { "a", 768, 10, 11 }, { "a", 768, 11, 12 } } },
+	{ "no pool of enough weight", { { "h100", 500, 1000, {0} } }, 1,
+	    { { 1, 10, B200, 1000, 100 } }, 1, GD_ENOCAPACITY, {{0}} },
+	{ "nothing owed", { { "a", 1000, 1000, {0} } }, 1,
+	    { { 0, 10, B200, 1000, 100 } }, 1, GD_EINVAL, {{0}} },
+	{ "grant id taken", { { "a", 1000, 1000, { 100, H(0), H(1), 1 } } }, 1,
+	    { { 1, 10, B200, 1000, 100 } }, 1, GD_EEXIST, {{0}} },
+};
+
+START_TEST(compensate)
+{
+	struct placement_pool pools[3];
+	struct outage_debt debts[2];
+	struct outage_makeup m[2];
+	size_t np = comps[_i].npools;
+	int rc;
+
+	for (size_t p = 0; p < np; p++) {
+		const struct cpool *c = &comps[_i].pool[p];
+
+		pools[p] = (struct placement_pool){ c->id, c->weight, NULL };
+		ck_assert_int_eq(timeline_build(c->base, NULL, 0, &c->busy, c->busy.cards > 0,
+		    &pools[p].tl), 0);
+	}
+	for (size_t i = 0; i < comps[_i].ndebts; i++) {
+		debts[i] = comps[_i].debt[i];
+		debts[i].not_before = H(debts[i].not_before);
+	}
+	rc = outage_compensate(pools, np, debts, comps[_i].ndebts, m);
+	ck_assert_msg(rc == comps[_i].rc, "%s: rc %d", comps[_i].what, rc);
+	for (size_t i = 0; rc == 0 && i < comps[_i].ndebts; i++)
+		ck_assert_msg(strcmp(pools[m[i].pool].id, comps[_i].m[i].pool) == 0 &&
+		    m[i].cards == comps[_i].m[i].cards && m[i].from == H(comps[_i].m[i].from) &&
+		    m[i].to == H(comps[_i].m[i].to),
+		    "%s: make-up %zu is %s %lld [%+lld h, %+lld h)", comps[_i].what, i,
+		    pools[m[i].pool].id, (long long)m[i].cards,
+		    (long long)(m[i].from - BRUTE_T0) / 3600,
+		    (long long)(m[i].to - BRUTE_T0) / 3600);
+	for (size_t p = 0; p < np; p++)
+		timeline_free(pools[p].tl);
+}
+END_TEST
+
+#define RPOOLS 3
+
+/* Random pools with grants that may exceed capacity once outages are counted. */
+static void
+random_pools(uint64_t *rs, int np, struct brute_pool *bp, struct placement_pool *pools,
+    int64_t *next_id)
+{
+	static const char *names[RPOOLS] = { "c", "a", "b" };
+	static const int64_t weights[] = { 500, 1000, 1500 };
+
+	for (int p = 0; p < np; p++) {
+		struct timeline_grant g[8];
+		struct timeline_outage o[3];
+		int ng = (int)brute_range(rs, 0, 8), no = (int)brute_range(rs, 0, 3);
+
+		brute_init(&bp[p], brute_range(rs, 1, 8));
+		for (int i = 0; i < ng; i++) {
+			int64_t h0 = brute_range(rs, 0, 400), h1 = brute_range(rs, h0 + 1, 420);
+
+			g[i] = (struct timeline_grant){ (*next_id)++, brute_at(h0), brute_at(h1),
+			    brute_range(rs, 1, 4) };
+			brute_add(bp[p].granted, h0, h1, g[i].cards);
+		}
+		for (int i = 0; i < no; i++) {
+			int64_t h0 = brute_range(rs, 0, 400), h1 = brute_range(rs, h0 + 1, 420);
+
+			o[i] = (struct timeline_outage){ brute_at(h0), brute_at(h1),
+			    brute_range(rs, 1, 6) };
+			brute_add(bp[p].lost, h0, h1, o[i].cards);
+		}
+		pools[p] = (struct placement_pool){ names[p], weights[brute_range(rs, 0, 2)],
+		    NULL };
+		ck_assert_int_eq(timeline_build(bp[p].base, o, (size_t)no, g, (size_t)ng,
+		    &pools[p].tl), 0);
+	}
+}
+
+START_TEST(loss_against_brute)
+{
+	uint64_t seed = brute_seed(), rs = seed;
+	static struct brute_pool bp[1];
+	struct placement_pool pools[1];
+	long impaired_trials = 0;
+
+	for (int trial = 0; trial < 500; trial++) {
+		int64_t next_id = 1, h0 = brute_range(&rs, -5, 300);
+		int64_t h1 = brute_range(&rs, h0 + 1, 430);
+		int64_t w = 0, total = 0, sum = 0;
+		struct outage_loss *l;
+		size_t n, ng;
+		const struct timeline_grant *gr;
+
+		random_pools(&rs, 1, bp, pools, &next_id);
+		w = pools[0].weight_milli;
+		ck_assert_int_eq(outage_share_loss(pools[0].tl, w, H(h0), H(h1), &l, &n), 0);
+		for (int64_t h = h0; h < h1; h++) {
+			int64_t imp = brute_granted(&bp[0], h) - brute_capacity(&bp[0], h);
+
+			total += imp > 0 ? imp * w * 3600 : 0;
+		}
+		for (size_t k = 0; k < n; k++) {
+			sum += l[k].lost;
+			BRUTE_CHECK(k == 0 || l[k].grant_id > l[k - 1].grant_id,
+			    "seed %llu trial %d: order", (unsigned long long)seed, trial);
+		}
+		BRUTE_CHECK(sum == total, "seed %llu trial %d: shares sum to %lld, brute %lld",
+		    (unsigned long long)seed, trial, (long long)sum, (long long)total);
+		impaired_trials += total > 0;
+
+		/* Each share is within one per stretch (at most one per hour) of exact. */
+		gr = timeline_grants(pools[0].tl, &ng);
+		for (size_t g = 0; g < ng; g++) {
+			long double exact = 0;
+			int64_t got = 0, hours = 0;
+
+			for (size_t k = 0; k < n; k++)
+				if (l[k].grant_id == gr[g].id)
+					got = l[k].lost;
+			for (int64_t h = h0; h < h1; h++) {
+				int64_t G = brute_granted(&bp[0], h);
+				int64_t imp = G - brute_capacity(&bp[0], h);
+
+				if (imp <= 0 || H(h) < gr[g].from || H(h) >= gr[g].to)
+					continue;
+				exact += (long double)imp * w * 3600 * gr[g].cards / G;
+				hours++;
+			}
+			BRUTE_CHECK(got - exact < hours + 1e-6L && exact - got < hours + 1e-6L,
+			    "seed %llu trial %d: grant %lld got %lld, exact %.3Lf",
+			    (unsigned long long)seed, trial, (long long)gr[g].id, (long long)got,
+			    exact);
+		}
+		free(l);
+		timeline_free(pools[0].tl);
+	}
+	ck_assert(impaired_trials > 100);
+}
+END_TEST
+
+START_TEST(compensate_against_brute)
+{
+	static const int64_t min_weights[] = { 0, 500, 1000 };
+	uint64_t seed = brute_seed(), rs = seed;
+	static struct brute_pool bp[RPOOLS];
+	long placed = 0;
+
+	for (int trial = 0; trial < 300; trial++) {
+		struct placement_pool pools[RPOOLS];
+		struct outage_debt debts[3];
+		struct outage_makeup m[3];
+		int np = (int)brute_range(&rs, 1, RPOOLS), nd = (int)brute_range(&rs, 1, 3), rc;
+		int64_t next_id = 1, min_w = min_weights[brute_range(&rs, 0, 2)];
+		bool any = false;
+
+		random_pools(&rs, np, bp, pools, &next_id);
+		for (int p = 0; p < np; p++)
+			any = any || pools[p].weight_milli >= min_w;
+		for (int i = 0; i < nd; i++) {
+			int64_t units = 500 * brute_range(&rs, 1, 24);
+
+			debts[i] = (struct outage_debt){ brute_range(&rs, 1, units * 3600 * 4),
+			    brute_at(brute_range(&rs, 0, 300)), units, min_w, 1000 + i };
+		}
+		rc = outage_compensate(pools, (size_t)np, debts, (size_t)nd, m);
+		if (!any) {
+			BRUTE_CHECK(rc == GD_ENOCAPACITY, "seed %llu trial %d: rc %d",
+			    (unsigned long long)seed, trial, rc);
+			goto next;
+		}
+		BRUTE_CHECK(rc == 0, "seed %llu trial %d: rc %d", (unsigned long long)seed, trial,
+		    rc);
+		for (int i = 0; i < nd; i++) {
+			int64_t bs = 0, be = 0, bc = 0;
+			int bpool = -1;
+
+			/* The documented rule, on the per-hour model, hour by hour. */
+			for (int p = 0; p < np; p++) {
+				int64_t w = pools[p].weight_milli, c, hours, s;
+
+				if (w < min_w)
+					continue;
+				c = (debts[i].units_milli + w - 1) / w;
+				c = c < bp[p].base ? c : bp[p].base;
+				hours = (debts[i].owed + c * w * 3600 - 1) / (c * w * 3600);
+				for (s = (debts[i].not_before - BRUTE_T0) / 3600;; s++)
+					if (brute_free_min(&bp[p], s, s + hours) >= c)
+						break;
+				if (bpool < 0 || s < bs || (s == bs && s + hours < be) ||
+				    (s == bs && s + hours == be &&
+				    strcmp(pools[p].id, pools[bpool].id) < 0)) {
+					bpool = p;
+					bs = s;
+					be = s + hours;
+					bc = c;
+				}
+			}
+			BRUTE_CHECK(m[i].pool == (size_t)bpool && m[i].from == H(bs) &&
+			    m[i].to == H(be) && m[i].cards == bc,
+			    "seed %llu trial %d debt %d: %s %lld [%lld, %lld), "
+			    "brute %s %lld [%lld, %lld)",
+			    (unsigned long long)seed, trial, i, pools[m[i].pool].id,
+			    (long long)m[i].cards, (long long)(m[i].from - BRUTE_T0) / 3600,
+			    (long long)(m[i].to - BRUTE_T0) / 3600, pools[bpool].id, (long long)bc,
+			    (long long)bs, (long long)be);
+			BRUTE_CHECK(m[i].cards * pools[bpool].weight_milli *
+			    (m[i].to - m[i].from) >= debts[i].owed && be <= BRUTE_HOURS,
+			    "seed %llu trial %d: covers", (unsigned long long)seed, trial);
+			brute_add(bp[bpool].granted, bs, be, bc);
+			for (int64_t h = bs; h < be; h++)
+				BRUTE_CHECK(brute_slack(&bp[bpool], h) >= 0,
+				    "seed %llu trial %d: over capacity", (unsigned long long)seed,
+				    trial);
+			placed++;
+		}
+next:
+		for (int p = 0; p < np; p++)
+			timeline_free(pools[p].tl);
+	}
+	ck_assert(placed > 300);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("outage");
+	TCase *tc = tcase_create("core");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_loop_test(tc, share_loss, 0, N(losses));
+	tcase_add_test(tc, share_loss_errors);
+	tcase_add_loop_test(tc, compensate, 0, N(comps));
+	tcase_add_test(tc, loss_against_brute);
+	tcase_add_test(tc, compensate_against_brute);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
