@@ -20,10 +20,24 @@ struct batch {
 	struct waiter *w;
 	size_t n, cap;
 	uv_check_t check;
+	uv_idle_t idle;
 	bool has_check;
 	void (*kick)(struct app *);
 	struct commit_stats stats;
 };
+
+/*
+ * While a batch is open an idle handle is active, so the loop polls without
+ * blocking and reaches the check phase at once.  Without it, a change begun
+ * outside the poll phase (a timer, or a request libmicrohttpd ran while we
+ * resumed others after a commit) would wait in an open transaction until
+ * the next unrelated event.
+ */
+static void
+on_idle(uv_idle_t *h)
+{
+	(void)h;
+}
 
 static void
 on_check(uv_check_t *h)
@@ -48,6 +62,7 @@ commit_init(struct app *app, uv_loop_t *loop, void (*kick)(struct app *))
 	b->kick = kick;
 	if (loop) {
 		uv_check_init(loop, &b->check);
+		uv_idle_init(loop, &b->idle);
 		b->check.data = b;
 		uv_check_start(&b->check, on_check);
 		b->has_check = true;
@@ -59,8 +74,10 @@ commit_init(struct app *app, uv_loop_t *loop, void (*kick)(struct app *))
 void
 commit_close(struct app *app)
 {
-	if (app->batch && app->batch->has_check)
+	if (app->batch && app->batch->has_check) {
 		uv_close((uv_handle_t *)&app->batch->check, NULL);
+		uv_close((uv_handle_t *)&app->batch->idle, NULL);
+	}
 }
 
 /* After the loop has run the close callbacks. */
@@ -86,6 +103,8 @@ commit_begin(struct app *app)
 		return GD_EIO;
 	}
 	b->open = true;
+	if (b->has_check)
+		uv_idle_start(&b->idle, on_idle);
 	return 0;
 }
 
@@ -136,6 +155,8 @@ finish(struct app *app, bool commit)
 	}
 	b->open = false;
 	b->n = 0;
+	if (b->has_check)
+		uv_idle_stop(&b->idle);
 	for (size_t i = 0; i < n; i++)
 		b->w[i].done(b->w[i].arg, ok);
 	return ok ? 0 : GD_EIO;

@@ -124,10 +124,10 @@ send_response(struct query *q)
 	size_t len;
 
 	if (q->rs.json) {
-		text = json_dumps(q->rs.json, JSON_COMPACT);
+		text = json_dumps(q->rs.json, RESP_JSON_FLAGS);
 		if (text == NULL) {
 			resp_problem(&q->rs, 500, "internal", "cannot encode the response");
-			text = json_dumps(q->rs.json, JSON_COMPACT);
+			text = json_dumps(q->rs.json, RESP_JSON_FLAGS);
 			if (text == NULL)
 				return MHD_NO;
 		}

@@ -73,6 +73,13 @@ struct response {
 	bool problem;
 };
 
+/*
+ * How JSON replies are written, on the wire and in stored idempotent
+ * replies alike: compact, and reals with 15 significant digits so that a
+ * weight of 0.6 reads 0.6 and not its nearest binary fraction.
+ */
+#define RESP_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 void response_clear(struct response *rs);
 
 /* Fill rs with a JSON body (stolen reference). */

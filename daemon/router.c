@@ -22,6 +22,7 @@ const struct route *const route_tables[] = {
 	routes_enroll,
 	routes_grants,
 	routes_vouchers,
+	routes_usage,
 	NULL,
 };
 
@@ -204,7 +205,7 @@ idem_store(const struct request *rq, unsigned flags, const char *hash,
 		return GD_ENOMEM;
 	if ((flags & ROUTE_SECRET) && json_is_object(copy))
 		json_object_set_new(copy, "token", json_string("(shown once; not stored)"));
-	body = json_dumps(copy, JSON_COMPACT | JSON_ENCODE_ANY);
+	body = json_dumps(copy, RESP_JSON_FLAGS | JSON_ENCODE_ANY);
 	json_decref(copy);
 
 	if (body == NULL)

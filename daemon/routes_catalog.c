@@ -327,8 +327,8 @@ team_create(struct request *rq, struct response *rs)
 	t.nmembers = marr ? json_array_size(marr) : 0;
 	rc = store_team_get(rq->db, t.id, &obj);
 	if (rc == 0) {
-		want = json_pack("{s:s, s:s, s:O}", "name", t.name, "lead_org", t.lead_org,
-		    "members", marr ? marr : json_array());
+		want = json_pack("{s:s, s:s, s:o}", "name", t.name, "lead_org", t.lead_org,
+		    "members", marr ? json_incref(marr) : json_array());
 		resp_exists(rs, obj, want, "team", t.id);
 		json_decref(want);
 	} else if (rc == GD_ENOENT) {
