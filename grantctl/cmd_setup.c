@@ -1,0 +1,382 @@
+/* cmd_setup.c: grantctl commands for tokens, card models, programmes, phases, teams, pools and outages. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "grantctl.h"
+
+/* Tokens. */
+
+static const struct col token_cols[] = {
+	{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "ROLE", "role", F_STR },
+	{ "TEAM", "team", F_STR }, { "POOL", "pool", F_STR }, { "CREATED", "created_at", F_TIME },
+};
+
+int
+cmd_token_create(struct ctl *c, char **a)
+{
+	static const struct col cols[] = {
+		{ "id", "id", F_STR }, { "name", "name", F_STR }, { "role", "role", F_STR },
+		{ "team", "team", F_STR }, { "pool", "pool", F_STR }, { "token", "token", F_STR },
+	};
+	json_t *body = json_pack("{s:s, s:s}", "name", c->opt[O_NAME], "role", c->opt[O_ROLE]);
+	int rc;
+
+	(void)a;
+	jset_str(body, "team", c->opt[O_TEAM]);
+	jset_str(body, "pool", c->opt[O_POOL]);
+	rc = run_show(c, "POST", path_fmt("/v1/tokens"), body, cols, NCOLS(cols));
+	if (rc == 0 && !c->json)
+		fprintf(stderr, "grantctl: the token is shown only this once; store it now\n");
+	return rc;
+}
+
+int
+cmd_token_list(struct ctl *c, char **a)
+{
+	(void)a;
+	return run_list(c, path_fmt("/v1/tokens"), token_cols, NCOLS(token_cols));
+}
+
+int
+cmd_token_revoke(struct ctl *c, char **a)
+{
+	struct reply r;
+	char *path = path_fmt("/v1/tokens/%s", a[0]);
+	int rc = api(c, "DELETE", path, NULL, &r);
+
+	if (rc == 0 && c->json)
+		print_raw(c, &r);
+	else if (rc == 0)
+		fprintf(c->out, "token %s revoked\n", a[0]);
+	reply_free(&r);
+	free(path);
+	return rc;
+}
+
+/* Card models. */
+
+static const struct col model_cols[] = {
+	{ "MODEL", "id", F_STR }, { "WEIGHT", "weight", F_NUM },
+};
+
+int
+cmd_card_model_list(struct ctl *c, char **a)
+{
+	(void)a;
+	return run_list(c, path_fmt("/v1/card-models"), model_cols, NCOLS(model_cols));
+}
+
+int
+cmd_card_model_set(struct ctl *c, char **a)
+{
+	static const struct col cols[] = {
+		{ "model", "id", F_STR }, { "weight", "weight", F_NUM },
+	};
+	char *end;
+	double w = strtod(a[1], &end);
+
+	/* The server checks the range and the three decimals; this only keeps text out. */
+	if (end == a[1] || *end != '\0' || !(w > 0))
+		return usage_error("WEIGHT must be a number above 0, e.g. 0.5");
+	return run_show(c, "PUT", path_fmt("/v1/card-models/%s", a[0]),
+	    json_pack("{s:f}", "weight", w), cols, NCOLS(cols));
+}
+
+/* Programmes. */
+
+static const struct col program_cols[] = {
+	{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "TIMEZONE", "timezone", F_STR },
+	{ "CREATED", "created_at", F_TIME },
+};
+
+static const struct col program_fields[] = {
+	{ "id", "id", F_STR }, { "name", "name", F_STR }, { "timezone", "timezone", F_STR },
+	{ "created", "created_at", F_TIME },
+};
+
+int
+cmd_program_create(struct ctl *c, char **a)
+{
+	json_t *body = json_pack("{s:s, s:s}", "id", a[0], "name", c->opt[O_NAME]);
+
+	jset_str(body, "timezone", c->opt[O_TIMEZONE]);
+	return run_show(c, "POST", path_fmt("/v1/programs"), body, program_fields,
+	    NCOLS(program_fields));
+}
+
+int
+cmd_program_list(struct ctl *c, char **a)
+{
+	(void)a;
+	return run_list(c, path_fmt("/v1/programs"), program_cols, NCOLS(program_cols));
+}
+
+int
+cmd_program_show(struct ctl *c, char **a)
+{
+	return run_show(c, "GET", path_fmt("/v1/programs/%s", a[0]), NULL, program_fields,
+	    NCOLS(program_fields));
+}
+
+/* Phases. */
+
+static const struct col phase_cols[] = {
+	{ "ID", "id", F_STR }, { "PROGRAM", "program", F_STR }, { "NAME", "name", F_STR },
+	{ "STARTS", "starts_on", F_STR }, { "ENDS", "ends_on", F_STR },
+	{ "DAYS", "period_days", F_INT }, { "MODEL", "package.card_model", F_STR },
+	{ "CARDS", "package.cards", F_INT }, { "UNITS", "package.units", F_NUM },
+	{ "VOUCHER", "package.voucher_krw", F_KRW },
+};
+
+static const struct col phase_fields[] = {
+	{ "id", "id", F_STR }, { "program", "program", F_STR }, { "name", "name", F_STR },
+	{ "starts on", "starts_on", F_STR }, { "period days", "period_days", F_INT },
+	{ "ends on", "ends_on", F_STR }, { "evaluation on", "evaluation_on", F_STR },
+	{ "card model", "package.card_model", F_STR }, { "cards", "package.cards", F_INT },
+	{ "units", "package.units", F_NUM }, { "voucher", "package.voucher_krw", F_KRW },
+	{ "created", "created_at", F_TIME },
+};
+
+int
+cmd_phase_create(struct ctl *c, char **a)
+{
+	int64_t days, cards, krw;
+	json_t *body;
+
+	if (int_arg(c->opt[O_PERIOD_DAYS], 1, 100000, &days) != 0)
+		return usage_error("--period-days must be a whole number of days");
+	if (int_arg(c->opt[O_CARDS], 1, INT64_MAX, &cards) != 0)
+		return usage_error("--cards must be a whole number");
+	if (int_arg(c->opt[O_VOUCHER], 0, INT64_MAX, &krw) != 0)
+		return usage_error("--voucher must be whole won, e.g. 10000000000 or "
+		    "10,000,000,000");
+	body = json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I}}", "id", a[1], "name",
+	    c->opt[O_NAME], "starts_on", c->opt[O_STARTS_ON], "period_days", (json_int_t)days,
+	    "package", "card_model", c->opt[O_CARD_MODEL], "cards", (json_int_t)cards,
+	    "voucher_krw", (json_int_t)krw);
+	jset_str(body, "evaluation_on", c->opt[O_EVALUATION_ON]);
+	return run_show(c, "POST", path_fmt("/v1/programs/%s/phases", a[0]), body, phase_fields,
+	    NCOLS(phase_fields));
+}
+
+int
+cmd_phase_show(struct ctl *c, char **a)
+{
+	zone_for_phase(c, a[0]);
+	return run_show(c, "GET", path_fmt("/v1/phases/%s", a[0]), NULL, phase_fields,
+	    NCOLS(phase_fields));
+}
+
+int
+cmd_phase_list(struct ctl *c, char **a)
+{
+	return run_list(c, path_fmt("/v1/programs/%s/phases", a[0]), phase_cols,
+	    NCOLS(phase_cols));
+}
+
+/* Teams. */
+
+static const struct col team_cols[] = {
+	{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "LEAD", "lead_org", F_STR },
+	{ "MEMBERS", "members", F_COUNT },
+};
+
+static const struct col team_fields[] = {
+	{ "id", "id", F_STR }, { "name", "name", F_STR }, { "lead org", "lead_org", F_STR },
+	{ "created", "created_at", F_TIME },
+};
+
+static const struct col member_cols[] = {
+	{ "ORG", "org", F_STR }, { "ROLE", "role", F_STR },
+};
+
+static int
+show_team(struct ctl *c, const char *method, char *path, json_t *body)
+{
+	struct reply r;
+	int rc = api(c, method, path, body, &r);
+
+	free(path);
+	json_decref(body);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		print_fields(c, r.json, team_fields, NCOLS(team_fields));
+		if (json_array_size(json_object_get(r.json, "members")) > 0) {
+			fputc('\n', c->out);
+			print_rows(c, json_object_get(r.json, "members"), member_cols,
+			    NCOLS(member_cols));
+		}
+	}
+	reply_free(&r);
+	return rc;
+}
+
+int
+cmd_team_create(struct ctl *c, char **a)
+{
+	json_t *body = json_pack("{s:s, s:s, s:s}", "id", a[0], "name", c->opt[O_NAME],
+	    "lead_org", c->opt[O_LEAD_ORG]);
+	json_t *members = json_array();
+
+	for (int i = 0; i < c->nmembers; i++) {
+		const char *m = c->members[i], *eq = strrchr(m, '=');
+
+		if (eq == NULL || eq == m || eq[1] == '\0') {
+			json_decref(body);
+			json_decref(members);
+			return usage_error("--member must be ORG=ROLE, e.g. 'KAIST=university'");
+		}
+		json_array_append_new(members, json_pack("{s:s%, s:s}", "org", m, (size_t)(eq - m),
+		    "role", eq + 1));
+	}
+	if (c->nmembers > 0)
+		json_object_set_new(body, "members", members);
+	else
+		json_decref(members);
+	return show_team(c, "POST", path_fmt("/v1/teams"), body);
+}
+
+int
+cmd_team_list(struct ctl *c, char **a)
+{
+	(void)a;
+	return run_list(c, path_fmt("/v1/teams"), team_cols, NCOLS(team_cols));
+}
+
+int
+cmd_team_show(struct ctl *c, char **a)
+{
+	return show_team(c, "GET", path_fmt("/v1/teams/%s", a[0]), NULL);
+}
+
+/* Pools and outages. */
+
+static const struct col pool_cols[] = {
+	{ "ID", "id", F_STR }, { "PROVIDER", "provider", F_STR }, { "SITE", "site", F_STR },
+	{ "MODEL", "card_model", F_STR }, { "CARDS", "cards", F_INT }, { "UNITS", "units", F_NUM },
+};
+
+static const struct col pool_fields[] = {
+	{ "id", "id", F_STR }, { "provider", "provider", F_STR }, { "site", "site", F_STR },
+	{ "card model", "card_model", F_STR }, { "cards", "cards", F_INT },
+	{ "weight", "weight", F_NUM }, { "units", "units", F_NUM },
+	{ "created", "created_at", F_TIME },
+};
+
+int
+cmd_pool_create(struct ctl *c, char **a)
+{
+	int64_t cards;
+
+	if (int_arg(c->opt[O_CARDS], 1, INT64_MAX, &cards) != 0)
+		return usage_error("--cards must be a whole number");
+	return run_show(c, "POST", path_fmt("/v1/pools"), json_pack("{s:s, s:s, s:s, s:s, s:I}",
+	    "id", a[0], "provider", c->opt[O_PROVIDER], "site", c->opt[O_SITE], "card_model",
+	    c->opt[O_CARD_MODEL], "cards", (json_int_t)cards), pool_fields, NCOLS(pool_fields));
+}
+
+int
+cmd_pool_list(struct ctl *c, char **a)
+{
+	(void)a;
+	return run_list(c, path_fmt("/v1/pools"), pool_cols, NCOLS(pool_cols));
+}
+
+int
+cmd_pool_show(struct ctl *c, char **a)
+{
+	return run_show(c, "GET", path_fmt("/v1/pools/%s", a[0]), NULL, pool_fields,
+	    NCOLS(pool_fields));
+}
+
+int
+cmd_pool_timeline(struct ctl *c, char **a)
+{
+	static const struct col cols[] = {
+		{ "FROM", "from", F_TIME }, { "TO", "to", F_TIME },
+		{ "CAPACITY", "capacity", F_INT }, { "ALLOCATED", "allocated", F_INT },
+		{ "IMPAIRED", "impaired", F_INT }, { "FREE", "free", F_INT },
+	};
+	char from[64], to[64];
+	char *path = path_fmt("/v1/pools/%s/timeline", a[0]);
+	struct reply r;
+	int rc;
+
+	if (c->opt[O_FROM] && instant_arg(c, c->opt[O_FROM], from, sizeof(from)) != 0) {
+		free(path);
+		return usage_error("--from must be a date (YYYY-MM-DD) or an RFC 3339 instant");
+	}
+	if (c->opt[O_TO] && instant_arg(c, c->opt[O_TO], to, sizeof(to)) != 0) {
+		free(path);
+		return usage_error("--to must be a date (YYYY-MM-DD) or an RFC 3339 instant");
+	}
+	path_query(&path, "from", c->opt[O_FROM] ? from : NULL);
+	path_query(&path, "to", c->opt[O_TO] ? to : NULL);
+	rc = api(c, "GET", path, NULL, &r);
+	free(path);
+	if (rc == 0 && c->json)
+		print_raw(c, &r);
+	else if (rc == 0)
+		print_rows(c, json_object_get(r.json, "segments"), cols, NCOLS(cols));
+	reply_free(&r);
+	return rc;
+}
+
+static const struct col outage_cols[] = {
+	{ "ID", "id", F_STR }, { "FROM", "from", F_TIME }, { "TO", "to", F_TIME },
+	{ "CARDS", "cards", F_INT }, { "REASON", "reason", F_STR },
+};
+
+int
+cmd_outage_create(struct ctl *c, char **a)
+{
+	static const struct col fields[] = {
+		{ "id", "id", F_STR }, { "pool", "pool", F_STR }, { "from", "from", F_TIME },
+		{ "to", "to", F_TIME }, { "cards", "cards", F_INT }, { "reason", "reason", F_STR },
+	};
+	static const struct col loss_cols[] = {
+		{ "GRANT", "grant", F_STR }, { "TEAM", "team", F_STR }, { "PHASE", "phase", F_STR },
+		{ "LOST UNIT-H", "lost_unit_hours", F_NUM },
+	};
+	char from[64], to[64];
+	int64_t cards;
+	json_t *body;
+	struct reply r;
+	char *path;
+	int rc;
+
+	if (instant_arg(c, c->opt[O_FROM], from, sizeof(from)) != 0 ||
+	    instant_arg(c, c->opt[O_TO], to, sizeof(to)) != 0)
+		return usage_error("--from and --to must be dates (YYYY-MM-DD) or RFC 3339 "
+		    "instants");
+	if (int_arg(c->opt[O_CARDS], 1, INT64_MAX, &cards) != 0)
+		return usage_error("--cards must be a whole number");
+	body = json_pack("{s:s, s:s, s:I, s:s}", "from", from, "to", to, "cards",
+	    (json_int_t)cards, "reason", c->opt[O_REASON]);
+	path = path_fmt("/v1/pools/%s/outages", a[0]);
+	rc = api(c, "POST", path, body, &r);
+	free(path);
+	json_decref(body);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		print_fields(c, r.json, fields, NCOLS(fields));
+		if (json_array_size(json_object_get(r.json, "losses")) > 0) {
+			zone_from(c, json_array_get(json_object_get(r.json, "losses"), 0));
+			fputc('\n', c->out);
+			print_rows(c, json_object_get(r.json, "losses"), loss_cols,
+			    NCOLS(loss_cols));
+		}
+	}
+	reply_free(&r);
+	return rc;
+}
+
+int
+cmd_outage_list(struct ctl *c, char **a)
+{
+	return run_list(c, path_fmt("/v1/pools/%s/outages", a[0]), outage_cols,
+	    NCOLS(outage_cols));
+}

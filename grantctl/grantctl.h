@@ -1,0 +1,257 @@
+/* grantctl.h: the command-line client's shared state and prototypes, grouped by file. */
+#ifndef GRANTCTL_H
+#define GRANTCTL_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "version.h"
+
+#define GRANTCTL_VERSION GRANTD_VERSION
+
+/*
+ * Exit statuses.  Scripts tell failures apart by these, so they are part of
+ * the interface (grantctl(1) lists them) and never change meaning.
+ */
+enum {
+	EXIT_OTHER = 1,		/* a 400, a broken reply, a local failure */
+	EXIT_USAGE = 2,		/* bad command line or configuration */
+	EXIT_AUTH = 3,		/* 401, 403 */
+	EXIT_NOTFOUND = 4,	/* 404 */
+	EXIT_CONFLICT = 5,	/* 409, 422 */
+	EXIT_SERVER = 6,	/* 5xx, or the server could not be reached */
+};
+
+/* Options, by index into struct ctl's opt[]; each command lists those it takes. */
+enum opt {
+	O_NAME, O_ROLE, O_TEAM, O_POOL, O_TIMEZONE, O_STARTS_ON, O_PERIOD_DAYS,
+	O_EVALUATION_ON, O_CARD_MODEL, O_CARDS, O_VOUCHER, O_LEAD_ORG, O_MEMBER,
+	O_PROVIDER, O_SITE, O_FROM, O_TO, O_REASON, O_NOT_BEFORE, O_POOLS, O_SPLIT,
+	O_DRY_RUN, O_OVERRIDE, O_ON, O_DAYS, O_PHASE, O_AT, O_START, O_END, O_ORG,
+	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
+	O_AFTER, O_LIMIT,
+	O_COUNT
+};
+#define OPT(o) (UINT64_C(1) << (o))
+
+/* Most --member options one team create takes; the server's own limit is lower. */
+#define MAX_MEMBERS 64
+
+/*
+ * Everything one invocation knows.  Strings point into argv, the
+ * environment or conf[] and are never freed; out is stdout or the -o file.
+ */
+struct ctl {
+	const char *url;		/* base, without a trailing '/' */
+	const char *token;		/* NULL: send no Authorization */
+	const char *token_from;		/* where the token came from, for hints */
+	const char *idem_key;		/* --idempotency-key, or NULL: generate */
+	bool json;			/* --json: print the server's JSON */
+	long timeout_s;
+	char tz_name[64];
+	int32_t tz_off;			/* seconds east of UTC */
+	bool tz_fixed;			/* --tz or tz= in the config: never looked up */
+	bool tz_known;			/* tz_off is settled for this invocation */
+	const char *opt[O_COUNT];	/* value of each option given, "" for flags */
+	const char *members[MAX_MEMBERS];
+	int nmembers;
+	const char *output;		/* -o FILE */
+	FILE *out;			/* stdout, or a memory stream for -o */
+	char conf_url[512], conf_token[512], conf_tz[64];
+};
+
+/* One HTTP exchange.  body is NUL-terminated; json is NULL unless the body parsed. */
+struct reply {
+	long status;
+	char *body;
+	size_t len;
+	json_t *json;
+	bool replayed;
+	char request_id[80];
+	char content_type[80];
+};
+
+/* http.c */
+int http_init(void);
+void http_cleanup(void);
+/*
+ * Sends method path (path already escaped, "/v1/..." with any query) with an
+ * optional JSON body (borrowed).  Returns 0 on a 2xx reply; otherwise prints
+ * the problem to stderr and returns the exit status for it.  r is filled
+ * either way and must be freed with reply_free().
+ */
+int api(struct ctl *c, const char *method, const char *path, const json_t *body,
+    struct reply *r);
+/* As api(), but prints nothing on an HTTP error: for look-ups that may fail quietly. */
+int api_quiet(struct ctl *c, const char *method, const char *path, struct reply *r);
+void reply_free(struct reply *r);
+/* Exit status for an HTTP status (0 for 2xx). */
+int exit_for_status(long status);
+/*
+ * A path from fmt where each "%s" is replaced by its argument percent-encoded
+ * as one path segment.  Returns malloc'd text; aborts on allocation failure.
+ */
+char *path_fmt(const char *fmt, ...);
+/* Appends "?key=value" or "&key=value" (value encoded) to *path when value is non-NULL. */
+void path_query(char **path, const char *key, const char *value);
+/* Prints the reply body as it came, with a final newline, to c->out. */
+void print_raw(struct ctl *c, const struct reply *r);
+
+/* conf.c */
+/*
+ * Reads url=, token= and tz= from path into c->conf_*.  A missing file is
+ * fine when !must_exist.  Refuses a file that group or others may read or
+ * write, or that another user owns.  Returns 0, or EXIT_USAGE after printing why.
+ */
+int conf_load(struct ctl *c, const char *path, bool must_exist);
+/* The default path: $XDG_CONFIG_HOME/grantctl/config or ~/.config/grantctl/config. */
+int conf_default_path(char *buf, size_t n);
+
+/* table.c */
+enum align { AL_LEFT, AL_RIGHT };
+struct table;
+struct table *table_new(bool header);
+void table_col(struct table *t, const char *title, enum align a);
+/* Starts a row; the next table_cell() calls fill it left to right. */
+void table_row(struct table *t);
+void table_cell(struct table *t, const char *text);
+void table_cellf(struct table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void table_print(const struct table *t, FILE *f);
+void table_free(struct table *t);
+/* Columns a UTF-8 string takes on a terminal (wide Hangul and CJK count 2). */
+size_t text_width(const char *s);
+
+/* format.c */
+/* How a value is shown in a table or a key-value listing. */
+enum fmt {
+	F_STR,		/* text as it is */
+	F_INT,		/* integer, right-aligned */
+	F_NUM,		/* integer or real (units, unit-hours), right-aligned */
+	F_KRW,		/* integer KRW: ₩10,000,000,000, right-aligned */
+	F_TIME,		/* RFC 3339 instant -> local "YYYY-MM-DD HH:MM" */
+	F_DAY,		/* RFC 3339 instant -> local "YYYY-MM-DD" */
+	F_BOOL,		/* yes/no */
+	F_COUNT,	/* number of elements of an array, right-aligned */
+	F_PCT,		/* number shown with a % sign */
+};
+/* One column: title, a dotted path into each object ("window.start"), format. */
+struct col {
+	const char *title;
+	const char *path;
+	enum fmt fmt;
+};
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+/* Writes the text of the value at path in obj, formatted, into buf; "-" when absent. */
+const char *fmt_value(const struct ctl *c, const json_t *obj, const char *path, enum fmt f,
+    char *buf, size_t n);
+const char *fmt_krw(int64_t krw, char *buf, size_t n);
+const char *fmt_instant(const struct ctl *c, const char *rfc3339, bool day_only, char *buf,
+    size_t n);
+/* The value at a dotted path, or NULL. */
+json_t *jpath(const json_t *obj, const char *path);
+/* The string at path, or "" (never NULL). */
+const char *jstr(const json_t *obj, const char *path);
+/* A table of arr's objects, one column per col. */
+void print_rows(struct ctl *c, const json_t *arr, const struct col *cols, size_t ncols);
+/* The "items" of a list reply as a table, and a note on stderr when there are more. */
+void print_list(struct ctl *c, const json_t *reply, const struct col *cols, size_t ncols);
+/* "title:  value" lines for one object. */
+void print_fields(struct ctl *c, const json_t *obj, const struct col *cols, size_t ncols);
+/* The same lines built up piece by piece: kv_new(), kv_add()/kv_fields(), table_print(). */
+struct table *kv_new(void);
+void kv_add(struct table *t, const char *title, const char *value);
+void kv_fields(const struct ctl *c, struct table *t, const json_t *obj, const struct col *cols,
+    size_t ncols);
+/* Every scalar member of obj as "key:  value" lines, for replies of no fixed shape. */
+void print_scalars(struct ctl *c, const json_t *obj);
+/*
+ * Settles the display zone from a phase id (its programme's zone) unless
+ * --tz or tz= fixed it or it is settled already.  Failures leave the default.
+ */
+void zone_for_phase(struct ctl *c, const char *phase);
+/* As zone_for_phase() with the "phase" of obj, or of its first "items" element. */
+void zone_from(struct ctl *c, const json_t *obj);
+/*
+ * An instant option: RFC 3339 as it is, or a date (YYYY-MM-DD) made 00:00
+ * in the display zone.  Writes RFC 3339 into buf; returns 0 or -1.
+ */
+int instant_arg(struct ctl *c, const char *s, char *buf, size_t n);
+/* A strict decimal integer option; commas and underscores may group digits. */
+int int_arg(const char *s, int64_t lo, int64_t hi, int64_t *out);
+/*
+ * The common shapes of a command.  path is malloc'd and freed here; body is
+ * stolen (may be NULL).  They print the server's JSON with --json, else a
+ * table of the reply's "items" (run_list, which adds --limit and --after) or
+ * "title: value" lines (run_show).  They return the exit status.
+ */
+int run_list(struct ctl *c, char *path, const struct col *cols, size_t ncols);
+int run_show(struct ctl *c, const char *method, char *path, json_t *body,
+    const struct col *cols, size_t ncols);
+/* {"reason": R} of --override, or NULL. */
+json_t *override_json(const struct ctl *c);
+/* Sets key to value in obj when value is non-NULL. */
+void jset_str(json_t *obj, const char *key, const char *value);
+
+/* cmd_setup.c: tokens, card models, programmes, phases, teams, pools, outages. */
+int cmd_token_create(struct ctl *c, char **a);
+int cmd_token_list(struct ctl *c, char **a);
+int cmd_token_revoke(struct ctl *c, char **a);
+int cmd_card_model_list(struct ctl *c, char **a);
+int cmd_card_model_set(struct ctl *c, char **a);
+int cmd_program_create(struct ctl *c, char **a);
+int cmd_program_list(struct ctl *c, char **a);
+int cmd_program_show(struct ctl *c, char **a);
+int cmd_phase_create(struct ctl *c, char **a);
+int cmd_phase_show(struct ctl *c, char **a);
+int cmd_phase_list(struct ctl *c, char **a);
+int cmd_team_create(struct ctl *c, char **a);
+int cmd_team_list(struct ctl *c, char **a);
+int cmd_team_show(struct ctl *c, char **a);
+int cmd_pool_create(struct ctl *c, char **a);
+int cmd_pool_list(struct ctl *c, char **a);
+int cmd_pool_show(struct ctl *c, char **a);
+int cmd_pool_timeline(struct ctl *c, char **a);
+int cmd_outage_create(struct ctl *c, char **a);
+int cmd_outage_list(struct ctl *c, char **a);
+
+/* cmd_enroll.c: enrollments, lifecycle and grants. */
+int cmd_enroll(struct ctl *c, char **a);
+int cmd_enrollment_list(struct ctl *c, char **a);
+int cmd_enrollment_show(struct ctl *c, char **a);
+int cmd_eliminate(struct ctl *c, char **a);
+int cmd_withdraw(struct ctl *c, char **a);
+int cmd_extend(struct ctl *c, char **a);
+int cmd_compensate(struct ctl *c, char **a);
+int cmd_grant_add(struct ctl *c, char **a);
+int cmd_grant_list(struct ctl *c, char **a);
+int cmd_grant_show(struct ctl *c, char **a);
+int cmd_grant_release(struct ctl *c, char **a);
+
+/* cmd_money.c: suppliers, vouchers, holds, refunds, transfers, the ledger. */
+int cmd_supplier_create(struct ctl *c, char **a);
+int cmd_supplier_list(struct ctl *c, char **a);
+int cmd_voucher_list(struct ctl *c, char **a);
+int cmd_hold_create(struct ctl *c, char **a);
+int cmd_hold_settle(struct ctl *c, char **a);
+int cmd_hold_void(struct ctl *c, char **a);
+int cmd_hold_list(struct ctl *c, char **a);
+int cmd_refund(struct ctl *c, char **a);
+int cmd_transfers(struct ctl *c, char **a);
+int cmd_ledger_verify(struct ctl *c, char **a);
+
+/* cmd_report.c: usage, quota, fairness, audit, health, completion. */
+int cmd_usage_post(struct ctl *c, char **a);
+int cmd_quota(struct ctl *c, char **a);
+int cmd_fairness(struct ctl *c, char **a);
+int cmd_audit_list(struct ctl *c, char **a);
+int cmd_audit_verify(struct ctl *c, char **a);
+int cmd_health(struct ctl *c, char **a);
+int cmd_complete(struct ctl *c, char **a);
+
+/* grantctl.c */
+/* Prints "grantctl: " and the message to stderr; returns EXIT_USAGE. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
