@@ -17,6 +17,7 @@
 #include "store.h"
 #include "token.h"
 #include "version.h"
+#include "vouchers.h"
 
 #define DEFAULT_CONFIG "/etc/grantd/grantd.conf"
 
@@ -28,6 +29,7 @@ usage(FILE *f)
 	    "       grantd -n [-c FILE]\n"
 	    "       grantd token create --db PATH --role ROLE --name NAME [--team T] [--pool P]\n"
 	    "       grantd audit verify --db PATH\n"
+	    "       grantd ledger verify --db PATH\n"
 	    "       grantd backup --db PATH FILE\n"
 	    "       grantd restore --db PATH FILE\n"
 	    "       grantd --version\n");
@@ -253,6 +255,13 @@ main(int argc, char **argv)
 			return cmd_token_create(&o);
 		if (strcmp(sub, "audit") == 0 && strcmp(verb, "verify") == 0)
 			return cmd_audit_verify(&o);
+		if (strcmp(sub, "ledger") == 0 && strcmp(verb, "verify") == 0) {
+			if (o.db == NULL) {
+				fprintf(stderr, "grantd: ledger verify needs --db\n");
+				return 2;
+			}
+			return vouchers_cli_verify(o.db);
+		}
 		if (strcmp(sub, "backup") == 0 && optind == argc - 1)
 			return maint_backup(o.db, argv[optind]);
 		if (strcmp(sub, "restore") == 0 && optind == argc - 1)

@@ -35,6 +35,7 @@ extern const struct route routes_enroll[];
 extern const struct route routes_grants[];
 extern const struct route routes_metrics[];
 extern const struct route routes_vouchers[];
+extern const struct route routes_usage[];
 
 /* Every table, in match order; ends with NULL. */
 extern const struct route *const route_tables[];

@@ -1,0 +1,870 @@
+/* store_vouchers.c: SQL for suppliers and the voucher ledger's accounts, journal and holds. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civil.h"
+#include "db.h"
+#include "err.h"
+#include "store_vouchers.h"
+
+/* Lead and members: routes_catalog.c accepts at most 200 members, plus the lead. */
+#define MAX_TEAM_ORGS 201
+
+static json_t *
+instant_json(int64_t t)
+{
+	char buf[CIVIL_INSTANT_LEN];
+
+	civil_format_instant(t, buf);
+	return json_string(buf);
+}
+
+static int
+step_rc(int rc)
+{
+	return rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+}
+
+void
+vid_format(const char *prefix, int64_t id, char buf[VID_LEN])
+{
+	snprintf(buf, VID_LEN, "%s%lld", prefix, (long long)id);
+}
+
+int
+vid_parse(const char *prefix, const char *s, int64_t *id)
+{
+	size_t n = strlen(prefix);
+	int64_t v = 0;
+
+	if (strncmp(s, prefix, n) != 0)
+		return GD_EINVAL;
+	s += n;
+	/* At most 18 digits: never overflows, and no leading zero aliases an id. */
+	if (*s == '\0' || *s == '0' || strlen(s) > 18)
+		return GD_EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return GD_EINVAL;
+		v = v * 10 + (*s - '0');
+	}
+	*id = v;
+	return 0;
+}
+
+/* Enum names: the SQL columns hold the same lower-case names the API shows. */
+
+static int
+type_parse(const char *s, enum ledger_account_type *t)
+{
+	for (int i = LEDGER_FUNDING; i <= LEDGER_RETURNED; i++)
+		if (strcmp(s, ledger_account_type_name((enum ledger_account_type)i)) == 0) {
+			*t = (enum ledger_account_type)i;
+			return 0;
+		}
+	return GD_EINVAL;
+}
+
+int
+ledger_kind_parse(const char *s, enum ledger_kind *k)
+{
+	for (int i = LEDGER_OPEN; i <= LEDGER_RETURN; i++)
+		if (strcmp(s, ledger_kind_name((enum ledger_kind)i)) == 0) {
+			*k = (enum ledger_kind)i;
+			return 0;
+		}
+	return GD_EINVAL;
+}
+
+int
+ledger_hold_state_parse(const char *s, enum ledger_hold_state *st)
+{
+	for (int i = LEDGER_HOLD_PENDING; i <= LEDGER_HOLD_EXPIRED; i++)
+		if (strcmp(s, ledger_hold_state_name((enum ledger_hold_state)i)) == 0) {
+			*st = (enum ledger_hold_state)i;
+			return 0;
+		}
+	return GD_EINVAL;
+}
+
+/* Suppliers. */
+
+#define SUPPLIER_SQL "SELECT s.id, s.name, s.org, s.created_at, a.name FROM suppliers s " \
+	"LEFT JOIN ledger_accounts a ON a.supplier = s.id "
+
+static json_t *
+supplier_row(sqlite3_stmt *st)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", db_text(st, 0), "name",
+	    db_text(st, 1), "org", db_text(st, 2), "created_at",
+	    instant_json(sqlite3_column_int64(st, 3)), "account", db_text(st, 4));
+}
+
+int
+store_supplier_insert(struct db *db, const struct supplier_in *s, int64_t now)
+{
+	return db_run(db, "INSERT INTO suppliers (id, name, org, created_at) VALUES (?, ?, ?, ?)",
+	    "ttti", s->id, s->name, s->org, now);
+}
+
+int
+store_supplier_get(struct db *db, const char *id, json_t **out)
+{
+	sqlite3_stmt *st = db_prep(db, SUPPLIER_SQL "WHERE s.id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = supplier_row(st);
+		rc = *out ? 0 : GD_ENOMEM;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_supplier_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1])
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT org FROM suppliers WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(org, NAME_MAX_LEN + 1, "%s", db_text(st, 0));
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_supplier_list(struct db *db, const char *after, int64_t limit, json_t **items,
+    char **next)
+{
+	sqlite3_stmt *st = db_prep(db, SUPPLIER_SQL "WHERE s.id > ? ORDER BY s.id LIMIT ?");
+	json_t *arr = json_array(), *o;
+	char last[ID_MAX + 1] = "", *cur = NULL;
+	int64_t n = 0;
+	int rc;
+
+	if (st == NULL || arr == NULL) {
+		json_decref(arr);
+		return st ? GD_ENOMEM : GD_EIO;
+	}
+	db_bind(st, "ti", after ? after : "", limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			if ((cur = strdup(last)) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
+		if ((o = supplier_row(st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		snprintf(last, sizeof(last), "%s", db_text(st, 0));
+		json_array_append_new(arr, o);
+	}
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		free(cur);
+		return db_rc(rc);
+	}
+	*items = arr;
+	*next = cur;
+	return 0;
+}
+
+int
+store_team_orgs(struct db *db, const char *team, char ***orgs, size_t *n)
+{
+	/* UNION ALL: a repeated name is harmless, and UNION would build a temporary index. */
+	sqlite3_stmt *st = db_prep(db, "SELECT lead_org FROM teams WHERE id = ?1 "
+	    "UNION ALL SELECT org FROM team_members WHERE team = ?1");
+	char names[MAX_TEAM_ORGS][NAME_MAX_LEN + 1];
+	size_t cnt = 0, bytes = 0;
+	char **v, *p;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", team);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < MAX_TEAM_ORGS) {
+		snprintf(names[cnt], sizeof(names[cnt]), "%s", db_text(st, 0));
+		bytes += strlen(names[cnt]) + 1;
+		cnt++;
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_rc(rc);
+	if (rc == SQLITE_ROW)
+		return GD_ERANGE;	/* more organisations than a team can have */
+	if ((v = malloc(cnt * sizeof(*v) + bytes + 1)) == NULL)
+		return GD_ENOMEM;
+	p = (char *)(v + cnt);
+	for (size_t i = 0; i < cnt; i++) {
+		size_t len = strlen(names[i]) + 1;
+
+		memcpy(p, names[i], len);
+		v[i] = p;
+		p += len;
+	}
+	*orgs = v;
+	*n = cnt;
+	return 0;
+}
+
+/* Accounts. */
+
+#define ACCOUNT_SQL "SELECT id, type, closed, budget, held, settled, refunded, returned " \
+	"FROM ledger_accounts "
+
+static int
+account_row(sqlite3_stmt *st, struct ledger_account *a)
+{
+	struct ledger_account r = { 0 };
+
+	r.id = sqlite3_column_int64(st, 0);
+	if (type_parse(db_text(st, 1), &r.type) < 0)
+		return GD_EIO;
+	r.closed = sqlite3_column_int(st, 2) != 0;
+	r.budget = sqlite3_column_int64(st, 3);
+	r.held = sqlite3_column_int64(st, 4);
+	r.settled = sqlite3_column_int64(st, 5);
+	r.refunded = sqlite3_column_int64(st, 6);
+	r.returned = sqlite3_column_int64(st, 7);
+	*a = r;
+	return 0;
+}
+
+/* Runs an ACCOUNT_SQL query whose one parameter is given by fmt. */
+static int
+account_one(struct db *db, const char *sql, const char *fmt, const char *s, int64_t i,
+    struct ledger_account *a)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if (fmt[0] == 't')
+		db_bind(st, "t", s);
+	else
+		db_bind(st, "i", i);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = account_row(st, a);
+	else
+		rc = step_rc(rc);
+	db_done(st);
+	return rc;
+}
+
+int
+store_account_insert(struct db *db, enum ledger_account_type type, const char *name,
+    const char *program, int64_t enrollment, const char *supplier, int64_t now, int64_t *id)
+{
+	int rc = db_run(db, "INSERT INTO ledger_accounts (type, name, program, enrollment, "
+	    "supplier, created_at) VALUES (?, ?, ?, ?, ?, ?)", "tttnti",
+	    ledger_account_type_name(type), name, program, enrollment, supplier, now);
+
+	if (rc == 0 && id)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return rc;
+}
+
+int
+store_account_programme(struct db *db, const char *program, enum ledger_account_type type,
+    int64_t now, struct ledger_account *a)
+{
+	sqlite3_stmt *st = db_prep(db, ACCOUNT_SQL "WHERE program = ? AND type = ?");
+	char name[ID_MAX + 16];
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "tt", program, ledger_account_type_name(type));
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = account_row(st, a);
+	else
+		rc = step_rc(rc);
+	db_done(st);
+	if (rc != GD_ENOENT)
+		return rc;
+	snprintf(name, sizeof(name), "%s:%s", ledger_account_type_name(type), program);
+	if ((rc = store_account_insert(db, type, name, program, -1, NULL, now, NULL)) < 0)
+		return rc;
+	return store_account_programme(db, program, type, now, a);
+}
+
+int
+store_account_get(struct db *db, int64_t id, struct ledger_account *a)
+{
+	return account_one(db, ACCOUNT_SQL "WHERE id = ?", "i", NULL, id, a);
+}
+
+int
+store_account_of_enrollment(struct db *db, int64_t enrollment, struct ledger_account *a)
+{
+	return account_one(db, ACCOUNT_SQL "WHERE enrollment = ?", "i", NULL, enrollment, a);
+}
+
+int
+store_account_of_supplier(struct db *db, const char *supplier, struct ledger_account *a)
+{
+	return account_one(db, ACCOUNT_SQL "WHERE supplier = ?", "t", supplier, 0, a);
+}
+
+int
+store_account_program(struct db *db, int64_t id, char program[ID_MAX + 1])
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT program FROM ledger_accounts WHERE id = ? "
+	    "AND program IS NOT NULL");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(program, ID_MAX + 1, "%s", db_text(st, 0));
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_account_put(struct db *db, const struct ledger_account *a)
+{
+	int rc = db_run(db, "UPDATE ledger_accounts SET closed = ?, budget = ?, held = ?, "
+	    "settled = ?, refunded = ?, returned = ? WHERE id = ?", "iiiiiii",
+	    (int64_t)a->closed, a->budget, a->held, a->settled, a->refunded, a->returned, a->id);
+
+	if (rc == 0 && sqlite3_changes(db_handle(db)) != 1)
+		return GD_ENOENT;
+	return rc;
+}
+
+/* The journal. */
+
+int
+store_transfer_next_id(struct db *db, int64_t *id)
+{
+	int64_t v = db_int(db, "SELECT coalesce(max(id), 0) + 1 FROM ledger_transfers", NULL);
+
+	if (v <= 0)
+		return GD_EIO;
+	*id = v;
+	return 0;
+}
+
+int
+store_transfer_insert(struct db *db, const struct ledger_transfer *t, int64_t voucher)
+{
+	return db_run(db, "INSERT INTO ledger_transfers (id, kind, debit, credit, amount, at, "
+	    "ref, expires_at, voucher) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "itiiiinni", t->id,
+	    ledger_kind_name(t->kind), t->debit, t->credit, t->amount, t->at,
+	    t->ref > 0 ? t->ref : -1, t->kind == LEDGER_HOLD ? t->expires_at : -1, voucher);
+}
+
+static json_t *
+transfer_row(sqlite3_stmt *st)
+{
+	char id[VID_LEN], ref[VID_LEN];
+	const char *kind = db_text(st, 1);
+	json_t *o;
+
+	vid_format(VID_TRANSFER, sqlite3_column_int64(st, 0), id);
+	/* A ref names what it points at: the hold, or the settlement of a refund. */
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
+		vid_format(strcmp(kind, "refund") == 0 ? VID_SETTLEMENT : VID_HOLD,
+		    sqlite3_column_int64(st, 6), ref);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s?, s:s, s:s}", "id", id, "kind", kind,
+	    "debit", db_text(st, 2), "credit", db_text(st, 3),
+	    "amount_krw", (json_int_t)sqlite3_column_int64(st, 4),
+	    "at", instant_json(sqlite3_column_int64(st, 5)),
+	    "ref", sqlite3_column_type(st, 6) != SQLITE_NULL ? ref : NULL,
+	    "team", db_text(st, 8), "phase", db_text(st, 9));
+	if (o && json_object_get(o, "ref") == NULL)
+		json_object_set_new(o, "ref", json_null());
+	if (o && sqlite3_column_type(st, 7) != SQLITE_NULL)
+		json_object_set_new(o, "expires_at", instant_json(sqlite3_column_int64(st, 7)));
+	return o;
+}
+
+int
+store_transfer_list(struct db *db, const struct transfer_filter *f, int64_t after,
+    int64_t limit, json_t **items, char **next)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT t.id, t.kind, d.name, c.name, t.amount, t.at, "
+	    "t.ref, t.expires_at, e.team, e.phase FROM ledger_transfers t "
+	    "JOIN ledger_accounts d ON d.id = t.debit JOIN ledger_accounts c ON c.id = t.credit "
+	    "JOIN ledger_accounts v ON v.id = t.voucher JOIN enrollments e ON e.id = v.enrollment "
+	    "WHERE t.id > ?1 AND (?2 IS NULL OR e.team = ?2) AND (?3 IS NULL OR e.phase = ?3) "
+	    "AND (?4 IS NULL OR t.kind = ?4) ORDER BY t.id LIMIT ?5");
+	json_t *arr = json_array(), *o;
+	int64_t n = 0, last = 0;
+	char buf[VID_LEN], *cur = NULL;
+	int rc;
+
+	if (st == NULL || arr == NULL) {
+		json_decref(arr);
+		return st ? GD_ENOMEM : GD_EIO;
+	}
+	db_bind(st, "ittti", after, f->team, f->phase, f->kind, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			vid_format(VID_TRANSFER, last, buf);
+			if ((cur = strdup(buf)) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
+		if ((o = transfer_row(st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		last = sqlite3_column_int64(st, 0);
+		json_array_append_new(arr, o);
+	}
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		free(cur);
+		return db_rc(rc);
+	}
+	*items = arr;
+	*next = cur;
+	return 0;
+}
+
+/* Holds. */
+
+int
+store_hold_insert(struct db *db, const struct ledger_hold *h, const struct hold_meta *m)
+{
+	return db_run(db, "INSERT INTO ledger_holds (id, voucher, payable, amount, expires_at, "
+	    "state, enrollment, team, phase, supplier, memo, override, created_by, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)", "iiiiiitttttti", h->id,
+	    h->voucher, h->payable, h->amount, h->expires_at, m->enrollment, m->team, m->phase,
+	    m->supplier, m->memo, m->override, m->created_by, m->created_at);
+}
+
+#define HOLD_SQL "SELECT id, voucher, payable, amount, expires_at, state, resolved_by, " \
+	"settled, refunded FROM ledger_holds "
+
+static int
+hold_row(sqlite3_stmt *st, struct ledger_hold *h)
+{
+	struct ledger_hold r = { 0 };
+
+	r.id = sqlite3_column_int64(st, 0);
+	r.voucher = sqlite3_column_int64(st, 1);
+	r.payable = sqlite3_column_int64(st, 2);
+	r.amount = sqlite3_column_int64(st, 3);
+	r.expires_at = sqlite3_column_int64(st, 4);
+	if (ledger_hold_state_parse(db_text(st, 5), &r.state) < 0)
+		return GD_EIO;
+	r.resolved_by = sqlite3_column_int64(st, 6);	/* NULL reads as 0: pending */
+	r.settled = sqlite3_column_int64(st, 7);
+	r.refunded = sqlite3_column_int64(st, 8);
+	*h = r;
+	return 0;
+}
+
+static int
+hold_one(struct db *db, const char *sql, int64_t id, struct ledger_hold *h)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		rc = hold_row(st, h);
+	else
+		rc = step_rc(rc);
+	db_done(st);
+	return rc;
+}
+
+int
+store_hold_get(struct db *db, int64_t id, struct ledger_hold *h)
+{
+	return hold_one(db, HOLD_SQL "WHERE id = ?", id, h);
+}
+
+int
+store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *h)
+{
+	return hold_one(db, HOLD_SQL "WHERE resolved_by = ? AND state = 'settled'", settlement, h);
+}
+
+int
+store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at)
+{
+	int rc = db_run(db, "UPDATE ledger_holds SET state = ?, resolved_by = ?, "
+	    "resolved_at = coalesce(resolved_at, ?), settled = ?, refunded = ? WHERE id = ?",
+	    "tnniii", ledger_hold_state_name(h->state),
+	    h->state == LEDGER_HOLD_PENDING ? -1 : h->resolved_by,
+	    h->state == LEDGER_HOLD_PENDING ? -1 : resolved_at, h->settled, h->refunded, h->id);
+
+	if (rc == 0 && sqlite3_changes(db_handle(db)) != 1)
+		return GD_ENOENT;
+	return rc;
+}
+
+int
+store_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1])
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT team FROM ledger_holds WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(team, ID_MAX + 1, "%s", db_text(st, 0));
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, HOLD_SQL "WHERE voucher = ? AND state = 'pending' "
+	    "ORDER BY id");
+	struct ledger_hold *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", voucher);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		if (hold_row(st, &v[cnt++]) < 0) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_rc(rc);
+	}
+	*hs = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM ledger_holds WHERE state = 'pending' "
+	    "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
+	int64_t *v;
+	size_t cnt = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((v = malloc((max ? max : 1) * sizeof(*v))) == NULL)
+		return GD_ENOMEM;
+	db_bind(st, "ii", now, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < max)
+		v[cnt++] = sqlite3_column_int64(st, 0);
+	db_done(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		free(v);
+		return db_rc(rc);
+	}
+	*ids = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_holds_next_due(struct db *db, int64_t *t)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT min(expires_at) FROM ledger_holds "
+	    "WHERE state = 'pending'");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*t = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = db_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+#define HOLD_JSON_SQL "SELECT h.id, h.state, h.team, h.phase, h.supplier, h.amount, " \
+	"h.expires_at, h.resolved_by, h.resolved_at, h.settled, h.refunded, h.memo, " \
+	"h.override, h.created_at, v.name, p.name FROM ledger_holds h " \
+	"JOIN ledger_accounts v ON v.id = h.voucher JOIN ledger_accounts p ON p.id = h.payable "
+
+static json_t *
+hold_json_row(sqlite3_stmt *st)
+{
+	char id[VID_LEN], stl[VID_LEN];
+	const char *state = db_text(st, 1);
+	json_t *o;
+
+	vid_format(VID_HOLD, sqlite3_column_int64(st, 0), id);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "id", id,
+	    "state", state, "team", db_text(st, 2), "phase", db_text(st, 3),
+	    "supplier", db_text(st, 4), "amount_krw", (json_int_t)sqlite3_column_int64(st, 5),
+	    "expires_at", instant_json(sqlite3_column_int64(st, 6)),
+	    "created_at", instant_json(sqlite3_column_int64(st, 13)),
+	    "debit", db_text(st, 14), "credit", db_text(st, 15));
+	if (o == NULL)
+		return NULL;
+	if (sqlite3_column_type(st, 11) != SQLITE_NULL)
+		json_object_set_new(o, "memo", json_string(db_text(st, 11)));
+	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
+		json_object_set_new(o, "override", json_pack("{s:s, s:s}", "rule",
+		    "related_party", "reason", db_text(st, 12)));
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		json_object_set_new(o, "resolved_at", instant_json(sqlite3_column_int64(st, 8)));
+	if (strcmp(state, "settled") == 0) {
+		vid_format(VID_SETTLEMENT, sqlite3_column_int64(st, 7), stl);
+		json_object_set_new(o, "settlement", json_string(stl));
+		json_object_set_new(o, "settled_krw", json_integer(sqlite3_column_int64(st, 9)));
+		json_object_set_new(o, "released_krw", json_integer(sqlite3_column_int64(st, 5) -
+		    sqlite3_column_int64(st, 9)));
+		json_object_set_new(o, "refunded_krw", json_integer(sqlite3_column_int64(st, 10)));
+	}
+	return o;
+}
+
+int
+store_hold_json(struct db *db, int64_t id, json_t **out)
+{
+	sqlite3_stmt *st = db_prep(db, HOLD_JSON_SQL "WHERE h.id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = hold_json_row(st);
+		rc = *out ? 0 : GD_ENOMEM;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, int64_t limit,
+    json_t **items, char **next)
+{
+	sqlite3_stmt *st = db_prep(db, HOLD_JSON_SQL "WHERE h.id > ?1 "
+	    "AND (?2 IS NULL OR h.team = ?2) AND (?3 IS NULL OR h.phase = ?3) "
+	    "AND (?4 IS NULL OR h.supplier = ?4) AND (?5 IS NULL OR h.state = ?5) "
+	    "ORDER BY h.id LIMIT ?6");
+	json_t *arr = json_array(), *o;
+	int64_t n = 0, last = 0;
+	char buf[VID_LEN], *cur = NULL;
+	int rc;
+
+	if (st == NULL || arr == NULL) {
+		json_decref(arr);
+		return st ? GD_ENOMEM : GD_EIO;
+	}
+	db_bind(st, "itttti", after, f->team, f->phase, f->supplier, f->state, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			vid_format(VID_HOLD, last, buf);
+			if ((cur = strdup(buf)) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
+		if ((o = hold_json_row(st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		last = sqlite3_column_int64(st, 0);
+		json_array_append_new(arr, o);
+	}
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		free(cur);
+		return db_rc(rc);
+	}
+	*items = arr;
+	*next = cur;
+	return 0;
+}
+
+/* Vouchers, as a team sees them. */
+
+int
+store_voucher_list(struct db *db, const char *team, json_t **items)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT e.phase, e.state, a.name, a.closed, a.budget, "
+	    "a.held, a.settled, a.refunded, a.returned FROM ledger_accounts a "
+	    "JOIN enrollments e ON e.id = a.enrollment WHERE e.team = ? ORDER BY e.phase");
+	struct ledger_account a = { .type = LEDGER_VOUCHER };
+	json_t *arr = json_array(), *o;
+	int64_t avail;
+	int rc;
+
+	if (st == NULL || arr == NULL) {
+		json_decref(arr);
+		return st ? GD_ENOMEM : GD_EIO;
+	}
+	db_bind(st, "t", team);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		a.closed = sqlite3_column_int(st, 3) != 0;
+		a.budget = sqlite3_column_int64(st, 4);
+		a.held = sqlite3_column_int64(st, 5);
+		a.settled = sqlite3_column_int64(st, 6);
+		a.refunded = sqlite3_column_int64(st, 7);
+		a.returned = sqlite3_column_int64(st, 8);
+		/* Never below 0, as the contract says; the rules keep it so anyway. */
+		if (ledger_available(&a, &avail) < 0 || avail < 0)
+			avail = 0;
+		o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+		    "phase", db_text(st, 0), "state", a.closed ? "closed" : "open",
+		    "enrollment_state", db_text(st, 1), "account", db_text(st, 2),
+		    "budget_krw", (json_int_t)a.budget, "held_krw", (json_int_t)a.held,
+		    "settled_krw", (json_int_t)a.settled, "refunded_krw", (json_int_t)a.refunded,
+		    "returned_krw", (json_int_t)a.returned, "available_krw", (json_int_t)avail);
+		if (o == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		json_array_append_new(arr, o);
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return db_rc(rc);
+	}
+	*items = arr;
+	return 0;
+}
+
+/* The whole ledger, for ledger_verify. */
+
+/* Appends one zeroed element to a growing array; NULL when out of memory. */
+static void *
+grow_one(void **arr, size_t *n, size_t *cap, size_t size)
+{
+	void *na;
+
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+
+		if ((na = realloc(*arr, c * size)) == NULL)
+			return NULL;
+		*arr = na;
+		*cap = c;
+	}
+	return (char *)*arr + (*n)++ * size;
+}
+
+int
+store_ledger_load(struct db *db, struct ledger_snapshot *s)
+{
+	sqlite3_stmt *st;
+	size_t ca = 0, ch = 0, cj = 0;
+	struct ledger_transfer *t;
+	void *p;
+	int rc = SQLITE_DONE;
+
+	memset(s, 0, sizeof(*s));
+	if ((st = db_prep(db, ACCOUNT_SQL "ORDER BY id")) == NULL)
+		return GD_EIO;
+	while (rc == SQLITE_DONE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((p = grow_one((void **)&s->accounts, &s->naccounts, &ca,
+		    sizeof(*s->accounts))) == NULL)
+			rc = SQLITE_NOMEM;
+		else if (account_row(st, p) < 0)
+			rc = SQLITE_CORRUPT;
+		else
+			rc = SQLITE_DONE;
+	}
+	db_done(st);
+	if (rc == SQLITE_DONE && (st = db_prep(db, HOLD_SQL "ORDER BY id")) == NULL)
+		rc = SQLITE_ERROR;
+	while (rc == SQLITE_DONE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((p = grow_one((void **)&s->holds, &s->nholds, &ch, sizeof(*s->holds))) == NULL)
+			rc = SQLITE_NOMEM;
+		else if (hold_row(st, p) < 0)
+			rc = SQLITE_CORRUPT;
+		else
+			rc = SQLITE_DONE;
+	}
+	db_done(st);
+	if (rc == SQLITE_DONE && (st = db_prep(db, "SELECT id, kind, debit, credit, amount, at, "
+	    "ref, expires_at FROM ledger_transfers ORDER BY id")) == NULL)
+		rc = SQLITE_ERROR;
+	while (rc == SQLITE_DONE && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((t = grow_one((void **)&s->journal, &s->njournal, &cj,
+		    sizeof(*s->journal))) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		memset(t, 0, sizeof(*t));
+		t->id = sqlite3_column_int64(st, 0);
+		if (ledger_kind_parse(db_text(st, 1), &t->kind) < 0) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		t->debit = sqlite3_column_int64(st, 2);
+		t->credit = sqlite3_column_int64(st, 3);
+		t->amount = sqlite3_column_int64(st, 4);
+		t->at = sqlite3_column_int64(st, 5);
+		t->ref = sqlite3_column_int64(st, 6);
+		t->expires_at = sqlite3_column_int64(st, 7);
+		rc = SQLITE_DONE;
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		store_ledger_free(s);
+		return rc == SQLITE_CORRUPT ? GD_ECONFLICT : db_rc(rc);
+	}
+	return 0;
+}
+
+void
+store_ledger_free(struct ledger_snapshot *s)
+{
+	if (s == NULL)
+		return;
+	free(s->accounts);
+	free(s->holds);
+	free(s->journal);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,124 @@
+/* store_vouchers.h: SQL for suppliers and the voucher ledger's accounts, journal and holds. */
+#ifndef GRANTD_STORE_VOUCHERS_H
+#define GRANTD_STORE_VOUCHERS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+#include "request.h"
+
+struct db;
+
+/*
+ * Conventions as in store.h: 0 or a negative GD_* code; GD_ENOENT when a
+ * row is missing; getters of JSON give the caller a new reference; lists
+ * give a new array and a malloc'd cursor (NULL on the last page).  Nothing
+ * here applies a ledger rule: vouchers.c decides with lib/ledger.c and
+ * writes what it returns through these functions, in the caller's
+ * transaction.
+ */
+
+/* Server-made ids as the API shows them: "hold_12", "stl_40", "tr_41". */
+#define VID_HOLD "hold_"
+#define VID_SETTLEMENT "stl_"
+#define VID_TRANSFER "tr_"
+#define VID_LEN 32
+void vid_format(const char *prefix, int64_t id, char buf[VID_LEN]);
+/* Parses PREFIX + a positive decimal; GD_EINVAL for anything else. */
+int vid_parse(const char *prefix, const char *s, int64_t *id);
+
+/* Suppliers. */
+struct supplier_in {
+	const char *id, *name, *org;
+};
+int store_supplier_insert(struct db *db, const struct supplier_in *s, int64_t now);
+int store_supplier_get(struct db *db, const char *id, json_t **out);
+int store_supplier_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1]);
+int store_supplier_list(struct db *db, const char *after, int64_t limit, json_t **items,
+    char **next);
+
+/*
+ * A team's organisations, lead and members (related parties), as an array
+ * of strings in one malloc'd block: free(*orgs) frees all.
+ */
+int store_team_orgs(struct db *db, const char *team, char ***orgs, size_t *n);
+
+/* Accounts: the balances of struct ledger_account, and who owns each. */
+int store_account_insert(struct db *db, enum ledger_account_type type, const char *name,
+    const char *program, int64_t enrollment, const char *supplier, int64_t now,
+    int64_t *id);
+/* A programme's funding or returned account, made on first use. */
+int store_account_programme(struct db *db, const char *program,
+    enum ledger_account_type type, int64_t now, struct ledger_account *a);
+int store_account_get(struct db *db, int64_t id, struct ledger_account *a);
+int store_account_of_enrollment(struct db *db, int64_t enrollment, struct ledger_account *a);
+int store_account_of_supplier(struct db *db, const char *supplier, struct ledger_account *a);
+/* The programme of a funding, returned or voucher account. */
+int store_account_program(struct db *db, int64_t id, char program[ID_MAX + 1]);
+/* Writes closed and the balance fields back. */
+int store_account_put(struct db *db, const struct ledger_account *a);
+
+/* The journal. */
+/* The id the next transfer takes: the journal's largest + 1. */
+int store_transfer_next_id(struct db *db, int64_t *id);
+/* Appends t; voucher is the voucher account it concerns (listed by it). */
+int store_transfer_insert(struct db *db, const struct ledger_transfer *t, int64_t voucher);
+
+struct transfer_filter {
+	const char *team, *phase, *kind;	/* NULL: any */
+};
+int store_transfer_list(struct db *db, const struct transfer_filter *f, int64_t after,
+    int64_t limit, json_t **items, char **next);
+
+/* Holds: struct ledger_hold and what the API lists a hold by. */
+struct hold_meta {
+	int64_t enrollment;
+	const char *team, *phase, *supplier;
+	const char *memo;		/* may be NULL */
+	const char *override;		/* the admin's reason for a related party, or NULL */
+	const char *created_by;		/* token id */
+	int64_t created_at;
+};
+int store_hold_insert(struct db *db, const struct ledger_hold *h, const struct hold_meta *m);
+int store_hold_get(struct db *db, int64_t id, struct ledger_hold *h);
+/* The settled hold whose settlement is the transfer `settlement`. */
+int store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *h);
+/* Writes state, resolved_by, settled and refunded back; resolved_at once resolved. */
+int store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at);
+/* The team a hold is for, so a team token can be checked against it. */
+int store_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1]);
+/* Every pending hold of a voucher, in id order; *hs malloc'd (NULL when none). */
+int store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs, size_t *n);
+/* Ids of pending holds with expires_at <= now, oldest expiry first, at most max. */
+int store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_t *n);
+/* The earliest expiry of a pending hold, or -1 when none is pending. */
+int store_holds_next_due(struct db *db, int64_t *t);
+int store_hold_json(struct db *db, int64_t id, json_t **out);
+
+struct hold_filter {
+	const char *team, *phase, *supplier, *state;	/* NULL: any */
+};
+int store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, int64_t limit,
+    json_t **items, char **next);
+
+/* A team's vouchers, one per enrollment, in phase order (GET /v1/teams/{team}/vouchers). */
+int store_voucher_list(struct db *db, const char *team, json_t **items);
+
+/* Everything ledger_verify needs, read in one go. */
+struct ledger_snapshot {
+	struct ledger_account *accounts;
+	struct ledger_hold *holds;
+	struct ledger_transfer *journal;	/* in id order */
+	size_t naccounts, nholds, njournal;
+};
+int store_ledger_load(struct db *db, struct ledger_snapshot *s);
+void store_ledger_free(struct ledger_snapshot *s);
+
+/* The API's names of the ledger's enums, and back (GD_EINVAL for unknown names). */
+int ledger_kind_parse(const char *s, enum ledger_kind *k);
+int ledger_hold_state_parse(const char *s, enum ledger_hold_state *st);
+
+#endif

@@ -1,0 +1,401 @@
+/* vouchers.c: the voucher ledger's operations: load, decide with lib/ledger.c, store. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "db.h"
+#include "err.h"
+#include "ledger.h"
+#include "store_grants.h"
+#include "store_vouchers.h"
+#include "vouchers.h"
+
+/* Expired per round of vouchers_expire_due, so its id array stays small. */
+#define EXPIRE_BATCH 512
+
+/* A detail for a refusal that did not come from lib/ledger.c. */
+static int
+fail(int rc, char *err, size_t errlen, const char *what)
+{
+	if (err != NULL && errlen > 0)
+		snprintf(err, errlen, "%s", what);
+	return rc;
+}
+
+/*
+ * The operations other modules call run in a savepoint of their own, so
+ * that a failure halfway (a storage error between two writes) leaves
+ * nothing behind even when the caller does not roll back.
+ */
+static int
+sp_begin(struct db *db)
+{
+	return db_exec(db, "SAVEPOINT vouchers");
+}
+
+static int
+sp_end(struct db *db, int rc)
+{
+	if (rc == 0 && (rc = db_exec(db, "RELEASE vouchers")) == 0)
+		return 0;
+	db_exec(db, "ROLLBACK TO vouchers");
+	db_exec(db, "RELEASE vouchers");
+	return rc;
+}
+
+int
+vouchers_open(struct db *db, int64_t enrollment, int64_t amount, int64_t now)
+{
+	struct ledger_account funding, returned, voucher = { .type = LEDGER_VOUCHER };
+	struct ledger_transfer t;
+	struct enrollment e;
+	struct phase_info pi;
+	char name[2 * ID_MAX + 16];
+	int rc;
+
+	if ((rc = store_enrollment_by_id(db, enrollment, &e)) < 0 ||
+	    (rc = store_phase_info(db, e.phase, &pi)) < 0)
+		return rc;
+	if ((rc = sp_begin(db)) < 0)
+		return rc;
+	snprintf(name, sizeof(name), "voucher:%s/%s", e.phase, e.team);
+	/* The returned account is made now, so that closing never has to. */
+	if ((rc = store_account_programme(db, pi.program, LEDGER_FUNDING, now, &funding)) < 0 ||
+	    (rc = store_account_programme(db, pi.program, LEDGER_RETURNED, now, &returned)) < 0 ||
+	    (rc = store_account_insert(db, LEDGER_VOUCHER, name, pi.program, enrollment, NULL,
+	    now, &voucher.id)) < 0 ||
+	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
+	    (rc = ledger_open(&funding, &voucher, amount, t.id, now, &t, NULL, 0)) < 0 ||
+	    (rc = store_transfer_insert(db, &t, voucher.id)) < 0 ||
+	    (rc = store_account_put(db, &funding)) < 0 ||
+	    (rc = store_account_put(db, &voucher)) < 0)
+		return sp_end(db, rc);
+	return sp_end(db, 0);
+}
+
+/* The accounts of a stored hold. */
+static int
+hold_accounts(struct db *db, const struct ledger_hold *h, struct ledger_account *v,
+    struct ledger_account *p)
+{
+	int rc;
+
+	if ((rc = store_account_get(db, h->voucher, v)) < 0 ||
+	    (rc = store_account_get(db, h->payable, p)) < 0)
+		return rc == GD_ENOENT ? GD_EIO : rc;	/* foreign keys make this corruption */
+	return 0;
+}
+
+/* Writes a resolved hold back with the transfer that resolved it. */
+static int
+store_resolution(struct db *db, const struct ledger_hold *h, const struct ledger_transfer *t,
+    const struct ledger_account *v, const struct ledger_account *p)
+{
+	int rc;
+
+	if ((rc = store_transfer_insert(db, t, v->id)) < 0 ||
+	    (rc = store_hold_put(db, h, t->at)) < 0 ||
+	    (rc = store_account_put(db, v)) < 0 ||
+	    (rc = store_account_put(db, p)) < 0)
+		return rc;
+	return 0;
+}
+
+int
+vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, size_t errlen)
+{
+	struct ledger_account voucher, returned, *payables = NULL;
+	struct ledger_transfer *out = NULL;
+	struct ledger_hold *holds = NULL;
+	size_t nholds = 0, npay = 0, nout = 0, i, k;
+	char program[ID_MAX + 1];
+	int64_t id;
+	int rc;
+
+	if ((rc = store_account_of_enrollment(db, enrollment, &voucher)) < 0)
+		return rc == GD_ENOENT ? fail(rc, err, errlen, "the enrollment has no voucher") : rc;
+	if ((rc = sp_begin(db)) < 0)
+		return rc;
+	if ((rc = store_account_program(db, voucher.id, program)) < 0 ||
+	    (rc = store_account_programme(db, program, LEDGER_RETURNED, now, &returned)) < 0 ||
+	    (rc = store_holds_pending(db, voucher.id, &holds, &nholds)) < 0)
+		goto out;
+	/* The payables of the pending holds, each once. */
+	payables = calloc(nholds ? nholds : 1, sizeof(*payables));
+	out = calloc(nholds + 1, sizeof(*out));
+	if (payables == NULL || out == NULL) {
+		rc = GD_ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < nholds; i++) {
+		for (k = 0; k < npay && payables[k].id != holds[i].payable; k++)
+			;
+		if (k == npay && (rc = store_account_get(db, holds[i].payable, &payables[npay++])) < 0)
+			goto out;
+	}
+	if ((rc = store_transfer_next_id(db, &id)) < 0)
+		goto out;
+	if ((rc = ledger_close(&voucher, &returned, holds, nholds, payables, npay, id, now, out,
+	    &nout, err, errlen)) < 0) {
+		/* The ledger names accounts by number; the caller's client knows none. */
+		if (rc == GD_ESTATE)
+			fail(rc, err, errlen, "the enrollment's voucher is already closed");
+		goto out;
+	}
+	for (i = 0; i < nout && rc == 0; i++)
+		rc = store_transfer_insert(db, &out[i], voucher.id);
+	for (i = 0; i < nholds && rc == 0; i++)
+		rc = store_hold_put(db, &holds[i], now);
+	for (i = 0; i < npay && rc == 0; i++)
+		rc = store_account_put(db, &payables[i]);
+	if (rc == 0 && (rc = store_account_put(db, &voucher)) == 0)
+		rc = store_account_put(db, &returned);
+out:
+	free(holds);
+	free(payables);
+	free(out);
+	return sp_end(db, rc);
+}
+
+static int
+expire_one(struct db *db, int64_t id, int64_t now)
+{
+	struct ledger_account v, p;
+	struct ledger_transfer t;
+	struct ledger_hold h;
+	char target[VID_LEN + 8], hid[VID_LEN], err[GD_ERRBUF];
+	json_t *detail = NULL;
+	int rc;
+
+	if ((rc = store_hold_get(db, id, &h)) < 0 ||
+	    (rc = hold_accounts(db, &h, &v, &p)) < 0 ||
+	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
+	    (rc = ledger_hold_expire(&h, &v, &p, t.id, now, &t, err, sizeof(err))) < 0 ||
+	    (rc = store_resolution(db, &h, &t, &v, &p)) < 0 ||
+	    (rc = store_hold_json(db, id, &detail)) < 0)
+		return rc;
+	vid_format(VID_HOLD, id, hid);
+	snprintf(target, sizeof(target), "hold/%s", hid);
+	rc = audit_append(db, &audit_system, "timer", now, "voucher.hold.expire", target, NULL,
+	    detail);
+	json_decref(detail);
+	return rc;
+}
+
+int
+vouchers_expire_due(struct db *db, int64_t now, int64_t *expired, int64_t *next_due)
+{
+	int64_t *ids = NULL, n_exp = 0, next = -1;
+	size_t n;
+	int rc;
+
+	if ((rc = sp_begin(db)) < 0)
+		return rc;
+	do {
+		if ((rc = store_holds_due(db, now, EXPIRE_BATCH, &ids, &n)) < 0)
+			break;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = expire_one(db, ids[i], now);
+		free(ids);
+		ids = NULL;
+		n_exp += (int64_t)n;
+	} while (rc == 0 && n == EXPIRE_BATCH);
+	if (rc == 0)
+		rc = store_holds_next_due(db, &next);
+	if ((rc = sp_end(db, rc)) < 0)
+		return rc;
+	*expired = n_exp;
+	*next_due = next;
+	return 0;
+}
+
+int
+vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
+    size_t errlen)
+{
+	struct ledger_snapshot s;
+	bool own_txn = sqlite3_get_autocommit(db_handle(db)) != 0;
+	int rc;
+
+	/* One snapshot: a commit between two of the reads would look like corruption. */
+	if (own_txn && db_exec(db, "BEGIN") < 0)
+		return fail(GD_EIO, err, errlen, "cannot start a read transaction");
+	rc = store_ledger_load(db, &s);
+	if (own_txn)
+		db_exec(db, "COMMIT");
+	if (rc < 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "cannot read the ledger: %s", rc == GD_ECONFLICT ?
+			    "a row holds an unknown kind, type or state" : db_errmsg(db));
+		return rc == GD_ENOMEM ? rc : rc == GD_ECONFLICT ? rc : GD_EIO;
+	}
+	rc = ledger_verify(s.accounts, s.naccounts, s.holds, s.nholds, s.journal, s.njournal,
+	    err, errlen);
+	if (rc == 0) {
+		*accounts = (int64_t)s.naccounts;
+		*transfers = (int64_t)s.njournal;
+	}
+	store_ledger_free(&s);
+	return rc;
+}
+
+int
+vouchers_cli_verify(const char *db_path)
+{
+	char err[GD_ERRBUF];
+	int64_t na = 0, nt = 0;
+	struct db *db;
+	int rc;
+
+	if (db_path == NULL) {
+		fprintf(stderr, "grantd: ledger verify needs --db\n");
+		return 2;
+	}
+	if (db_open(db_path, DB_READER, 5000, &db, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grantd: %s\n", err);
+		return 1;
+	}
+	rc = vouchers_verify(db, &na, &nt, err, sizeof(err));
+	db_close(db);
+	if (rc < 0) {
+		fprintf(stderr, "grantd: ledger broken: %s\n", err);
+		return 1;
+	}
+	printf("ledger OK: %lld accounts, %lld transfers\n", (long long)na, (long long)nt);
+	return 0;
+}
+
+int
+vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int64_t *hold,
+    bool *related, char *err, size_t errlen)
+{
+	struct ledger_account v, p;
+	struct ledger_transfer t;
+	struct ledger_hold h;
+	struct ledger_party party = { .override = in->override != NULL };
+	struct hold_meta m = { .enrollment = in->enrollment, .team = in->team,
+		.phase = in->phase, .supplier = in->supplier, .memo = in->memo,
+		.override = NULL, .created_by = in->created_by, .created_at = now };
+	char org[NAME_MAX_LEN + 1], **orgs = NULL;
+	bool rel = false;
+	int rc;
+
+	if ((rc = store_account_of_enrollment(db, in->enrollment, &v)) < 0)
+		return rc == GD_ENOENT ? fail(GD_ESTATE, err, errlen,
+		    "the enrollment has no voucher account") : rc;
+	if ((rc = store_account_of_supplier(db, in->supplier, &p)) < 0 ||
+	    (rc = store_supplier_org(db, in->supplier, org)) < 0)
+		return rc == GD_ENOENT ? fail(rc, err, errlen, "no such supplier") : rc;
+	if ((rc = store_team_orgs(db, in->team, &orgs, &party.nteam_orgs)) < 0)
+		return rc;
+	party.supplier_org = org;
+	party.team_orgs = (const char *const *)orgs;
+	for (size_t i = 0; i < party.nteam_orgs; i++)
+		rel = rel || strcmp(orgs[i], org) == 0;
+	/* The reason is kept with the hold only when it allowed something. */
+	m.override = rel ? in->override : NULL;
+	if ((rc = store_transfer_next_id(db, &t.id)) == 0 &&
+	    (rc = ledger_hold_create(&v, &p, &party, in->amount, t.id, now, in->expires_at, &h,
+	    &t, err, errlen)) == 0 &&
+	    (rc = store_transfer_insert(db, &t, v.id)) == 0 &&
+	    (rc = store_hold_insert(db, &h, &m)) == 0 &&
+	    (rc = store_account_put(db, &v)) == 0)
+		rc = store_account_put(db, &p);
+	free(orgs);
+	if (rc < 0)
+		return rc;
+	*hold = h.id;
+	*related = rel;
+	return 0;
+}
+
+/* Loads a hold and its accounts; a missing hold is GD_ENOENT with a detail. */
+static int
+load_hold(struct db *db, int64_t id, struct ledger_hold *h, struct ledger_account *v,
+    struct ledger_account *p, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = store_hold_get(db, id, h)) < 0)
+		return rc == GD_ENOENT ? fail(rc, err, errlen, "no such hold") : rc;
+	return hold_accounts(db, h, v, p);
+}
+
+int
+vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
+    int64_t *settlement, char *err, size_t errlen)
+{
+	struct ledger_account v, p;
+	struct ledger_transfer t;
+	struct ledger_hold h;
+	int rc;
+
+	if ((rc = load_hold(db, hold, &h, &v, &p, err, errlen)) < 0 ||
+	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
+	    (rc = ledger_hold_settle(&h, &v, &p, amount, t.id, now, &t, err, errlen)) < 0 ||
+	    (rc = store_resolution(db, &h, &t, &v, &p)) < 0)
+		return rc;
+	*settlement = t.id;
+	return 0;
+}
+
+int
+vouchers_void(struct db *db, int64_t hold, int64_t now, char *err, size_t errlen)
+{
+	struct ledger_account v, p;
+	struct ledger_transfer t;
+	struct ledger_hold h;
+	int rc;
+
+	if ((rc = load_hold(db, hold, &h, &v, &p, err, errlen)) < 0 ||
+	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
+	    (rc = ledger_hold_void(&h, &v, &p, t.id, now, &t, err, errlen)) < 0)
+		return rc;
+	return store_resolution(db, &h, &t, &v, &p);
+}
+
+int
+vouchers_refund(struct db *db, int64_t settlement, int64_t amount, int64_t now,
+    int64_t *refund, bool *to_returned, char *err, size_t errlen)
+{
+	struct ledger_account v, p, r;
+	struct ledger_transfer t;
+	struct ledger_hold h;
+	char program[ID_MAX + 1];
+	int rc;
+
+	if ((rc = store_hold_by_settlement(db, settlement, &h)) < 0)
+		return rc == GD_ENOENT ? fail(rc, err, errlen, "no such settlement") : rc;
+	if ((rc = hold_accounts(db, &h, &v, &p)) < 0 ||
+	    (rc = store_account_program(db, v.id, program)) < 0 ||
+	    (rc = store_account_programme(db, program, LEDGER_RETURNED, now, &r)) < 0 ||
+	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
+	    (rc = ledger_refund(&h, &v, &p, &r, amount, t.id, now, &t, err, errlen)) < 0)
+		return rc;
+	/* ledger_refund changed only the account it credited; writing all three is harmless. */
+	if ((rc = store_transfer_insert(db, &t, v.id)) < 0 ||
+	    (rc = store_hold_put(db, &h, now)) < 0 ||
+	    (rc = store_account_put(db, &p)) < 0 ||
+	    (rc = store_account_put(db, &v)) < 0 ||
+	    (rc = store_account_put(db, &r)) < 0)
+		return rc;
+	*refund = t.id;
+	*to_returned = t.credit == r.id;
+	return 0;
+}
+
+int
+vouchers_available(struct db *db, int64_t enrollment, int64_t *available)
+{
+	struct ledger_account v;
+	int64_t a;
+	int rc;
+
+	if ((rc = store_account_of_enrollment(db, enrollment, &v)) < 0)
+		return rc;
+	if (ledger_available(&v, &a) < 0)
+		return GD_ERANGE;
+	*available = a < 0 ? 0 : a;
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* vouchers.h: the voucher ledger's operations: load, decide with lib/ledger.c, store. */
+#ifndef GRANTD_VOUCHERS_H
+#define GRANTD_VOUCHERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct db;
+
+/*
+ * Each operation loads the accounts and hold it needs from db, lets one
+ * lib/ledger.c function decide at `now`, and writes the transfers, the
+ * updated balances and the hold back, all in the caller's open transaction
+ * (the group-commit batch, inside a request's savepoint).  A refusal writes
+ * nothing.  New transfer ids are the journal's largest + 1, taken inside
+ * the transaction, so the single writer keeps them increasing in commit
+ * order as ledger_verify requires.
+ *
+ * Returns 0 or a GD_* code from err.h: GD_ENOENT (no such hold, settlement,
+ * voucher or supplier account), GD_ESTATE, GD_ERELATED, GD_EFUNDS, GD_ERANGE,
+ * GD_EINVAL (the ledger's refusals, with a one-line detail in err when err
+ * is not NULL; GD_ERRBUF bytes hold any), GD_EIO or GD_ENOMEM.
+ *
+ * Nothing here appends to the audit trail except vouchers_expire_due, which
+ * has no request to do it: callers audit the change they made.
+ */
+
+/*
+ * Opens the voucher of a new enrollment: creates its account
+ * ("voucher:PHASE/TEAM", and the programme's funding and returned accounts
+ * on first use) and the OPEN transfer of amount from funding.  Called by
+ * the enrollment route right after inserting the enrollment.
+ */
+int vouchers_open(struct db *db, int64_t enrollment, int64_t amount, int64_t now);
+
+/*
+ * Closes an enrollment's voucher (elimination, withdrawal, end of the
+ * window): voids every pending hold, returns the unspent rest to the
+ * programme's returned account, and refuses further holds.  All or
+ * nothing: it runs in a savepoint of its own.  Closing twice is GD_ESTATE;
+ * an enrollment without a voucher is GD_ENOENT.
+ */
+int vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, size_t errlen);
+
+/*
+ * Expires every pending hold with expires_at <= now (EXPIRE transfers),
+ * each with an audit entry by audit_system, request id "timer".  Runs in a
+ * savepoint of its own, so it works inside the group-commit batch (call
+ * commit_begin first) and alone (it then commits by itself).  On success
+ * *expired is the number expired and *next_due the earliest expires_at of
+ * a hold still pending, or -1 when none is.
+ */
+int vouchers_expire_due(struct db *db, int64_t now, int64_t *expired, int64_t *next_due);
+
+/*
+ * Recomputes every balance and hold from the journal and compares them
+ * with the stored ones (ledger_verify), in one read transaction.  0 with
+ * the counts, GD_ECONFLICT with the first disagreement in err, or GD_EIO.
+ */
+int vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
+    size_t errlen);
+
+/* `grantd ledger verify --db PATH`: prints the result; returns the exit status. */
+int vouchers_cli_verify(const char *db_path);
+
+/* A new hold, as the route has checked it. */
+struct voucher_hold_in {
+	int64_t enrollment;
+	const char *team, *phase, *supplier;
+	int64_t amount, expires_at;
+	const char *memo;		/* NULL: none */
+	const char *override;		/* an admin's reason to allow a related party, or NULL */
+	const char *created_by;		/* token id */
+};
+
+/*
+ * Reserves money for a supplier's order.  *hold is the new hold's id (its
+ * HOLD transfer); *related tells whether the supplier is a related party
+ * (then allowed only because in->override was given).
+ */
+int vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now,
+    int64_t *hold, bool *related, char *err, size_t errlen);
+
+/* Pays a pending hold: amount, or all of it for 0; *settlement is the SETTLE's id. */
+int vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
+    int64_t *settlement, char *err, size_t errlen);
+
+/* Releases a pending hold (VOID). */
+int vouchers_void(struct db *db, int64_t hold, int64_t now, char *err, size_t errlen);
+
+/*
+ * Gives back part of a settlement (REFUND).  *refund is the new transfer's
+ * id; *to_returned tells whether the money went to the programme's returned
+ * account because the voucher was closed.
+ */
+int vouchers_refund(struct db *db, int64_t settlement, int64_t amount, int64_t now,
+    int64_t *refund, bool *to_returned, char *err, size_t errlen);
+
+/* A voucher's available money (budget - held - settled + refunded - returned), >= 0. */
+int vouchers_available(struct db *db, int64_t enrollment, int64_t *available);
+
+#endif
