@@ -341,3 +341,23 @@ fuzz-short:
 
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_DMN_OBJ:.o=.d) \
 	$(FUZZ_NAMES:%=$(FUZZ_OUT)/test/fuzz/fuzz_%.d)
+
+# ------------------------------------------------------------------
+# Benchmarks (bench/*.c): built optimised, run by hand; results and the
+# commands that made them go in bench/RESULTS.md.
+
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+build/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib -o $@ $< \
+	    $(shell pkg-config --cflags --libs sqlite3 libcurl jansson) -lpthread -lm
+
+.PHONY: bench bench-holds
+bench: $(BENCH_BIN)
+
+bench-holds: build/bench/holds
+	$(MAKE) BUILD=build all
+	build/bench/holds -b build/grantd -D build/bench-tmp -c 32 -d 10 -w 2

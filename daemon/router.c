@@ -233,7 +233,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		return false;
 	}
 	rq->db = rq->app->w;
-	if (db_exec(rq->db, "SAVEPOINT req") < 0) {
+	if (db_run(rq->db, "SAVEPOINT req", NULL) < 0) {
 		resp_error(rs, GD_EIO, "storage cannot start a savepoint");
 		return false;
 	}
@@ -241,7 +241,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		request_hash(rq, hash);
 		rc = idem_lookup(rq, hash, rs);
 		if (rc != 0) {
-			db_exec(rq->db, "RELEASE req");
+			db_run(rq->db, "RELEASE req", NULL);
 			/* A replay waits for the commit that made the first answer durable. */
 			return rc == 1;
 		}
@@ -251,13 +251,13 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		resp_error(rs, GD_EIO, "cannot store the idempotency key");
 	}
 	if (rs->status >= 300) {
-		db_exec(rq->db, "ROLLBACK TO req");
-		db_exec(rq->db, "RELEASE req");
+		db_run(rq->db, "ROLLBACK TO req", NULL);
+		db_run(rq->db, "RELEASE req", NULL);
 		return false;
 	}
-	if (db_exec(rq->db, "RELEASE req") < 0) {
-		db_exec(rq->db, "ROLLBACK TO req");
-		db_exec(rq->db, "RELEASE req");
+	if (db_run(rq->db, "RELEASE req", NULL) < 0) {
+		db_run(rq->db, "ROLLBACK TO req", NULL);
+		db_run(rq->db, "RELEASE req", NULL);
 		resp_error(rs, GD_EIO, "storage cannot release the savepoint");
 		return false;
 	}

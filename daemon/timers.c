@@ -145,15 +145,15 @@ on_tick(uv_timer_t *t)
 	if (app->stopping)
 		return;
 	/* Its own savepoint: a failed transition leaves nothing half-applied. */
-	if (commit_begin(app) < 0 || db_exec(app->w, "SAVEPOINT timer") < 0)
+	if (commit_begin(app) < 0 || db_run(app->w, "SAVEPOINT timer", NULL) < 0)
 		return;
 	if (timers_apply_due(app, app->w, now, &applied) < 0) {
-		db_exec(app->w, "ROLLBACK TO timer");
+		db_run(app->w, "ROLLBACK TO timer", NULL);
 		log_error("time-based transitions failed; retrying within a minute");
 	} else if (applied > 0) {
 		log_info("applied %d time-based transition(s)", applied);
 	}
-	db_exec(app->w, "RELEASE timer");
+	db_run(app->w, "RELEASE timer", NULL);
 	/* The batch commits in the check phase; timers_rearm runs after it. */
 	timers_rearm(app);
 }
