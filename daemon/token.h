@@ -9,8 +9,8 @@
 struct db;
 
 /* "gd_" and 43 characters of URL-safe base64 for 32 random bytes. */
-#define TOKEN_SECRET_LEN 47
-#define TOKEN_ID_LEN 21		/* "tok_" + 16 hex */
+#define TOKEN_SECRET_LEN 46
+#define TOKEN_ID_LEN 20		/* "tok_" + 16 hex */
 
 const char *role_name(enum role r);
 int role_from_name(const char *s, enum role *r);
