@@ -154,8 +154,8 @@ send_response(struct query *q)
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (q->rs.replayed)
 		MHD_add_response_header(r, "Idempotent-Replayed", "true");
-	if (q->rs.status == 405)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, POST, PUT, DELETE");
+	if (q->rs.status == 405 && q->rs.allow[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, q->rs.allow);
 	q->status = q->rs.status;
 	ret = MHD_queue_response(q->c, (unsigned)q->rs.status, r);
 	MHD_destroy_response(r);

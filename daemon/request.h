@@ -71,6 +71,7 @@ struct response {
 	const char *content_type;
 	bool replayed;
 	bool problem;
+	char allow[40];		/* a 405's Allow header */
 };
 
 /*

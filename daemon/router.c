@@ -177,6 +177,7 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 			}
 			resp_json(rs, sqlite3_column_int(st, 1), j);
 			rs->replayed = true;
+			rs->problem = rs->status >= 400;
 			rc = 1;
 		} else {
 			resp_error(rs, GD_EIO, "stored idempotent response is unreadable");
@@ -242,8 +243,11 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		rc = idem_lookup(rq, hash, rs);
 		if (rc != 0) {
 			db_run(rq->db, "RELEASE req", NULL);
-			/* A replay waits for the commit that made the first answer durable. */
-			return rc == 1;
+			/*
+			 * A replayed success waits for the commit that made the first
+			 * answer durable; a replayed refusal, like the first, does not.
+			 */
+			return rc == 1 && rs->status < 300;
 		}
 	}
 	r->fn(rq, rs);
@@ -252,6 +256,14 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 	}
 	if (rs->status >= 300) {
 		db_run(rq->db, "ROLLBACK TO req", NULL);
+		/*
+		 * A refusal is the first response too: a repeat gets it again.
+		 * Only 5xx, where nothing was decided, leaves the key unused.
+		 * The refusal goes out now; its key becomes durable with the
+		 * batch, and if that commit fails a repeat is merely re-run.
+		 */
+		if (rs->status < 500 && rq->idem_key)
+			idem_store(rq, r->flags, hash, rs);
 		db_run(rq->db, "RELEASE req", NULL);
 		return false;
 	}
@@ -262,6 +274,26 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		return false;
 	}
 	return true;
+}
+
+/* The methods a path answers to, for a 405's Allow header: "GET, POST". */
+static void
+allowed_methods(const char *path, char *out, size_t len)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
+	struct request tmp;
+	char buf[2048];
+	bool known;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (router_match(methods[i], path, &tmp, buf, sizeof(buf), &known) == NULL)
+			continue;
+		n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "", methods[i]);
+		if (n >= len)
+			break;
+	}
 }
 
 bool
@@ -275,9 +307,11 @@ dispatch(struct request *rq, const char *auth, struct principal *who, struct res
 	r = router_match(rq->method, rq->path, rq, buf, sizeof(buf), &known);
 	rq->route = r ? r->pattern : "unmatched";
 	if (r == NULL) {
-		if (known)
+		if (known) {
 			resp_problem(rs, 405, "method_not_allowed", "%s is not allowed on %s",
 			    rq->method, rq->path);
+			allowed_methods(rq->path, rs->allow, sizeof(rs->allow));
+		}
 		else
 			resp_problem(rs, 404, "not_found", "no route for %s %s", rq->method,
 			    rq->path);

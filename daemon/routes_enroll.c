@@ -346,8 +346,7 @@ enroll(struct request *rq, struct response *rs)
 	if (a.dry_run) {
 		resp_json(rs, 200, preview(&pi, a.team, &cal, idx, cards, n, start,
 		    start + pi.period_days * CIVIL_DAY));
-		/* A what-if stores nothing: roll the savepoint back. */
-		rs->status = 200;
+		/* A what-if: nothing above wrote anything, so nothing is stored. */
 		goto out;
 	}
 	rc = store_enrollment_insert(rq->db, pi.id, a.team, start, start + pi.period_days *

@@ -104,7 +104,7 @@ token_delete(struct request *rq, struct response *rs)
 
 const struct route routes_tokens[] = {
 	{ "POST", "/v1/tokens", 0, ROUTE_WRITE | ROUTE_SECRET, token_post },
-	{ "GET", "/v1/tokens", 0, 0, token_list },
+	{ "GET", "/v1/tokens", ROLE_AUDITOR, 0, token_list },
 	{ "DELETE", "/v1/tokens/{id}", 0, ROUTE_WRITE, token_delete },
 	{ NULL, NULL, 0, 0, NULL },
 };

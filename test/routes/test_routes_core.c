@@ -1269,20 +1269,30 @@ START_TEST(idempotency_key_reuse)
 }
 END_TEST
 
-/* Only a success is kept: a refused request does not use up its key. */
-START_TEST(idempotency_failure_not_kept)
+/*
+ * A refusal is the first response too: the same key and body get the same
+ * 400 again, marked replayed; the key cannot then be reused for another body.
+ */
+START_TEST(idempotency_failure_kept)
 {
+	const char *bad = "{\"id\":\"t3\",\"name\":\"x\"}";
 	struct response b;
 
-	b = idem_post(F.admin, "/v1/teams", "{\"id\":\"t3\",\"name\":\"x\"}", "key-3", 0);
+	b = idem_post(F.admin, "/v1/teams", bad, "key-3", 0);
 	ck_assert_int_eq(b.status, 400);
-	response_clear(&b);
-	ck_assert_int_eq(fx_count(&F, "idempotency"), 0);
-	b = idem_post(F.admin, "/v1/teams", T3_BODY, "key-3", 0);
-	ck_assert_int_eq(b.status, 201);
 	ck_assert(!b.replayed);
 	response_clear(&b);
 	ck_assert_int_eq(fx_count(&F, "idempotency"), 1);
+	b = idem_post(F.admin, "/v1/teams", bad, "key-3", 0);
+	ck_assert_int_eq(b.status, 400);
+	ck_assert(b.replayed);
+	ck_assert(b.problem);
+	ck_assert_str_eq(fx_str(b.json, "code"), "bad_request");
+	response_clear(&b);
+	b = idem_post(F.admin, "/v1/teams", T3_BODY, "key-3", 0);
+	ck_assert_int_eq(b.status, 422);
+	response_clear(&b);
+	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM teams WHERE id = 't3'", NULL, NULL), 0);
 }
 END_TEST
 
@@ -1660,7 +1670,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, idempotent_replay);
 	tcase_add_test(tc, idempotency_key_reuse);
-	tcase_add_test(tc, idempotency_failure_not_kept);
+	tcase_add_test(tc, idempotency_failure_kept);
 	tcase_add_test(tc, idempotent_token_secret);
 	tcase_add_test(tc, idempotent_delete);
 	suite_add_tcase(s, tc);
