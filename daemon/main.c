@@ -16,6 +16,7 @@
 #include "maint.h"
 #include "store.h"
 #include "token.h"
+#include "usage.h"
 #include "version.h"
 #include "vouchers.h"
 
@@ -30,6 +31,7 @@ usage(FILE *f)
 	    "       grantd token create --db PATH --role ROLE --name NAME [--team T] [--pool P]\n"
 	    "       grantd audit verify --db PATH\n"
 	    "       grantd ledger verify --db PATH\n"
+	    "       grantd report --db PATH --phase PHASE [--csv] FILE\n"
 	    "       grantd backup --db PATH FILE\n"
 	    "       grantd restore --db PATH FILE\n"
 	    "       grantd --version\n");
@@ -37,8 +39,8 @@ usage(FILE *f)
 
 /* Options shared by the daemon and the subcommands. */
 struct opts {
-	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file;
-	bool check;
+	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file, *phase;
+	bool check, csv;
 };
 
 static int
@@ -54,6 +56,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "pool", required_argument, NULL, 'p' },
 		{ "clock-file", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "phase", required_argument, NULL, 'P' },
+		{ "csv", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -71,6 +75,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->pool = optarg; break;
 		case 'C': o->clock_file = optarg; break;
 		case 'n': o->check = true; break;
+		case 'P': o->phase = optarg; break;
+		case 'v': o->csv = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("grantd %s\n", GRANTD_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -261,6 +267,13 @@ main(int argc, char **argv)
 				return 2;
 			}
 			return vouchers_cli_verify(o.db);
+		}
+		if (strcmp(sub, "report") == 0 && optind == argc - 1) {
+			if (o.db == NULL || o.phase == NULL) {
+				fprintf(stderr, "grantd: report needs --db and --phase\n");
+				return 2;
+			}
+			return usage_cli_report(o.db, o.phase, o.csv, argv[optind]);
 		}
 		if (strcmp(sub, "backup") == 0 && optind == argc - 1)
 			return maint_backup(o.db, argv[optind]);

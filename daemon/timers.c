@@ -13,6 +13,7 @@
 #include "store_grants.h"
 #include "store_lifecycle.h"
 #include "timers.h"
+#include "usage.h"
 #include "vouchers.h"
 
 /* A jump of the wall clock is noticed within this long. */
@@ -98,9 +99,8 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	struct due *d = NULL;
 	size_t n = 0;
 	int64_t expired = 0, next = -1, total = 0;
-	int rc;
+	int rc, changed = 0;
 
-	(void)app;
 	if ((rc = store_due(db, now, &d, &n)) < 0)
 		return rc;
 	if (n > 1)
@@ -118,6 +118,8 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	}
 	if (rc == 0 && (rc = vouchers_expire_due(db, now, &expired, &next)) == 0)
 		total += expired;
+	if (rc == 0 && (rc = usage_idle_scan(db, app, now, &changed)) == 0)
+		total += changed;
 	free(d);
 	if (rc == 0)
 		*applied = (int)n + (int)total;

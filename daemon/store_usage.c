@@ -1,0 +1,397 @@
+/* store_usage.c: SQL for metered usage: batches, hourly aggregates, flags and idle marks. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "db.h"
+#include "err.h"
+#include "store_usage.h"
+#include "timeline.h"
+
+static int
+step_rc(int rc)
+{
+	return rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+}
+
+/* Runs a statement that yields one integer; GD_ENOENT when it yields no row. */
+static int
+one_int(sqlite3_stmt *st, int64_t *out)
+{
+	int rc;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
+    int64_t *samples, int64_t *flagged)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT samples, flagged FROM usage_batches "
+	    "WHERE token_id = ? AND batch_id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "tt", token_id, batch_id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*samples = sqlite3_column_int64(st, 0);
+		*flagged = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_usage_batch_insert(struct db *db, const char *token_id, const char *batch_id,
+    int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now, int64_t *id)
+{
+	int rc = db_run(db, "INSERT INTO usage_batches (token_id, batch_id, samples, flagged, "
+	    "gpu_seconds, received_at) VALUES (?, ?, ?, ?, ?, ?)", "ttiiii", token_id, batch_id,
+	    samples, flagged, gpu_seconds, now);
+
+	if (rc == 0)
+		*id = sqlite3_last_insert_rowid(db_handle(db));
+	return rc;
+}
+
+int
+store_usage_hour_add(struct db *db, int64_t enrollment, const char *pool, const char *team,
+    int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds)
+{
+	return db_run(db, "INSERT INTO usage_hourly (enrollment, pool, team, hour, gpu_seconds, "
+	    "flagged_seconds) VALUES (?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT (pool, team, hour, coalesce(enrollment, 0)) DO UPDATE SET "
+	    "gpu_seconds = gpu_seconds + excluded.gpu_seconds, "
+	    "flagged_seconds = flagged_seconds + excluded.flagged_seconds", "nttiii",
+	    enrollment > 0 ? enrollment : -1, pool, team, hour, gpu_seconds, flagged_seconds);
+}
+
+int
+store_usage_total_add(struct db *db, int64_t enrollment, const char *pool, int64_t gpu_seconds)
+{
+	return db_run(db, "INSERT INTO usage_totals (enrollment, pool, gpu_seconds) "
+	    "VALUES (?, ?, ?) ON CONFLICT (enrollment, pool) DO UPDATE SET "
+	    "gpu_seconds = gpu_seconds + excluded.gpu_seconds", "iti", enrollment, pool,
+	    gpu_seconds);
+}
+
+int
+store_usage_flag_insert(struct db *db, int64_t batch, int64_t idx, const char *pool,
+    const char *team, int64_t from, int64_t to, int64_t gpu_seconds, int64_t granted,
+    const char *reason)
+{
+	return db_run(db, "INSERT INTO usage_flags (batch, idx, pool, team, from_t, to_t, "
+	    "gpu_seconds, granted, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", "iittiiiit",
+	    batch, idx, pool, team, from, to, gpu_seconds, granted, reason);
+}
+
+int
+store_usage_pool(struct db *db, const char *pool, int64_t *cards, int64_t *weight_milli)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT p.cards, m.weight_milli FROM pools p "
+	    "JOIN card_models m ON m.id = p.card_model WHERE p.id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", pool);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*cards = sqlite3_column_int64(st, 0);
+		*weight_milli = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
+store_usage_cal_pool(struct db *db, const char *pool, struct cal_pool *out)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT p.id, p.card_model, m.weight_milli, p.cards "
+	    "FROM pools p JOIN card_models m ON m.id = p.card_model WHERE p.id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", pool);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(out->id, sizeof(out->id), "%s", db_text(st, 0));
+		snprintf(out->card_model, sizeof(out->card_model), "%s", db_text(st, 1));
+		out->weight_milli = sqlite3_column_int64(st, 2);
+		out->cards = sqlite3_column_int64(st, 3);
+		rc = 0;
+	} else {
+		rc = step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+/* Appends one row to a growing array of n items of size sz. */
+static void *
+grow(void *v, size_t *cap, size_t n, size_t sz)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	if ((nv = realloc(v, (*cap ? *cap * 2 : 16) * sz)) == NULL)
+		return NULL;
+	*cap = *cap ? *cap * 2 : 16;
+	return nv;
+}
+
+int
+store_usage_timeline(struct db *db, const char *pool, int64_t base, struct timeline **tl)
+{
+	sqlite3_stmt *st;
+	struct timeline_outage *o = NULL, *no;
+	struct timeline_grant *g = NULL, *ng;
+	size_t n_o = 0, c_o = 0, n_g = 0, c_g = 0;
+	int rc = 0;
+
+	if ((st = db_prep(db, "SELECT from_t, to_t, cards FROM outages WHERE pool = ?")) == NULL)
+		return GD_EIO;
+	db_bind(st, "t", pool);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if ((no = grow(o, &c_o, n_o, sizeof(*o))) == NULL) {
+			rc = GD_ENOMEM;
+			break;
+		}
+		o = no;
+		o[n_o++] = (struct timeline_outage){ sqlite3_column_int64(st, 0),
+			sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) };
+	}
+	db_done(st);
+	if (rc == 0 && (st = db_prep(db, "SELECT id, start, end, cards FROM grants "
+	    "WHERE pool = ? AND cancelled = 0")) == NULL)
+		rc = GD_EIO;
+	if (rc == 0) {
+		db_bind(st, "t", pool);
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+			if ((ng = grow(g, &c_g, n_g, sizeof(*g))) == NULL) {
+				rc = GD_ENOMEM;
+				break;
+			}
+			g = ng;
+			g[n_g++] = (struct timeline_grant){ sqlite3_column_int64(st, 0),
+				sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+				sqlite3_column_int64(st, 3) };
+		}
+		db_done(st);
+	}
+	if (rc == 0)
+		rc = timeline_build(base, o, n_o, g, n_g, tl);
+	free(o);
+	free(g);
+	return rc;
+}
+
+int
+store_usage_team_exists(struct db *db, const char *team)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM teams WHERE id = ?");
+	int64_t one;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", team);
+	rc = one_int(st, &one);
+	return rc == 0 ? 1 : rc == GD_ENOENT ? 0 : rc;
+}
+
+int
+store_usage_team_grants(struct db *db, const char *team, const char *pool,
+    struct usage_grant **gs, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT g.enrollment, g.cards, g.start, g.end FROM grants g "
+	    "JOIN enrollments e ON e.id = g.enrollment WHERE e.team = ? AND g.pool = ? "
+	    "AND g.cancelled = 0 ORDER BY g.start, g.id");
+	struct usage_grant *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "tt", team, pool);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[cnt++] = (struct usage_grant){ sqlite3_column_int64(st, 0),
+			sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
+			sqlite3_column_int64(st, 3) };
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_rc(rc);
+	}
+	*gs = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT "
+	    "(SELECT coalesce(sum(t.gpu_seconds * m.weight_milli), 0) FROM usage_totals t "
+	    "JOIN pools p ON p.id = t.pool JOIN card_models m ON m.id = p.card_model "
+	    "WHERE t.enrollment = ?1) - "
+	    "(SELECT coalesce(sum(u.gpu_seconds * m.weight_milli), 0) FROM usage_hourly u "
+	    "JOIN pools p ON p.id = u.pool JOIN card_models m ON m.id = p.card_model "
+	    "WHERE u.enrollment = ?1 AND u.hour >= ?2)");
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "ii", enrollment, at);
+	return one_int(st, mus);
+}
+
+int
+store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,
+    int64_t *mus)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(sum(u.gpu_seconds * m.weight_milli), 0) "
+	    "FROM usage_hourly u JOIN pools p ON p.id = u.pool "
+	    "JOIN card_models m ON m.id = p.card_model "
+	    "WHERE u.enrollment = ? AND u.hour >= ? AND u.hour < ?");
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "iii", enrollment, from, to);
+	return one_int(st, mus);
+}
+
+int
+store_usage_team_phases(struct db *db, const char *team, char (**phases)[ID_MAX + 1],
+    size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT phase FROM enrollments WHERE team = ? "
+	    "ORDER BY phase");
+	char (*v)[ID_MAX + 1] = NULL, (*nv)[ID_MAX + 1];
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", team);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 4;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		snprintf(v[cnt++], ID_MAX + 1, "%s", db_text(st, 0));
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_rc(rc);
+	}
+	*phases = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_usage_idle_get(struct db *db, int64_t enrollment, int64_t *since)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT since FROM usage_idle "
+	    "WHERE enrollment = ? AND cleared_at IS NULL");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", enrollment);
+	rc = one_int(st, since);
+	if (rc == GD_ENOENT) {
+		*since = -1;
+		rc = 0;
+	}
+	return rc;
+}
+
+int
+store_usage_idle_set(struct db *db, int64_t enrollment, int64_t since, int64_t utilization_ppm)
+{
+	return db_run(db, "INSERT INTO usage_idle (enrollment, since, utilization_ppm) "
+	    "VALUES (?, ?, ?)", "iii", enrollment, since, utilization_ppm);
+}
+
+int
+store_usage_idle_clear(struct db *db, int64_t enrollment, int64_t at)
+{
+	return db_run(db, "UPDATE usage_idle SET cleared_at = max(?, since) "
+	    "WHERE enrollment = ? AND cleared_at IS NULL", "ii", at, enrollment);
+}
+
+static int
+id_list(sqlite3_stmt *st, int64_t **ids, size_t *n)
+{
+	int64_t *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[cnt++] = sqlite3_column_int64(st, 0);
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_rc(rc);
+	}
+	*ids = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_usage_idle_open(struct db *db, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT enrollment FROM usage_idle "
+	    "WHERE cleared_at IS NULL ORDER BY enrollment");
+
+	return st ? id_list(st, ids, n) : GD_EIO;
+}
+
+int
+store_usage_active_enrollments(struct db *db, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM enrollments WHERE state = 'active' "
+	    "ORDER BY id");
+
+	return st ? id_list(st, ids, n) : GD_EIO;
+}

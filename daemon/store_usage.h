@@ -1,0 +1,83 @@
+/* store_usage.h: SQL for metered usage: batches, hourly aggregates, flags and idle marks. */
+#ifndef GRANTD_STORE_USAGE_H
+#define GRANTD_STORE_USAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "request.h"
+
+struct db;
+
+/*
+ * Conventions as in store.h: 0 or a negative GD_* code, GD_ENOENT when a
+ * row is missing; writes run in the caller's transaction.  Usage is kept
+ * in GPU-seconds; the read functions that answer in milli-unit-seconds
+ * multiply by each pool's card model weight as it is now.
+ */
+
+/* The stored answer of a batch already accepted from this token. */
+int store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
+    int64_t *samples, int64_t *flagged);
+int store_usage_batch_insert(struct db *db, const char *token_id, const char *batch_id,
+    int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now, int64_t *id);
+
+/* Adds to one hour's aggregate; enrollment 0 means "no grant behind it". */
+int store_usage_hour_add(struct db *db, int64_t enrollment, const char *pool,
+    const char *team, int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds);
+/* Adds to an enrollment's running total on a pool. */
+int store_usage_total_add(struct db *db, int64_t enrollment, const char *pool,
+    int64_t gpu_seconds);
+int store_usage_flag_insert(struct db *db, int64_t batch, int64_t idx, const char *pool,
+    const char *team, int64_t from, int64_t to, int64_t gpu_seconds, int64_t granted,
+    const char *reason);
+
+/* A pool's base cards and card model weight; GD_ENOENT when unknown. */
+int store_usage_pool(struct db *db, const char *pool, int64_t *cards, int64_t *weight_milli);
+/*
+ * One pool as the calendar describes it (id, card model, weight, cards),
+ * and its capacity timeline of outages and live grants, as calendar_load
+ * builds it: for a decision about a few pools, without loading them all.
+ */
+struct cal_pool;
+struct timeline;
+int store_usage_cal_pool(struct db *db, const char *pool, struct cal_pool *out);
+int store_usage_timeline(struct db *db, const char *pool, int64_t base, struct timeline **tl);
+
+/* 1 when the team exists, 0 when not, or a GD_* code. */
+int store_usage_team_exists(struct db *db, const char *team);
+
+/* A team's live grants on a pool, in start order; *gs malloc'd (NULL when none). */
+struct usage_grant {
+	int64_t enrollment, cards, start, end;
+};
+int store_usage_team_grants(struct db *db, const char *team, const char *pool,
+    struct usage_grant **gs, size_t *n);
+
+/*
+ * Milli-unit-seconds an enrollment used in the hours that begin before at:
+ * its running totals less the hours at or after at (few, for a recent at).
+ */
+int store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
+
+/* Milli-unit-seconds an enrollment used in the hours [from, to) (hour-aligned). */
+int store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,
+    int64_t *mus);
+
+/* The phases a team is enrolled in, in phase order; *phases malloc'd. */
+int store_usage_team_phases(struct db *db, const char *team, char (**phases)[ID_MAX + 1],
+    size_t *n);
+
+/* An enrollment's open idle flag: *since, or -1 when it is not flagged. */
+int store_usage_idle_get(struct db *db, int64_t enrollment, int64_t *since);
+int store_usage_idle_set(struct db *db, int64_t enrollment, int64_t since,
+    int64_t utilization_ppm);
+int store_usage_idle_clear(struct db *db, int64_t enrollment, int64_t at);
+/* Enrollments with an open idle flag; *ids malloc'd. */
+int store_usage_idle_open(struct db *db, int64_t **ids, size_t *n);
+
+/* Every active enrollment's id; *ids malloc'd. */
+int store_usage_active_enrollments(struct db *db, int64_t **ids, size_t *n);
+
+#endif

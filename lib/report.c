@@ -1,0 +1,428 @@
+/* report.c: the pure arithmetic of usage, quota and the fairness report. */
+#include <assert.h>
+#include <math.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "report.h"
+
+#define DAY 86400
+
+int64_t
+report_hour_floor(int64_t t)
+{
+	int64_t r = t % REPORT_HOUR;
+
+	return r < 0 ? t - r - REPORT_HOUR : t - r;
+}
+
+void
+report_split_init(struct report_split *s, int64_t from, int64_t to, int64_t total)
+{
+	assert(from < to && total >= 0);
+	*s = (struct report_split){ from, to, total, from, 0 };
+}
+
+bool
+report_split_next(struct report_split *s, struct report_piece *p)
+{
+	int64_t a = s->at, b, upto;
+
+	if (a >= s->to)
+		return false;
+	p->hour = report_hour_floor(a);
+	b = p->hour + REPORT_HOUR < s->to ? p->hour + REPORT_HOUR : s->to;
+	/* total x elapsed can pass int64_t for long samples of big pools. */
+	upto = (int64_t)((__int128)s->total * (b - s->from) / (s->to - s->from));
+	p->from = a;
+	p->to = b;
+	p->share = upto - s->given;
+	s->given = upto;
+	s->at = b;
+	return true;
+}
+
+int64_t
+report_overlap(int64_t a, int64_t b, int64_t c, int64_t d)
+{
+	int64_t lo = a > c ? a : c, hi = b < d ? b : d;
+
+	return hi > lo ? hi - lo : 0;
+}
+
+int
+report_granted(const struct report_grant *g, size_t n, int64_t from, int64_t to,
+    int64_t *mus)
+{
+	int64_t sum = 0, v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (__builtin_mul_overflow(g[i].units_milli,
+		    report_overlap(g[i].start, g[i].end, from, to), &v) ||
+		    __builtin_add_overflow(sum, v, &sum))
+			return GD_ERANGE;
+	}
+	*mus = sum;
+	return 0;
+}
+
+/* floor(a / b) and ceil(a / b) for b > 0. */
+static int64_t
+div_floor(int64_t a, int64_t b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+static int64_t
+div_ceil(int64_t a, int64_t b)
+{
+	return -div_floor(-a, b);
+}
+
+int
+report_figures(const struct report_facts *in, int64_t at, struct report_figures *out)
+{
+	struct report_figures f = { 0 };
+	int64_t e = in->end, upto, owed;
+
+	if (in->ended_at >= 0 && in->ended_at < e)
+		e = in->ended_at;
+	upto = at < e ? at : e;
+	f.counted_from = in->start;
+	f.counted_to = upto;
+	if (upto > in->start &&
+	    __builtin_mul_overflow(in->units_milli, upto - in->start, &f.entitled))
+		return GD_ERANGE;
+	f.granted = in->granted;
+	f.lost = in->lost;
+	if (__builtin_sub_overflow(in->granted, in->lost, &f.delivered) ||
+	    __builtin_sub_overflow(in->lost_total, in->compensation_total, &owed))
+		return GD_ERANGE;
+	f.owed = owed > 0 ? owed : 0;
+	f.used = in->used;
+	if (f.delivered > 0 && f.used > 0)
+		f.utilization_ppm = (int64_t)(((__int128)f.used * 1000000 + f.delivered / 2) /
+		    f.delivered);
+	/*
+	 * Whole days: elapsed rounds down and left rounds up, so for a window
+	 * of whole days they add up to its length (to ended_at for one cut short).
+	 */
+	f.days = (in->end - in->start) / DAY;
+	upto = at < in->start ? in->start : at > e ? e : at;
+	f.days_elapsed = div_floor(upto - in->start, DAY);
+	f.days_left = e > upto ? div_ceil(e - upto, DAY) : 0;
+	*out = f;
+	return 0;
+}
+
+/* An edge of the granted step function: units change by delta at t. */
+struct step {
+	int64_t t;
+	int64_t delta;
+};
+
+static int
+cmp_step(const void *a, const void *b)
+{
+	const struct step *x = a, *y = b;
+
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+static int
+push_break(struct report_break **v, size_t *n, size_t *cap, int64_t from, int64_t to,
+    int64_t units)
+{
+	struct report_break *nv;
+
+	/* Neighbours with the same amount are one stretch. */
+	if (*n > 0 && (*v)[*n - 1].to == from && (*v)[*n - 1].units_milli == units) {
+		(*v)[*n - 1].to = to;
+		return 0;
+	}
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		if ((nv = realloc(*v, *cap * sizeof(*nv))) == NULL)
+			return GD_ENOMEM;
+		*v = nv;
+	}
+	(*v)[(*n)++] = (struct report_break){ from, to, units };
+	return 0;
+}
+
+int
+report_resource_breaks(const struct report_grant *g, size_t n, int64_t from, int64_t to,
+    int64_t units_milli, struct report_break **out, size_t *nout)
+{
+	struct step *st;
+	struct report_break *v = NULL;
+	size_t ns = 0, nv = 0, cap = 0, i;
+	int64_t cur = 0, t;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (from >= to)
+		return 0;
+	if ((st = malloc((2 * n + 1) * sizeof(*st))) == NULL)
+		return GD_ENOMEM;
+	for (i = 0; i < n; i++) {
+		int64_t a = g[i].start > from ? g[i].start : from;
+		int64_t b = g[i].end < to ? g[i].end : to;
+
+		if (a >= b)
+			continue;
+		st[ns++] = (struct step){ a, g[i].units_milli };
+		st[ns++] = (struct step){ b, -g[i].units_milli };
+	}
+	qsort(st, ns, sizeof(*st), cmp_step);
+	t = from;
+	i = 0;
+	while (rc == 0 && t < to) {
+		int64_t next = to;
+
+		for (; i < ns && st[i].t <= t; i++)
+			if (__builtin_add_overflow(cur, st[i].delta, &cur))
+				rc = GD_ERANGE;
+		if (i < ns && st[i].t < next)
+			next = st[i].t;
+		if (rc == 0 && cur != units_milli)
+			rc = push_break(&v, &nv, &cap, t, next, cur);
+		t = next;
+	}
+	free(st);
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*nout = nv;
+	return 0;
+}
+
+double
+report_jain(const double *x, size_t n)
+{
+	double s = 0, s2 = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		s += x[i];
+		s2 += x[i] * x[i];
+	}
+	if (n == 0 || s2 == 0)
+		return 1.0;
+	return s * s / ((double)n * s2);
+}
+
+double
+report_max_deviation_pct(const double *x, size_t n)
+{
+	double s = 0, mean, d, max = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += x[i];
+	if (n == 0 || s == 0)
+		return 0.0;
+	mean = s / (double)n;
+	for (size_t i = 0; i < n; i++) {
+		d = fabs(x[i] - mean);
+		if (d > max)
+			max = d;
+	}
+	return 100.0 * max / mean;
+}
+
+int
+report_summarise(const struct report_row *rows, size_t n, int64_t period,
+    struct report_summary *out)
+{
+	struct report_summary s = { true, true, true, 1000000, 0, 0 };
+	double *x = NULL;
+
+	if (n && (x = malloc(n * sizeof(*x))) == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i].resource_ok)
+			s.equal_resource = false;
+		if (rows[i].ended)
+			continue;
+		if (rows[i].window_len != period)
+			s.equal_period = false;
+		if (rows[i].owed != 0)
+			s.equal_delivery = false;
+		if (rows[i].entitled > 0)
+			x[s.counted++] = (double)rows[i].delivered / (double)rows[i].entitled;
+	}
+	s.jain_micro = llround(report_jain(x, s.counted) * 1e6);
+	s.max_deviation_milli = llround(report_max_deviation_pct(x, s.counted) * 1e3);
+	free(x);
+	*out = s;
+	return 0;
+}
+
+char *
+report_canonical(const json_t *report)
+{
+	json_t *c = json_copy((json_t *)report);
+	char *s;
+
+	if (c == NULL)
+		return NULL;
+	json_object_del(c, "generated_at");
+	json_object_del(c, "digest");
+	s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII |
+	    JSON_REAL_PRECISION(15));
+	json_decref(c);
+	return s;
+}
+
+int
+report_digest(const json_t *report, char out[REPORT_DIGEST_LEN])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char *s = report_canonical(report);
+
+	if (s == NULL)
+		return GD_ENOMEM;
+	crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+	free(s);
+	memcpy(out, "sha256:", 7);
+	sodium_bin2hex(out + 7, REPORT_DIGEST_LEN - 7, h, sizeof(h));
+	return 0;
+}
+
+static int
+buf_add(struct report_buf *b, const char *s, size_t n)
+{
+	char *np;
+	size_t cap;
+
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((np = realloc(b->p, cap)) == NULL)
+			return GD_ENOMEM;
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int
+report_csv_field(struct report_buf *b, const char *field)
+{
+	int rc = 0;
+
+	if (strpbrk(field, ",\"\r\n") == NULL)
+		return buf_add(b, field, strlen(field));
+	rc = buf_add(b, "\"", 1);
+	for (const char *p = field; rc == 0 && *p; p++)
+		rc = *p == '"' ? buf_add(b, "\"\"", 2) : buf_add(b, p, 1);
+	return rc == 0 ? buf_add(b, "\"", 1) : rc;
+}
+
+/* A CSV column: the header and where its value lies in a team row. */
+struct column {
+	const char *name, *path;
+};
+
+static const struct column columns[] = {
+	{ "team", "team" },
+	{ "state", "state" },
+	{ "window_start", "window.start" },
+	{ "window_end", "window.end" },
+	{ "window_days", "window.days" },
+	{ "ended_at", "ended_at" },
+	{ "units", "units" },
+	{ "entitled_unit_hours", "entitled_unit_hours" },
+	{ "granted_unit_hours", "granted_unit_hours" },
+	{ "lost_unit_hours", "lost_unit_hours" },
+	{ "delivered_unit_hours", "delivered_unit_hours" },
+	{ "owed_unit_hours", "owed_unit_hours" },
+	{ "used_unit_hours", "used_unit_hours" },
+	{ "utilization", "utilization" },
+	{ "idle", "idle.flagged" },
+	{ "idle_since", "idle.since" },
+	{ "equal_resource", "equal_resource" },
+	{ "voucher_budget_krw", "voucher_budget_krw" },
+	{ "voucher_settled_krw", "voucher_settled_krw" },
+	{ "overrides", "overrides" },
+};
+
+static const json_t *
+lookup(const json_t *row, const char *path)
+{
+	char key[64];
+	const char *dot;
+
+	while ((dot = strchr(path, '.')) != NULL && row) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - path), path);
+		row = json_object_get(row, key);
+		path = dot + 1;
+	}
+	return row ? json_object_get(row, path) : NULL;
+}
+
+/* A cell's text: strings as they are, numbers as the canonical JSON shows them. */
+static void
+cell(const json_t *v, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (json_is_string(v))
+		snprintf(buf, len, "%s", json_string_value(v));
+	else if (json_is_integer(v))
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(buf, len, "%.15g", json_real_value(v));	/* as the digest has it */
+	else if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
+	else if (json_is_array(v))
+		snprintf(buf, len, "%zu", json_array_size(v));
+}
+
+int
+report_csv(const json_t *report, char **out, size_t *len)
+{
+	const json_t *teams = json_object_get(report, "teams"), *row;
+	struct report_buf b = { NULL, 0, 0 };
+	const size_t ncol = sizeof(columns) / sizeof(columns[0]);
+	char text[512];
+	size_t i, c;
+	int rc = 0;
+
+	if (!json_is_array(teams))
+		return GD_EINVAL;
+	for (c = 0; rc == 0 && c < ncol; c++) {
+		if (c > 0)
+			rc = buf_add(&b, ",", 1);
+		if (rc == 0)
+			rc = report_csv_field(&b, columns[c].name);
+	}
+	if (rc == 0)
+		rc = buf_add(&b, "\r\n", 2);
+	json_array_foreach(teams, i, row) {
+		for (c = 0; rc == 0 && c < ncol; c++) {
+			cell(lookup(row, columns[c].path), text, sizeof(text));
+			if (c > 0)
+				rc = buf_add(&b, ",", 1);
+			if (rc == 0)
+				rc = report_csv_field(&b, text);
+		}
+		if (rc == 0)
+			rc = buf_add(&b, "\r\n", 2);
+	}
+	if (rc < 0) {
+		free(b.p);
+		return rc;
+	}
+	*out = b.p;
+	*len = b.len;
+	return 0;
+}

@@ -1,0 +1,304 @@
+/* test_usage.c: the demo programme end to end: usage, an outage, an elimination, make-up, the fairness report. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "report.h"
+
+/*
+ * The programme of config/demo with explicit grants, so every figure can be
+ * worked out by hand (unit-hours, "uh"; T0 = 2026-01-01 00:00 KST):
+ *
+ *	lg-ai    768 B200 of skt-gasan                       [T0, T0 + 181 d)
+ *	skt      768 B200 of naver                           [T0, T0 + 181 d)
+ *	upstage  512 B200 of kakao + 512 H100 of nhn = 768   [T0, T0 + 181 d)
+ *	motif    256 skt-gasan + 256 naver + 512 H100 nhn    [T0 + 32 d, T0 + 213 d)
+ *
+ *	outage   naver, 512 of 1024 cards, 03-10 .. 03-12 KST (48 h); naver is
+ *		 fully granted (768 skt + 256 motif), so 512 cards are impaired,
+ *		 shared 3:1: skt loses 384 x 48 = 18432 uh, motif 128 x 48 = 6144 uh
+ *	skt      eliminated from 2026-04-01 KST (T0 + 90 d)
+ *	usage    lg-ai: half of its cards on its first day = 9216 uh;
+ *		 motif: 512 H100 for its first hour = 256 uh;
+ *		 skt on skt-gasan, where it holds nothing: stored and flagged
+ *
+ * At 2026-04-15 KST (T0 + 104 d), before the make-up:
+ *	lg-ai, upstage  entitled = delivered = 768 x 104 x 24 = 1916928
+ *	motif           entitled 768 x 72 x 24 = 1327104, delivered 1320960, owed 6144
+ *	skt             entitled 768 x 90 x 24 = 1658880, delivered 1640448 (eliminated:
+ *			outside the index and the delivery rule)
+ *	Jain over (1, 1, 215/216) = 0.999995, largest deviation 0.309 %
+ *
+ * Compensation gives motif 768 units for 8 h after its window (6144 uh).
+ * At 2026-08-05, every window over: lg-ai, upstage and motif each delivered
+ * 768 x 181 x 24 = 3336192 uh; Jain 1, deviation 0, every rule holds.
+ */
+
+#define CHECK(r, want) ck_assert_msg((r).status == (want), "%s:%d: HTTP %ld %s", __FILE__, \
+	__LINE__, (r).status, (r).body)
+
+static void
+must(struct harness *h, const char *path, int status, const char *body)
+{
+	struct hresp r = h_req(h, "POST", path, h->admin, body, NULL);
+
+	CHECK(r, status);
+	hresp_free(&r);
+}
+
+static json_t *
+row_of(const json_t *rep, const char *team)
+{
+	json_t *row;
+	size_t i;
+
+	json_array_foreach(json_object_get(rep, "teams"), i, row)
+		if (strcmp(json_string_value(json_object_get(row, "team")), team) == 0)
+			return row;
+	ck_abort_msg("no row for team %s", team);
+	return NULL;
+}
+
+static double
+num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	ck_assert_msg(json_is_number(v), "%s is not a number", key);
+	return json_number_value(v);
+}
+
+#define ck_num(o, key, want) do { \
+	double got_ = num(o, key); \
+	ck_assert_msg(got_ == (want), "%s: got %.6f, want %.6f", key, got_, (double)(want)); \
+} while (0)
+
+/* The digest in the body is the one computed from the body. */
+static void
+check_digest(const json_t *rep)
+{
+	char digest[REPORT_DIGEST_LEN];
+
+	ck_assert_int_eq(report_digest(rep, digest), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(rep, "digest")), digest);
+}
+
+static void
+setup_programme(struct harness *h)
+{
+	must(h, "/v1/programs", 201, "{\"id\":\"sovereign-ai\",\"name\":\"Sovereign AI Foundation "
+	    "Model programme\",\"timezone\":\"Asia/Seoul\"}");
+	must(h, "/v1/programs/sovereign-ai/phases", 201, "{\"id\":\"stage-2\",\"name\":\"Second "
+	    "stage\",\"starts_on\":\"2026-01-01\",\"period_days\":181,\"evaluation_on\":"
+	    "\"2026-04-01\",\"package\":{\"card_model\":\"B200\",\"cards\":768,"
+	    "\"voucher_krw\":10000000000}}");
+	must(h, "/v1/teams", 201, "{\"id\":\"lg-ai\",\"name\":\"LG AI Research consortium\","
+	    "\"lead_org\":\"LG AI Research\",\"members\":[{\"org\":\"LG CNS\",\"role\":\"member\"}]}");
+	must(h, "/v1/teams", 201, "{\"id\":\"skt\",\"name\":\"SK Telecom consortium\","
+	    "\"lead_org\":\"SK Telecom\",\"members\":[{\"org\":\"Krafton\",\"role\":\"member\"}]}");
+	must(h, "/v1/teams", 201, "{\"id\":\"upstage\",\"name\":\"Upstage consortium\","
+	    "\"lead_org\":\"Upstage\",\"members\":[{\"org\":\"Nota\",\"role\":\"member\"}]}");
+	must(h, "/v1/teams", 201, "{\"id\":\"motif\",\"name\":\"Motif Technologies consortium\","
+	    "\"lead_org\":\"Motif Technologies\",\"members\":[{\"org\":\"Moreh\","
+	    "\"role\":\"member\"}]}");
+	must(h, "/v1/pools", 201, "{\"id\":\"skt-gasan-b200\",\"provider\":\"SK Telecom\","
+	    "\"site\":\"Gasan\",\"card_model\":\"B200\",\"cards\":1024}");
+	must(h, "/v1/pools", 201, "{\"id\":\"naver-chuncheon-b200\",\"provider\":\"Naver Cloud\","
+	    "\"site\":\"Chuncheon\",\"card_model\":\"B200\",\"cards\":1024}");
+	must(h, "/v1/pools", 201, "{\"id\":\"kakao-ansan-b200\",\"provider\":\"Kakao\","
+	    "\"site\":\"Ansan\",\"card_model\":\"B200\",\"cards\":512}");
+	must(h, "/v1/pools", 201, "{\"id\":\"nhn-gwangju-h100\",\"provider\":\"NHN Cloud\","
+	    "\"site\":\"Gwangju\",\"card_model\":\"H100\",\"cards\":1024}");
+	must(h, "/v1/phases/stage-2/enrollments", 201, "{\"team\":\"lg-ai\",\"grants\":"
+	    "[{\"pool\":\"skt-gasan-b200\",\"cards\":768}]}");
+	must(h, "/v1/phases/stage-2/enrollments", 201, "{\"team\":\"skt\",\"grants\":"
+	    "[{\"pool\":\"naver-chuncheon-b200\",\"cards\":768}]}");
+	must(h, "/v1/phases/stage-2/enrollments", 201, "{\"team\":\"upstage\",\"grants\":"
+	    "[{\"pool\":\"kakao-ansan-b200\",\"cards\":512},{\"pool\":\"nhn-gwangju-h100\","
+	    "\"cards\":512}]}");
+	must(h, "/v1/phases/stage-2/enrollments", 201, "{\"team\":\"motif\",\"not_before\":"
+	    "\"2026-02-02\",\"grants\":[{\"pool\":\"skt-gasan-b200\",\"cards\":256},"
+	    "{\"pool\":\"naver-chuncheon-b200\",\"cards\":256},{\"pool\":\"nhn-gwangju-h100\","
+	    "\"cards\":512}]}");
+}
+
+START_TEST(demo_end_to_end)
+{
+	struct harness h;
+	struct hresp r;
+	char *agent, *motif_tok;
+	json_t *row;
+	char digest1[REPORT_DIGEST_LEN];
+
+	h_init(&h, NULL);
+	h_clock(&h, "2025-12-20T00:00:00Z");
+	h_start(&h);
+	setup_programme(&h);
+	agent = h_token(&h, "agent", NULL, "skt-gasan-b200");
+	motif_tok = h_token(&h, "team", "motif", NULL);
+
+	/* Usage arrives once motif has begun. */
+	h_clock(&h, "2026-02-03T00:00:00Z");
+	r = h_post(&h, agent, "/v1/usage", "{\"batch_id\":\"gasan-0001\",\"samples\":["
+	    "{\"pool\":\"skt-gasan-b200\",\"team\":\"lg-ai\",\"from\":\"2026-01-01T00:00:00+09:00\","
+	    "\"to\":\"2026-01-02T00:00:00+09:00\",\"gpu_seconds\":33177600},"
+	    "{\"pool\":\"skt-gasan-b200\",\"team\":\"skt\",\"from\":\"2026-01-05T00:00:00Z\","
+	    "\"to\":\"2026-01-05T01:00:00Z\",\"gpu_seconds\":100}]}");
+	CHECK(r, 202);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "accepted")), 2);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "flagged")), 1);
+	hresp_free(&r);
+	/* The agent of one pool cannot speak for another. */
+	r = h_post(&h, agent, "/v1/usage", "{\"batch_id\":\"nhn-0001\",\"samples\":[{\"pool\":"
+	    "\"nhn-gwangju-h100\",\"team\":\"motif\",\"from\":\"2026-02-02T00:00:00+09:00\","
+	    "\"to\":\"2026-02-02T01:00:00+09:00\",\"gpu_seconds\":1843200}]}");
+	CHECK(r, 403);
+	hresp_free(&r);
+	r = h_post(&h, h.admin, "/v1/usage", "{\"batch_id\":\"nhn-0001\",\"samples\":[{\"pool\":"
+	    "\"nhn-gwangju-h100\",\"team\":\"motif\",\"from\":\"2026-02-02T00:00:00+09:00\","
+	    "\"to\":\"2026-02-02T01:00:00+09:00\",\"gpu_seconds\":1843200}]}");
+	CHECK(r, 202);
+	hresp_free(&r);
+	/* A retry of the agent's batch adds nothing. */
+	r = h_post(&h, agent, "/v1/usage", "{\"batch_id\":\"gasan-0001\",\"samples\":[]}");
+	CHECK(r, 202);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "accepted")), 2);
+	hresp_free(&r);
+
+	must(&h, "/v1/pools/naver-chuncheon-b200/outages", 201, "{\"from\":"
+	    "\"2026-03-10T00:00:00+09:00\",\"to\":\"2026-03-12T00:00:00+09:00\",\"cards\":512,"
+	    "\"reason\":\"cooling failure in hall B\"}");
+	h_clock(&h, "2026-03-31T12:00:00Z");
+	must(&h, "/v1/phases/stage-2/enrollments/skt/eliminate", 200, "{\"effective_on\":"
+	    "\"2026-04-01\",\"reason\":\"interim evaluation: ranked fourth of four\"}");
+
+	/* 2026-04-15 KST, before the make-up. */
+	h_clock(&h, "2026-04-14T15:00:00Z");
+	r = h_get(&h, h.admin, "/v1/phases/stage-2/fairness");
+	CHECK(r, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "at")), "2026-04-14T15:00:00Z");
+	row = row_of(r.json, "lg-ai");
+	ck_num(row, "entitled_unit_hours", 1916928.0);
+	ck_num(row, "delivered_unit_hours", 1916928.0);
+	ck_num(row, "lost_unit_hours", 0.0);
+	ck_num(row, "used_unit_hours", 9216.0);
+	ck_num(row, "utilization", 0.004808);
+	row = row_of(r.json, "upstage");
+	ck_num(row, "delivered_unit_hours", 1916928.0);
+	ck_num(row, "used_unit_hours", 0.0);
+	row = row_of(r.json, "motif");
+	ck_num(row, "entitled_unit_hours", 1327104.0);
+	ck_num(row, "lost_unit_hours", 6144.0);
+	ck_num(row, "delivered_unit_hours", 1320960.0);
+	ck_num(row, "owed_unit_hours", 6144.0);
+	ck_num(row, "used_unit_hours", 256.0);
+	ck_num(row, "delivered_share", 0.99537);
+	row = row_of(r.json, "skt");
+	ck_assert_str_eq(json_string_value(json_object_get(row, "state")), "eliminated");
+	ck_num(row, "entitled_unit_hours", 1658880.0);
+	ck_num(row, "lost_unit_hours", 18432.0);
+	ck_num(row, "delivered_unit_hours", 1640448.0);
+	ck_num(row, "used_unit_hours", 0.0);
+	ck_assert(json_is_false(json_object_get(row, "in_index")));
+	row = json_object_get(r.json, "summary");
+	ck_assert(json_is_true(json_object_get(row, "equal_period")));
+	ck_assert(json_is_true(json_object_get(row, "equal_resource")));
+	ck_assert(json_is_false(json_object_get(row, "equal_delivery")));
+	ck_num(row, "jain_index_delivered", 0.999995);
+	ck_num(row, "max_deviation_pct", 0.309);
+	check_digest(r.json);
+	snprintf(digest1, sizeof(digest1), "%s", json_string_value(json_object_get(r.json,
+	    "digest")));
+	hresp_free(&r);
+
+	/* The team sees its own quota, and only its own. */
+	r = h_get(&h, motif_tok, "/v1/teams/motif/quota");
+	CHECK(r, 200);
+	row = json_object_get(r.json, "unit_hours");
+	ck_num(row, "entitled", 1327104.0);
+	ck_num(row, "delivered", 1320960.0);
+	ck_num(row, "owed", 6144.0);
+	ck_num(json_object_get(r.json, "window"), "days_elapsed", 72);
+	ck_num(json_object_get(r.json, "window"), "days_left", 109);
+	ck_num(json_object_get(r.json, "voucher"), "budget_krw", 10000000000.0);
+	hresp_free(&r);
+	r = h_get(&h, motif_tok, "/v1/teams/lg-ai/quota");
+	CHECK(r, 403);
+	hresp_free(&r);
+
+	/* The same instant after a restart: the same report, the same digest. */
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_restart(&h);
+	r = h_get(&h, h.admin, "/v1/phases/stage-2/fairness?at=2026-04-14T15:00:00Z");
+	CHECK(r, 200);
+	check_digest(r.json);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "digest")), digest1);
+	hresp_free(&r);
+
+	must(&h, "/v1/phases/stage-2/compensate", 200, "{}");
+	/* The make-up lies after the window: at the same instant only owed changes. */
+	r = h_get(&h, h.admin, "/v1/phases/stage-2/fairness?at=2026-04-14T15:00:00Z");
+	CHECK(r, 200);
+	check_digest(r.json);
+	ck_num(row_of(r.json, "motif"), "owed_unit_hours", 0.0);
+	ck_num(row_of(r.json, "motif"), "delivered_unit_hours", 1320960.0);
+	ck_assert(json_is_true(json_object_get(json_object_get(r.json, "summary"),
+	    "equal_delivery")));
+	ck_assert_str_ne(json_string_value(json_object_get(r.json, "digest")), digest1);
+	hresp_free(&r);
+
+	/* Every window over. */
+	h_clock(&h, "2026-08-05T00:00:00Z");
+	r = h_get(&h, h.admin, "/v1/phases/stage-2/fairness");
+	CHECK(r, 200);
+	row = row_of(r.json, "motif");
+	ck_num(row, "entitled_unit_hours", 3336192.0);
+	ck_num(row, "granted_unit_hours", 3342336.0);
+	ck_num(row, "delivered_unit_hours", 3336192.0);
+	ck_num(row, "owed_unit_hours", 0.0);
+	ck_num(row_of(r.json, "lg-ai"), "delivered_unit_hours", 3336192.0);
+	ck_num(row_of(r.json, "upstage"), "delivered_unit_hours", 3336192.0);
+	row = json_object_get(r.json, "summary");
+	ck_assert(json_is_true(json_object_get(row, "equal_period")));
+	ck_assert(json_is_true(json_object_get(row, "equal_resource")));
+	ck_assert(json_is_true(json_object_get(row, "equal_delivery")));
+	ck_num(row, "jain_index_delivered", 1.0);
+	ck_num(row, "max_deviation_pct", 0.0);
+	check_digest(r.json);
+	hresp_free(&r);
+
+	r = h_get(&h, h.admin, "/v1/phases/stage-2/fairness?format=csv");
+	CHECK(r, 200);
+	ck_assert(strncmp(r.content_type, "text/csv", 8) == 0);
+	ck_assert(strncmp(r.body, "team,state,", 11) == 0);
+	/* motif's state may be completed by now, if the lifecycle timers ran. */
+	ck_assert(strstr(r.body, "\r\nmotif,") != NULL);
+	ck_assert(strstr(r.body, "\r\nskt,eliminated,") != NULL);
+	hresp_free(&r);
+
+	free(agent);
+	free(motif_tok);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("usage");
+	TCase *tc = tcase_create("demo");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, demo_end_to_end);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
