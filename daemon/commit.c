@@ -1,4 +1,5 @@
 /* commit.c: batching the changes of one loop iteration into one durable COMMIT. */
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "app.h"
@@ -22,6 +23,7 @@ struct batch {
 	uv_check_t check;
 	uv_idle_t idle;
 	bool has_check;
+	bool kick_due;		/* waiters heard outside a flush: run kick */
 	void (*kick)(struct app *);
 	struct commit_stats stats;
 };
@@ -44,11 +46,14 @@ on_check(uv_check_t *h)
 {
 	struct batch *b = h->data;
 
-	if (!b->open)
+	if (!b->open && !b->kick_due)
 		return;
+	b->kick_due = false;
 	commit_flush(b->app);
 	if (b->kick)
 		b->kick(b->app);
+	if (!b->open && !b->kick_due)
+		uv_idle_stop(&b->idle);
 }
 
 int
@@ -91,12 +96,40 @@ commit_free(struct app *app)
 	app->batch = NULL;
 }
 
+bool
+commit_intact(struct app *app)
+{
+	struct batch *b = app->batch;
+	size_t n = b->n;
+
+	if (!b->open || !sqlite3_get_autocommit(db_handle(app->w)))
+		return true;
+	/*
+	 * SQLite rolled the whole transaction back by itself (disk full, an
+	 * I/O error): every change of the batch so far is gone, and each of
+	 * their requests must hear so before anything else runs outside it.
+	 */
+	log_error("the open batch of %zu change(s) was rolled back by SQLite: %s", n,
+	    db_errmsg(app->w));
+	b->stats.failures++;
+	b->open = false;
+	b->n = 0;
+	for (size_t i = 0; i < n; i++)
+		b->w[i].done(b->w[i].arg, false);
+	if (b->has_check) {
+		/* Keep the loop turning to the check phase, which resumes them. */
+		b->kick_due = true;
+		uv_idle_start(&b->idle, on_idle);
+	}
+	return false;
+}
+
 int
 commit_begin(struct app *app)
 {
 	struct batch *b = app->batch;
 
-	if (b->open)
+	if (b->open && commit_intact(app))
 		return 0;
 	/* Transaction control goes through cached statements: this is the hot path. */
 	if (db_run(app->w, "BEGIN IMMEDIATE", NULL) < 0) {
@@ -156,7 +189,7 @@ finish(struct app *app, bool commit)
 	}
 	b->open = false;
 	b->n = 0;
-	if (b->has_check)
+	if (b->has_check && !b->kick_due)
 		uv_idle_stop(&b->idle);
 	for (size_t i = 0; i < n; i++)
 		b->w[i].done(b->w[i].arg, ok);

@@ -31,6 +31,13 @@ int commit_wait(struct app *app, commit_done_fn *done, void *arg);
  */
 int commit_flush(struct app *app);
 
+/*
+ * False when SQLite rolled the open batch back by itself (disk full, I/O
+ * error): the batch's waiters have then heard it failed, and the caller's
+ * own change is gone too.  Callers check after every change.
+ */
+bool commit_intact(struct app *app);
+
 /* Rolls the open batch back; waiters hear it failed. */
 void commit_abort(struct app *app);
 

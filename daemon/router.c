@@ -254,6 +254,11 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 	if (rs->status < 300 && rq->idem_key && idem_store(rq, r->flags, hash, rs) < 0) {
 		resp_error(rs, GD_EIO, "cannot store the idempotency key");
 	}
+	if (!commit_intact(rq->app)) {
+		resp_error(rs, GD_EIO, "storage failed (disk full or I/O error); nothing was "
+		    "applied");
+		return false;
+	}
 	if (rs->status >= 300) {
 		db_run(rq->db, "ROLLBACK TO req", NULL);
 		/*

@@ -150,6 +150,8 @@ on_tick(uv_timer_t *t)
 	if (commit_begin(app) < 0 || db_run(app->w, "SAVEPOINT timer", NULL) < 0)
 		return;
 	if (timers_apply_due(app, app->w, now, &applied) < 0) {
+		if (!commit_intact(app))
+			return;
 		db_run(app->w, "ROLLBACK TO timer", NULL);
 		log_error("time-based transitions failed; retrying within a minute");
 	} else if (applied > 0) {
