@@ -84,6 +84,12 @@ db_open(const char *path, enum db_mode mode, int busy_ms, struct db **out,
 		db_close(db);
 		return GD_EIO;
 	}
+	/* A write-protected file opens read-only without complaint: refuse it here. */
+	if (mode == DB_WRITER && sqlite3_db_readonly(db->h, "main") == 1) {
+		snprintf(err, errlen, "database %s is read-only; grantd needs to write it", path);
+		db_close(db);
+		return GD_EIO;
+	}
 	if (set_pragmas(db, mode, busy_ms) < 0) {
 		snprintf(err, errlen, "cannot set up database %s: %s", path,
 		    sqlite3_errmsg(db->h));

@@ -319,15 +319,21 @@ store_usage_team_phases(struct db *db, const char *team, char (**phases)[ID_MAX 
 }
 
 int
-store_usage_idle_get(struct db *db, int64_t enrollment, int64_t *since)
+store_usage_idle_get(struct db *db, int64_t enrollment, int64_t at, int64_t *since)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT since FROM usage_idle "
-	    "WHERE enrollment = ? AND cleared_at IS NULL");
+	/*
+	 * As of `at`: a flag raised at that very instant is not yet part of
+	 * it (the scan that raised it ran then, on figures up to then), so a
+	 * report for an instant reads the same whether or not the scan has run.
+	 */
+	sqlite3_stmt *st = db_prep(db, "SELECT since FROM usage_idle WHERE enrollment = ?1 "
+	    "AND since < ?2 AND (cleared_at IS NULL OR cleared_at >= ?2) "
+	    "ORDER BY since DESC LIMIT 1");
 	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "i", enrollment);
+	db_bind(st, "ii", enrollment, at);
 	rc = one_int(st, since);
 	if (rc == GD_ENOENT) {
 		*since = -1;

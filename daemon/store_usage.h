@@ -69,8 +69,8 @@ int store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, in
 int store_usage_team_phases(struct db *db, const char *team, char (**phases)[ID_MAX + 1],
     size_t *n);
 
-/* An enrollment's open idle flag: *since, or -1 when it is not flagged. */
-int store_usage_idle_get(struct db *db, int64_t enrollment, int64_t *since);
+/* An enrollment's idle flag as of `at`: *since, or -1 when it is not flagged then. */
+int store_usage_idle_get(struct db *db, int64_t enrollment, int64_t at, int64_t *since);
 int store_usage_idle_set(struct db *db, int64_t enrollment, int64_t since,
     int64_t utilization_ppm);
 int store_usage_idle_clear(struct db *db, int64_t enrollment, int64_t at);

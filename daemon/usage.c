@@ -1309,7 +1309,7 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	    (rc = calendar_of_grants(db, v.gs, v.ng, &cal)) < 0)
 		goto out;
 	if ((rc = view_load(db, &cal, &pi, at, &v, true)) < 0 ||
-	    (rc = store_usage_idle_get(db, v.e.id, &since)) < 0 ||
+	    (rc = store_usage_idle_get(db, v.e.id, at, &since)) < 0 ||
 	    (rc = voucher_of(db, v.e.id, &acc, &avail)) < 0)
 		goto out;
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
@@ -1630,7 +1630,7 @@ fairness_row(struct db *db, const struct calendar *cal, const struct phase_info 
 	if ((rc = view_load(db, cal, pi, at, &v, false)) < 0 ||
 	    (rc = report_resource_breaks(v.rg, v.ng, v.e.start, e, pi->units_milli, &br,
 	    &nbr)) < 0 ||
-	    (rc = store_usage_idle_get(db, id, &since)) < 0 ||
+	    (rc = store_usage_idle_get(db, id, at, &since)) < 0 ||
 	    (rc = voucher_of(db, id, &acc, &avail)) < 0 ||
 	    (rc = store_override_list(db, pi->id, v.e.team, &ovr)) < 0)
 		goto out;
@@ -1757,7 +1757,7 @@ idle_one(struct db *db, const struct app *app, const struct calendar *cal,
 	int rc;
 
 	if ((rc = store_enrollment_by_id(db, id, &v.e)) < 0 ||
-	    (rc = store_usage_idle_get(db, id, &since)) < 0)
+	    (rc = store_usage_idle_get(db, id, INT64_MAX, &since)) < 0)
 		return rc;
 	/* Not judged before a whole trailing window of its own has passed. */
 	if (v.e.start > from)

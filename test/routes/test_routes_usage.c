@@ -648,7 +648,11 @@ START_TEST(idle_flags)
 	/* Again: nothing changes. */
 	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, LATER + 60, &changed), 0);
 	ck_assert_int_eq(changed, 0);
-	rs = quota_get("/v1/teams/alpha/quota", alpha_tok);
+	/* A flag counts from just after the instant that raised it. */
+	rs = quota_get("/v1/teams/alpha/quota?at=2026-03-05T00:00:00Z", alpha_tok);
+	ck_assert(json_is_false(fx_at(rs.json, "idle.flagged")));
+	response_clear(&rs);
+	rs = quota_get("/v1/teams/alpha/quota?at=2026-03-05T00:01:00Z", alpha_tok);
 	ck_assert(json_is_true(fx_at(rs.json, "idle.flagged")));
 	ck_assert_str_eq(fx_str(rs.json, "idle.since"), "2026-03-05T00:00:00Z");
 	response_clear(&rs);
