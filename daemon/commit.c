@@ -143,19 +143,30 @@ commit_begin(struct app *app)
 }
 
 int
-commit_wait(struct app *app, commit_done_fn *done, void *arg)
+commit_reserve(struct app *app)
 {
 	struct batch *b = app->batch;
 	struct waiter *nw;
+	size_t cap;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
+	if (b->n < b->cap)
+		return 0;
+	cap = b->cap ? b->cap * 2 : 64;
+	if ((nw = realloc(b->w, cap * sizeof(*nw))) == NULL)
+		return GD_ENOMEM;
+	b->w = nw;
+	b->cap = cap;
+	return 0;
+}
 
-		if ((nw = realloc(b->w, cap * sizeof(*nw))) == NULL)
-			return GD_ENOMEM;
-		b->w = nw;
-		b->cap = cap;
-	}
+int
+commit_wait(struct app *app, commit_done_fn *done, void *arg)
+{
+	struct batch *b = app->batch;
+	int rc;
+
+	if ((rc = commit_reserve(app)) < 0)
+		return rc;
 	b->w[b->n++] = (struct waiter){ done, arg };
 	return 0;
 }

@@ -22,6 +22,12 @@ void commit_free(struct app *app);
 /* Opens the batch transaction (BEGIN IMMEDIATE) unless it is open. */
 int commit_begin(struct app *app);
 
+/*
+ * Makes room for one more waiter, so that a change, once written, can
+ * always wait for its commit (commit_wait cannot fail after this).
+ */
+int commit_reserve(struct app *app);
+
 /* Registers a callback to run once the open batch commits or fails. */
 int commit_wait(struct app *app, commit_done_fn *done, void *arg);
 

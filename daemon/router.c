@@ -229,6 +229,10 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		    "Idempotency-Key must be 1 to 255 printable ASCII characters");
 		return false;
 	}
+	if (commit_reserve(rq->app) < 0) {
+		resp_error(rs, GD_ENOMEM, "out of memory");
+		return false;
+	}
 	if (commit_begin(rq->app) < 0) {
 		resp_error(rs, GD_EIO, "storage cannot start a transaction");
 		return false;
