@@ -42,6 +42,12 @@ db_rc(int rc)
 	}
 }
 
+int
+db_step_rc(int rc)
+{
+	return rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+}
+
 static int
 set_pragmas(struct db *db, enum db_mode mode, int busy_ms)
 {
@@ -210,6 +216,32 @@ db_run(struct db *db, const char *sql, const char *fmt, ...)
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			;
 		rc = rc == SQLITE_DONE ? 0 : db_rc(sqlite3_extended_errcode(db->h));
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
+db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out, const char *fmt, ...)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+
+		if (step == SQLITE_ROW) {
+			*out = fn(st);
+			rc = *out ? 0 : GD_ENOMEM;
+		} else {
+			rc = db_step_rc(step);
+		}
 	}
 	sqlite3_reset(st);
 	return rc;

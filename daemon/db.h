@@ -2,6 +2,7 @@
 #ifndef GRANTD_DB_H
 #define GRANTD_DB_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,6 +54,18 @@ int db_exec(struct db *db, const char *sql);
 
 /* Maps an sqlite3 result code to a GD_* code. */
 int db_rc(int rc);
+
+/* The result of stepping a one-row query: GD_ENOENT for no row, else db_rc(). */
+int db_step_rc(int rc);
+
+/*
+ * Runs a one-row query (cached, bound by fmt as db_bind) and builds *out
+ * from the row with fn.  0, GD_ENOENT when there is no row, GD_ENOMEM when
+ * fn returns NULL, or GD_EIO.
+ */
+typedef json_t *db_row_fn(sqlite3_stmt *st);
+int db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out,
+    const char *fmt, ...);
 
 /* Resets a statement from db_prep(); safe on NULL. */
 void db_done(sqlite3_stmt *st);

@@ -18,12 +18,6 @@ instant_json(int64_t t)
 	return json_string(buf);
 }
 
-static int
-step_rc(int rc)
-{
-	return rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
-}
-
 /* Pools. */
 
 static json_t *
@@ -51,20 +45,7 @@ store_pool_insert(struct db *db, const struct pool_in *p, int64_t now)
 int
 store_pool_get(struct db *db, const char *id, json_t **out)
 {
-	sqlite3_stmt *st = db_prep(db, POOL_SQL "WHERE p.id = ?");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "t", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = pool_row(st);
-		rc = *out ? 0 : GD_ENOMEM;
-	} else {
-		rc = step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	return db_get_json(db, POOL_SQL "WHERE p.id = ?", pool_row, out, "t", id);
 }
 
 int
@@ -126,20 +107,7 @@ outage_row(sqlite3_stmt *st)
 int
 store_outage_get(struct db *db, int64_t id, json_t **out)
 {
-	sqlite3_stmt *st = db_prep(db, OUTAGE_SQL "WHERE id = ?");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "i", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = outage_row(st);
-		rc = 0;
-	} else {
-		rc = step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	return db_get_json(db, OUTAGE_SQL "WHERE id = ?", outage_row, out, "i", id);
 }
 
 int
@@ -177,7 +145,7 @@ store_phase_info(struct db *db, const char *phase, struct phase_info *pi)
 	db_bind(st, "t", phase);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		db_done(st);
-		return step_rc(rc);
+		return db_step_rc(rc);
 	}
 	snprintf(r.id, sizeof(r.id), "%s", db_text(st, 0));
 	snprintf(r.program, sizeof(r.program), "%s", db_text(st, 1));
@@ -230,7 +198,7 @@ store_enrollment_get(struct db *db, const char *phase, const char *team, struct 
 		enrollment_row(st, e);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -249,7 +217,7 @@ store_enrollment_by_id(struct db *db, int64_t id, struct enrollment *e)
 		enrollment_row(st, e);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -486,7 +454,7 @@ store_grant_get(struct db *db, int64_t id, struct grant *g)
 		grant_struct(st, g);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -495,20 +463,7 @@ store_grant_get(struct db *db, int64_t id, struct grant *g)
 int
 store_grant_json(struct db *db, int64_t id, json_t **out)
 {
-	sqlite3_stmt *st = db_prep(db, GRANT_SQL "WHERE g.id = ?");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "i", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = grant_row(st);
-		rc = *out ? 0 : GD_ENOMEM;
-	} else {
-		rc = step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	return db_get_json(db, GRANT_SQL "WHERE g.id = ?", grant_row, out, "i", id);
 }
 
 int

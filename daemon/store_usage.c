@@ -9,12 +9,6 @@
 #include "store_usage.h"
 #include "timeline.h"
 
-static int
-step_rc(int rc)
-{
-	return rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
-}
-
 /* Runs a statement that yields one integer; GD_ENOENT when it yields no row. */
 static int
 one_int(sqlite3_stmt *st, int64_t *out)
@@ -25,7 +19,7 @@ one_int(sqlite3_stmt *st, int64_t *out)
 		*out = sqlite3_column_int64(st, 0);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -47,7 +41,7 @@ store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
 		*flagged = sqlite3_column_int64(st, 1);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -112,7 +106,7 @@ store_usage_pool(struct db *db, const char *pool, int64_t *cards, int64_t *weigh
 		*weight_milli = sqlite3_column_int64(st, 1);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -135,7 +129,7 @@ store_usage_cal_pool(struct db *db, const char *pool, struct cal_pool *out)
 		out->cards = sqlite3_column_int64(st, 3);
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;

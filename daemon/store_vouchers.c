@@ -20,12 +20,6 @@ instant_json(int64_t t)
 	return json_string(buf);
 }
 
-static int
-step_rc(int rc)
-{
-	return rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
-}
-
 void
 vid_format(const char *prefix, int64_t id, char buf[VID_LEN])
 {
@@ -121,7 +115,7 @@ store_supplier_get(struct db *db, const char *id, json_t **out)
 		*out = supplier_row(st);
 		rc = *out ? 0 : GD_ENOMEM;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -140,7 +134,7 @@ store_supplier_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1])
 		snprintf(org, NAME_MAX_LEN + 1, "%s", db_text(st, 0));
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -264,7 +258,7 @@ account_one(struct db *db, const char *sql, const char *fmt, const char *s, int6
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		rc = account_row(st, a);
 	else
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	db_done(st);
 	return rc;
 }
@@ -296,7 +290,7 @@ store_account_programme(struct db *db, const char *program, enum ledger_account_
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		rc = account_row(st, a);
 	else
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	db_done(st);
 	if (rc != GD_ENOENT)
 		return rc;
@@ -338,7 +332,7 @@ store_account_program(struct db *db, int64_t id, char program[ID_MAX + 1])
 		snprintf(program, ID_MAX + 1, "%s", db_text(st, 0));
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -494,7 +488,7 @@ hold_one(struct db *db, const char *sql, int64_t id, struct ledger_hold *h)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		rc = hold_row(st, h);
 	else
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	db_done(st);
 	return rc;
 }
@@ -538,7 +532,7 @@ store_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1])
 		snprintf(team, ID_MAX + 1, "%s", db_text(st, 0));
 		rc = 0;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
@@ -677,7 +671,7 @@ store_hold_json(struct db *db, int64_t id, json_t **out)
 		*out = hold_json_row(st);
 		rc = *out ? 0 : GD_ENOMEM;
 	} else {
-		rc = step_rc(rc);
+		rc = db_step_rc(rc);
 	}
 	db_done(st);
 	return rc;
