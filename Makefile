@@ -408,3 +408,28 @@ SOAK_SECONDS ?= 600
 soak: build/bench/soak
 	$(MAKE) BUILD=build all
 	build/bench/soak -b build/grantd -D build/bench-tmp -d $(SOAK_SECONDS)
+
+# ------------------------------------------------------------------
+# Valgrind, once in CI: the optimised build (no sanitizers) under memcheck,
+# the core's randomised unit tests and the daemon through integration
+# tests (scripts/valgrind-grantd makes an error or a leak exit 99).
+
+VG_BUILD := build/vg
+VG_UNIT  := test_ledger test_timeline test_placement test_config test_report
+VG_INTEG := test_smoke test_metrics test_vouchers
+
+.PHONY: valgrind
+valgrind: deps
+	$(MAKE) BUILD=$(VG_BUILD) SAN=0 all $(VG_UNIT:%=$(VG_BUILD)/test/unit/%) \
+	    $(VG_INTEG:%=$(VG_BUILD)/test/integration/%)
+	@for t in $(VG_UNIT); do \
+	    echo "  VALGRIND $$t"; \
+	    CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full \
+	        --errors-for-leak-kinds=definite $(VG_BUILD)/test/unit/$$t || exit 1; \
+	done
+	@for t in $(VG_INTEG); do \
+	    echo "  VALGRIND grantd in $$t"; \
+	    CK_DEFAULT_TIMEOUT=300 GRANTD_BIN=$(abspath scripts/valgrind-grantd) \
+	        GRANTD_REAL_BIN=$(abspath $(VG_BUILD)/grantd) $(VG_BUILD)/test/integration/$$t \
+	        || exit 1; \
+	done
