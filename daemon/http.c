@@ -61,12 +61,32 @@ rearm(struct http *h)
 		uv_timer_stop(&h->timer);
 }
 
+static unsigned
+connections(struct http *h)
+{
+	const union MHD_DaemonInfo *di =
+	    MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return di ? di->num_connections : 0;
+}
+
 static void
 run(struct http *h)
 {
+	unsigned before;
+
 	if (h->closing)
 		return;
+	before = connections(h);
 	MHD_run(h->d);
+	/*
+	 * At the connection limit libmicrohttpd stops watching its listening
+	 * socket and watches it again only at the start of a later MHD_run.
+	 * When this run closed connections, run once more so that socket is
+	 * back at once, not at the next unrelated event.
+	 */
+	if (connections(h) < before)
+		MHD_run(h->d);
 	rearm(h);
 }
 
@@ -327,6 +347,26 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	h->inflight--;
 }
 
+/*
+ * Decodes %XX in the path and arguments as libmicrohttpd would, but a
+ * decoded NUL, which would silently cut "/v1/teams/a%00b" to ".../a",
+ * becomes DEL: never valid in an id, so the request fails to match.
+ */
+static size_t
+on_unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+	size_t n, len = strlen(s);
+
+	(void)cls;
+	(void)c;
+	/* MHD_http_unescape stops at nothing: it writes len' bytes and a NUL. */
+	n = MHD_http_unescape(s);
+	for (size_t i = 0; i < n && i < len; i++)
+		if (s[i] == '\0')
+			s[i] = 0x7f;
+	return n;
+}
+
 static void
 on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -371,6 +411,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.server.idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.server.connection_memory_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 511U,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {

@@ -74,9 +74,12 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
-	/* Newlines from client-supplied text must not forge log lines. */
+	/*
+	 * Client-supplied text must not forge log lines nor reach a terminal
+	 * as escape sequences: every control character becomes a space.
+	 */
 	for (char *p = line; *p; p++)
-		if (*p == '\n' || *p == '\r')
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	if (log_journal) {
 		fprintf(stderr, "<%d>%s\n", (int)lvl, line);

@@ -46,6 +46,52 @@ status_title(int status)
 	}
 }
 
+/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
+static size_t
+utf8_len(const unsigned char *s)
+{
+	size_t n;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * Details quote client input (a path, a cut-off value), which need not be
+ * valid UTF-8, and JSON must be: each byte of a broken sequence becomes '?'.
+ */
+static void
+utf8_repair(char *s)
+{
+	size_t n;
+
+	while (*s) {
+		if ((n = utf8_len((const unsigned char *)s)) == 0) {
+			*s++ = '?';
+			continue;
+		}
+		s += n;
+	}
+}
+
 void
 resp_problem(struct response *rs, int status, const char *code, const char *fmt, ...)
 {
@@ -55,6 +101,7 @@ resp_problem(struct response *rs, int status, const char *code, const char *fmt,
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	utf8_repair(detail);
 	snprintf(type, sizeof(type), "urn:grantd:problem:%s", code);
 	resp_json(rs, status, json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type,
 	    "title", status_title(status), "status", status, "detail", detail,
