@@ -266,6 +266,34 @@ db_int(struct db *db, const char *sql, const char *fmt, ...)
 	return v;
 }
 
+int
+db_ints(sqlite3_stmt *st, int64_t **ids, size_t *n)
+{
+	int64_t *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+		}
+		v[cnt++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_rc(rc);
+	}
+	*ids = v;
+	*n = cnt;
+	return 0;
+}
+
 void
 db_done(sqlite3_stmt *st)
 {

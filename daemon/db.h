@@ -67,6 +67,12 @@ typedef json_t *db_row_fn(sqlite3_stmt *st);
 int db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out,
     const char *fmt, ...);
 
+/*
+ * Steps a bound statement to the end, collecting column 0 as integers into
+ * a malloc'd array (NULL when empty), and resets it.  0 or a GD_* code.
+ */
+int db_ints(sqlite3_stmt *st, int64_t **ids, size_t *n);
+
 /* Resets a statement from db_prep(); safe on NULL. */
 void db_done(sqlite3_stmt *st);
 

@@ -96,6 +96,9 @@ void resp_error(struct response *rs, int gd_err, const char *detail);
 /* Query parameter by name, NULL when absent. */
 const char *req_query(const struct request *rq, const char *key);
 
+/* Whether a Content-Type is application/json (UTF-8, if a charset is named). */
+bool req_is_json_type(const char *ct);
+
 /*
  * Parses the body as one JSON object: checks the content type, refuses
  * duplicate keys, invalid UTF-8 and nesting deeper than the configured

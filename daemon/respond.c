@@ -172,8 +172,8 @@ json_depth(const json_t *j)
 	return 0;
 }
 
-static bool
-is_json_type(const char *ct)
+bool
+req_is_json_type(const char *ct)
 {
 	size_t n = strlen("application/json");
 
@@ -201,7 +201,7 @@ req_json(const struct request *rq, struct response *rs)
 	json_t *j;
 	int max = rq->app->cfg.server.max_json_depth;
 
-	if (!is_json_type(rq->content_type)) {
+	if (!req_is_json_type(rq->content_type)) {
 		resp_problem(rs, 415, "unsupported_media_type",
 		    "request body must be application/json, got %s",
 		    rq->content_type ? rq->content_type : "no Content-Type");

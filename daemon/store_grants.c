@@ -255,32 +255,11 @@ store_enrollment_ids(struct db *db, const char *phase, bool active_only, int64_t
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT id FROM enrollments WHERE phase = ? "
 	    "AND (? = 0 OR state = 'active') ORDER BY team");
-	int64_t *v = NULL, *nv;
-	size_t cnt = 0, cap = 0;
-	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "ti", phase, (int64_t)active_only);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[cnt++] = sqlite3_column_int64(st, 0);
-	}
-	db_done(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_rc(rc);
-	}
-	*ids = v;
-	*n = cnt;
-	return 0;
+	return db_ints(st, ids, n);
 }
 
 void

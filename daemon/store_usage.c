@@ -350,41 +350,13 @@ store_usage_idle_clear(struct db *db, int64_t enrollment, int64_t at)
 	    "WHERE enrollment = ? AND cleared_at IS NULL", "ii", at, enrollment);
 }
 
-static int
-id_list(sqlite3_stmt *st, int64_t **ids, size_t *n)
-{
-	int64_t *v = NULL, *nv;
-	size_t cnt = 0, cap = 0;
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-		}
-		v[cnt++] = sqlite3_column_int64(st, 0);
-	}
-	db_done(st);
-	if (rc != SQLITE_DONE) {
-		free(v);
-		return db_rc(rc);
-	}
-	*ids = v;
-	*n = cnt;
-	return 0;
-}
-
 int
 store_usage_idle_open(struct db *db, int64_t **ids, size_t *n)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT enrollment FROM usage_idle "
 	    "WHERE cleared_at IS NULL ORDER BY enrollment");
 
-	return st ? id_list(st, ids, n) : GD_EIO;
+	return st ? db_ints(st, ids, n) : GD_EIO;
 }
 
 int
@@ -393,5 +365,5 @@ store_usage_active_enrollments(struct db *db, int64_t **ids, size_t *n)
 	sqlite3_stmt *st = db_prep(db, "SELECT id FROM enrollments WHERE state = 'active' "
 	    "ORDER BY id");
 
-	return st ? id_list(st, ids, n) : GD_EIO;
+	return st ? db_ints(st, ids, n) : GD_EIO;
 }

@@ -575,27 +575,6 @@ parse_body(const char *body, size_t len, struct batch *b, char *err, size_t errl
 	return 0;
 }
 
-/* As req_json judges a Content-Type: application/json, UTF-8 if a charset is named. */
-static bool
-is_json_type(const char *ct)
-{
-	size_t n = strlen("application/json");
-
-	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
-		return false;
-	ct += n;
-	while (*ct == ' ')
-		ct++;
-	if (*ct == '\0')
-		return true;
-	if (*ct++ != ';')
-		return false;
-	while (*ct == ' ')
-		ct++;
-	return strncasecmp(ct, "charset=", 8) != 0 || strcasecmp(ct + 8, "utf-8") == 0 ||
-	    strcasecmp(ct + 8, "\"utf-8\"") == 0;
-}
-
 /*
  * Part 2: checking, flagging and summing the samples.
  */
@@ -950,7 +929,7 @@ usage_ingest(struct db *db, const struct principal *who, const char *content_typ
 
 	ref->sample = -1;
 	ref->reason = NULL;
-	if (!is_json_type(content_type)) {
+	if (!req_is_json_type(content_type)) {
 		refuse(ref, 415, "unsupported_media_type", -1, NULL, "request body must be "
 		    "application/json, got %.100s", content_type ? content_type : "no Content-Type");
 		return GD_EINVAL;
