@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "token.h"
 
 struct db;
 struct http;
@@ -25,6 +26,7 @@ struct app {
 	struct batch *batch;
 	int32_t tz_default;	/* offset of cfg's programme timezone */
 	bool stopping;
+	struct token_cache tokens;	/* principals of live tokens */
 	/* Tests steer time: when set, app_now() returns this instead of the clock. */
 	const char *clock_file;
 };

@@ -112,6 +112,7 @@ commit_intact(struct app *app)
 	log_error("the open batch of %zu change(s) was rolled back by SQLite: %s", n,
 	    db_errmsg(app->w));
 	b->stats.failures++;
+	token_cache_settle(&app->tokens);
 	b->open = false;
 	b->n = 0;
 	for (size_t i = 0; i < n; i++)
@@ -198,6 +199,8 @@ finish(struct app *app, bool commit)
 		if (n > b->stats.max_batch)
 			b->stats.max_batch = n;
 	}
+	/* A revocation in this batch is now committed or gone: drop cached tokens. */
+	token_cache_settle(&app->tokens);
 	b->open = false;
 	b->n = 0;
 	if (b->has_check && !b->kick_due)

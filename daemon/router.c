@@ -104,7 +104,7 @@ authenticate(const struct route *r, struct request *rq, const char *auth,
 	secret = auth + 7;
 	while (*secret == ' ')
 		secret++;
-	if (strlen(secret) > 512 || token_lookup(rq->app->r, secret, who) < 0) {
+	if (strlen(secret) > 512 || token_lookup_cached(&rq->app->tokens, rq->app->r, secret, who) < 0) {
 		resp_problem(rs, 401, "unauthorized", "unknown or revoked token");
 		return false;
 	}

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "err.h"
 #include "jsonv.h"
@@ -89,6 +90,7 @@ token_delete(struct request *rq, struct response *rs)
 	char target[64];
 	int rc;
 
+	token_cache_hold(&rq->app->tokens);
 	if (strlen(rq->params[0]) > TOKEN_ID_LEN ||
 	    (rc = store_token_revoke(rq->db, rq->params[0], rq->now)) == GD_ENOENT) {
 		resp_problem(rs, 404, "not_found", "no active token '%.40s'", rq->params[0]);

@@ -39,6 +39,28 @@ secret_hash(const char *secret, char hex[crypto_hash_sha256_BYTES * 2 + 1])
 	sodium_bin2hex(hex, crypto_hash_sha256_BYTES * 2 + 1, h, sizeof(h));
 }
 
+/* Looks a token up by the hex SHA-256 of its secret. */
+static int
+lookup_hash(struct db *db, const char *hex, struct principal *who)
+{
+	static const char sql[] = "SELECT id, name, role, team, pool FROM tokens "
+	    "WHERE hash = ? AND revoked_at IS NULL";
+	sqlite3_stmt *st;
+	int rc = GD_ENOENT;
+
+	if ((st = db_prep(db, sql)) == NULL || db_bind(st, "t", hex) < 0)
+		return GD_EIO;
+	if (sqlite3_step(st) == SQLITE_ROW && role_from_name(db_text(st, 2), &who->role) == 0) {
+		snprintf(who->id, sizeof(who->id), "%s", db_text(st, 0));
+		snprintf(who->name, sizeof(who->name), "%s", db_text(st, 1));
+		snprintf(who->team, sizeof(who->team), "%s", db_text(st, 3));
+		snprintf(who->pool, sizeof(who->pool), "%s", db_text(st, 4));
+		rc = 0;
+	}
+	db_done(st);
+	return rc;
+}
+
 int
 token_create(struct db *db, const char *name, enum role role, const char *team,
     const char *pool, int64_t now, char id[TOKEN_ID_LEN + 1],
@@ -72,22 +94,51 @@ token_create(struct db *db, const char *name, enum role role, const char *team,
 int
 token_lookup(struct db *db, const char *secret, struct principal *who)
 {
-	static const char sql[] = "SELECT id, name, role, team, pool FROM tokens "
-	    "WHERE hash = ? AND revoked_at IS NULL";
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
-	sqlite3_stmt *st;
-	int rc = GD_ENOENT;
 
 	secret_hash(secret, hex);
-	if ((st = db_prep(db, sql)) == NULL || db_bind(st, "t", hex) < 0)
-		return GD_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW && role_from_name(db_text(st, 2), &who->role) == 0) {
-		snprintf(who->id, sizeof(who->id), "%s", db_text(st, 0));
-		snprintf(who->name, sizeof(who->name), "%s", db_text(st, 1));
-		snprintf(who->team, sizeof(who->team), "%s", db_text(st, 3));
-		snprintf(who->pool, sizeof(who->pool), "%s", db_text(st, 4));
-		rc = 0;
+	return lookup_hash(db, hex, who);
+}
+
+int
+token_lookup_cached(struct token_cache *c, struct db *db, const char *secret,
+    struct principal *who)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hex[crypto_hash_sha256_BYTES * 2 + 1];
+	size_t i;
+	int rc;
+
+	crypto_hash_sha256(h, (const unsigned char *)secret, strlen(secret));
+	/* The digest is uniform: its first bytes pick the slot. */
+	i = ((size_t)h[0] << 8 | h[1]) % TOKEN_CACHE_SLOTS;
+	if (c->slot[i].used && sodium_memcmp(c->slot[i].hash, h, sizeof(h)) == 0) {
+		*who = c->slot[i].who;
+		c->hits++;
+		return 0;
 	}
-	db_done(st);
+	c->misses++;
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	if ((rc = lookup_hash(db, hex, who)) == 0 && !c->held) {
+		memcpy(c->slot[i].hash, h, sizeof(h));
+		c->slot[i].who = *who;
+		c->slot[i].used = true;
+	}
 	return rc;
+}
+
+void
+token_cache_hold(struct token_cache *c)
+{
+	c->held = true;
+}
+
+void
+token_cache_settle(struct token_cache *c)
+{
+	if (!c->held)
+		return;
+	for (size_t i = 0; i < TOKEN_CACHE_SLOTS; i++)
+		c->slot[i].used = false;
+	c->held = false;
 }

@@ -2,6 +2,7 @@
 #ifndef GRANTD_TOKEN_H
 #define GRANTD_TOKEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "request.h"
@@ -25,5 +26,33 @@ int token_create(struct db *db, const char *name, enum role role, const char *te
 
 /* Finds the unrevoked token with this secret; GD_ENOENT when none. */
 int token_lookup(struct db *db, const char *secret, struct principal *who);
+
+/*
+ * Principals of live tokens by the SHA-256 of their secret, so that an
+ * authenticated request does not pay a read transaction for its token.
+ * Unknown and revoked secrets are never cached: a token created by another
+ * process (grantd token create) is found in the database as before.  A
+ * revocation (token_cache_hold) stops new entries until the batch that holds
+ * it has committed or rolled back (token_cache_settle), which empties the
+ * cache: an entry is never older than the last revocation.  A zeroed struct
+ * is an empty cache.
+ */
+#define TOKEN_CACHE_SLOTS 64
+
+struct token_cache {
+	struct {
+		unsigned char hash[32];
+		bool used;
+		struct principal who;
+	} slot[TOKEN_CACHE_SLOTS];
+	bool held;		/* a revocation is in the open batch */
+	uint64_t hits, misses;
+};
+
+/* token_lookup through the cache; db is the connection of committed state. */
+int token_lookup_cached(struct token_cache *c, struct db *db, const char *secret,
+    struct principal *who);
+void token_cache_hold(struct token_cache *c);
+void token_cache_settle(struct token_cache *c);
 
 #endif

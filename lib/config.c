@@ -52,7 +52,7 @@ static const struct key keys[] = {
 	KEY(server, max_connections, K_INT, 1, 100000, "512", true),
 	KEY(server, idle_timeout_s, K_INT, 1, 3600, "30", true),
 	KEY(server, max_body_bytes, K_SIZE, 1024, 67108864, "1048576", true),
-	KEY(server, connection_memory_bytes, K_SIZE, 16384, 16777216, "131072", true),
+	KEY(server, connection_memory_bytes, K_SIZE, 16384, 16777216, "32768", true),
 	KEY(server, max_json_depth, K_INT, 2, 256, "32", true),
 	KEY(server, metrics_require_auth, K_BOOL, 0, 0, "false", true),
 	KEY(storage, database, K_PATH, 0, 0, "/var/lib/grantd/grantd.db", false),

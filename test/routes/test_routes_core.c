@@ -1346,6 +1346,64 @@ START_TEST(idempotent_delete)
 }
 END_TEST
 
+/*
+ * Principals are cached by token hash: a revocation must end the token's
+ * life when its batch commits, not before (readers still see it live) and
+ * not never (a cached entry outliving it); a revocation whose COMMIT fails
+ * leaves the token working.
+ */
+START_TEST(revoked_token_leaves_cache)
+{
+	struct fx_rq del = { .method = "DELETE", .token = F.admin };
+	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], path[64];
+	struct response rs, rd;
+	int st = 0;
+
+	fx_token(&F, "victim", ROLE_AUDITOR, NULL, NULL, secret, id);
+	snprintf(path, sizeof(path), "/v1/tokens/%s", id);
+	del.path = path;
+	for (int i = 0; i < 2; i++) {	/* the second one comes from the cache */
+		rs = fx_req(&F, "GET", "/v1/teams", secret, NULL);
+		ck_assert_int_eq(rs.status, 200);
+		response_clear(&rs);
+	}
+	ck_assert_uint_ge(F.app.tokens.hits, 1);
+
+	/* Revoked in a batch whose COMMIT fails: the token keeps working. */
+	ck_assert(fx_dispatch(&F, &del, &rd));
+	fx_sql(&F, "PRAGMA defer_foreign_keys = ON");
+	fx_sql(&F, "INSERT INTO team_members (team, pos, org, role) VALUES ('ghost', 0, 'o', 'r')");
+	commit_wait(&F.app, fx_on_commit, &st);
+	ck_assert_int_eq(commit_flush(&F.app), GD_EIO);
+	response_clear(&rd);
+	rs = fx_req(&F, "GET", "/v1/teams", secret, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	response_clear(&rs);
+
+	/* Revoked for real: live until the COMMIT, refused from then on. */
+	ck_assert(fx_dispatch(&F, &del, &rd));
+	ck_assert_int_eq(rd.status, 204);
+	ck_assert(!fx_dispatch(&F, &(struct fx_rq){ .method = "GET", .path = "/v1/teams",
+	    .token = secret }, &rs));
+	ck_assert_int_eq(rs.status, 200);
+	response_clear(&rs);
+	st = 0;
+	commit_wait(&F.app, fx_on_commit, &st);
+	ck_assert_int_eq(commit_flush(&F.app), 0);
+	ck_assert_int_eq(st, 1);
+	response_clear(&rd);
+	for (int i = 0; i < 2; i++) {
+		rs = fx_req(&F, "GET", "/v1/teams", secret, NULL);
+		ck_assert_int_eq(rs.status, 401);
+		response_clear(&rs);
+	}
+	/* Other tokens are unaffected. */
+	rs = fx_req(&F, "GET", "/v1/teams", F.admin, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	response_clear(&rs);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Group commit. */
 
@@ -1673,6 +1731,7 @@ main(void)
 	tcase_add_test(tc, idempotency_failure_kept);
 	tcase_add_test(tc, idempotent_token_secret);
 	tcase_add_test(tc, idempotent_delete);
+	tcase_add_test(tc, revoked_token_leaves_cache);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("commit");

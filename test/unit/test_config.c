@@ -60,7 +60,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg.server.max_connections, 512);
 	ck_assert_int_eq(cfg.server.idle_timeout_s, 30);
 	ck_assert_uint_eq(cfg.server.max_body_bytes, 1048576);
-	ck_assert_uint_eq(cfg.server.connection_memory_bytes, 131072);
+	ck_assert_uint_eq(cfg.server.connection_memory_bytes, 32768);
 	ck_assert_int_eq(cfg.server.max_json_depth, 32);
 	ck_assert(!cfg.server.metrics_require_auth);
 	ck_assert_str_eq(cfg.storage.database, "/var/lib/grantd/grantd.db");
