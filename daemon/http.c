@@ -37,7 +37,7 @@ struct query {
 	size_t len, cap;
 	bool too_large;
 	struct response rs;
-	char rid[65];
+	char rid[REQUEST_ID_MAX + 1];
 	char method[16];
 	char *path;
 	uint64_t t0;
@@ -117,21 +117,48 @@ http_inflight(const struct app *app)
 	return app->http ? app->http->inflight : 0;
 }
 
-/* X-Request-Id from the client when it is short and plain, else a fresh one. */
+/*
+ * X-Request-Id from the client, echoed as sent when it is 1 to
+ * REQUEST_ID_MAX printable ASCII characters (as an Idempotency-Key may be);
+ * anything else gets a fresh one.
+ */
 static void
-request_id(struct MHD_Connection *c, char rid[65])
+request_id(struct MHD_Connection *c, char rid[REQUEST_ID_MAX + 1])
 {
 	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Request-Id");
 	unsigned char rnd[8];
-	size_t n;
+	size_t n = 0;
 
-	if (v && (n = strlen(v)) > 0 && n < 65 &&
-	    strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:") == n) {
-		memcpy(rid, v, n + 1);
-		return;
+	if (v != NULL) {
+		while (n <= REQUEST_ID_MAX && v[n] >= 0x20 && v[n] <= 0x7e)
+			n++;
+		if (n > 0 && n <= REQUEST_ID_MAX && v[n] == '\0') {
+			memcpy(rid, v, n + 1);
+			return;
+		}
 	}
 	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(rid, 65, rnd, sizeof(rnd));
+	sodium_bin2hex(rid, REQUEST_ID_MAX + 1, rnd, sizeof(rnd));
+}
+
+/* The id for a key=value log line: blanks, quotes, '\\' and '%' percent-encoded. */
+static const char *
+log_rid(const char *rid, char out[3 * REQUEST_ID_MAX + 1])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (const char *p = rid; *p; p++) {
+		if (*p == ' ' || *p == '"' || *p == '\\' || *p == '%' || *p == '=') {
+			out[o++] = '%';
+			out[o++] = hex[(unsigned char)*p >> 4];
+			out[o++] = hex[*p & 15];
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 static enum MHD_Result
@@ -329,6 +356,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http *h = cls;
 	struct query *q = *con_cls;
+	char ridbuf[3 * REQUEST_ID_MAX + 1];
 
 	(void)c;
 	if (q == NULL)
@@ -337,7 +365,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	    uv_hrtime() - q->t0);
 	if (h->app->cfg.log.access_log)
 		log_info("%s %s %d %.1fms rid=%s%s", q->method, q->path, q->status,
-		    (double)(uv_hrtime() - q->t0) / 1e6, q->rid,
+		    (double)(uv_hrtime() - q->t0) / 1e6, log_rid(q->rid, ridbuf),
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	response_clear(&q->rs);
 	free(q->body);

@@ -22,6 +22,7 @@ enum role {
 #define REASON_MAX_LEN 2000
 #define REQ_MAX_PARAMS 4
 #define REQ_MAX_QUERY 16
+#define REQUEST_ID_MAX 255	/* X-Request-Id: printable ASCII, as an Idempotency-Key */
 
 /* Who is asking: a token's identity and binding.  Plain data, no ownership. */
 struct principal {
@@ -124,6 +125,10 @@ json_t *list_body(json_t *items, const char *next);
 /* Decodes the body against fields; on failure fills rs (400) and returns NULL. */
 struct jv_field;
 json_t *req_decode(const struct request *rq, struct response *rs,
+    const struct jv_field *fields, size_t n);
+
+/* req_decode for a route whose fields are all optional: no body at all reads as {}. */
+json_t *req_decode_opt(const struct request *rq, struct response *rs,
     const struct jv_field *fields, size_t n);
 
 /* The optional "override": {"reason"} of a body: admins only, reason required. */

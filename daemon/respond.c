@@ -299,6 +299,15 @@ req_decode(const struct request *rq, struct response *rs, const struct jv_field 
 	return j;
 }
 
+json_t *
+req_decode_opt(const struct request *rq, struct response *rs, const struct jv_field *fields,
+    size_t n)
+{
+	if (rq->body_len == 0)
+		return json_object();
+	return req_decode(rq, rs, fields, n);
+}
+
 bool
 req_override(const struct request *rq, struct response *rs, json_t *ov, const char **reason)
 {

@@ -684,7 +684,7 @@ compensate(struct request *rq, struct response *rs)
 	json_t *body, *items = json_array(), *g;
 	int rc;
 
-	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
+	if ((body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
 		goto out;
 	if (!load_phase(rq, rs, rq->params[0], &pi))
 		goto out;

@@ -262,15 +262,6 @@ out:
 	json_decref(body);
 }
 
-/* A body that may be absent altogether (settle, void): no body reads as {}. */
-static json_t *
-opt_body(const struct request *rq, struct response *rs, const struct jv_field *f, size_t n)
-{
-	if (rq->body_len == 0)
-		return json_object();
-	return req_decode(rq, rs, f, n);
-}
-
 static bool
 hold_param(const struct request *rq, struct response *rs, int64_t *id)
 {
@@ -340,7 +331,7 @@ hold_settle(struct request *rq, struct response *rs)
 	json_t *body;
 	int rc;
 
-	if (!hold_param(rq, rs, &id) || (body = opt_body(rq, rs, f, NFIELDS(f))) == NULL)
+	if (!hold_param(rq, rs, &id) || (body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
 	if (!json_is_integer(json_object_get(body, "amount_krw")))
 		amount = LEDGER_SETTLE_ALL;
@@ -378,7 +369,7 @@ hold_void(struct request *rq, struct response *rs)
 		if (!own_team(rq, rs, team, "void a hold of"))
 			return;
 	}
-	if ((body = opt_body(rq, rs, f, NFIELDS(f))) == NULL)
+	if ((body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
 	if ((rc = vouchers_void(rq->db, id, rq->now, err, sizeof(err))) < 0)
 		hold_state_refused(rq, rs, rc, id, "voided", err);

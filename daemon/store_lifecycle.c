@@ -94,28 +94,21 @@ store_due(struct db *db, int64_t now, struct due **out, size_t *n)
 }
 
 int64_t
-store_next_due(struct db *db, int64_t now)
+store_next_due(struct db *db)
 {
 	int64_t best = -1, t;
 	sqlite3_stmt *st;
 
-#define TAKE(x) do { t = (x); if (t > now && (best < 0 || t < best)) best = t; } while (0)
-	t = db_int(db, "SELECT min(start) FROM grants WHERE noted = 0 AND cancelled = 0 "
-	    "AND start > ?", "i", now);
-	if (t > 0)
-		TAKE(t);
-	t = db_int(db, "SELECT min(end) FROM grants WHERE noted < 2 AND cancelled = 0 "
-	    "AND end > ?", "i", now);
-	if (t > 0)
-		TAKE(t);
-	t = db_int(db, "SELECT min(window_end) FROM enrollments WHERE state = 'active' "
-	    "AND window_end > ?", "i", now);
-	if (t > 0)
-		TAKE(t);
-	t = db_int(db, "SELECT min(expires_at) FROM ledger_holds WHERE state = 'pending' "
-	    "AND expires_at > ?", "i", now);
-	if (t > 0)
-		TAKE(t);
+	/* The same sets as store_due, at any time: one already due comes out first. */
+#define TAKE(x) do { t = (x); if (t >= 0 && (best < 0 || t < best)) best = t; } while (0)
+	TAKE(db_int(db, "SELECT coalesce(min(start), -1) FROM grants WHERE noted = 0 "
+	    "AND cancelled = 0", NULL));
+	TAKE(db_int(db, "SELECT coalesce(min(end), -1) FROM grants WHERE noted < 2 "
+	    "AND cancelled = 0", NULL));
+	TAKE(db_int(db, "SELECT coalesce(min(window_end), -1) FROM enrollments "
+	    "WHERE state = 'active'", NULL));
+	TAKE(db_int(db, "SELECT coalesce(min(expires_at), -1) FROM ledger_holds "
+	    "WHERE state = 'pending'", NULL));
 	st = db_prep(db, "SELECT p.id, p.evaluation_on, g.timezone FROM phases p "
 	    "JOIN programs g ON g.id = p.program WHERE p.evaluation_noted = 0 "
 	    "AND p.evaluation_on IS NOT NULL");

@@ -25,8 +25,8 @@ struct due {
 /* Every transition due at or before now, unsorted; *out malloc'd. */
 int store_due(struct db *db, int64_t now, struct due **out, size_t *n);
 
-/* The earliest transition after now, or -1. */
-int64_t store_next_due(struct db *db, int64_t now);
+/* The earliest transition not yet applied (it may be due already), or -1. */
+int64_t store_next_due(struct db *db);
 
 int store_grant_noted(struct db *db, int64_t grant, int noted);
 int store_evaluation_noted(struct db *db, const char *phase);

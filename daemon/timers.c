@@ -128,15 +128,20 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 }
 
 int64_t
-timers_next_due(struct app *app, struct db *db, int64_t now)
+timers_next_due(struct app *app, struct db *db)
 {
 	(void)app;
-	return store_next_due(db, now);
+	return store_next_due(db);
 }
 
 /* The loop's timer: owned by app via a static, as there is one loop. */
 static uv_timer_t tick;
 static bool tick_on;
+/*
+ * A tick armed for a transition already due (at 0 ms) that then applied
+ * nothing, or failed, must not spin: the next such tick waits TICK_MAX_MS.
+ */
+static bool tick_for_due, tick_backoff;
 
 static void
 on_tick(uv_timer_t *t)
@@ -151,12 +156,15 @@ on_tick(uv_timer_t *t)
 	if (commit_begin(app) < 0 || db_run(app->w, "SAVEPOINT timer", NULL) < 0)
 		return;
 	if (timers_apply_due(app, app->w, now, &applied) < 0) {
+		tick_backoff = true;
 		if (!commit_intact(app))
 			return;
 		db_run(app->w, "ROLLBACK TO timer", NULL);
 		log_error("time-based transitions failed; retrying within a minute");
-	} else if (applied > 0) {
-		log_info("applied %d time-based transition(s)", applied);
+	} else {
+		tick_backoff = tick_for_due && applied == 0;
+		if (applied > 0)
+			log_info("applied %d time-based transition(s)", applied);
 	}
 	db_run(app->w, "RELEASE timer", NULL);
 	/* The batch commits in the check phase; timers_rearm runs after it. */
@@ -178,9 +186,23 @@ timers_rearm(struct app *app)
 	if (app->clock_file)
 		ms = TEST_CLOCK_TICK_MS;
 	now = app_now(app);
-	next = timers_next_due(app, app->r, now);
-	if (next > now && (uint64_t)(next - now) * 1000 < ms)
+	next = timers_next_due(app, app->r);
+	tick_for_due = false;
+	if (next >= 0 && next <= now) {
+		/* Due already (made in the past, or the clock moved): apply it now. */
+		tick_for_due = true;
+		if (!tick_backoff)
+			ms = 0;
+	} else if (next > now && (uint64_t)(next - now) * 1000 < ms) {
 		ms = (uint64_t)(next - now) * 1000;
+	}
+	/*
+	 * Rearmed after every commit: never push back a tick that is sooner,
+	 * or a steady stream of writes would keep the minute's check (clock
+	 * jumps, idle scan) from ever running.
+	 */
+	if (uv_is_active((uv_handle_t *)&tick) && uv_timer_get_due_in(&tick) <= ms)
+		return;
 	uv_timer_start(&tick, on_tick, ms, 0);
 }
 

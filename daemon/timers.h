@@ -18,7 +18,7 @@ struct db;
 int timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied);
 
 /* The instant of the next transition after now, or -1 when none is known. */
-int64_t timers_next_due(struct app *app, struct db *db, int64_t now);
+int64_t timers_next_due(struct app *app, struct db *db);
 
 /*
  * The loop's side: one uv_timer armed for the nearest transition and at

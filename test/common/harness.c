@@ -89,7 +89,11 @@ spawn(struct harness *h)
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
-		execl(h_bin(), h_bin(), "-c", h->conf, "--clock-file", h->clock, (char *)NULL);
+		if (h->real_clock)
+			execl(h_bin(), h_bin(), "-c", h->conf, (char *)NULL);
+		else
+			execl(h_bin(), h_bin(), "-c", h->conf, "--clock-file", h->clock,
+			    (char *)NULL);
 		_exit(127);
 	}
 	close(p[1]);
@@ -193,7 +197,7 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 {
 	struct hresp *r = arg;
 	size_t len = sz * n;
-	char line[256];
+	char line[320];
 
 	if (len >= sizeof(line))
 		return len;
@@ -203,7 +207,7 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	if (strncasecmp(line, "Idempotent-Replayed: true", 25) == 0)
 		r->replayed = true;
 	else if (strncasecmp(line, "X-Request-Id: ", 14) == 0)
-		snprintf(r->request_id, sizeof(r->request_id), "%.79s", line + 14);
+		snprintf(r->request_id, sizeof(r->request_id), "%.299s", line + 14);
 	else if (strncasecmp(line, "Content-Type: ", 14) == 0)
 		snprintf(r->content_type, sizeof(r->content_type), "%.79s", line + 14);
 	return len;

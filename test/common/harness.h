@@ -21,6 +21,7 @@ struct harness {
 	pid_t pid;
 	int out_fd;		/* grantd's stdout */
 	int status;		/* exit status after h_stop() */
+	bool real_clock;	/* start without --clock-file: the wall clock rules */
 };
 
 struct hresp {
@@ -28,7 +29,7 @@ struct hresp {
 	char *body;
 	json_t *json;		/* parsed body, or NULL */
 	bool replayed;		/* Idempotent-Replayed: true */
-	char request_id[80];
+	char request_id[300];
 	char content_type[80];
 };
 

@@ -278,7 +278,10 @@ START_TEST(request_ids)
 	struct harness h;
 	struct hresp r, r2;
 	const char *mine[] = { "X-Request-Id: client-req-42", NULL };
-	const char *bad[] = { "X-Request-Id: has spaces in it", NULL };
+	const char *spaced[] = { "X-Request-Id: has spaces in it", NULL };
+	char longest[16 + 255 + 1], too_long[16 + 256 + 1];
+	const char *lh[] = { longest, NULL }, *th[] = { too_long, NULL };
+	const char *bad[] = { "X-Request-Id: caf\xc3\xa9", NULL };
 	const char *json_ct[] = { "X-Request-Id: trace.7:abc_D-9", NULL };
 	struct hresp a;
 	json_t *items;
@@ -308,10 +311,22 @@ START_TEST(request_ids)
 	hresp_free(&r);
 	hresp_free(&r2);
 
-	/* One that could break a log line is replaced, not echoed. */
+	/* Any printable ASCII up to 255 characters is echoed as sent. */
+	r = h_req(&h, "GET", "/v1/health", NULL, NULL, spaced);
+	ck_assert_str_eq(r.request_id, "has spaces in it");
+	hresp_free(&r);
+	snprintf(longest, sizeof(longest), "X-Request-Id: %0255d", 7);
+	r = h_req(&h, "GET", "/v1/health", NULL, NULL, lh);
+	ck_assert_str_eq(r.request_id, longest + 14);
+	hresp_free(&r);
+	/* Longer, or not ASCII: a fresh one instead. */
+	snprintf(too_long, sizeof(too_long), "X-Request-Id: %0256d", 7);
+	r = h_req(&h, "GET", "/v1/health", NULL, NULL, th);
+	ck_assert_uint_eq(strlen(r.request_id), 16);
+	hresp_free(&r);
 	r = h_req(&h, "GET", "/v1/health", NULL, NULL, bad);
-	ck_assert_int_ge(strlen(r.request_id), 8);
-	ck_assert_ptr_null(strchr(r.request_id, ' '));
+	ck_assert_uint_eq(strlen(r.request_id), 16);
+	ck_assert_str_ne(r.request_id, "caf\xc3\xa9");
 	hresp_free(&r);
 
 	/* The audit entry of a change carries the client's id. */
@@ -1114,6 +1129,63 @@ START_TEST(weight_text)
 }
 END_TEST
 
+
+/*
+ * On the wall clock (no test clock, so no 100 ms tick), a transition that is
+ * due the moment it is made (an enrollment whose window ended in the past)
+ * is applied at once, and a steady stream of writes does not postpone it.
+ */
+START_TEST(due_at_once_on_real_clock)
+{
+	struct harness h;
+	struct hresp r;
+	char day[16];
+	time_t start = time(NULL) - 60 * 86400;
+	bool done = false;
+
+	h_init(&h, NULL);
+	h.real_clock = true;
+	h_start(&h);
+	strftime(day, sizeof(day), "%Y-%m-%d", gmtime(&start));
+	r = h_post(&h, h.admin, "/v1/programs", "{\"id\":\"p\",\"name\":\"P\","
+	    "\"timezone\":\"UTC\"}");
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	r = h_post(&h, h.admin, "/v1/programs/p/phases", "{\"id\":\"past\",\"name\":\"Past\","
+	    "\"starts_on\":\"%s\",\"period_days\":30,\"package\":{\"card_model\":\"B200\","
+	    "\"cards\":8,\"voucher_krw\":1000}}", day);
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	r = h_post(&h, h.admin, "/v1/pools", "{\"id\":\"pool\",\"provider\":\"X\","
+	    "\"site\":\"Y\",\"card_model\":\"B200\",\"cards\":8}");
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	r = h_post(&h, h.admin, "/v1/teams", "{\"id\":\"t\",\"name\":\"T\","
+	    "\"lead_org\":\"O\",\"members\":[]}");
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	r = h_post(&h, h.admin, "/v1/phases/past/enrollments", "{\"team\":\"t\"}");
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	/* Writes every 50 ms, for up to 10 s: the window's end must be applied meanwhile. */
+	for (int i = 0; i < 200 && !done; i++) {
+		r = h_post(&h, h.admin, "/v1/teams", "{\"id\":\"w%d\",\"name\":\"W\","
+		    "\"lead_org\":\"O\",\"members\":[]}", i);
+		ck_assert_int_eq(r.status, 201);
+		hresp_free(&r);
+		r = h_get(&h, h.admin, "/v1/phases/past/enrollments/t");
+		ck_assert_int_eq(r.status, 200);
+		done = strcmp(json_string_value(json_object_get(r.json, "state")), "completed") == 0;
+		hresp_free(&r);
+		if (!done)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(done, "the ended window was not applied within 10 s of writes");
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 /*
  * An idle daemon holds no write transaction: a change made from a timer
  * (housekeeping runs a second after start) is committed in the same loop
@@ -1186,6 +1258,7 @@ main(void)
 	tcase_add_test(tc, migration_from_first_version);
 	tcase_add_test(tc, newer_schema_refused);
 	tcase_add_test(tc, idle_daemon_holds_no_write_lock);
+	tcase_add_test(tc, due_at_once_on_real_clock);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("audit");

@@ -748,7 +748,8 @@ START_TEST(fairness_report)
 	ck_assert_str_eq(fx_str(rs.json, "digest"), digest);
 	response_clear(&rs);
 
-	fx_must(&F, "POST", "/v1/phases/ph/compensate", "{}", 200);
+	/* Every field is optional: no body at all is {}. */
+	fx_must(&F, "POST", "/v1/phases/ph/compensate", NULL, 200);
 	rs = fx_req(&F, "GET", "/v1/phases/ph/fairness?at=2026-03-12T00:00:00Z", auditor, NULL);
 	ck_assert_int_eq(rs.status, 200);
 	row = team_row(rs.json, "alpha");
