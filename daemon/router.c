@@ -117,20 +117,43 @@ authenticate(const struct route *r, struct request *rq, const char *auth,
 	return true;
 }
 
-/* SHA-256 over method, path and body, so a key reused elsewhere is caught. */
+/*
+ * SHA-256 over method, path and body, so a key reused elsewhere is caught.
+ * "The same body" is the same JSON value: a body that parses is hashed in
+ * its canonical form (sorted keys, no blanks), so a client that re-encodes
+ * its retry in another key order is still recognised; any other body by its
+ * bytes.  legacy: the bytes alone, as before the canonical form (keys kept
+ * from an older grantd still match).
+ */
 static void
-request_hash(const struct request *rq, char hex[65])
+request_hash(const struct request *rq, bool legacy, char hex[65])
 {
+	static const char v2[] = "grantd-idempotency-2";
 	crypto_hash_sha256_state s;
 	unsigned char h[crypto_hash_sha256_BYTES];
+	const char *body = rq->body ? rq->body : "";
+	size_t len = rq->body_len;
+	char *canon = NULL;
+	json_t *j;
 
+	if (!legacy && len > 0 && (j = json_loadb(body, len, JSON_REJECT_DUPLICATES |
+	    JSON_DECODE_ANY, NULL)) != NULL) {
+		canon = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+		json_decref(j);
+		if (canon != NULL) {
+			body = canon;
+			len = strlen(canon);
+		}
+	}
 	crypto_hash_sha256_init(&s);
+	if (!legacy)
+		crypto_hash_sha256_update(&s, (const unsigned char *)v2, sizeof(v2));
 	crypto_hash_sha256_update(&s, (const unsigned char *)rq->method, strlen(rq->method) + 1);
 	crypto_hash_sha256_update(&s, (const unsigned char *)rq->path, strlen(rq->path) + 1);
-	crypto_hash_sha256_update(&s, (const unsigned char *)(rq->body ? rq->body : ""),
-	    rq->body_len);
+	crypto_hash_sha256_update(&s, (const unsigned char *)body, len);
 	crypto_hash_sha256_final(&s, h);
 	sodium_bin2hex(hex, 65, h, sizeof(h));
+	free(canon);
 }
 
 static bool
@@ -144,6 +167,15 @@ valid_idem_key(const char *k)
 		if (k[i] < 0x20 || k[i] > 0x7e)
 			return false;
 	return true;
+}
+
+static bool
+legacy_match(const struct request *rq, const char *stored)
+{
+	char old[65];
+
+	request_hash(rq, true, old);
+	return strcmp(old, stored) == 0;
 }
 
 /*
@@ -166,7 +198,7 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 		return -1;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (strcmp(db_text(st, 0), hash) != 0) {
+		if (strcmp(db_text(st, 0), hash) != 0 && !legacy_match(rq, db_text(st, 0))) {
 			resp_problem(rs, 422, "idempotency_key_reused", "Idempotency-Key '%s' "
 			    "was used for a different request", rq->idem_key);
 			rc = -1;
@@ -243,7 +275,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		return false;
 	}
 	if (rq->idem_key) {
-		request_hash(rq, hash);
+		request_hash(rq, false, hash);
 		rc = idem_lookup(rq, hash, rs);
 		if (rc != 0) {
 			db_run(rq->db, "RELEASE req", NULL);

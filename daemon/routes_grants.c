@@ -7,10 +7,13 @@
 #include "calendar.h"
 #include "civil.h"
 #include "err.h"
+#include "fairness.h"
 #include "jsonv.h"
+#include "money.h"
 #include "router.h"
 #include "routes.h"
 #include "store_grants.h"
+#include "units.h"
 
 #define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
@@ -50,6 +53,95 @@ owed_of(struct db *db, const struct calendar *cal, int64_t enrollment, int64_t *
 	free(gs);
 	*owed = l > comp ? l - comp : 0;
 	return 0;
+}
+
+/* An enrollment's live grants as the fairness rules see them; *fg malloc'd, pointing into gs. */
+static int
+fairness_grants(const struct calendar *cal, const struct grant *gs, size_t n,
+    struct fairness_grant **fg)
+{
+	ssize_t q;
+
+	*fg = NULL;
+	if (n > 0 && (*fg = calloc(n, sizeof(**fg))) == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		/* A grant's pool is a foreign key: the calendar has every pool. */
+		if ((q = calendar_find(cal, gs[i].pool)) < 0) {
+			free(*fg);
+			*fg = NULL;
+			return GD_EIO;
+		}
+		(*fg)[i] = (struct fairness_grant){ gs[i].pool, cal->pools[q].weight_milli,
+		    gs[i].cards, gs[i].start, gs[i].end,
+		    strcmp(gs[i].kind, "compensation") == 0, false };
+	}
+	return 0;
+}
+
+/* The violation for the first stretch where the new units pass the package. */
+static json_t *
+excess_violation(const struct enrollment *e, const struct cal_pool *cp, int64_t cards,
+    int64_t add, int64_t package, const struct fairness_gap *over, size_t n)
+{
+	char s[CIVIL_INSTANT_LEN], t[CIVIL_INSTANT_LEN], more[48] = "";
+	char held[UNITS_LEN], added[UNITS_LEN], total[UNITS_LEN], pkg[UNITS_LEN];
+	int64_t sum;
+
+	civil_format_instant(over->from, s);
+	civil_format_instant(over->to, t);
+	units_format(over->units_milli, held);
+	units_format(add, added);
+	units_format(money_add(over->units_milli, add, &sum) ? sum : INT64_MAX, total);
+	units_format(package, pkg);
+	if (n > 1)
+		snprintf(more, sizeof(more), " (and %zu more stretches)", n - 1);
+	return violation("equal_resource", "team '%s' holds %s units in [%s, %s); %lld %s "
+	    "cards add %s, making %s, above the phase's package of %s units%s", e->team, held,
+	    s, t, (long long)cards, cp->card_model, added, total, pkg, more);
+}
+
+/*
+ * Adds an equal_resource violation to viol when cards of pool p over
+ * [start, end) would lift the team above the package units at an instant
+ * of its window: there, the units of its live grants (as released or cut
+ * short, make-ups excluded) plus the new ones may be at most the package.
+ * Topping a team up to its package, or replacing cards released early, is
+ * therefore fine.
+ */
+static int
+check_resource(struct db *db, const struct calendar *cal, const struct enrollment *e,
+    ssize_t p, int64_t cards, int64_t start, int64_t end, json_t *viol)
+{
+	struct phase_info pi;
+	struct fairness_phase ph;
+	struct fairness_enrollment fe;
+	struct fairness_grant *fg = NULL;
+	struct fairness_gap *over = NULL;
+	struct grant *gs = NULL;
+	size_t ng = 0, no = 0;
+	/* cards <= 10^6 and a weight <= 1000 units (10^6 milli): at most 10^12. */
+	int64_t add = cards * cal->pools[p].weight_milli;
+	int rc;
+
+	if ((rc = store_phase_info(db, e->phase, &pi)) < 0 ||
+	    (rc = store_grants_of(db, e->id, &gs, &ng)) < 0 ||
+	    (rc = fairness_grants(cal, gs, ng, &fg)) < 0)
+		goto out;
+	ph = (struct fairness_phase){ pi.period_days * CIVIL_DAY, pi.units_milli,
+	    pi.voucher_krw };
+	fe = (struct fairness_enrollment){ e->team, FAIRNESS_ACTIVE, e->start, e->end, e->end,
+	    pi.voucher_krw, fg, ng, 0, 0, 0 };
+	if ((rc = fairness_excess(&ph, &fe, start, end, add, &over, &no)) < 0)
+		goto out;
+	if (no > 0)
+		json_array_append_new(viol, excess_violation(e, &cal->pools[p], cards, add,
+		    pi.units_milli, over, no));
+out:
+	free(over);
+	free(fg);
+	free(gs);
+	return rc;
 }
 
 static void
@@ -124,10 +216,18 @@ grant_create(struct request *rq, struct response *rs)
 		goto out;
 	}
 	mus = cards * cal.pools[p].weight_milli * (end - start);
-	if (start < e.end && end > e.start)
+	if (start < e.end && end > e.start &&
+	    (rc = check_resource(rq->db, &cal, &e, p, cards, start, end, viol)) < 0) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	if (start < e.end && end > e.end) {
+		civil_format_instant(e.end, when);
 		json_array_append_new(viol, violation("equal_resource", "a grant of %lld %s cards "
-		    "inside the window of team '%s' gives it more units than the phase's package",
-		    (long long)cards, cal.pools[p].card_model, team));
+		    "reaches past the window of team '%s', which ends at %s; end it there (a grant "
+		    "after the window is judged by what the team is owed)", (long long)cards,
+		    cal.pools[p].card_model, team, when));
+	}
 	if (start < e.start)
 		json_array_append_new(viol, violation("equal_period", "a grant starting before the "
 		    "window of team '%s' lengthens its period", team));

@@ -69,19 +69,20 @@ cmp_edge(const void *a, const void *b)
 	return (x->t > y->t) - (x->t < y->t);
 }
 
-int
-fairness_unit_gaps(const struct fairness_phase *ph, const struct fairness_enrollment *e,
+/*
+ * The enrollment's units (make-ups excluded) over [a, b) as stretches in
+ * time order, neighbours with equal units merged, keeping only those whose
+ * units lie outside [lo, hi].  e is checked, a <= b.
+ */
+static int
+unit_steps(const struct fairness_enrollment *e, int64_t a, int64_t b, int64_t lo, int64_t hi,
     struct fairness_gap **out, size_t *n)
 {
 	struct fairness_gap *gaps;
 	struct edge *ev;
 	size_t m = 0, k = 0, ng = 0;
-	int64_t a, b, cur = 0;
-	int rc;
+	int64_t cur = 0;
 
-	if ((rc = check_enrollment(e)) != 0)
-		return rc;
-	checked_range(e, &a, &b);
 	if ((ev = malloc((2 * e->ngrants + 1) * sizeof(*ev))) == NULL)
 		return GD_ENOMEM;
 	for (size_t i = 0; i < e->ngrants; i++) {
@@ -110,7 +111,7 @@ fairness_unit_gaps(const struct fairness_phase *ph, const struct fairness_enroll
 				return GD_ERANGE;
 			}
 		next = k < m ? ev[k].t : b;
-		if (cur == ph->units_milli)
+		if (cur >= lo && cur <= hi)
 			continue;
 		if (ng > 0 && gaps[ng - 1].to == t && gaps[ng - 1].units_milli == cur)
 			gaps[ng - 1].to = next;
@@ -121,6 +122,43 @@ fairness_unit_gaps(const struct fairness_phase *ph, const struct fairness_enroll
 	*out = gaps;
 	*n = ng;
 	return 0;
+}
+
+int
+fairness_unit_gaps(const struct fairness_phase *ph, const struct fairness_enrollment *e,
+    struct fairness_gap **out, size_t *n)
+{
+	int64_t a, b;
+	int rc;
+
+	if ((rc = check_enrollment(e)) != 0)
+		return rc;
+	checked_range(e, &a, &b);
+	return unit_steps(e, a, b, ph->units_milli, ph->units_milli, out, n);
+}
+
+int
+fairness_excess(const struct fairness_phase *ph, const struct fairness_enrollment *e,
+    int64_t from, int64_t to, int64_t add_milli, struct fairness_gap **out, size_t *n)
+{
+	int64_t a, b;
+	int rc;
+
+	if ((rc = check_enrollment(e)) != 0)
+		return rc;
+	if (ph->units_milli < 0 || add_milli < 0 || from >= to)
+		return GD_EINVAL;
+	if (!in_civil_range(from) || !in_civil_range(to))
+		return GD_ERANGE;
+	checked_range(e, &a, &b);
+	if (from > a)
+		a = from;
+	if (to < b)
+		b = to;
+	if (b < a)
+		b = a;
+	/* Both are >= 0, so the difference cannot overflow. */
+	return unit_steps(e, a, b, INT64_MIN, ph->units_milli - add_milli, out, n);
 }
 
 static int add_violation(struct fairness_report *r, const char *rule, const char *fmt, ...)

@@ -128,4 +128,18 @@ struct fairness_gap {
 int fairness_unit_gaps(const struct fairness_phase *ph, const struct fairness_enrollment *e,
     struct fairness_gap **out, size_t *n);
 
+/*
+ * Where adding add_milli units over [from, to) would lift the enrollment
+ * above the package: the stretches of [from, to) within its checked range
+ * (see equal_resource) where the units it holds, make-ups excluded, plus
+ * add_milli exceed the package units.  Each stretch carries the units held
+ * before the addition; time order, neighbours with equal units merged, as
+ * above.  Instants outside the checked range are not judged here (a grant
+ * there breaks equal_period or equal_delivery, or reaches outside).  *out
+ * is malloc'd (caller frees), possibly empty.  0, GD_EINVAL (bad
+ * enrollment, add_milli < 0, from >= to), GD_ERANGE or GD_ENOMEM.
+ */
+int fairness_excess(const struct fairness_phase *ph, const struct fairness_enrollment *e,
+    int64_t from, int64_t to, int64_t add_milli, struct fairness_gap **out, size_t *n);
+
 #endif

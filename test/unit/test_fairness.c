@@ -1,4 +1,4 @@
-/* test_fairness.c: the fairness rules on the programme's situations; unit gaps by brute force. */
+/* test_fairness.c: the fairness rules on the programme's situations; gaps and excess by brute force. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +265,174 @@ START_TEST(gaps_against_brute)
 }
 END_TEST
 
+/* A grant on pool p of cards x weight over days [from, to). */
+#define G(w, cards, from, to) { "p", w, cards, D(from), D(to), false, false }
+
+/* fairness_excess on a 30-day window from D(0) with the 768-unit package. */
+static const struct {
+	const char *what;
+	enum fairness_state state;
+	int64_t eff;			/* day: effective_end when eliminated */
+	struct fairness_grant g[3];
+	size_t ng;
+	int64_t from, to;		/* the addition, days */
+	int64_t add;			/* milli-units */
+	struct fairness_gap want[2];
+	size_t nwant;
+} excess[] = {
+	{ "a replacement after an early release", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 10) }, 1, 10, 30, PACKAGE, {{0}}, 0 },
+	{ "a replacement on another card model", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 10) }, 1, 10, 30, 1536 * 500, {{0}}, 0 },
+	{ "a top-up to exactly the package", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 384, 0, 30) }, 1, 0, 30, 384000, {{0}}, 0 },
+	{ "512 H100 topped up with 512 B200", FAIRNESS_ACTIVE, 0,
+	    { G(500, 512, 0, 30) }, 1, 0, 30, 512000, {{0}}, 0 },
+	{ "one unit over", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 384, 0, 30) }, 1, 0, 30, 385000,
+	    { { D(0), D(30), 384000 } }, 1 },
+	{ "one milli-unit over", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 384, 0, 30) }, 1, 0, 30, 384001,
+	    { { D(0), D(30), 384000 } }, 1 },
+	{ "a full team gets nothing more, across two grants", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 10), G(1000, 768, 10, 30) }, 2, 5, 15, 1000,
+	    { { D(5), D(15), PACKAGE } }, 1 },
+	{ "only the short stretch has room", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 10), G(1000, 384, 10, 20), G(1000, 768, 20, 30) }, 3, 0, 30,
+	    384000, { { D(0), D(10), PACKAGE }, { D(20), D(30), PACKAGE } }, 2 },
+	{ "clipped to the window", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 30) }, 1, -5, 40, 1000, { { D(0), D(30), PACKAGE } }, 1 },
+	{ "entirely after the window: not judged here", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 30) }, 1, 30, 40, PACKAGE, {{0}}, 0 },
+	{ "entirely before the window: not judged here", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 768, 0, 30) }, 1, -10, 0, PACKAGE, {{0}}, 0 },
+	{ "make-ups do not count", FAIRNESS_ACTIVE, 0,
+	    { { "p", 1000, 768, D(0), D(30), true, false } }, 1, 0, 30, PACKAGE, {{0}}, 0 },
+	{ "a team already above the package", FAIRNESS_ACTIVE, 0,
+	    { G(1000, 800, 0, 30) }, 1, 10, 20, 1000, { { D(10), D(20), 800000 } }, 1 },
+	{ "eliminated: judged up to the effective date", FAIRNESS_ELIMINATED, 15,
+	    { G(1000, 768, 0, 15) }, 1, 10, 30, 1000, { { D(10), D(15), PACKAGE } }, 1 },
+	{ "no grants at all", FAIRNESS_ACTIVE, 0,
+	    {{0}}, 0, 0, 30, PACKAGE + 1, { { D(0), D(30), 0 } }, 1 },
+};
+
+START_TEST(excess_cases)
+{
+	static const struct fairness_phase ph = { 30 * CIVIL_DAY, PACKAGE, VOUCHER };
+	struct fairness_enrollment e = { "a", excess[_i].state, D(0), D(30), D(excess[_i].eff),
+	    VOUCHER, excess[_i].g, excess[_i].ng, 0, 0, 0 };
+	struct fairness_gap *over;
+	size_t n;
+
+	ck_assert_int_eq(fairness_excess(&ph, &e, D(excess[_i].from), D(excess[_i].to),
+	    excess[_i].add, &over, &n), 0);
+	ck_assert_msg(n == excess[_i].nwant, "%s: %zu stretches", excess[_i].what, n);
+	for (size_t k = 0; k < n; k++)
+		ck_assert_msg(over[k].from == excess[_i].want[k].from &&
+		    over[k].to == excess[_i].want[k].to &&
+		    over[k].units_milli == excess[_i].want[k].units_milli,
+		    "%s: stretch %zu [%lld, %lld) %lld", excess[_i].what, k,
+		    (long long)over[k].from, (long long)over[k].to, (long long)over[k].units_milli);
+	free(over);
+}
+END_TEST
+
+START_TEST(excess_bad_input)
+{
+	static const struct fairness_phase ph = { 30 * CIVIL_DAY, PACKAGE, VOUCHER };
+	struct fairness_phase bad = ph;
+	struct fairness_grant g = G(1000, 768, 0, 30);
+	struct fairness_enrollment e = { "a", FAIRNESS_ACTIVE, D(0), D(30), D(0), VOUCHER, &g, 1,
+	    0, 0, 0 };
+	struct fairness_gap *over;
+	size_t n;
+
+	ck_assert_int_eq(fairness_excess(&ph, &e, D(0), D(1), -1, &over, &n), GD_EINVAL);
+	ck_assert_int_eq(fairness_excess(&ph, &e, D(1), D(1), 0, &over, &n), GD_EINVAL);
+	ck_assert_int_eq(fairness_excess(&ph, &e, D(2), D(1), 0, &over, &n), GD_EINVAL);
+	ck_assert_int_eq(fairness_excess(&ph, &e, civil_min_instant() - 1, D(1), 0, &over, &n),
+	    GD_ERANGE);
+	bad.units_milli = -1;
+	ck_assert_int_eq(fairness_excess(&bad, &e, D(0), D(1), 0, &over, &n), GD_EINVAL);
+	g.cards = 0;
+	ck_assert_int_eq(fairness_excess(&ph, &e, D(0), D(1), 0, &over, &n), GD_EINVAL);
+	g.cards = INT64_MAX;
+	ck_assert_int_eq(fairness_excess(&ph, &e, D(0), D(1), 0, &over, &n), GD_ERANGE);
+}
+END_TEST
+
+/* Units per hour against fairness_excess: over exactly where held + add > package. */
+START_TEST(excess_against_brute)
+{
+	uint64_t seed = brute_seed(), rs = seed;
+	static int64_t units[BRUTE_HOURS];
+	long found = 0, clear = 0;
+
+	for (int trial = 0; trial < 1000; trial++) {
+		static const struct fairness_phase ph0 = { 0, 0, 0 };
+		struct fairness_phase ph = ph0;
+		struct fairness_grant g[6];
+		int ng = (int)brute_range(&rs, 0, 6);
+		int64_t ws = brute_range(&rs, 0, 100), we = ws + brute_range(&rs, 1, 200);
+		int64_t f0 = brute_range(&rs, 0, 300), f1 = brute_range(&rs, f0 + 1, 320);
+		/* Off by one milli-unit now and then, to catch a misplaced bound. */
+		int64_t add = 500 * brute_range(&rs, 0, 4) + brute_range(&rs, 0, 2) - 1;
+		int64_t hs = ws, he = we;
+		struct fairness_enrollment e = { "a", (enum fairness_state)brute_range(&rs, 0, 3),
+		    brute_at(ws), brute_at(we), brute_at(brute_range(&rs, 0, 320)), 0, g,
+		    (size_t)ng, 0, 0, 0 };
+		struct fairness_gap *over;
+		size_t n, k = 0;
+
+		add = add < 0 ? 0 : add;
+		ph.units_milli = 500 * brute_range(&rs, 0, 6);
+		ph.period = brute_at(we) - brute_at(ws);
+		memset(units, 0, sizeof(units));
+		for (int i = 0; i < ng; i++) {
+			int64_t h0 = brute_range(&rs, 0, 300), h1 = brute_range(&rs, h0 + 1, 320);
+
+			g[i] = (struct fairness_grant){ "p", 500 * brute_range(&rs, 1, 3),
+			    brute_range(&rs, 1, 3), brute_at(h0), brute_at(h1),
+			    brute_range(&rs, 0, 4) == 0, false };
+			if (!g[i].makeup)
+				brute_add(units, h0, h1, g[i].cards * g[i].weight_milli);
+		}
+		if (e.state == FAIRNESS_ELIMINATED || e.state == FAIRNESS_WITHDRAWN) {
+			int64_t eh = (e.effective_end - BRUTE_T0) / 3600;
+
+			he = eh < he ? eh : he;
+		}
+		hs = f0 > hs ? f0 : hs;
+		he = f1 < he ? f1 : he;
+		ck_assert_int_eq(fairness_excess(&ph, &e, brute_at(f0), brute_at(f1), add, &over,
+		    &n), 0);
+		for (size_t i = 0; i < n; i++)
+			BRUTE_CHECK(over[i].from < over[i].to && (i == 0 ||
+			    over[i].from > over[i - 1].to || over[i].units_milli !=
+			    over[i - 1].units_milli), "seed %llu trial %d: stretch %zu shape",
+			    (unsigned long long)seed, trial, i);
+		for (int64_t h = hs; h < he; h++) {
+			while (k < n && over[k].to <= brute_at(h))
+				k++;
+			bool in = k < n && over[k].from <= brute_at(h);
+
+			BRUTE_CHECK(in == (units[h] + add > ph.units_milli) &&
+			    (!in || over[k].units_milli == units[h]),
+			    "seed %llu trial %d: hour %lld units %lld add %lld",
+			    (unsigned long long)seed, trial, (long long)h, (long long)units[h],
+			    (long long)add);
+			found += in;
+			clear += !in;
+		}
+		BRUTE_CHECK(n == 0 || (hs < he && over[0].from >= brute_at(hs) &&
+		    over[n - 1].to <= brute_at(he)), "seed %llu trial %d: stretches outside the "
+		    "range", (unsigned long long)seed, trial);
+		free(over);
+	}
+	ck_assert(found > 1000 && clear > 1000);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -276,6 +444,9 @@ main(void)
 	tcase_add_loop_test(tc, rules, 0, N(cases));
 	tcase_add_test(tc, bad_input);
 	tcase_add_test(tc, gaps_against_brute);
+	tcase_add_loop_test(tc, excess_cases, 0, N(excess));
+	tcase_add_test(tc, excess_bad_input);
+	tcase_add_test(tc, excess_against_brute);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
