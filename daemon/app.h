@@ -27,6 +27,12 @@ struct app {
 	int32_t tz_default;	/* offset of cfg's programme timezone */
 	bool stopping;
 	struct token_cache tokens;	/* principals of live tokens */
+	/*
+	 * Seals the secret of a new token in its idempotent reply, so that a
+	 * retry gets the same body; random per process and never stored, so
+	 * after a restart the sealed secret cannot be opened.
+	 */
+	unsigned char seal_key[32];
 	/* Tests steer time: when set, app_now() returns this instead of the clock. */
 	const char *clock_file;
 };

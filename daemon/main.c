@@ -210,6 +210,7 @@ run_daemon(struct app *app, const struct opts *o)
 	if (log_level_from_name(config_log_level_name(app->cfg.log.level), &lvl) == 0)
 		log_set_level(lvl);
 	app->clock_file = o->clock_file;
+	crypto_secretbox_keygen(app->seal_key);
 	if ((lock = maint_lock(app->cfg.storage.database, "start")) < 0)
 		return 1;
 	if ((app->w = open_db(app->cfg.storage.database, app->cfg.storage.busy_timeout_ms)) == NULL) {

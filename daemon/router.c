@@ -169,6 +169,53 @@ valid_idem_key(const char *k)
 	return true;
 }
 
+/*
+ * A secret in a stored reply: "sealed:" and the URL-safe base64 of a nonce
+ * and the secretbox of the secret under app->seal_key.  The disk never
+ * holds the secret; this process alone can open it for a replay.
+ */
+#define SEALED "sealed:"
+#define SEAL_RAW (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64)
+
+static json_t *
+seal_secret(const struct app *app, const char *secret)
+{
+	unsigned char raw[SEAL_RAW];
+	char b64[sizeof(SEALED) + 2 * SEAL_RAW];
+	size_t n = strlen(secret);
+
+	if (n > 64)
+		return NULL;
+	randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
+	crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret,
+	    n, raw, app->seal_key);
+	memcpy(b64, SEALED, sizeof(SEALED) - 1);
+	sodium_bin2base64(b64 + sizeof(SEALED) - 1, sizeof(b64) - sizeof(SEALED) + 1, raw,
+	    crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return json_string(b64);
+}
+
+/* The secret again, or a note that it was shown once (sealed by an earlier process). */
+static json_t *
+open_secret(const struct app *app, const char *sealed)
+{
+	unsigned char raw[SEAL_RAW];
+	char secret[65];
+	size_t n;
+
+	if (strncmp(sealed, SEALED, sizeof(SEALED) - 1) != 0 ||
+	    sodium_base642bin(raw, sizeof(raw), sealed + sizeof(SEALED) - 1,
+	    strlen(sealed + sizeof(SEALED) - 1), NULL, &n, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+	    n < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES ||
+	    crypto_secretbox_open_easy((unsigned char *)secret, raw + crypto_secretbox_NONCEBYTES,
+	    n - crypto_secretbox_NONCEBYTES, raw, app->seal_key) != 0)
+		return json_string("(shown once; not stored)");
+	secret[n - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES] = '\0';
+	return json_stringn_nocheck(secret, strlen(secret));
+}
+
 static bool
 legacy_match(const struct request *rq, const char *stored)
 {
@@ -190,6 +237,7 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 	    "WHERE token_id = ? AND key = ? AND created_at > ?";
 	int64_t keep = (int64_t)rq->app->cfg.programme.idempotency_retention_hours * 3600;
 	sqlite3_stmt *st = db_prep(rq->db, sql);
+	const char *tok;
 	int rc = 0;
 	json_t *j;
 
@@ -207,6 +255,9 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 				json_decref(j);
 				j = NULL;
 			}
+			tok = json_string_value(json_object_get(j, "token"));
+			if (tok != NULL && strncmp(tok, SEALED, sizeof(SEALED) - 1) == 0)
+				json_object_set_new(j, "token", open_secret(rq->app, tok));
 			resp_json(rs, sqlite3_column_int(st, 1), j);
 			rs->replayed = true;
 			rs->problem = rs->status >= 400;
@@ -221,8 +272,8 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 }
 
 /*
- * Stores a successful reply for replays.  A secret (a new token) is never
- * written to disk: its replay says the secret was shown once.
+ * Stores a successful reply for replays.  A secret (a new token) is stored
+ * sealed (see seal_secret), never in the clear.
  */
 static int
 idem_store(const struct request *rq, unsigned flags, const char *hash,
@@ -236,8 +287,12 @@ idem_store(const struct request *rq, unsigned flags, const char *hash,
 
 	if (copy == NULL)
 		return GD_ENOMEM;
-	if ((flags & ROUTE_SECRET) && json_is_object(copy))
-		json_object_set_new(copy, "token", json_string("(shown once; not stored)"));
+	if ((flags & ROUTE_SECRET) && json_is_string(json_object_get(copy, "token")) &&
+	    json_object_set_new(copy, "token", seal_secret(rq->app,
+	    json_string_value(json_object_get(copy, "token")))) < 0) {
+		json_decref(copy);
+		return GD_ENOMEM;
+	}
 	body = json_dumps(copy, RESP_JSON_FLAGS | JSON_ENCODE_ANY);
 	json_decref(copy);
 
