@@ -246,8 +246,9 @@ grant_create(struct request *rq, struct response *rs)
 		viol = NULL;
 		goto out;
 	}
-	if ((rc = store_grant_insert(rq->db, e.id, pool, cards, start, end, "manual", rq->now,
-	    &id)) < 0 || (json_array_size(viol) > 0 && (rc = record_overrides(rq, phase, team,
+	/* One after the window is a make-up by hand: it pays down what is owed. */
+	if ((rc = store_grant_insert(rq->db, e.id, pool, cards, start, end,
+	    start >= e.end ? "compensation" : "manual", rq->now, &id)) < 0 || (json_array_size(viol) > 0 && (rc = record_overrides(rq, phase, team,
 	    viol, reason, "grant.create")) < 0)) {
 		resp_store_error(rs, rc);
 		goto out;

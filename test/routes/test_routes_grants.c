@@ -260,6 +260,45 @@ START_TEST(cancelled_grant_frees_its_units)
 }
 END_TEST
 
+/*
+ * A grant added by hand after the window is a make-up, and pays down what
+ * the team is owed like one from compensate: two halves of the debt pass,
+ * a third grant finds nothing owed.
+ */
+START_TEST(manual_makeups_pay_the_debt)
+{
+	struct response rs;
+	json_t *row = NULL;
+	size_t i;
+
+	/* All of b1 for a day: upstage loses 8 cards x 24 h = 192 unit-hours. */
+	fx_must(&F, "POST", "/v1/pools/b1/outages", "{\"from\":\"" T(02, 00) "\",\"to\":\""
+	    T(03, 00) "\",\"cards\":16,\"reason\":\"power\"}", 201);
+	rs = add_grant("upstage", "b2", 8, T(11, 00), T(11, 12), NULL);
+	ck_assert_int_eq(rs.status, 201);
+	ck_assert_str_eq(fx_str(rs.json, "kind"), "compensation");
+	response_clear(&rs);
+	rs = add_grant("upstage", "b2", 8, T(11, 12), T(12, 00), NULL);
+	ck_assert_int_eq(rs.status, 201);
+	response_clear(&rs);
+	rs = add_grant("upstage", "b2", 1, T(12, 00), T(12, 01), NULL);
+	ck_assert_int_eq(rs.status, 409);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "violations"), 0), "rule"),
+	    "equal_delivery");
+	response_clear(&rs);
+	/* The report agrees: nothing owed, and compensate has nothing to add. */
+	rs = fx_get(&F, "/v1/phases/ph/fairness?at=2026-03-13T00:00:00Z");
+	ck_assert_int_eq(rs.status, 200);
+	json_array_foreach(fx_at(rs.json, "teams"), i, row)
+		if (strcmp(fx_str(row, "team"), "upstage") == 0)
+			break;
+	ck_assert_ptr_nonnull(row);
+	ck_assert(json_number_value(fx_at(row, "owed_unit_hours")) == 0.0);
+	ck_assert(json_number_value(fx_at(row, "lost_unit_hours")) == 192.0);
+	response_clear(&rs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -273,6 +312,7 @@ main(void)
 	tcase_add_loop_test(tc, create, 0, (int)NELEMS(cases));
 	tcase_add_test(tc, replacement_restores_equality);
 	tcase_add_test(tc, cancelled_grant_frees_its_units);
+	tcase_add_test(tc, manual_makeups_pay_the_debt);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
