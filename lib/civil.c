@@ -205,11 +205,24 @@ static const struct {
 	{ "Asia/Hong_Kong", 8 * 3600 },
 	{ "Asia/Kolkata", 5 * 3600 + 1800 },
 	{ "Asia/Dubai", 4 * 3600 },
+	{ "Asia/Bangkok", 7 * 3600 },
+	{ "Asia/Jakarta", 7 * 3600 },
+	{ "Asia/Ho_Chi_Minh", 7 * 3600 },
+	{ "Asia/Manila", 8 * 3600 },
+	{ "Asia/Kuala_Lumpur", 8 * 3600 },
+	{ "Asia/Kathmandu", 5 * 3600 + 2700 },
+	{ "Asia/Riyadh", 3 * 3600 },
+	{ "Africa/Nairobi", 3 * 3600 },
+	{ "America/Phoenix", -7 * 3600 },
+	{ "Pacific/Honolulu", -10 * 3600 },
+	{ "Etc/GMT", 0 },
+	{ "GMT", 0 },
 };
 
 int
 civil_tz_offset(const char *name, int32_t *offset_seconds)
 {
+	size_t n;
 	int oh, om;
 
 	for (size_t i = 0; i < sizeof(fixed_zones) / sizeof(fixed_zones[0]); i++) {
@@ -217,6 +230,13 @@ civil_tz_offset(const char *name, int32_t *offset_seconds)
 			*offset_seconds = fixed_zones[i].off;
 			return 0;
 		}
+	}
+	/* Etc/GMT-9 is UTC+9: POSIX signs, inverted. */
+	if (strncmp(name, "Etc/GMT", 7) == 0 && (name[7] == '+' || name[7] == '-') &&
+	    (n = strlen(name + 8)) >= 1 && n <= 2 && digits(name + 8, (int)n, &oh) &&
+	    oh <= (name[7] == '-' ? 14 : 12)) {
+		*offset_seconds = oh * 3600 * (name[7] == '-' ? 1 : -1);
+		return 0;
 	}
 	if ((name[0] == '+' || name[0] == '-') && strlen(name) == 6 &&
 	    digits(name + 1, 2, &oh) && name[3] == ':' && digits(name + 4, 2, &om) &&

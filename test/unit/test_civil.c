@@ -107,6 +107,19 @@ START_TEST(zones)
 	ck_assert_int_eq(civil_tz_offset("-03:30", &off), 0);
 	ck_assert_int_eq(off, -(3 * 3600 + 1800));
 	ck_assert_int_eq(civil_tz_offset("Europe/Berlin", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-9", &off), 0);
+	ck_assert_int_eq(off, 9 * 3600);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT+12", &off), 0);
+	ck_assert_int_eq(off, -12 * 3600);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-14", &off), 0);
+	ck_assert_int_eq(off, 14 * 3600);
+	ck_assert_int_eq(civil_tz_offset("Asia/Kathmandu", &off), 0);
+	ck_assert_int_eq(off, 5 * 3600 + 2700);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT+13", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-15", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-123", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-9x", &off), GD_EINVAL);
 	ck_assert_int_eq(civil_tz_offset("+15:00", &off), GD_EINVAL);
 	/* 2026-03-01 00:00 in Seoul is 2026-02-28T15:00:00Z. */
 	ck_assert_int_eq(civil_local_midnight(civil_days_from_ymd(2026, 3, 1), 9 * 3600),
