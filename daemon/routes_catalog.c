@@ -12,7 +12,6 @@
 #include "routes.h"
 #include "store.h"
 
-#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 #define MAX_MEMBERS 200
 #define MAX_CARDS 1000000
 #define MAX_PERIOD_DAYS 3650

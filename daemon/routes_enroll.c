@@ -18,7 +18,6 @@
 #include "store_grants.h"
 #include "vouchers.h"
 
-#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 #define MAX_SPLIT 64
 #define MAX_EXTEND_DAYS 3650
 /* The contract: no start within 3 years is no_capacity. */

@@ -15,7 +15,6 @@
 #include "store.h"
 #include "store_grants.h"
 
-#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 #define MAX_POOL_CARDS 1000000
 /* A timeline query spans at most ten years of segments. */
 #define MAX_TIMELINE_SPAN (INT64_C(3660) * CIVIL_DAY)

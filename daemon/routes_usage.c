@@ -18,11 +18,13 @@ usage_post(struct request *rq, struct response *rs)
 	struct usage_batch_result res;
 	struct usage_refusal ref;
 	char target[200];
-	json_t *detail;
+	json_t *body, *detail;
 	int rc;
 
-	rc = usage_ingest(rq->db, rq->who, rq->content_type, rq->body, rq->body_len, rq->now,
-	    &res, &ref);
+	if ((body = req_json(rq, rs)) == NULL)
+		return;
+	rc = usage_ingest(rq->db, rq->who, body, rq->now, &res, &ref);
+	json_decref(body);
 	if (rc == GD_EINVAL || rc == GD_EFORBIDDEN) {
 		resp_problem(rs, ref.status, ref.code, "%s", ref.detail);
 		if (ref.sample >= 0) {

@@ -30,9 +30,15 @@
  * settlement its SETTLE transfer ("stl_40" is "tr_40").  A transfer's
  * "ref" names what it points at by that name: "hold_12" for a settle,
  * void or expire, "stl_40" for a refund.
+ *
+ * States: a hold is pending, settled or voided, as the contract names
+ * them; one the daemon expired is voided with "voided_by": "expiry"
+ * (store_vouchers.c maps the ledger's own "expired").  ?state=expired
+ * still lists just those.  The journal keeps EXPIRE as the kind of their
+ * transfer: it is the ledger's record of what happened, and the contract
+ * leaves kinds open.
  */
 
-#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 #define MEMO_MAX_LEN 500
 /* A client-chosen expiry is at most a year ahead (or the configured default, if longer). */
 #define MAX_HOLD_TTL (365 * INT64_C(86400))
@@ -272,25 +278,53 @@ hold_param(const struct request *rq, struct response *rs, int64_t *id)
 	return false;
 }
 
-/* Why a hold cannot be settled or voided, in the API's words. */
+/* How a refusal says why a hold was voided. */
+static const char *
+voided_why(const char *voided_by)
+{
+	if (voided_by == NULL)
+		return "";
+	if (strcmp(voided_by, "expiry") == 0)
+		return " by the daemon at its expiry";
+	if (strcmp(voided_by, "enrollment_end") == 0)
+		return " when its enrollment ended";
+	return " on request";
+}
+
+/*
+ * Why a hold cannot be settled or voided, in the API's words: a resolved
+ * hold's refusal carries its "state" and "voided_by" as GET shows them.
+ */
 static void
 hold_state_refused(const struct request *rq, struct response *rs, int rc, int64_t id,
     const char *verb, const char *err)
 {
 	struct ledger_hold h;
 	char hid[VID_LEN], when[CIVIL_INSTANT_LEN];
+	const char *state, *by;
+	json_t *cur = NULL;
 
 	vid_format(VID_HOLD, id, hid);
 	if (rc == GD_ENOENT) {
 		resp_problem(rs, 404, "not_found", "hold '%s' does not exist", hid);
 	} else if (rc == GD_ESTATE && store_hold_get(rq->db, id, &h) == 0) {
 		civil_format_instant(h.expires_at, when);
-		if (h.state != LEDGER_HOLD_PENDING)
-			resp_problem(rs, 409, "invalid_state", "hold '%s' is already %s; a hold is "
-			    "settled or voided once", hid, ledger_hold_state_name(h.state));
-		else
+		if (h.state == LEDGER_HOLD_PENDING) {
+			/* Past its expiry, before the daemon's timer voided it. */
 			resp_problem(rs, 409, "invalid_state", "hold '%s' expired at %s and can no "
-			    "longer be %s", hid, when, verb);
+			    "longer be %s; the daemon voids it", hid, when, verb);
+		} else if (store_hold_json(rq->db, id, &cur) == 0) {
+			state = json_string_value(json_object_get(cur, "state"));
+			by = json_string_value(json_object_get(cur, "voided_by"));
+			resp_problem(rs, 409, "invalid_state", "hold '%s' is already %s%s; a "
+			    "hold is settled or voided once", hid, state, voided_why(by));
+			json_object_set_new(rs->json, "state", json_string(state));
+			if (by != NULL)
+				json_object_set_new(rs->json, "voided_by", json_string(by));
+			json_decref(cur);
+		} else {
+			resp_store_error(rs, GD_EIO);
+		}
 	} else if (rc == GD_ERANGE || rc == GD_EINVAL) {
 		resp_problem(rs, 400, "bad_request", "%s", err);
 	} else {
@@ -499,7 +533,7 @@ hold_list(struct request *rq, struct response *rs)
 	f.state = req_query(rq, "state");
 	if (f.state && ledger_hold_state_parse(f.state, &st) < 0) {
 		resp_problem(rs, 400, "bad_request", "state must be pending, settled, voided or "
-		    "expired");
+		    "expired (voided by expiry)");
 		return;
 	}
 	resp_list(rs, store_hold_list(rq->db, &f, after, limit, &items, &next), &items, &next);

@@ -26,19 +26,21 @@ one_int(sqlite3_stmt *st, int64_t *out)
 }
 
 int
-store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
-    int64_t *samples, int64_t *flagged)
+store_usage_batch_get(struct db *db, const char *batch_id, int64_t *samples,
+    int64_t *flagged, char digest[65])
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT samples, flagged FROM usage_batches "
-	    "WHERE token_id = ? AND batch_id = ?");
+	/* The first batch of this batch_id: the unique index holds those rows. */
+	sqlite3_stmt *st = db_prep(db, "SELECT samples, flagged, coalesce(digest, '') "
+	    "FROM usage_batches WHERE batch_id = ? AND duplicate_of IS NULL");
 	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "tt", token_id, batch_id);
+	db_bind(st, "t", batch_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*samples = sqlite3_column_int64(st, 0);
 		*flagged = sqlite3_column_int64(st, 1);
+		snprintf(digest, 65, "%s", db_text(st, 2));
 		rc = 0;
 	} else {
 		rc = db_step_rc(rc);
@@ -49,11 +51,12 @@ store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
 
 int
 store_usage_batch_insert(struct db *db, const char *token_id, const char *batch_id,
-    int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now, int64_t *id)
+    const char *digest, int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now,
+    int64_t *id)
 {
-	int rc = db_run(db, "INSERT INTO usage_batches (token_id, batch_id, samples, flagged, "
-	    "gpu_seconds, received_at) VALUES (?, ?, ?, ?, ?, ?)", "ttiiii", token_id, batch_id,
-	    samples, flagged, gpu_seconds, now);
+	int rc = db_run(db, "INSERT INTO usage_batches (token_id, batch_id, digest, samples, "
+	    "flagged, gpu_seconds, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)", "tttiiii",
+	    token_id, batch_id, digest, samples, flagged, gpu_seconds, now);
 
 	if (rc == 0)
 		*id = sqlite3_last_insert_rowid(db_handle(db));

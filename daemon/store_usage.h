@@ -17,10 +17,15 @@ struct db;
  * multiply by each pool's card model weight as it is now.
  */
 
-/* The stored answer of a batch already accepted from this token. */
-int store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
-    int64_t *samples, int64_t *flagged);
+/*
+ * The stored answer of the batch accepted under batch_id, from any token
+ * (a batch_id is accepted once, whoever repeats it), and the digest of its
+ * samples ("" for a batch stored before 006_usage_batch_id kept one).
+ */
+int store_usage_batch_get(struct db *db, const char *batch_id, int64_t *samples,
+    int64_t *flagged, char digest[65]);
 int store_usage_batch_insert(struct db *db, const char *token_id, const char *batch_id,
+    const char *digest,
     int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now, int64_t *id);
 
 /* Adds to one hour's aggregate; enrollment 0 means "no grant behind it". */

@@ -505,14 +505,29 @@ store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *
 	return hold_one(db, HOLD_SQL "WHERE resolved_by = ? AND state = 'settled'", settlement, h);
 }
 
-int
-store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at)
+const char *
+hold_voided_by_name(enum hold_voided_by why)
 {
+	switch (why) {
+	case HOLD_NOT_VOIDED:			return NULL;
+	case HOLD_VOIDED_BY_REQUEST:		return "request";
+	case HOLD_VOIDED_BY_EXPIRY:		return "expiry";
+	case HOLD_VOIDED_BY_ENROLLMENT_END:	return "enrollment_end";
+	}
+	return NULL;
+}
+
+int
+store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at,
+    enum hold_voided_by why)
+{
+	/* The schema checks that why agrees with the state (007_hold_voided_by). */
 	int rc = db_run(db, "UPDATE ledger_holds SET state = ?, resolved_by = ?, "
-	    "resolved_at = coalesce(resolved_at, ?), settled = ?, refunded = ? WHERE id = ?",
-	    "tnniii", ledger_hold_state_name(h->state),
+	    "resolved_at = coalesce(resolved_at, ?), voided_by = coalesce(voided_by, ?), "
+	    "settled = ?, refunded = ? WHERE id = ?", "tnntiii", ledger_hold_state_name(h->state),
 	    h->state == LEDGER_HOLD_PENDING ? -1 : h->resolved_by,
-	    h->state == LEDGER_HOLD_PENDING ? -1 : resolved_at, h->settled, h->refunded, h->id);
+	    h->state == LEDGER_HOLD_PENDING ? -1 : resolved_at, hold_voided_by_name(why),
+	    h->settled, h->refunded, h->id);
 
 	if (rc == 0 && sqlite3_changes(db_handle(db)) != 1)
 		return GD_ENOENT;
@@ -621,8 +636,20 @@ store_holds_next_due(struct db *db, int64_t *t)
 
 #define HOLD_JSON_SQL "SELECT h.id, h.state, h.team, h.phase, h.supplier, h.amount, " \
 	"h.expires_at, h.resolved_by, h.resolved_at, h.settled, h.refunded, h.memo, " \
-	"h.override, h.created_at, v.name, p.name FROM ledger_holds h " \
+	"h.override, h.created_at, v.name, p.name, h.voided_by FROM ledger_holds h " \
 	"JOIN ledger_accounts v ON v.id = h.voucher JOIN ledger_accounts p ON p.id = h.payable "
+
+/*
+ * The stored state as the API shows it.  The contract has the daemon void
+ * an expired hold, so a hold the ledger calls expired reads "voided" (with
+ * "voided_by": "expiry"); the ledger keeps its own name, which
+ * ledger_verify checks against the journal's EXPIRE.
+ */
+static const char *
+hold_api_state(const char *stored)
+{
+	return strcmp(stored, "expired") == 0 ? "voided" : stored;
+}
 
 static json_t *
 hold_json_row(sqlite3_stmt *st)
@@ -633,7 +660,7 @@ hold_json_row(sqlite3_stmt *st)
 
 	vid_format(VID_HOLD, sqlite3_column_int64(st, 0), id);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "id", id,
-	    "state", state, "team", db_text(st, 2), "phase", db_text(st, 3),
+	    "state", hold_api_state(state), "team", db_text(st, 2), "phase", db_text(st, 3),
 	    "supplier", db_text(st, 4), "amount_krw", (json_int_t)sqlite3_column_int64(st, 5),
 	    "expires_at", instant_json(sqlite3_column_int64(st, 6)),
 	    "created_at", instant_json(sqlite3_column_int64(st, 13)),
@@ -647,6 +674,8 @@ hold_json_row(sqlite3_stmt *st)
 		    "related_party", "reason", db_text(st, 12)));
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
 		json_object_set_new(o, "resolved_at", instant_json(sqlite3_column_int64(st, 8)));
+	if (sqlite3_column_type(st, 16) != SQLITE_NULL)
+		json_object_set_new(o, "voided_by", json_string(db_text(st, 16)));
 	if (strcmp(state, "settled") == 0) {
 		vid_format(VID_SETTLEMENT, sqlite3_column_int64(st, 7), stl);
 		json_object_set_new(o, "settlement", json_string(stl));
@@ -681,10 +710,11 @@ int
 store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, int64_t limit,
     json_t **items, char **next)
 {
+	/* ?state=voided takes the expired holds too: the API shows them voided. */
 	sqlite3_stmt *st = db_prep(db, HOLD_JSON_SQL "WHERE h.id > ?1 "
 	    "AND (?2 IS NULL OR h.team = ?2) AND (?3 IS NULL OR h.phase = ?3) "
-	    "AND (?4 IS NULL OR h.supplier = ?4) AND (?5 IS NULL OR h.state = ?5) "
-	    "ORDER BY h.id LIMIT ?6");
+	    "AND (?4 IS NULL OR h.supplier = ?4) AND (?5 IS NULL OR h.state = ?5 OR "
+	    "(?5 = 'voided' AND h.state = 'expired')) ORDER BY h.id LIMIT ?6");
 	json_t *arr = json_array(), *o;
 	int64_t n = 0, last = 0;
 	char buf[VID_LEN], *cur = NULL;

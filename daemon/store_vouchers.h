@@ -83,11 +83,33 @@ struct hold_meta {
 	int64_t created_at;
 };
 int store_hold_insert(struct db *db, const struct ledger_hold *h, const struct hold_meta *m);
+
+/*
+ * Why a hold was voided: the API shows every voided hold, the ones the
+ * daemon expired included, as "voided", with one of these names in
+ * "voided_by".  The ledger's EXPIRED state is always by expiry; its VOIDED
+ * state is a request's or a closing voucher's, which the journal cannot
+ * tell apart (both are VOID transfers), so it is stored.
+ */
+enum hold_voided_by {
+	HOLD_NOT_VOIDED = 0,		/* pending or settled */
+	HOLD_VOIDED_BY_REQUEST,		/* "request": POST .../void */
+	HOLD_VOIDED_BY_EXPIRY,		/* "expiry": the daemon, at expires_at */
+	HOLD_VOIDED_BY_ENROLLMENT_END,	/* "enrollment_end": the voucher closed */
+};
+/* The API's name of why; NULL for HOLD_NOT_VOIDED. */
+const char *hold_voided_by_name(enum hold_voided_by why);
+
 int store_hold_get(struct db *db, int64_t id, struct ledger_hold *h);
 /* The settled hold whose settlement is the transfer `settlement`. */
 int store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *h);
-/* Writes state, resolved_by, settled and refunded back; resolved_at once resolved. */
-int store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at);
+/*
+ * Writes state, resolved_by, settled and refunded back; resolved_at once
+ * resolved, and why once voided (HOLD_NOT_VOIDED when this write voids
+ * nothing: a settlement, a refund).
+ */
+int store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at,
+    enum hold_voided_by why);
 /* The team a hold is for, so a team token can be checked against it. */
 int store_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1]);
 /* Every pending hold of a voucher, in id order; *hs malloc'd (NULL when none). */
@@ -96,8 +118,17 @@ int store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs,
 int store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_t *n);
 /* The earliest expiry of a pending hold, or -1 when none is pending. */
 int store_holds_next_due(struct db *db, int64_t *t);
+/*
+ * A hold as the API shows it: "state" pending, settled or voided (an
+ * expired hold is voided, with "voided_by": "expiry"), and "voided_by" on
+ * every voided hold.
+ */
 int store_hold_json(struct db *db, int64_t id, json_t **out);
 
+/*
+ * state: the API's pending, settled or voided (expired holds included), or
+ * expired: only the holds voided by expiry.
+ */
 struct hold_filter {
 	const char *team, *phase, *supplier, *state;	/* NULL: any */
 };

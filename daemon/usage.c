@@ -1,6 +1,7 @@
 /* usage.c: usage ingest, quota figures, idle detection and the fairness report. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,234 +30,12 @@
 /*
  * Part 1: the body of POST /v1/usage.
  *
- * A batch of 1000 samples is about 110 KB of JSON, and the ingest is meant
- * to run at 150 000 samples a second, so the body is not turned into a
- * jansson tree (a dozen allocations per sample).  The parser below reads
- * exactly the contract's shape in one pass, as strictly as req_decode
- * would: unknown and repeated fields, wrong types, fractions where an
- * integer is due and trailing bytes are all refused.  Every string it
- * accepts is ASCII (ids, instants and batch ids are), so it never has to
- * judge UTF-8: a byte above 0x7f in a string makes that string invalid.
+ * The route hands over the body as jansson parsed it (duplicate keys,
+ * invalid UTF-8 and integers beyond int64 refused, depth capped); each
+ * sample is decoded against the contract's fields with jv_decode, as
+ * strictly as any other body: unknown fields, wrong types and fractions
+ * where whole GPU-seconds are due are refused, naming the sample.
  */
-
-struct jp {
-	const char *p, *end, *base;
-	char *err;
-	size_t errlen;
-};
-
-static int __attribute__((format(printf, 2, 3)))
-jp_fail(struct jp *j, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(j->err, j->errlen, fmt, ap);
-	va_end(ap);
-	return GD_EINVAL;
-}
-
-static int
-jp_syntax(struct jp *j, const char *what)
-{
-	if (j->p >= j->end)
-		return jp_fail(j, "invalid JSON: the body ends where %s was expected", what);
-	return jp_fail(j, "invalid JSON at byte %zu: expected %s", (size_t)(j->p - j->base),
-	    what);
-}
-
-static void
-jp_ws(struct jp *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t'))
-		j->p++;
-}
-
-static bool
-jp_eat(struct jp *j, char c)
-{
-	jp_ws(j);
-	if (j->p < j->end && *j->p == c) {
-		j->p++;
-		return true;
-	}
-	return false;
-}
-
-static const char *
-jp_kind(const struct jp *j)
-{
-	if (j->p >= j->end)
-		return "nothing";
-	switch (*j->p) {
-	case '"': return "a string";
-	case '{': return "an object";
-	case '[': return "an array";
-	case 't':
-	case 'f': return "a boolean";
-	case 'n': return "null";
-	default: return "a number";
-	}
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * A string token at j->p (after whitespace) into buf.  *ok is false when it
- * holds anything but printable ASCII or does not fit in cap - 1 bytes; the
- * token is read to its end either way.  GD_EINVAL only for bad JSON.
- */
-static int
-jp_string(struct jp *j, char *buf, size_t cap, size_t *len, bool *ok)
-{
-	const char *p;
-	size_t n = 0;
-	int cp, h;
-
-	*ok = true;
-	jp_ws(j);
-	if (j->p >= j->end || *j->p != '"')
-		return jp_syntax(j, "a string");
-	p = ++j->p;
-	for (;;) {
-		const char *q = p;
-
-		/* The common case: a run of plain characters. */
-		while (q < j->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20 &&
-		    (unsigned char)*q < 0x7f)
-			q++;
-		if (n + (size_t)(q - p) < cap) {
-			memcpy(buf + n, p, (size_t)(q - p));
-			n += (size_t)(q - p);
-		} else {
-			*ok = false;
-		}
-		p = q;
-		if (p >= j->end) {
-			j->p = p;
-			return jp_syntax(j, "the end of a string");
-		}
-		if (*p == '"')
-			break;
-		if ((unsigned char)*p < 0x20) {
-			j->p = p;
-			return jp_fail(j, "invalid JSON at byte %zu: a control character in a "
-			    "string", (size_t)(p - j->base));
-		}
-		if (*p != '\\') {	/* 0x7f or a byte of a UTF-8 sequence: not for us */
-			*ok = false;
-			p++;
-			continue;
-		}
-		if (p + 1 >= j->end) {
-			j->p = p;
-			return jp_syntax(j, "an escape");
-		}
-		switch (p[1]) {
-		case '"': cp = '"'; break;
-		case '\\': cp = '\\'; break;
-		case '/': cp = '/'; break;
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
-		case 'u':
-			cp = 0;
-			for (int k = 2; k < 6; k++) {
-				if (p + k >= j->end || (h = hexval(p[k])) < 0) {
-					j->p = p;
-					return jp_syntax(j, "four hex digits after \\u");
-				}
-				cp = cp * 16 + h;
-			}
-			p += 4;
-			break;
-		default:
-			j->p = p;
-			return jp_syntax(j, "a valid escape");
-		}
-		p += 2;
-		if (cp < 0x20 || cp >= 0x7f)
-			*ok = false;
-		else if (n + 1 < cap)
-			buf[n++] = (char)cp;
-		else
-			*ok = false;
-	}
-	j->p = p + 1;
-	buf[n < cap ? n : cap - 1] = '\0';
-	*len = n;
-	return 0;
-}
-
-/* A JSON number; *is_int is false for a fraction, an exponent or beyond int64_t. */
-static int
-jp_number(struct jp *j, int64_t *v, bool *is_int)
-{
-	const char *p = j->p;
-	bool neg = false;
-	uint64_t acc = 0, lim;
-
-	*is_int = true;
-	if (p < j->end && *p == '-') {
-		neg = true;
-		p++;
-	}
-	if (p >= j->end || *p < '0' || *p > '9')
-		return jp_syntax(j, "a number");
-	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
-	if (*p == '0') {
-		p++;
-	} else {
-		for (; p < j->end && *p >= '0' && *p <= '9'; p++) {
-			unsigned d = (unsigned)(*p - '0');
-
-			if (acc > (lim - d) / 10)
-				*is_int = false;
-			else
-				acc = acc * 10 + d;
-		}
-	}
-	if (p < j->end && *p == '.') {
-		*is_int = false;
-		if (++p >= j->end || *p < '0' || *p > '9') {
-			j->p = p;
-			return jp_syntax(j, "a digit after the decimal point");
-		}
-		while (p < j->end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	if (p < j->end && (*p == 'e' || *p == 'E')) {
-		*is_int = false;
-		p++;
-		if (p < j->end && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= j->end || *p < '0' || *p > '9') {
-			j->p = p;
-			return jp_syntax(j, "a digit in the exponent");
-		}
-		while (p < j->end && *p >= '0' && *p <= '9')
-			p++;
-	}
-	j->p = p;
-	if (*is_int)
-		*v = neg ? (int64_t)(0 - acc) : (int64_t)acc;
-	return 0;
-}
-
-/* Object keys are read into this; longer keys are unknown anyway. */
-#define KEY_MAX 32
 
 /* Distinct pool or team ids of a batch, each resolved against the store once. */
 struct name {
@@ -368,210 +147,78 @@ batch_free(struct batch *b)
 	names_free(&b->teams);
 }
 
-#define F_POOL 0x1
-#define F_TEAM 0x2
-#define F_FROM 0x4
-#define F_TO 0x8
-#define F_GPU 0x10
-#define F_ALL 0x1f
-
+/* The where of a refusal: re-decodes the sample with its index in the messages. */
 static int
-parse_id(struct jp *j, struct names *t, size_t i, const char *field, uint32_t *idx)
+sample_refused(const json_t *o, const struct jv_field *f, size_t nf, size_t i, char *err,
+    size_t errlen)
 {
-	char buf[ID_MAX + 2];
-	size_t len;
-	bool ok;
-	int rc;
+	char where[32];
 
-	jp_ws(j);
-	if (j->p < j->end && *j->p != '"')
-		return jp_fail(j, "samples[%zu].%s must be a string, got %s", i, field, jp_kind(j));
-	if ((rc = jp_string(j, buf, sizeof(buf), &len, &ok)) < 0)
-		return rc;
-	if (!ok || !jv_valid_id(buf))
-		return jp_fail(j, "samples[%zu].%s must match [a-z0-9][a-z0-9-]{0,62}", i, field);
-	return names_intern(t, buf, len, idx);
+	snprintf(where, sizeof(where), "samples[%zu].", i);
+	return jv_decode(o, f, nf, where, err, errlen);
 }
 
 static int
-parse_instant(struct jp *j, size_t i, const char *field, int64_t *t)
-{
-	char buf[64];
-	size_t len;
-	bool ok;
-	int rc;
-
-	jp_ws(j);
-	if (j->p < j->end && *j->p != '"')
-		return jp_fail(j, "samples[%zu].%s must be a string, got %s", i, field, jp_kind(j));
-	if ((rc = jp_string(j, buf, sizeof(buf), &len, &ok)) < 0)
-		return rc;
-	if (!ok || civil_parse_instant(buf, t) < 0)
-		return jp_fail(j, "samples[%zu].%s must be an RFC 3339 instant such as "
-		    "2026-03-01T00:00:00Z", i, field);
-	return 0;
-}
-
-static int
-parse_sample(struct jp *j, struct batch *b, size_t i)
+parse_sample(const json_t *o, struct batch *b, size_t i, char *err, size_t errlen)
 {
 	struct sample *s = &b->s[i];
-	char key[KEY_MAX];
-	unsigned seen = 0, bit;
-	size_t len;
-	bool ok, is_int;
+	const char *pool, *team;
+	const struct jv_field f[] = {
+		{ "pool", JV_ID, JV_REQUIRED, 0, 0, &pool, NULL },
+		{ "team", JV_ID, JV_REQUIRED, 0, 0, &team, NULL },
+		{ "from", JV_INSTANT, JV_REQUIRED, 0, 0, &s->from, NULL },
+		{ "to", JV_INSTANT, JV_REQUIRED, 0, 0, &s->to, NULL },
+		/* 3600.0 is whole: some encoders write every number so. */
+		{ "gpu_seconds", JV_INT, JV_REQUIRED | JV_WHOLE, INT64_MIN, INT64_MAX, &s->gpu,
+		  NULL },
+	};
 	int rc;
 
-	jp_ws(j);
-	if (j->p < j->end && *j->p != '{')
-		return jp_fail(j, "samples[%zu] must be an object, got %s", i, jp_kind(j));
-	if (!jp_eat(j, '{'))
-		return jp_syntax(j, "'{'");
-	if (jp_eat(j, '}'))
-		return jp_fail(j, "missing required field samples[%zu].pool", i);
-	do {
-		if ((rc = jp_string(j, key, sizeof(key), &len, &ok)) < 0)
-			return rc;
-		if (!jp_eat(j, ':'))
-			return jp_syntax(j, "':'");
-		if (ok && strcmp(key, "pool") == 0) {
-			bit = F_POOL;
-			rc = parse_id(j, &b->pools, i, "pool", &s->pool);
-		} else if (ok && strcmp(key, "team") == 0) {
-			bit = F_TEAM;
-			rc = parse_id(j, &b->teams, i, "team", &s->team);
-		} else if (ok && strcmp(key, "from") == 0) {
-			bit = F_FROM;
-			rc = parse_instant(j, i, "from", &s->from);
-		} else if (ok && strcmp(key, "to") == 0) {
-			bit = F_TO;
-			rc = parse_instant(j, i, "to", &s->to);
-		} else if (ok && strcmp(key, "gpu_seconds") == 0) {
-			bit = F_GPU;
-			jp_ws(j);
-			if (j->p < j->end && *j->p != '-' && (*j->p < '0' || *j->p > '9'))
-				return jp_fail(j, "samples[%zu].gpu_seconds must be an integer, got %s",
-				    i, jp_kind(j));
-			if ((rc = jp_number(j, &s->gpu, &is_int)) == 0 && !is_int)
-				return jp_fail(j, "samples[%zu].gpu_seconds must be an integer "
-				    "number of GPU-seconds", i);
-		} else {
-			return ok ? jp_fail(j, "unknown field samples[%zu].\"%s\"", i, key) :
-			    jp_fail(j, "unknown field in samples[%zu]", i);
-		}
-		if (rc < 0)
-			return rc;
-		if (seen & bit)
-			return jp_fail(j, "samples[%zu].%s is given twice", i, key);
-		seen |= bit;
-	} while (jp_eat(j, ','));
-	if (!jp_eat(j, '}'))
-		return jp_syntax(j, "',' or '}'");
-	if (seen != F_ALL) {
-		static const char *const names[] = { "pool", "team", "from", "to", "gpu_seconds" };
-
-		for (unsigned k = 0; k < 5; k++)
-			if (!(seen & (1u << k)))
-				return jp_fail(j, "missing required field samples[%zu].%s", i, names[k]);
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "samples[%zu] must be an object", i);
+		return GD_EINVAL;
 	}
+	/* The index goes into the message only when there is one to write. */
+	if (jv_decode(o, f, NFIELDS(f), NULL, err, errlen) < 0)
+		return sample_refused(o, f, NFIELDS(f), i, err, errlen);
+	if ((rc = names_intern(&b->pools, pool, strlen(pool), &s->pool)) < 0 ||
+	    (rc = names_intern(&b->teams, team, strlen(team), &s->team)) < 0)
+		return rc;
 	s->flag = FLAG_NONE;
 	s->granted = 0;
 	return 0;
 }
 
 static int
-parse_samples(struct jp *j, struct batch *b)
+parse_body(const json_t *body, struct batch *b, char *err, size_t errlen)
 {
-	struct sample *ns;
+	const char *id;
+	json_t *samples;
+	const struct jv_field f[] = {
+		{ "batch_id", JV_STR, JV_REQUIRED, 0, USAGE_BATCH_ID_MAX, &id, NULL },
+		{ "samples", JV_ARRAY, JV_REQUIRED, 0, USAGE_MAX_SAMPLES, &samples, NULL },
+	};
+	size_t n;
 	int rc;
 
-	jp_ws(j);
-	if (j->p < j->end && *j->p != '[')
-		return jp_fail(j, "samples must be an array, got %s", jp_kind(j));
-	if (!jp_eat(j, '['))
-		return jp_syntax(j, "'['");
-	if (jp_eat(j, ']'))
-		return 0;
-	do {
-		if (b->n == USAGE_MAX_SAMPLES)
-			return jp_fail(j, "samples must have at most %d elements", USAGE_MAX_SAMPLES);
-		if (b->n == b->cap) {
-			size_t cap = b->cap ? b->cap * 2 : 1024;
-
-			if ((ns = realloc(b->s, cap * sizeof(*ns))) == NULL)
-				return GD_ENOMEM;
-			b->s = ns;
-			b->cap = cap;
-		}
-		if ((rc = parse_sample(j, b, b->n)) < 0)
-			return rc;
-		b->n++;
-	} while (jp_eat(j, ','));
-	if (!jp_eat(j, ']'))
-		return jp_syntax(j, "',' or ']'");
-	return 0;
-}
-
-static bool
-valid_batch_id(const char *s, size_t len, bool ok)
-{
-	return ok && len >= 1 && len <= USAGE_BATCH_ID_MAX && strlen(s) == len;
-}
-
-static int
-parse_body(const char *body, size_t len, struct batch *b, char *err, size_t errlen)
-{
-	struct jp j = { body, body + len, body, err, errlen };
-	char key[KEY_MAX];
-	bool has_id = false, has_samples = false, ok;
-	size_t klen, idlen;
-	int rc;
-
-	if (!jp_eat(&j, '{')) {
-		if (j.p < j.end && strchr("\"[tfn-0123456789", *j.p))
-			return jp_fail(&j, "request body must be a JSON object");
-		return jp_syntax(&j, "'{'");
+	if (jv_decode(body, f, NFIELDS(f), NULL, err, errlen) < 0)
+		return GD_EINVAL;
+	n = strspn(id, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+	if (id[n] != '\0') {
+		snprintf(err, errlen, "batch_id must be 1 to %d printable ASCII characters",
+		    USAGE_BATCH_ID_MAX);
+		return GD_EINVAL;
 	}
-	if (jp_eat(&j, '}'))
-		return jp_fail(&j, "missing required field batch_id");
-	do {
-		if ((rc = jp_string(&j, key, sizeof(key), &klen, &ok)) < 0)
+	snprintf(b->batch_id, sizeof(b->batch_id), "%s", id);
+	if ((n = json_array_size(samples)) == 0)
+		return 0;
+	if ((b->s = calloc(n, sizeof(*b->s))) == NULL)
+		return GD_ENOMEM;
+	b->cap = n;
+	for (b->n = 0; b->n < n; b->n++)
+		if ((rc = parse_sample(json_array_get(samples, b->n), b, b->n, err, errlen)) < 0)
 			return rc;
-		if (!jp_eat(&j, ':'))
-			return jp_syntax(&j, "':'");
-		if (ok && strcmp(key, "batch_id") == 0) {
-			if (has_id)
-				return jp_fail(&j, "batch_id is given twice");
-			has_id = true;
-			jp_ws(&j);
-			if (j.p < j.end && *j.p != '"')
-				return jp_fail(&j, "batch_id must be a string, got %s", jp_kind(&j));
-			if ((rc = jp_string(&j, b->batch_id, sizeof(b->batch_id), &idlen, &ok)) < 0)
-				return rc;
-			if (!valid_batch_id(b->batch_id, idlen, ok))
-				return jp_fail(&j, "batch_id must be 1 to %d printable ASCII characters",
-				    USAGE_BATCH_ID_MAX);
-		} else if (ok && strcmp(key, "samples") == 0) {
-			if (has_samples)
-				return jp_fail(&j, "samples is given twice");
-			has_samples = true;
-			if ((rc = parse_samples(&j, b)) < 0)
-				return rc;
-		} else {
-			return ok ? jp_fail(&j, "unknown field \"%s\"", key) :
-			    jp_fail(&j, "unknown field in the request body");
-		}
-	} while (jp_eat(&j, ','));
-	if (!jp_eat(&j, '}'))
-		return jp_syntax(&j, "',' or '}'");
-	jp_ws(&j);
-	if (j.p != j.end)
-		return jp_fail(&j, "invalid JSON at byte %zu: data after the object",
-		    (size_t)(j.p - j.base));
-	if (!has_id)
-		return jp_fail(&j, "missing required field batch_id");
-	if (!has_samples)
-		return jp_fail(&j, "missing required field samples");
 	return 0;
 }
 
@@ -881,15 +528,42 @@ sum_sample(struct db *db, const struct batch *b, struct ingest *g, struct sample
 	return 0;
 }
 
+/*
+ * What a batch holds, for telling a repeat from another batch under the
+ * same batch_id: SHA-256 over each sample's ids and numbers, in order.
+ */
+static void
+batch_digest(const struct batch *b, char hex[USAGE_DIGEST_LEN + 1])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES], num[24];
+
+	crypto_hash_sha256_init(&st);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sample *s = &b->s[i];
+		const struct name *p = &b->pools.v[s->pool], *t = &b->teams.v[s->team];
+		int64_t v[3] = { s->from, s->to, s->gpu };
+
+		for (int k = 0; k < 3; k++)
+			for (int j = 0; j < 8; j++)
+				num[k * 8 + j] = (unsigned char)((uint64_t)v[k] >> (8 * j));
+		crypto_hash_sha256_update(&st, (const unsigned char *)p->id, p->len + 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)t->id, t->len + 1);
+		crypto_hash_sha256_update(&st, num, sizeof(num));
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, USAGE_DIGEST_LEN + 1, h, sizeof(h));
+}
+
 static int
-write_batch(struct db *db, const char *token_id, const struct batch *b,
+write_batch(struct db *db, const char *token_id, const struct batch *b, const char *digest,
     const struct ingest *g, int64_t now, struct usage_batch_result *res)
 {
 	static const char *const reasons[] = { "", "no_grant", "above_grant" };
 	int64_t id;
 	int rc;
 
-	if ((rc = store_usage_batch_insert(db, token_id, b->batch_id, res->accepted,
+	if ((rc = store_usage_batch_insert(db, token_id, b->batch_id, digest, res->accepted,
 	    res->flagged, res->gpu_seconds, now, &id)) < 0)
 		return rc;
 	for (size_t k = 0; k < g->capagg; k++) {
@@ -917,25 +591,19 @@ write_batch(struct db *db, const char *token_id, const struct batch *b,
 }
 
 int
-usage_ingest(struct db *db, const struct principal *who, const char *content_type,
-    const char *body, size_t len, int64_t now, struct usage_batch_result *res,
-    struct usage_refusal *ref)
+usage_ingest(struct db *db, const struct principal *who, const json_t *body, int64_t now,
+    struct usage_batch_result *res, struct usage_refusal *ref)
 {
 	struct batch b = { 0 };
 	struct ingest g = { 0 };
 	struct usage_batch_result r = { 0 };
+	char digest[USAGE_DIGEST_LEN + 1], stored[USAGE_DIGEST_LEN + 1];
 	int64_t samples, flagged;
 	int rc;
 
 	ref->sample = -1;
 	ref->reason = NULL;
-	if (!req_is_json_type(content_type)) {
-		refuse(ref, 415, "unsupported_media_type", -1, NULL, "request body must be "
-		    "application/json, got %.100s", content_type ? content_type : "no Content-Type");
-		return GD_EINVAL;
-	}
-	if ((rc = parse_body(body ? body : "", body ? len : 0, &b, ref->detail,
-	    sizeof(ref->detail))) < 0) {
+	if ((rc = parse_body(body, &b, ref->detail, sizeof(ref->detail))) < 0) {
 		if (rc == GD_EINVAL) {
 			ref->status = 400;
 			ref->code = "bad_request";
@@ -943,17 +611,6 @@ usage_ingest(struct db *db, const struct principal *who, const char *content_typ
 		goto out;
 	}
 	snprintf(r.batch_id, sizeof(r.batch_id), "%s", b.batch_id);
-	/* A batch seen before: its first answer, and nothing is added twice. */
-	rc = store_usage_batch_get(db, who->id, b.batch_id, &samples, &flagged);
-	if (rc == 0) {
-		r.accepted = samples;
-		r.flagged = flagged;
-		r.replayed = true;
-		*res = r;
-		goto out;
-	}
-	if (rc != GD_ENOENT || (rc = resolve_names(db, &b)) < 0)
-		goto out;
 	if (who->role == ROLE_AGENT) {
 		for (size_t i = 0; i < b.n; i++) {
 			const char *pool = b.pools.v[b.s[i].pool].id;
@@ -967,6 +624,29 @@ usage_ingest(struct db *db, const struct principal *who, const char *content_typ
 			}
 		}
 	}
+	batch_digest(&b, digest);
+	/*
+	 * A batch_id seen before, from any token: the same samples get the first
+	 * answer and add nothing; other samples under it are refused, never
+	 * dropped in silence.
+	 */
+	rc = store_usage_batch_get(db, b.batch_id, &samples, &flagged, stored);
+	if (rc == 0 && stored[0] != '\0' && strcmp(stored, digest) != 0) {
+		refuse(ref, 409, "conflict", -1, NULL, "batch_id '%s' was accepted before with "
+		    "other samples; a repeat must carry the same samples, new samples need a new "
+		    "batch_id", b.batch_id);
+		rc = GD_EINVAL;
+		goto out;
+	}
+	if (rc == 0) {
+		r.accepted = samples;
+		r.flagged = flagged;
+		r.replayed = true;
+		*res = r;
+		goto out;
+	}
+	if (rc != GD_ENOENT || (rc = resolve_names(db, &b)) < 0)
+		goto out;
 	for (size_t i = 0; i < b.n; i++) {
 		if (!check_sample(&b, i, now, ref)) {
 			rc = GD_EINVAL;
@@ -980,7 +660,7 @@ usage_ingest(struct db *db, const struct principal *who, const char *content_typ
 		r.gpu_seconds += b.s[i].gpu;
 	}
 	r.accepted = (int64_t)b.n;
-	if ((rc = write_batch(db, who->id, &b, &g, now, &r)) < 0)
+	if ((rc = write_batch(db, who->id, &b, digest, &g, now, &r)) < 0)
 		goto out;
 	*res = r;
 out:

@@ -16,6 +16,7 @@ struct db;
 /* Limits of POST /v1/usage. */
 #define USAGE_MAX_SAMPLES 10000
 #define USAGE_BATCH_ID_MAX 128
+#define USAGE_DIGEST_LEN 64	/* hex SHA-256 of a batch's samples */
 /* A sample may end this far past the daemon's clock: meters' clocks drift. */
 #define USAGE_MAX_SKEW 300
 /* One sample covers at most this long (a month of 31 days). */
@@ -42,9 +43,8 @@ struct usage_batch_result {
 };
 
 /*
- * Ingests one POST /v1/usage body on the writer, inside the request's
- * savepoint.  The body is decoded by a strict single-pass parser made for
- * this one shape (no allocation per sample), every sample is checked
+ * Ingests one POST /v1/usage body (parsed by the route) on the writer,
+ * inside the request's savepoint.  Every sample is decoded and checked
  * before anything is written, then the samples are split across UTC hours
  * (report_split), summed per (enrollment, pool, team, hour) in memory and
  * written as one upsert per sum.
@@ -53,9 +53,8 @@ struct usage_batch_result {
  * written), or GD_EIO / GD_ENOMEM.  The caller audits a batch that was
  * not a replay.
  */
-int usage_ingest(struct db *db, const struct principal *who, const char *content_type,
-    const char *body, size_t len, int64_t now, struct usage_batch_result *res,
-    struct usage_refusal *ref);
+int usage_ingest(struct db *db, const struct principal *who, const json_t *body, int64_t now,
+    struct usage_batch_result *res, struct usage_refusal *ref);
 
 /*
  * GET /v1/teams/{team}/quota as the contract gives it (see lib/report.h for

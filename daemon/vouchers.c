@@ -87,15 +87,16 @@ hold_accounts(struct db *db, const struct ledger_hold *h, struct ledger_account 
 	return 0;
 }
 
-/* Writes a resolved hold back with the transfer that resolved it. */
+/* Writes a resolved hold back with the transfer that resolved it, and why if voided. */
 static int
 store_resolution(struct db *db, const struct ledger_hold *h, const struct ledger_transfer *t,
-    const struct ledger_account *v, const struct ledger_account *p)
+    const struct ledger_account *v, const struct ledger_account *p,
+    enum hold_voided_by why)
 {
 	int rc;
 
 	if ((rc = store_transfer_insert(db, t, v->id)) < 0 ||
-	    (rc = store_hold_put(db, h, t->at)) < 0 ||
+	    (rc = store_hold_put(db, h, t->at, why)) < 0 ||
 	    (rc = store_account_put(db, v)) < 0 ||
 	    (rc = store_account_put(db, p)) < 0)
 		return rc;
@@ -145,8 +146,9 @@ vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, size_t
 	}
 	for (i = 0; i < nout && rc == 0; i++)
 		rc = store_transfer_insert(db, &out[i], voucher.id);
+	/* holds[] are the pending ones, and ledger_close voided every one of them. */
 	for (i = 0; i < nholds && rc == 0; i++)
-		rc = store_hold_put(db, &holds[i], now);
+		rc = store_hold_put(db, &holds[i], now, HOLD_VOIDED_BY_ENROLLMENT_END);
 	for (i = 0; i < npay && rc == 0; i++)
 		rc = store_account_put(db, &payables[i]);
 	if (rc == 0 && (rc = store_account_put(db, &voucher)) == 0)
@@ -172,7 +174,7 @@ expire_one(struct db *db, int64_t id, int64_t now)
 	    (rc = hold_accounts(db, &h, &v, &p)) < 0 ||
 	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
 	    (rc = ledger_hold_expire(&h, &v, &p, t.id, now, &t, err, sizeof(err))) < 0 ||
-	    (rc = store_resolution(db, &h, &t, &v, &p)) < 0 ||
+	    (rc = store_resolution(db, &h, &t, &v, &p, HOLD_VOIDED_BY_EXPIRY)) < 0 ||
 	    (rc = store_hold_json(db, id, &detail)) < 0)
 		return rc;
 	vid_format(VID_HOLD, id, hid);
@@ -334,7 +336,7 @@ vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
 	if ((rc = load_hold(db, hold, &h, &v, &p, err, errlen)) < 0 ||
 	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
 	    (rc = ledger_hold_settle(&h, &v, &p, amount, t.id, now, &t, err, errlen)) < 0 ||
-	    (rc = store_resolution(db, &h, &t, &v, &p)) < 0)
+	    (rc = store_resolution(db, &h, &t, &v, &p, HOLD_NOT_VOIDED)) < 0)
 		return rc;
 	*settlement = t.id;
 	return 0;
@@ -352,7 +354,7 @@ vouchers_void(struct db *db, int64_t hold, int64_t now, char *err, size_t errlen
 	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
 	    (rc = ledger_hold_void(&h, &v, &p, t.id, now, &t, err, errlen)) < 0)
 		return rc;
-	return store_resolution(db, &h, &t, &v, &p);
+	return store_resolution(db, &h, &t, &v, &p, HOLD_VOIDED_BY_REQUEST);
 }
 
 int
@@ -375,7 +377,7 @@ vouchers_refund(struct db *db, int64_t settlement, int64_t amount, int64_t now,
 		return rc;
 	/* ledger_refund changed only the account it credited; writing all three is harmless. */
 	if ((rc = store_transfer_insert(db, &t, v.id)) < 0 ||
-	    (rc = store_hold_put(db, &h, now)) < 0 ||
+	    (rc = store_hold_put(db, &h, now, HOLD_NOT_VOIDED)) < 0 ||
 	    (rc = store_account_put(db, &p)) < 0 ||
 	    (rc = store_account_put(db, &v)) < 0 ||
 	    (rc = store_account_put(db, &r)) < 0)

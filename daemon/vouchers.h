@@ -36,7 +36,7 @@ int vouchers_open(struct db *db, int64_t enrollment, int64_t amount, int64_t now
 
 /*
  * Closes an enrollment's voucher (elimination, withdrawal, end of the
- * window): voids every pending hold, returns the unspent rest to the
+ * window): voids every pending hold (voided_by "enrollment_end"), returns the unspent rest to the
  * programme's returned account, and refuses further holds.  All or
  * nothing: it runs in a savepoint of its own.  Closing twice is GD_ESTATE;
  * an enrollment without a voucher is GD_ENOENT.
@@ -44,10 +44,11 @@ int vouchers_open(struct db *db, int64_t enrollment, int64_t amount, int64_t now
 int vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, size_t errlen);
 
 /*
- * Expires every pending hold with expires_at <= now (EXPIRE transfers),
- * each with an audit entry by audit_system, request id "timer".  Runs in a
- * savepoint of its own, so it works inside the group-commit batch (call
- * commit_begin first) and alone (it then commits by itself).  On success
+ * Expires every pending hold with expires_at <= now (EXPIRE transfers; the
+ * API shows such a hold as voided, voided_by "expiry"), each with an audit
+ * entry by audit_system, request id "timer".  Runs in a savepoint of its
+ * own, so it works inside the group-commit batch (call commit_begin first)
+ * and alone (it then commits by itself).  On success
  * *expired is the number expired and *next_due the earliest expires_at of
  * a hold still pending, or -1 when none is.
  */
@@ -86,7 +87,7 @@ int vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now,
 int vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
     int64_t *settlement, char *err, size_t errlen);
 
-/* Releases a pending hold (VOID). */
+/* Releases a pending hold at a client's request (VOID; voided_by "request"). */
 int vouchers_void(struct db *db, int64_t hold, int64_t now, char *err, size_t errlen);
 
 /*

@@ -52,7 +52,8 @@ static const struct col hold_fields[] = {
 	{ "phase", "phase", F_STR }, { "supplier", "supplier", F_STR },
 	{ "amount", "amount_krw", F_KRW }, { "memo", "memo", F_STR },
 	{ "expires", "expires_at", F_TIME }, { "created", "created_at", F_TIME },
-	{ "resolved", "resolved_at", F_TIME }, { "settlement", "settlement", F_STR },
+	{ "resolved", "resolved_at", F_TIME }, { "voided by", "voided_by", F_STR },
+	{ "settlement", "settlement", F_STR },
 	{ "settled", "settled_krw", F_KRW }, { "released", "released_krw", F_KRW },
 	{ "override", "override.reason", F_STR },
 };
@@ -122,8 +123,8 @@ cmd_hold_list(struct ctl *c, char **a)
 	static const struct col cols[] = {
 		{ "HOLD", "id", F_STR }, { "TEAM", "team", F_STR }, { "PHASE", "phase", F_STR },
 		{ "SUPPLIER", "supplier", F_STR }, { "AMOUNT", "amount_krw", F_KRW },
-		{ "STATE", "state", F_STR }, { "SETTLED", "settled_krw", F_KRW },
-		{ "EXPIRES", "expires_at", F_TIME },
+		{ "STATE", "state", F_STR }, { "VOIDED BY", "voided_by", F_STR },
+		{ "SETTLED", "settled_krw", F_KRW }, { "EXPIRES", "expires_at", F_TIME },
 	};
 	char *path = path_fmt("/v1/vouchers/holds");
 

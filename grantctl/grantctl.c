@@ -102,7 +102,7 @@ static const struct cmd cmds[] = {
 	    "hold settle ID [--amount KRW]" },
 	{ "hold", "void", 1, 1, 0, 0, cmd_hold_void, "hold void ID" },
 	{ "hold", "list", 0, 0, OPT(O_TEAM) | OPT(O_STATE) | LIST, 0, cmd_hold_list,
-	    "hold list [--team TEAM] [--state pending|settled|voided]" },
+	    "hold list [--team TEAM] [--state pending|settled|voided|expired]" },
 	{ "refund", NULL, 1, 1, OPT(O_AMOUNT) | OPT(O_REASON), OPT(O_AMOUNT) | OPT(O_REASON),
 	    cmd_refund, "refund SETTLEMENT --amount KRW --reason TEXT" },
 	{ "transfers", NULL, 0, 0, OPT(O_TEAM) | OPT(O_PHASE) | LIST, 0, cmd_transfers,

@@ -142,9 +142,18 @@ decode_one(const json_t *v, const struct jv_field *f, const char *where, char *e
 		*(int64_t *)f->out = i;
 		break;
 	case JV_INT:
-		if (!json_is_integer(v))
+		if (json_is_real(v) && (f->flags & JV_WHOLE)) {
+			/* Whole and within 2^53, where every integer is exact in a double. */
+			d = json_real_value(v);
+			if (d != floor(d) || fabs(d) > 9007199254740992.0)
+				FAIL("%s%s must be an integer, got a number with a fraction or "
+				    "beyond 2^53", where, f->name);
+			i = (int64_t)d;
+		} else if (json_is_integer(v)) {
+			i = json_integer_value(v);
+		} else {
 			FAIL("%s%s must be an integer, got %s", where, f->name, type_name(v));
-		i = json_integer_value(v);
+		}
 		if (i < f->min || i > f->max)
 			FAIL("%s%s must be between %lld and %lld, got %lld", where, f->name,
 			    (long long)f->min, (long long)f->max, (long long)i);

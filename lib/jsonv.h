@@ -32,6 +32,7 @@ enum jv_type {
 
 #define JV_REQUIRED 0x1
 #define JV_NULLABLE 0x2		/* null is accepted and treated as absent */
+#define JV_WHOLE 0x4		/* JV_INT: a number with no fraction (3600.0, 1e3) counts too */
 
 struct jv_field {
 	const char *name;
@@ -41,6 +42,9 @@ struct jv_field {
 	void *out;
 	bool *present;		/* optional: set when the field was given */
 };
+
+/* The number of entries of a field table. */
+#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
 int jv_decode(const json_t *obj, const struct jv_field *fields, size_t nfields,
     const char *where, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* test_usage.c: the demo programme end to end: usage, an outage, an elimination, make-up, the fairness report. */
 #include <check.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +125,12 @@ setup_programme(struct harness *h)
 	    "\"cards\":512}]}");
 }
 
+#define DEMO_GASAN_1 "{\"batch_id\":\"gasan-0001\",\"samples\":[" \
+	"{\"pool\":\"skt-gasan-b200\",\"team\":\"lg-ai\",\"from\":\"2026-01-01T00:00:00+09:00\"," \
+	"\"to\":\"2026-01-02T00:00:00+09:00\",\"gpu_seconds\":33177600}," \
+	"{\"pool\":\"skt-gasan-b200\",\"team\":\"skt\",\"from\":\"2026-01-05T00:00:00Z\"," \
+	"\"to\":\"2026-01-05T01:00:00Z\",\"gpu_seconds\":100}]}"
+
 START_TEST(demo_end_to_end)
 {
 	struct harness h;
@@ -141,11 +148,7 @@ START_TEST(demo_end_to_end)
 
 	/* Usage arrives once motif has begun. */
 	h_clock(&h, "2026-02-03T00:00:00Z");
-	r = h_post(&h, agent, "/v1/usage", "{\"batch_id\":\"gasan-0001\",\"samples\":["
-	    "{\"pool\":\"skt-gasan-b200\",\"team\":\"lg-ai\",\"from\":\"2026-01-01T00:00:00+09:00\","
-	    "\"to\":\"2026-01-02T00:00:00+09:00\",\"gpu_seconds\":33177600},"
-	    "{\"pool\":\"skt-gasan-b200\",\"team\":\"skt\",\"from\":\"2026-01-05T00:00:00Z\","
-	    "\"to\":\"2026-01-05T01:00:00Z\",\"gpu_seconds\":100}]}");
+	r = h_post(&h, agent, "/v1/usage", "%s", DEMO_GASAN_1);
 	CHECK(r, 202);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "accepted")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "flagged")), 1);
@@ -161,10 +164,13 @@ START_TEST(demo_end_to_end)
 	    "\"to\":\"2026-02-02T01:00:00+09:00\",\"gpu_seconds\":1843200}]}");
 	CHECK(r, 202);
 	hresp_free(&r);
-	/* A retry of the agent's batch adds nothing. */
-	r = h_post(&h, agent, "/v1/usage", "{\"batch_id\":\"gasan-0001\",\"samples\":[]}");
+	/* A retry of the agent's batch adds nothing; other samples under its id are refused. */
+	r = h_post(&h, agent, "/v1/usage", "%s", DEMO_GASAN_1);
 	CHECK(r, 202);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "accepted")), 2);
+	hresp_free(&r);
+	r = h_post(&h, agent, "/v1/usage", "{\"batch_id\":\"gasan-0001\",\"samples\":[]}");
+	CHECK(r, 409);
 	hresp_free(&r);
 
 	must(&h, "/v1/pools/naver-chuncheon-b200/outages", 201, "{\"from\":"
@@ -285,6 +291,150 @@ START_TEST(demo_end_to_end)
 }
 END_TEST
 
+/* One statement's integer, read beside the daemon (WAL lets it). */
+static long long
+db_int(const struct harness *h, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(h->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,
+	    sqlite3_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+db_sql(const struct harness *h, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	ck_assert_msg(sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK, "%s", err);
+	sqlite3_close(db);
+}
+
+/* POSTs a batch that must be answered 202; returns the answer (hresp_free it). */
+static struct hresp
+batch(struct harness *h, const char *token, const char *body)
+{
+	struct hresp r = h_req(h, "POST", "/v1/usage", token, body, NULL);
+
+	CHECK(r, 202);
+	return r;
+}
+
+#define GASAN_1 "{\"batch_id\":\"gasan-0001\",\"samples\":[{\"pool\":\"skt-gasan-b200\"," \
+	"\"team\":\"lg-ai\",\"from\":\"2026-02-01T00:00:00Z\",\"to\":\"2026-02-01T01:00:00Z\"," \
+	"\"gpu_seconds\":3600}]}"
+/* The same batch_id with other samples: an admin's import that overlaps the agent's. */
+#define GASAN_1_IMPORT "{\"batch_id\":\"gasan-0001\",\"samples\":[{\"pool\":" \
+	"\"skt-gasan-b200\",\"team\":\"lg-ai\",\"from\":\"2026-02-01T00:00:00Z\",\"to\":" \
+	"\"2026-02-01T01:00:00Z\",\"gpu_seconds\":3600},{\"pool\":\"skt-gasan-b200\",\"team\":" \
+	"\"lg-ai\",\"from\":\"2026-02-01T01:00:00Z\",\"to\":\"2026-02-01T02:00:00Z\"," \
+	"\"gpu_seconds\":3600}]}"
+
+/*
+ * "A repeated batch_id is accepted once", whichever token repeats it, across
+ * restarts; and a database of schema 5, where two tokens could each store
+ * the batch, keeps both rows through migration 006 and answers with the
+ * first.
+ */
+START_TEST(batch_once_across_tokens)
+{
+	struct harness h;
+	struct hresp first, r;
+	long long latest;
+	char *agent;
+
+	h_init(&h, NULL);
+	h_clock(&h, "2026-02-03T00:00:00Z");
+	h_start(&h);
+	must(&h, "/v1/teams", 201, "{\"id\":\"lg-ai\",\"name\":\"LG AI Research consortium\","
+	    "\"lead_org\":\"LG AI Research\"}");
+	must(&h, "/v1/pools", 201, "{\"id\":\"skt-gasan-b200\",\"provider\":\"SK Telecom\","
+	    "\"site\":\"Gasan\",\"card_model\":\"B200\",\"cards\":1024}");
+	agent = h_token(&h, "agent", NULL, "skt-gasan-b200");
+
+	/* lg-ai holds no grant: stored and flagged. */
+	first = batch(&h, agent, GASAN_1);
+	ck_assert_int_eq(json_integer_value(json_object_get(first.json, "accepted")), 1);
+	ck_assert_int_eq(json_integer_value(json_object_get(first.json, "flagged")), 1);
+	/* The admin sends the same batch: the agent's answer, nothing added. */
+	r = batch(&h, h.admin, GASAN_1);
+	ck_assert_msg(json_equal(r.json, first.json), "repeat: %s, first: %s", r.body, first.body);
+	hresp_free(&r);
+	/* With more in it: refused, nothing added. */
+	r = h_req(&h, "POST", "/v1/usage", h.admin, GASAN_1_IMPORT, NULL);
+	CHECK(r, 409);
+	hresp_free(&r);
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM usage_batches"), 1);
+	ck_assert_int_eq(db_int(&h, "SELECT sum(gpu_seconds) FROM usage_hourly"), 3600);
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM audit WHERE action = "
+	    "'usage.ingest'"), 1);
+	/* And after a restart. */
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_restart(&h);
+	r = batch(&h, h.admin, GASAN_1);
+	ck_assert_msg(json_equal(r.json, first.json), "after restart: %s", r.body);
+	hresp_free(&r);
+	ck_assert_int_eq(h_stop(&h), 0);
+	latest = db_int(&h, "PRAGMA user_version");
+	ck_assert_int_ge(latest, 7);
+
+	/*
+	 * Back to schema 5, as a database from before 006 would be, with the
+	 * admin's copy stored beside the agent's, as 004's (token, batch_id)
+	 * key let it be.  (007 is undone too, so that it applies again.)
+	 */
+	db_sql(&h, "BEGIN IMMEDIATE;"
+	    "DROP TRIGGER ledger_holds_voided_by;"
+	    "ALTER TABLE ledger_holds DROP COLUMN voided_by;"
+	    "DROP INDEX usage_batches_batch_id;"
+	    "ALTER TABLE usage_batches DROP COLUMN duplicate_of;"
+	    "ALTER TABLE usage_batches DROP COLUMN digest;"
+	    "INSERT INTO usage_batches (token_id, batch_id, samples, flagged, gpu_seconds, "
+	    "  received_at) SELECT id, 'gasan-0001', 2, 1, 7200, 1 FROM tokens "
+	    "  WHERE role = 'admin';"
+	    "PRAGMA user_version = 5;"
+	    "COMMIT;");
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM usage_batches"), 2);
+	h_restart(&h);
+	ck_assert_int_eq(db_int(&h, "PRAGMA user_version"), latest);
+	/* Both rows are kept (their usage was counted); the later one names the first. */
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM usage_batches WHERE batch_id = "
+	    "'gasan-0001'"), 2);
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM usage_batches b JOIN usage_batches f "
+	    "ON f.id = b.duplicate_of JOIN tokens t ON t.id = f.token_id WHERE "
+	    "b.batch_id = 'gasan-0001' AND f.duplicate_of IS NULL AND t.role = 'agent'"), 1);
+	/* A repeat, from either token, answers as the first batch did (no digest to compare). */
+	r = batch(&h, h.admin, GASAN_1_IMPORT);
+	ck_assert_msg(json_equal(r.json, first.json), "after 006: %s", r.body);
+	hresp_free(&r);
+	r = batch(&h, agent, GASAN_1);
+	ck_assert_msg(json_equal(r.json, first.json), "agent after 006: %s", r.body);
+	hresp_free(&r);
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM usage_batches"), 2);
+	/* New batches are accepted as ever. */
+	r = batch(&h, h.admin, "{\"batch_id\":\"gasan-0002\",\"samples\":[]}");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "accepted")), 0);
+	hresp_free(&r);
+	ck_assert_int_eq(db_int(&h, "SELECT count(*) FROM usage_batches"), 3);
+	hresp_free(&first);
+	free(agent);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -295,6 +445,7 @@ main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, demo_end_to_end);
+	tcase_add_test(tc, batch_once_across_tokens);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -349,16 +349,158 @@ START_TEST(expired_after_restart)
 	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", id);
 	r = h_get(&h, h.admin, path);
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_msg(strcmp(json_string_value(json_object_get(r.json, "state")), "expired") == 0,
+	/* "An expired hold is voided by the daemon": voided, and voided_by says why. */
+	ck_assert_msg(strcmp(json_string_value(json_object_get(r.json, "state")), "voided") == 0 &&
+	    json_is_string(json_object_get(r.json, "voided_by")) &&
+	    strcmp(json_string_value(json_object_get(r.json, "voided_by")), "expiry") == 0,
 	    "hold %s after restart: %s (grantd must call vouchers_expire_due at startup)", id,
 	    r.body);
+	ck_assert(json_is_string(json_object_get(r.json, "resolved_at")));
 	hresp_free(&r);
 	ck_assert_int_eq(voucher_field(&h, "lg-ai", "available_krw"), BUDGET);
 	r = h_get(&h, h.admin, "/v1/vouchers/transfers?team=lg-ai&kind=expire");
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 1);
 	hresp_free(&r);
+	/* ?state=voided lists it; ?state=expired, the narrower filter, too. */
+	{
+		static const char *const q[] = { "voided", "expired" };
+
+		for (size_t i = 0; i < 2; i++) {
+			char lpath[128];
+			json_t *items;
+
+			snprintf(lpath, sizeof(lpath), "/v1/vouchers/holds?team=lg-ai&state=%s",
+			    q[i]);
+			r = h_get(&h, h.admin, lpath);
+			ck_assert_int_eq(r.status, 200);
+			items = json_object_get(r.json, "items");
+			ck_assert_msg(json_array_size(items) == 1 && strcmp(json_string_value(
+			    json_object_get(json_array_get(items, 0), "id")), id) == 0, "%s: %s",
+			    lpath, r.body);
+			hresp_free(&r);
+		}
+		r = h_get(&h, h.admin, "/v1/vouchers/holds?team=lg-ai&state=pending");
+		ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 0);
+		hresp_free(&r);
+	}
+	/* Settling or voiding it now is refused, in the same words. */
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/void", id);
+	r = h_post(&h, h.admin, path, "{}");
+	ck_assert_int_eq(r.status, 409);
+	ck_assert_str_eq(hresp_code(&r), "invalid_state");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "state")), "voided");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "voided_by")), "expiry");
+	hresp_free(&r);
 	ledger_verified(&h);
 	free(id);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+/* A new hold of lg-ai or motif; returns its malloc'd id. */
+static char *
+new_hold(struct harness *h, const char *team, int64_t amount, const char *extra)
+{
+	struct hresp r = h_post(h, h->admin, "/v1/vouchers/holds", "{\"team\":\"%s\","
+	    "\"phase\":\"stage-2\",\"supplier\":\"data-co\",\"amount_krw\":%" PRId64 "%s}", team,
+	    amount, extra ? extra : "");
+	char *id;
+
+	ck_assert_msg(r.status == 201, "hold: %ld %s", r.status, r.body);
+	id = strdup(json_string_value(json_object_get(r.json, "id")));
+	hresp_free(&r);
+	return id;
+}
+
+/* A hold reads as state, voided by `by` (NULL: no voided_by). */
+static void
+hold_reads(struct harness *h, const char *id, const char *state, const char *by)
+{
+	char path[128];
+	struct hresp r;
+	json_t *v;
+
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", id);
+	r = h_get(h, h->admin, path);
+	v = json_object_get(r.json, "voided_by");
+	ck_assert_msg(r.status == 200 && strcmp(json_string_value(json_object_get(r.json,
+	    "state")), state) == 0 && (by ? json_is_string(v) &&
+	    strcmp(json_string_value(v), by) == 0 : v == NULL), "%s: want %s by %s, got %s", id,
+	    state, by ? by : "-", r.body);
+	hresp_free(&r);
+}
+
+/*
+ * Every way a hold ends, as the API shows it; then the same database taken
+ * back to schema 6 (before voided_by was stored) and migrated again: 007
+ * finds the same causes from the journal's kinds and the audit trail.
+ */
+START_TEST(voided_by_every_way)
+{
+	struct harness h;
+	struct hresp r;
+	char path[160], *lg_tok, *id[6];
+	static const char *const state[6] = { "voided", "voided", "voided", "voided", "settled",
+		"pending" };
+	static const char *const by[6] = { "request", "request", "expiry", "enrollment_end", NULL,
+		NULL };
+
+	world(&h);
+	lg_tok = h_token(&h, "team", "lg-ai", NULL);
+	id[0] = new_hold(&h, "lg-ai", 1000, NULL);
+	id[1] = new_hold(&h, "lg-ai", 2000, NULL);
+	id[2] = new_hold(&h, "lg-ai", 3000, ",\"expires_at\":\"2026-03-03T00:00:00Z\"");
+	id[3] = new_hold(&h, "motif", 4000, NULL);
+	id[4] = new_hold(&h, "lg-ai", 5000, NULL);
+	id[5] = new_hold(&h, "lg-ai", 6000, NULL);
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/void", id[0]);
+	must(h_post(&h, h.admin, path, "{\"reason\":\"order cancelled\"}"), 200, "void");
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/void", id[1]);
+	must(h_post(&h, lg_tok, path, "{}"), 200, "void by the team");
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/settle", id[4]);
+	must(h_post(&h, h.admin, path, "{}"), 200, "settle");
+	must(h_post(&h, h.admin, "/v1/phases/stage-2/enrollments/motif/eliminate",
+	    "{\"effective_on\":\"2026-03-10\",\"reason\":\"first evaluation\"}"), 200,
+	    "eliminate");
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_clock(&h, "2026-03-04T00:00:00Z");
+	h_restart(&h);
+	for (int i = 0; i < 6; i++)
+		hold_reads(&h, id[i], state[i], by[i]);
+	r = h_get(&h, h.admin, "/v1/vouchers/holds?state=voided");
+	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 4);
+	hresp_free(&r);
+	ledger_verified(&h);
+	ck_assert_int_eq(h_stop(&h), 0);
+
+	/* Schema 6: no voided_by column, no trigger. */
+	{
+		char *err = NULL;
+		sqlite3 *db;
+
+		ck_assert_int_eq(sqlite3_open(h.db, &db), SQLITE_OK);
+		ck_assert_msg(sqlite3_exec(db, "BEGIN IMMEDIATE;"
+		    "DROP TRIGGER ledger_holds_voided_by;"
+		    "ALTER TABLE ledger_holds DROP COLUMN voided_by;"
+		    "PRAGMA user_version = 6;"
+		    "COMMIT;", NULL, NULL, &err) == SQLITE_OK, "%s", err);
+		sqlite3_close(db);
+	}
+	h_restart(&h);
+	for (int i = 0; i < 6; i++)
+		hold_reads(&h, id[i], state[i], by[i]);
+	r = h_get(&h, h.admin, "/v1/vouchers/holds?state=expired");
+	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 1);
+	hresp_free(&r);
+	/* The pending hold is voided on request after the migration like any other. */
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/void", id[5]);
+	must(h_post(&h, lg_tok, path, "{}"), 200, "void after 007");
+	hold_reads(&h, id[5], "voided", "request");
+	ledger_verified(&h);
+	for (int i = 0; i < 6; i++)
+		free(id[i]);
+	free(lg_tok);
 	ck_assert_int_eq(h_stop(&h), 0);
 	h_cleanup(&h);
 }
@@ -400,6 +542,7 @@ main(void)
 	tcase_add_test(tc, concurrent_holds);
 	tcase_add_test(tc, replay_and_roles);
 	tcase_add_test(tc, expired_after_restart);
+	tcase_add_test(tc, voided_by_every_way);
 	tcase_add_test(tc, cli_verify);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

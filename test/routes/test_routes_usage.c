@@ -124,9 +124,9 @@ must_ingest(const char *token, const char *batch, const char *samples, int64_t a
  * where it holds nothing.
  */
 static void
-scenario_usage(void)
+scenario_samples(char *all, size_t len)
 {
-	char s[5][256], all[1400];
+	char s[5][256];
 
 	sample(s[0], sizeof(s[0]), "b1", "alpha", "2026-03-01T00:00:00Z", "2026-03-01T01:00:00Z",
 	    8 * 3600);
@@ -138,7 +138,15 @@ scenario_usage(void)
 	    8 * 3600);
 	sample(s[4], sizeof(s[4]), "h1", "alpha", "2026-03-01T00:00:00Z", "2026-03-01T01:00:00Z",
 	    3600);
-	snprintf(all, sizeof(all), "%s,%s,%s,%s,%s", s[0], s[1], s[2], s[3], s[4]);
+	snprintf(all, len, "%s,%s,%s,%s,%s", s[0], s[1], s[2], s[3], s[4]);
+}
+
+static void
+scenario_usage(void)
+{
+	char all[1400];
+
+	scenario_samples(all, sizeof(all));
 	must_ingest(F.admin, "scenario-1", all, 5, 2);
 }
 
@@ -213,29 +221,115 @@ END_TEST
 
 START_TEST(batch_replay)
 {
-	char s[256], body[512];
+	char s[256], body[512], all[1400];
 	struct response rs;
 	int64_t audit;
 
 	scenario_usage();
 	audit = fx_audit_count(&F);
-	/* The same batch_id again, even with other samples: the first answer, nothing added. */
+	/* The same batch_id with other samples: 409, nothing added. */
 	sample(s, sizeof(s), "b1", "alpha", "2026-03-01T05:00:00Z", "2026-03-01T06:00:00Z", 100);
 	snprintf(body, sizeof(body), "{\"batch_id\":\"scenario-1\",\"samples\":[%s]}", s);
 	rs = post_usage(F.admin, body, 0);
-	ck_assert_int_eq(rs.status, 202);
-	ck_assert_int_eq(json_integer_value(json_object_get(rs.json, "accepted")), 5);
-	ck_assert_int_eq(json_integer_value(json_object_get(rs.json, "flagged")), 2);
+	ck_assert_int_eq(rs.status, 409);
+	ck_assert_str_eq(fx_code(&rs), "conflict");
 	response_clear(&rs);
+	/* The same batch again (a retry): the first answer, nothing added. */
+	scenario_samples(all, sizeof(all));
+	must_ingest(F.admin, "scenario-1", all, 5, 2);
 	ck_assert_int_eq(fx_count(&F, "usage_batches"), 1);
 	ck_assert_int_eq(fx_qint(&F, "SELECT sum(gpu_seconds) FROM usage_hourly", NULL, NULL),
 	    8 * 3600 + 7200 + 9 * 3600 + 8 * 3600 + 3600);
 	ck_assert_int_eq(fx_audit_count(&F), audit);
-	/* Another token's batch of the same name is its own. */
-	must_ingest(agent_tok, "scenario-1", s, 1, 0);
-	ck_assert_int_eq(fx_count(&F, "usage_batches"), 2);
 	/* An empty batch is a batch. */
 	must_ingest(F.admin, "empty", "", 0, 0);
+	/* Whole numbers written as reals (3600.0, as some encoders write them) are whole. */
+	must_ingest(F.admin, "reals", "{\"pool\":\"b1\",\"team\":\"alpha\",\"from\":"
+	    "\"2026-03-01T06:00:00Z\",\"to\":\"2026-03-01T07:00:00Z\",\"gpu_seconds\":3600.0},"
+	    "{\"pool\":\"b1\",\"team\":\"alpha\",\"from\":\"2026-03-01T07:00:00Z\",\"to\":"
+	    "\"2026-03-01T08:00:00Z\",\"gpu_seconds\":3.6e3}", 2, 0);
+	ck_assert_int_eq(fx_qint(&F, "SELECT gpu_seconds FROM usage_batches WHERE batch_id = "
+	    "'reals'", NULL, NULL), 7200);
+}
+END_TEST
+
+/*
+ * The contract's "a repeated batch_id is accepted once" across tokens: an
+ * admin importing a batch an agent already sent gets the first 202 again,
+ * byte for byte, and changes nothing; other samples under the same
+ * batch_id are 409, from any token; another pool's agent is 403 first.
+ */
+START_TEST(batch_once_across_tokens)
+{
+	char s[2][256], body[2][700], before[256], after[256], agent2[TOKEN_SECRET_LEN + 1];
+	char *first, *again;
+	struct response rs;
+	int64_t audit;
+
+	fx_token(&F, "agent-h1", ROLE_AGENT, NULL, "h1", agent2, NULL);
+	sample(s[0], sizeof(s[0]), "b1", "alpha", "2026-03-01T00:00:00Z", "2026-03-01T01:00:00Z",
+	    3600);
+	sample(s[1], sizeof(s[1]), "h1", "gamma", "2026-03-01T00:00:00Z", "2026-03-01T02:00:00Z",
+	    7200);
+	snprintf(body[0], sizeof(body[0]), "{\"batch_id\":\"b1-0001\",\"samples\":[%s]}", s[0]);
+	snprintf(body[1], sizeof(body[1]), "{\"batch_id\":\"b1-0001\",\"samples\":[%s,%s]}",
+	    s[0], s[1]);
+	rs = post_usage(agent_tok, body[0], 0);
+	ck_assert_int_eq(rs.status, 202);
+	first = dump(rs.json);
+	response_clear(&rs);
+	ck_assert_str_eq(first, "{\"accepted\":1,\"batch_id\":\"b1-0001\",\"flagged\":0}");
+
+	audit = fx_audit_count(&F);
+	snprintf(before, sizeof(before), "batches=%lld hourly=%lld totals=%lld flags=%lld",
+	    (long long)fx_count(&F, "usage_batches"),
+	    (long long)fx_qint(&F, "SELECT sum(gpu_seconds) FROM usage_hourly", NULL, NULL),
+	    (long long)fx_qint(&F, "SELECT sum(gpu_seconds) FROM usage_totals", NULL, NULL),
+	    (long long)fx_count(&F, "usage_flags"));
+	/* The admin, the same batch: the first answer again. */
+	rs = post_usage(F.admin, body[0], 0);
+	ck_assert_int_eq(rs.status, 202);
+	again = dump(rs.json);
+	ck_assert_str_eq(again, first);
+	free(again);
+	response_clear(&rs);
+	/* Other samples under the same batch_id are refused, not dropped in silence. */
+	rs = post_usage(F.admin, body[1], 0);
+	ck_assert_int_eq(rs.status, 409);
+	ck_assert_str_eq(fx_code(&rs), "conflict");
+	ck_assert_ptr_nonnull(strstr(fx_str(rs.json, "detail"), "batch_id 'b1-0001' was "
+	    "accepted before with other samples"));
+	response_clear(&rs);
+	snprintf(body[1], sizeof(body[1]), "{\"batch_id\":\"b1-0001\",\"samples\":[%s]}", s[1]);
+	rs = post_usage(agent2, body[1], 0);
+	ck_assert_int_eq(rs.status, 409);
+	response_clear(&rs);
+	/* Another pool's agent may not replay this pool's batch either. */
+	rs = post_usage(agent2, body[0], 0);
+	ck_assert_int_eq(rs.status, 403);
+	response_clear(&rs);
+	snprintf(after, sizeof(after), "batches=%lld hourly=%lld totals=%lld flags=%lld",
+	    (long long)fx_count(&F, "usage_batches"),
+	    (long long)fx_qint(&F, "SELECT sum(gpu_seconds) FROM usage_hourly", NULL, NULL),
+	    (long long)fx_qint(&F, "SELECT sum(gpu_seconds) FROM usage_totals", NULL, NULL),
+	    (long long)fx_count(&F, "usage_flags"));
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(fx_audit_count(&F), audit);
+	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_batches WHERE batch_id = "
+	    "'b1-0001' AND duplicate_of IS NULL", NULL, NULL), 1);
+
+	/* The other way round: the admin first, the agent's repeat answers as the admin's did. */
+	must_ingest(F.admin, "import-7", s[1], 1, 1);
+	must_ingest(agent2, "import-7", s[1], 1, 1);
+	ck_assert_int_eq(fx_count(&F, "usage_batches"), 2);
+
+	/* The store admits one batch per batch_id, whoever sends it. */
+	fx_sql(&F, "BEGIN IMMEDIATE");
+	ck_assert_int_ne(sqlite3_exec(db_handle(F.app.w), "INSERT INTO usage_batches (token_id, "
+	    "batch_id, samples, flagged, gpu_seconds, received_at) SELECT id, 'import-7', 0, 0, "
+	    "0, 0 FROM tokens WHERE name = 'agent-h1'", NULL, NULL, NULL), SQLITE_OK);
+	fx_sql(&F, "ROLLBACK");
+	free(first);
 }
 END_TEST
 
@@ -304,12 +398,15 @@ static const struct {
 	{ "a fraction", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\",\"team\":\"alpha\","
 	  "\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
 	  "\"gpu_seconds\":1.5}]}", 400, -1, NULL, "samples[0].gpu_seconds must be an integer" },
-	{ "an exponent", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\",\"team\":\"alpha\","
-	  "\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
-	  "\"gpu_seconds\":1e3}]}", 400, -1, NULL, "must be an integer" },
+	{ "a fraction in an exponent", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\","
+	  "\"team\":\"alpha\",\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
+	  "\"gpu_seconds\":1e-3}]}", 400, -1, NULL, "samples[0].gpu_seconds must be an integer" },
+	{ "whole beyond 2^53", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\",\"team\":"
+	  "\"alpha\",\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
+	  "\"gpu_seconds\":1e300}]}", 400, -1, NULL, "beyond 2^53" },
 	{ "beyond int64", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\",\"team\":\"alpha\","
 	  "\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
-	  "\"gpu_seconds\":9223372036854775808}]}", 400, -1, NULL, "must be an integer" },
+	  "\"gpu_seconds\":9223372036854775808}]}", 400, -1, NULL, "too big integer" },
 	{ "a string number", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\",\"team\":\"alpha\","
 	  "\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
 	  "\"gpu_seconds\":\"5\"}]}", 400, -1, NULL, "got a string" },
@@ -321,7 +418,7 @@ static const struct {
 	  "\"gpus\":1}]}", 400, -1, NULL, "unknown field samples[0].\"gpus\"" },
 	{ "a field twice", "{\"batch_id\":\"x\",\"samples\":[{\"pool\":\"b1\",\"pool\":\"b1\","
 	  "\"team\":\"alpha\",\"from\":\"2026-03-01T00:00:00Z\",\"to\":\"2026-03-01T01:00:00Z\","
-	  "\"gpu_seconds\":5}]}", 400, -1, NULL, "given twice" },
+	  "\"gpu_seconds\":5}]}", 400, -1, NULL, "duplicate object key" },
 	{ "unknown top-level field", "{\"batch_id\":\"x\",\"samples\":[],\"extra\":1}", 400, -1,
 	  NULL, "unknown field \"extra\"" },
 	{ "no batch_id", "{\"samples\":[]}", 400, -1, NULL, "missing required field batch_id" },
@@ -345,9 +442,9 @@ static const struct {
 	{ "not an object", "[1]", 400, -1, NULL, "must be a JSON object" },
 	{ "not JSON", "{\"batch_id\":\"x\",", 400, -1, NULL, "invalid JSON" },
 	{ "a missing comma", "{\"batch_id\":\"x\" \"samples\":[]}", 400, -1, NULL,
-	  "invalid JSON at byte 16" },
+	  "invalid JSON at line 1" },
 	{ "trailing data", "{\"batch_id\":\"x\",\"samples\":[]} {}", 400, -1, NULL,
-	  "data after the object" },
+	  "invalid JSON" },
 	{ "a raw control character", "{\"batch_id\":\"a\tb\",\"samples\":[]}", 400, -1, NULL,
 	  "control character" },
 	{ "a bad escape", "{\"batch_id\":\"a\\qb\",\"samples\":[]}", 400, -1, NULL,
@@ -890,6 +987,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, ingest_aggregates);
 	tcase_add_test(tc, batch_replay);
+	tcase_add_test(tc, batch_once_across_tokens);
 	tcase_add_test(tc, agent_bound_to_pool);
 	tcase_add_loop_test(tc, refused, 0, (int)NELEMS(refusals));
 	tcase_add_test(tc, content_type_and_escapes);

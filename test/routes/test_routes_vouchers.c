@@ -179,6 +179,42 @@ expect(struct response *rs, int status, const char *code)
 	free(d);
 }
 
+/* A hold as GET /v1/vouchers/holds/{hold} shows it: state, and voided_by (NULL: absent). */
+static void
+hold_shown(const char *id, const char *state, const char *voided_by)
+{
+	char path[128], *d;
+	struct response rs;
+	json_t *by;
+
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", id);
+	rs = fx_req(&F, "GET", path, auditor, NULL);
+	d = dump(rs.json);
+	by = json_object_get(rs.json, "voided_by");
+	ck_assert_msg(rs.status == 200 && strcmp(fx_str(rs.json, "state"), state) == 0 &&
+	    (voided_by ? by != NULL && strcmp(json_string_value(by), voided_by) == 0 :
+	    by == NULL), "%s: want %s by %s, got %s", id, state, voided_by ? voided_by : "-", d);
+	free(d);
+	response_clear(&rs);
+}
+
+/* How many holds GET /v1/vouchers/holds?QUERY lists (one page is enough here). */
+static size_t
+holds_listed(const char *query)
+{
+	char path[160];
+	struct response rs;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/v1/vouchers/holds?limit=1000&%s", query);
+	rs = fx_get(&F, path);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert(json_is_null(json_object_get(rs.json, "next")));
+	n = json_array_size(json_object_get(rs.json, "items"));
+	response_clear(&rs);
+	return n;
+}
+
 /* The figures of a team's voucher in stage-2, as GET /v1/teams/{team}/vouchers shows them. */
 struct vfig {
 	int64_t budget, held, settled, refunded, returned, available;
@@ -523,11 +559,16 @@ START_TEST(void_and_roles)
 	rs = hold_action(a, "void", lg_tok, "{\"reason\":\"order cancelled\"}", 0);
 	expect(&rs, 200, NULL);
 	ck_assert_str_eq(fx_str(rs.json, "state"), "voided");
+	ck_assert_str_eq(fx_str(rs.json, "voided_by"), "request");
 	ck_assert_str_eq(fx_str(rs.json, "resolved_at"), "2026-03-01T00:00:00Z");
 	response_clear(&rs);
 	ck_assert_str_eq(fx_audit_last(&F).action, "voucher.hold.void");
+	hold_shown(a, "voided", "request");
+	hold_shown(b, "pending", NULL);
 	rs = hold_action(a, "void", lg_tok, NULL, 0);
 	expect(&rs, 409, "invalid_state");
+	ck_assert_str_eq(fx_str(rs.json, "state"), "voided");
+	ck_assert_str_eq(fx_str(rs.json, "voided_by"), "request");
 	response_clear(&rs);
 	rs = hold_action(c, "void", F.admin, NULL, 0);
 	expect(&rs, 200, NULL);
@@ -863,6 +904,8 @@ START_TEST(close_voucher_test)
 	rs = fx_get(&F, path);
 	ck_assert_str_eq(fx_str(rs.json, "state"), "voided");
 	response_clear(&rs);
+	hold_shown(a, "voided", "enrollment_end");
+	hold_shown(b, "settled", NULL);
 	ledger_ok();
 
 	/* Closed: no holds, no second close; a refund goes back to the programme. */
@@ -927,6 +970,12 @@ START_TEST(eliminate_closes)
 	rs = fx_get(&F, path);
 	ck_assert_str_eq(fx_str(rs.json, "state"), "voided");
 	response_clear(&rs);
+	hold_shown(a, "voided", "enrollment_end");
+	rs = hold_action(a, "void", F.admin, NULL, 0);
+	expect(&rs, 409, "invalid_state");
+	ck_assert_str_eq(fx_str(rs.json, "voided_by"), "enrollment_end");
+	ck_assert_ptr_nonnull(strstr(fx_detail(&rs), "already voided when its enrollment ended"));
+	response_clear(&rs);
 	rs = hold_req(lg_tok, "lg-ai", "data-co", 1, NULL, 0);
 	expect(&rs, 409, "invalid_state");
 	response_clear(&rs);
@@ -967,10 +1016,26 @@ START_TEST(expiry)
 	ck_assert_str_eq(au.request_id, "timer");
 	ck_assert_str_eq(au.target, "hold/hold_4");
 	ck_assert_int_eq(voucher_of("lg-ai").held, 100000);
+	/* The contract's "an expired hold is voided by the daemon": voided, by expiry. */
+	hold_shown(b, "voided", "expiry");
+	hold_shown(a, "pending", NULL);
+	ck_assert_int_eq(holds_listed("state=voided"), 1);
+	ck_assert_int_eq(holds_listed("state=expired"), 1);
+	ck_assert_int_eq(holds_listed("state=pending"), 1);
 	rs = hold_action(b, "void", F.admin, NULL, FX_NOW + 5 * DAY);
 	expect(&rs, 409, "invalid_state");
-	ck_assert_ptr_nonnull(strstr(fx_detail(&rs), "already expired"));
+	ck_assert_ptr_nonnull(strstr(fx_detail(&rs), "voided by the daemon at its expiry"));
+	ck_assert_str_eq(fx_str(rs.json, "state"), "voided");
+	ck_assert_str_eq(fx_str(rs.json, "voided_by"), "expiry");
 	response_clear(&rs);
+	rs = hold_action(b, "settle", F.admin, NULL, FX_NOW + 5 * DAY);
+	expect(&rs, 409, "invalid_state");
+	ck_assert_str_eq(fx_str(rs.json, "voided_by"), "expiry");
+	response_clear(&rs);
+	/* The audit entry of the expiry shows the hold as the API does. */
+	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM audit WHERE action = "
+	    "'voucher.hold.expire' AND json_extract(detail, '$.state') = 'voided' AND "
+	    "json_extract(detail, '$.voided_by') = 'expiry'", NULL, NULL), 1);
 	/* Once expired, nothing is left to do. */
 	ck_assert_int_eq(expire_at(FX_NOW + 5 * DAY, NULL), 0);
 	/* Void stays allowed after the expiry instant, if the daemon has not run. */
@@ -982,6 +1047,26 @@ START_TEST(expiry)
 	ck_assert_int_eq(voucher_of("lg-ai").available, BUDGET);
 	rs = fx_get(&F, "/v1/vouchers/holds?state=expired");
 	ck_assert_int_eq(json_array_size(json_object_get(rs.json, "items")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "items"), 0), "id"), b);
+	response_clear(&rs);
+	/* ?state=voided takes both, each saying why; nothing reads "expired". */
+	rs = fx_get(&F, "/v1/vouchers/holds?state=voided");
+	ck_assert_int_eq(json_array_size(json_object_get(rs.json, "items")), 2);
+	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "items"), 0), "voided_by"),
+	    "request");
+	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "items"), 1), "voided_by"),
+	    "expiry");
+	response_clear(&rs);
+	ck_assert_int_eq(holds_listed("state=voided&team=lg-ai&supplier=data-co"), 2);
+	ck_assert_int_eq(holds_listed("state=expired&team=motif"), 0);
+	ck_assert_int_eq(holds_listed("state=pending"), 0);
+	/* The journal keeps the EXPIRE kind: it records what happened. */
+	rs = fx_get(&F, "/v1/vouchers/transfers?kind=expire");
+	ck_assert_int_eq(json_array_size(json_object_get(rs.json, "items")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "items"), 0), "ref"), b);
+	response_clear(&rs);
+	rs = fx_get(&F, "/v1/vouchers/holds?state=lapsed");
+	expect(&rs, 400, "bad_request");
 	response_clear(&rs);
 	ledger_ok();
 	fx_audit_verify(&F);
@@ -1080,6 +1165,7 @@ struct mhold {
 	int v;
 	int64_t amount, expires_at, settled, refunded;
 	enum ledger_hold_state state;
+	const char *voided_by;	/* as the API shows it, NULL unless voided */
 };
 
 #define WALK_STEPS 1500
@@ -1200,6 +1286,7 @@ START_TEST(random_walk)
 			    "want %d", seed, step, x->id, rs.status, want);
 			if (want == 200) {
 				x->state = LEDGER_HOLD_VOIDED;
+				x->voided_by = "request";
 				mv->held -= x->amount;
 			}
 			counts[2]++;
@@ -1231,6 +1318,7 @@ START_TEST(random_walk)
 			for (size_t i = 0; i < nh; i++)
 				if (h[i].state == LEDGER_HOLD_PENDING && h[i].expires_at <= now) {
 					h[i].state = LEDGER_HOLD_EXPIRED;
+					h[i].voided_by = "expiry";
 					v[h[i].v].held -= h[i].amount;
 					n_exp++;
 				}
@@ -1249,6 +1337,7 @@ START_TEST(random_walk)
 				for (size_t i = 0; i < nh; i++)
 					if (h[i].v == k && h[i].state == LEDGER_HOLD_PENDING) {
 						h[i].state = LEDGER_HOLD_VOIDED;
+						h[i].voided_by = "enrollment_end";
 						mv->held -= h[i].amount;
 					}
 				mv->returned += mavail(mv);
@@ -1282,6 +1371,25 @@ START_TEST(random_walk)
 	/* The walk did exercise every operation. */
 	for (int i = 0; i < 6; i++)
 		ck_assert_msg(counts[i] > 0, "seed %" PRIu64 ": operation %d never ran", seed, i);
+	/* Every hold reads as the model has it: an expired one is voided, by expiry. */
+	{
+		size_t by_state[4] = { 0 };
+
+		for (size_t i = 0; i < nh; i++) {
+			hold_shown(h[i].id, h[i].state == LEDGER_HOLD_PENDING ? "pending" :
+			    h[i].state == LEDGER_HOLD_SETTLED ? "settled" : "voided",
+			    h[i].voided_by);
+			by_state[h[i].state]++;
+		}
+		ck_assert_uint_eq(holds_listed("state=pending"), by_state[LEDGER_HOLD_PENDING]);
+		ck_assert_uint_eq(holds_listed("state=settled"), by_state[LEDGER_HOLD_SETTLED]);
+		ck_assert_uint_eq(holds_listed("state=voided"), by_state[LEDGER_HOLD_VOIDED] +
+		    by_state[LEDGER_HOLD_EXPIRED]);
+		ck_assert_uint_eq(holds_listed("state=expired"), by_state[LEDGER_HOLD_EXPIRED]);
+		ck_assert_msg(by_state[LEDGER_HOLD_EXPIRED] > 0 &&
+		    by_state[LEDGER_HOLD_VOIDED] > 0, "seed %" PRIu64 ": no expired or no "
+		    "voided hold", seed);
+	}
 	fx_audit_verify(&F);
 }
 END_TEST
