@@ -15,7 +15,6 @@
 #include "store_grants.h"
 #include "units.h"
 
-#define NFIELDS(f) (sizeof(f) / sizeof((f)[0]))
 
 static json_t *
 grant_audit_detail(json_t *body, int64_t id)
