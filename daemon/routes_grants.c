@@ -34,9 +34,9 @@ owed_of(struct db *db, const struct calendar *cal, int64_t enrollment, int64_t *
 	struct enr_loss *lost = NULL;
 	struct grant *gs = NULL;
 	size_t nl = 0, ng = 0;
-	int64_t comp = 0, l;
+	int64_t comp = 0, l, v;
 	ssize_t p;
-	int rc;
+	int rc = 0;
 
 	if ((rc = calendar_losses(db, cal, civil_min_instant(), civil_max_instant(), &lost,
 	    &nl)) < 0)
@@ -45,13 +45,17 @@ owed_of(struct db *db, const struct calendar *cal, int64_t enrollment, int64_t *
 	free(lost);
 	if ((rc = store_grants_of(db, enrollment, &gs, &ng)) < 0)
 		return rc;
-	for (size_t i = 0; i < ng; i++)
+	/* cards x weight <= 10^12; the duration can still carry it past int64. */
+	for (size_t i = 0; rc == 0 && i < ng; i++)
 		if (strcmp(gs[i].kind, "compensation") == 0 &&
-		    (p = calendar_find(cal, gs[i].pool)) >= 0)
-			comp += gs[i].cards * cal->pools[p].weight_milli * (gs[i].end - gs[i].start);
+		    (p = calendar_find(cal, gs[i].pool)) >= 0 &&
+		    (!money_mul(gs[i].cards * cal->pools[p].weight_milli,
+		    gs[i].end - gs[i].start, &v) || !money_add(comp, v, &comp)))
+			rc = GD_ERANGE;
 	free(gs);
-	*owed = l > comp ? l - comp : 0;
-	return 0;
+	if (rc == 0)
+		*owed = l > comp ? l - comp : 0;
+	return rc;
 }
 
 /* An enrollment's live grants as the fairness rules see them; *fg malloc'd, pointing into gs. */
@@ -147,7 +151,7 @@ static void
 grant_create(struct request *rq, struct response *rs)
 {
 	const char *phase = NULL, *team = NULL, *pool = NULL, *reason = NULL;
-	int64_t cards, start, end, owed, mus, id;
+	int64_t cards, start, end, owed = 0, mus, id;
 	json_t *body, *enr = NULL, *ov = NULL, *obj = NULL, *viol = json_array(), *d;
 	const struct jv_field f[] = {
 		{ "enrollment", JV_OBJECT, JV_REQUIRED, 0, 0, &enr, NULL },
@@ -214,7 +218,12 @@ grant_create(struct request *rq, struct response *rs)
 		resp_error(rs, rc, "the grant's interval or cards are out of range");
 		goto out;
 	}
-	mus = cards * cal.pools[p].weight_milli * (end - start);
+	if (!money_mul(cards * cal.pools[p].weight_milli, end - start, &mus)) {
+		resp_problem(rs, 400, "bad_request", "a grant of %lld cards from %s to %s is more "
+		    "unit-hours than grantd can count", (long long)cards, json_string_value(
+		    json_object_get(body, "start")), json_string_value(json_object_get(body, "end")));
+		goto out;
+	}
 	if (start < e.end && end > e.start &&
 	    (rc = check_resource(rq->db, &cal, &e, p, cards, start, end, viol)) < 0) {
 		resp_store_error(rs, rc);

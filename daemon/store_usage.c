@@ -26,22 +26,43 @@ one_int(sqlite3_stmt *st, int64_t *out)
 }
 
 int
-store_usage_batch_get(struct db *db, const char *batch_id, int64_t *samples,
-    int64_t *flagged, char digest[65])
+store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
+    const char *digest, int64_t *samples, int64_t *flagged)
 {
-	/* The first batch of this batch_id: the unique index holds those rows. */
 	sqlite3_stmt *st = db_prep(db, "SELECT samples, flagged, coalesce(digest, '') "
-	    "FROM usage_batches WHERE batch_id = ? AND duplicate_of IS NULL");
+	    "FROM usage_batches WHERE token_id = ? AND batch_id = ?");
 	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "t", batch_id);
+	db_bind(st, "tt", token_id, batch_id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*samples = sqlite3_column_int64(st, 0);
 		*flagged = sqlite3_column_int64(st, 1);
-		snprintf(digest, 65, "%s", db_text(st, 2));
-		rc = 0;
+		/* No digest: stored before 006, taken as the same batch, as it was. */
+		rc = db_text(st, 2)[0] == '\0' || strcmp(db_text(st, 2), digest) == 0 ? 0 :
+		    GD_ECONFLICT;
+		db_done(st);
+		return rc;
+	}
+	db_done(st);
+	if ((rc = db_step_rc(rc)) != GD_ENOENT)
+		return rc;
+	/*
+	 * Another token's batch of that name: the same samples are the same
+	 * batch; other samples are a second batch under a name already taken.
+	 * Batches from before 006 (no digest) cannot be compared and do not
+	 * count, as they did not then.
+	 */
+	if ((st = db_prep(db, "SELECT samples, flagged, digest = ?2 FROM usage_batches "
+	    "WHERE batch_id = ?1 AND digest IS NOT NULL ORDER BY digest = ?2 DESC, id "
+	    "LIMIT 1")) == NULL)
+		return GD_EIO;
+	db_bind(st, "tt", batch_id, digest);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*samples = sqlite3_column_int64(st, 0);
+		*flagged = sqlite3_column_int64(st, 1);
+		rc = sqlite3_column_int(st, 2) ? 0 : GD_ECONFLICT;
 	} else {
 		rc = db_step_rc(rc);
 	}

@@ -18,12 +18,13 @@ struct db;
  */
 
 /*
- * The stored answer of the batch accepted under batch_id, from any token
- * (a batch_id is accepted once, whoever repeats it), and the digest of its
- * samples ("" for a batch stored before 006_usage_batch_id kept one).
+ * The stored answer of the batch already accepted under batch_id: this
+ * token's, or another token's with the same digest.  GD_ECONFLICT when the
+ * batch_id names a batch of other samples (from this token, or from another
+ * since 006 kept digests); GD_ENOENT when the batch is new.
  */
-int store_usage_batch_get(struct db *db, const char *batch_id, int64_t *samples,
-    int64_t *flagged, char digest[65]);
+int store_usage_batch_get(struct db *db, const char *token_id, const char *batch_id,
+    const char *digest, int64_t *samples, int64_t *flagged);
 int store_usage_batch_insert(struct db *db, const char *token_id, const char *batch_id,
     const char *digest,
     int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now, int64_t *id);

@@ -152,9 +152,16 @@ on_tick(uv_timer_t *t)
 
 	if (app->stopping)
 		return;
-	/* Its own savepoint: a failed transition leaves nothing half-applied. */
-	if (commit_begin(app) < 0 || db_run(app->w, "SAVEPOINT timer", NULL) < 0)
+	/*
+	 * Its own savepoint: a failed transition leaves nothing half-applied.
+	 * Without a batch there is no commit to re-arm the timer after: do it
+	 * here, backing off, or time-based changes would stop until a write.
+	 */
+	if (commit_begin(app) < 0 || db_run(app->w, "SAVEPOINT timer", NULL) < 0) {
+		tick_backoff = true;
+		timers_rearm(app);
 		return;
+	}
 	if (timers_apply_due(app, app->w, now, &applied) < 0) {
 		tick_backoff = true;
 		if (!commit_intact(app))
@@ -167,8 +174,11 @@ on_tick(uv_timer_t *t)
 			log_info("applied %d time-based transition(s)", applied);
 	}
 	db_run(app->w, "RELEASE timer", NULL);
-	/* The batch commits in the check phase; timers_rearm runs after it. */
-	timers_rearm(app);
+	/*
+	 * The batch commits in the check phase and timers_rearm runs after it,
+	 * on the committed state.  Re-arming here would read the reader's view,
+	 * where what was just applied still looks due.
+	 */
 }
 
 void

@@ -597,7 +597,7 @@ usage_ingest(struct db *db, const struct principal *who, const json_t *body, int
 	struct batch b = { 0 };
 	struct ingest g = { 0 };
 	struct usage_batch_result r = { 0 };
-	char digest[USAGE_DIGEST_LEN + 1], stored[USAGE_DIGEST_LEN + 1];
+	char digest[USAGE_DIGEST_LEN + 1];
 	int64_t samples, flagged;
 	int rc;
 
@@ -626,12 +626,12 @@ usage_ingest(struct db *db, const struct principal *who, const json_t *body, int
 	}
 	batch_digest(&b, digest);
 	/*
-	 * A batch_id seen before, from any token: the same samples get the first
-	 * answer and add nothing; other samples under it are refused, never
-	 * dropped in silence.
+	 * A batch accepted before, from this token or (with the same samples)
+	 * any other: the first answer, nothing added.  This token's batch_id
+	 * again with other samples is refused, never dropped in silence.
 	 */
-	rc = store_usage_batch_get(db, b.batch_id, &samples, &flagged, stored);
-	if (rc == 0 && stored[0] != '\0' && strcmp(stored, digest) != 0) {
+	rc = store_usage_batch_get(db, who->id, b.batch_id, digest, &samples, &flagged);
+	if (rc == GD_ECONFLICT) {
 		refuse(ref, 409, "conflict", -1, NULL, "batch_id '%s' was accepted before with "
 		    "other samples; a repeat must carry the same samples, new samples need a new "
 		    "batch_id", b.batch_id);

@@ -234,7 +234,7 @@ civil_tz_offset(const char *name, int32_t *offset_seconds)
 	/* Etc/GMT-9 is UTC+9: POSIX signs, inverted. */
 	if (strncmp(name, "Etc/GMT", 7) == 0 && (name[7] == '+' || name[7] == '-') &&
 	    (n = strlen(name + 8)) >= 1 && n <= 2 && digits(name + 8, (int)n, &oh) &&
-	    oh <= (name[7] == '-' ? 14 : 12)) {
+	    (n == 1 || name[8] != '0') && oh <= (name[7] == '-' ? 14 : 12)) {
 		*offset_seconds = oh * 3600 * (name[7] == '-' ? 1 : -1);
 		return 0;
 	}

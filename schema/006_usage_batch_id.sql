@@ -1,30 +1,17 @@
--- 006_usage_batch_id: a batch_id names one batch, whichever token sends it.
--- The contract says "a repeated batch_id is accepted once"; 004 kept one
--- batch per (token, batch_id), so the same batch sent by two tokens (an
--- admin's import after the agent's) was stored, and counted, twice.
---
--- Batches stored before this migration under a batch_id that an earlier
--- batch already had are kept, and name that first batch in duplicate_of:
--- their usage was accepted and summed into usage_hourly and usage_totals,
--- which do not record which batch added what, so deleting the row would
--- hide the usage without taking it back.  The first batch of each batch_id
--- (the lowest id, duplicate_of NULL) is the one a repeat is answered with,
--- and the unique index admits one such batch per batch_id from now on.
-ALTER TABLE usage_batches ADD COLUMN duplicate_of INTEGER REFERENCES usage_batches(id)
-	CHECK (duplicate_of IS NULL OR duplicate_of < id);
-
--- One pass over the table (GROUP BY sorts once), not one scan per row.
-UPDATE usage_batches SET duplicate_of = d.first
-FROM (SELECT batch_id, min(id) AS first FROM usage_batches GROUP BY batch_id
-    HAVING count(*) > 1) AS d
-WHERE usage_batches.batch_id = d.batch_id AND usage_batches.id > d.first;
-
-CREATE UNIQUE INDEX usage_batches_batch_id ON usage_batches(batch_id)
-	WHERE duplicate_of IS NULL;
-
--- The SHA-256 of a batch's samples (hex), so that a repeat of a batch_id
--- with other samples is refused (409) rather than answered as a replay
--- while its samples are dropped.  NULL for batches stored before: a repeat
--- of one of those is taken as the same batch, as it was.
+-- 006_usage_batch_id: what a batch holds, so a repeat is told from another batch.
+-- The contract says "a repeated batch_id is accepted once".  004 keys a
+-- batch by (token, batch_id): a retry from the same token was answered
+-- once, but the same batch sent by a second token (an admin importing what
+-- an agent already sent) was stored, and counted, twice.  digest is the
+-- SHA-256 of the batch's samples (daemon/usage.c, batch_digest): a batch_id
+-- repeated by any token with the same samples is the batch already
+-- accepted, answered once and added once; with other samples it is refused
+-- (409), never dropped in silence nor counted twice.  NULL for batches
+-- stored before this migration, whose samples were not recorded: a repeat
+-- from their own token is answered as before, and another token's batch of
+-- the same name is its own, as it was.
 ALTER TABLE usage_batches ADD COLUMN digest TEXT
 	CHECK (digest IS NULL OR length(digest) = 64);
+
+CREATE INDEX usage_batches_digest ON usage_batches(batch_id, digest)
+	WHERE digest IS NOT NULL;

@@ -1181,6 +1181,24 @@ START_TEST(due_at_once_on_real_clock)
 			usleep(50 * 1000);
 	}
 	ck_assert_msg(done, "the ended window was not applied within 10 s of writes");
+	/* A second one right after the first was applied: no backing off in between. */
+	r = h_post(&h, h.admin, "/v1/teams", "{\"id\":\"t2\",\"name\":\"T2\","
+	    "\"lead_org\":\"O\",\"members\":[]}");
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	r = h_post(&h, h.admin, "/v1/phases/past/enrollments", "{\"team\":\"t2\"}");
+	ck_assert_int_eq(r.status, 201);
+	hresp_free(&r);
+	done = false;
+	for (int i = 0; i < 100 && !done; i++) {
+		r = h_get(&h, h.admin, "/v1/phases/past/enrollments/t2");
+		ck_assert_int_eq(r.status, 200);
+		done = strcmp(json_string_value(json_object_get(r.json, "state")), "completed") == 0;
+		hresp_free(&r);
+		if (!done)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(done, "a second ended window waited more than 5 s");
 	ck_assert_int_eq(h_stop(&h), 0);
 	h_cleanup(&h);
 }

@@ -120,6 +120,8 @@ START_TEST(zones)
 	ck_assert_int_eq(civil_tz_offset("Etc/GMT-", &off), GD_EINVAL);
 	ck_assert_int_eq(civil_tz_offset("Etc/GMT-123", &off), GD_EINVAL);
 	ck_assert_int_eq(civil_tz_offset("Etc/GMT-9x", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT+05", &off), GD_EINVAL);
+	ck_assert_int_eq(civil_tz_offset("Etc/GMT-00", &off), GD_EINVAL);
 	ck_assert_int_eq(civil_tz_offset("+15:00", &off), GD_EINVAL);
 	/* 2026-03-01 00:00 in Seoul is 2026-02-28T15:00:00Z. */
 	ck_assert_int_eq(civil_local_midnight(civil_days_from_ymd(2026, 3, 1), 9 * 3600),
