@@ -297,6 +297,13 @@ main(int argc, char **argv)
 		config_defaults(&app.cfg);
 	}
 	if (o.check) {
+		/* The flags that override the file are part of what is checked. */
+		if (o.listen && config_parse_listen(o.listen, app.cfg.server.host,
+		    sizeof(app.cfg.server.host), &app.cfg.server.port) < 0) {
+			fprintf(stderr, "grantd: --listen must be ADDR:PORT, e.g. "
+			    "127.0.0.1:8440\n");
+			return 1;
+		}
 		printf("configuration OK\n");
 		return 0;
 	}

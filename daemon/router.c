@@ -80,7 +80,9 @@ router_match(const char *method, const char *path, struct request *rq, char *buf
 		for (const struct route *r = route_tables[t]; r->method; r++) {
 			if (!pattern_match(r->pattern, segs, nsegs, rq))
 				continue;
-			if (strcmp(r->method, method) == 0)
+			/* HEAD is GET without the body (libmicrohttpd leaves it out). */
+			if (strcmp(r->method, method) == 0 || (strcmp(method, "HEAD") == 0 &&
+			    strcmp(r->method, "GET") == 0))
 				return r;
 			*path_known = true;
 		}
@@ -376,7 +378,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 static void
 allowed_methods(const char *path, char *out, size_t len)
 {
-	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
+	static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE" };
 	struct request tmp;
 	char buf[2048];
 	bool known;

@@ -256,12 +256,14 @@ grant_create(struct request *rq, struct response *rs)
 	}
 	/* One after the window is a make-up by hand: it pays down what is owed. */
 	if ((rc = store_grant_insert(rq->db, e.id, pool, cards, start, end,
-	    start >= e.end ? "compensation" : "manual", rq->now, &id)) < 0 || (json_array_size(viol) > 0 && (rc = record_overrides(rq, phase, team,
-	    viol, reason, "grant.create")) < 0)) {
+	    start >= e.end ? "compensation" : "manual", rq->now, &id)) < 0 ||
+	    (json_array_size(viol) > 0 && (rc = record_overrides(rq, phase, team, viol, reason,
+	    "grant.create")) < 0)) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
-	grant_id_format(id, target);
+	memcpy(target, "grant/", 6);
+	grant_id_format(id, target + 6);
 	d = grant_audit_detail(body, id);
 	rc = audit_request(rq, "grant.create", target, reason, d);
 	json_decref(d);
@@ -299,15 +301,21 @@ grant_release(struct request *rq, struct response *rs)
 	const char *ovr = NULL;
 	struct grant g;
 	struct enrollment e;
-	char target[32];
+	char target[40];
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		goto out;
 	if (!parse_grant_id(rs, rq->params[0], &id) || !req_override(rq, rs, ov, &ovr))
 		goto out;
-	if ((rc = store_grant_get(rq->db, id, &g)) < 0 || g.cancelled) {
-		resp_get(rs, rc < 0 ? rc : GD_ENOENT, NULL, "grant", rq->params[0]);
+	if ((rc = store_grant_get(rq->db, id, &g)) < 0) {
+		resp_get(rs, rc, NULL, "grant", rq->params[0]);
+		goto out;
+	}
+	if (g.cancelled) {
+		resp_problem(rs, 409, "invalid_state", "grant %s was cancelled (released at or "
+		    "before its start, or its enrollment ended first): there is nothing to release",
+		    rq->params[0]);
 		goto out;
 	}
 	if (at >= g.end) {
@@ -331,7 +339,7 @@ grant_release(struct request *rq, struct response *rs)
 		viol = NULL;
 		goto out;
 	}
-	grant_id_format(id, target);
+	snprintf(target, sizeof(target), "grant/%s", rq->params[0]);
 	if ((rc = store_grant_cut(rq->db, id, at)) < 0 ||
 	    (json_array_size(viol) > 0 && (rc = record_overrides(rq, e.phase, e.team, viol, ovr,
 	    "grant.release")) < 0) ||

@@ -210,6 +210,10 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		snprintf(r->request_id, sizeof(r->request_id), "%.299s", line + 14);
 	else if (strncasecmp(line, "Content-Type: ", 14) == 0)
 		snprintf(r->content_type, sizeof(r->content_type), "%.79s", line + 14);
+	else if (strncasecmp(line, "Content-Length: ", 16) == 0)
+		r->content_length = strtol(line + 16, NULL, 10);
+	else if (strncasecmp(line, "Allow: ", 7) == 0)
+		snprintf(r->allow, sizeof(r->allow), "%.79s", line + 7);
 	return len;
 }
 
@@ -217,7 +221,7 @@ struct hresp
 h_req(struct harness *h, const char *method, const char *path, const char *token,
     const char *body, const char *const *headers)
 {
-	struct hresp r = { 0 };
+	struct hresp r = { .content_length = -1 };
 	struct buf b = { NULL, 0 };
 	struct curl_slist *hl = NULL;
 	char url[2048], auth[600];
@@ -227,7 +231,10 @@ h_req(struct harness *h, const char *method, const char *path, const char *token
 	ck_assert_ptr_nonnull(c);
 	snprintf(url, sizeof(url), "%s%s", h->base, path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

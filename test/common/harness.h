@@ -31,6 +31,8 @@ struct hresp {
 	bool replayed;		/* Idempotent-Replayed: true */
 	char request_id[300];
 	char content_type[80];
+	char allow[80];		/* the Allow header of a 405 */
+	long content_length;	/* -1 when absent */
 };
 
 /* Path of the grantd binary under test ($GRANTD_BIN). */

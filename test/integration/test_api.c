@@ -345,6 +345,39 @@ START_TEST(request_ids)
 }
 END_TEST
 
+/* HEAD is GET without a body, with the same status, headers and length. */
+START_TEST(head_requests)
+{
+	struct harness h;
+	struct hresp g, r;
+
+	h_init(&h, NULL);
+	h_start(&h);
+	g = h_get(&h, NULL, "/v1/health");
+	r = h_req(&h, "HEAD", "/v1/health", NULL, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.content_type, g.content_type);
+	ck_assert_int_eq(r.content_length, (long)strlen(g.body));
+	ck_assert_str_eq(r.body, "");
+	hresp_free(&g);
+	hresp_free(&r);
+	/* As GET: a token is needed, and a team's HEAD is its GET's. */
+	r = h_req(&h, "HEAD", "/v1/teams", NULL, NULL, NULL);
+	ck_assert_int_eq(r.status, 401);
+	hresp_free(&r);
+	r = h_req(&h, "HEAD", "/v1/teams", h.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 200);
+	hresp_free(&r);
+	/* A 405 names HEAD beside GET. */
+	r = h_req(&h, "PATCH", "/v1/teams", h.admin, NULL, NULL);
+	ck_assert_int_eq(r.status, 405);
+	ck_assert_str_eq(r.allow, "GET, HEAD, POST");
+	hresp_free(&r);
+	stop_clean(&h);
+	h_cleanup(&h);
+}
+END_TEST
+
 START_TEST(problem_json)
 {
 	struct harness h;
@@ -548,6 +581,17 @@ START_TEST(config_check)
 		rc = run_capture(argv, &out, &err, 30);
 		ck_assert_msg(rc == 0, "rc %d: %s", rc, err);
 		ck_assert_str_eq(out, "configuration OK\n");
+		free(out);
+		free(err);
+	}
+	/* A flag that overrides the file is checked with it. */
+	{
+		const char *argv[] = { h_bin(), "-n", "-c", h.conf, "--listen", "nope", NULL };
+
+		rc = run_capture(argv, &out, &err, 30);
+		ck_assert_int_eq(rc, 1);
+		ck_assert_str_eq(out, "");
+		ck_assert_ptr_nonnull(strstr(err, "--listen must be ADDR:PORT"));
 		free(out);
 		free(err);
 	}
@@ -1260,6 +1304,7 @@ main(void)
 	tcase_add_test(tc, auth_matrix);
 	tcase_add_test(tc, request_ids);
 	tcase_add_test(tc, problem_json);
+	tcase_add_test(tc, head_requests);
 	tcase_add_test(tc, oversize_body);
 	tcase_add_test(tc, idempotency_across_restart);
 	tcase_add_test(tc, concurrent_posts);

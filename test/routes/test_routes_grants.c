@@ -248,15 +248,25 @@ END_TEST
 /* A cancelled grant (released at or before its start) holds nothing. */
 START_TEST(cancelled_grant_frees_its_units)
 {
-	char path[64];
+	char path[64], target[64];
 	struct response rs;
 
 	snprintf(path, sizeof(path), "/v1/grants/%s/release", upstage_grant);
 	fx_must(&F, "POST", path, "{\"at\":\"2026-03-01T00:00:00Z\",\"reason\":\"never used\","
 	    "\"override\":{\"reason\":\"moving\"}}", 200);
+	ck_assert_str_eq(fx_audit_last(&F).action, "grant.release");
+	snprintf(target, sizeof(target), "grant/%s", upstage_grant);
+	ck_assert_str_eq(fx_audit_last(&F).target, target);
+	/* Released again: it exists, but there is nothing left to release. */
+	rs = fx_post(&F, path, "{\"at\":\"2026-03-01T00:00:00Z\",\"reason\":\"again\"}");
+	ck_assert_int_eq(rs.status, 409);
+	ck_assert_str_eq(fx_code(&rs), "invalid_state");
+	response_clear(&rs);
 	rs = add_grant("upstage", "b2", 8, T(01, 00), T(11, 00), NULL);
 	ck_assert_int_eq(rs.status, 201);
 	response_clear(&rs);
+	ck_assert_str_eq(fx_audit_last(&F).action, "grant.create");
+	ck_assert_int_eq(strncmp(fx_audit_last(&F).target, "grant/gr_", 9), 0);
 }
 END_TEST
 
