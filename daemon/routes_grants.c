@@ -326,11 +326,17 @@ grant_release(struct request *rq, struct response *rs)
 		resp_store_error(rs, rc);
 		goto out;
 	}
-	/* Taking cards out of an active window leaves the team short of its package. */
+	/*
+	 * Taking cards out of a window leaves the team short of its package
+	 * there: the window up to its end, or up to the day the team left (an
+	 * eliminated team was owed its package until then, and the report
+	 * judges it so).
+	 */
 	from = at > g.start ? at : g.start;
 	to = g.end < e.end ? g.end : e.end;
-	if (strcmp(e.state, "active") == 0 && strcmp(g.kind, "compensation") != 0 && from < to &&
-	    to > e.start)
+	if (e.ended_at >= 0 && e.ended_at < to)
+		to = e.ended_at;
+	if (strcmp(g.kind, "compensation") != 0 && from < to && to > e.start)
 		json_array_append_new(viol, violation("equal_resource", "releasing %s at this "
 		    "instant leaves team '%s' %lld cards of pool %s short inside its window",
 		    rq->params[0], e.team, (long long)g.cards, g.pool));

@@ -309,6 +309,39 @@ START_TEST(manual_makeups_pay_the_debt)
 }
 END_TEST
 
+/*
+ * An eliminated team was owed its package until it left: releasing its
+ * cards before then breaks equal_resource like any other release, and the
+ * override that allows it is listed in the report.
+ */
+START_TEST(release_before_elimination)
+{
+	char path[64];
+	struct response rs;
+	json_t *row = NULL;
+	size_t i;
+
+	fx_must(&F, "POST", "/v1/phases/ph/enrollments/upstage/eliminate",
+	    "{\"effective_on\":\"2026-03-08\",\"reason\":\"ranked last\"}", 200);
+	snprintf(path, sizeof(path), "/v1/grants/%s/release", upstage_grant);
+	rs = fx_post(&F, path, "{\"at\":\"2026-03-05T00:00:00Z\",\"reason\":\"early\"}");
+	ck_assert_int_eq(rs.status, 409);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "violations"), 0), "rule"),
+	    "equal_resource");
+	response_clear(&rs);
+	fx_must(&F, "POST", path, "{\"at\":\"2026-03-05T00:00:00Z\",\"reason\":\"early\","
+	    "\"override\":{\"reason\":\"hardware returned early\"}}", 200);
+	rs = fx_get(&F, "/v1/phases/ph/fairness?at=2026-03-12T00:00:00Z");
+	ck_assert_int_eq(rs.status, 200);
+	json_array_foreach(fx_at(rs.json, "teams"), i, row)
+		if (strcmp(fx_str(row, "team"), "upstage") == 0)
+			break;
+	ck_assert_ptr_nonnull(row);
+	ck_assert_int_eq(json_array_size(fx_at(row, "overrides")), 1);
+	response_clear(&rs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -323,6 +356,7 @@ main(void)
 	tcase_add_test(tc, replacement_restores_equality);
 	tcase_add_test(tc, cancelled_grant_frees_its_units);
 	tcase_add_test(tc, manual_makeups_pay_the_debt);
+	tcase_add_test(tc, release_before_elimination);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
