@@ -508,26 +508,233 @@ withdraw(struct request *rq, struct response *rs)
 }
 
 /*
- * Extends every active enrollment of the phase by `days`: windows and the
- * grants that reach the end of their window.  All or none: the new grant
- * time is checked pool by pool against the calendar first.
+ * What extending a phase does to one grant.  A grant that reaches the end
+ * of its window grows: it newly holds [old end, old end + add).  A make-up
+ * after the window (kind compensation, starting at or after the old end)
+ * moves later by add, so that it stays after the new end: it holds
+ * [start + add, end + add) and lets go of [start, end).
+ */
+struct ext_piece {
+	int64_t grant;
+	size_t pool;			/* index in the calendar */
+	int64_t cards;
+	int64_t from, to;		/* the time newly held */
+	int64_t old_from, old_to;	/* a moved make-up's place before the move */
+	bool moved;
+	char team[ID_MAX + 1];
+};
+
+static int
+piece_push(struct ext_piece **v, size_t *n, size_t *cap, const struct ext_piece *p)
+{
+	struct ext_piece *nv;
+	size_t c;
+
+	if (*n == *cap) {
+		c = *cap ? *cap * 2 : 16;
+		if ((nv = realloc(*v, c * sizeof(*nv))) == NULL)
+			return GD_ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *p;
+	return 0;
+}
+
+/*
+ * The pieces of extending the enrollments in ids by add seconds, in
+ * enrollment (team) order and then grant order.  *out is malloc'd.
+ * GD_ERANGE when an instant would overflow.
+ */
+static int
+extend_pieces(struct db *db, const struct calendar *cal, const int64_t *ids, size_t nids,
+    int64_t add, struct ext_piece **out, size_t *nout)
+{
+	struct ext_piece *v = NULL, pc;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < nids; i++) {
+		struct enrollment e;
+		struct grant *gs = NULL;
+		size_t ng = 0;
+		ssize_t p;
+
+		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0 ||
+		    (rc = store_grants_of(db, ids[i], &gs, &ng)) < 0)
+			break;
+		for (size_t k = 0; rc == 0 && k < ng; k++) {
+			memset(&pc, 0, sizeof(pc));
+			pc.moved = strcmp(gs[k].kind, "compensation") == 0 && gs[k].start >= e.end;
+			if (gs[k].end != e.end && !pc.moved)
+				continue;
+			/* A grant's pool is a foreign key: the calendar has every pool. */
+			if ((p = calendar_find(cal, gs[k].pool)) < 0) {
+				rc = GD_EIO;
+				break;
+			}
+			pc.grant = gs[k].id;
+			pc.pool = (size_t)p;
+			pc.cards = gs[k].cards;
+			pc.old_from = gs[k].start;
+			pc.old_to = gs[k].end;
+			snprintf(pc.team, sizeof(pc.team), "%s", e.team);
+			if (pc.moved) {
+				if (__builtin_add_overflow(gs[k].start, add, &pc.from) ||
+				    __builtin_add_overflow(gs[k].end, add, &pc.to))
+					rc = GD_ERANGE;
+			} else {
+				pc.from = e.end;
+				if (__builtin_add_overflow(e.end, add, &pc.to))
+					rc = GD_ERANGE;
+			}
+			if (rc == 0)
+				rc = piece_push(&v, &n, &cap, &pc);
+		}
+		free(gs);
+	}
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/*
+ * Checks the whole new arrangement, pool by pool: the make-ups that move
+ * are first taken off their old place (in this request's calendar only),
+ * then every piece on the pool is checked at once, so the extensions and
+ * the moved make-ups of all teams compete for the same free cards.  0, or
+ * GD_ECAPACITY with the pool in *pool and the first breach in *br.
+ */
+static int
+extend_check(struct calendar *cal, const struct ext_piece *pc, size_t n, size_t *pool,
+    struct timeline_breach *br)
+{
+	struct timeline_grant *tg;
+	size_t m;
+	int rc = 0;
+
+	if (n == 0)
+		return 0;
+	if ((tg = calloc(n, sizeof(*tg))) == NULL)
+		return GD_ENOMEM;
+	for (size_t p = 0; rc == 0 && p < cal->n; p++) {
+		m = 0;
+		for (size_t k = 0; rc == 0 && k < n; k++) {
+			if (pc[k].pool != p)
+				continue;
+			if (pc[k].moved)
+				rc = timeline_remove_grant(cal->pp[p].tl, pc[k].grant);
+			tg[m++] = (struct timeline_grant){ pc[k].grant, pc[k].from, pc[k].to,
+				pc[k].cards };
+		}
+		/* Every live grant is on its pool's timeline. */
+		if (rc == GD_ENOENT)
+			rc = GD_EIO;
+		if (rc == 0 && m > 0 && (rc = timeline_check_add(cal->pp[p].tl, tg, m, br)) ==
+		    GD_ECAPACITY)
+			*pool = p;
+	}
+	free(tg);
+	return rc;
+}
+
+/* The 409 for a breach at br on pool p, naming the moved make-ups that ask for cards there. */
+static void
+extend_refuse(struct response *rs, const struct phase_info *pi, int64_t days,
+    const struct calendar *cal, const struct ext_piece *pc, size_t n, size_t p,
+    const struct timeline_breach *br)
+{
+	char when[CIVIL_INSTANT_LEN], gid[32], one[128], list[512] = "";
+	int64_t win = 0, mk = 0;
+	size_t o = 0;
+	bool full = false;
+	int len;
+
+	civil_format_instant(br->at, when);
+	for (size_t k = 0; k < n; k++) {
+		if (pc[k].pool != p || br->at < pc[k].from || br->at >= pc[k].to)
+			continue;
+		if (!pc[k].moved) {
+			win += pc[k].cards;
+			continue;
+		}
+		mk += pc[k].cards;
+		grant_id_format(pc[k].grant, gid);
+		len = snprintf(one, sizeof(one), "%s%s of team '%s'", o ? ", " : "", gid,
+		    pc[k].team);
+		/* Room is kept for the ", ..." that says the list goes on. */
+		if (!full && len > 0 && o + (size_t)len + sizeof(", ...") <= sizeof(list)) {
+			memcpy(list + o, one, (size_t)len + 1);
+			o += (size_t)len;
+		} else if (!full) {
+			memcpy(list + o, ", ...", sizeof(", ..."));
+			full = true;
+		}
+	}
+	if (mk == 0) {
+		resp_problem(rs, 409, "capacity_exceeded", "extending phase %s by %lld days needs "
+		    "%lld cards of pool %s at %s, but only %lld are free; nothing was extended",
+		    pi->id, (long long)days, (long long)br->asked, cal->pools[p].id, when,
+		    (long long)br->free);
+		return;
+	}
+	resp_problem(rs, 409, "capacity_exceeded", "extending phase %s by %lld days needs %lld "
+	    "cards of pool %s at %s (%lld to lengthen windows, %lld for make-up grants moved "
+	    "%lld days later to stay after the windows: %s), but only %lld are free; nothing "
+	    "was extended", pi->id, (long long)days, (long long)br->asked, cal->pools[p].id,
+	    when, (long long)win, (long long)mk, (long long)days, list, (long long)br->free);
+}
+
+/* The moved make-ups, for the reply and the audit entry. */
+static json_t *
+moved_json(const struct calendar *cal, const struct ext_piece *pc, size_t n)
+{
+	json_t *arr = json_array();
+	char gid[32];
+
+	for (size_t k = 0; arr && k < n; k++) {
+		if (!pc[k].moved)
+			continue;
+		grant_id_format(pc[k].grant, gid);
+		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:{s:o, s:o}, "
+		    "s:{s:o, s:o}}", "grant", gid, "team", pc[k].team, "pool",
+		    cal->pools[pc[k].pool].id, "cards", (json_int_t)pc[k].cards, "from", "start",
+		    instant_json(pc[k].old_from), "end", instant_json(pc[k].old_to), "to", "start",
+		    instant_json(pc[k].from), "end", instant_json(pc[k].to))) < 0) {
+			json_decref(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
+/*
+ * Extends every active enrollment of the phase by `days`: windows, the
+ * grants that reach the end of their window, and the make-ups after the
+ * window, which move later by `days`.  All or none: the new arrangement is
+ * checked pool by pool against the calendar before anything is written,
+ * and the request's savepoint undoes a write that fails later.
  */
 static void
 extend(struct request *rq, struct response *rs)
 {
 	struct phase_info pi;
-	int64_t days, *ids = NULL, add;
+	int64_t days, *ids = NULL, add, end;
 	const char *reason = NULL;
 	const struct jv_field f[] = {
 		{ "days", JV_INT, JV_REQUIRED, 1, MAX_EXTEND_DAYS, &days, NULL },
 		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &reason, NULL },
 	};
 	struct calendar cal = { 0 };
-	struct timeline_grant *tg = NULL;
-	size_t *tp = NULL, ntg = 0, cap = 0, nids = 0;
+	struct ext_piece *pc = NULL;
+	size_t npc = 0, nids = 0, bad = 0;
 	struct timeline_breach br;
-	char target[96], when[CIVIL_INSTANT_LEN];
-	json_t *body, *items;
+	char target[96];
+	json_t *body, *items = NULL, *moved = NULL, *detail = NULL;
 	char *next = NULL;
 	int rc;
 
@@ -546,94 +753,61 @@ extend(struct request *rq, struct response *rs)
 		    "extend", pi.id);
 		goto out;
 	}
-	/* Collect the extension pieces: [end, end + add) of each grant reaching the end. */
-	for (size_t i = 0; i < nids; i++) {
-		struct enrollment e;
-		struct grant *gs = NULL;
-		size_t n = 0;
-
-		if ((rc = store_enrollment_by_id(rq->db, ids[i], &e)) < 0 ||
-		    (rc = store_grants_of(rq->db, ids[i], &gs, &n)) < 0) {
+	if ((rc = extend_pieces(rq->db, &cal, ids, nids, add, &pc, &npc)) < 0) {
+		if (rc == GD_ERANGE)
+			resp_error(rs, rc, "the extended windows would end past the last instant "
+			    "grantd can represent");
+		else
 			resp_store_error(rs, rc);
-			goto out;
-		}
-		for (size_t k = 0; k < n; k++) {
-			if (gs[k].end != e.end)
-				continue;
-			if (ntg == cap) {
-				cap = cap ? cap * 2 : 16;
-				tg = realloc(tg, cap * sizeof(*tg));
-				tp = realloc(tp, cap * sizeof(*tp));
-				if (tg == NULL || tp == NULL) {
-					free(gs);
-					resp_store_error(rs, GD_ENOMEM);
-					goto out;
-				}
-			}
-			tg[ntg] = (struct timeline_grant){ gs[k].id, e.end, e.end + add, gs[k].cards };
-			tp[ntg++] = (size_t)calendar_find(&cal, gs[k].pool);
-		}
-		free(gs);
+		goto out;
 	}
-	/* Check each pool with all of its pieces at once. */
-	for (size_t p = 0; p < cal.n; p++) {
-		struct timeline_grant one[64];
-		size_t m = 0;
-
-		for (size_t k = 0; k < ntg; k++) {
-			if (tp[k] != p)
-				continue;
-			if (m == 64) {
-				resp_problem(rs, 400, "bad_request", "too many grants on pool %s",
-				    cal.pools[p].id);
-				goto out;
-			}
-			one[m++] = tg[k];
-		}
-		if (m == 0)
-			continue;
-		rc = timeline_check_add(cal.pp[p].tl, one, m, &br);
-		if (rc == GD_ECAPACITY) {
-			civil_format_instant(br.at, when);
-			resp_problem(rs, 409, "capacity_exceeded", "extending phase %s by %lld days "
-			    "needs %lld cards of pool %s at %s, but only %lld are free; nothing was "
-			    "extended", pi.id, (long long)days, (long long)br.asked, cal.pools[p].id,
-			    when, (long long)br.free);
-			goto out;
-		}
-		if (rc < 0) {
-			resp_error(rs, rc, "cannot check the extension");
-			goto out;
-		}
+	if ((rc = extend_check(&cal, pc, npc, &bad, &br)) == GD_ECAPACITY) {
+		extend_refuse(rs, &pi, days, &cal, pc, npc, bad, &br);
+		goto out;
 	}
-	for (size_t k = 0; rc == 0 && k < ntg; k++)
-		rc = store_grant_set_end(rq->db, tg[k].id, tg[k].to);
+	if (rc < 0) {
+		resp_error(rs, rc, "cannot check the extension");
+		goto out;
+	}
+	for (size_t k = 0; rc == 0 && k < npc; k++)
+		rc = pc[k].moved ? store_grant_shift(rq->db, pc[k].grant, add) :
+		    store_grant_set_end(rq->db, pc[k].grant, pc[k].to);
 	for (size_t i = 0; rc == 0 && i < nids; i++) {
 		struct enrollment e;
 
-		if ((rc = store_enrollment_by_id(rq->db, ids[i], &e)) == 0)
-			rc = store_enrollment_set_end(rq->db, ids[i], e.end + add);
+		if ((rc = store_enrollment_by_id(rq->db, ids[i], &e)) < 0)
+			break;
+		if (__builtin_add_overflow(e.end, add, &end))
+			rc = GD_ERANGE;
+		else
+			rc = store_enrollment_set_end(rq->db, ids[i], end);
 	}
 	if (rc == 0)
 		rc = store_phase_extend(rq->db, pi.id, days);
+	/* The audit entry keeps the request and where each make-up went. */
+	if (rc == 0 && ((moved = moved_json(&cal, pc, npc)) == NULL ||
+	    (detail = json_deep_copy(body)) == NULL ||
+	    json_object_set(detail, "moved", moved) < 0))
+		rc = GD_ENOMEM;
 	snprintf(target, sizeof(target), "phase/%s", pi.id);
 	if (rc == 0)
-		rc = audit_request(rq, "phase.extend", target, reason, body);
+		rc = audit_request(rq, "phase.extend", target, reason, detail);
 	if (rc == 0)
 		rc = store_enrollment_list(rq->db, pi.id, NULL, NULL, 1000, &items, &next);
 	if (rc < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
-	resp_json(rs, 200, json_pack("{s:s, s:I, s:I, s:o}", "phase", pi.id, "days",
+	resp_json(rs, 200, json_pack("{s:s, s:I, s:I, s:o, s:O}", "phase", pi.id, "days",
 	    (json_int_t)days, "period_days", (json_int_t)(pi.period_days + days), "enrollments",
-	    items));
+	    items, "moved", moved));
 out:
 	free(next);
-	free(tg);
-	free(tp);
+	free(pc);
 	free(ids);
 	calendar_free(&cal);
+	json_decref(moved);
+	json_decref(detail);
 	json_decref(body);
 }
 

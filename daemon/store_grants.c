@@ -460,6 +460,13 @@ store_grant_set_end(struct db *db, int64_t id, int64_t end)
 }
 
 int
+store_grant_shift(struct db *db, int64_t id, int64_t by)
+{
+	return db_run(db, "UPDATE grants SET start = start + ?1, end = end + ?1, "
+	    "planned_end = planned_end + ?1 WHERE id = ?2", "ii", by, id);
+}
+
+int
 store_grants_of(struct db *db, int64_t enrollment, struct grant **gs, size_t *n)
 {
 	sqlite3_stmt *st = db_prep(db, GRANT_SQL "WHERE g.enrollment = ? AND g.cancelled = 0 "
