@@ -44,25 +44,44 @@ grow(void **v, size_t *cap, size_t n, size_t sz)
 	return 0;
 }
 
-static int
-load_pool(struct db *db, struct calendar *s, size_t i)
+int
+calendar_outages(struct db *db, const char *pool, struct timeline_outage **out, size_t *n)
 {
 	sqlite3_stmt *st;
 	struct timeline_outage *o = NULL;
-	struct timeline_grant *g = NULL;
-	size_t no = 0, co = 0, ng = 0, cg = 0;
+	size_t no = 0, co = 0;
 	int rc = 0;
 
 	st = db_prep(db, "SELECT from_t, to_t, cards FROM outages WHERE pool = ?");
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "t", s->pools[i].id);
+	db_bind(st, "t", pool);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		if ((rc = grow((void **)&o, &co, no, sizeof(*o))) == 0)
 			o[no++] = (struct timeline_outage){ sqlite3_column_int64(st, 0),
 				sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) };
 	}
 	db_done(st);
+	if (rc < 0) {
+		free(o);
+		return rc;
+	}
+	*out = o;
+	*n = no;
+	return 0;
+}
+
+static int
+load_pool(struct db *db, struct calendar *s, size_t i)
+{
+	sqlite3_stmt *st;
+	struct timeline_outage *o = NULL;
+	struct timeline_grant *g = NULL;
+	size_t no = 0, ng = 0, cg = 0;
+	int rc;
+
+	if ((rc = calendar_outages(db, s->pools[i].id, &o, &no)) < 0)
+		return rc;
 	st = db_prep(db, "SELECT id, start, end, cards FROM grants WHERE pool = ? AND cancelled = 0");
 	if (rc == 0 && st == NULL)
 		rc = GD_EIO;

@@ -97,12 +97,14 @@ unit_hours_json(int64_t mus)
 }
 
 /*
- * The losses an outage causes, per grant and team, as the outage's reply
- * shows them.  Quota and fairness recompute losses from the timelines, so
- * this list is a report, not a record that could drift.
+ * The losses a new outage causes, per grant and team, as the outage's reply
+ * shows them: only what it newly takes, computed before it is stored, so
+ * that units an earlier outage already took are not reported again.  Quota
+ * and fairness recompute losses from the timelines, so this list is a
+ * report, not a record that could drift.
  */
 static int
-outage_losses(struct db *db, const char *pool, int64_t from, int64_t to, json_t **out)
+outage_losses(struct db *db, const char *pool, const struct timeline_outage *o, json_t **out)
 {
 	struct calendar s;
 	struct outage_loss *loss = NULL;
@@ -120,7 +122,7 @@ outage_losses(struct db *db, const char *pool, int64_t from, int64_t to, json_t 
 		calendar_free(&s);
 		return GD_ENOENT;
 	}
-	rc = outage_share_loss(s.pp[i].tl, s.pools[i].weight_milli, from, to, &loss, &n);
+	rc = outage_added_loss(s.pp[i].tl, s.pools[i].weight_milli, o, &loss, &n);
 	calendar_free(&s);
 	if (rc < 0)
 		return rc;
@@ -143,6 +145,42 @@ outage_losses(struct db *db, const char *pool, int64_t from, int64_t to, json_t 
 	return 0;
 }
 
+/*
+ * Refuses an outage that would take more cards out of service than the
+ * pool has at some instant, counting the outages already recorded: the
+ * pool's capacity cannot go below 0, so such an outage could only be a
+ * mistake (the same failure entered twice, a wrong pool).  True when it
+ * fits; otherwise the response is written.
+ */
+static bool
+outage_fits(struct request *rq, struct response *rs, const struct outage_in *in,
+    int64_t pool_cards)
+{
+	struct timeline_outage *outs = NULL, o = { in->from, in->to, in->cards };
+	struct outage_overflow ov;
+	char at[CIVIL_INSTANT_LEN];
+	size_t n = 0;
+	int rc;
+
+	if ((rc = calendar_outages(rq->db, in->pool, &outs, &n)) == 0)
+		rc = outage_check_room(pool_cards, outs, n, &o, &ov);
+	free(outs);
+	if (rc == 0)
+		return true;
+	if (rc != GD_ECAPACITY) {
+		resp_store_error(rs, rc);
+		return false;
+	}
+	civil_format_instant(ov.at, at);
+	resp_problem(rs, 400, "bad_request", "outages already take %lld of the %lld cards of "
+	    "pool '%s' out of service at %s; %lld more would exceed the pool's size",
+	    (long long)ov.out, (long long)pool_cards, in->pool, at, (long long)in->cards);
+	json_object_set_new(rs->json, "at", json_string(at));
+	json_object_set_new(rs->json, "cards_out", json_integer(ov.out));
+	json_object_set_new(rs->json, "pool_cards", json_integer(pool_cards));
+	return false;
+}
+
 static void
 outage_create(struct request *rq, struct response *rs)
 {
@@ -155,7 +193,7 @@ outage_create(struct request *rq, struct response *rs)
 	};
 	json_t *body, *obj = NULL, *pool = NULL, *losses = NULL;
 	char target[96];
-	int64_t id;
+	int64_t id, cards;
 	int rc;
 
 	if (!check_id_param(rs, rq->params[0], "pool"))
@@ -166,18 +204,23 @@ outage_create(struct request *rq, struct response *rs)
 		resp_get(rs, rc, NULL, "pool", o.pool);
 		goto out;
 	}
+	cards = json_integer_value(json_object_get(pool, "cards"));
 	if (o.to <= o.from) {
 		resp_problem(rs, 400, "bad_request", "to must be after from");
 		goto out;
 	}
-	if (o.cards > json_integer_value(json_object_get(pool, "cards"))) {
+	if (o.cards > cards) {
 		resp_problem(rs, 400, "bad_request", "cards (%lld) exceeds the pool's %lld cards",
-		    (long long)o.cards, (long long)json_integer_value(json_object_get(pool, "cards")));
+		    (long long)o.cards, (long long)cards);
 		goto out;
 	}
-	if ((rc = store_outage_insert(rq->db, &o, rq->now, &id)) < 0 ||
-	    (rc = store_outage_get(rq->db, id, &obj)) < 0 ||
-	    (rc = outage_losses(rq->db, o.pool, o.from, o.to, &losses)) < 0) {
+	if (!outage_fits(rq, rs, &o, cards))
+		goto out;
+	if ((rc = outage_losses(rq->db, o.pool, &(struct timeline_outage){ o.from, o.to,
+	    o.cards }, &losses)) < 0 ||
+	    (rc = store_outage_insert(rq->db, &o, rq->now, &id)) < 0 ||
+	    (rc = store_outage_get(rq->db, id, &obj)) < 0) {
+		json_decref(losses);
 		resp_store_error(rs, rc);
 		goto out;
 	}

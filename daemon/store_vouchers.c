@@ -6,6 +6,7 @@
 #include "civil.h"
 #include "db.h"
 #include "err.h"
+#include "money.h"
 #include "store_vouchers.h"
 
 /* Lead and members: routes_catalog.c accepts at most 200 members, plus the lead. */
@@ -752,15 +753,48 @@ store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, int64
 
 /* Vouchers, as a team sees them. */
 
+/*
+ * A refund of a settlement made after its voucher closed goes from the
+ * payable straight to the programme's returned account (ledger_refund), so
+ * the voucher's own balances never see it.  The row counts it on both
+ * sides, as a refund of this voucher's settlement and as money returned for
+ * it: refunded_krw is then every refund of its settlements, returned_krw
+ * everything returned for it, and available = budget - held - settled +
+ * refunded - returned holds exactly, unchanged (0 for a closed voucher).
+ * The journal is read, not changed: such refunds are the REFUND transfers
+ * listed by this voucher that credit another account.
+ */
+#define REROUTED_SQL "(SELECT coalesce(sum(t.amount), 0) FROM ledger_transfers t " \
+	"WHERE t.voucher = a.id AND t.kind = 'refund' AND t.credit <> a.id)"
+
+/* Adds the rerouted refunds to a voucher's figures; false when that overflows. */
+static bool
+as_seen(struct ledger_account *a, int64_t rerouted)
+{
+	return money_add(a->refunded, rerouted, &a->refunded) &&
+	    money_add(a->returned, rerouted, &a->returned);
+}
+
+int
+store_voucher_as_seen(struct db *db, struct ledger_account *a)
+{
+	int64_t r = db_int(db, "SELECT " REROUTED_SQL " FROM ledger_accounts a WHERE a.id = ?",
+	    "i", a->id);
+
+	if (r < 0)
+		return GD_EIO;
+	return as_seen(a, r) ? 0 : GD_ERANGE;
+}
+
 int
 store_voucher_list(struct db *db, const char *team, json_t **items)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT e.phase, e.state, a.name, a.closed, a.budget, "
-	    "a.held, a.settled, a.refunded, a.returned FROM ledger_accounts a "
+	    "a.held, a.settled, a.refunded, a.returned, " REROUTED_SQL " FROM ledger_accounts a "
 	    "JOIN enrollments e ON e.id = a.enrollment WHERE e.team = ? ORDER BY e.phase");
 	struct ledger_account a = { .type = LEDGER_VOUCHER };
 	json_t *arr = json_array(), *o;
-	int64_t avail;
+	int64_t avail, rerouted;
 	int rc;
 
 	if (st == NULL || arr == NULL) {
@@ -775,6 +809,11 @@ store_voucher_list(struct db *db, const char *team, json_t **items)
 		a.settled = sqlite3_column_int64(st, 6);
 		a.refunded = sqlite3_column_int64(st, 7);
 		a.returned = sqlite3_column_int64(st, 8);
+		rerouted = sqlite3_column_int64(st, 9);
+		if (!as_seen(&a, rerouted)) {
+			rc = SQLITE_RANGE;	/* only a corrupt journal sums that high */
+			break;
+		}
 		/* Never below 0, as the contract says; the rules keep it so anyway. */
 		if (ledger_available(&a, &avail) < 0 || avail < 0)
 			avail = 0;

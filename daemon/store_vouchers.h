@@ -138,6 +138,12 @@ int store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, i
 /* A team's vouchers, one per enrollment, in phase order (GET /v1/teams/{team}/vouchers). */
 int store_voucher_list(struct db *db, const char *team, json_t **items);
 
+/*
+ * A voucher's figures as the team's row shows them: refunds made after it
+ * closed (straight to returned funds) counted as refunded and as returned.
+ */
+int store_voucher_as_seen(struct db *db, struct ledger_account *a);
+
 /* Everything ledger_verify needs, read in one go. */
 struct ledger_snapshot {
 	struct ledger_account *accounts;

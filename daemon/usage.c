@@ -817,7 +817,7 @@ voucher_of(struct db *db, int64_t enrollment, struct ledger_account *a, int64_t 
 		memset(a, 0, sizeof(*a));
 		return 0;
 	}
-	if (rc < 0)
+	if (rc < 0 || (rc = store_voucher_as_seen(db, a)) < 0)
 		return rc;
 	if (ledger_available(a, available) < 0 || *available < 0)
 		*available = 0;

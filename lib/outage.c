@@ -74,14 +74,32 @@ apply_edges(const struct edge *e, size_t ne, size_t *k, int64_t x, struct active
 	}
 }
 
-/* Shares impaired x weight x len of a stretch of seg among the active grants (see outage.h). */
+/*
+ * The cards a segment's loss is counted on: its impaired cards, or with
+ * extra > 0 what extra more cards out of service would add to them.
+ * Capacity is floored at 0, so after the extra cards it is max(0, capacity
+ * - extra); the result is >= 0 since that is <= capacity.
+ */
+static int64_t
+lost_cards(const struct timeline_segment *seg, int64_t extra)
+{
+	int64_t granted = seg->allocated + seg->impaired, cap;
+
+	if (extra == 0)
+		return seg->impaired;
+	cap = seg->capacity > extra ? seg->capacity - extra : 0;
+	return (granted > cap ? granted - cap : 0) - seg->impaired;
+}
+
+/* Shares cards x weight x len of a stretch of seg among the active grants (see outage.h). */
 static int
 share_stretch(const struct timeline_grant *gr, const struct active *act, struct part *parts,
-    const struct timeline_segment *seg, int64_t weight, int64_t len, int64_t *lost)
+    const struct timeline_segment *seg, int64_t cards, int64_t weight, int64_t len,
+    int64_t *lost)
 {
 	int64_t total, granted = 0, given = 0;
 
-	if (__builtin_mul_overflow(seg->impaired, weight, &total) ||
+	if (__builtin_mul_overflow(cards, weight, &total) ||
 	    __builtin_mul_overflow(total, len, &total))
 		return GD_ERANGE;
 	for (size_t j = 0; j < act->n; j++)
@@ -107,9 +125,13 @@ share_stretch(const struct timeline_grant *gr, const struct active *act, struct 
 	return 0;
 }
 
-int
-outage_share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from,
-    int64_t to, struct outage_loss **out, size_t *n)
+/*
+ * outage_share_loss (extra 0) and outage_added_loss (extra: the new
+ * outage's cards, over its own interval [from, to)).
+ */
+static int
+share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from, int64_t to,
+    int64_t extra, struct outage_loss **out, size_t *n)
 {
 	const struct timeline_grant *gr;
 	struct timeline_segment *seg = NULL;
@@ -148,14 +170,15 @@ outage_share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from,
 	 * impaired segments are cut again at grant edges.
 	 */
 	for (size_t s = 0; s < nseg; s++) {
-		int64_t x = seg[s].from, y;
+		int64_t x = seg[s].from, y, cards = lost_cards(&seg[s], extra);
 
-		if (seg[s].impaired == 0)
+		if (cards == 0)
 			continue;
 		apply_edges(edges, 2 * ng, &k, x, &act);
 		for (; x < seg[s].to; x = y) {
 			y = k < 2 * ng && edges[k].t < seg[s].to ? edges[k].t : seg[s].to;
-			rc = share_stretch(gr, &act, parts, &seg[s], weight_milli, y - x, lost);
+			rc = share_stretch(gr, &act, parts, &seg[s], cards, weight_milli, y - x,
+			    lost);
 			if (rc != 0)
 				goto done;
 			apply_edges(edges, 2 * ng, &k, y, &act);
@@ -181,6 +204,78 @@ done:
 	free(lost);
 	free(act.idx);
 	free(act.pos);
+	return rc;
+}
+
+int
+outage_share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from,
+    int64_t to, struct outage_loss **out, size_t *n)
+{
+	return share_loss(tl, weight_milli, from, to, 0, out, n);
+}
+
+int
+outage_added_loss(const struct timeline *tl, int64_t weight_milli,
+    const struct timeline_outage *o, struct outage_loss **out, size_t *n)
+{
+	if (o->cards < 1)
+		return GD_EINVAL;
+	return share_loss(tl, weight_milli, o->from, o->to, o->cards, out, n);
+}
+
+/* A change of the cards out of service at t, within the new outage's interval. */
+struct step {
+	int64_t t;
+	int64_t delta;
+};
+
+static int
+cmp_step(const void *a, const void *b)
+{
+	const struct step *x = a, *y = b;
+
+	return (x->t > y->t) - (x->t < y->t);
+}
+
+int
+outage_check_room(int64_t base, const struct timeline_outage *outages, size_t n,
+    const struct timeline_outage *o, struct outage_overflow *ov)
+{
+	struct step *st;
+	int64_t out = 0;
+	size_t ns = 0, i = 0;
+	int rc = 0;
+
+	if (o->from >= o->to || o->cards < 1 || base < 0)
+		return GD_EINVAL;
+	/* Two steps per outage at most, and one at o->from so that instant is checked. */
+	if ((st = malloc((2 * n + 1) * sizeof(*st))) == NULL)
+		return GD_ENOMEM;
+	st[ns++] = (struct step){ o->from, 0 };
+	for (size_t k = 0; k < n; k++) {
+		const struct timeline_outage *x = &outages[k];
+
+		if (x->to <= o->from || x->from >= o->to)
+			continue;
+		st[ns++] = (struct step){ x->from > o->from ? x->from : o->from, x->cards };
+		if (x->to < o->to)
+			st[ns++] = (struct step){ x->to, -x->cards };
+	}
+	qsort(st, ns, sizeof(*st), cmp_step);
+	/* Out of service is constant between steps: check once after each instant's steps. */
+	while (i < ns) {
+		int64_t t = st[i].t;
+
+		for (; i < ns && st[i].t == t; i++)
+			out += st[i].delta;
+		if (out > base - o->cards) {
+			if (ov != NULL)
+				*ov = (struct outage_overflow){ t, out };
+			rc = GD_ECAPACITY;
+			break;
+		}
+	}
+	free(st);
 	return rc;
 }
 

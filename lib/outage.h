@@ -34,6 +34,37 @@ struct outage_loss {
 int outage_share_loss(const struct timeline *tl, int64_t weight_milli, int64_t from,
     int64_t to, struct outage_loss **out, size_t *n);
 
+/*
+ * What adding outage o would newly take from the timeline's grants, the
+ * timeline being as it is before o: on each stretch of [o->from, o->to) the
+ * impaired cards grow from max(0, granted - capacity) to max(0, granted -
+ * max(0, capacity - o->cards)), and that growth x weight_milli x seconds is
+ * shared among the active grants exactly as outage_share_loss shares a
+ * stretch.  So units an earlier outage already took are never counted
+ * again, every share is >= 0, and the shares sum exactly to the growth of
+ * the pool's total loss.  The timeline is not changed.  Results, errors
+ * and cost as outage_share_loss (GD_EINVAL also for o->cards < 1).
+ */
+int outage_added_loss(const struct timeline *tl, int64_t weight_milli,
+    const struct timeline_outage *o, struct outage_loss **out, size_t *n);
+
+/* Where one more outage would take out more cards than the pool has. */
+struct outage_overflow {
+	int64_t at;		/* the first such instant */
+	int64_t out;		/* cards the recorded outages take out of service at `at` */
+};
+
+/*
+ * Whether outage o fits beside a pool's recorded outages[]: at no instant
+ * of [o->from, o->to) may the cards out of service, o's included, exceed
+ * base.  0, or GD_ECAPACITY with the first instant where they would in *ov
+ * (when ov is not NULL), GD_EINVAL (o->from >= o->to, o->cards < 1, base
+ * < 0) or GD_ENOMEM.  outages[] are as a timeline holds them (cards at most
+ * TIMELINE_MAX_CARDS), so their sums cannot overflow.  O(n log n).
+ */
+int outage_check_room(int64_t base, const struct timeline_outage *outages, size_t n,
+    const struct timeline_outage *o, struct outage_overflow *ov);
+
 /* What an enrollment is owed, and how to pay it back. */
 struct outage_debt {
 	int64_t owed;		/* milli-unit-seconds, > 0 */

@@ -919,9 +919,18 @@ START_TEST(close_voucher_test)
 	expect(&rs, 200, NULL);
 	ck_assert(json_is_true(json_object_get(rs.json, "to_returned")));
 	response_clear(&rs);
+	/*
+	 * The row shows the refund as a refund of this voucher's settlement and
+	 * as money returned for it: available = budget - held - settled +
+	 * refunded - returned stays exactly 0.
+	 */
 	v = voucher_of("lg-ai");
+	ck_assert_str_eq(v.state, "closed");
 	ck_assert_int_eq(v.available, 0);
-	ck_assert_int_eq(v.refunded, 0);
+	ck_assert_int_eq(v.settled, 150000);
+	ck_assert_int_eq(v.refunded, 50000);
+	ck_assert_int_eq(v.returned, BUDGET - 150000 + 50000);
+	ck_assert_int_eq(v.budget - v.held - v.settled + v.refunded - v.returned, 0);
 	rs = fx_get(&F, "/v1/vouchers/transfers?team=lg-ai&kind=refund");
 	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "items"), 0), "credit"),
 	    "returned:sovereign-ai");
@@ -981,6 +990,98 @@ START_TEST(eliminate_closes)
 	response_clear(&rs);
 	ck_assert_int_eq(voucher_of("motif").available, BUDGET);
 	ledger_ok();
+}
+END_TEST
+
+/*
+ * Refunds of one settlement before and after an elimination: the row counts
+ * both as refunded, counts the later one as returned too (it went on to the
+ * programme), and available = budget - held - settled + refunded - returned
+ * holds exactly, 0 once closed.  The ledger itself is as before: the later
+ * refund credits the returned account, the voucher's own balances never see
+ * it, and ledger_verify agrees.
+ */
+START_TEST(refund_after_eliminate)
+{
+	char a[VID_LEN], stl[VID_LEN], path[128];
+	struct response rs;
+	struct vfig v;
+
+	hold_ok("lg-ai", 300000, a);
+	rs = hold_action(a, "settle", F.admin, NULL, 0);
+	expect(&rs, 200, NULL);
+	snprintf(stl, sizeof(stl), "%s", fx_str(rs.json, "settlement"));
+	response_clear(&rs);
+	snprintf(path, sizeof(path), "/v1/vouchers/settlements/%s/refund", stl);
+	rs = fx_post(&F, path, "{\"amount_krw\":100000,\"reason\":\"short delivery\"}");
+	expect(&rs, 200, NULL);
+	ck_assert(json_is_false(json_object_get(rs.json, "to_returned")));
+	response_clear(&rs);
+	v = voucher_of("lg-ai");
+	ck_assert_int_eq(v.refunded, 100000);
+	ck_assert_int_eq(v.returned, 0);
+	ck_assert_int_eq(v.available, BUDGET - 200000);
+
+	rs = fx_post(&F, "/v1/phases/stage-2/enrollments/lg-ai/eliminate",
+	    "{\"effective_on\":\"2026-03-10\",\"reason\":\"first evaluation\"}");
+	expect(&rs, 200, NULL);
+	response_clear(&rs);
+	v = voucher_of("lg-ai");
+	ck_assert_str_eq(v.state, "closed");
+	ck_assert_int_eq(v.refunded, 100000);
+	ck_assert_int_eq(v.returned, BUDGET - 200000);
+	ck_assert_int_eq(v.available, 0);
+
+	rs = fx_post(&F, path, "{\"amount_krw\":50000,\"reason\":\"late rejection\"}");
+	expect(&rs, 200, NULL);
+	ck_assert(json_is_true(json_object_get(rs.json, "to_returned")));
+	ck_assert_int_eq(json_integer_value(json_object_get(rs.json, "refunded_krw")), 150000);
+	response_clear(&rs);
+	v = voucher_of("lg-ai");
+	ck_assert_int_eq(v.budget, BUDGET);
+	ck_assert_int_eq(v.held, 0);
+	ck_assert_int_eq(v.settled, 300000);
+	ck_assert_int_eq(v.refunded, 150000);
+	ck_assert_int_eq(v.returned, BUDGET - 200000 + 50000);
+	ck_assert_int_eq(v.available, 0);
+	ck_assert_int_eq(v.budget - v.held - v.settled + v.refunded - v.returned, 0);
+	/* The quota shows the voucher as the row does. */
+	rs = fx_req(&F, "GET", "/v1/teams/lg-ai/quota?phase=stage-2", lg_tok, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_ptr_nonnull(rs.text);
+	{
+		json_t *q = json_loads(rs.text, 0, NULL), *qv = json_object_get(q, "voucher");
+
+		ck_assert_ptr_nonnull(qv);
+		ck_assert_int_eq(json_integer_value(json_object_get(qv, "refunded_krw")), 150000);
+		ck_assert_int_eq(json_integer_value(json_object_get(qv, "returned_krw")),
+		    BUDGET - 200000 + 50000);
+		ck_assert_int_eq(json_integer_value(json_object_get(qv, "available_krw")), 0);
+		json_decref(q);
+	}
+	response_clear(&rs);
+
+	/* The journal and the accounts are as the ledger wrote them. */
+	ck_assert_int_eq(db_int(F.app.r, "SELECT refunded FROM ledger_accounts WHERE name = "
+	    "'voucher:stage-2/lg-ai'", NULL), 100000);
+	ck_assert_int_eq(db_int(F.app.r, "SELECT refunded FROM ledger_accounts WHERE name = "
+	    "'returned:sovereign-ai'", NULL), 50000);
+	rs = fx_get(&F, "/v1/vouchers/transfers?team=lg-ai&kind=refund");
+	ck_assert_int_eq(json_array_size(json_object_get(rs.json, "items")), 2);
+	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "items"), 1), "credit"),
+	    "returned:sovereign-ai");
+	response_clear(&rs);
+	ledger_ok();
+
+	/* A refund beyond what is left changes nothing; motif's row is untouched. */
+	rs = fx_post(&F, path, "{\"amount_krw\":150001,\"reason\":\"too much\"}");
+	expect(&rs, 409, "conflict");
+	response_clear(&rs);
+	ck_assert_int_eq(voucher_of("lg-ai").refunded, 150000);
+	v = voucher_of("motif");
+	ck_assert_int_eq(v.refunded, 0);
+	ck_assert_int_eq(v.returned, 0);
+	ck_assert_int_eq(v.available, BUDGET);
 }
 END_TEST
 
@@ -1306,9 +1407,13 @@ START_TEST(random_walk)
 			    left, rs.status, want);
 			if (want == 200) {
 				x->refunded += amount;
-				/* A closed voucher takes nothing: it goes to the programme. */
-				if (!mv->closed)
-					mv->refunded += amount;
+				/*
+				 * A closed voucher takes nothing: the money goes on to
+				 * the programme, and the row shows it on both sides.
+				 */
+				mv->refunded += amount;
+				if (mv->closed)
+					mv->returned += amount;
 			}
 			counts[3]++;
 			response_clear(&rs);
@@ -1415,6 +1520,7 @@ main(void)
 	tcase_add_test(tc, idempotent_hold);
 	tcase_add_test(tc, close_voucher_test);
 	tcase_add_test(tc, eliminate_closes);
+	tcase_add_test(tc, refund_after_eliminate);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, many_due);
 	tcase_add_test(tc, journal_immutable);

@@ -93,6 +93,129 @@ START_TEST(share_loss_errors)
 }
 END_TEST
 
+/*
+ * What one more outage newly takes (outage_added_loss), on the timeline as
+ * it was before it.  The audit's case first: on a 4-card pool with 1 card
+ * granted, outages of 3 and then 1 card; a further one takes nothing more.
+ */
+static const struct {
+	const char *what;
+	int64_t base, weight;
+	struct timeline_outage out[2];
+	size_t nout;
+	struct timeline_grant gr[2];
+	size_t ngr;
+	struct timeline_outage add;
+	struct outage_loss loss[2];
+	size_t nloss;
+} added[] = {
+	{ "the first outage leaves the granted card in service", 4, 1000, {{0}}, 0,
+	    { { 1, H(0), H(20), 1 } }, 1, { H(0), H(10), 3 }, {{0}}, 0 },
+	{ "the second takes it", 4, 1000, { { H(0), H(10), 3 } }, 1,
+	    { { 1, H(0), H(20), 1 } }, 1, { H(0), H(10), 1 }, { { 1, 36000000 } }, 1 },
+	{ "a third takes nothing already taken", 4, 1000,
+	    { { H(0), H(10), 3 }, { H(0), H(10), 1 } }, 2,
+	    { { 1, H(0), H(20), 1 } }, 1, { H(0), H(10), 1 }, {{0}}, 0 },
+	{ "overlapping half: only the new half counts", 4, 1000, { { H(0), H(10), 3 } }, 1,
+	    { { 1, H(0), H(20), 1 }, { 2, H(0), H(20), 1 } }, 2, { H(5), H(15), 1 },
+	    { { 1, 9000000 }, { 2, 9000000 } }, 2 },
+	{ "shared by cards", 10, 500, {{0}}, 0,
+	    { { 1, H(0), H(4), 6 }, { 2, H(0), H(4), 3 } }, 2, { H(1), H(2), 5 },
+	    { { 1, 4800000 }, { 2, 2400000 } }, 2 },
+};
+
+START_TEST(added_loss)
+{
+	struct timeline *tl;
+	struct outage_loss *l = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(timeline_build(added[_i].base, added[_i].out, added[_i].nout,
+	    added[_i].gr, added[_i].ngr, &tl), 0);
+	ck_assert_int_eq(outage_added_loss(tl, added[_i].weight, &added[_i].add, &l, &n), 0);
+	ck_assert_msg(n == added[_i].nloss, "%s: %zu losses", added[_i].what, n);
+	for (size_t k = 0; k < n; k++)
+		ck_assert_msg(l[k].grant_id == added[_i].loss[k].grant_id &&
+		    l[k].lost == added[_i].loss[k].lost, "%s: grant %lld lost %lld",
+		    added[_i].what, (long long)l[k].grant_id, (long long)l[k].lost);
+	free(l);
+	timeline_free(tl);
+}
+END_TEST
+
+START_TEST(added_loss_errors)
+{
+	struct timeline *tl;
+	struct timeline_grant g = { 1, H(0), H(1), 1 };
+	struct timeline_outage o = { H(0), H(1), 0 };
+	struct outage_loss *l = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(timeline_build(4, NULL, 0, &g, 1, &tl), 0);
+	ck_assert_int_eq(outage_added_loss(tl, 1000, &o, &l, &n), GD_EINVAL);
+	o.cards = 1;
+	ck_assert_int_eq(outage_added_loss(tl, 0, &o, &l, &n), GD_EINVAL);
+	o.to = o.from;
+	ck_assert_int_eq(outage_added_loss(tl, 1000, &o, &l, &n), GD_EINVAL);
+	timeline_free(tl);
+}
+END_TEST
+
+/* Room for one more outage beside recorded ones, on a pool of 4 cards. */
+static const struct {
+	const char *what;
+	struct timeline_outage out[3];
+	size_t nout;
+	struct timeline_outage add;
+	int rc;
+	int64_t at, outc;	/* hour and cards out, when GD_ECAPACITY */
+} rooms[] = {
+	{ "an empty pool takes all of it", {{0}}, 0, { H(0), H(10), 4 }, 0, 0, 0 },
+	{ "more than the pool at its start", {{0}}, 0, { H(0), H(10), 5 }, GD_ECAPACITY, 0, 0 },
+	{ "3 + 1 fits", { { H(0), H(10), 3 } }, 1, { H(0), H(10), 1 }, 0, 0, 0 },
+	{ "3 + 1 + 1 does not", { { H(0), H(10), 3 }, { H(0), H(10), 1 } }, 2,
+	    { H(0), H(10), 1 }, GD_ECAPACITY, 0, 4 },
+	{ "the first instant over, not the start", { { H(5), H(6), 3 }, { H(2), H(8), 1 } }, 2,
+	    { H(0), H(10), 1 }, GD_ECAPACITY, 5, 4 },
+	{ "recorded outages clipped at the start", { { H(-5), H(3), 4 } }, 1,
+	    { H(0), H(10), 1 }, GD_ECAPACITY, 0, 4 },
+	{ "half-open: touching intervals never overlap", { { H(0), H(5), 4 },
+	    { H(10), H(12), 4 } }, 2, { H(5), H(10), 4 }, 0, 0, 0 },
+	{ "an end and a start at one instant", { { H(0), H(5), 2 }, { H(5), H(9), 2 } }, 2,
+	    { H(0), H(10), 2 }, 0, 0, 0 },
+	{ "overflowing data already recorded", { { H(0), H(10), 3 }, { H(0), H(10), 3 } }, 2,
+	    { H(9), H(20), 1 }, GD_ECAPACITY, 9, 6 },
+};
+
+START_TEST(check_room)
+{
+	struct outage_overflow ov = { -1, -1 };
+	int rc = outage_check_room(4, rooms[_i].out, rooms[_i].nout, &rooms[_i].add, &ov);
+
+	ck_assert_msg(rc == rooms[_i].rc, "%s: rc %d", rooms[_i].what, rc);
+	if (rc == GD_ECAPACITY)
+		ck_assert_msg(ov.at == H(rooms[_i].at) && ov.out == rooms[_i].outc,
+		    "%s: at %+lld h, %lld out", rooms[_i].what,
+		    (long long)(ov.at - BRUTE_T0) / 3600, (long long)ov.out);
+	else
+		ck_assert_int_eq(ov.at, -1);
+	ck_assert_int_eq(outage_check_room(4, rooms[_i].out, rooms[_i].nout, &rooms[_i].add,
+	    NULL), rooms[_i].rc);
+}
+END_TEST
+
+START_TEST(check_room_errors)
+{
+	struct timeline_outage o = { H(0), H(1), 0 };
+
+	ck_assert_int_eq(outage_check_room(4, NULL, 0, &o, NULL), GD_EINVAL);
+	o.cards = 1;
+	ck_assert_int_eq(outage_check_room(-1, NULL, 0, &o, NULL), GD_EINVAL);
+	o.to = o.from;
+	ck_assert_int_eq(outage_check_room(4, NULL, 0, &o, NULL), GD_EINVAL);
+}
+END_TEST
+
 /* Pools for the compensation tables. */
 struct cpool {
 	const char *id;
@@ -278,6 +401,169 @@ START_TEST(loss_against_brute)
 }
 END_TEST
 
+/* Cards the brute pool's outages take at an hour; 0 outside the model. */
+static int64_t
+brute_out(const struct brute_pool *p, int64_t hour)
+{
+	return hour < 0 || hour >= BRUTE_HOURS ? 0 : p->lost[hour];
+}
+
+/* A random pool as random_pools makes one, keeping its outages; *no of at most 4. */
+static struct timeline *
+random_pool(uint64_t *rs, struct brute_pool *bp, struct timeline_outage o[4], size_t *no)
+{
+	struct timeline_grant g[8];
+	struct timeline *tl;
+	int ng = (int)brute_range(rs, 0, 8);
+
+	*no = (size_t)brute_range(rs, 0, 4);
+	brute_init(bp, brute_range(rs, 1, 8));
+	for (int i = 0; i < ng; i++) {
+		int64_t h0 = brute_range(rs, 0, 400), h1 = brute_range(rs, h0 + 1, 420);
+
+		g[i] = (struct timeline_grant){ i + 1, brute_at(h0), brute_at(h1),
+		    brute_range(rs, 1, 4) };
+		brute_add(bp->granted, h0, h1, g[i].cards);
+	}
+	for (size_t i = 0; i < *no; i++) {
+		int64_t h0 = brute_range(rs, 0, 400), h1 = brute_range(rs, h0 + 1, 420);
+
+		o[i] = (struct timeline_outage){ brute_at(h0), brute_at(h1),
+		    brute_range(rs, 1, 6) };
+		brute_add(bp->lost, h0, h1, o[i].cards);
+	}
+	ck_assert_int_eq(timeline_build(bp->base, o, *no, g, (size_t)ng, &tl), 0);
+	return tl;
+}
+
+static int64_t
+loss_sum(const struct timeline *tl, int64_t w, int64_t from, int64_t to)
+{
+	struct outage_loss *l;
+	size_t n;
+	int64_t sum = 0;
+
+	ck_assert_int_eq(outage_share_loss(tl, w, from, to, &l, &n), 0);
+	for (size_t k = 0; k < n; k++)
+		sum += l[k].lost;
+	free(l);
+	return sum;
+}
+
+/*
+ * outage_added_loss against the per-hour model: the shares sum to the
+ * growth of impaired cards the new outage causes, which is also the growth
+ * of outage_share_loss's total between the timelines without and with it;
+ * no share is negative, and each is within one per hour of exact.
+ */
+START_TEST(added_loss_against_brute)
+{
+	static const int64_t weights[] = { 500, 1000, 1500 };
+	uint64_t seed = brute_seed(), rs = seed;
+	static struct brute_pool bp;
+	long taking = 0;
+
+	for (int trial = 0; trial < 500; trial++) {
+		struct timeline_outage o[5];
+		struct timeline *before, *after;
+		const struct timeline_grant *gr;
+		struct outage_loss *l;
+		size_t no, n, ng;
+		int64_t h0, h1, w = weights[brute_range(&rs, 0, 2)], total = 0, sum = 0;
+
+		before = random_pool(&rs, &bp, o, &no);
+		h0 = brute_range(&rs, -5, 400);
+		h1 = brute_range(&rs, h0 + 1, 430);
+		o[no] = (struct timeline_outage){ H(h0), H(h1), brute_range(&rs, 1, 6) };
+		ck_assert_int_eq(outage_added_loss(before, w, &o[no], &l, &n), 0);
+		for (int64_t h = h0; h < h1; h++) {
+			int64_t g = brute_granted(&bp, h), cb = brute_capacity(&bp, h);
+			int64_t ca = cb > o[no].cards ? cb - o[no].cards : 0;
+
+			total += ((g > ca ? g - ca : 0) - (g > cb ? g - cb : 0)) * w * 3600;
+		}
+		for (size_t k = 0; k < n; k++) {
+			sum += l[k].lost;
+			BRUTE_CHECK(l[k].lost > 0 && (k == 0 || l[k].grant_id > l[k - 1].grant_id),
+			    "seed %llu trial %d: share %zu", (unsigned long long)seed, trial, k);
+		}
+		BRUTE_CHECK(sum == total, "seed %llu trial %d: shares sum to %lld, brute %lld",
+		    (unsigned long long)seed, trial, (long long)sum, (long long)total);
+		ck_assert_int_eq(timeline_build(bp.base, o, no + 1, NULL, 0, &after), 0);
+		gr = timeline_grants(before, &ng);
+		for (size_t g = 0; g < ng; g++)
+			ck_assert_int_eq(timeline_add_grant(after, &gr[g]), 0);
+		BRUTE_CHECK(loss_sum(after, w, H(h0), H(h1)) - loss_sum(before, w, H(h0), H(h1)) ==
+		    total, "seed %llu trial %d: totals do not grow by the added loss",
+		    (unsigned long long)seed, trial);
+		taking += total > 0;
+
+		for (size_t g = 0; g < ng; g++) {
+			long double exact = 0;
+			int64_t got = 0, hours = 0;
+
+			for (size_t k = 0; k < n; k++)
+				if (l[k].grant_id == gr[g].id)
+					got = l[k].lost;
+			for (int64_t h = h0; h < h1; h++) {
+				int64_t G = brute_granted(&bp, h), cb = brute_capacity(&bp, h);
+				int64_t ca = cb > o[no].cards ? cb - o[no].cards : 0;
+				int64_t inc = (G > ca ? G - ca : 0) - (G > cb ? G - cb : 0);
+
+				if (inc <= 0 || H(h) < gr[g].from || H(h) >= gr[g].to)
+					continue;
+				exact += (long double)inc * w * 3600 * gr[g].cards / G;
+				hours++;
+			}
+			BRUTE_CHECK(got - exact < hours + 1e-6L && exact - got < hours + 1e-6L,
+			    "seed %llu trial %d: grant %lld got %lld, exact %.3Lf",
+			    (unsigned long long)seed, trial, (long long)gr[g].id, (long long)got,
+			    exact);
+		}
+		free(l);
+		timeline_free(before);
+		timeline_free(after);
+	}
+	ck_assert(taking > 100);
+}
+END_TEST
+
+/* outage_check_room against the per-hour model: the first hour over, and what is out there. */
+START_TEST(check_room_against_brute)
+{
+	uint64_t seed = brute_seed(), rs = seed;
+	static struct brute_pool bp;
+	long refused = 0;
+
+	for (int trial = 0; trial < 2000; trial++) {
+		struct timeline_outage o[4], add;
+		struct outage_overflow ov = { 0, 0 };
+		size_t no;
+		int64_t h0, h1, want = INT64_MIN;
+		int rc;
+
+		timeline_free(random_pool(&rs, &bp, o, &no));
+		h0 = brute_range(&rs, -5, 400);
+		h1 = brute_range(&rs, h0 + 1, 430);
+		add = (struct timeline_outage){ H(h0), H(h1), brute_range(&rs, 1, 8) };
+		for (int64_t h = h0; h < h1 && want == INT64_MIN; h++)
+			if (brute_out(&bp, h) + add.cards > bp.base)
+				want = h;
+		rc = outage_check_room(bp.base, o, no, &add, &ov);
+		BRUTE_CHECK(rc == (want == INT64_MIN ? 0 : GD_ECAPACITY),
+		    "seed %llu trial %d: rc %d", (unsigned long long)seed, trial, rc);
+		if (rc == 0)
+			continue;
+		BRUTE_CHECK(ov.at == H(want) && ov.out == brute_out(&bp, want),
+		    "seed %llu trial %d: at %+lld h with %lld out, brute %+lld h with %lld",
+		    (unsigned long long)seed, trial, (long long)(ov.at - BRUTE_T0) / 3600,
+		    (long long)ov.out, (long long)want, (long long)brute_out(&bp, want));
+		refused++;
+	}
+	ck_assert(refused > 200 && refused < 1800);
+}
+END_TEST
+
 START_TEST(compensate_against_brute)
 {
 	static const int64_t min_weights[] = { 0, 500, 1000 };
@@ -371,9 +657,15 @@ main(void)
 
 	tcase_add_loop_test(tc, share_loss, 0, N(losses));
 	tcase_add_test(tc, share_loss_errors);
+	tcase_add_loop_test(tc, added_loss, 0, N(added));
+	tcase_add_test(tc, added_loss_errors);
+	tcase_add_loop_test(tc, check_room, 0, N(rooms));
+	tcase_add_test(tc, check_room_errors);
 	tcase_add_loop_test(tc, compensate, 0, N(comps));
 	tcase_add_test(tc, loss_against_brute);
 	tcase_add_test(tc, compensate_against_brute);
+	tcase_add_test(tc, added_loss_against_brute);
+	tcase_add_test(tc, check_room_against_brute);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
