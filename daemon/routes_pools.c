@@ -1,4 +1,5 @@
 /* routes_pools.c: pools, their outages and their capacity timeline. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,19 +243,30 @@ static void
 outage_list(struct request *rq, struct response *rs)
 {
 	json_t *items = NULL, *pool = NULL;
+	const char *cursor;
+	char *next = NULL, *end;
+	int64_t limit, after = 0;
 	int rc;
 
-	if (!check_id_param(rs, rq->params[0], "pool"))
+	if (!check_id_param(rs, rq->params[0], "pool") ||
+	    !req_list_params(rq, rs, &limit, &cursor))
 		return;
+	if (cursor != NULL) {
+		errno = 0;
+		if (strncmp(cursor, "out_", 4) != 0 || cursor[4] < '1' || cursor[4] > '9' ||
+		    (after = strtoll(cursor + 4, &end, 10)) <= 0 || *end != '\0' || errno) {
+			resp_problem(rs, 400, "bad_request", "after must be an outage id such as "
+			    "out_12");
+			return;
+		}
+	}
 	if ((rc = store_pool_get(rq->db, rq->params[0], &pool)) < 0) {
 		resp_get(rs, rc, NULL, "pool", rq->params[0]);
 		return;
 	}
 	json_decref(pool);
-	if ((rc = store_outage_list(rq->db, rq->params[0], &items)) < 0)
-		resp_store_error(rs, rc);
-	else
-		resp_json(rs, 200, list_body(items, NULL));
+	resp_list(rs, store_outage_list(rq->db, rq->params[0], after, limit, &items, &next),
+	    &items, &next);
 }
 
 static bool

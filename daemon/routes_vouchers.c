@@ -127,17 +127,16 @@ team_exists(const struct request *rq, struct response *rs, const char *team)
 static void
 team_vouchers(struct request *rq, struct response *rs)
 {
-	const char *team = rq->params[0];
+	const char *team = rq->params[0], *after;
 	json_t *items = NULL;
-	int rc;
+	char *next = NULL;
+	int64_t limit;
 
 	if (!check_id_param(rs, team, "team") || !req_team_allowed(rq, rs, team) ||
-	    !team_exists(rq, rs, team))
+	    !team_exists(rq, rs, team) || !req_list_params(rq, rs, &limit, &after))
 		return;
-	if ((rc = store_voucher_list(rq->db, team, &items)) < 0)
-		resp_store_error(rs, rc);
-	else
-		resp_json(rs, 200, list_body(items, NULL));
+	resp_list(rs, store_voucher_list(rq->db, team, after, limit, &items, &next), &items,
+	    &next);
 }
 
 /* A team token acts only for its own team; the message says what it tried. */

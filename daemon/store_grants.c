@@ -111,19 +111,40 @@ store_outage_get(struct db *db, int64_t id, json_t **out)
 }
 
 int
-store_outage_list(struct db *db, const char *pool, json_t **items)
+store_outage_list(struct db *db, const char *pool, int64_t after, int64_t limit,
+    json_t **items, char **next)
 {
-	sqlite3_stmt *st = db_prep(db, OUTAGE_SQL "WHERE pool = ? ORDER BY from_t, id");
+	/* In time order; a page goes on after the outage named by the cursor. */
+	sqlite3_stmt *st = db_prep(db, OUTAGE_SQL "WHERE pool = ?1 AND (?2 = 0 OR "
+	    "(from_t, id) > (SELECT from_t, id FROM outages WHERE id = ?2)) "
+	    "ORDER BY from_t, id LIMIT ?3");
 	json_t *arr = json_array();
+	int64_t n = 0, last = 0;
+	char cur[32];
+	int rc;
 
-	if (st == NULL) {
+	if (st == NULL || arr == NULL) {
 		json_decref(arr);
-		return GD_EIO;
+		return st ? GD_ENOMEM : GD_EIO;
 	}
-	db_bind(st, "t", pool);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	*next = NULL;
+	db_bind(st, "tii", pool, after, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			snprintf(cur, sizeof(cur), "out_%lld", (long long)last);
+			*next = strdup(cur);
+			break;
+		}
+		last = sqlite3_column_int64(st, 0);
 		json_array_append_new(arr, outage_row(st));
+	}
 	db_done(st);
+	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || (n > limit && *next == NULL)) {
+		json_decref(arr);
+		free(*next);
+		*next = NULL;
+		return rc == SQLITE_ROW ? GD_ENOMEM : GD_EIO;
+	}
 	*items = arr;
 	return 0;
 }

@@ -24,7 +24,9 @@ struct outage_in {
 };
 int store_outage_insert(struct db *db, const struct outage_in *o, int64_t now, int64_t *id);
 int store_outage_get(struct db *db, int64_t id, json_t **out);
-int store_outage_list(struct db *db, const char *pool, json_t **items);
+/* A pool's outages in time order; after is the id of the last one seen (0: from the start). */
+int store_outage_list(struct db *db, const char *pool, int64_t after, int64_t limit,
+    json_t **items, char **next);
 
 /* An enrollment row as plain data. */
 struct enrollment {

@@ -787,22 +787,32 @@ store_voucher_as_seen(struct db *db, struct ledger_account *a)
 }
 
 int
-store_voucher_list(struct db *db, const char *team, json_t **items)
+store_voucher_list(struct db *db, const char *team, const char *after, int64_t limit,
+    json_t **items, char **next)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT e.phase, e.state, a.name, a.closed, a.budget, "
 	    "a.held, a.settled, a.refunded, a.returned, " REROUTED_SQL " FROM ledger_accounts a "
-	    "JOIN enrollments e ON e.id = a.enrollment WHERE e.team = ? ORDER BY e.phase");
+	    "JOIN enrollments e ON e.id = a.enrollment WHERE e.team = ?1 AND e.phase > ?2 "
+	    "ORDER BY e.phase LIMIT ?3");
 	struct ledger_account a = { .type = LEDGER_VOUCHER };
 	json_t *arr = json_array(), *o;
-	int64_t avail, rerouted;
+	int64_t avail, rerouted, n = 0;
+	char *cur = NULL;
 	int rc;
 
 	if (st == NULL || arr == NULL) {
 		json_decref(arr);
 		return st ? GD_ENOMEM : GD_EIO;
 	}
-	db_bind(st, "t", team);
+	/* One row past the limit says there is a next page, after the last phase shown. */
+	db_bind(st, "tti", team, after ? after : "", limit + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n++ == limit) {
+			o = json_array_get(arr, json_array_size(arr) - 1);
+			if ((cur = strdup(json_string_value(json_object_get(o, "phase")))) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
 		a.closed = sqlite3_column_int(st, 3) != 0;
 		a.budget = sqlite3_column_int64(st, 4);
 		a.held = sqlite3_column_int64(st, 5);
@@ -830,11 +840,13 @@ store_voucher_list(struct db *db, const char *team, json_t **items)
 		json_array_append_new(arr, o);
 	}
 	db_done(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		json_decref(arr);
+		free(cur);
 		return db_rc(rc);
 	}
 	*items = arr;
+	*next = cur;
 	return 0;
 }
 

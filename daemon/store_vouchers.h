@@ -136,7 +136,8 @@ int store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, i
     json_t **items, char **next);
 
 /* A team's vouchers, one per enrollment, in phase order (GET /v1/teams/{team}/vouchers). */
-int store_voucher_list(struct db *db, const char *team, json_t **items);
+int store_voucher_list(struct db *db, const char *team, const char *after, int64_t limit,
+    json_t **items, char **next);
 
 /*
  * A voucher's figures as the team's row shows them: refunds made after it

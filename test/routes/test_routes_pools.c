@@ -248,6 +248,59 @@ START_TEST(losses_not_double_reported)
 }
 END_TEST
 
+/*
+ * The outage list pages like every list: in time order (not creation
+ * order), each outage exactly once at any page size, a cursor that is not
+ * an outage id is 400, a limit out of range is 400.
+ */
+START_TEST(outage_list_pages)
+{
+	static const char *const order[] = { T(02, 00), T(03, 00), T(04, 00), T(05, 00) };
+	static const char *const made[] = { T(04, 00), T(02, 00), T(05, 00), T(03, 00) };
+	char path[128], *cur = NULL;
+	struct response rs;
+
+	for (size_t i = 0; i < NELEMS(made); i++) {
+		rs = outage("b4", made[i], T(06, 00), 1);
+		ck_assert_int_eq(rs.status, 201);
+		response_clear(&rs);
+	}
+	for (int lim = 1; lim <= 5; lim++) {
+		size_t seen = 0;
+
+		free(cur);
+		cur = NULL;
+		do {
+			json_t *items, *it;
+			size_t i;
+
+			snprintf(path, sizeof(path), "/v1/pools/b4/outages?limit=%d%s%s", lim,
+			    cur ? "&after=" : "", cur ? cur : "");
+			rs = fx_get(&F, path);
+			ck_assert_int_eq(rs.status, 200);
+			items = fx_at(rs.json, "items");
+			ck_assert_uint_le(json_array_size(items), (size_t)lim);
+			json_array_foreach(items, i, it) {
+				ck_assert_uint_lt(seen, NELEMS(order));
+				ck_assert_str_eq(fx_str(it, "from"), order[seen]);
+				seen++;
+			}
+			free(cur);
+			cur = json_is_string(fx_at(rs.json, "next")) ?
+			    strdup(fx_str(rs.json, "next")) : NULL;
+			response_clear(&rs);
+		} while (cur != NULL);
+		ck_assert_uint_eq(seen, NELEMS(order));
+	}
+	rs = fx_get(&F, "/v1/pools/b4/outages?after=out_x");
+	ck_assert_int_eq(rs.status, 400);
+	response_clear(&rs);
+	rs = fx_get(&F, "/v1/pools/b4/outages?limit=0");
+	ck_assert_int_eq(rs.status, 400);
+	response_clear(&rs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -261,6 +314,7 @@ main(void)
 	tcase_add_loop_test(tc, overflow_refused, 0, (int)NELEMS(overflows));
 	tcase_add_test(tc, larger_than_pool);
 	tcase_add_test(tc, losses_not_double_reported);
+	tcase_add_test(tc, outage_list_pages);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1085,6 +1085,39 @@ START_TEST(refund_after_eliminate)
 }
 END_TEST
 
+/* A team's vouchers page like every list, one per phase, in phase order. */
+START_TEST(voucher_list_pages)
+{
+	char body[512];
+	struct response rs;
+
+	snprintf(body, sizeof(body), "{\"id\":\"stage-3\",\"name\":\"Stage 3\",\"starts_on\":"
+	    "\"2026-09-01\",\"period_days\":60,\"package\":{\"card_model\":\"B200\","
+	    "\"cards\":768,\"voucher_krw\":5000}}");
+	fx_must(&F, "POST", "/v1/programs/sovereign-ai/phases", body, 201);
+	enroll("stage-3", "lg-ai", 5000);
+	rs = fx_req(&F, "GET", "/v1/teams/lg-ai/vouchers?limit=1", lg_tok, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "items")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "items"), 0), "phase"), "stage-2");
+	ck_assert_str_eq(fx_str(rs.json, "next"), "stage-2");
+	response_clear(&rs);
+	rs = fx_req(&F, "GET", "/v1/teams/lg-ai/vouchers?limit=1&after=stage-2", lg_tok, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "items")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "items"), 0), "phase"), "stage-3");
+	ck_assert(json_is_null(fx_at(rs.json, "next")));
+	response_clear(&rs);
+	rs = fx_req(&F, "GET", "/v1/teams/lg-ai/vouchers", lg_tok, NULL);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "items")), 2);
+	ck_assert(json_is_null(fx_at(rs.json, "next")));
+	response_clear(&rs);
+	rs = fx_req(&F, "GET", "/v1/teams/lg-ai/vouchers?limit=0", lg_tok, NULL);
+	ck_assert_int_eq(rs.status, 400);
+	response_clear(&rs);
+}
+END_TEST
+
 START_TEST(expiry)
 {
 	char a[VID_LEN], b[VID_LEN];
@@ -1522,6 +1555,7 @@ main(void)
 	tcase_add_test(tc, eliminate_closes);
 	tcase_add_test(tc, refund_after_eliminate);
 	tcase_add_test(tc, expiry);
+	tcase_add_test(tc, voucher_list_pages);
 	tcase_add_test(tc, many_due);
 	tcase_add_test(tc, journal_immutable);
 	suite_add_tcase(s, tc);
