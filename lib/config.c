@@ -503,6 +503,17 @@ reader(char *buf, int num, void *arg)
 		s++;
 		len--;
 	}
+	/*
+	 * inih drops a byte order mark at the start of the first line it is
+	 * handed; one still here (a second one, or one after blanks) would be
+	 * dropped by inih and not by this reader, and the two would disagree
+	 * about the line.  Refuse it here, and hand inih nothing.
+	 */
+	if (st->line == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		add_error(st, st->line, "syntax error: a byte order mark that does not open "
+		    "the file");
+		return buf;
+	}
 	memcpy(buf, s, len);
 	buf[len] = '\0';
 

@@ -43,32 +43,6 @@ serialise(const struct config *cfg, char *out, size_t cap)
 	return n;
 }
 
-/*
- * Known bug B5 (test/fuzz/README.md): inih strips a byte order mark from the
- * first line it is handed.  The reader hands it line 1 with its own BOM and
- * leading blanks already gone, so a second BOM there ("<BOM><BOM>x", or
- * "\t<BOM>x") is stripped by inih too: the reader counted a line that
- * inih sees otherwise, and the guard at the end of config_parse repeats a
- * syntax error out of line order.
- */
-#ifdef FUZZ_KNOWN_BUG_CONFIG_BOM
-#define KNOWN_BOM 1
-#else
-#define KNOWN_BOM 0
-#endif
-
-static bool
-bom_after_reader(const uint8_t *data, size_t size)
-{
-	size_t i = 0;
-
-	if (size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < size && (data[i] == ' ' || data[i] == '\t'))
-		i++;
-	return size - i >= 3 && memcmp(data + i, "\xef\xbb\xbf", 3) == 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -77,7 +51,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static char text[64 * 1024];
 	size_t lines = 1, n;
 	int rc, prev = 0;
-	bool excused = KNOWN_BOM && bom_after_reader(data, size);
 
 	/* inih's limits are per line; 64 KiB of them is plenty to explore. */
 	if (size > 64 * 1024)
@@ -99,8 +72,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (const char *p = errs.e[i].msg; *p; p++)
 			FUZZ_CHECK((unsigned char)*p >= 0x20 && *p != 0x7f,
 			    "control character in \"%s\"", errs.e[i].msg);
-		if (excused)
-			continue;
 		/* Errors come in line order. */
 		FUZZ_CHECK(errs.e[i].line >= prev, "error at line %d after one at line %d: %s",
 		    errs.e[i].line, prev, errs.e[i].msg);

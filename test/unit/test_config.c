@@ -211,6 +211,14 @@ static const struct {
 	    NULL },
 	{ "byte order mark", "\xef\xbb\xbf[server]\nmax_connections = 9\n",
 	    "server.max_connections", "9", NULL },
+	/* Found by fuzzing (B5): a mark inih would drop and this reader would not. */
+	{ "two byte order marks", "\xef\xbb\xbf\xef\xbb\xbf\nx\n", NULL, NULL,
+	    "line 1: syntax error: a byte order mark that does not open the file\n"
+	    "line 2: syntax error: expected \"key = value\", got \"x\"\n" },
+	{ "byte order mark after a blank", "\t\xef\xbb\xbf[server]\nmax_connections = 9\n",
+	    NULL, NULL,
+	    "line 1: syntax error: a byte order mark that does not open the file\n"
+	    "line 2: key \"max_connections\" before any [section]\n" },
 	{ "lone carriage return", "[server]\rmax_connections = 9\n", NULL, NULL,
 	    "line 1: control character \\x0d in line\n" },
 	{ "control character", "[server]\nmax_connections = 9\x1b[2J\n", NULL, NULL,
