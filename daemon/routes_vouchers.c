@@ -124,6 +124,16 @@ team_exists(const struct request *rq, struct response *rs, const char *team)
 	return n > 0;
 }
 
+static bool
+phase_exists(const struct request *rq, struct response *rs, const char *phase)
+{
+	int64_t n = db_int(rq->db, "SELECT count(*) FROM phases WHERE id = ?", "t", phase);
+
+	if (n <= 0)
+		resp_get(rs, n < 0 ? GD_EIO : GD_ENOENT, NULL, "phase", phase);
+	return n > 0;
+}
+
 static void
 team_vouchers(struct request *rq, struct response *rs)
 {
@@ -209,7 +219,6 @@ hold_create(struct request *rq, struct response *rs)
 	int64_t ttl = (int64_t)rq->app->cfg.programme.hold_expiry_days * CIVIL_DAY, max_ttl, hold;
 	char err[GD_ERRBUF] = "", hid[VID_LEN], target[VID_LEN + 8], detail[512];
 	struct enrollment e;
-	int64_t n;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
@@ -226,19 +235,17 @@ hold_create(struct request *rq, struct response *rs)
 		    "%lld days ahead", (long long)(max_ttl / CIVIL_DAY));
 		goto out;
 	}
-	if (!team_exists(rq, rs, in.team))
-		goto out;
-	if ((n = db_int(rq->db, "SELECT count(*) FROM phases WHERE id = ?", "t", in.phase)) <= 0) {
-		resp_get(rs, n < 0 ? GD_EIO : GD_ENOENT, NULL, "phase", in.phase);
-		goto out;
-	}
-	/* An unknown supplier is found by vouchers_hold (GD_ENOENT), saving a query. */
+	/*
+	 * The enrollment first: when it exists so do its team and phase, and the
+	 * hot path saves their queries.  Which of the three is missing is only
+	 * asked when one is.  An unknown supplier is found by vouchers_hold.
+	 */
 	if ((rc = store_enrollment_get(rq->db, in.phase, in.team, &e)) < 0) {
-		if (rc == GD_ENOENT)
+		if (rc != GD_ENOENT)
+			resp_store_error(rs, rc);
+		else if (team_exists(rq, rs, in.team) && phase_exists(rq, rs, in.phase))
 			resp_problem(rs, 404, "not_found", "team '%s' is not enrolled in phase '%s'",
 			    in.team, in.phase);
-		else
-			resp_store_error(rs, rc);
 		goto out;
 	}
 	in.enrollment = e.id;
