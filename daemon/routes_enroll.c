@@ -155,6 +155,63 @@ struct enroll_args {
 	const char *reason;
 };
 
+/* A pool as a candidate for placement: its size in milli-units, and its index. */
+struct cand_size {
+	int64_t units;
+	size_t i;
+};
+
+static int
+cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_cand_size(const void *a, const void *b)
+{
+	const struct cand_size *x = a, *y = b;
+
+	if (x->units != y->units)
+		return x->units > y->units ? -1 : 1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+/*
+ * The pools the scheduler searches when the request names none: all of
+ * them, or, past PLACEMENT_MAX_POOLS, the largest (cards x weight, then
+ * calendar order): "as few pools as it can" favours large pools, and none
+ * is dropped in silence for being late in the list.
+ */
+static int
+auto_candidates(const struct calendar *cal, size_t *map, size_t *nc)
+{
+	struct cand_size *v;
+
+	*nc = 0;
+	if (cal->n <= PLACEMENT_MAX_POOLS) {
+		for (size_t i = 0; i < cal->n; i++)
+			map[(*nc)++] = i;
+		return 0;
+	}
+	if ((v = calloc(cal->n, sizeof(*v))) == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < cal->n; i++) {
+		/* cards <= 10^6 and weight <= 10^6 milli: no overflow. */
+		v[i].units = cal->pools[i].cards * cal->pools[i].weight_milli;
+		v[i].i = i;
+	}
+	qsort(v, cal->n, sizeof(*v), cmp_cand_size);
+	for (size_t k = 0; k < PLACEMENT_MAX_POOLS; k++)
+		map[(*nc)++] = v[k].i;
+	/* Calendar order again, so that ties in placement break by pool as before. */
+	qsort(map, *nc, sizeof(*map), cmp_size);
+	free(v);
+	return 0;
+}
+
 /* Places the team by search; fills idx/cards/start.  false: rs is filled. */
 static bool
 place_auto(const struct request *rq, struct response *rs, const struct phase_info *pi,
@@ -199,10 +256,12 @@ place_auto(const struct request *rq, struct response *rs, const struct phase_inf
 			cand[nc++] = cal->pp[k];
 		}
 	} else {
-		for (i = 0; i < cal->n && nc < PLACEMENT_MAX_POOLS; i++) {
-			map[nc] = i;
-			cand[nc++] = cal->pp[i];
+		if (auto_candidates(cal, map, &nc) < 0) {
+			resp_store_error(rs, GD_ENOMEM);
+			return false;
 		}
+		for (i = 0; i < nc; i++)
+			cand[i] = cal->pp[map[i]];
 	}
 	if (nc == 0) {
 		resp_problem(rs, 409, "no_capacity", "there are no pools to place the team on");

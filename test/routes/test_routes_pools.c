@@ -301,6 +301,34 @@ START_TEST(outage_list_pages)
 }
 END_TEST
 
+/*
+ * More pools than the scheduler searches at once (PLACEMENT_MAX_POOLS): it
+ * searches the largest, so a big pool late in the list is still found, and
+ * the team lands on it alone rather than on a crowd of small ones.
+ */
+START_TEST(many_pools_big_one_last)
+{
+	char id[16];
+	struct response rs;
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "p%03d", i);
+		pool(id, 10);
+	}
+	pool("zzz-big", 1000);
+	fx_must(&F, "POST", "/v1/programs/p/phases", "{\"id\":\"big\",\"name\":\"Big\","
+	    "\"starts_on\":\"2026-03-01\",\"period_days\":10,\"package\":{\"card_model\":"
+	    "\"B200\",\"cards\":768,\"voucher_krw\":1000}}", 201);
+	fx_must(&F, "POST", "/v1/teams", "{\"id\":\"wide\",\"name\":\"Wide\","
+	    "\"lead_org\":\"Wide org\"}", 201);
+	rs = fx_post(&F, "/v1/phases/big/enrollments", "{\"team\":\"wide\"}");
+	ck_assert_int_eq(rs.status, 201);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "grants")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "grants"), 0), "pool"), "zzz-big");
+	response_clear(&rs);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -315,6 +343,7 @@ main(void)
 	tcase_add_test(tc, larger_than_pool);
 	tcase_add_test(tc, losses_not_double_reported);
 	tcase_add_test(tc, outage_list_pages);
+	tcase_add_test(tc, many_pools_big_one_last);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
