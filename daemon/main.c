@@ -110,6 +110,9 @@ cmd_token_create(const struct opts *o)
 	static const struct principal cli = { .id = "cli", .name = "grantd token create",
 		.role = ROLE_ADMIN };
 	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
+	/* The daemon's clock, test clock included, so the audit trail keeps its order. */
+	const struct app clock = { .clock_file = o->clock_file };
+	int64_t now = app_now(&clock);
 	enum role role;
 	struct db *db;
 	json_t *detail;
@@ -144,12 +147,12 @@ cmd_token_create(const struct opts *o)
 		rc = GD_ENOENT;
 	}
 	if (rc == 0)
-		rc = token_create(db, o->name, role, o->team, o->pool, time(NULL), id, secret);
+		rc = token_create(db, o->name, role, o->team, o->pool, now, id, secret);
 	if (rc == 0) {
 		snprintf(target, sizeof(target), "token/%s", id);
 		detail = json_pack("{s:s, s:s, s:s?, s:s?}", "name", o->name, "role", o->role,
 		    "team", o->team, "pool", o->pool);
-		rc = audit_append(db, &cli, "cli", time(NULL), "token.create", target, NULL, detail);
+		rc = audit_append(db, &cli, "cli", now, "token.create", target, NULL, detail);
 		json_decref(detail);
 	}
 	if (rc == 0)

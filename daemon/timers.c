@@ -112,12 +112,12 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	 * holds that were still pending at that moment.
 	 */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if ((rc = vouchers_expire_due(db, d[i].at, &expired, &next)) < 0)
+		if ((rc = vouchers_expire_due(db, d[i].at, now, &expired, &next)) < 0)
 			break;
 		total += expired;
 		rc = apply_one(db, &d[i], now);
 	}
-	if (rc == 0 && (rc = vouchers_expire_due(db, now, &expired, &next)) == 0)
+	if (rc == 0 && (rc = vouchers_expire_due(db, now, now, &expired, &next)) == 0)
 		total += expired;
 	if (rc == 0 && (rc = usage_idle_scan(db, app, now, &changed)) == 0)
 		total += changed;

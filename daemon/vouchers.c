@@ -170,10 +170,15 @@ expire_one(struct db *db, int64_t id, int64_t now)
 	json_t *detail = NULL;
 	int rc;
 
+	/*
+	 * The transfer is dated at the hold's own expiry, the instant the money
+	 * came back, however late the daemon applies it (a restart, a clock
+	 * jump); the audit entry at when it was applied.
+	 */
 	if ((rc = store_hold_get(db, id, &h)) < 0 ||
 	    (rc = hold_accounts(db, &h, &v, &p)) < 0 ||
 	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
-	    (rc = ledger_hold_expire(&h, &v, &p, t.id, now, &t, err, sizeof(err))) < 0 ||
+	    (rc = ledger_hold_expire(&h, &v, &p, t.id, h.expires_at, &t, err, sizeof(err))) < 0 ||
 	    (rc = store_resolution(db, &h, &t, &v, &p, HOLD_VOIDED_BY_EXPIRY)) < 0 ||
 	    (rc = store_hold_json(db, id, &detail)) < 0)
 		return rc;
@@ -186,7 +191,8 @@ expire_one(struct db *db, int64_t id, int64_t now)
 }
 
 int
-vouchers_expire_due(struct db *db, int64_t now, int64_t *expired, int64_t *next_due)
+vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expired,
+    int64_t *next_due)
 {
 	int64_t *ids = NULL, n_exp = 0, next = -1;
 	size_t n;
@@ -195,7 +201,7 @@ vouchers_expire_due(struct db *db, int64_t now, int64_t *expired, int64_t *next_
 	if ((rc = sp_begin(db)) < 0)
 		return rc;
 	do {
-		if ((rc = store_holds_due(db, now, EXPIRE_BATCH, &ids, &n)) < 0)
+		if ((rc = store_holds_due(db, upto, EXPIRE_BATCH, &ids, &n)) < 0)
 			break;
 		for (size_t i = 0; i < n && rc == 0; i++)
 			rc = expire_one(db, ids[i], now);

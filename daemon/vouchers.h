@@ -44,15 +44,17 @@ int vouchers_open(struct db *db, int64_t enrollment, int64_t amount, int64_t now
 int vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, size_t errlen);
 
 /*
- * Expires every pending hold with expires_at <= now (EXPIRE transfers; the
- * API shows such a hold as voided, voided_by "expiry"), each with an audit
- * entry by audit_system, request id "timer".  Runs in a savepoint of its
+ * Expires every pending hold with expires_at <= upto (EXPIRE transfers,
+ * dated at each hold's expires_at; the API shows such a hold as voided,
+ * voided_by "expiry"), each with an audit entry by audit_system, request id
+ * "timer", at now (when it is applied).  Runs in a savepoint of its
  * own, so it works inside the group-commit batch (call commit_begin first)
  * and alone (it then commits by itself).  On success
  * *expired is the number expired and *next_due the earliest expires_at of
  * a hold still pending, or -1 when none is.
  */
-int vouchers_expire_due(struct db *db, int64_t now, int64_t *expired, int64_t *next_due);
+int vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expired,
+    int64_t *next_due);
 
 /*
  * Recomputes every balance and hold from the journal and compares them

@@ -142,6 +142,12 @@ START_TEST(demo_end_to_end)
 	h_init(&h, NULL);
 	h_clock(&h, "2025-12-20T00:00:00Z");
 	h_start(&h);
+	/* The admin token was made offline on the same clock: the trail starts then. */
+	r = h_get(&h, h.admin, "/v1/audit?limit=1");
+	CHECK(r, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
+	    "items"), 0), "at")), "2025-12-20T00:00:00Z");
+	hresp_free(&r);
 	setup_programme(&h);
 	agent = h_token(&h, "agent", NULL, "skt-gasan-b200");
 	motif_tok = h_token(&h, "team", "motif", NULL);

@@ -263,7 +263,7 @@ expire_at(int64_t now, int64_t *next)
 	int64_t n = -1, nx = -2;
 
 	txn_begin();
-	ck_assert_int_eq(vouchers_expire_due(F.app.w, now, &n, &nx), 0);
+	ck_assert_int_eq(vouchers_expire_due(F.app.w, now, now, &n, &nx), 0);
 	fx_sql(&F, "COMMIT");
 	if (next)
 		*next = nx;
@@ -1085,6 +1085,37 @@ START_TEST(refund_after_eliminate)
 }
 END_TEST
 
+/*
+ * An expiry applied late (grantd was down, or the clock jumped) is dated at
+ * the hold's own expires_at in the journal and on the hold; the audit entry
+ * says when it was applied.
+ */
+START_TEST(expiry_dated_at_its_instant)
+{
+	char b[VID_LEN], path[128];
+	struct response rs;
+
+	rs = hold_req(F.admin, "lg-ai", "data-co", 5000, ",\"expires_at\":"
+	    "\"2026-03-05T00:00:00Z\"", 0);
+	expect(&rs, 201, NULL);
+	snprintf(b, sizeof(b), "%s", fx_str(rs.json, "id"));
+	response_clear(&rs);
+	ck_assert_int_eq(expire_at(FX_NOW + 20 * DAY, NULL), 1);
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", b);
+	rs = fx_get(&F, path);
+	ck_assert_str_eq(fx_str(rs.json, "resolved_at"), "2026-03-05T00:00:00Z");
+	response_clear(&rs);
+	rs = fx_get(&F, "/v1/vouchers/transfers?team=lg-ai&kind=expire");
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "items")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "items"), 0), "at"),
+	    "2026-03-05T00:00:00Z");
+	response_clear(&rs);
+	ck_assert_int_eq(fx_qint(&F, "SELECT at FROM audit WHERE action = 'voucher.hold.expire'",
+	    NULL, NULL), FX_NOW + 20 * DAY);
+	ledger_ok();
+}
+END_TEST
+
 /* A team's vouchers page like every list, one per phase, in phase order. */
 START_TEST(voucher_list_pages)
 {
@@ -1556,6 +1587,7 @@ main(void)
 	tcase_add_test(tc, refund_after_eliminate);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, voucher_list_pages);
+	tcase_add_test(tc, expiry_dated_at_its_instant);
 	tcase_add_test(tc, many_due);
 	tcase_add_test(tc, journal_immutable);
 	suite_add_tcase(s, tc);
