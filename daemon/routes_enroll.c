@@ -897,6 +897,36 @@ compensated(struct db *db, const struct calendar *cal, int64_t enrollment, int64
 	return 0;
 }
 
+/*
+ * Stores one make-up grant (unless dry) and lists it in items, with the part
+ * of the team's debt it pays.  0 or a store error.
+ */
+static int
+makeup_item(struct request *rq, bool dry, const struct enrollment *e, const struct cal_pool *p,
+    int64_t cards, int64_t from, int64_t to, int64_t pays, json_t *items)
+{
+	int64_t gid = 0;
+	json_t *g;
+	int rc;
+
+	if (!dry && (rc = store_grant_insert(rq->db, e->id, p->id, cards, from, to,
+	    "compensation", rq->now, &gid)) < 0)
+		return rc;
+	g = json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:o, s:o}}", "team", e->team,
+	    "owed_unit_hours", unit_hours_json(pays), "grant", "pool", p->id,
+	    "card_model", p->card_model, "cards", (json_int_t)cards,
+	    "start", instant_json(from), "end", instant_json(to));
+	if (g == NULL)
+		return GD_ENOMEM;
+	if (gid) {
+		char buf[32];
+
+		grant_id_format(gid, buf);
+		json_object_set_new(json_object_get(g, "grant"), "id", json_string(buf));
+	}
+	return json_array_append_new(items, g) == 0 ? 0 : GD_ENOMEM;
+}
+
 static void
 compensate(struct request *rq, struct response *rs)
 {
@@ -910,10 +940,10 @@ compensate(struct request *rq, struct response *rs)
 	struct outage_debt *debts = NULL;
 	struct outage_makeup *mk = NULL;
 	struct enrollment *es = NULL;
-	int64_t *ids = NULL, comp, gid;
+	int64_t *ids = NULL, comp;
 	size_t nids = 0, nlost = 0, nd = 0;
 	char target[96];
-	json_t *body, *items = json_array(), *g;
+	json_t *body, *items = json_array();
 	int rc;
 
 	if ((body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
@@ -950,7 +980,7 @@ compensate(struct request *rq, struct response *rs)
 		debts[nd] = (struct outage_debt){ .owed = l - comp,
 			.not_before = e.end > rq->now ? e.end : rq->now,
 			.units_milli = pi.units_milli, .min_weight = pi.weight_milli,
-			.grant_id = -(int64_t)(nd + 1) };
+			.grant_id = -(int64_t)(2 * nd + 1), .extra_id = -(int64_t)(2 * nd + 2) };
 		nd++;
 	}
 	if (nd > 0 && (rc = outage_compensate(cal.pp, cal.n, debts, nd, mk)) < 0) {
@@ -961,26 +991,25 @@ compensate(struct request *rq, struct response *rs)
 			resp_error(rs, rc, "cannot place the make-up grants");
 		goto out;
 	}
+	/*
+	 * A make-up is one grant, or two when it holds one card more for its
+	 * first hours (lib/outage.h); each lists the part of the debt it pays:
+	 * the main grant all it delivers, up to the debt, the extra card the rest.
+	 */
 	for (size_t i = 0; i < nd; i++) {
 		const struct cal_pool *p = &cal.pools[mk[i].pool];
+		int64_t owed = debts[i].owed, pays;
 
-		gid = 0;
-		if (!dry && (rc = store_grant_insert(rq->db, es[i].id, p->id, mk[i].cards,
-		    mk[i].from, mk[i].to, "compensation", rq->now, &gid)) < 0) {
+		if (__builtin_mul_overflow(mk[i].cards * p->weight_milli, mk[i].to - mk[i].from,
+		    &pays) || pays > owed)
+			pays = owed;
+		if ((rc = makeup_item(rq, dry, &es[i], p, mk[i].cards, mk[i].from, mk[i].to, pays,
+		    items)) < 0 ||
+		    (mk[i].extra_to > mk[i].from && (rc = makeup_item(rq, dry, &es[i], p, 1,
+		    mk[i].from, mk[i].extra_to, owed - pays, items)) < 0)) {
 			resp_store_error(rs, rc);
 			goto out;
 		}
-		g = json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:o, s:o}}", "team", es[i].team,
-		    "owed_unit_hours", unit_hours_json(debts[i].owed), "grant", "pool", p->id,
-		    "card_model", p->card_model, "cards", (json_int_t)mk[i].cards,
-		    "start", instant_json(mk[i].from), "end", instant_json(mk[i].to));
-		if (gid) {
-			char buf[32];
-
-			grant_id_format(gid, buf);
-			json_object_set_new(json_object_get(g, "grant"), "id", json_string(buf));
-		}
-		json_array_append_new(items, g);
 	}
 	snprintf(target, sizeof(target), "phase/%s", pi.id);
 	if (!dry && nd > 0 && (rc = audit_request(rq, "phase.compensate", target, NULL,

@@ -95,7 +95,8 @@ struct fairness_report {
  *	by `at` owes nothing: lost - compensated <= 0.  Every window holds the
  *	same units for the same time, so entitled unit-hours are equal, and
  *	delivered = entitled - lost + compensated ends at least entitled; the
- *	surplus is the make-up's rounding to whole hours, reported in numbers
+ *	surplus of a make-up from outage_compensate is its rounding up to whole
+ *	card-hours, less than one card-hour of its pool, reported in numbers
  *	rather than as a violation.  A debt during the window is not yet late.
  *
  * A rule overridden for an enrollment is not reported for it.  Callers that

@@ -286,39 +286,86 @@ ceil_div(int64_t a, int64_t b)
 }
 
 /*
- * The earliest start >= t at which `cards` are free for len seconds.  A
- * failed try at t is short at some instant x, so every start up to x fails
- * as well, and the next candidate is the first boundary after x.  False
- * only when the window would leave the civil range.
+ * A make-up's shape on one pool (see outage.h): cards + 1 over the first
+ * `extra` seconds, then `cards` until `len`; extra < len.
+ */
+struct shape {
+	int64_t cards;
+	int64_t len, extra;
+	int64_t surplus;	/* milli-unit-seconds delivered beyond owed, < one card-hour */
+};
+
+/*
+ * Sizes the make-up of d on a pool of weight w and base cards, both > 0.
+ * False when its length passes int64_t (far beyond the civil range).
  */
 static bool
-earliest(const struct timeline *tl, int64_t t, int64_t len, int64_t cards, int64_t *start)
+size_makeup(const struct outage_debt *d, int64_t w, int64_t base, struct shape *sh)
+{
+	/* w <= PLACEMENT_MAX_WEIGHT, so a card-hour is at most 3.6 x 10^9. */
+	int64_t grain = w * OUTAGE_MAKEUP_STEP, k = ceil_div(d->owed, grain);
+	int64_t most = ceil_div(d->units_milli, w), hours, cards;
+
+	if (most > base)
+		most = base;
+	hours = ceil_div(k, most);
+	cards = k / hours;
+	/* cards x hours <= k, and extra < hours, so only the lengths can overflow. */
+	if (__builtin_mul_overflow(hours, OUTAGE_MAKEUP_STEP, &sh->len))
+		return false;
+	sh->cards = cards;
+	sh->extra = (k - cards * hours) * OUTAGE_MAKEUP_STEP;
+	/* k x grain - owed, written so that k x grain (up to owed + grain) cannot overflow. */
+	sh->surplus = (grain - d->owed % grain) % grain;
+	return true;
+}
+
+/*
+ * The earliest start >= t at which the shape fits.  A failed try at t is
+ * short at some instant x, so every start up to x fails as well (the shape
+ * never grows with time, so such a start asks at least as much at x), and
+ * the next candidate is the first boundary after x.  False only when the
+ * make-up would leave the civil range.
+ */
+static bool
+earliest(const struct timeline *tl, int64_t t, const struct shape *sh, int64_t *start)
 {
 	int64_t at, slack;
 
 	for (;;) {
-		if (t > civil_max_instant() - len)
+		if (t > civil_max_instant() - sh->len)
 			return false;
-		if (!timeline_first_short(tl, t, t + len, cards, &at, &slack)) {
+		if ((sh->extra == 0 ||
+		    !timeline_first_short(tl, t, t + sh->extra, sh->cards + 1, &at, &slack)) &&
+		    !timeline_first_short(tl, t + sh->extra, t + sh->len, sh->cards, &at,
+		    &slack)) {
 			*start = t;
 			return true;
 		}
-		/* Past the last boundary all `base` >= cards are free, so one follows. */
+		/* Past the last boundary all of base is free, at least what the shape asks. */
 		if (!timeline_next_change(tl, at, &t))
 			return false;
 	}
 }
 
-/* Earliest start, then earliest end, then smaller id; the caller keeps the first index. */
+/* A pool's make-up for the debt being placed, and what it overpays. */
+struct candidate {
+	struct outage_makeup m;
+	int64_t surplus;
+};
+
+/* Earliest start, then earliest end, then smaller surplus, then smaller id. */
 static bool
-before(const struct outage_makeup *x, const struct outage_makeup *y,
+before(const struct candidate *x, const struct candidate *y,
     const struct placement_pool *pools)
 {
-	if (x->from != y->from)
-		return x->from < y->from;
-	if (x->to != y->to)
-		return x->to < y->to;
-	return strcmp(pools[x->pool].id, pools[y->pool].id) < 0;
+	if (x->m.from != y->m.from)
+		return x->m.from < y->m.from;
+	if (x->m.to != y->m.to)
+		return x->m.to < y->m.to;
+	if (x->surplus != y->surplus)
+		return x->surplus < y->surplus;
+	return strcmp(pools[x->m.pool].id, pools[y->m.pool].id) < 0;
 }
 
 static bool
@@ -327,19 +374,20 @@ eligible(const struct placement_pool *p, const struct outage_debt *d)
 	return p->weight_milli >= d->min_weight && timeline_base(p->tl) > 0;
 }
 
+/* Whether id is a grant of some pool or an id of debts[0..i). */
 static bool
 id_taken(const struct placement_pool *pools, size_t npools, const struct outage_debt *debts,
-    size_t i)
+    size_t i, int64_t id)
 {
 	for (size_t j = 0; j < i; j++)
-		if (debts[j].grant_id == debts[i].grant_id)
+		if (debts[j].grant_id == id || debts[j].extra_id == id)
 			return true;
 	for (size_t p = 0; p < npools; p++) {
 		size_t ng;
 		const struct timeline_grant *g = timeline_grants(pools[p].tl, &ng);
 
 		for (size_t k = 0; k < ng; k++)
-			if (g[k].id == debts[i].grant_id)
+			if (g[k].id == id)
 				return true;
 	}
 	return false;
@@ -363,7 +411,9 @@ check_debts(const struct placement_pool *pools, size_t npools,
 			return GD_EINVAL;
 		if (d->not_before < civil_min_instant() || d->not_before > civil_max_instant())
 			return GD_ERANGE;
-		if (id_taken(pools, npools, debts, i))
+		if (d->grant_id == d->extra_id ||
+		    id_taken(pools, npools, debts, i, d->grant_id) ||
+		    id_taken(pools, npools, debts, i, d->extra_id))
 			return GD_EEXIST;
 		for (size_t p = 0; p < npools && !any; p++)
 			any = eligible(&pools[p], d);
@@ -383,37 +433,36 @@ outage_compensate(struct placement_pool *pools, size_t npools,
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		const struct outage_debt *d = &debts[i];
-		struct outage_makeup best = { 0, 0, 0, 0 };
+		struct candidate best = { { 0, 0, 0, 0, 0 }, 0 };
 		bool found = false;
 
 		for (size_t p = 0; p < npools; p++) {
-			int64_t w = pools[p].weight_milli, base = timeline_base(pools[p].tl);
-			int64_t cards, len, start;
+			struct shape sh;
+			int64_t start;
 
-			if (!eligible(&pools[p], d))
+			/* Too long a make-up fits nowhere; another pool may hold it. */
+			if (!eligible(&pools[p], d) ||
+			    !size_makeup(d, pools[p].weight_milli, timeline_base(pools[p].tl), &sh) ||
+			    !earliest(pools[p].tl, d->not_before, &sh, &start))
 				continue;
-			cards = ceil_div(d->units_milli, w);
-			if (cards > base)
-				cards = base;
-			/* cards x w x 3600 <= 10^6 x 10^6 x 3600: no overflow. */
-			if (__builtin_mul_overflow(ceil_div(d->owed, cards * w * 3600), 3600, &len))
-				return GD_ERANGE;
-			if (!earliest(pools[p].tl, d->not_before, len, cards, &start))
-				continue;
-			struct outage_makeup m = { p, cards, start, start + len };
+			struct candidate c = { { p, sh.cards, start, start + sh.len,
+			    start + sh.extra }, sh.surplus };
 
-			if (!found || before(&m, &best, pools)) {
-				best = m;
+			if (!found || before(&c, &best, pools)) {
+				best = c;
 				found = true;
 			}
 		}
 		if (!found)
 			return GD_ERANGE;
-		struct timeline_grant g = { d->grant_id, best.from, best.to, best.cards };
+		struct timeline *tl = pools[best.m.pool].tl;
+		struct timeline_grant g = { d->grant_id, best.m.from, best.m.to, best.m.cards };
+		struct timeline_grant x = { d->extra_id, best.m.from, best.m.extra_to, 1 };
 
-		if ((rc = timeline_add_grant(pools[best.pool].tl, &g)) != 0)
+		if ((rc = timeline_add_grant(tl, &g)) != 0 ||
+		    (x.to > x.from && (rc = timeline_add_grant(tl, &x)) != 0))
 			return rc;
-		out[i] = best;
+		out[i] = best.m;
 	}
 	return 0;
 }

@@ -69,40 +69,73 @@ int outage_check_room(int64_t base, const struct timeline_outage *outages, size_
 struct outage_debt {
 	int64_t owed;		/* milli-unit-seconds, > 0 */
 	int64_t not_before;	/* the end of its window (or now, if later) */
-	int64_t units_milli;	/* the package: the make-up aims at this rate */
+	int64_t units_milli;	/* the package: the make-up never runs faster than this */
 	int64_t min_weight;	/* only pools of at least this weight per card */
 	int64_t grant_id;	/* the make-up grant's id in its pool's timeline */
+	int64_t extra_id;	/* the id of its extra card's grant (see below), != grant_id */
 };
 
-/* One make-up grant: pools[pool] holds `cards` over [from, to). */
+/*
+ * One make-up: pools[pool] holds `cards` over [from, to), and one card more
+ * over [from, extra_to), a second grant, when extra_to > from (extra_to ==
+ * from: none).
+ */
 struct outage_makeup {
 	size_t pool;
 	int64_t cards;
 	int64_t from, to;
+	int64_t extra_to;
 };
 
+/* The time step of a make-up: it lasts whole hours and holds whole cards. */
+#define OUTAGE_MAKEUP_STEP 3600
+
 /*
- * Places one make-up grant per debt, in the order given (callers sort, for
- * example by team id, so the result is deterministic), and adds each to its
- * pool's timeline so later debts see it.  For each pool of enough weight:
+ * Places one make-up per debt, in the order given (callers sort, for
+ * example by team id, so the result is deterministic), and adds its grants
+ * to its pool's timeline so later debts see them.
  *
- *	cards = min(ceil(units_milli / weight), base cards of the pool)
- *	hours = ceil(owed / (cards x weight x 3600))	(whole hours: the
- *		make-up covers the debt, overpaying by less than one hour)
+ * Sizing.  A make-up pays back what is owed in whole card-hours, and never
+ * faster than the package.  Cards are whole; the hour is the time step
+ * because usage is metered per UTC hour and providers lease by the hour (a
+ * grant by hand may take any second, but 768 cards for 24 seconds would be
+ * exact and useless).  On a pool of weight w (milli-units per card) and
+ * base cards, one card-hour is g = w x 3600 milli-unit-seconds, and:
  *
- * and the earliest start >= not_before where those cards are free for those
- * hours.  Only not_before and timeline boundaries can be earliest starts, and
- * when a try fails at instant x every start up to x fails too, so the scan
- * jumps to the first boundary after x.  The pool with the earliest start
- * wins, then the earliest end, then the smaller id (strcmp), then index.
- * A pool of non-zero base always fits eventually: after its last boundary
- * all of it is free.
+ *	k     = ceil(owed / g)			 card-hours: the fewest that cover it
+ *	most  = min(ceil(units_milli / w), base) cards at the package's rate
+ *	hours = ceil(k / most)			 the shortest at that rate
+ *	cards = floor(k / hours)
+ *	extra = k - cards x hours		 0 <= extra < hours
+ *
+ * The make-up is `cards` cards for `hours` hours and, when extra > 0, one
+ * more card for the first `extra` hours: exactly k card-hours, so it
+ * delivers owed plus less than one card-hour of its pool (surplus = k x g -
+ * owed, 0 <= surplus < g: at most one grain).  Its cards never exceed
+ * `most` (when extra > 0, cards < k / hours <= most), and cards >= 1
+ * (hours <= k).  So 5 unit-hours owed on B200 are 5 cards for an hour, not
+ * a package of 768 for an hour; a debt of 6144 on a 768-card package is 768
+ * cards for 8 hours; 769 card-hours are 385 cards for an hour and 384 for
+ * the next (384 for 2 hours plus one card for the first hour).
+ *
+ * Placement.  On each pool of enough weight, the earliest start >=
+ * not_before where cards + 1 are free for the first `extra` hours and
+ * `cards` for the rest.  The shape never grows with time, so when a try
+ * fails at instant x every start up to x fails too (it asks at least as
+ * much at x), and only not_before and timeline boundaries can be earliest
+ * starts: the scan jumps to the first boundary after x.  The pool with the
+ * earliest start wins, then the earliest end, then the smaller surplus (a
+ * lighter pool may pay a debt more exactly), then the smaller id (strcmp),
+ * then index.  A pool of non-zero base always fits eventually: after its
+ * last boundary all of it is free.
  *
  * Every debt is checked before anything changes: GD_EINVAL (bad debt),
- * GD_ENOCAPACITY (no pool of enough weight with cards).  After that only
- * GD_ERANGE or GD_ENOMEM can stop it, leaving the make-ups of earlier debts
- * in the timelines, so callers work on timelines they can throw away.
- * out has n entries.
+ * GD_EEXIST (an id taken by a timeline's grant or another debt, or
+ * grant_id == extra_id), GD_ENOCAPACITY (no pool of enough weight with
+ * cards).  After that only GD_ERANGE (no pool can hold a make-up within
+ * the civil range) or GD_ENOMEM can stop it, leaving the make-ups of
+ * earlier debts in the timelines, so callers work on timelines they can
+ * throw away.  out has n entries.
  */
 int outage_compensate(struct placement_pool *pools, size_t npools,
     const struct outage_debt *debts, size_t n, struct outage_makeup *out);

@@ -32,7 +32,17 @@
  *			outside the index and the delivery rule)
  *	Jain over (1, 1, 215/216) = 0.999995, largest deviation 0.309 %
  *
- * Compensation gives motif 768 units for 8 h after its window (6144 uh).
+ * Compensation pays motif's 6144 uh in whole B200 card-hours (lib/outage.h):
+ * k = 6144 card-hours, at most 768 cards an hour (the package), so
+ * ceil(6144 / 768) = 8 hours of floor(6144 / 8) = 768 cards, 6144 - 768 x 8
+ * = 0 extra card-hours, nothing over what is owed.  It starts at the window's
+ * end, 2026-08-02 KST (08-01T15:00Z), when every B200 pool is free; skt-gasan
+ * and naver (1024 cards) both end it soonest, at 23:00Z, with the same
+ * surplus (0), so the smaller id wins: naver.  (kakao, 512 cards, would take
+ * 12 hours.)  The figures below are those of the old rule, which gave the
+ * package for whole hours: 6144 is 8 such hours exactly, so nothing changes
+ * here; a debt that is not a whole number of package-hours now costs less
+ * than one card-hour more instead of up to 767 (test_routes_usage.c).
  * At 2026-08-05, every window over: lg-ai, upstage and motif each delivered
  * 768 x 181 x 24 = 3336192 uh; Jain 1, deviation 0, every rule holds.
  */
@@ -249,7 +259,18 @@ START_TEST(demo_end_to_end)
 	ck_assert_str_eq(json_string_value(json_object_get(r.json, "digest")), digest1);
 	hresp_free(&r);
 
-	must(&h, "/v1/phases/stage-2/compensate", 200, "{}");
+	r = h_post(&h, h.admin, "/v1/phases/stage-2/compensate", "{}");
+	CHECK(r, 200);
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "compensations")), 1);
+	row = json_array_get(json_object_get(r.json, "compensations"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "team")), "motif");
+	ck_num(row, "owed_unit_hours", 6144.0);
+	row = json_object_get(row, "grant");
+	ck_assert_str_eq(json_string_value(json_object_get(row, "pool")), "naver-chuncheon-b200");
+	ck_num(row, "cards", 768);
+	ck_assert_str_eq(json_string_value(json_object_get(row, "start")), "2026-08-01T15:00:00Z");
+	ck_assert_str_eq(json_string_value(json_object_get(row, "end")), "2026-08-01T23:00:00Z");
+	hresp_free(&r);
 	/* The make-up lies after the window: at the same instant only owed changes. */
 	r = h_get(&h, h.admin, "/v1/phases/stage-2/fairness?at=2026-04-14T15:00:00Z");
 	CHECK(r, 200);

@@ -19,7 +19,9 @@
  *
  * so that b1 is full inside the windows and empty after them.  A test that
  * wants make-ups calls outage(): 8 cards of b1 out on 03-02, which takes 4
- * cards for a day (96 unit-hours) from each team.
+ * cards for a day (96 unit-hours) from each team.  compensate pays 96
+ * card-hours at most 8 cards an hour: 8 cards for 12 hours each, from 03-11
+ * (lib/outage.h), so the two make-ups fill b1 until 03-11 12:00.
  */
 static struct fx TPL, F;
 

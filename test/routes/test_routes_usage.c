@@ -879,6 +879,131 @@ START_TEST(fairness_report)
 }
 END_TEST
 
+/* The make-ups compensate answers, in order: team, cards, start, end, the part of the debt. */
+struct makeup {
+	const char *team;
+	int64_t cards;
+	const char *start, *end;
+	double owed;
+};
+
+static void
+check_makeups(const json_t *reply, const struct makeup *want, size_t n)
+{
+	const json_t *items = fx_at(reply, "compensations");
+	char *d = dump(reply);
+
+	ck_assert_msg(json_array_size(items) == n, "%s", d);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(items, i);
+
+		ck_assert_msg(strcmp(fx_str(it, "team"), want[i].team) == 0 &&
+		    strcmp(fx_str(it, "grant.pool"), "b1") == 0 &&
+		    json_integer_value(fx_at(it, "grant.cards")) == want[i].cards &&
+		    strcmp(fx_str(it, "grant.start"), want[i].start) == 0 &&
+		    strcmp(fx_str(it, "grant.end"), want[i].end) == 0 &&
+		    num(it, "owed_unit_hours") == want[i].owed, "item %zu: %s", i, d);
+	}
+	free(d);
+}
+
+/*
+ * The audit's case: a short outage is paid back in card-hours, not in
+ * hours of the whole package.  14 of b1's 16 cards out for 45 minutes leave
+ * 2 for the 12 granted: 10 impaired, shared 8:4, so alpha loses 6.667
+ * cards x 0.75 h = 5 unit-hours and beta 2.5.  A make-up is whole cards for
+ * whole hours: alpha 5 cards for an hour (exact), beta 3 (2.5 rounded up to
+ * whole card-hours, 0.5 over).  Before, each got the package, 8 cards for
+ * an hour: 3 and 5.5 unit-hours more than owed.  At 03-12: alpha delivered
+ * 1920 + 5 - 5 = 1920, beta 1920 + 3 - 2.5 = 1920.5 over 1920 entitled;
+ * Jain 1.000000 (1 - 1.7e-8), deviation 0.000130 / 1.000130 = 0.013 %.
+ */
+START_TEST(compensate_short_outage)
+{
+	static const struct makeup want[] = {
+		{ "alpha", 5, "2026-03-11T00:00:00Z", "2026-03-11T01:00:00Z", 5.0 },
+		{ "beta", 3, "2026-03-11T00:00:00Z", "2026-03-11T01:00:00Z", 2.5 },
+	};
+	struct response rs;
+	json_t *row;
+
+	fx_must(&F, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	    "\"to\":\"2026-03-02T00:45:00Z\",\"cards\":14,\"reason\":\"cooling\"}", 201);
+	rs = fx_post(&F, "/v1/phases/ph/compensate", "{\"dry_run\":true}");
+	ck_assert_int_eq(rs.status, 200);
+	check_makeups(rs.json, want, NELEMS(want));
+	response_clear(&rs);
+	rs = fx_post(&F, "/v1/phases/ph/compensate", "{}");
+	ck_assert_int_eq(rs.status, 200);
+	check_makeups(rs.json, want, NELEMS(want));
+	response_clear(&rs);
+
+	rs = fx_req(&F, "GET", "/v1/phases/ph/fairness?at=2026-03-12T00:00:00Z", auditor, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	row = team_row(rs.json, "alpha");
+	ck_num(row, "granted_unit_hours", 1925.0);
+	ck_num(row, "lost_unit_hours", 5.0);
+	ck_num(row, "delivered_unit_hours", 1920.0);
+	ck_num(row, "owed_unit_hours", 0.0);
+	row = team_row(rs.json, "beta");
+	ck_num(row, "granted_unit_hours", 1923.0);
+	ck_num(row, "lost_unit_hours", 2.5);
+	ck_num(row, "delivered_unit_hours", 1920.5);
+	ck_num(row, "owed_unit_hours", 0.0);
+	ck_assert(json_is_true(fx_at(rs.json, "summary.equal_delivery")));
+	ck_num(rs.json, "summary.jain_index_delivered", 1.0);
+	ck_num(rs.json, "summary.max_deviation_pct", 0.013);
+	response_clear(&rs);
+}
+END_TEST
+
+/*
+ * A debt of more than an hour of the package that whole hours do not
+ * divide: b1 entirely out for 67.5 minutes takes 8 cards x 1.125 h = 9
+ * unit-hours from alpha and 4.5 from beta.  alpha's 9 card-hours at most
+ * 8 cards an hour take 2 hours: 4 cards for 2 hours and a fifth card for
+ * the first hour, two grants; beta gets 5 cards for an hour.  At 03-12
+ * alpha delivered 1920 + 9 - 9 = 1920, beta 1920 + 5 - 4.5 = 1920.5.
+ */
+START_TEST(compensate_extra_card)
+{
+	static const struct makeup want[] = {
+		{ "alpha", 4, "2026-03-11T00:00:00Z", "2026-03-11T02:00:00Z", 8.0 },
+		{ "alpha", 1, "2026-03-11T00:00:00Z", "2026-03-11T01:00:00Z", 1.0 },
+		{ "beta", 5, "2026-03-11T00:00:00Z", "2026-03-11T01:00:00Z", 4.5 },
+	};
+	struct response rs;
+	json_t *row;
+
+	fx_must(&F, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	    "\"to\":\"2026-03-02T01:07:30Z\",\"cards\":16,\"reason\":\"power\"}", 201);
+	rs = fx_post(&F, "/v1/phases/ph/compensate", "{}");
+	ck_assert_int_eq(rs.status, 200);
+	check_makeups(rs.json, want, NELEMS(want));
+	response_clear(&rs);
+	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM grants WHERE kind = 'compensation'",
+	    NULL, NULL), 3);
+
+	rs = fx_req(&F, "GET", "/v1/phases/ph/fairness?at=2026-03-12T00:00:00Z", auditor, NULL);
+	ck_assert_int_eq(rs.status, 200);
+	row = team_row(rs.json, "alpha");
+	ck_num(row, "granted_unit_hours", 1929.0);
+	ck_num(row, "delivered_unit_hours", 1920.0);
+	ck_num(row, "owed_unit_hours", 0.0);
+	row = team_row(rs.json, "beta");
+	ck_num(row, "granted_unit_hours", 1925.0);
+	ck_num(row, "delivered_unit_hours", 1920.5);
+	ck_assert(json_is_true(fx_at(rs.json, "summary.equal_delivery")));
+	response_clear(&rs);
+
+	/* Both of alpha's grants count: nothing is owed twice. */
+	rs = fx_post(&F, "/v1/phases/ph/compensate", "{\"dry_run\":true}");
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_uint_eq(json_array_size(fx_at(rs.json, "compensations")), 0);
+	response_clear(&rs);
+}
+END_TEST
+
 /* An override is listed, and the broken rule stays false. */
 START_TEST(fairness_overrides)
 {
@@ -1001,6 +1126,8 @@ main(void)
 	tcase_add_test(tc, idle_flags);
 	tcase_add_test(tc, idle_not_judged_early);
 	tcase_add_test(tc, fairness_report);
+	tcase_add_test(tc, compensate_short_outage);
+	tcase_add_test(tc, compensate_extra_card);
 	tcase_add_test(tc, fairness_overrides);
 	tcase_add_test(tc, fairness_csv);
 	tcase_add_test(tc, cli_report);

@@ -1,5 +1,6 @@
 /* test_outage.c: loss sharing and make-up grants against tables and a brute force. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,16 @@ struct cpool {
 	struct timeline_grant busy;	/* cards 0: none */
 };
 
+/* Milli-unit-seconds in a unit-hour: one B200 card-hour, two H100 card-hours. */
+#define UH INT64_C(3600000)
+#define H100 384000		/* the package: 768 H100 */
+
+/*
+ * The sizing and placement of make-ups (outage.h): k card-hours cover the
+ * debt, hours = ceil(k / most), cards = floor(k / hours), and the extra card
+ * takes the first k - cards x hours hours.  Each case works the numbers out
+ * in its comment.
+ */
 static const struct {
 	const char *what;
 	struct cpool pool[3];
@@ -230,43 +241,147 @@ static const struct {
 	struct outage_debt debt[2];	/* not_before as an hour offset */
 	size_t ndebts;
 	int rc;
-	struct { const char *pool; int64_t cards, from, to; } m[2];	/* hours */
+	/* hours; extra_to == from: no extra card */
+	struct { const char *pool; int64_t cards, from, to, extra_to; } m[2];
 } comps[] = {
+	/* 10 cards lost for 30 min: k = 5, one hour of 5 cards (was 768 for an hour). */
+	{ "the audit's case: 5 unit-hours are 5 cards for an hour",
+	    { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 10 * 1000 * 1800, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 5, 10, 11, 10 } } },
+	/* k = 6144, most 768: 8 hours of 768 exactly. */
+	{ "the demo's 6144 unit-hours: 768 cards for 8 hours",
+	    { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 6144 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 768, 10, 18, 10 } } },
+	{ "one unit-hour: one card for an hour", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 1, 10, 11, 10 } } },
+	/* One milli-unit-second owed still takes a whole card-hour: the grain. */
+	{ "the least debt is one grain", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 1, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 1, 10, 11, 10 } } },
+	/* 5 unit-hours and a bit: k = 6. */
+	{ "a part of a card-hour rounds up to one", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 5 * UH + 1, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 6, 10, 11, 10 } } },
 	{ "package rate on a free pool", { { "b200", 1000, 1000, {0} } }, 1,
-	    { { INT64_C(768000) * 7200, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "b200", 768, 10, 12 } } },
-	{ "rounds up to whole hours", { { "b200", 1000, 1000, {0} } }, 1,
-	    { { INT64_C(768000) * 3601, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "b200", 768, 10, 12 } } },
+	    { { INT64_C(768000) * 7200, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 768, 10, 12, 10 } } },
+	/* 768 x 3601 s = 768.21 uh: k = 769, 2 hours, 384 cards + 1 for the first. */
+	{ "owed not divisible: one card more for the first hour",
+	    { { "b200", 1000, 1000, {0} } }, 1,
+	    { { INT64_C(768000) * 3601, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 384, 10, 12, 11 } } },
+	/* k = 1000: 2 hours at most 768 an hour, so 500 cards for 2 hours. */
+	{ "more than an hour of the package: balanced over the hours",
+	    { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 1000 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 500, 10, 12, 10 } } },
+	/* k = 2303: 3 hours, 767 cards, 2303 - 2301 = 2 extra hours of one card. */
+	{ "the extra card for two of three hours", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 2303 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 767, 10, 13, 12 } } },
+	/* H100 card-hours are half a unit-hour: 2.5 uh is k = 5 exactly. */
+	{ "H100: 2.5 unit-hours are 5 cards for an hour", { { "h100", 500, 1000, {0} } }, 1,
+	    { { 5 * UH / 2, 10, H100, 500, 100, 200 } }, 1, 0,
+	    { { "h100", 5, 10, 11, 10 } } },
+	/* 3840 uh = 7680 H100 card-hours, most 768: 10 hours. */
+	{ "H100: the package rate in H100 cards", { { "h100", 500, 1000, {0} } }, 1,
+	    { { 3840 * UH, 10, H100, 500, 100, 200 } }, 1, 0,
+	    { { "h100", 768, 10, 20, 10 } } },
+	/* An H100 package on B200: most = 384000 / 1000 = 384, k = 3840, 10 hours. */
+	{ "H100 package on a B200 pool: half the cards", { { "b200", 1000, 1000, {0} } }, 1,
+	    { { 3840 * UH, 10, H100, 500, 100, 200 } }, 1, 0,
+	    { { "b200", 384, 10, 20, 10 } } },
+	/* 2.5 uh: 3 B200 card-hours (surplus 0.5 uh) or 5 H100 (surplus 0). */
+	{ "same start and end: the smaller surplus beats the smaller id",
+	    { { "a", 1000, 1000, {0} }, { "b", 500, 1000, {0} } }, 2,
+	    { { 5 * UH / 2, 10, H100, 500, 100, 200 } }, 1, 0,
+	    { { "b", 5, 10, 11, 10 } } },
+	/* A heavier card than the package's: 1.5 units, most 512, k = 1 (surplus 0.5). */
+	{ "a heavier pool: one card-hour of it", { { "big", 1500, 1000, {0} } }, 1,
+	    { { UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "big", 1, 10, 11, 10 } } },
 	{ "small pool: fewer cards, longer", { { "b200", 1000, 512, {0} } }, 1,
-	    { { INT64_C(768000) * 7200, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "b200", 512, 10, 13 } } },
+	    { { INT64_C(768000) * 7200, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 512, 10, 13, 10 } } },
+	/* base 5 < 768: k = 12, most 5, 3 hours of 4 cards. */
+	{ "pool too small for the ideal shape", { { "tiny", 1000, 5, {0} } }, 1,
+	    { { 12 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "tiny", 4, 10, 13, 10 } } },
+	/* k = 13, most 5: 3 hours of 4 cards and the 5th for the first hour. */
+	{ "pool too small, with an extra card", { { "tiny", 1000, 5, {0} } }, 1,
+	    { { 13 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "tiny", 4, 10, 13, 11 } } },
+	/* k = 769 asks 385 then 384; only 384 are free until hour 11. */
+	{ "the extra card needs room too", { { "b200", 1000, 1000, { 1, H(0), H(11), 616 } } },
+	    1, { { 769 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 384, 11, 13, 12 } } },
+	/* The same, the 616 cards busy from hour 11 on: 385 fit at 10, 384 at 11. */
+	{ "the extra card goes first, where there is room",
+	    { { "b200", 1000, 1000, { 1, H(11), H(20), 616 } } }, 1,
+	    { { 769 * UH, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b200", 384, 10, 12, 11 } } },
 	{ "too light a pool is not used", { { "a", 1000, 1000, { 1, H(0), H(15), 900 } },
 	    { "h100", 500, 4000, {0} } }, 2,
-	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "a", 768, 15, 16 } } },
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "a", 768, 15, 16, 15 } } },
 	{ "earliest start beats pool order", { { "a", 1000, 1000, { 1, H(0), H(15), 900 } },
 	    { "b", 1000, 1000, {0} } }, 2,
-	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "b", 768, 10, 11 } } },
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b", 768, 10, 11, 10 } } },
+	/* On a (weight 2, base 300): k = 384, most 300, 2 hours of 192. */
 	{ "same start: earliest end", { { "a", 2000, 300, {0} }, { "b", 1000, 1000, {0} } }, 2,
-	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "b", 768, 10, 11 } } },
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "b", 768, 10, 11, 10 } } },
 	{ "same start and end: smaller id", { { "z", 1000, 1000, {0} },
 	    { "y", 1000, 1000, {0} } }, 2,
-	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 } }, 1, 0,
-	    { { "y", 768, 10, 11 } } },
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100, 200 } }, 1, 0,
+	    { { "y", 768, 10, 11, 10 } } },
 	{ "a later debt sees an earlier make-up", { { "a", 1000, 1000, {0} } }, 1,
-	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100 },
-	      { INT64_C(768000) * 3600, 10, B200, 1000, 101 } }, 2, 0,
-	    { { "a", 768, 10, 11 }, { "a", 768, 11, 12 } } },
+	    { { INT64_C(768000) * 3600, 10, B200, 1000, 100, 200 },
+	      { INT64_C(768000) * 3600, 10, B200, 1000, 101, 201 } }, 2, 0,
+	    { { "a", 768, 10, 11, 10 }, { "a", 768, 11, 12, 11 } } },
+	/* The first make-up's extra card (232 + 1 > 232 free) pushes the second. */
+	{ "a later debt sees an earlier extra card", { { "a", 1000, 1000, {0} } }, 1,
+	    { { 769 * UH, 10, B200, 1000, 100, 200 },
+	      { 616 * UH, 10, B200, 1000, 101, 201 } }, 2, 0,
+	    { { "a", 384, 10, 12, 11 }, { "a", 616, 11, 12, 11 } } },
 	{ "no pool of enough weight", { { "h100", 500, 1000, {0} } }, 1,
-	    { { 1, 10, B200, 1000, 100 } }, 1, GD_ENOCAPACITY, {{0}} },
+	    { { 1, 10, B200, 1000, 100, 200 } }, 1, GD_ENOCAPACITY, {{0}} },
 	{ "nothing owed", { { "a", 1000, 1000, {0} } }, 1,
-	    { { 0, 10, B200, 1000, 100 } }, 1, GD_EINVAL, {{0}} },
+	    { { 0, 10, B200, 1000, 100, 200 } }, 1, GD_EINVAL, {{0}} },
 	{ "grant id taken", { { "a", 1000, 1000, { 100, H(0), H(1), 1 } } }, 1,
-	    { { 1, 10, B200, 1000, 100 } }, 1, GD_EEXIST, {{0}} },
+	    { { 1, 10, B200, 1000, 100, 200 } }, 1, GD_EEXIST, {{0}} },
+	{ "extra id taken", { { "a", 1000, 1000, { 200, H(0), H(1), 1 } } }, 1,
+	    { { 1, 10, B200, 1000, 100, 200 } }, 1, GD_EEXIST, {{0}} },
+	{ "extra id taken by an earlier debt", { { "a", 1000, 1000, {0} } }, 1,
+	    { { 1, 10, B200, 1000, 100, 200 }, { 1, 10, B200, 1000, 200, 300 } }, 2,
+	    GD_EEXIST, {{0}} },
+	{ "one id for both grants", { { "a", 1000, 1000, {0} } }, 1,
+	    { { 1, 10, B200, 1000, 100, 100 } }, 1, GD_EEXIST, {{0}} },
+	/* One card of weight 0.001 for INT64_MAX / 3600 hours: the length overflows. */
+	{ "a make-up too long to count", { { "a", 1, 1, {0} } }, 1,
+	    { { INT64_MAX, 10, B200, 0, 100, 200 } }, 1, GD_ERANGE, {{0}} },
+	/* One card for 9000 years. */
+	{ "a make-up past the civil range", { { "a", 1000, 1, {0} } }, 1,
+	    { { UH * 24 * 365 * 9000, 10, B200, 1000, 100, 200 } }, 1, GD_ERANGE, {{0}} },
 };
+
+/* Whether the timeline holds exactly this grant. */
+static bool
+has_grant(const struct timeline *tl, const struct timeline_grant *want)
+{
+	size_t n;
+	const struct timeline_grant *g = timeline_grants(tl, &n);
+
+	for (size_t k = 0; k < n; k++)
+		if (g[k].id == want->id)
+			return g[k].from == want->from && g[k].to == want->to &&
+			    g[k].cards == want->cards;
+	return false;
+}
 
 START_TEST(compensate)
 {
@@ -289,14 +404,23 @@ START_TEST(compensate)
 	}
 	rc = outage_compensate(pools, np, debts, comps[_i].ndebts, m);
 	ck_assert_msg(rc == comps[_i].rc, "%s: rc %d", comps[_i].what, rc);
-	for (size_t i = 0; rc == 0 && i < comps[_i].ndebts; i++)
+	for (size_t i = 0; rc == 0 && i < comps[_i].ndebts; i++) {
 		ck_assert_msg(strcmp(pools[m[i].pool].id, comps[_i].m[i].pool) == 0 &&
 		    m[i].cards == comps[_i].m[i].cards && m[i].from == H(comps[_i].m[i].from) &&
-		    m[i].to == H(comps[_i].m[i].to),
-		    "%s: make-up %zu is %s %lld [%+lld h, %+lld h)", comps[_i].what, i,
-		    pools[m[i].pool].id, (long long)m[i].cards,
+		    m[i].to == H(comps[_i].m[i].to) &&
+		    m[i].extra_to == H(comps[_i].m[i].extra_to),
+		    "%s: make-up %zu is %s %lld [%+lld h, %+lld h) extra to %+lld h",
+		    comps[_i].what, i, pools[m[i].pool].id, (long long)m[i].cards,
 		    (long long)(m[i].from - BRUTE_T0) / 3600,
-		    (long long)(m[i].to - BRUTE_T0) / 3600);
+		    (long long)(m[i].to - BRUTE_T0) / 3600,
+		    (long long)(m[i].extra_to - BRUTE_T0) / 3600);
+		/* Both grants went into the timeline, under the debt's ids. */
+		ck_assert(has_grant(pools[m[i].pool].tl, &(struct timeline_grant){
+		    debts[i].grant_id, m[i].from, m[i].to, m[i].cards }));
+		ck_assert(has_grant(pools[m[i].pool].tl, &(struct timeline_grant){
+		    debts[i].extra_id, m[i].from, m[i].extra_to, 1 }) ==
+		    (m[i].extra_to > m[i].from));
+	}
 	for (size_t p = 0; p < np; p++)
 		timeline_free(pools[p].tl);
 }
@@ -564,12 +688,19 @@ START_TEST(check_room_against_brute)
 }
 END_TEST
 
+/* What a make-up delivers, in milli-unit-seconds: cards x weight x length, extra card too. */
+static int64_t
+delivered(const struct outage_makeup *m, int64_t w)
+{
+	return (m->cards * (m->to - m->from) + (m->extra_to - m->from)) * w;
+}
+
 START_TEST(compensate_against_brute)
 {
 	static const int64_t min_weights[] = { 0, 500, 1000 };
 	uint64_t seed = brute_seed(), rs = seed;
 	static struct brute_pool bp[RPOOLS];
-	long placed = 0;
+	long placed = 0, extras = 0;
 
 	for (int trial = 0; trial < 300; trial++) {
 		struct placement_pool pools[RPOOLS];
@@ -586,7 +717,7 @@ START_TEST(compensate_against_brute)
 			int64_t units = 500 * brute_range(&rs, 1, 24);
 
 			debts[i] = (struct outage_debt){ brute_range(&rs, 1, units * 3600 * 4),
-			    brute_at(brute_range(&rs, 0, 300)), units, min_w, 1000 + i };
+			    brute_at(brute_range(&rs, 0, 300)), units, min_w, 1000 + i, 2000 + i };
 		}
 		rc = outage_compensate(pools, (size_t)np, debts, (size_t)nd, m);
 		if (!any) {
@@ -597,53 +728,122 @@ START_TEST(compensate_against_brute)
 		BRUTE_CHECK(rc == 0, "seed %llu trial %d: rc %d", (unsigned long long)seed, trial,
 		    rc);
 		for (int i = 0; i < nd; i++) {
-			int64_t bs = 0, be = 0, bc = 0;
+			int64_t bs = 0, be = 0, bx = 0, bc = 0, bsur = 0, w;
 			int bpool = -1;
 
 			/* The documented rule, on the per-hour model, hour by hour. */
 			for (int p = 0; p < np; p++) {
-				int64_t w = pools[p].weight_milli, c, hours, s;
+				int64_t k, most, hours, c, e, s, sur;
 
+				w = pools[p].weight_milli;
 				if (w < min_w)
 					continue;
-				c = (debts[i].units_milli + w - 1) / w;
-				c = c < bp[p].base ? c : bp[p].base;
-				hours = (debts[i].owed + c * w * 3600 - 1) / (c * w * 3600);
+				k = (debts[i].owed + w * 3600 - 1) / (w * 3600);
+				most = (debts[i].units_milli + w - 1) / w;
+				most = most < bp[p].base ? most : bp[p].base;
+				hours = (k + most - 1) / most;
+				c = k / hours;
+				e = k - c * hours;
+				sur = k * w * 3600 - debts[i].owed;
 				for (s = (debts[i].not_before - BRUTE_T0) / 3600;; s++)
-					if (brute_free_min(&bp[p], s, s + hours) >= c)
+					if (brute_free_min(&bp[p], s, s + e) >= c + 1 &&
+					    brute_free_min(&bp[p], s + e, s + hours) >= c)
 						break;
 				if (bpool < 0 || s < bs || (s == bs && s + hours < be) ||
-				    (s == bs && s + hours == be &&
+				    (s == bs && s + hours == be && sur < bsur) ||
+				    (s == bs && s + hours == be && sur == bsur &&
 				    strcmp(pools[p].id, pools[bpool].id) < 0)) {
 					bpool = p;
 					bs = s;
 					be = s + hours;
+					bx = s + e;
 					bc = c;
+					bsur = sur;
 				}
 			}
 			BRUTE_CHECK(m[i].pool == (size_t)bpool && m[i].from == H(bs) &&
-			    m[i].to == H(be) && m[i].cards == bc,
-			    "seed %llu trial %d debt %d: %s %lld [%lld, %lld), "
-			    "brute %s %lld [%lld, %lld)",
+			    m[i].to == H(be) && m[i].extra_to == H(bx) && m[i].cards == bc,
+			    "seed %llu trial %d debt %d: %s %lld [%lld, %lld) extra to %lld, "
+			    "brute %s %lld [%lld, %lld) extra to %lld",
 			    (unsigned long long)seed, trial, i, pools[m[i].pool].id,
 			    (long long)m[i].cards, (long long)(m[i].from - BRUTE_T0) / 3600,
-			    (long long)(m[i].to - BRUTE_T0) / 3600, pools[bpool].id, (long long)bc,
-			    (long long)bs, (long long)be);
-			BRUTE_CHECK(m[i].cards * pools[bpool].weight_milli *
-			    (m[i].to - m[i].from) >= debts[i].owed && be <= BRUTE_HOURS,
-			    "seed %llu trial %d: covers", (unsigned long long)seed, trial);
+			    (long long)(m[i].to - BRUTE_T0) / 3600,
+			    (long long)(m[i].extra_to - BRUTE_T0) / 3600, pools[bpool].id,
+			    (long long)bc, (long long)bs, (long long)be, (long long)bx);
+			/* It covers the debt, and overpays by less than one card-hour. */
+			w = pools[bpool].weight_milli;
+			BRUTE_CHECK(delivered(&m[i], w) >= debts[i].owed &&
+			    delivered(&m[i], w) - debts[i].owed < w * 3600 && be <= BRUTE_HOURS,
+			    "seed %llu trial %d: delivers %lld for %lld owed",
+			    (unsigned long long)seed, trial, (long long)delivered(&m[i], w),
+			    (long long)debts[i].owed);
 			brute_add(bp[bpool].granted, bs, be, bc);
+			brute_add(bp[bpool].granted, bs, bx, 1);
 			for (int64_t h = bs; h < be; h++)
 				BRUTE_CHECK(brute_slack(&bp[bpool], h) >= 0,
 				    "seed %llu trial %d: over capacity", (unsigned long long)seed,
 				    trial);
 			placed++;
+			extras += bx > bs;
 		}
 next:
 		for (int p = 0; p < np; p++)
 			timeline_free(pools[p].tl);
 	}
-	ck_assert(placed > 300);
+	ck_assert(placed > 300 && extras > 30);
+}
+END_TEST
+
+/*
+ * The bound, on large pools and debts up to years of a package: every
+ * make-up delivers at least what is owed and less than one card-hour more;
+ * it never holds more cards than the package's rate (or the pool) allows,
+ * and it is as short as that rate allows.
+ */
+START_TEST(makeup_bound_random)
+{
+	static const int64_t weights[] = { 500, 1000, 1500, 2000, 1 };
+	uint64_t seed = brute_seed(), rs = seed;
+	long extras = 0;
+
+	for (int trial = 0; trial < 20000; trial++) {
+		int64_t w = weights[brute_range(&rs, 0, 4)], base = brute_range(&rs, 1, 5000);
+		int64_t units = brute_range(&rs, 1, 2000) * 500, owed, grain = w * 3600;
+		int64_t most, k, hours, got;
+		/* Owed from one milli-unit-second to about 10^15 (years of a big package). */
+		int digits = (int)brute_range(&rs, 0, 15);
+		struct placement_pool pool = { "p", w, NULL };
+		struct outage_debt d;
+		struct outage_makeup m;
+
+		most = (units + w - 1) / w < base ? (units + w - 1) / w : base;
+		owed = 1;
+		for (int j = 0; j < digits; j++)
+			owed *= 10;
+		/* At most ten years of make-up, so that it stays within the civil range. */
+		if (owed > most * grain * 24 * 3650)
+			owed = most * grain * 24 * 3650;
+		owed = brute_range(&rs, 1, owed);
+		d = (struct outage_debt){ owed, brute_at(0), units, 0, 1, 2 };
+		ck_assert_int_eq(timeline_build(base, NULL, 0, NULL, 0, &pool.tl), 0);
+		BRUTE_CHECK(outage_compensate(&pool, 1, &d, 1, &m) == 0,
+		    "seed %llu trial %d: refused", (unsigned long long)seed, trial);
+		k = (owed + grain - 1) / grain;
+		hours = (m.to - m.from) / 3600;
+		got = delivered(&m, w);
+		BRUTE_CHECK(got >= owed && got - owed < grain && m.from == d.not_before &&
+		    (m.to - m.from) % 3600 == 0 && (m.extra_to - m.from) % 3600 == 0 &&
+		    m.extra_to >= m.from && m.extra_to < m.to && m.cards >= 1 &&
+		    m.cards + (m.extra_to > m.from) <= most && (hours - 1) * most < k,
+		    "seed %llu trial %d: owed %lld, weight %lld, base %lld, units %lld: "
+		    "%lld cards for %lld h, one more to %+lld s, delivers %lld",
+		    (unsigned long long)seed, trial, (long long)owed, (long long)w,
+		    (long long)base, (long long)units, (long long)m.cards, (long long)hours,
+		    (long long)(m.extra_to - m.from), (long long)got);
+		extras += m.extra_to > m.from;
+		timeline_free(pool.tl);
+	}
+	ck_assert(extras > 1000);
 }
 END_TEST
 
@@ -664,6 +864,7 @@ main(void)
 	tcase_add_loop_test(tc, compensate, 0, N(comps));
 	tcase_add_test(tc, loss_against_brute);
 	tcase_add_test(tc, compensate_against_brute);
+	tcase_add_test(tc, makeup_bound_random);
 	tcase_add_test(tc, added_loss_against_brute);
 	tcase_add_test(tc, check_room_against_brute);
 	suite_add_tcase(s, tc);
