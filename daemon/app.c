@@ -20,14 +20,20 @@
 int64_t
 app_now(const struct app *app)
 {
+	return clock_now(app->clock_file);
+}
+
+int64_t
+clock_now(const char *clock_file)
+{
 	char buf[64];
 	int64_t t;
 	ssize_t n;
 	int fd;
 
-	if (app->clock_file == NULL)
+	if (clock_file == NULL)
 		return (int64_t)time(NULL);
-	if ((fd = open(app->clock_file, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(clock_file, O_RDONLY | O_CLOEXEC)) < 0)
 		return (int64_t)time(NULL);
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);

@@ -40,6 +40,9 @@ struct app {
 /* Current UTC time in seconds, from the clock or the test clock file. */
 int64_t app_now(const struct app *app);
 
+/* The same for a clock file alone (NULL: the system clock), for the offline commands. */
+int64_t clock_now(const char *clock_file);
+
 /*
  * Reads and parses a configuration file over the defaults; every error is
  * printed to report as "FILE:LINE: message".  Returns 0 or a GD_* code.

@@ -247,6 +247,60 @@ db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out, const c
 	return rc;
 }
 
+int
+db_page(struct db *db, const char *sql, db_row_fn *fn, db_cursor_fn *cursor, int64_t limit,
+    json_t **items, char **next, const char *fmt, ...)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	char last[DB_CURSOR_LEN] = "", *cur = NULL;
+	json_t *arr, *o;
+	int64_t n = 0;
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((arr = json_array()) == NULL)
+		return GD_ENOMEM;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc != 0) {
+		json_decref(arr);
+		sqlite3_reset(st);
+		return rc;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* A row past the limit means a next page, which starts after `last`. */
+		if (n++ == limit) {
+			if ((cur = strdup(last)) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
+		if ((o = fn(st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		cursor(st, last);
+		json_array_append_new(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		free(cur);
+		return db_rc(rc);
+	}
+	*items = arr;
+	*next = cur;
+	return 0;
+}
+
+void
+db_cursor_text(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN])
+{
+	snprintf(cursor, DB_CURSOR_LEN, "%s", db_text(st, 0));
+}
+
 int64_t
 db_int(struct db *db, const char *sql, const char *fmt, ...)
 {

@@ -68,6 +68,21 @@ int db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out,
     const char *fmt, ...);
 
 /*
+ * One page of a list.  sql (cached, bound by fmt as db_bind) must end in a
+ * LIMIT bound to one more than limit: each of the first `limit` rows is
+ * built with fn into *items; a row past them means a next page, and *next
+ * (malloc'd, else NULL) is then the cursor of the last row shown, as
+ * cursor wrote it.  0, GD_ENOMEM, or GD_EIO.
+ */
+#define DB_CURSOR_LEN 128
+typedef void db_cursor_fn(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN]);
+int db_page(struct db *db, const char *sql, db_row_fn *fn, db_cursor_fn *cursor,
+    int64_t limit, json_t **items, char **next, const char *fmt, ...);
+
+/* A cursor that is the text of column 0 (an id). */
+void db_cursor_text(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN]);
+
+/*
  * Steps a bound statement to the end, collecting column 0 as integers into
  * a malloc'd array (NULL when empty), and resets it.  0 or a GD_* code.
  */

@@ -111,8 +111,7 @@ cmd_token_create(const struct opts *o)
 		.role = ROLE_ADMIN };
 	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
 	/* The daemon's clock, test clock included, so the audit trail keeps its order. */
-	const struct app clock = { .clock_file = o->clock_file };
-	int64_t now = app_now(&clock);
+	int64_t now = clock_now(o->clock_file);
 	enum role role;
 	struct db *db;
 	json_t *detail;

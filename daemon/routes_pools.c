@@ -1,5 +1,4 @@
 /* routes_pools.c: pools, their outages and their capacity timeline. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "calendar.h"
 #include "store.h"
 #include "store_grants.h"
+#include "store_vouchers.h"
 
 #define MAX_POOL_CARDS 1000000
 /* A timeline query spans at most ten years of segments. */
@@ -244,21 +244,16 @@ outage_list(struct request *rq, struct response *rs)
 {
 	json_t *items = NULL, *pool = NULL;
 	const char *cursor;
-	char *next = NULL, *end;
+	char *next = NULL;
 	int64_t limit, after = 0;
 	int rc;
 
 	if (!check_id_param(rs, rq->params[0], "pool") ||
 	    !req_list_params(rq, rs, &limit, &cursor))
 		return;
-	if (cursor != NULL) {
-		errno = 0;
-		if (strncmp(cursor, "out_", 4) != 0 || cursor[4] < '1' || cursor[4] > '9' ||
-		    (after = strtoll(cursor + 4, &end, 10)) <= 0 || *end != '\0' || errno) {
-			resp_problem(rs, 400, "bad_request", "after must be an outage id such as "
-			    "out_12");
-			return;
-		}
+	if (cursor != NULL && vid_parse("out_", cursor, &after) < 0) {
+		resp_problem(rs, 400, "bad_request", "after must be an outage id such as out_12");
+		return;
 	}
 	if ((rc = store_pool_get(rq->db, rq->params[0], &pool)) < 0) {
 		resp_get(rs, rc, NULL, "pool", rq->params[0]);

@@ -51,29 +51,8 @@ store_pool_get(struct db *db, const char *id, json_t **out)
 int
 store_pool_list(struct db *db, const char *after, int64_t limit, json_t **items, char **next)
 {
-	sqlite3_stmt *st = db_prep(db, POOL_SQL "WHERE p.id > ? ORDER BY p.id LIMIT ?");
-	json_t *arr = json_array();
-	char last[ID_MAX + 1] = "";
-	int64_t n = 0;
-	int rc;
-
-	if (st == NULL || arr == NULL) {
-		json_decref(arr);
-		return st ? GD_ENOMEM : GD_EIO;
-	}
-	*next = NULL;
-	db_bind(st, "ti", after ? after : "", limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			*next = strdup(last);
-			break;
-		}
-		snprintf(last, sizeof(last), "%s", db_text(st, 0));
-		json_array_append_new(arr, pool_row(st));
-	}
-	db_done(st);
-	*items = arr;
-	return 0;
+	return db_page(db, POOL_SQL "WHERE p.id > ? ORDER BY p.id LIMIT ?", pool_row,
+	    db_cursor_text, limit, items, next, "ti", after ? after : "", limit + 1);
 }
 
 /* Outages. */
@@ -110,43 +89,21 @@ store_outage_get(struct db *db, int64_t id, json_t **out)
 	return db_get_json(db, OUTAGE_SQL "WHERE id = ?", outage_row, out, "i", id);
 }
 
+static void
+outage_cursor(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN])
+{
+	snprintf(cursor, DB_CURSOR_LEN, "out_%lld", (long long)sqlite3_column_int64(st, 0));
+}
+
 int
 store_outage_list(struct db *db, const char *pool, int64_t after, int64_t limit,
     json_t **items, char **next)
 {
 	/* In time order; a page goes on after the outage named by the cursor. */
-	sqlite3_stmt *st = db_prep(db, OUTAGE_SQL "WHERE pool = ?1 AND (?2 = 0 OR "
+	return db_page(db, OUTAGE_SQL "WHERE pool = ?1 AND (?2 = 0 OR "
 	    "(from_t, id) > (SELECT from_t, id FROM outages WHERE id = ?2)) "
-	    "ORDER BY from_t, id LIMIT ?3");
-	json_t *arr = json_array();
-	int64_t n = 0, last = 0;
-	char cur[32];
-	int rc;
-
-	if (st == NULL || arr == NULL) {
-		json_decref(arr);
-		return st ? GD_ENOMEM : GD_EIO;
-	}
-	*next = NULL;
-	db_bind(st, "tii", pool, after, limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			snprintf(cur, sizeof(cur), "out_%lld", (long long)last);
-			*next = strdup(cur);
-			break;
-		}
-		last = sqlite3_column_int64(st, 0);
-		json_array_append_new(arr, outage_row(st));
-	}
-	db_done(st);
-	if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || (n > limit && *next == NULL)) {
-		json_decref(arr);
-		free(*next);
-		*next = NULL;
-		return rc == SQLITE_ROW ? GD_ENOMEM : GD_EIO;
-	}
-	*items = arr;
-	return 0;
+	    "ORDER BY from_t, id LIMIT ?3", outage_row, outage_cursor, limit, items, next,
+	    "tii", pool, after, limit + 1);
 }
 
 /* Phases, as placement sees them. */
@@ -520,37 +477,21 @@ store_grants_of(struct db *db, int64_t enrollment, struct grant **gs, size_t *n)
 	return 0;
 }
 
+static void
+grant_cursor(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN])
+{
+	grant_id_format(sqlite3_column_int64(st, 0), cursor);
+}
+
 int
 store_grant_list(struct db *db, const struct grant_filter *f, int64_t after, int64_t limit,
     json_t **items, char **next)
 {
-	sqlite3_stmt *st = db_prep(db, GRANT_SQL "WHERE g.cancelled = 0 AND g.id > ?1 "
+	return db_page(db, GRANT_SQL "WHERE g.cancelled = 0 AND g.id > ?1 "
 	    "AND (?2 IS NULL OR e.team = ?2) AND (?3 IS NULL OR g.pool = ?3) "
 	    "AND (?4 IS NULL OR e.phase = ?4) AND (?5 IS NULL OR (g.start <= ?5 AND g.end > ?5)) "
-	    "ORDER BY g.id LIMIT ?6");
-	json_t *arr = json_array();
-	int64_t n = 0, last = 0;
-	char buf[32];
-	int rc;
-
-	if (st == NULL) {
-		json_decref(arr);
-		return GD_EIO;
-	}
-	*next = NULL;
-	db_bind(st, "itttni", after, f->team, f->pool, f->phase, f->at, limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			grant_id_format(last, buf);
-			*next = strdup(buf);
-			break;
-		}
-		last = sqlite3_column_int64(st, 0);
-		json_array_append_new(arr, grant_row(st));
-	}
-	db_done(st);
-	*items = arr;
-	return 0;
+	    "ORDER BY g.id LIMIT ?6", grant_row, grant_cursor, limit, items, next, "itttni",
+	    after, f->team, f->pool, f->phase, f->at, limit + 1);
 }
 
 /* Overrides. */

@@ -145,39 +145,8 @@ int
 store_supplier_list(struct db *db, const char *after, int64_t limit, json_t **items,
     char **next)
 {
-	sqlite3_stmt *st = db_prep(db, SUPPLIER_SQL "WHERE s.id > ? ORDER BY s.id LIMIT ?");
-	json_t *arr = json_array(), *o;
-	char last[ID_MAX + 1] = "", *cur = NULL;
-	int64_t n = 0;
-	int rc;
-
-	if (st == NULL || arr == NULL) {
-		json_decref(arr);
-		return st ? GD_ENOMEM : GD_EIO;
-	}
-	db_bind(st, "ti", after ? after : "", limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			if ((cur = strdup(last)) == NULL)
-				rc = SQLITE_NOMEM;
-			break;
-		}
-		if ((o = supplier_row(st)) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		snprintf(last, sizeof(last), "%s", db_text(st, 0));
-		json_array_append_new(arr, o);
-	}
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		json_decref(arr);
-		free(cur);
-		return db_rc(rc);
-	}
-	*items = arr;
-	*next = cur;
-	return 0;
+	return db_page(db, SUPPLIER_SQL "WHERE s.id > ? ORDER BY s.id LIMIT ?", supplier_row,
+	    db_cursor_text, limit, items, next, "ti", after ? after : "", limit + 1);
 }
 
 int
@@ -398,49 +367,24 @@ transfer_row(sqlite3_stmt *st)
 	return o;
 }
 
+static void
+transfer_cursor(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN])
+{
+	vid_format(VID_TRANSFER, sqlite3_column_int64(st, 0), cursor);
+}
+
 int
 store_transfer_list(struct db *db, const struct transfer_filter *f, int64_t after,
     int64_t limit, json_t **items, char **next)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT t.id, t.kind, d.name, c.name, t.amount, t.at, "
+	return db_page(db, "SELECT t.id, t.kind, d.name, c.name, t.amount, t.at, "
 	    "t.ref, t.expires_at, e.team, e.phase FROM ledger_transfers t "
 	    "JOIN ledger_accounts d ON d.id = t.debit JOIN ledger_accounts c ON c.id = t.credit "
 	    "JOIN ledger_accounts v ON v.id = t.voucher JOIN enrollments e ON e.id = v.enrollment "
 	    "WHERE t.id > ?1 AND (?2 IS NULL OR e.team = ?2) AND (?3 IS NULL OR e.phase = ?3) "
-	    "AND (?4 IS NULL OR t.kind = ?4) ORDER BY t.id LIMIT ?5");
-	json_t *arr = json_array(), *o;
-	int64_t n = 0, last = 0;
-	char buf[VID_LEN], *cur = NULL;
-	int rc;
-
-	if (st == NULL || arr == NULL) {
-		json_decref(arr);
-		return st ? GD_ENOMEM : GD_EIO;
-	}
-	db_bind(st, "ittti", after, f->team, f->phase, f->kind, limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			vid_format(VID_TRANSFER, last, buf);
-			if ((cur = strdup(buf)) == NULL)
-				rc = SQLITE_NOMEM;
-			break;
-		}
-		if ((o = transfer_row(st)) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		last = sqlite3_column_int64(st, 0);
-		json_array_append_new(arr, o);
-	}
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		json_decref(arr);
-		free(cur);
-		return db_rc(rc);
-	}
-	*items = arr;
-	*next = cur;
-	return 0;
+	    "AND (?4 IS NULL OR t.kind = ?4) ORDER BY t.id LIMIT ?5", transfer_row,
+	    transfer_cursor, limit, items, next, "ittti", after, f->team, f->phase, f->kind,
+	    limit + 1);
 }
 
 /* Holds. */
@@ -707,48 +651,23 @@ store_hold_json(struct db *db, int64_t id, json_t **out)
 	return rc;
 }
 
+static void
+hold_cursor(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN])
+{
+	vid_format(VID_HOLD, sqlite3_column_int64(st, 0), cursor);
+}
+
 int
 store_hold_list(struct db *db, const struct hold_filter *f, int64_t after, int64_t limit,
     json_t **items, char **next)
 {
 	/* ?state=voided takes the expired holds too: the API shows them voided. */
-	sqlite3_stmt *st = db_prep(db, HOLD_JSON_SQL "WHERE h.id > ?1 "
+	return db_page(db, HOLD_JSON_SQL "WHERE h.id > ?1 "
 	    "AND (?2 IS NULL OR h.team = ?2) AND (?3 IS NULL OR h.phase = ?3) "
 	    "AND (?4 IS NULL OR h.supplier = ?4) AND (?5 IS NULL OR h.state = ?5 OR "
-	    "(?5 = 'voided' AND h.state = 'expired')) ORDER BY h.id LIMIT ?6");
-	json_t *arr = json_array(), *o;
-	int64_t n = 0, last = 0;
-	char buf[VID_LEN], *cur = NULL;
-	int rc;
-
-	if (st == NULL || arr == NULL) {
-		json_decref(arr);
-		return st ? GD_ENOMEM : GD_EIO;
-	}
-	db_bind(st, "itttti", after, f->team, f->phase, f->supplier, f->state, limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			vid_format(VID_HOLD, last, buf);
-			if ((cur = strdup(buf)) == NULL)
-				rc = SQLITE_NOMEM;
-			break;
-		}
-		if ((o = hold_json_row(st)) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		last = sqlite3_column_int64(st, 0);
-		json_array_append_new(arr, o);
-	}
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		json_decref(arr);
-		free(cur);
-		return db_rc(rc);
-	}
-	*items = arr;
-	*next = cur;
-	return 0;
+	    "(?5 = 'voided' AND h.state = 'expired')) ORDER BY h.id LIMIT ?6", hold_json_row,
+	    hold_cursor, limit, items, next, "itttti", after, f->team, f->phase, f->supplier,
+	    f->state, limit + 1);
 }
 
 /* Vouchers, as a team sees them. */
@@ -786,68 +705,42 @@ store_voucher_as_seen(struct db *db, struct ledger_account *a)
 	return as_seen(a, r) ? 0 : GD_ERANGE;
 }
 
+/* A team's voucher row, as the contract gives it; NULL when out of memory or corrupt. */
+static json_t *
+voucher_row(sqlite3_stmt *st)
+{
+	struct ledger_account a = { .type = LEDGER_VOUCHER };
+	int64_t avail;
+
+	a.closed = sqlite3_column_int(st, 3) != 0;
+	a.budget = sqlite3_column_int64(st, 4);
+	a.held = sqlite3_column_int64(st, 5);
+	a.settled = sqlite3_column_int64(st, 6);
+	a.refunded = sqlite3_column_int64(st, 7);
+	a.returned = sqlite3_column_int64(st, 8);
+	/* Only a corrupt journal sums that high. */
+	if (!as_seen(&a, sqlite3_column_int64(st, 9)))
+		return NULL;
+	/* Never below 0, as the contract says; the rules keep it so anyway. */
+	if (ledger_available(&a, &avail) < 0 || avail < 0)
+		avail = 0;
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "phase", db_text(st, 0), "state", a.closed ? "closed" : "open",
+	    "enrollment_state", db_text(st, 1), "account", db_text(st, 2),
+	    "budget_krw", (json_int_t)a.budget, "held_krw", (json_int_t)a.held,
+	    "settled_krw", (json_int_t)a.settled, "refunded_krw", (json_int_t)a.refunded,
+	    "returned_krw", (json_int_t)a.returned, "available_krw", (json_int_t)avail);
+}
+
 int
 store_voucher_list(struct db *db, const char *team, const char *after, int64_t limit,
     json_t **items, char **next)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT e.phase, e.state, a.name, a.closed, a.budget, "
+	return db_page(db, "SELECT e.phase, e.state, a.name, a.closed, a.budget, "
 	    "a.held, a.settled, a.refunded, a.returned, " REROUTED_SQL " FROM ledger_accounts a "
 	    "JOIN enrollments e ON e.id = a.enrollment WHERE e.team = ?1 AND e.phase > ?2 "
-	    "ORDER BY e.phase LIMIT ?3");
-	struct ledger_account a = { .type = LEDGER_VOUCHER };
-	json_t *arr = json_array(), *o;
-	int64_t avail, rerouted, n = 0;
-	char *cur = NULL;
-	int rc;
-
-	if (st == NULL || arr == NULL) {
-		json_decref(arr);
-		return st ? GD_ENOMEM : GD_EIO;
-	}
-	/* One row past the limit says there is a next page, after the last phase shown. */
-	db_bind(st, "tti", team, after ? after : "", limit + 1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n++ == limit) {
-			o = json_array_get(arr, json_array_size(arr) - 1);
-			if ((cur = strdup(json_string_value(json_object_get(o, "phase")))) == NULL)
-				rc = SQLITE_NOMEM;
-			break;
-		}
-		a.closed = sqlite3_column_int(st, 3) != 0;
-		a.budget = sqlite3_column_int64(st, 4);
-		a.held = sqlite3_column_int64(st, 5);
-		a.settled = sqlite3_column_int64(st, 6);
-		a.refunded = sqlite3_column_int64(st, 7);
-		a.returned = sqlite3_column_int64(st, 8);
-		rerouted = sqlite3_column_int64(st, 9);
-		if (!as_seen(&a, rerouted)) {
-			rc = SQLITE_RANGE;	/* only a corrupt journal sums that high */
-			break;
-		}
-		/* Never below 0, as the contract says; the rules keep it so anyway. */
-		if (ledger_available(&a, &avail) < 0 || avail < 0)
-			avail = 0;
-		o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
-		    "phase", db_text(st, 0), "state", a.closed ? "closed" : "open",
-		    "enrollment_state", db_text(st, 1), "account", db_text(st, 2),
-		    "budget_krw", (json_int_t)a.budget, "held_krw", (json_int_t)a.held,
-		    "settled_krw", (json_int_t)a.settled, "refunded_krw", (json_int_t)a.refunded,
-		    "returned_krw", (json_int_t)a.returned, "available_krw", (json_int_t)avail);
-		if (o == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		json_array_append_new(arr, o);
-	}
-	db_done(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		json_decref(arr);
-		free(cur);
-		return db_rc(rc);
-	}
-	*items = arr;
-	*next = cur;
-	return 0;
+	    "ORDER BY e.phase LIMIT ?3", voucher_row, db_cursor_text, limit, items, next, "tti",
+	    team, after ? after : "", limit + 1);
 }
 
 /* The whole ledger, for ledger_verify. */
