@@ -98,7 +98,7 @@ $(BUILD)/test/integration/%: $(BUILD)/test/integration/%.o $(TESTLIB_OBJ) $(CORE
 
 # Tests run from the source root so they find schema/ and config/.
 test: $(GRANTD) $(TEST_BIN)
-	@GRANTD_BIN=$(abspath $(GRANTD)) scripts/run-tests $(TEST_BIN)
+	@GRANTD_BIN=$(abspath $(GRANTD)) scripts/run-tests $(TEST_BIN) test/quickstart/test_quickstart
 
 deps:
 	@scripts/install-deps
