@@ -97,15 +97,26 @@ $(BUILD)/test/integration/%: $(BUILD)/test/integration/%.o $(TESTLIB_OBJ) $(CORE
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
 # Tests run from the source root so they find schema/ and config/.
+# scripts/run-tests prints one line per test program and a total line; each
+# program's output (grantd's stderr included) goes to $(BUILD)/test-logs/,
+# kept and shown when it fails.  V=1 shows everything as it comes.
+# A new suite is a Check program test/{unit,routes,integration}/test_*.c, or
+# an executable script test/DIR/test_* (TEST_SCRIPTS, e.g. test/quickstart/
+# test_quickstart; see scripts/run-tests).
+V ?= 0
+TEST_SCRIPTS := $(shell find test -mindepth 2 -maxdepth 2 -type f -name 'test_*' \
+                  ! -name '*.[ch]' -perm -u+x 2>/dev/null | sort)
 test: $(GRANTD) $(TEST_BIN)
-	@GRANTD_BIN=$(abspath $(GRANTD)) scripts/run-tests $(TEST_BIN) test/quickstart/test_quickstart
+	@GRANTD_BIN=$(abspath $(GRANTD)) TEST_BUILD=$(abspath $(BUILD)) \
+	    TEST_LOG_DIR=$(BUILD)/test-logs V=$(V) scripts/run-tests $(TEST_BIN) $(TEST_SCRIPTS)
 
 deps:
 	@scripts/install-deps
 
+# The unit check first, so that the tests' total is the last line.
 check: deps
-	$(MAKE) BUILD=build/san SAN=1 WERROR=$(WERROR) test
-	$(MAKE) BUILD=build/san SAN=1 WERROR=$(WERROR) check-unit
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) check-unit
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) test
 
 asan:
 	$(MAKE) BUILD=build/san SAN=1
