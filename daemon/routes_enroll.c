@@ -212,11 +212,36 @@ auto_candidates(const struct calendar *cal, size_t *map, size_t *nc)
 	return 0;
 }
 
-/* Places the team by search; fills idx/cards/start.  false: rs is filled. */
+/*
+ * Why the start found is later than asked: [{pool, free_cards, until}] for
+ * each pool of the split that could not hold its share from start_min, or
+ * NULL when nothing held the team back.
+ */
+static json_t *
+delays_json(const struct placement_pool *cand, const struct placement *pl, int64_t start_min)
+{
+	struct placement_delay d[PLACEMENT_MAX_POOLS];
+	size_t n = placement_delays(cand, pl, start_min, d);
+	json_t *arr;
+
+	if (n == 0 || (arr = json_array()) == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:I, s:o}", "pool",
+		    cand[d[i].pool].id, "free_cards", (json_int_t)d[i].free_cards, "until",
+		    instant_json(d[i].until)));
+	return arr;
+}
+
+/*
+ * Places the team by search; fills idx/cards/start, and *delays (NULL or
+ * the caller's) with why the start is later than start_min.  false: rs is
+ * filled.
+ */
 static bool
 place_auto(const struct request *rq, struct response *rs, const struct phase_info *pi,
     const struct calendar *cal, const struct enroll_args *a, int64_t start_min,
-    size_t *idx, int64_t *cards, size_t *n, int64_t *start)
+    size_t *idx, int64_t *cards, size_t *n, int64_t *start, json_t **delays)
 {
 	struct placement_pool cand[PLACEMENT_MAX_POOLS];
 	size_t map[PLACEMENT_MAX_POOLS], nc = 0;
@@ -279,6 +304,9 @@ place_auto(const struct request *rq, struct response *rs, const struct phase_inf
 			    (long long)pi->period_days, when);
 			json_object_set_new(rs->json, "earliest_start", instant_json(pl.start));
 			json_object_set_new(rs->json, "earliest_start_date", json_string(when));
+			if ((*delays = delays_json(cand, &pl, start_min)) != NULL)
+				json_object_set_new(rs->json, "delays", *delays);
+			*delays = NULL;
 		} else {
 			resp_problem(rs, 409, "no_capacity", "the package of phase %s cannot be held "
 			    "for %lld days from any start: the pools are too small", pi->id,
@@ -298,6 +326,7 @@ place_auto(const struct request *rq, struct response *rs, const struct phase_inf
 	}
 	*n = pl.nshares;
 	*start = pl.start;
+	*delays = delays_json(cand, &pl, start_min);
 	placement_release(&pl);
 	return true;
 }
@@ -354,7 +383,7 @@ enroll(struct request *rq, struct response *rs)
 	struct calendar cal = { 0 };
 	size_t idx[PLACEMENT_MAX_POOLS], n = 0;
 	int64_t cards[PLACEMENT_MAX_POOLS], start, start_min, id, gid;
-	json_t *body, *obj = NULL, *viol = json_array();
+	json_t *body, *obj = NULL, *viol = json_array(), *delays = NULL;
 	char target[160];
 	int rc;
 
@@ -394,7 +423,7 @@ enroll(struct request *rq, struct response *rs)
 	}
 	start = start_min;
 	if (a.grants ? !place_split(rs, &pi, &cal, &a, start, idx, cards, &n, viol) :
-	    !place_auto(rq, rs, &pi, &cal, &a, start_min, idx, cards, &n, &start))
+	    !place_auto(rq, rs, &pi, &cal, &a, start_min, idx, cards, &n, &start, &delays))
 		goto out;
 	if (json_array_size(viol) > 0 && a.reason == NULL) {
 		resp_violations(rs, viol);
@@ -402,8 +431,12 @@ enroll(struct request *rq, struct response *rs)
 		goto out;
 	}
 	if (a.dry_run) {
-		resp_json(rs, 200, preview(&pi, a.team, &cal, idx, cards, n, start,
-		    start + pi.period_days * CIVIL_DAY));
+		obj = preview(&pi, a.team, &cal, idx, cards, n, start,
+		    start + pi.period_days * CIVIL_DAY);
+		if (delays)
+			json_object_set(obj, "delays", delays);
+		resp_json(rs, 200, obj);
+		obj = NULL;
 		/* A what-if: nothing above wrote anything, so nothing is stored. */
 		goto out;
 	}
@@ -427,8 +460,11 @@ enroll(struct request *rq, struct response *rs)
 	}
 	if (json_array_size(viol) > 0)
 		json_object_set_new(obj, "overridden", json_incref(viol));
+	if (delays)
+		json_object_set(obj, "delays", delays);
 	resp_json(rs, 201, obj);
 out:
+	json_decref(delays);
 	calendar_free(&cal);
 	json_decref(viol);
 	json_decref(body);

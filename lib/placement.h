@@ -81,6 +81,26 @@ int placement_find(const struct placement_pool *pools, size_t npools,
     const struct placement_request *req, struct placement *out);
 void placement_release(struct placement *p);
 
+/* Why a placement starts later than asked: one pool that held it back. */
+struct placement_delay {
+	size_t pool;		/* index into the pools array */
+	int64_t free_cards;	/* the fewest cards it had free, from not_before to until */
+	int64_t until;		/* the end of its last stretch with too few cards */
+};
+
+/*
+ * Explains a placement found by placement_find that starts after
+ * not_before: for each share of *pl whose pool could not hold its cards for
+ * the whole window from not_before, the fewest free cards it had in
+ * [not_before, pl->start) and the end of the last stretch there where it had
+ * fewer than the share.  (From pl->start on the share fits for the whole
+ * window, so every short stretch lies before it.)  out has room for
+ * pl->nshares entries, in the order of the shares; returns how many it
+ * wrote, 0 when the placement starts at not_before.
+ */
+size_t placement_delays(const struct placement_pool *pools, const struct placement *pl,
+    int64_t not_before, struct placement_delay *out);
+
 /* One entry of an explicit split, as a request gives it. */
 struct placement_split {
 	const char *pool;

@@ -161,6 +161,37 @@ dump(const json_t *j)
 	return s ? s : strdup("(none)");
 }
 
+/* A start later than asked says which pool held it back, with how much and until when. */
+START_TEST(placement_explains_delay)
+{
+	struct response rs;
+	json_t *d;
+
+	fx_must(&F, "POST", "/v1/teams", "{\"id\":\"late\",\"name\":\"Late\","
+	    "\"lead_org\":\"Late Org\"}", 201);
+	/* Any pool: b2 is free at once, so nothing to explain. */
+	rs = fx_post(&F, "/v1/phases/ph/enrollments", "{\"team\":\"late\",\"dry_run\":true}");
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_ptr_null(json_object_get(rs.json, "delays"));
+	response_clear(&rs);
+	/* Only b1: 4 of its 16 cards are free until the others' windows end. */
+	for (int dry = 1; dry >= 0; dry--) {
+		rs = fx_post(&F, "/v1/phases/ph/enrollments", dry ?
+		    "{\"team\":\"late\",\"pools\":[\"b1\"],\"dry_run\":true}" :
+		    "{\"team\":\"late\",\"pools\":[\"b1\"]}");
+		ck_assert_int_eq(rs.status, dry ? 200 : 201);
+		ck_assert_str_eq(fx_str(fx_at(rs.json, "window"), "start"), "2026-03-11T00:00:00Z");
+		d = json_object_get(rs.json, "delays");
+		ck_assert_int_eq(json_array_size(d), 1);
+		ck_assert_str_eq(fx_str(json_array_get(d, 0), "pool"), "b1");
+		ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(d, 0),
+		    "free_cards")), 4);
+		ck_assert_str_eq(fx_str(json_array_get(d, 0), "until"), "2026-03-11T00:00:00Z");
+		response_clear(&rs);
+	}
+}
+END_TEST
+
 START_TEST(create)
 {
 	struct response rs;
@@ -357,6 +388,7 @@ main(void)
 	tcase_add_test(tc, cancelled_grant_frees_its_units);
 	tcase_add_test(tc, manual_makeups_pay_the_debt);
 	tcase_add_test(tc, release_before_elimination);
+	tcase_add_test(tc, placement_explains_delay);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

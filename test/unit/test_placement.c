@@ -290,12 +290,58 @@ hour_of(int64_t t)
 	return d >= 0 ? d / 3600 : -((-d + 3599) / 3600);
 }
 
+/* The random trial's pools, as the brute force sees them. */
+static struct brute_case bc;
+
+/*
+ * placement_delays against the hours themselves: for each share, the hours
+ * in [first, start) where its pool had fewer free cards than the share; the
+ * last one's end is `until`, the fewest free cards there `free_cards`.  A
+ * placement later than the first midnight always names at least one pool.
+ */
+static void
+check_delays(const struct placement_pool *pools, const struct placement *res, int64_t first,
+    uint64_t seed, int trial)
+{
+	struct placement_delay d[RPOOLS];
+	size_t nd = placement_delays(pools, res, first, d), k2 = 0;
+
+	for (size_t k = 0; k < res->nshares; k++) {
+		size_t p = res->shares[k].pool;
+		int64_t least = INT64_MAX, last = INT64_MIN;
+
+		for (int64_t h = hour_of(first); h < hour_of(res->start); h++) {
+			int64_t sl = brute_slack(&bc.bp[p], h);
+
+			if (sl < res->shares[k].cards) {
+				last = h;
+				if (sl < least)
+					least = sl;
+			}
+		}
+		if (last == INT64_MIN)
+			continue;
+		BRUTE_CHECK(k2 < nd && d[k2].pool == p && d[k2].until == brute_at(last + 1) &&
+		    d[k2].free_cards == (least > 0 ? least : 0),
+		    "seed %llu trial %d: delay of pool %s: got %s until %lld free %lld, brute "
+		    "until %lld free %lld", (unsigned long long)seed, trial, pools[p].id,
+		    k2 < nd ? pools[d[k2].pool].id : "none",
+		    k2 < nd ? (long long)(d[k2].until - BRUTE_T0) : -1LL,
+		    k2 < nd ? (long long)d[k2].free_cards : -1LL,
+		    (long long)(brute_at(last + 1) - BRUTE_T0), (long long)least);
+		k2++;
+	}
+	BRUTE_CHECK(k2 == nd && (res->start == first) == (nd == 0),
+	    "seed %llu trial %d: %zu delays, brute %zu, start %lld first %lld",
+	    (unsigned long long)seed, trial, nd, k2, (long long)(res->start - BRUTE_T0),
+	    (long long)(first - BRUTE_T0));
+}
+
 START_TEST(random_against_brute)
 {
 	static const char *names[RPOOLS] = { "d", "b", "c", "a" };
 	static const int64_t weights[] = { 500, 1000, 1500 };
 	static const int32_t zones[] = { 0, SEOUL, -5 * 3600 };
-	static struct brute_case bc;
 	uint64_t seed = brute_seed(), rs = seed;
 	long founds = 0, nevers = 0;
 
@@ -307,7 +353,7 @@ START_TEST(random_against_brute)
 		int64_t nb = brute_at(brute_range(&rs, -30, 240));
 		struct placement_request req = { units, HOUR(period_h), nb, zone, INT64_MAX };
 		struct placement res;
-		int64_t f[RPOOLS], best[RPOOLS], day;
+		int64_t f[RPOOLS], best[RPOOLS], day, first;
 		int rc, count = 0;
 
 		bc.npools = (int)brute_range(&rs, 1, RPOOLS);
@@ -345,6 +391,7 @@ START_TEST(random_against_brute)
 		day = civil_local_day(nb, zone);
 		if (civil_local_midnight(day, zone) < nb)
 			day++;
+		first = civil_local_midnight(day, zone);
 		for (;; day++) {
 			int64_t h0 = hour_of(civil_local_midnight(day, zone));
 
@@ -385,6 +432,7 @@ START_TEST(random_against_brute)
 			}
 			BRUTE_CHECK(sum == units, "seed %llu trial %d: units",
 			    (unsigned long long)seed, trial);
+			check_delays(pools, &res, first, seed, trial);
 			founds++;
 		}
 		placement_release(&res);
