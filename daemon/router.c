@@ -90,33 +90,85 @@ router_match(const char *method, const char *path, struct request *rq, char *buf
 	return NULL;
 }
 
+/*
+ * The reply in rs waits for the open batch's COMMIT: it was decided from
+ * state the batch wrote, so it is true only if the batch commits (if not,
+ * the HTTP layer answers 503 instead).  False, with a 503 in rs, when there
+ * is no batch left to wait for: SQLite rolled it back by itself.
+ */
 static bool
+after_commit(struct app *app, struct response *rs)
+{
+	if (commit_pending(app) && commit_intact(app))
+		return true;
+	resp_error(rs, GD_EIO, "storage failed (disk full or I/O error); nothing was applied");
+	return false;
+}
+
+/*
+ * Whether the principal's token is still live on the writer, where the open
+ * batch's revocations are.  Returns 0 when it is; otherwise rs holds the
+ * refusal (401, or 503 when the token cannot be read).
+ */
+static int
+still_live(struct request *rq, struct response *rs)
+{
+	int rc = token_live(rq->app->w, rq->who->id);
+
+	if (rc == GD_ENOENT)
+		resp_problem(rs, 401, "unauthorized", "unknown or revoked token");
+	else if (rc < 0)
+		resp_error(rs, GD_EIO, "cannot read tokens");
+	return rc;
+}
+
+/*
+ * Returns 0 when the request may go on, -1 when rs holds a refusal to send
+ * now, 1 when rs holds a refusal that waits for the open batch's COMMIT.
+ */
+static int
 authenticate(const struct route *r, struct request *rq, const char *auth,
     struct principal *who, struct response *rs)
 {
 	const char *secret;
+	int rc;
 
 	if ((r->flags & ROUTE_PUBLIC) ||
 	    ((r->flags & ROUTE_METRICS) && !rq->app->cfg.server.metrics_require_auth))
-		return true;
+		return 0;
 	if (auth == NULL || strncasecmp(auth, "Bearer ", 7) != 0) {
 		resp_problem(rs, 401, "unauthorized", "an Authorization: Bearer token is required");
-		return false;
+		return -1;
 	}
 	secret = auth + 7;
 	while (*secret == ' ')
 		secret++;
 	if (strlen(secret) > 512 || token_lookup_cached(&rq->app->tokens, rq->app->r, secret, who) < 0) {
 		resp_problem(rs, 401, "unauthorized", "unknown or revoked token");
-		return false;
+		return -1;
 	}
 	rq->who = who;
+	/*
+	 * The cache and the reader know committed tokens only.  While the open
+	 * batch holds a revocation, a token it revoked is refused to every
+	 * request decided after it (reads too, and before the role check), and
+	 * the refusal waits for the COMMIT that makes the revocation true.
+	 */
+	if (rq->app->tokens.held && commit_pending(rq->app) && (rc = still_live(rq, rs)) != 0) {
+		if (rc != GD_ENOENT)
+			return -1;
+		if (commit_reserve(rq->app) < 0) {
+			resp_error(rs, GD_ENOMEM, "out of memory");
+			return -1;
+		}
+		return after_commit(rq->app, rs) ? 1 : -1;
+	}
 	if (who->role != ROLE_ADMIN && !(r->roles & who->role)) {
 		resp_problem(rs, 403, "forbidden", "role %s may not %s %s",
 		    role_name(who->role), rq->method, rq->path);
-		return false;
+		return -1;
 	}
-	return true;
+	return 0;
 }
 
 /*
@@ -306,7 +358,15 @@ idem_store(const struct request *rq, unsigned flags, const char *hash,
 	return rc;
 }
 
-/* Runs a change in its own savepoint inside the batch transaction. */
+/*
+ * Runs a change in its own savepoint inside the batch transaction.  Every
+ * reply decided there waits for the batch's COMMIT (returns true), refusals
+ * and replays included: each was decided from state the batch may have
+ * written (a conflict with a change not yet durable, a key stored in it),
+ * and a batch whose COMMIT fails answers all of its requests 503.  Only a
+ * reply decided before the batch (a malformed key) or with no batch left
+ * (storage failed) goes out at once.
+ */
 static bool
 run_write(const struct route *r, struct request *rq, struct response *rs)
 {
@@ -331,16 +391,21 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		resp_error(rs, GD_EIO, "storage cannot start a savepoint");
 		return false;
 	}
+	/*
+	 * The token again, in the batch: a revocation earlier in it is
+	 * invisible to the cache and the reader that authenticated us.
+	 */
+	if (rq->who && still_live(rq, rs) != 0) {
+		db_run(rq->db, "RELEASE req", NULL);
+		return after_commit(rq->app, rs);
+	}
 	if (rq->idem_key) {
 		request_hash(rq, false, hash);
 		rc = idem_lookup(rq, hash, rs);
 		if (rc != 0) {
+			/* A replay, or a key reused: both read from the batch. */
 			db_run(rq->db, "RELEASE req", NULL);
-			/*
-			 * A replayed success waits for the commit that made the first
-			 * answer durable; a replayed refusal, like the first, does not.
-			 */
-			return rc == 1 && rs->status < 300;
+			return after_commit(rq->app, rs);
 		}
 	}
 	r->fn(rq, rs);
@@ -357,13 +422,13 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		/*
 		 * A refusal is the first response too: a repeat gets it again.
 		 * Only 5xx, where nothing was decided, leaves the key unused.
-		 * The refusal goes out now; its key becomes durable with the
-		 * batch, and if that commit fails a repeat is merely re-run.
+		 * The key is stored in the batch, so it is kept only if the
+		 * batch commits -- and only then is the refusal sent.
 		 */
 		if (rs->status < 500 && rq->idem_key)
 			idem_store(rq, r->flags, hash, rs);
 		db_run(rq->db, "RELEASE req", NULL);
-		return false;
+		return after_commit(rq->app, rs);
 	}
 	if (db_run(rq->db, "RELEASE req", NULL) < 0) {
 		db_run(rq->db, "ROLLBACK TO req", NULL);
@@ -415,8 +480,12 @@ dispatch(struct request *rq, const char *auth, struct principal *who, struct res
 			    rq->path);
 		return false;
 	}
-	if (!authenticate(r, rq, auth, who, rs))
+	switch (authenticate(r, rq, auth, who, rs)) {
+	case -1:
 		return false;
+	case 1:
+		return true;
+	}
 	if (rq->app->stopping && (r->flags & ROUTE_WRITE)) {
 		resp_problem(rs, 503, "unavailable", "grantd is shutting down");
 		return false;

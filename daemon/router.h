@@ -51,8 +51,12 @@ const struct route *router_match(const char *method, const char *path,
 /*
  * The whole life of one request short of the socket: routing, auth,
  * idempotency, the handler and its savepoint.  auth is the Authorization
- * header (may be NULL).  Returns true when the response is ready only after
- * the group commit (the caller waits for commit_flush's callback).
+ * header (may be NULL).  Returns true when the response may be sent only
+ * after the group commit (the caller waits for commit_flush's callback, and
+ * answers 503 instead if the batch failed): every change that reached the
+ * batch, whatever its status, and any request refused because its token was
+ * revoked in the open batch.  False: send rs now (reads, and refusals
+ * decided from committed state alone).
  */
 bool dispatch(struct request *rq, const char *auth, struct principal *who,
     struct response *rs);

@@ -101,6 +101,21 @@ token_lookup(struct db *db, const char *secret, struct principal *who)
 }
 
 int
+token_live(struct db *db, const char *id)
+{
+	static const char sql[] = "SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = db_prep(db, sql)) == NULL || db_bind(st, "t", id) < 0)
+		return GD_EIO;
+	rc = sqlite3_step(st);
+	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GD_ENOENT : GD_EIO;
+	db_done(st);
+	return rc;
+}
+
+int
 token_lookup_cached(struct token_cache *c, struct db *db, const char *secret,
     struct principal *who)
 {
@@ -127,9 +142,12 @@ token_lookup_cached(struct token_cache *c, struct db *db, const char *secret,
 	return rc;
 }
 
+/* A revocation is in the open batch: no principal may be answered from memory now. */
 void
 token_cache_hold(struct token_cache *c)
 {
+	for (size_t i = 0; i < TOKEN_CACHE_SLOTS; i++)
+		c->slot[i].used = false;
 	c->held = true;
 }
 

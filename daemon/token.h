@@ -28,14 +28,23 @@ int token_create(struct db *db, const char *name, enum role role, const char *te
 int token_lookup(struct db *db, const char *secret, struct principal *who);
 
 /*
+ * 0 when token id is not revoked on db, GD_ENOENT when it is (or is gone),
+ * GD_EIO.  On the writer inside the open batch this sees the batch's own
+ * revocations, which the cache and the reader do not yet.
+ */
+int token_live(struct db *db, const char *id);
+
+/*
  * Principals of live tokens by the SHA-256 of their secret, so that an
  * authenticated request does not pay a read transaction for its token.
  * Unknown and revoked secrets are never cached: a token created by another
  * process (grantd token create) is found in the database as before.  A
- * revocation (token_cache_hold) stops new entries until the batch that holds
- * it has committed or rolled back (token_cache_settle), which empties the
- * cache: an entry is never older than the last revocation.  A zeroed struct
- * is an empty cache.
+ * revocation (token_cache_hold) empties the cache at once and stops new
+ * entries until the batch that holds it has committed or rolled back
+ * (token_cache_settle): an entry is never older than the last revocation.
+ * While held, the cache and the reader still know the token as live (the
+ * revocation is not committed); the router asks the writer (token_live) for
+ * every request decided then.  A zeroed struct is an empty cache.
  */
 #define TOKEN_CACHE_SLOTS 64
 

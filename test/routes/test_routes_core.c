@@ -1387,10 +1387,10 @@ START_TEST(idempotent_delete)
 END_TEST
 
 /*
- * Principals are cached by token hash: a revocation must end the token's
- * life when its batch commits, not before (readers still see it live) and
- * not never (a cached entry outliving it); a revocation whose COMMIT fails
- * leaves the token working.
+ * Principals are cached by token hash: a revocation ends the token's life
+ * for every request decided after it, in its own batch (that refusal waits
+ * for the COMMIT) and for good once it commits, never later (a cached entry
+ * outliving it); a revocation whose COMMIT fails leaves the token working.
  */
 START_TEST(revoked_token_leaves_cache)
 {
@@ -1420,12 +1420,12 @@ START_TEST(revoked_token_leaves_cache)
 	ck_assert_int_eq(rs.status, 200);
 	response_clear(&rs);
 
-	/* Revoked for real: live until the COMMIT, refused from then on. */
+	/* Revoked for real: refused from the revocation on, sent after the COMMIT. */
 	ck_assert(fx_dispatch(&F, &del, &rd));
 	ck_assert_int_eq(rd.status, 204);
-	ck_assert(!fx_dispatch(&F, &(struct fx_rq){ .method = "GET", .path = "/v1/teams",
+	ck_assert(fx_dispatch(&F, &(struct fx_rq){ .method = "GET", .path = "/v1/teams",
 	    .token = secret }, &rs));
-	ck_assert_int_eq(rs.status, 200);
+	ck_assert_int_eq(rs.status, 401);
 	response_clear(&rs);
 	st = 0;
 	commit_wait(&F.app, fx_on_commit, &st);
@@ -1447,7 +1447,10 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* Group commit. */
 
-/* One batch: the refused request in the middle leaves the others alone. */
+/*
+ * One batch: the refused request in the middle leaves the others alone, and
+ * its refusal too is sent once the batch has committed.
+ */
 START_TEST(batch_isolates_refusals)
 {
 	struct fx_rq a = { .method = "POST", .path = "/v1/teams", .token = F.admin,
@@ -1457,12 +1460,12 @@ START_TEST(batch_isolates_refusals)
 	struct fx_rq c = { .method = "POST", .path = "/v1/programs", .token = F.admin,
 		.body = "{\"id\":\"bc\",\"name\":\"x\"}" };
 	struct response ra, rb, rc, rd;
-	int sa = 0, sc = 0, sd = 0;
+	int sa = 0, sb = 0, sc = 0, sd = 0;
 	int64_t audit = fx_audit_count(&F);
 
 	ck_assert(fx_dispatch(&F, &a, &ra));
 	ck_assert(commit_pending(&F.app));
-	ck_assert(!fx_dispatch(&F, &b, &rb));
+	ck_assert(fx_dispatch(&F, &b, &rb));
 	ck_assert_int_eq(rb.status, 400);
 	ck_assert(fx_dispatch(&F, &c, &rc));
 	/* The repeat of a within the batch sees a's answer before it commits. */
@@ -1473,10 +1476,12 @@ START_TEST(batch_isolates_refusals)
 	ck_assert_int_eq(fx_audit_count(&F), audit);
 	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM teams WHERE id = 'ba'", NULL, NULL), 0);
 	commit_wait(&F.app, fx_on_commit, &sa);
+	commit_wait(&F.app, fx_on_commit, &sb);
 	commit_wait(&F.app, fx_on_commit, &sc);
 	commit_wait(&F.app, fx_on_commit, &sd);
 	ck_assert_int_eq(commit_flush(&F.app), 0);
 	ck_assert_int_eq(sa, 1);
+	ck_assert_int_eq(sb, 1);
 	ck_assert_int_eq(sc, 1);
 	ck_assert_int_eq(sd, 1);
 	ck_assert(!commit_pending(&F.app));
