@@ -11,19 +11,26 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "maint.h"
 #include "timers.h"
 
 /* How long a stopping daemon waits for requests in flight. */
 #define DRAIN_MS 10000
 #define DRAIN_POLL_MS 20
 #define HOUSEKEEPING_MS (10 * 60 * 1000)
+/*
+ * How often the database file is checked when nothing commits (every
+ * COMMIT checks it too): a second is soon enough for health and the log,
+ * and three syscalls a second cost nothing.
+ */
+#define DBWATCH_MS 1000
 
 /* The loop's handles; lives on loop_run's stack. */
 struct loop {
 	struct app *app;
 	uv_loop_t uv;
 	uv_signal_t sigterm, sigint, sighup;
-	uv_timer_t watchdog, drain, housekeeping;
+	uv_timer_t watchdog, drain, housekeeping, dbwatch;
 	bool watchdog_on;
 	uint64_t drain_deadline;
 };
@@ -51,6 +58,14 @@ on_housekeeping(uv_timer_t *t)
 }
 
 static void
+on_dbwatch(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+
+	maint_watch(l->app);
+}
+
+static void
 close_all(struct loop *l)
 {
 	timers_close(l->app);
@@ -62,6 +77,7 @@ close_all(struct loop *l)
 	uv_close((uv_handle_t *)&l->watchdog, NULL);
 	uv_close((uv_handle_t *)&l->drain, NULL);
 	uv_close((uv_handle_t *)&l->housekeeping, NULL);
+	uv_close((uv_handle_t *)&l->dbwatch, NULL);
 }
 
 static void
@@ -230,8 +246,10 @@ loop_run(struct app *app)
 	uv_timer_init(&l.uv, &l.watchdog);
 	uv_timer_init(&l.uv, &l.drain);
 	uv_timer_init(&l.uv, &l.housekeeping);
-	l.watchdog.data = l.drain.data = l.housekeeping.data = &l;
+	uv_timer_init(&l.uv, &l.dbwatch);
+	l.watchdog.data = l.drain.data = l.housekeeping.data = l.dbwatch.data = &l;
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
+	uv_timer_start(&l.dbwatch, on_dbwatch, DBWATCH_MS, DBWATCH_MS);
 	timers_start(app, &l.uv);
 	/* Pet the watchdog at half its period, as sd_watchdog_enabled(3) advises. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
