@@ -7,6 +7,7 @@
 #include "db.h"
 #include "err.h"
 #include "log.h"
+#include "maint.h"
 #include "metrics.h"
 
 struct waiter {
@@ -182,7 +183,8 @@ finish(struct app *app, bool commit)
 
 	if (!b->open)
 		return 0;
-	ok = commit && db_run(app->w, "COMMIT", NULL) == 0;
+	/* The database file deleted, replaced or made unwritable: acknowledge nothing. */
+	ok = commit && maint_watch(app) == 0 && db_run(app->w, "COMMIT", NULL) == 0;
 	if (!ok) {
 		/*
 		 * The batch is all or nothing: a failed COMMIT (disk full, I/O

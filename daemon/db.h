@@ -97,4 +97,24 @@ const char *db_text(sqlite3_stmt *st, int col);
 /* Runs a one-value query ("SELECT count(*) ..."); -1 on error. */
 int64_t db_int(struct db *db, const char *sql, const char *fmt, ...);
 
+/*
+ * The watch on a writer's files.  A database deleted, moved or replaced
+ * under a running daemon keeps working through the open file, so commits
+ * would succeed on a file nobody will ever open again.  db_watch_arm()
+ * records the device and inode of the database and of its -wal, under the
+ * full path SQLite opened; db_watch() then says whether that path still
+ * names the same files, not empty, and whether the database may still be
+ * written (a file with no write permission bit counts as read-only, for
+ * root too).  The verdict is re-made at every call: a file that comes back
+ * (renamed back, permissions restored) is accepted again.
+ *
+ * db_watch returns 0 while all is well (and on a connection never armed),
+ * GD_EIO otherwise; the reason is kept for db_watch_reason() (NULL while
+ * all is well).  *changed tells whether this call changed the verdict or
+ * its reason, so that the caller logs each change once.
+ */
+int db_watch_arm(struct db *db, char *err, size_t errlen);
+int db_watch(struct db *db, bool *changed);
+const char *db_watch_reason(const struct db *db);
+
 #endif

@@ -26,9 +26,10 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: grantd [-c FILE] [--listen ADDR:PORT] [--db PATH]\n"
+	    "usage: grantd [-c FILE] [--listen ADDR:PORT] [--db PATH] [--init]\n"
 	    "       grantd -n [-c FILE]\n"
 	    "       grantd token create --db PATH --role ROLE --name NAME [--team T] [--pool P]\n"
+	    "                           [--init]\n"
 	    "       grantd audit verify --db PATH\n"
 	    "       grantd ledger verify --db PATH\n"
 	    "       grantd report --db PATH --phase PHASE [--csv] FILE\n"
@@ -41,6 +42,7 @@ usage(FILE *f)
 struct opts {
 	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file, *phase;
 	bool check, csv;
+	bool init;	/* a new database where an old one's files remain (maint_prepare) */
 };
 
 static int
@@ -58,6 +60,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "check", no_argument, NULL, 'n' },
 		{ "phase", required_argument, NULL, 'P' },
 		{ "csv", no_argument, NULL, 'v' },
+		{ "init", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -77,6 +80,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'n': o->check = true; break;
 		case 'P': o->phase = optarg; break;
 		case 'v': o->csv = true; break;
+		case 'i': o->init = true; break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("grantd %s\n", GRANTD_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -115,7 +119,7 @@ cmd_token_create(const struct opts *o)
 	enum role role;
 	struct db *db;
 	json_t *detail;
-	int rc;
+	int rc, lock = -1;
 
 	if (!o->db || !o->role || !o->name) {
 		fprintf(stderr, "grantd: token create needs --db, --role and --name\n");
@@ -133,8 +137,19 @@ cmd_token_create(const struct opts *o)
 		fprintf(stderr, "grantd: --name must be 1 to %d bytes\n", NAME_MAX_LEN);
 		return 2;
 	}
-	if ((db = open_db(o->db, 5000)) == NULL)
+	/*
+	 * A database that is there may be written while the daemon runs; one
+	 * to be created is created under the lock, and only where no old
+	 * database left its files (or with --init).
+	 */
+	if ((o->init || !maint_db_present(o->db)) &&
+	    (lock = maint_prepare(o->db, o->init, "token create")) < 0)
 		return 1;
+	if ((db = open_db(o->db, 5000)) == NULL) {
+		if (lock >= 0)
+			close(lock);
+		return 1;
+	}
 	rc = db_exec(db, "BEGIN IMMEDIATE");
 	if (rc == 0 && o->team && db_int(db, "SELECT count(*) FROM teams WHERE id = ?", "t",
 	    o->team) != 1) {
@@ -161,9 +176,13 @@ cmd_token_create(const struct opts *o)
 			fprintf(stderr, "grantd: cannot create the token: %s\n", db_errmsg(db));
 		db_exec(db, "ROLLBACK");
 		db_close(db);
+		if (lock >= 0)
+			close(lock);
 		return 1;
 	}
 	db_close(db);
+	if (lock >= 0)
+		close(lock);
 	printf("%s\n", secret);
 	sodium_memzero(secret, sizeof(secret));
 	return 0;
@@ -213,7 +232,7 @@ run_daemon(struct app *app, const struct opts *o)
 		log_set_level(lvl);
 	app->clock_file = o->clock_file;
 	crypto_secretbox_keygen(app->seal_key);
-	if ((lock = maint_lock(app->cfg.storage.database, "start")) < 0)
+	if ((lock = maint_prepare(app->cfg.storage.database, o->init, "start")) < 0)
 		return 1;
 	if ((app->w = open_db(app->cfg.storage.database, app->cfg.storage.busy_timeout_ms)) == NULL) {
 		close(lock);
@@ -222,6 +241,14 @@ run_daemon(struct app *app, const struct opts *o)
 	if (db_open(app->cfg.storage.database, DB_READER, app->cfg.storage.busy_timeout_ms,
 	    &app->r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "grantd: %s\n", err);
+		db_close(app->w);
+		close(lock);
+		return 1;
+	}
+	/* From here on, every commit first checks that the file is still the one opened. */
+	if (db_watch_arm(app->w, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grantd: %s\n", err);
+		db_close(app->r);
 		db_close(app->w);
 		close(lock);
 		return 1;

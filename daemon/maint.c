@@ -1,16 +1,23 @@
-/* maint.c: online backup with SQLite's backup API, restore, the database lock. */
+/* maint.c: the database's files: the lock, creation, the watch, backup and restore. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "app.h"
+#include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "log.h"
 #include "maint.h"
 #include "migrations.h"
+#include "vouchers.h"
 
 int
 maint_lock(const char *db_path, const char *who)
@@ -29,6 +36,109 @@ maint_lock(const char *db_path, const char *who)
 		return -1;
 	}
 	return fd;
+}
+
+bool
+maint_db_present(const char *db_path)
+{
+	struct stat sb;
+
+	return stat(db_path, &sb) == 0 && sb.st_size > 0;
+}
+
+/* The files a database leaves beside it, in the order they are reported. */
+static const char *const leftovers[] = { ".lock", "-wal", "-journal", "-shm" };
+
+int
+maint_prepare(const char *db_path, bool init, const char *who)
+{
+	char path[4200], found[512] = "", aside[4300];
+	bool had_lock;
+	size_t n = 0;
+	struct stat sb;
+	int fd;
+
+	/* The lock file is a leftover only if it was there before this start made it. */
+	snprintf(path, sizeof(path), "%s.lock", db_path);
+	had_lock = lstat(path, &sb) == 0;
+	if ((fd = maint_lock(db_path, who)) < 0)
+		return -1;
+	if (maint_db_present(db_path)) {
+		if (!init)
+			return fd;
+		fprintf(stderr, "grantd: %s: --init makes a new database, and %s exists; "
+		    "run without --init to use it\n", who, db_path);
+		close(fd);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, leftovers[i]);
+		if (i == 0 ? had_lock : lstat(path, &sb) == 0)
+			n += (size_t)snprintf(found + n, sizeof(found) - n, "%s%s",
+			    n ? ", " : "", leftovers[i]);
+		if (n >= sizeof(found))
+			n = sizeof(found) - 1;
+	}
+	if (n == 0)
+		return fd;	/* nothing was here: a first start */
+	if (!init) {
+		fprintf(stderr, "grantd: %s: database %s is missing, but its %s %s there: "
+		    "it was deleted or moved.  Put it back or restore a backup (grantd "
+		    "restore --db %s FILE); to start over with an empty database, pass "
+		    "--init\n", who, db_path, found, strchr(found, ',') ? "are" : "is",
+		    db_path);
+		close(fd);
+		return -1;
+	}
+	/* SQLite would replay an old -wal or -journal into the new file: move them aside. */
+	for (size_t i = 1; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", db_path, leftovers[i]);
+		if (lstat(path, &sb) < 0)
+			continue;
+		if (strcmp(leftovers[i], "-shm") == 0) {
+			if (unlink(path) == 0)
+				continue;
+			fprintf(stderr, "grantd: %s: cannot remove %s: %s\n", who, path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		snprintf(aside, sizeof(aside), "%s.orphan-%lld", path, (long long)time(NULL));
+		if (rename(path, aside) < 0) {
+			fprintf(stderr, "grantd: %s: cannot move %s aside: %s\n", who, path,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		fprintf(stderr, "grantd: %s: moved %s, left by the old database, to %s\n", who,
+		    path, aside);
+	}
+	fprintf(stderr, "grantd: %s: creating a new, empty database %s (--init)\n", who,
+	    db_path);
+	return fd;
+}
+
+int
+maint_watch(struct app *app)
+{
+	const char *why;
+	bool changed;
+	int rc;
+
+	if (app->w == NULL)
+		return 0;
+	rc = db_watch(app->w, &changed);
+	if (!changed)
+		return rc;
+	if ((why = db_watch_reason(app->w)) != NULL) {
+		log_error("%s; every change is refused (503) until it is back", why);
+		sd_notifyf(0, "STATUS=degraded: %s", why);
+	} else {
+		log_notice("the database file is back as it was opened; changes are accepted "
+		    "again");
+		sd_notify(0, "STATUS=database file back; accepting changes");
+	}
+	return rc;
 }
 
 /* Copies src into dst page by page; the source stays usable meanwhile. */
@@ -54,23 +164,46 @@ copy_db(sqlite3 *dst, sqlite3 *src)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/*
+ * The backup's file is made here, not by SQLite: O_CREAT | O_EXCL refuses
+ * an existing file and any symbolic link, dangling ones included (SQLite
+ * would follow a link and create its target), and the copy gets mode 0600,
+ * for it holds the token hashes and the whole ledger.  SQLite then opens it
+ * without following links and without creating, and the inode it wrote is
+ * checked to be the one made here.
+ */
 int
 maint_backup(const char *db_path, const char *file)
 {
 	sqlite3 *src = NULL, *dst = NULL;
-	int rc;
+	struct stat made, now;
+	int fd, rc;
 
 	if (db_path == NULL) {
 		fprintf(stderr, "grantd: backup needs --db PATH FILE\n");
 		return 2;
 	}
-	if (access(file, F_OK) == 0) {
-		fprintf(stderr, "grantd: backup: %s exists; not overwriting it\n", file);
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+		if (errno == EEXIST)
+			fprintf(stderr, "grantd: backup: %s exists (a file or a symbolic link); "
+			    "not writing to it\n", file);
+		else
+			fprintf(stderr, "grantd: backup: cannot create %s: %s\n", file,
+			    strerror(errno));
+		return 1;
+	}
+	rc = fstat(fd, &made);
+	/* Closed before SQLite opens it: closing any fd of a file drops SQLite's locks on it. */
+	close(fd);
+	if (rc < 0) {
+		fprintf(stderr, "grantd: backup: %s: %s\n", file, strerror(errno));
+		unlink(file);
 		return 1;
 	}
 	rc = sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_open_v2(file, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+		rc = sqlite3_open_v2(file, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
+		    NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(src, 5000);
 		rc = copy_db(dst, src);
@@ -80,39 +213,178 @@ maint_backup(const char *db_path, const char *file)
 		    sqlite3_errstr(rc));
 	sqlite3_close(src);
 	sqlite3_close(dst);
+	if (rc == SQLITE_OK && (lstat(file, &now) < 0 || now.st_dev != made.st_dev ||
+	    now.st_ino != made.st_ino)) {
+		/* Someone swapped the file while it was written: that one is not ours to remove. */
+		fprintf(stderr, "grantd: backup: %s was replaced while it was written\n", file);
+		return 1;
+	}
 	if (rc != SQLITE_OK) {
-		unlink(file);
+		if (lstat(file, &now) == 0 && now.st_dev == made.st_dev &&
+		    now.st_ino == made.st_ino)
+			unlink(file);
 		return 1;
 	}
 	printf("backed up %s to %s\n", db_path, file);
 	return 0;
 }
 
-/* A restore source must be an intact database of a schema this grantd knows. */
-static int
-check_source(sqlite3 *src, const char *file)
+/* Runs a one-row, one-text-column statement on a raw connection; "" when it gives nothing. */
+static void
+query_text(sqlite3 *h, const char *sql, char *out, size_t len)
 {
 	sqlite3_stmt *st;
-	int ok = 0, ver = -1;
 
-	if (sqlite3_prepare_v2(src, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK) {
-		ok = sqlite3_step(st) == SQLITE_ROW &&
-		    strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-		sqlite3_finalize(st);
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/*
+ * The schema that migrations 1..ver make, in a new in-memory database.
+ * Every version up to ver must be among the migrations built in.
+ */
+static int
+reference_schema(int ver, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *ref = NULL;
+	int have = 0;
+
+	if (sqlite3_open_v2(":memory:", &ref, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot make the reference schema: %s",
+		    ref ? sqlite3_errmsg(ref) : "out of memory");
+		sqlite3_close(ref);
+		return GD_ENOMEM;
 	}
-	if (!ok) {
-		fprintf(stderr, "grantd: restore: %s is not an intact SQLite database\n", file);
-		return -1;
+	for (int i = 0; i < migrations_count && migrations[i].version <= ver; i++) {
+		if (migrations[i].version != have + 1) {
+			snprintf(err, errlen, "this grantd lacks migration %d", have + 1);
+			sqlite3_close(ref);
+			return GD_ESTATE;
+		}
+		if (sqlite3_exec(ref, migrations[i].sql, NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "migration %s: %s", migrations[i].name,
+			    sqlite3_errmsg(ref));
+			sqlite3_close(ref);
+			return GD_EIO;
+		}
+		have = migrations[i].version;
 	}
-	if (sqlite3_prepare_v2(src, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			ver = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
+	if (have != ver) {
+		snprintf(err, errlen, "this grantd lacks migration %d", have + 1);
+		sqlite3_close(ref);
+		return GD_ESTATE;
 	}
+	*out = ref;
+	return 0;
+}
+
+/*
+ * Every table, index, trigger and view of src must be the one the
+ * migrations made, word for word, and nothing else may be there: a dropped
+ * or rewritten trigger (the audit trail's and the ledger's immutability),
+ * a missing index or an extra object is refused.  Names are one namespace
+ * in SQLite, so both lists are walked in name order.  sqlite_stat tables
+ * (ANALYZE) are statistics, not schema.
+ */
+static int
+compare_schema(sqlite3 *src, sqlite3 *ref, char *err, size_t errlen)
+{
+	static const char sql[] = "SELECT name, type, tbl_name, coalesce(sql, '') FROM "
+	    "sqlite_master WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\' ORDER BY name";
+	sqlite3_stmt *a = NULL, *b = NULL;
+	int ra, rb, c, rc = 0;
+
+	if (sqlite3_prepare_v2(src, sql, -1, &a, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ref, sql, -1, &b, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot read the schema: %s", sqlite3_errmsg(a ? ref : src));
+		sqlite3_finalize(a);
+		return GD_EIO;
+	}
+	ra = sqlite3_step(a);
+	rb = sqlite3_step(b);
+	while (rc == 0 && (ra == SQLITE_ROW || rb == SQLITE_ROW)) {
+		if (ra != SQLITE_ROW)
+			c = 1;
+		else if (rb != SQLITE_ROW)
+			c = -1;
+		else
+			c = strcmp(db_text(a, 0), db_text(b, 0));
+		if (c > 0) {
+			snprintf(err, errlen, "the %s %s is missing", db_text(b, 1), db_text(b, 0));
+			rc = GD_ECONFLICT;
+		} else if (c < 0) {
+			snprintf(err, errlen, "it has a %s %s that grantd's migrations do not make",
+			    db_text(a, 1), db_text(a, 0));
+			rc = GD_ECONFLICT;
+		} else if (strcmp(db_text(a, 1), db_text(b, 1)) != 0 ||
+		    strcmp(db_text(a, 2), db_text(b, 2)) != 0 ||
+		    strcmp(db_text(a, 3), db_text(b, 3)) != 0) {
+			snprintf(err, errlen, "the %s %s differs from the one grantd's migrations "
+			    "make", db_text(b, 1), db_text(b, 0));
+			rc = GD_ECONFLICT;
+		} else {
+			ra = sqlite3_step(a);
+			rb = sqlite3_step(b);
+		}
+	}
+	if (rc == 0 && (ra != SQLITE_DONE || rb != SQLITE_DONE)) {
+		snprintf(err, errlen, "cannot read the schema: %s", sqlite3_errmsg(src));
+		rc = GD_EIO;
+	}
+	sqlite3_finalize(a);
+	sqlite3_finalize(b);
+	return rc;
+}
+
+/*
+ * A restore source must prove itself before anything is replaced: an
+ * intact SQLite file, a schema version this grantd knows, the schema the
+ * migrations make and nothing else (checked before any of grantd's own
+ * queries run on it), an audit chain that verifies, and a ledger whose
+ * balances and holds agree with its journal.  err says what failed.
+ */
+static int
+verify_source(struct db *src, char *err, size_t errlen)
+{
+	sqlite3 *h = db_handle(src), *ref = NULL;
+	char text[64], head[AUDIT_HASH_HEX], why[GD_ERRBUF];
+	int64_t n, na, nt;
+	int ver, rc;
+
+	/* Nothing the file defines (views, triggers, defaults) may call risky functions. */
+	sqlite3_db_config(h, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+	sqlite3_db_config(h, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	query_text(h, "PRAGMA integrity_check", text, sizeof(text));
+	if (strcmp(text, "ok") != 0) {
+		snprintf(err, errlen, "it is not an intact SQLite database");
+		return GD_EIO;
+	}
+	ver = db_schema_version(src);
 	if (ver < 1 || ver > migrations[migrations_count - 1].version) {
-		fprintf(stderr, "grantd: restore: %s has schema version %d; this grantd "
-		    "knows 1..%d\n", file, ver, migrations[migrations_count - 1].version);
-		return -1;
+		snprintf(err, errlen, "it has schema version %d; this grantd knows 1..%d", ver,
+		    migrations[migrations_count - 1].version);
+		return GD_ESTATE;
+	}
+	if ((rc = reference_schema(ver, &ref, err, errlen)) < 0)
+		return rc;
+	rc = compare_schema(h, ref, err, errlen);
+	sqlite3_close(ref);
+	if (rc < 0)
+		return rc;
+	if ((rc = audit_verify(src, &n, head, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "its audit trail is broken: %.200s", why);
+		return rc;
+	}
+	/* The ledger came with migration 3: an older schema has none to verify. */
+	if (db_int(src, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+	    "name = 'ledger_transfers'", NULL) == 1 &&
+	    (rc = vouchers_verify(src, &na, &nt, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "its ledger is broken: %.200s", why);
+		return rc;
 	}
 	return 0;
 }
@@ -120,8 +392,7 @@ check_source(sqlite3 *src, const char *file)
 int
 maint_restore(const char *db_path, const char *file)
 {
-	sqlite3 *src = NULL;
-	struct db *dst = NULL;
+	struct db *src = NULL, *dst = NULL;
 	char err[GD_ERRBUF];
 	int lock, rc;
 
@@ -131,23 +402,27 @@ maint_restore(const char *db_path, const char *file)
 	}
 	if ((lock = maint_lock(db_path, "restore")) < 0)
 		return 1;
-	rc = sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL);
-	if (rc != SQLITE_OK || check_source(src, file) < 0) {
-		if (rc != SQLITE_OK)
-			fprintf(stderr, "grantd: restore: cannot open %s: %s\n", file,
-			    sqlite3_errstr(rc));
-		sqlite3_close(src);
+	if (db_open(file, DB_READER, 5000, &src, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grantd: restore: %s\n", err);
+		close(lock);
+		return 1;
+	}
+	/* Proven first: the database at db_path is not touched by a backup that fails. */
+	if (verify_source(src, err, sizeof(err)) < 0) {
+		fprintf(stderr, "grantd: restore: %s refused, nothing was changed: %s\n", file,
+		    err);
+		db_close(src);
 		close(lock);
 		return 1;
 	}
 	if (db_open(db_path, DB_WRITER, 5000, &dst, err, sizeof(err)) < 0) {
 		fprintf(stderr, "grantd: restore: %s\n", err);
-		sqlite3_close(src);
+		db_close(src);
 		close(lock);
 		return 1;
 	}
-	rc = copy_db(db_handle(dst), src);
-	sqlite3_close(src);
+	rc = copy_db(db_handle(dst), db_handle(src));
+	db_close(src);
 	if (rc == SQLITE_OK && db_migrate(dst, err, sizeof(err)) < 0) {
 		fprintf(stderr, "grantd: restore: %s\n", err);
 		rc = SQLITE_ERROR;
@@ -158,6 +433,6 @@ maint_restore(const char *db_path, const char *file)
 	close(lock);
 	if (rc != SQLITE_OK)
 		return 1;
-	printf("restored %s from %s\n", db_path, file);
+	printf("restored %s from %s (schema, audit trail and ledger verified)\n", db_path, file);
 	return 0;
 }
