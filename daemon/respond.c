@@ -9,6 +9,7 @@
 #include "app.h"
 #include "err.h"
 #include "jsonv.h"
+#include "log.h"
 #include "request.h"
 
 void
@@ -335,6 +336,12 @@ resp_store_error(struct response *rs, int rc)
 {
 	if (rc == GD_ENOMEM)
 		resp_problem(rs, 503, "unavailable", "out of memory");
-	else
+	else if (rc == GD_ERANGE) {
+		/* An overflow the input limits did not prevent: ours, and said so. */
+		log_error("a figure went beyond what grantd can count (overflow); nothing was "
+		    "applied");
+		resp_problem(rs, 500, "internal", "a figure is beyond what grantd can count (an "
+		    "overflow); nothing was applied; the daemon's log has it");
+	} else
 		resp_problem(rs, 503, "unavailable", "storage error; nothing was applied");
 }

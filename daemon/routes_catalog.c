@@ -11,10 +11,12 @@
 #include "router.h"
 #include "routes.h"
 #include "store.h"
+#include "units.h"
 
 #define MAX_MEMBERS 200
-#define MAX_CARDS 1000000
-#define MAX_PERIOD_DAYS 3650
+/* lib/units.h says why these limits make every unit-time figure fit. */
+#define MAX_CARDS UNITS_MAX_CARDS
+#define MAX_PERIOD_DAYS UNITS_MAX_PERIOD_DAYS
 
 /* Finishes a change: audit it, then reply with the stored resource. */
 static void
@@ -41,7 +43,7 @@ card_model_put(struct request *rq, struct response *rs)
 	const char *id = rq->params[0];
 	int64_t milli, have;
 	const struct jv_field f[] = {
-		{ "weight", JV_MILLI, JV_REQUIRED, 0, 1000, &milli, NULL },
+		{ "weight", JV_MILLI, JV_REQUIRED, 0, UNITS_MAX_WEIGHT, &milli, NULL },
 	};
 	char target[96];
 	json_t *body, *obj = NULL;

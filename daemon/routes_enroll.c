@@ -16,6 +16,7 @@
 #include "routes.h"
 #include "store.h"
 #include "store_grants.h"
+#include "units.h"
 #include "vouchers.h"
 
 #define MAX_SPLIT 64
@@ -837,6 +838,14 @@ extend(struct request *rq, struct response *rs)
 		return;
 	if (!load_phase(rq, rs, rq->params[0], &pi))
 		goto out;
+	/* Extensions included, a window lasts at most this (lib/units.h says why). */
+	if (pi.period_days + days > UNITS_MAX_PERIOD_DAYS) {
+		resp_problem(rs, 400, "bad_request", "extending phase %s by %lld days would make "
+		    "its period %lld days; a period, extensions included, lasts at most %d days",
+		    pi.id, (long long)days, (long long)(pi.period_days + days),
+		    UNITS_MAX_PERIOD_DAYS);
+		goto out;
+	}
 	add = days * CIVIL_DAY;
 	if ((rc = store_enrollment_ids(rq->db, pi.id, true, &ids, &nids)) < 0 ||
 	    (rc = calendar_load(rq->db, &cal)) < 0) {

@@ -156,7 +156,7 @@ grant_create(struct request *rq, struct response *rs)
 	const struct jv_field f[] = {
 		{ "enrollment", JV_OBJECT, JV_REQUIRED, 0, 0, &enr, NULL },
 		{ "pool", JV_ID, JV_REQUIRED, 0, 0, &pool, NULL },
-		{ "cards", JV_INT, JV_REQUIRED, 1, 1000000, &cards, NULL },
+		{ "cards", JV_INT, JV_REQUIRED, 1, UNITS_MAX_CARDS, &cards, NULL },
 		{ "start", JV_INSTANT, JV_REQUIRED, 0, 0, &start, NULL },
 		{ "end", JV_INSTANT, JV_REQUIRED, 0, 0, &end, NULL },
 		{ "override", JV_OBJECT, JV_NULLABLE, 0, 0, &ov, NULL },
@@ -195,6 +195,12 @@ grant_create(struct request *rq, struct response *rs)
 	}
 	if (strcmp(e.state, "active") != 0) {
 		resp_problem(rs, 409, "invalid_state", "enrollment of team '%s' is %s", team, e.state);
+		goto out;
+	}
+	/* As long as a window at most (lib/units.h: its unit-time then fits). */
+	if (end - start > (int64_t)UNITS_MAX_PERIOD_DAYS * CIVIL_DAY) {
+		resp_problem(rs, 400, "bad_request", "a grant lasts at most %d days",
+		    UNITS_MAX_PERIOD_DAYS);
 		goto out;
 	}
 	if ((rc = calendar_load(rq->db, &cal)) < 0) {

@@ -10,13 +10,14 @@
 #include "jsonv.h"
 #include "outage.h"
 #include "router.h"
+#include "units.h"
 #include "routes.h"
 #include "calendar.h"
 #include "store.h"
 #include "store_grants.h"
 #include "store_vouchers.h"
 
-#define MAX_POOL_CARDS 1000000
+#define MAX_POOL_CARDS UNITS_MAX_CARDS	/* lib/units.h: the worst case fits */
 /* A timeline query spans at most ten years of segments. */
 #define MAX_TIMELINE_SPAN (INT64_C(3660) * CIVIL_DAY)
 
