@@ -203,6 +203,12 @@ send_response(struct query *q)
 		MHD_add_response_header(r, "Idempotent-Replayed", "true");
 	if (q->rs.status == 405 && q->rs.allow[0])
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, q->rs.allow);
+	if (q->rs.retry_after > 0) {
+		char ra[24];
+
+		snprintf(ra, sizeof(ra), "%lld", (long long)q->rs.retry_after);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	q->status = q->rs.status;
 	ret = MHD_queue_response(q->c, (unsigned)q->rs.status, r);
 	MHD_destroy_response(r);

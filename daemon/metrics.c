@@ -13,6 +13,7 @@
 #include "router.h"
 #include "routes.h"
 #include "timeline.h"
+#include "timers.h"
 #include "version.h"
 
 /*
@@ -180,6 +181,10 @@ put_commits(struct out *o, const struct app *app)
 	    "grantd_commit_batch_size_sum %llu\ngrantd_commit_batch_size_count %llu\n",
 	    (unsigned long long)batch_count, (unsigned long long)batch_sum,
 	    (unsigned long long)batch_count);
+	put(o, "# HELP grantd_timer_failures_total Time-based transitions and idle checks that "
+	    "failed and were rolled back alone (each try; the first is logged and audited).\n"
+	    "# TYPE grantd_timer_failures_total counter\ngrantd_timer_failures_total %llu\n",
+	    (unsigned long long)timers_failures_total());
 }
 
 /* Pool gauges at this instant, from the same timelines placement uses. */

@@ -73,6 +73,7 @@ struct response {
 	bool replayed;
 	bool problem;
 	char allow[40];		/* a 405's Allow header */
+	int64_t retry_after;	/* a 429's Retry-After in seconds; 0: none */
 };
 
 /*

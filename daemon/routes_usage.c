@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "civil.h"
 #include "err.h"
@@ -23,13 +24,18 @@ usage_post(struct request *rq, struct response *rs)
 
 	if ((body = req_json(rq, rs)) == NULL)
 		return;
-	rc = usage_ingest(rq->db, rq->who, body, rq->now, &res, &ref);
+	rc = usage_ingest(rq->db, rq->who, body, rq->now, rq->app ? &rq->app->cfg.usage : NULL,
+	    &res, &ref);
 	json_decref(body);
 	if (rc == GD_EINVAL || rc == GD_EFORBIDDEN) {
 		resp_problem(rs, ref.status, ref.code, "%s", ref.detail);
-		if (ref.sample >= 0) {
+		if (ref.sample >= 0)
 			json_object_set_new(rs->json, "sample", json_integer(ref.sample));
+		if (ref.reason)
 			json_object_set_new(rs->json, "reason", json_string(ref.reason));
+		if (ref.retry_after > 0) {
+			rs->retry_after = ref.retry_after;
+			json_object_set_new(rs->json, "retry_after", json_integer(ref.retry_after));
 		}
 		return;
 	}

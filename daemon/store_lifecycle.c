@@ -133,3 +133,28 @@ store_evaluation_noted(struct db *db, const char *phase)
 {
 	return db_run(db, "UPDATE phases SET evaluation_noted = 1 WHERE id = ?", "t", phase);
 }
+
+int
+store_timer_failure_note(struct db *db, const char *kind, const char *target, int64_t due_at,
+    int64_t now, const char *error, bool *first)
+{
+	int rc = db_run(db, "UPDATE timer_failures SET last_at = ?, tries = tries + 1, "
+	    "error = ? WHERE kind = ? AND target = ? AND due_at = ?", "ittti", now, error, kind,
+	    target, due_at);
+
+	if (rc < 0)
+		return rc;
+	*first = sqlite3_changes(db_handle(db)) == 0;
+	if (!*first)
+		return 0;
+	return db_run(db, "INSERT INTO timer_failures (kind, target, due_at, first_at, last_at, "
+	    "tries, error) VALUES (?, ?, ?, ?, ?, 1, ?)", "ttiiit", kind, target, due_at, now, now,
+	    error);
+}
+
+int
+store_timer_failure_clear(struct db *db, const char *kind, const char *target, int64_t due_at)
+{
+	return db_run(db, "DELETE FROM timer_failures WHERE kind = ? AND target = ? AND "
+	    "due_at = ?", "tti", kind, target, due_at);
+}

@@ -2,6 +2,7 @@
 #ifndef GRANTD_STORE_LIFECYCLE_H
 #define GRANTD_STORE_LIFECYCLE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "request.h"
@@ -30,5 +31,15 @@ int64_t store_next_due(struct db *db);
 
 int store_grant_noted(struct db *db, int64_t grant, int noted);
 int store_evaluation_noted(struct db *db, const char *phase);
+
+/*
+ * A time-based transition that failed (schema/008): notes the try, with
+ * *first true when it had not failed before (the caller then audits it),
+ * and forgets it once it succeeds.
+ */
+int store_timer_failure_note(struct db *db, const char *kind, const char *target,
+    int64_t due_at, int64_t now, const char *error, bool *first);
+int store_timer_failure_clear(struct db *db, const char *kind, const char *target,
+    int64_t due_at);
 
 #endif

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "store_usage.h"
 #include "timeline.h"
+#include "units.h"
 
 /* Runs a statement that yields one integer; GD_ENOENT when it yields no row. */
 static int
@@ -84,25 +85,41 @@ store_usage_batch_insert(struct db *db, const char *token_id, const char *batch_
 	return rc;
 }
 
+/*
+ * The upserts add in SQL, where an integer overflow silently becomes a
+ * REAL: the WHERE of each DO UPDATE refuses a sum past INT64_MAX instead,
+ * and a row that was neither inserted nor updated is GD_ERANGE.
+ */
+static int
+one_change(struct db *db, int rc)
+{
+	if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
+		rc = GD_ERANGE;
+	return rc;
+}
+
 int
 store_usage_hour_add(struct db *db, int64_t enrollment, const char *pool, const char *team,
     int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds)
 {
-	return db_run(db, "INSERT INTO usage_hourly (enrollment, pool, team, hour, gpu_seconds, "
-	    "flagged_seconds) VALUES (?, ?, ?, ?, ?, ?) "
+	return one_change(db, db_run(db, "INSERT INTO usage_hourly (enrollment, pool, team, "
+	    "hour, gpu_seconds, flagged_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (pool, team, hour, coalesce(enrollment, 0)) DO UPDATE SET "
 	    "gpu_seconds = gpu_seconds + excluded.gpu_seconds, "
-	    "flagged_seconds = flagged_seconds + excluded.flagged_seconds", "nttiii",
-	    enrollment > 0 ? enrollment : -1, pool, team, hour, gpu_seconds, flagged_seconds);
+	    "flagged_seconds = flagged_seconds + excluded.flagged_seconds "
+	    "WHERE gpu_seconds <= 9223372036854775807 - ?5 "
+	    "AND flagged_seconds <= 9223372036854775807 - ?6", "nttiii",
+	    enrollment > 0 ? enrollment : -1, pool, team, hour, gpu_seconds, flagged_seconds));
 }
 
 int
 store_usage_total_add(struct db *db, int64_t enrollment, const char *pool, int64_t gpu_seconds)
 {
-	return db_run(db, "INSERT INTO usage_totals (enrollment, pool, gpu_seconds) "
-	    "VALUES (?, ?, ?) ON CONFLICT (enrollment, pool) DO UPDATE SET "
-	    "gpu_seconds = gpu_seconds + excluded.gpu_seconds", "iti", enrollment, pool,
-	    gpu_seconds);
+	return one_change(db, db_run(db, "INSERT INTO usage_totals (enrollment, pool, "
+	    "gpu_seconds) VALUES (?1, ?2, ?3) ON CONFLICT (enrollment, pool) DO UPDATE SET "
+	    "gpu_seconds = gpu_seconds + excluded.gpu_seconds "
+	    "WHERE gpu_seconds <= 9223372036854775807 - ?3", "iti", enrollment, pool,
+	    gpu_seconds));
 }
 
 int
@@ -271,35 +288,109 @@ store_usage_team_grants(struct db *db, const char *team, const char *pool,
 }
 
 int
-store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
+store_usage_budget_get(struct db *db, const char *token_id, int64_t *flagged, int64_t *tat_us)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT "
-	    "(SELECT coalesce(sum(t.gpu_seconds * m.weight_milli), 0) FROM usage_totals t "
-	    "JOIN pools p ON p.id = t.pool JOIN card_models m ON m.id = p.card_model "
-	    "WHERE t.enrollment = ?1) - "
-	    "(SELECT coalesce(sum(u.gpu_seconds * m.weight_milli), 0) FROM usage_hourly u "
-	    "JOIN pools p ON p.id = u.pool JOIN card_models m ON m.id = p.card_model "
-	    "WHERE u.enrollment = ?1 AND u.hour >= ?2)");
+	sqlite3_stmt *st = db_prep(db, "SELECT flagged, tat_us FROM usage_token_budget "
+	    "WHERE token_id = ?");
+	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
+	db_bind(st, "t", token_id);
+	*flagged = *tat_us = 0;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*flagged = sqlite3_column_int64(st, 0);
+		*tat_us = sqlite3_column_int64(st, 1);
+		rc = SQLITE_DONE;
+	}
+	db_done(st);
+	return rc == SQLITE_DONE ? 0 : db_rc(rc);
+}
+
+int
+store_usage_budget_put(struct db *db, const char *token_id, int64_t flagged, int64_t tat_us)
+{
+	return db_run(db, "INSERT INTO usage_token_budget (token_id, flagged, tat_us) "
+	    "VALUES (?, ?, ?) ON CONFLICT (token_id) DO UPDATE SET flagged = excluded.flagged, "
+	    "tat_us = excluded.tat_us", "tii", token_id, flagged, tat_us);
+}
+
+/*
+ * Sums gpu_seconds x weight_milli over the rows st yields (two integer
+ * columns) in C, wide: SQLite's sum() over the products would turn an
+ * overflowing product into a REAL (read back capped at INT64_MAX) and an
+ * overflowing sum into an error, and neither says which.
+ */
+static int
+wide_sum(sqlite3_stmt *st, units_wide *out)
+{
+	units_wide sum = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER) {
+			/* A REAL here was written by an old grantd whose sum overflowed. */
+			db_done(st);
+			return GD_ERANGE;
+		}
+		sum += (units_wide)sqlite3_column_int64(st, 0) * sqlite3_column_int64(st, 1);
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_rc(rc);
+	*out = sum;
+	return 0;
+}
+
+int
+store_usage_used_wide(struct db *db, int64_t enrollment, units_wide *mus)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT t.gpu_seconds, m.weight_milli "
+	    "FROM usage_totals t JOIN pools p ON p.id = t.pool "
+	    "JOIN card_models m ON m.id = p.card_model WHERE t.enrollment = ?");
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", enrollment);
+	return wide_sum(st, mus);
+}
+
+int
+store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
+{
+	sqlite3_stmt *st;
+	units_wide all, later;
+	int rc;
+
+	if ((rc = store_usage_used_wide(db, enrollment, &all)) < 0)
+		return rc;
+	if ((st = db_prep(db, "SELECT u.gpu_seconds, m.weight_milli FROM usage_hourly u "
+	    "JOIN pools p ON p.id = u.pool JOIN card_models m ON m.id = p.card_model "
+	    "WHERE u.enrollment = ? AND u.hour >= ?")) == NULL)
+		return GD_EIO;
 	db_bind(st, "ii", enrollment, at);
-	return one_int(st, mus);
+	if ((rc = wide_sum(st, &later)) < 0)
+		return rc;
+	return units_narrow(all - later, mus);
 }
 
 int
 store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,
     int64_t *mus)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(sum(u.gpu_seconds * m.weight_milli), 0) "
+	sqlite3_stmt *st = db_prep(db, "SELECT u.gpu_seconds, m.weight_milli "
 	    "FROM usage_hourly u JOIN pools p ON p.id = u.pool "
 	    "JOIN card_models m ON m.id = p.card_model "
 	    "WHERE u.enrollment = ? AND u.hour >= ? AND u.hour < ?");
+	units_wide sum;
+	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "iii", enrollment, from, to);
-	return one_int(st, mus);
+	if ((rc = wide_sum(st, &sum)) < 0)
+		return rc;
+	return units_narrow(sum, mus);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "request.h"
+#include "units.h"
 
 struct db;
 
@@ -60,6 +61,24 @@ struct usage_grant {
 };
 int store_usage_team_grants(struct db *db, const char *team, const char *pool,
     struct usage_grant **gs, size_t *n);
+
+/*
+ * The rate limit of a token's flagged samples: the flagged samples it has
+ * added, and the GCRA's theoretical arrival time in microseconds; zeros for
+ * a token that has none yet.
+ */
+int store_usage_budget_get(struct db *db, const char *token_id, int64_t *flagged,
+    int64_t *tat_us);
+int store_usage_budget_put(struct db *db, const char *token_id, int64_t flagged,
+    int64_t tat_us);
+
+/*
+ * Every usage sum below is taken in C over the rows, wide (lib/units.h);
+ * the int64 answers are GD_ERANGE when the sum does not fit, never capped.
+ *
+ * Milli-unit-seconds an enrollment used over all time, unnarrowed.
+ */
+int store_usage_used_wide(struct db *db, int64_t enrollment, units_wide *mus);
 
 /*
  * Milli-unit-seconds an enrollment used in the hours that begin before at:

@@ -41,8 +41,35 @@ due_detail(int64_t at)
 	return json_pack("{s:s}", "due_at", buf);
 }
 
+/* The kind and target a transition is audited under; target holds 160 bytes. */
+static const char *
+due_name(struct db *db, const struct due *d, char *target, size_t len)
+{
+	char gid[32];
+	struct enrollment e;
+
+	switch (d->kind) {
+	case DUE_GRANT_START:
+	case DUE_GRANT_END:
+		grant_id_format(d->ref, gid);
+		snprintf(target, len, "grant/%s", gid);
+		return d->kind == DUE_GRANT_START ? "grant.start" : "grant.end";
+	case DUE_WINDOW_END:
+		if (store_enrollment_by_id(db, d->ref, &e) == 0)
+			snprintf(target, len, "phase/%s/enrollment/%s", e.phase, e.team);
+		else
+			snprintf(target, len, "enrollment/%lld", (long long)d->ref);
+		return "enrollment.complete";
+	case DUE_EVALUATION:
+		snprintf(target, len, "phase/%s", d->phase);
+		return "phase.evaluation";
+	}
+	snprintf(target, len, "?");
+	return "?";
+}
+
 static int
-apply_one(struct db *db, const struct due *d, int64_t now)
+apply_one(struct db *db, const struct due *d, int64_t now, char *why, size_t whylen)
 {
 	char target[160], gid[32], err[GD_ERRBUF] = "";
 	struct enrollment e;
@@ -88,9 +115,108 @@ apply_one(struct db *db, const struct due *d, int64_t now)
 		break;
 	}
 	if (rc < 0)
-		log_error("transition at %lld failed: %s", (long long)d->at,
-		    err[0] ? err : db_errmsg(db));
+		snprintf(why, whylen, "%s", err[0] ? err : timers_errtext(db, rc));
 	json_decref(detail);
+	return rc;
+}
+
+const char *
+timers_errtext(struct db *db, int rc)
+{
+	switch (rc) {
+	case GD_ERANGE:
+		return "a figure is beyond what grantd can count (overflow)";
+	case GD_ENOMEM:
+		return "out of memory";
+	default:
+		return db_errmsg(db);
+	}
+}
+
+/* Failures counted since start, for /metrics. */
+static uint64_t failures_total;
+
+uint64_t
+timers_failures_total(void)
+{
+	return failures_total;
+}
+
+int
+timers_failed(struct db *db, const char *kind, const char *target, int64_t due_at,
+    int64_t now, const char *why)
+{
+	char when[CIVIL_INSTANT_LEN], reason[GD_ERRBUF + 64];
+	json_t *detail;
+	bool first;
+	int rc;
+
+	failures_total++;
+	if ((rc = store_timer_failure_note(db, kind, target, due_at, now, why, &first)) < 0)
+		return rc;
+	if (!first) {
+		log_debug("%s %s failed again: %s", kind, target, why);
+		return 0;
+	}
+	civil_format_instant(due_at, when);
+	log_error("%s %s failed and was rolled back alone (the other transitions proceed; "
+	    "retried on every tick, audited once): %s", kind, target, why);
+	snprintf(reason, sizeof(reason), "%s failed: %s", kind, why);
+	detail = due_at > 0 ? json_pack("{s:s, s:s, s:s}", "transition", kind, "due_at", when,
+	    "error", why) : json_pack("{s:s, s:s}", "transition", kind, "error", why);
+	rc = audit_append(db, &audit_system, "timer", now, "timer.failed", target, reason,
+	    detail);
+	json_decref(detail);
+	return rc;
+}
+
+int
+timers_succeeded(struct db *db, const char *kind, const char *target, int64_t due_at)
+{
+	return store_timer_failure_clear(db, kind, target, due_at);
+}
+
+/*
+ * Runs one transition in a savepoint of its own: a failure rolls back that
+ * transition alone and is noted (timers_failed); 0 then, so that the rest
+ * proceed.  An error is returned only when the savepoint itself cannot be
+ * used, i.e. the transaction is gone and nothing else could proceed either.
+ */
+static int
+run_one(struct db *db, const struct due *d, int64_t now, int *applied)
+{
+	char target[160], why[GD_ERRBUF] = "";
+	const char *kind;
+	int rc;
+
+	if (db_exec(db, "SAVEPOINT timer_one") < 0)
+		return GD_EIO;
+	rc = apply_one(db, d, now, why, sizeof(why));
+	kind = due_name(db, d, target, sizeof(target));
+	if (rc == 0) {
+		if (db_exec(db, "RELEASE timer_one") < 0)
+			return GD_EIO;
+		(*applied)++;
+		return timers_succeeded(db, kind, target, d->at);
+	}
+	if (db_exec(db, "ROLLBACK TO timer_one") < 0 || db_exec(db, "RELEASE timer_one") < 0)
+		return GD_EIO;
+	return timers_failed(db, kind, target, d->at, now, why);
+}
+
+/* Holds due by upto expire in a savepoint of their own too (vouchers.c takes one). */
+static int
+expire_holds(struct db *db, int64_t upto, int64_t now, int64_t *total)
+{
+	int64_t expired = 0, next = -1;
+	int rc = vouchers_expire_due(db, upto, now, &expired, &next);
+
+	if (rc == 0) {
+		*total += expired;
+		return timers_succeeded(db, "voucher.hold.expire", "holds", 0);
+	}
+	if (!sqlite3_get_autocommit(db_handle(db)))
+		return timers_failed(db, "voucher.hold.expire", "holds", 0, now, timers_errtext(db, rc));
 	return rc;
 }
 
@@ -99,8 +225,8 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 {
 	struct due *d = NULL;
 	size_t n = 0;
-	int64_t expired = 0, next = -1, total = 0;
-	int rc, changed = 0;
+	int64_t total = 0;
+	int rc, changed = 0, done = 0;
 
 	if ((rc = store_due(db, now, &d, &n)) < 0)
 		return rc;
@@ -109,21 +235,23 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	/*
 	 * Holds expire in the same time order: before each transition, every
 	 * hold due by its instant goes first, so a window that ends voids only
-	 * holds that were still pending at that moment.
+	 * holds that were still pending at that moment.  Each transition, each
+	 * round of hold expiry and each enrollment's idle check runs alone: one
+	 * that fails is logged, counted, audited once and retried on the next
+	 * tick, and never keeps the others from happening.
 	 */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if ((rc = vouchers_expire_due(db, d[i].at, now, &expired, &next)) < 0)
+		if ((rc = expire_holds(db, d[i].at, now, &total)) < 0)
 			break;
-		total += expired;
-		rc = apply_one(db, &d[i], now);
+		rc = run_one(db, &d[i], now, &done);
 	}
-	if (rc == 0 && (rc = vouchers_expire_due(db, now, now, &expired, &next)) == 0)
-		total += expired;
+	if (rc == 0)
+		rc = expire_holds(db, now, now, &total);
 	if (rc == 0 && (rc = usage_idle_scan(db, app, now, &changed)) == 0)
 		total += changed;
 	free(d);
 	if (rc == 0)
-		*applied = (int)n + (int)total;
+		*applied = done + (int)total;
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "calendar.h"
 #include "civil.h"
+#include "config.h"
 #include "db.h"
 #include "err.h"
 #include "jsonv.h"
@@ -25,6 +26,8 @@
 #include "store_grants.h"
 #include "store_usage.h"
 #include "store_vouchers.h"
+#include "timers.h"
+#include "units.h"
 #include "usage.h"
 
 /*
@@ -590,9 +593,106 @@ write_batch(struct db *db, const char *token_id, const struct batch *b, const ch
 	return 0;
 }
 
+/*
+ * An enrollment's usage must stay an int64 of milli-unit-seconds: its
+ * stored total (summed wide) plus what the batch adds, at each pool's
+ * weight, is checked before anything is written.
+ */
+static int
+check_totals(struct db *db, const struct batch *b, const struct ingest *g,
+    struct usage_refusal *ref)
+{
+	int64_t done[64], mus;
+	size_t ndone = 0;
+	units_wide sum = 0;
+	int rc;
+
+	for (size_t k = 0; k < g->capagg; k++) {
+		const struct agg *a = &g->agg[k];
+		bool seen = false;
+
+		if (!a->used || a->hour != HOUR_TOTAL)
+			continue;
+		for (size_t j = 0; j < ndone && !seen; j++)
+			seen = done[j] == a->enrollment;
+		if (seen)
+			continue;
+		if ((rc = store_usage_used_wide(db, a->enrollment, &sum)) < 0 && rc != GD_ERANGE)
+			return rc;
+		for (size_t j = 0; rc == 0 && j < g->capagg; j++)
+			if (g->agg[j].used && g->agg[j].hour == HOUR_TOTAL &&
+			    g->agg[j].enrollment == a->enrollment)
+				sum += (units_wide)g->agg[j].gpu * b->pools.v[g->agg[j].pool].weight;
+		if (rc == GD_ERANGE || units_narrow(sum, &mus) < 0) {
+			refuse(ref, 400, "bad_request", -1, NULL, "team '%s' would have used more "
+			    "than grantd can count (%lld milli-unit-seconds, about 2.56e12 "
+			    "unit-hours) on its enrollment: usage already reported is being "
+			    "reported again; nothing was stored", b->teams.v[a->team].id,
+			    (long long)INT64_MAX);
+			ref->reason = "usage_overflow";
+			return GD_EINVAL;
+		}
+		/* Batches touch few enrollments; past 64 distinct, check again, in vain. */
+		if (ndone < sizeof(done) / sizeof(done[0]))
+			done[ndone++] = a->enrollment;
+	}
+	return 0;
+}
+
+/*
+ * The flagged samples of an agent's batch against its token's budget: a
+ * GCRA (one stored instant, tat) that lets flagged_per_hour through an hour,
+ * all at once if need be, and the token's total.  Updates the budget when
+ * the batch passes.
+ */
+#define US INT64_C(1000000)
+#define HOUR_US (INT64_C(3600) * US)
+
+static int
+check_budget(struct db *db, const struct principal *who, const struct config_usage *lim,
+    int64_t flagged, int64_t now, struct usage_refusal *ref)
+{
+	int64_t total, tat, now_us, step, next;
+	int rc;
+
+	if (lim == NULL || who->role != ROLE_AGENT || flagged == 0)
+		return 0;
+	if ((rc = store_usage_budget_get(db, who->id, &total, &tat)) < 0)
+		return rc;
+	if (total + flagged > lim->flagged_max) {
+		refuse(ref, 429, "rate_limited", -1, NULL, "this token has added %lld flagged "
+		    "samples and the batch has %lld more, past usage.flagged_max (%d); nothing "
+		    "was stored: an operator must look at the flagged usage and raise the limit",
+		    (long long)total, (long long)flagged, lim->flagged_max);
+		ref->retry_after = 3600;
+		return GD_EINVAL;
+	}
+	/* now fits: instants are at most year 9999; flagged <= 10^4, step <= 3.6e9. */
+	now_us = now * US;
+	step = HOUR_US / lim->flagged_per_hour;
+	next = (tat > now_us ? tat : now_us) + flagged * step;
+	if (next - now_us > HOUR_US) {
+		int64_t wait = (next - now_us - HOUR_US + US - 1) / US;
+
+		if (flagged > lim->flagged_per_hour)
+			refuse(ref, 429, "rate_limited", -1, NULL, "the batch has %lld flagged "
+			    "samples, more than usage.flagged_per_hour (%d) allows at once: send "
+			    "them in smaller batches; nothing was stored", (long long)flagged,
+			    lim->flagged_per_hour);
+		else
+			refuse(ref, 429, "rate_limited", -1, NULL, "the batch has %lld flagged "
+			    "samples and this token may add %d an hour (usage.flagged_per_hour); "
+			    "retry in %lld s; nothing was stored", (long long)flagged,
+			    lim->flagged_per_hour, (long long)wait);
+		ref->retry_after = wait < 3600 ? (wait > 0 ? wait : 1) : 3600;
+		return GD_EINVAL;
+	}
+	return store_usage_budget_put(db, who->id, total + flagged, next);
+}
+
 int
 usage_ingest(struct db *db, const struct principal *who, const json_t *body, int64_t now,
-    struct usage_batch_result *res, struct usage_refusal *ref)
+    const struct config_usage *lim, struct usage_batch_result *res, struct usage_refusal *ref)
 {
 	struct batch b = { 0 };
 	struct ingest g = { 0 };
@@ -603,6 +703,7 @@ usage_ingest(struct db *db, const struct principal *who, const json_t *body, int
 
 	ref->sample = -1;
 	ref->reason = NULL;
+	ref->retry_after = 0;
 	if ((rc = parse_body(body, &b, ref->detail, sizeof(ref->detail))) < 0) {
 		if (rc == GD_EINVAL) {
 			ref->status = 400;
@@ -657,9 +758,13 @@ usage_ingest(struct db *db, const struct principal *who, const json_t *body, int
 		if ((rc = sum_sample(db, &b, &g, &b.s[i])) < 0)
 			goto out;
 		r.flagged += b.s[i].flag != FLAG_NONE;
+		/* At most 10^4 samples of 10^6 cards x 31 days: 2.7e16, no overflow. */
 		r.gpu_seconds += b.s[i].gpu;
 	}
 	r.accepted = (int64_t)b.n;
+	if ((rc = check_totals(db, &b, &g, ref)) < 0 ||
+	    (rc = check_budget(db, who, lim, r.flagged, now, ref)) < 0)
+		goto out;
 	if ((rc = write_batch(db, who->id, &b, digest, &g, now, &r)) < 0)
 		goto out;
 	*res = r;
@@ -1496,6 +1601,40 @@ idle_close(struct db *db, int64_t id, int64_t now, int *changed)
 	return rc;
 }
 
+/*
+ * Runs one enrollment's check in a savepoint of its own: one that fails
+ * (an overflow, a bad row) is rolled back alone and noted by the timers
+ * (logged, counted, audited once); the others are still judged.  An error
+ * comes back only when the savepoint itself cannot be used.
+ */
+static int
+idle_alone(struct db *db, const struct app *app, const struct calendar *cal,
+    const struct enr_loss *lost, size_t nlost, int64_t id, bool open_flag, int64_t from,
+    int64_t to, int64_t now, int *count)
+{
+	char target[64], why[GD_ERRBUF];
+	int rc, n = 0;
+
+	snprintf(target, sizeof(target), "enrollment/%lld", (long long)id);
+	if (db_exec(db, "SAVEPOINT usage_idle_one") < 0)
+		return GD_EIO;
+	if (open_flag)
+		rc = idle_close(db, id, now, &n);
+	else
+		rc = idle_one(db, app, cal, lost, nlost, id, from, to, now, &n);
+	if (rc == 0) {
+		if (db_exec(db, "RELEASE usage_idle_one") < 0)
+			return GD_EIO;
+		*count += n;
+		return timers_succeeded(db, "usage.idle", target, 0);
+	}
+	snprintf(why, sizeof(why), "%s", timers_errtext(db, rc));
+	if (db_exec(db, "ROLLBACK TO usage_idle_one") < 0 ||
+	    db_exec(db, "RELEASE usage_idle_one") < 0)
+		return GD_EIO;
+	return timers_failed(db, "usage.idle", target, 0, now, why);
+}
+
 int
 usage_idle_scan(struct db *db, const struct app *app, int64_t now, int *changed)
 {
@@ -1512,12 +1651,21 @@ usage_idle_scan(struct db *db, const struct app *app, int64_t now, int *changed)
 	if ((rc = store_usage_active_enrollments(db, &ids, &n)) < 0 ||
 	    (rc = store_usage_idle_open(db, &open, &nopen)) < 0 ||
 	    (rc = calendar_load(db, &cal)) < 0 ||
-	    (rc = calendar_losses(db, &cal, from, to, &lost, &nlost)) < 0)
+	    (rc = calendar_losses(db, &cal, from, to, &lost, &nlost)) < 0) {
+		/* What every check needs: the scan as a whole fails, once. */
+		char why[GD_ERRBUF];
+
+		snprintf(why, sizeof(why), "%s", timers_errtext(db, rc));
+		if (db_exec(db, "ROLLBACK TO usage_idle") == 0)
+			rc = timers_failed(db, "usage.idle", "scan", 0, now, why);
+		goto out;
+	}
+	if ((rc = timers_succeeded(db, "usage.idle", "scan", 0)) < 0)
 		goto out;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = idle_one(db, app, &cal, lost, nlost, ids[i], from, to, now, &count);
+		rc = idle_alone(db, app, &cal, lost, nlost, ids[i], false, from, to, now, &count);
 	for (size_t i = 0; i < nopen && rc == 0; i++)
-		rc = idle_close(db, open[i], now, &count);
+		rc = idle_alone(db, app, &cal, lost, nlost, open[i], true, from, to, now, &count);
 out:
 	if (rc < 0) {
 		db_exec(db, "ROLLBACK TO usage_idle");

@@ -33,6 +33,7 @@ struct usage_refusal {
 	char detail[GD_ERRBUF];
 	int64_t sample;		/* -1 when the refusal is not about one sample */
 	const char *reason;	/* NULL with sample -1 */
+	int64_t retry_after;	/* seconds, for a 429; 0 otherwise */
 };
 
 /* What a batch came to: its samples and how many of them were flagged. */
@@ -49,12 +50,23 @@ struct usage_batch_result {
  * (report_split), summed per (enrollment, pool, team, hour) in memory and
  * written as one upsert per sum.
  *
+ * Two bounds keep an agent from growing the store or the figures without
+ * end.  An enrollment's metered usage must stay countable: a batch that
+ * would take one past INT64_MAX milli-unit-seconds (2.5 million million
+ * unit-hours, far past what the largest window can deliver, lib/units.h)
+ * is refused with 400 and reason "usage_overflow".  And with lim (NULL: no
+ * bound), an agent token's flagged samples are bounded by a rate and a
+ * total (config [usage]): past either, 429 "rate_limited" with
+ * ref->retry_after.  Nothing is written on a refusal.
+ *
  * Returns 0 with *res, GD_EINVAL or GD_EFORBIDDEN with *ref filled (nothing
  * written), or GD_EIO / GD_ENOMEM.  The caller audits a batch that was
  * not a replay.
  */
+struct config_usage;
 int usage_ingest(struct db *db, const struct principal *who, const json_t *body, int64_t now,
-    struct usage_batch_result *res, struct usage_refusal *ref);
+    const struct config_usage *lim, struct usage_batch_result *res,
+    struct usage_refusal *ref);
 
 /*
  * GET /v1/teams/{team}/quota as the contract gives it (see lib/report.h for
@@ -101,7 +113,10 @@ int usage_fairness(struct db *db, const char *phase, int64_t at, int64_t now, js
  * change writes an audit entry (actor audit_system, request id "timer":
  * "usage.idle" / "usage.idle_cleared").  Runs in a savepoint of its own:
  * inside the group-commit batch (after commit_begin) or alone (it then
- * commits by itself).  *changed counts the flags set or cleared.
+ * commits by itself).  Each enrollment is checked in a savepoint of its
+ * own: one whose check fails is rolled back alone and reported through
+ * timers_failed() (logged, counted, audited once), and the rest are still
+ * judged.  *changed counts the flags set or cleared.
  */
 int usage_idle_scan(struct db *db, const struct app *app, int64_t now, int *changed);
 

@@ -215,6 +215,8 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 		r->content_length = strtol(line + 16, NULL, 10);
 	else if (strncasecmp(line, "Allow: ", 7) == 0)
 		snprintf(r->allow, sizeof(r->allow), "%.79s", line + 7);
+	else if (strncasecmp(line, "Retry-After: ", 13) == 0)
+		r->retry_after = strtol(line + 13, NULL, 10);
 	return len;
 }
 

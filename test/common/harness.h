@@ -33,6 +33,7 @@ struct hresp {
 	char content_type[80];
 	char allow[80];		/* the Allow header of a 405 */
 	long content_length;	/* -1 when absent */
+	long retry_after;	/* the Retry-After header in seconds; 0 when absent */
 };
 
 /* Path of the grantd binary under test ($GRANTD_BIN). */

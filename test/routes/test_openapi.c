@@ -419,7 +419,8 @@ static struct fx PF;
 static struct can cans[MAX_CAN];
 static int ncans;
 static char tok_auditor[TOKEN_SECRET_LEN + 1], tok_team[TOKEN_SECRET_LEN + 1],
-    tok_agent[TOKEN_SECRET_LEN + 1], id_auditor[TOKEN_ID_LEN + 1];
+    tok_agent[TOKEN_SECRET_LEN + 1], tok_victim[TOKEN_SECRET_LEN + 1],
+    id_victim[TOKEN_ID_LEN + 1];
 static char grant_id[32], hold_id[32], stl_id[32];
 static char probe_bad[16384];
 static int probe_nbad, probe_nreq;
@@ -486,7 +487,7 @@ param_value(const char *pattern, const char *name, enum pv v)
 	if (strcmp(name, "model") == 0)
 		return v == PV_OK ? "B200" : "X999";
 	if (strcmp(name, "id") == 0 && token)
-		return v == PV_OK ? id_auditor : "tok_0000000000000000";
+		return v == PV_OK ? id_victim : "tok_0000000000000000";
 	if (strcmp(name, "id") == 0)
 		return v == PV_OK ? grant_id : "gr_999999";
 	if (strcmp(name, "hold") == 0)
@@ -678,7 +679,9 @@ probe_seed(void)
 		snprintf(stl_id, sizeof(stl_id), "%s", fx_str(rs.json, "settlement"));
 		response_clear(&rs);
 	}
-	fx_token(&PF, "auditor", ROLE_AUDITOR, NULL, NULL, tok_auditor, id_auditor);
+	fx_token(&PF, "auditor", ROLE_AUDITOR, NULL, NULL, tok_auditor, NULL);
+	/* DELETE /v1/tokens/{id} revokes this one, not a token the probes use. */
+	fx_token(&PF, "victim", ROLE_AUDITOR, NULL, NULL, tok_victim, id_victim);
 	fx_token(&PF, "team-one", ROLE_TEAM, "t1", NULL, tok_team, NULL);
 	fx_token(&PF, "agent-a", ROLE_AGENT, NULL, "pa", tok_agent, NULL);
 }
