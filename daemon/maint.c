@@ -371,10 +371,13 @@ verify_source(struct db *src, char *err, size_t errlen)
 	}
 	if ((rc = reference_schema(ver, &ref, err, errlen)) < 0)
 		return rc;
-	rc = compare_schema(h, ref, err, errlen);
+	rc = compare_schema(h, ref, why, sizeof(why));
 	sqlite3_close(ref);
-	if (rc < 0)
+	if (rc < 0) {
+		snprintf(err, errlen, "its schema is not what migrations 1..%d make: %.180s", ver,
+		    why);
 		return rc;
+	}
 	if ((rc = audit_verify(src, &n, head, why, sizeof(why))) < 0) {
 		snprintf(err, errlen, "its audit trail is broken: %.200s", why);
 		return rc;

@@ -1,4 +1,4 @@
-/* test_backup.c: grantd backup under write load, restore, and what each refuses. */
+/* test_backup.c: grantd backup under write load, restore, and what each refuses (tampering included). */
 #include <check.h>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -460,6 +460,200 @@ START_TEST(restore_refuses_a_corrupt_file)
 }
 END_TEST
 
+/* Runs a grantd subcommand; returns its exit status and what it said on stderr (malloc'd). */
+static int
+run_err(const char *const *argv, char **err)
+{
+	char buf[8192];
+	size_t len = 0;
+	ssize_t n;
+	int p[2], st;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		dup2(p[1], 2);
+		close(p[0]);
+		close(p[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(p[0]);
+	buf[len] = '\0';
+	waitpid(pid, &st, 0);
+	*err = strdup(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/*
+ * Ways to tamper with a backup, each applied to a fresh copy of an intact
+ * one.  keep: a trigger dropped to let the change through and then put back
+ * word for word, so that only the audit or ledger check can see it.  why:
+ * what the refusal must name.
+ */
+static const struct tamper {
+	const char *what, *sql, *keep, *why;
+} tampers[] = {
+	{ "an audit entry changed", "DROP TRIGGER audit_no_update; UPDATE audit SET "
+	    "actor_name = 'someone else' WHERE seq = 2;", "audit_no_update", "audit trail" },
+	{ "an audit entry removed", "DROP TRIGGER audit_no_delete; DELETE FROM audit "
+	    "WHERE seq = 3;", "audit_no_delete", "audit trail" },
+	{ "a voucher's budget raised", "UPDATE ledger_accounts SET budget = budget + 5000000 "
+	    "WHERE type = 'voucher';", NULL, "ledger" },
+	{ "a settlement's amount changed", "DROP TRIGGER ledger_transfers_no_update; UPDATE "
+	    "ledger_transfers SET amount = amount + 1 WHERE kind = 'settle';",
+	    "ledger_transfers_no_update", "ledger" },
+	{ "an immutability trigger dropped", "DROP TRIGGER ledger_transfers_no_update;", NULL,
+	    "ledger_transfers_no_update" },
+	{ "an immutability trigger made harmless", "DROP TRIGGER audit_no_delete; CREATE "
+	    "TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT 1; END;", NULL,
+	    "audit_no_delete" },
+	{ "an object the migrations do not make", "CREATE TRIGGER audit_copy AFTER INSERT ON "
+	    "audit BEGIN SELECT 1; END;", NULL, "audit_copy" },
+	{ "a schema version below its schema", "PRAGMA user_version = 1;", NULL, "migrations" },
+};
+
+/* Copies src to dst and applies t to the copy. */
+static void
+tampered_copy(const char *src, const char *dst, const struct tamper *t)
+{
+	char keep[1024] = "", *data;
+	sqlite3_stmt *st;
+	size_t len;
+	sqlite3 *db;
+
+	data = read_file(src, &len);
+	unlink(dst);
+	write_file(dst, data, len);
+	free(data);
+	ck_assert_int_eq(sqlite3_open(dst, &db), SQLITE_OK);
+	if (t->keep) {
+		ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master WHERE "
+		    "name = ?", -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, t->keep, -1, SQLITE_STATIC);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		snprintf(keep, sizeof(keep), "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	ck_assert_msg(sqlite3_exec(db, t->sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s", t->what,
+	    sqlite3_errmsg(db));
+	if (t->keep)
+		ck_assert_int_eq(sqlite3_exec(db, keep, NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+START_TEST(restore_refuses_tampered_backups)
+{
+	const char *argv[] = { h_bin(), "restore", "--db", NULL, NULL, NULL };
+	char file[400], bad[400], fresh[400], *before, *after, *err;
+	size_t n0, n1;
+	struct harness h;
+	int rc;
+
+	h_init(&h, NULL);
+	h_start(&h);
+	seed(&h);
+	snprintf(file, sizeof(file), "%s/backup.db", h.dir);
+	snprintf(bad, sizeof(bad), "%s/bad.db", h.dir);
+	snprintf(fresh, sizeof(fresh), "%s/fresh.db", h.dir);
+	ck_assert_int_eq(run("backup", "--db", h.db, file, NULL), 0);
+	must(h_post(&h, h.admin, "/v1/teams", "{\"id\":\"after\",\"name\":\"After\","
+	    "\"lead_org\":\"Org\"}"), 201, "team after the backup");
+	ck_assert_int_eq(h_stop(&h), 0);
+	before = read_file(h.db, &n0);
+
+	for (size_t i = 0; i < sizeof(tampers) / sizeof(tampers[0]); i++) {
+		const struct tamper *t = &tampers[i];
+
+		tampered_copy(file, bad, t);
+		argv[3] = h.db;
+		argv[4] = bad;
+		rc = run_err(argv, &err);
+		ck_assert_msg(rc == 1, "%s: restore exited %d: %s", t->what, rc, err);
+		ck_assert_msg(strstr(err, "refused") && strstr(err, t->why), "%s: the refusal "
+		    "does not say '%s': %s", t->what, t->why, err);
+		fprintf(stderr, "test_backup: %s: %s", t->what, err);
+		free(err);
+		/* The current database is untouched, and a fresh path is not created. */
+		after = read_file(h.db, &n1);
+		ck_assert_msg(n0 == n1 && memcmp(before, after, n0) == 0, "%s: the database "
+		    "changed under a refused restore", t->what);
+		free(after);
+		argv[3] = fresh;
+		rc = run_err(argv, &err);
+		ck_assert_msg(rc == 1, "%s: restore to a fresh path exited %d: %s", t->what, rc,
+		    err);
+		free(err);
+		ck_assert(!exists(fresh));
+	}
+
+	/* The intact backup restores, and the team made after it is gone. */
+	ck_assert_int_eq(run("restore", "--db", h.db, file, NULL), 0);
+	ck_assert_int_eq(run("audit", "verify", "--db", h.db, NULL), 0);
+	ck_assert_int_eq(run("ledger", "verify", "--db", h.db, NULL), 0);
+	h_restart(&h);
+	{
+		struct hresp r = h_get(&h, h.admin, "/v1/teams/after");
+
+		ck_assert_int_eq(r.status, 404);
+		hresp_free(&r);
+	}
+	ck_assert_int_eq(h_stop(&h), 0);
+	free(before);
+	h_cleanup(&h);
+}
+END_TEST
+
+/* A symbolic link at the backup's path is never written through, dangling or not. */
+START_TEST(backup_refuses_a_symlink)
+{
+	static const char keep[] = "an operator's file, not to be overwritten\n";
+	char link[400], target[400], plain[400], *got;
+	struct stat sb;
+	struct harness h;
+	size_t len;
+
+	h_init(&h, NULL);
+	h_start(&h);
+	seed(&h);
+	snprintf(link, sizeof(link), "%s/link.db", h.dir);
+	snprintf(target, sizeof(target), "%s/target.db", h.dir);
+	snprintf(plain, sizeof(plain), "%s/plain.db", h.dir);
+
+	/* Dangling: the backup would create the target, wherever it points. */
+	ck_assert_int_eq(symlink(target, link), 0);
+	ck_assert_int_eq(run("backup", "--db", h.db, link, NULL), 1);
+	ck_assert_msg(!exists(target), "the backup wrote through a dangling symbolic link");
+	ck_assert_int_eq(lstat(link, &sb), 0);
+	ck_assert(S_ISLNK(sb.st_mode));
+
+	/* To an existing file. */
+	write_file(target, keep, sizeof(keep) - 1);
+	ck_assert_int_eq(run("backup", "--db", h.db, link, NULL), 1);
+	got = read_file(target, &len);
+	ck_assert_uint_eq(len, sizeof(keep) - 1);
+	ck_assert(memcmp(got, keep, len) == 0);
+	free(got);
+
+	/* A plain new path still works, readable by its owner only. */
+	ck_assert_int_eq(run("backup", "--db", h.db, plain, NULL), 0);
+	ck_assert_int_eq(lstat(plain, &sb), 0);
+	ck_assert(S_ISREG(sb.st_mode));
+	ck_assert_msg((sb.st_mode & 077) == 0, "the backup is mode %o", sb.st_mode & 0777);
+	ck_assert_int_eq(run("audit", "verify", "--db", plain, NULL), 0);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -473,6 +667,8 @@ main(void)
 	tcase_add_test(tc, restore_refuses_while_the_daemon_runs);
 	tcase_add_test(tc, backup_refuses_an_existing_file);
 	tcase_add_test(tc, restore_refuses_a_corrupt_file);
+	tcase_add_test(tc, restore_refuses_tampered_backups);
+	tcase_add_test(tc, backup_refuses_a_symlink);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
