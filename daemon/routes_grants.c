@@ -185,6 +185,12 @@ grant_create(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "end must be after start");
 		goto out;
 	}
+	/* As long as a window at most (lib/units.h: its unit-time then fits). */
+	if (end - start > (int64_t)UNITS_MAX_PERIOD_DAYS * CIVIL_DAY) {
+		resp_problem(rs, 400, "bad_request", "a grant lasts at most %d days",
+		    UNITS_MAX_PERIOD_DAYS);
+		goto out;
+	}
 	if ((rc = store_enrollment_get(rq->db, phase, team, &e)) < 0) {
 		if (rc == GD_ENOENT)
 			resp_problem(rs, 404, "not_found", "team '%s' is not enrolled in phase '%s'",
@@ -195,12 +201,6 @@ grant_create(struct request *rq, struct response *rs)
 	}
 	if (strcmp(e.state, "active") != 0) {
 		resp_problem(rs, 409, "invalid_state", "enrollment of team '%s' is %s", team, e.state);
-		goto out;
-	}
-	/* As long as a window at most (lib/units.h: its unit-time then fits). */
-	if (end - start > (int64_t)UNITS_MAX_PERIOD_DAYS * CIVIL_DAY) {
-		resp_problem(rs, 400, "bad_request", "a grant lasts at most %d days",
-		    UNITS_MAX_PERIOD_DAYS);
 		goto out;
 	}
 	if ((rc = calendar_load(rq->db, &cal)) < 0) {
