@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -15,18 +16,44 @@
 #include "metrics.h"
 #include "router.h"
 
-/* Owned by app->http; freed in the last close callback. */
+struct conn;
+
+/*
+ * Owned by app->http; freed in the last close callback.  The connections on
+ * head..tail are those still sending a request (or not yet begun on the
+ * next one), oldest request first; the deadline timer is armed for the
+ * head.  See "Slow clients" below.
+ */
 struct http {
 	struct app *app;
 	struct MHD_Daemon *d;
 	uv_poll_t poll;
 	uv_timer_t timer;
+	uv_timer_t deadline;
+	struct conn *head, *tail;
+	unsigned nconn;		/* open connections, as notified by MHD */
 	int inflight;
 	int open_handles;
 	bool closing;
 };
 
+/*
+ * One TCP connection, from accept to close: MHD's socket context, freed on
+ * MHD_CONNECTION_NOTIFY_CLOSED.  since is when the clock of its current
+ * request started: the accept, or the end of the previous request.
+ */
+struct conn {
+	struct conn *prev, *next;
+	MHD_socket fd;
+	uint64_t since;		/* uv_now(), ms */
+	bool listed;		/* on h->head..tail: its request is not all read */
+	bool cut;		/* shut down here; MHD closes it on its next run */
+};
+
 enum q_state { Q_READING, Q_WAITING, Q_READY };
+
+/* The longest path an access log line shows, escaped, before "...". */
+#define LOG_PATH_MAX 1024
 
 /* One request; lives from the first access callback to the completed one. */
 struct query {
@@ -117,6 +144,164 @@ http_inflight(const struct app *app)
 	return app->http ? app->http->inflight : 0;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * Slow clients.  libmicrohttpd 0.9.75 has only an idle timeout, which a
+ * client resets with every byte: one that sends a header line every few
+ * seconds holds its connection for ever, and a few hundred such hold every
+ * slot.  So grantd keeps its own list of the connections whose request is
+ * not yet all read, oldest first, and
+ *   - closes each one whose request (headers and body) has not arrived
+ *     within server.request_timeout_s of its start (the accept, or the end
+ *     of the previous request on a kept-alive connection);
+ *   - when a new connection arrives with the table 7/8 full, closes the
+ *     oldest of them at once, so a slot stays free for a prompt client
+ *     such as a health check.
+ * A request that is all read (being handled, or waiting for its commit)
+ * is never cut: its slowness is ours.  Closing is shutdown(2) on the
+ * socket, which MHD still owns: at its next run it reads the end of file
+ * and closes the connection through its usual path.
+ * MHD_OPTION_PER_IP_CONNECTION_LIMIT caps what one address may hold.
+ */
+
+static void
+conn_unlist(struct http *h, struct conn *k)
+{
+	if (!k->listed)
+		return;
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		h->head = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	else
+		h->tail = k->prev;
+	k->prev = k->next = NULL;
+	k->listed = false;
+}
+
+static void on_deadline(uv_timer_t *t);
+
+static void
+arm_deadline(struct http *h)
+{
+	uint64_t due, now;
+
+	if (h->closing)
+		return;
+	if (h->head == NULL) {
+		uv_timer_stop(&h->deadline);
+		return;
+	}
+	now = uv_now(h->deadline.loop);
+	due = h->head->since + (uint64_t)h->app->cfg.server.request_timeout_s * 1000;
+	uv_timer_start(&h->deadline, on_deadline, due > now ? due - now : 0, 0);
+}
+
+/* The clock of k's next request starts now; it goes to the back of the list. */
+static void
+conn_list(struct http *h, struct conn *k)
+{
+	if (k->cut)
+		return;
+	conn_unlist(h, k);
+	k->since = uv_now(h->deadline.loop);
+	k->prev = h->tail;
+	if (h->tail)
+		h->tail->next = k;
+	else
+		h->head = k;
+	h->tail = k;
+	k->listed = true;
+	if (!uv_is_active((uv_handle_t *)&h->deadline))
+		arm_deadline(h);
+}
+
+static void
+conn_cut(struct http *h, struct conn *k, enum metrics_cut why)
+{
+	conn_unlist(h, k);
+	k->cut = true;
+	(void)shutdown(k->fd, SHUT_RDWR);
+	metrics_cut(why);
+}
+
+static struct conn *
+conn_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
+}
+
+static void
+on_deadline(uv_timer_t *t)
+{
+	struct http *h = t->data;
+	uint64_t ms = (uint64_t)h->app->cfg.server.request_timeout_s * 1000;
+	uint64_t now = uv_now(t->loop);
+	unsigned n = 0;
+
+	while (h->head && h->head->since + ms <= now) {
+		conn_cut(h, h->head, METRICS_CUT_DEADLINE);
+		n++;
+	}
+	if (n > 0)
+		log_debug("closed %u connection(s) that sent no complete request in %d s", n,
+		    h->app->cfg.server.request_timeout_s);
+	arm_deadline(h);
+	/* MHD sees the end of file at once, not at its next unrelated event. */
+	if (n > 0)
+		run(h);
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct http *h = cls;
+	struct conn *k = *socket_context;
+	unsigned max = (unsigned)h->app->cfg.server.max_connections;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (k == NULL)
+			return;
+		conn_unlist(h, k);
+		free(k);
+		*socket_context = NULL;
+		h->nconn--;
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	if ((k = calloc(1, sizeof(*k))) == NULL) {
+		/* Untracked, it could hold its slot for ever: refuse it instead. */
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	k->fd = ci->connect_fd;
+	*socket_context = k;
+	h->nconn++;
+	conn_list(h, k);
+	/* The magic 7/8 leaves room for a burst of prompt clients in one run. */
+	if (h->nconn > max - (max / 8 > 0 ? max / 8 : 1) && h->head != k)
+		conn_cut(h, h->head, METRICS_CUT_SHED);
+}
+
+/* The request on c is all read: its deadline no longer applies. */
+static void
+conn_read(struct http *h, struct MHD_Connection *c)
+{
+	struct conn *k = conn_of(c);
+
+	if (k)
+		conn_unlist(h, k);
+}
+
 /*
  * X-Request-Id from the client, echoed as sent when it is 1 to
  * REQUEST_ID_MAX printable ASCII characters (as an Idempotency-Key may be);
@@ -139,26 +324,6 @@ request_id(struct MHD_Connection *c, char rid[REQUEST_ID_MAX + 1])
 	}
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(rid, REQUEST_ID_MAX + 1, rnd, sizeof(rnd));
-}
-
-/* The id for a key=value log line: blanks, quotes, '\\' and '%' percent-encoded. */
-static const char *
-log_rid(const char *rid, char out[3 * REQUEST_ID_MAX + 1])
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
-
-	for (const char *p = rid; *p; p++) {
-		if (*p == ' ' || *p == '"' || *p == '\\' || *p == '%' || *p == '=') {
-			out[o++] = '%';
-			out[o++] = hex[(unsigned char)*p >> 4];
-			out[o++] = hex[*p & 15];
-		} else {
-			out[o++] = *p;
-		}
-	}
-	out[o] = '\0';
-	return out;
 }
 
 static enum MHD_Result
@@ -257,6 +422,7 @@ handle(struct query *q)
 	struct args a = { &rq, false };
 	bool deferred;
 
+	conn_read(q->h, q->c);
 	rq.app = app;
 	rq.method = q->method;
 	rq.path = q->path;
@@ -362,16 +528,21 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http *h = cls;
 	struct query *q = *con_cls;
-	char ridbuf[3 * REQUEST_ID_MAX + 1];
+	struct conn *k = c ? conn_of(c) : NULL;
+	char mbuf[3 * sizeof(q->method) + 4], pbuf[LOG_PATH_MAX], rbuf[3 * REQUEST_ID_MAX + 4];
 
-	(void)c;
+	/* A kept-alive connection's next request: its clock starts now. */
+	if (k && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		conn_list(h, k);
 	if (q == NULL)
 		return;
 	metrics_request(q->method, q->route ? q->route : "unmatched", q->status,
 	    uv_hrtime() - q->t0);
+	/* Method, path and id come from the client: each is one escaped field. */
 	if (h->app->cfg.log.access_log)
-		log_info("%s %s %d %.1fms rid=%s%s", q->method, q->path, q->status,
-		    (double)(uv_hrtime() - q->t0) / 1e6, log_rid(q->rid, ridbuf),
+		log_info("%s %s %d %.1fms rid=%s%s", log_escape(mbuf, sizeof(mbuf), q->method),
+		    log_escape(pbuf, sizeof(pbuf), q->path), q->status,
+		    (double)(uv_hrtime() - q->t0) / 1e6, log_escape(rbuf, sizeof(rbuf), q->rid),
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
 	response_clear(&q->rs);
 	free(q->body);
@@ -444,7 +615,9 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.server.max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.server.idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.server.connection_memory_bytes,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.server.max_connections_per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 511U,
 	    MHD_OPTION_END);
@@ -467,8 +640,10 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 		return GD_EIO;
 	}
 	uv_timer_init(loop, &h->timer);
+	uv_timer_init(loop, &h->deadline);
 	h->poll.data = h;
 	h->timer.data = h;
+	h->deadline.data = h;
 	uv_poll_start(&h->poll, UV_READABLE, on_poll);
 	app->http = h;
 	rearm(h);
@@ -508,9 +683,10 @@ http_close(struct app *app)
 	/* Stop watching the epoll fd before libmicrohttpd closes it. */
 	uv_poll_stop(&h->poll);
 	MHD_stop_daemon(h->d);
-	h->open_handles = 2;
+	h->open_handles = 3;
 	uv_close((uv_handle_t *)&h->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&h->timer, on_handle_closed);
+	uv_close((uv_handle_t *)&h->deadline, on_handle_closed);
 }
 
 void
@@ -518,7 +694,8 @@ http_reload(struct app *app)
 {
 	(void)app;
 	/*
-	 * libmicrohttpd fixes its limits at start; max_body_bytes and the
-	 * access log are read per request and so change at once.
+	 * libmicrohttpd fixes its limits at start; max_body_bytes, the access
+	 * log and request_timeout_s are read per request and so change at once
+	 * (a changed deadline applies from the next time the timer is armed).
 	 */
 }

@@ -60,10 +60,45 @@ log_enabled(enum log_level lvl)
 	return lvl <= log_max;
 }
 
+const char *
+log_escape(char *out, size_t n, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	if (n < 4) {
+		if (n > 0)
+			out[0] = '\0';
+		return out;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		bool plain = c > 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '%' &&
+		    c != '=';
+
+		/* Room for this byte's form and for "..." if the next one does not fit. */
+		if (o + (plain ? 1 : 3) + 3 + 1 > n) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (plain) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char line[2048], ts[CIVIL_INSTANT_LEN];
+	char line[2048], safe[2048], ts[CIVIL_INSTANT_LEN];
+	size_t o = 0;
 	va_list ap;
 	int n;
 
@@ -75,16 +110,25 @@ log_msg(enum log_level lvl, const char *fmt, ...)
 	if (n < 0)
 		return;
 	/*
-	 * Client-supplied text must not forge log lines nor reach a terminal
-	 * as escape sequences: every control character becomes a space.
+	 * Whatever a caller forgot to escape must still neither forge a line
+	 * nor reach a terminal as an escape sequence: every control character
+	 * is written as \xNN (a blank would let CR LF pass for a field break).
 	 */
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	for (const char *p = line; *p && o + 5 <= sizeof(safe); p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(safe + o, 5, "\\x%02x", c);
+			o += 4;
+		} else {
+			safe[o++] = (char)c;
+		}
+	}
+	safe[o] = '\0';
 	if (log_journal) {
-		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
+		fprintf(stderr, "<%d>%s\n", (int)lvl, safe);
 	} else {
 		civil_format_instant((int64_t)time(NULL), ts);
-		fprintf(stderr, "%s %s: %s\n", ts, level_names[lvl], line);
+		fprintf(stderr, "%s %s: %s\n", ts, level_names[lvl], safe);
 	}
 }

@@ -3,6 +3,7 @@
 #define GRANTD_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* syslog(3) priorities, as journald reads them from "<N>" prefixes. */
 enum log_level {
@@ -18,6 +19,16 @@ void log_set_level(enum log_level lvl);
 int log_level_from_name(const char *name, enum log_level *lvl);
 bool log_enabled(enum log_level lvl);
 
+/*
+ * s (text from a request: a path, a method, a header) made safe as one
+ * field of a log line: blanks, control characters, '"', '\\', '=', '%' and
+ * every byte outside ASCII become %XX, so the field can neither end early
+ * nor fake another field or line.  Cut to n bytes (n >= 4), "..." marking
+ * the cut.  Returns out.
+ */
+const char *log_escape(char *out, size_t n, const char *s);
+
+/* Control characters left in a message are written as \xNN. */
 void log_msg(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

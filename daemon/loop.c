@@ -117,6 +117,7 @@ needs_restart(const char *key)
 {
 	return !config_reloadable(key) || strcmp(key, "server.max_connections") == 0 ||
 	    strcmp(key, "server.idle_timeout_s") == 0 ||
+	    strcmp(key, "server.max_connections_per_ip") == 0 ||
 	    strcmp(key, "server.connection_memory_bytes") == 0 ||
 	    strcmp(key, "storage.busy_timeout_ms") == 0;
 }
@@ -163,6 +164,7 @@ on_hup(uv_signal_t *s, int signum)
 		next.server.port = app->cfg.server.port;
 		next.server.max_connections = app->cfg.server.max_connections;
 		next.server.idle_timeout_s = app->cfg.server.idle_timeout_s;
+		next.server.max_connections_per_ip = app->cfg.server.max_connections_per_ip;
 		next.server.connection_memory_bytes = app->cfg.server.connection_memory_bytes;
 		next.storage = app->cfg.storage;
 		app->cfg = next;

@@ -18,9 +18,11 @@
 
 /*
  * Series are keyed by (method, route, status).  Route patterns are string
- * literals from the route tables and methods come from a short list, so
- * the number of series is bounded by routes x statuses; 512 slots is far
- * above that.  Past it, requests are counted under one overflow series.
+ * literals from the route tables ("unmatched" for any other path), methods
+ * are the few below or "other", and statuses are ours, so the number of
+ * series is bounded by methods x routes x statuses whatever clients send;
+ * 512 slots is far above what is reached.  Past it, requests are counted
+ * under one overflow series.
  */
 #define SERIES_MAX 512
 
@@ -30,8 +32,13 @@ static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 
 static const uint64_t batch_bounds[] = { 1, 2, 4, 8, 16, 32, 64, 128, 256, 512 };
 #define NBATCH (sizeof(batch_bounds) / sizeof(batch_bounds[0]))
 
+/* Methods counted under their own name; a label value points at one of these. */
+static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+	"OPTIONS", "other" };
+#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
+
 static struct {
-	char method[8];
+	const char *method;
 	const char *route;
 	int status;
 	uint64_t count;
@@ -40,6 +47,7 @@ static size_t nseries;
 static uint64_t overflow;
 static uint64_t lat_buckets[NLAT], lat_count;
 static double lat_sum;
+static uint64_t cuts[2];
 static uint64_t batch_buckets[NBATCH], batch_count, batch_sum;
 
 void
@@ -53,22 +61,31 @@ metrics_request(const char *method, const char *route, int status, uint64_t ns)
 			lat_buckets[i]++;
 	lat_count++;
 	lat_sum += s;
+	for (i = 0; i < NMETHODS - 1 && strcmp(methods[i], method) != 0; i++)
+		;
+	method = methods[i];
 	for (i = 0; i < nseries; i++) {
 		if (series[i].route == route && series[i].status == status &&
-		    strcmp(series[i].method, method) == 0) {
+		    series[i].method == method) {
 			series[i].count++;
 			return;
 		}
 	}
-	if (nseries == SERIES_MAX || strlen(method) >= sizeof(series[0].method)) {
+	if (nseries == SERIES_MAX) {
 		overflow++;
 		return;
 	}
-	snprintf(series[nseries].method, sizeof(series[0].method), "%s", method);
+	series[nseries].method = method;
 	series[nseries].route = route;
 	series[nseries].status = status;
 	series[nseries].count = 1;
 	nseries++;
+}
+
+void
+metrics_cut(enum metrics_cut why)
+{
+	cuts[why == METRICS_CUT_SHED]++;
 }
 
 void
@@ -150,6 +167,13 @@ put_requests(struct out *o)
 	put(o, "# HELP grantd_http_requests_unlabelled_total Requests past the series limit.\n"
 	    "# TYPE grantd_http_requests_unlabelled_total counter\n"
 	    "grantd_http_requests_unlabelled_total %llu\n", (unsigned long long)overflow);
+	put(o, "# HELP grantd_http_slow_connections_closed_total Connections closed before "
+	    "their request was all read: past server.request_timeout_s (deadline), or the "
+	    "oldest such when the connection table was nearly full (shed).\n"
+	    "# TYPE grantd_http_slow_connections_closed_total counter\n"
+	    "grantd_http_slow_connections_closed_total{reason=\"deadline\"} %llu\n"
+	    "grantd_http_slow_connections_closed_total{reason=\"shed\"} %llu\n",
+	    (unsigned long long)cuts[0], (unsigned long long)cuts[1]);
 	put(o, "# HELP grantd_http_request_duration_seconds Time from first byte to reply.\n"
 	    "# TYPE grantd_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i < NLAT; i++)

@@ -51,6 +51,9 @@ static const struct key keys[] = {
 	    "127.0.0.1:8440", false },
 	KEY(server, max_connections, K_INT, 1, 100000, "512", true),
 	KEY(server, idle_timeout_s, K_INT, 1, 3600, "30", true),
+	/* 0: no limit per address.  Half the default table: a local proxy fits. */
+	KEY(server, max_connections_per_ip, K_INT, 0, 100000, "256", true),
+	KEY(server, request_timeout_s, K_INT, 1, 3600, "20", true),
 	KEY(server, max_body_bytes, K_SIZE, 1024, 67108864, "1048576", true),
 	KEY(server, connection_memory_bytes, K_SIZE, 16384, 16777216, "32768", true),
 	KEY(server, max_json_depth, K_INT, 2, 256, "32", true),
@@ -64,17 +67,10 @@ static const struct key keys[] = {
 	KEY(programme, idle_threshold_pct, K_INT, 0, 100, "30", true),
 	KEY(programme, idle_window_hours, K_INT, 1, 8760, "72", true),
 	KEY(programme, idempotency_retention_hours, K_INT, 24, 8760, "48", true),
-	/*
-	 * Flagged usage one token may add: a full batch an hour, and a hundred
-	 * such hours in all, before an operator has looked.
-	 */
-	KEY(usage, flagged_per_hour, K_INT, 1, 10000000, "10000", true),
-	KEY(usage, flagged_max, K_INT, 1, 1000000000, "1000000", true),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = { "server", "storage", "log", "programme",
-	"usage" };
+static const char *const sections[] = { "server", "storage", "log", "programme" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const char *const level_names[] = {

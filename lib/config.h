@@ -40,6 +40,8 @@ struct config {
 		uint16_t port;			/* 0: any free port */
 		int max_connections;
 		int idle_timeout_s;
+		int max_connections_per_ip;	/* 0: no limit */
+		int request_timeout_s;		/* headers and body, from the accept */
 		size_t max_body_bytes;
 		size_t connection_memory_bytes;
 		int max_json_depth;
@@ -61,15 +63,6 @@ struct config {
 		int idle_window_hours;
 		int idempotency_retention_hours;
 	} programme;
-	/*
-	 * Usage samples flagged as above the grant or without one are stored,
-	 * never dropped; these bound how many one token may add, in any hour
-	 * (a rate: that many at once, refilled evenly) and in all.
-	 */
-	struct config_usage {
-		int flagged_per_hour;
-		int flagged_max;
-	} usage;
 };
 
 /*

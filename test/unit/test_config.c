@@ -59,6 +59,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.server.port, 8440);
 	ck_assert_int_eq(cfg.server.max_connections, 512);
 	ck_assert_int_eq(cfg.server.idle_timeout_s, 30);
+	ck_assert_int_eq(cfg.server.max_connections_per_ip, 256);
+	ck_assert_int_eq(cfg.server.request_timeout_s, 20);
 	ck_assert_uint_eq(cfg.server.max_body_bytes, 1048576);
 	ck_assert_uint_eq(cfg.server.connection_memory_bytes, 32768);
 	ck_assert_int_eq(cfg.server.max_json_depth, 32);
@@ -73,8 +75,6 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg.programme.idle_threshold_pct, 30);
 	ck_assert_int_eq(cfg.programme.idle_window_hours, 72);
 	ck_assert_int_eq(cfg.programme.idempotency_retention_hours, 48);
-	ck_assert_int_eq(cfg.usage.flagged_per_hour, 10000);
-	ck_assert_int_eq(cfg.usage.flagged_max, 1000000);
 
 	/* An empty file is the defaults, byte for byte. */
 	memset(&parsed, 0xa5, sizeof(parsed));
@@ -265,6 +265,8 @@ static const struct {
 } ranges[] = {
 	{ "server", "max_connections", 1, 100000 },
 	{ "server", "idle_timeout_s", 1, 3600 },
+	{ "server", "max_connections_per_ip", 0, 100000 },
+	{ "server", "request_timeout_s", 1, 3600 },
 	{ "server", "max_body_bytes", 1024, 67108864 },
 	{ "server", "connection_memory_bytes", 16384, 16777216 },
 	{ "server", "max_json_depth", 2, 256 },
@@ -273,8 +275,6 @@ static const struct {
 	{ "programme", "idle_threshold_pct", 0, 100 },
 	{ "programme", "idle_window_hours", 1, 8760 },
 	{ "programme", "idempotency_retention_hours", 24, 8760 },
-	{ "usage", "flagged_per_hour", 1, 10000000 },
-	{ "usage", "flagged_max", 1, 1000000000 },
 };
 
 static const char *const not_integers[] = {
