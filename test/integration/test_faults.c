@@ -631,7 +631,7 @@ disk_teardown(void)
 {
 	char p[300];
 
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		snprintf(p, sizeof(p), "%s/%d", disks, i);
 		umount2(p, MNT_DETACH);
 		rmdir(p);
@@ -1015,6 +1015,151 @@ START_TEST(full_disk_large_change_in_a_batch)
 }
 END_TEST
 
+/* Sends one request on fd, all of it at once. */
+static void
+raw_send(int fd, const char *method, const char *path, const char *token, const char *body)
+{
+	char *r;
+	int n = asprintf(&r, "%s %s HTTP/1.1\r\nHost: grantd\r\nAuthorization: Bearer %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", method, path,
+	    token, body ? strlen(body) : 0, body ? body : "");
+
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_eq(write(fd, r, (size_t)n), n);
+	free(r);
+}
+
+/* The status of the one response on fd; its problem code (if any) into code. */
+static long
+raw_reply(int fd, char *code, size_t len)
+{
+	char buf[8192], *end, *cl, *c;
+	size_t got = 0, need;
+	ssize_t n;
+
+	code[0] = '\0';
+	for (;;) {
+		n = read(fd, buf + got, sizeof(buf) - 1 - got);
+		ck_assert_msg(n > 0, "connection closed before the response");
+		got += (size_t)n;
+		buf[got] = '\0';
+		if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+			continue;
+		cl = strcasestr(buf, "Content-Length:");
+		need = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 15, NULL, 10) : 0);
+		if (got >= need || got == sizeof(buf) - 1)
+			break;
+	}
+	if ((c = strstr(end, "\"code\":\"")) != NULL)
+		snprintf(code, len, "%.*s", (int)strcspn(c + 8, "\""), c + 8);
+	return strtol(buf + 9, NULL, 10);
+}
+
+/*
+ * Requests decided together in a batch whose COMMIT fails all hear 503:
+ * none is told a refusal computed from the batch's own changes ("already
+ * voided", insufficient_funds, already_exists), which the failed COMMIT
+ * took away.  The disk is full, so every COMMIT fails.  To have grantd read
+ * the requests in one run of libmicrohttpd and decide them in one batch,
+ * another process holds the write lock while they arrive: the first
+ * request keeps the loop waiting in BEGIN IMMEDIATE, the others queue on
+ * connections opened beforehand, and all of them are read in the run that
+ * follows the first one's COMMIT.
+ */
+START_TEST(full_disk_refusals_in_a_batch)
+{
+	static const struct {
+		const char *method, *path, *body, *before;	/* before: its answer on old code */
+	} rq[] = {
+		{ "POST", "/v1/teams", "{\"id\":\"first\",\"name\":\"F\",\"lead_org\":\"O\"}", "" },
+		{ "POST", "VOID", NULL, "200" },
+		{ "POST", "VOID", NULL, "409 invalid_state" },
+		{ "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
+		    "\"supplier\":\"sup\",\"amount_krw\":998990}", "201" },
+		{ "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
+		    "\"supplier\":\"sup\",\"amount_krw\":500}", "409 insufficient_funds" },
+		{ "POST", "/v1/teams", "{\"id\":\"dup\",\"name\":\"D\",\"lead_org\":\"O\"}", "201" },
+		{ "POST", "/v1/teams", "{\"id\":\"dup\",\"name\":\"E\",\"lead_org\":\"O\"}",
+		    "409 already_exists" },
+	};
+	enum { N = sizeof(rq) / sizeof(rq[0]) };
+	struct harness h;
+	struct hresp r;
+	char disk[260], conf[1024], filler[340], voidp[128], code[64], *before, *after;
+	int fd[N], wrong = 0;
+	struct timespec pause = { 0, 300 * 1000 * 1000 };
+	sqlite3 *lock;
+	FILE *f;
+
+	if (!mount_disk(2, "2m", disk, sizeof(disk), "full_disk_refusals_in_a_batch"))
+		return;
+	h_init(&h, NULL);
+	snprintf(h.db, sizeof(h.db), "%s/grantd.db", disk);
+	snprintf(conf, sizeof(conf), "[server]\nlisten = 127.0.0.1:0\n[storage]\ndatabase = %s\n"
+	    "busy_timeout_ms = 10000\n[log]\nlevel = warning\naccess_log = false\n", h.db);
+	ck_assert_ptr_nonnull(f = fopen(h.conf, "w"));
+	fputs(conf, f);
+	fclose(f);
+	h_clock(&h, "2026-03-02T00:00:00Z");
+	h_start(&h);
+	world(&h);
+	r = h_post(&h, h.admin, "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
+	    "\"supplier\":\"sup\",\"amount_krw\":1000}");
+	expect(&r, 201, NULL, "the hold to void");
+	snprintf(voidp, sizeof(voidp), "/v1/vouchers/holds/%s/void",
+	    json_string_value(json_object_get(r.json, "id")));
+	hresp_free(&r);
+	snprintf(filler, sizeof(filler), "%s/filler", disk);
+	fill(filler);
+	before = db_counts(h.db);
+
+	for (int i = 0; i < N; i++)
+		fd[i] = raw_connect(&h);
+	nanosleep(&pause, NULL);	/* grantd accepts them, idle */
+	ck_assert_int_eq(sqlite3_open(h.db, &lock), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(lock, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+	raw_send(fd[0], rq[0].method, rq[0].path, h.admin, rq[0].body);
+	nanosleep(&pause, NULL);	/* grantd waits for the lock in BEGIN IMMEDIATE */
+	for (int i = 1; i < N; i++)
+		raw_send(fd[i], rq[i].method, strcmp(rq[i].path, "VOID") == 0 ? voidp : rq[i].path,
+		    h.admin, rq[i].body);
+	nanosleep(&pause, NULL);
+	ck_assert_int_eq(sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(lock);
+
+	for (int i = 0; i < N; i++) {
+		long st = raw_reply(fd[i], code, sizeof(code));
+
+		close(fd[i]);
+		if (st != 503 || strcmp(code, "unavailable") != 0) {
+			wrong++;
+			fprintf(stderr, "test_faults: request %d (%s %s): %ld %s on a full disk "
+			    "(its answer from the open batch: %s)\n", i, rq[i].method, rq[i].path, st,
+			    code, rq[i].before);
+		}
+	}
+	after = db_counts(h.db);
+	ck_assert_msg(strcmp(before, after) == 0, "rows changed by a failed batch:\n%s\n%s",
+	    before, after);
+	free(before);
+	free(after);
+
+	/* Space returns: the hold was never voided, and the team never made. */
+	ck_assert_int_eq(unlink(filler), 0);
+	r = h_post(&h, h.admin, voidp, "{}");
+	expect(&r, 200, NULL, "void once space returns");
+	hresp_free(&r);
+	must(h_post(&h, h.admin, "/v1/teams", "{\"id\":\"dup\",\"name\":\"E\",\"lead_org\":\"O\"}"),
+	    201, "the team once space returns");
+	verified(&h);
+	ck_assert_int_eq(h_stop(&h), 0);
+	offline_verified(h.db);
+	h_cleanup(&h);
+	ck_assert_msg(wrong == 0, "%d of %d requests of a batch whose COMMIT failed were not "
+	    "answered 503 (listed above)", wrong, N);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1037,6 +1182,7 @@ main(void)
 	tcase_set_timeout(full, 120);
 	tcase_add_test(full, full_disk);
 	tcase_add_test(full, full_disk_large_change_in_a_batch);
+	tcase_add_test(full, full_disk_refusals_in_a_batch);
 	suite_add_tcase(s, lock);
 	suite_add_tcase(s, ro);
 	suite_add_tcase(s, bad);
