@@ -87,3 +87,19 @@ app_load_config(const char *path, struct config *cfg, FILE *report)
 	}
 	return rc;
 }
+
+void
+format_when(int64_t t, const char *zone, int32_t off, char *buf)
+{
+	char utc[CIVIL_INSTANT_LEN];
+
+	civil_format_zoned(t, zone, off, buf);
+	civil_format_instant(t, utc);
+	snprintf(buf + strlen(buf), APP_WHEN_LEN - strlen(buf), " (%s)", utc);
+}
+
+void
+app_format_when(const struct app *app, int64_t t, char *buf)
+{
+	format_when(t, app->cfg.programme.timezone, app->cfg.programme.tz_offset, buf);
+}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "civil.h"
 #include "config.h"
 #include "token.h"
 
@@ -39,6 +40,17 @@ struct app {
 
 /* Current UTC time in seconds, from the clock or the test clock file. */
 int64_t app_now(const struct app *app);
+
+/*
+ * An instant for people, in the configured default programme zone, with
+ * UTC beside it: "2026-03-05 09:00 KST (2026-03-05T00:00:00Z)".  For
+ * details about things no one programme owns (pools, holds' expiry).
+ */
+#define APP_WHEN_LEN (CIVIL_HUMAN_LEN + CIVIL_INSTANT_LEN + 3)
+void app_format_when(const struct app *app, int64_t t, char *buf);
+
+/* The same in a given zone (a programme's). */
+void format_when(int64_t t, const char *zone, int32_t off, char *buf);
 
 /* The same for a clock file alone (NULL: the system clock), for the offline commands. */
 int64_t clock_now(const char *clock_file);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "calendar.h"
 #include "civil.h"
@@ -147,6 +148,18 @@ out:
 	return rc;
 }
 
+/* An instant for a detail, in the zone of the enrollment's programme. */
+static void
+phase_when(const struct request *rq, const struct enrollment *e, int64_t t, char *buf)
+{
+	struct phase_info pi;
+
+	if (store_phase_info(rq->db, e->phase, &pi) == 0)
+		format_when(t, pi.tz, pi.tz_off, buf);
+	else
+		app_format_when(rq->app, t, buf);
+}
+
 static void
 grant_create(struct request *rq, struct response *rs)
 {
@@ -169,7 +182,7 @@ grant_create(struct request *rq, struct response *rs)
 	struct enrollment e;
 	struct timeline_breach br;
 	struct timeline_grant tg;
-	char err[GD_ERRBUF], when[CIVIL_INSTANT_LEN], target[64];
+	char err[GD_ERRBUF], when[APP_WHEN_LEN], target[64];
 	ssize_t p;
 	int rc;
 
@@ -185,6 +198,12 @@ grant_create(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "end must be after start");
 		goto out;
 	}
+	/* As long as a window at most (lib/units.h: its unit-time then fits). */
+	if (end - start > (int64_t)UNITS_MAX_PERIOD_DAYS * CIVIL_DAY) {
+		resp_problem(rs, 400, "bad_request", "a grant lasts at most %d days",
+		    UNITS_MAX_PERIOD_DAYS);
+		goto out;
+	}
 	if ((rc = store_enrollment_get(rq->db, phase, team, &e)) < 0) {
 		if (rc == GD_ENOENT)
 			resp_problem(rs, 404, "not_found", "team '%s' is not enrolled in phase '%s'",
@@ -195,12 +214,6 @@ grant_create(struct request *rq, struct response *rs)
 	}
 	if (strcmp(e.state, "active") != 0) {
 		resp_problem(rs, 409, "invalid_state", "enrollment of team '%s' is %s", team, e.state);
-		goto out;
-	}
-	/* As long as a window at most (lib/units.h: its unit-time then fits). */
-	if (end - start > (int64_t)UNITS_MAX_PERIOD_DAYS * CIVIL_DAY) {
-		resp_problem(rs, 400, "bad_request", "a grant lasts at most %d days",
-		    UNITS_MAX_PERIOD_DAYS);
 		goto out;
 	}
 	if ((rc = calendar_load(rq->db, &cal)) < 0) {
@@ -215,7 +228,7 @@ grant_create(struct request *rq, struct response *rs)
 	tg = (struct timeline_grant){ 0, start, end, cards };
 	rc = timeline_check_add(cal.pp[p].tl, &tg, 1, &br);
 	if (rc == GD_ECAPACITY) {
-		civil_format_instant(br.at, when);
+		phase_when(rq, &e, br.at, when);
 		resp_problem(rs, 409, "capacity_exceeded", "pool %s has %lld free cards at %s; "
 		    "the grant asks for %lld", pool, (long long)br.free, when, (long long)cards);
 		goto out;
@@ -236,7 +249,7 @@ grant_create(struct request *rq, struct response *rs)
 		goto out;
 	}
 	if (start < e.end && end > e.end) {
-		civil_format_instant(e.end, when);
+		phase_when(rq, &e, e.end, when);
 		json_array_append_new(viol, violation("equal_resource", "a grant of %lld %s cards "
 		    "reaches past the window of team '%s', which ends at %s; end it there (a grant "
 		    "after the window is judged by what the team is owed)", (long long)cards,

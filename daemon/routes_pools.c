@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "civil.h"
 #include "err.h"
@@ -160,7 +161,7 @@ outage_fits(struct request *rq, struct response *rs, const struct outage_in *in,
 {
 	struct timeline_outage *outs = NULL, o = { in->from, in->to, in->cards };
 	struct outage_overflow ov;
-	char at[CIVIL_INSTANT_LEN];
+	char at[CIVIL_INSTANT_LEN], when[APP_WHEN_LEN];
 	size_t n = 0;
 	int rc;
 
@@ -174,9 +175,10 @@ outage_fits(struct request *rq, struct response *rs, const struct outage_in *in,
 		return false;
 	}
 	civil_format_instant(ov.at, at);
+	app_format_when(rq->app, ov.at, when);
 	resp_problem(rs, 400, "bad_request", "outages already take %lld of the %lld cards of "
 	    "pool '%s' out of service at %s; %lld more would exceed the pool's size",
-	    (long long)ov.out, (long long)pool_cards, in->pool, at, (long long)in->cards);
+	    (long long)ov.out, (long long)pool_cards, in->pool, when, (long long)in->cards);
 	json_object_set_new(rs->json, "at", json_string(at));
 	json_object_set_new(rs->json, "cards_out", json_integer(ov.out));
 	json_object_set_new(rs->json, "pool_cards", json_integer(pool_cards));

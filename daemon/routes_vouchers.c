@@ -306,7 +306,7 @@ hold_state_refused(const struct request *rq, struct response *rs, int rc, int64_
     const char *verb, const char *err)
 {
 	struct ledger_hold h;
-	char hid[VID_LEN], when[CIVIL_INSTANT_LEN];
+	char hid[VID_LEN], when[APP_WHEN_LEN];
 	const char *state, *by;
 	json_t *cur = NULL;
 
@@ -314,7 +314,7 @@ hold_state_refused(const struct request *rq, struct response *rs, int rc, int64_
 	if (rc == GD_ENOENT) {
 		resp_problem(rs, 404, "not_found", "hold '%s' does not exist", hid);
 	} else if (rc == GD_ESTATE && store_hold_get(rq->db, id, &h) == 0) {
-		civil_format_instant(h.expires_at, when);
+		app_format_when(rq->app, h.expires_at, when);
 		if (h.state == LEDGER_HOLD_PENDING) {
 			/* Past its expiry, before the daemon's timer voided it. */
 			resp_problem(rs, 409, "invalid_state", "hold '%s' expired at %s and can no "

@@ -1468,9 +1468,10 @@ usage_fairness(struct db *db, const char *phase, int64_t at, int64_t now, json_t
 	if (rc < 0 || (rc = report_summarise(rows, n, pi.period_days * CIVIL_DAY, &sum)) < 0 ||
 	    (rc = store_override_list(db, phase, NULL, &all)) < 0)
 		goto out;
-	o = json_pack("{s:s, s:o, s:o, s:I, s:{s:s, s:I, s:o, s:I}, s:O, "
+	o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:{s:s, s:I, s:o, s:I}, s:O, "
 	    "s:{s:b, s:b, s:b, s:o, s:o, s:I}, s:O, s:o}",
-	    "phase", pi.id, "generated_at", instant_json(now), "at", instant_json(at),
+	    "phase", pi.id, "timezone", pi.tz, "generated_at", instant_json(now), "at",
+	    instant_json(at),
 	    "period_days", (json_int_t)pi.period_days,
 	    "package", "card_model", pi.card_model, "cards", (json_int_t)pi.cards,
 	    "units", jv_milli(pi.units_milli), "voucher_krw", (json_int_t)pi.voucher_krw,

@@ -1,4 +1,5 @@
 /* civil.c: proleptic Gregorian calendar arithmetic and RFC 3339 text. */
+#include <stdio.h>
 #include <string.h>
 
 #include "civil.h"
@@ -245,4 +246,69 @@ civil_tz_offset(const char *name, int32_t *offset_seconds)
 		return 0;
 	}
 	return GD_EINVAL;
+}
+
+/* Abbreviations that name one zone only, for the zones of fixed_zones. */
+static const struct {
+	const char *name, *label;
+} zone_labels[] = {
+	{ "Asia/Seoul", "KST" }, { "Asia/Tokyo", "JST" }, { "Asia/Hong_Kong", "HKT" },
+	{ "Asia/Kolkata", "IST" }, { "Asia/Jakarta", "WIB" }, { "Africa/Nairobi", "EAT" },
+	{ "America/Phoenix", "MST" }, { "Pacific/Honolulu", "HST" },
+};
+
+/* "+HH:MM" or "-HH:MM" of an offset; returns the end of what it wrote. */
+static char *
+put_offset(char *p, int32_t off)
+{
+	int32_t a = off < 0 ? -off : off;
+
+	*p++ = off < 0 ? '-' : '+';
+	p = put_digits(p, (int)(a / 3600), 2);
+	*p++ = ':';
+	p = put_digits(p, (int)(a / 60 % 60), 2);
+	*p = '\0';
+	return p;
+}
+
+void
+civil_tz_label(const char *name, int32_t off, char *buf)
+{
+	for (size_t i = 0; name && i < sizeof(zone_labels) / sizeof(zone_labels[0]); i++) {
+		if (strcmp(name, zone_labels[i].name) == 0) {
+			strcpy(buf, zone_labels[i].label);
+			return;
+		}
+	}
+	strcpy(buf, "UTC");
+	if (off != 0)
+		put_offset(buf + 3, off);
+}
+
+void
+civil_format_local(int64_t t, int32_t off, char *buf)
+{
+	civil_format_instant(t + off, buf);
+	put_offset(buf + 19, off);
+}
+
+void
+civil_format_human(int64_t t, int32_t off, const char *label, char *buf)
+{
+	char *p;
+
+	civil_format_instant(t + off, buf);
+	buf[10] = ' ';
+	p = buf + (buf[17] == '0' && buf[18] == '0' ? 16 : 19);
+	*p++ = ' ';
+	snprintf(p, CIVIL_HUMAN_LEN - (size_t)(p - buf), "%s", label);
+}
+
+void
+civil_format_zoned(int64_t t, const char *name, int32_t off, char *buf)
+{
+	char label[CIVIL_TZ_LABEL_LEN];
+
+	civil_tz_label(name, off, label);
+	civil_format_human(t, off, label, buf);
 }

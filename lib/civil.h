@@ -50,6 +50,28 @@ void civil_format_date(int64_t days, char *buf);
  */
 int civil_tz_offset(const char *name, int32_t *offset_seconds);
 
+/*
+ * A zone as people read it (CIVIL_TZ_LABEL_LEN bytes): tzdata's abbreviation
+ * where it names one zone only ("KST" for Asia/Seoul), "UTC" for offset 0,
+ * else the offset ("UTC+05:45").
+ */
+#define CIVIL_TZ_LABEL_LEN 12
+void civil_tz_label(const char *name, int32_t off, char *buf);
+
+/* t as local time with its offset: "YYYY-MM-DDTHH:MM:SS+09:00" (CIVIL_LOCAL_LEN). */
+#define CIVIL_LOCAL_LEN 26
+void civil_format_local(int64_t t, int32_t off, char *buf);
+
+/*
+ * t for a person: "2026-03-01 09:00 KST" (seconds only when not zero), with
+ * a label from civil_tz_label; CIVIL_HUMAN_LEN bytes.
+ */
+#define CIVIL_HUMAN_LEN 36
+void civil_format_human(int64_t t, int32_t off, const char *label, char *buf);
+
+/* The same, labelled for the zone `name` of offset `off` (civil_tz_label). */
+void civil_format_zoned(int64_t t, const char *name, int32_t off, char *buf);
+
 /* 00:00 local on day `days` in a zone of offset `off` -> UTC instant. */
 static inline int64_t
 civil_local_midnight(int64_t days, int32_t off)

@@ -67,10 +67,17 @@ static const struct key keys[] = {
 	KEY(programme, idle_threshold_pct, K_INT, 0, 100, "30", true),
 	KEY(programme, idle_window_hours, K_INT, 1, 8760, "72", true),
 	KEY(programme, idempotency_retention_hours, K_INT, 24, 8760, "48", true),
+	/*
+	 * Flagged usage one token may add: a full batch an hour, and a hundred
+	 * such hours in all, before an operator has looked.
+	 */
+	KEY(usage, flagged_per_hour, K_INT, 1, 10000000, "10000", true),
+	KEY(usage, flagged_max, K_INT, 1, 1000000000, "1000000", true),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = { "server", "storage", "log", "programme" };
+static const char *const sections[] = { "server", "storage", "log", "programme",
+	"usage" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const char *const level_names[] = {

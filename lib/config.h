@@ -63,6 +63,15 @@ struct config {
 		int idle_window_hours;
 		int idempotency_retention_hours;
 	} programme;
+	/*
+	 * Usage samples flagged as above the grant or without one are stored,
+	 * never dropped; these bound how many one token may add, in any hour
+	 * (a rate: that many at once, refilled evenly) and in all.
+	 */
+	struct config_usage {
+		int flagged_per_hour;
+		int flagged_max;
+	} usage;
 };
 
 /*

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "civil.h"
 #include "err.h"
 #include "report.h"
 
@@ -328,32 +329,41 @@ report_csv_field(struct report_buf *b, const char *field)
 	return rc == 0 ? buf_add(b, "\"", 1) : rc;
 }
 
-/* A CSV column: the header and where its value lies in a team row. */
+/*
+ * A CSV column: the header and where its value lies in a team row; a local
+ * column shows an instant in the programme's zone, with its offset, beside
+ * the UTC column for people who read the file in a spreadsheet.
+ */
 struct column {
 	const char *name, *path;
+	bool local;
 };
 
 static const struct column columns[] = {
-	{ "team", "team" },
-	{ "state", "state" },
-	{ "window_start", "window.start" },
-	{ "window_end", "window.end" },
-	{ "window_days", "window.days" },
-	{ "ended_at", "ended_at" },
-	{ "units", "units" },
-	{ "entitled_unit_hours", "entitled_unit_hours" },
-	{ "granted_unit_hours", "granted_unit_hours" },
-	{ "lost_unit_hours", "lost_unit_hours" },
-	{ "delivered_unit_hours", "delivered_unit_hours" },
-	{ "owed_unit_hours", "owed_unit_hours" },
-	{ "used_unit_hours", "used_unit_hours" },
-	{ "utilization", "utilization" },
-	{ "idle", "idle.flagged" },
-	{ "idle_since", "idle.since" },
-	{ "equal_resource", "equal_resource" },
-	{ "voucher_budget_krw", "voucher_budget_krw" },
-	{ "voucher_settled_krw", "voucher_settled_krw" },
-	{ "overrides", "overrides" },
+	{ "team", "team", false },
+	{ "state", "state", false },
+	{ "window_start", "window.start", false },
+	{ "window_start_local", "window.start", true },
+	{ "window_end", "window.end", false },
+	{ "window_end_local", "window.end", true },
+	{ "window_days", "window.days", false },
+	{ "ended_at", "ended_at", false },
+	{ "ended_at_local", "ended_at", true },
+	{ "units", "units", false },
+	{ "entitled_unit_hours", "entitled_unit_hours", false },
+	{ "granted_unit_hours", "granted_unit_hours", false },
+	{ "lost_unit_hours", "lost_unit_hours", false },
+	{ "delivered_unit_hours", "delivered_unit_hours", false },
+	{ "owed_unit_hours", "owed_unit_hours", false },
+	{ "used_unit_hours", "used_unit_hours", false },
+	{ "utilization", "utilization", false },
+	{ "idle", "idle.flagged", false },
+	{ "idle_since", "idle.since", false },
+	{ "idle_since_local", "idle.since", true },
+	{ "equal_resource", "equal_resource", false },
+	{ "voucher_budget_krw", "voucher_budget_krw", false },
+	{ "voucher_settled_krw", "voucher_settled_krw", false },
+	{ "overrides", "overrides", false },
 };
 
 static const json_t *
@@ -390,8 +400,11 @@ cell(const json_t *v, char *buf, size_t len)
 int
 report_csv(const json_t *report, char **out, size_t *len)
 {
-	const json_t *teams = json_object_get(report, "teams"), *row;
+	const json_t *teams = json_object_get(report, "teams"), *row, *v;
+	const json_t *tz = json_object_get(report, "timezone");
 	struct report_buf b = { NULL, 0, 0 };
+	int32_t off;
+	int64_t t;
 	const size_t ncol = sizeof(columns) / sizeof(columns[0]);
 	char text[512];
 	size_t i, c;
@@ -399,6 +412,9 @@ report_csv(const json_t *report, char **out, size_t *len)
 
 	if (!json_is_array(teams))
 		return GD_EINVAL;
+	/* A report without a zone (or with one grantd cannot read) is shown in UTC. */
+	if (!json_is_string(tz) || civil_tz_offset(json_string_value(tz), &off) < 0)
+		off = 0;
 	for (c = 0; rc == 0 && c < ncol; c++) {
 		if (c > 0)
 			rc = buf_add(&b, ",", 1);
@@ -409,7 +425,12 @@ report_csv(const json_t *report, char **out, size_t *len)
 		rc = buf_add(&b, "\r\n", 2);
 	json_array_foreach(teams, i, row) {
 		for (c = 0; rc == 0 && c < ncol; c++) {
-			cell(lookup(row, columns[c].path), text, sizeof(text));
+			v = lookup(row, columns[c].path);
+			if (columns[c].local && json_is_string(v) &&
+			    civil_parse_instant(json_string_value(v), &t) == 0)
+				civil_format_local(t, off, text);
+			else
+				cell(v, text, sizeof(text));
 			if (c > 0)
 				rc = buf_add(&b, ",", 1);
 			if (rc == 0)

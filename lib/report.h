@@ -204,7 +204,9 @@ int report_digest(const json_t *report, char out[REPORT_DIGEST_LEN]);
 /*
  * The CSV form of a fairness report (RFC 4180: CRLF line ends, a field
  * with a comma, quote, CR or LF is quoted and its quotes doubled): a header
- * row, then one row per item of report["teams"].  *out is malloc'd and
+ * row, then one row per item of report["teams"]; each instant column is
+ * followed by its _local twin in report["timezone"] ("2026-03-01T00:00:00
+ * +09:00" without the space; UTC when absent).  *out is malloc'd and
  * NUL-terminated; 0, GD_EINVAL (not a report) or GD_ENOMEM.
  */
 int report_csv(const json_t *report, char **out, size_t *len);

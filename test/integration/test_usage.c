@@ -420,9 +420,11 @@ START_TEST(batch_once_across_tokens)
 	/*
 	 * Back to schema 5, as a database from before 006 would be, with the
 	 * admin's copy stored beside the agent's, as 004's (token, batch_id)
-	 * key let it be.  (007 is undone too, so that it applies again.)
+	 * key let it be.  (007 and 008 are undone too, so that they apply again.)
 	 */
 	db_sql(&h, "BEGIN IMMEDIATE;"
+	    "DROP TABLE timer_failures;"
+	    "DROP TABLE usage_token_budget;"
 	    "DROP TRIGGER ledger_holds_voided_by;"
 	    "ALTER TABLE ledger_holds DROP COLUMN voided_by;"
 	    "DROP INDEX usage_batches_digest;"

@@ -137,7 +137,7 @@ static const struct {
 	{ "a top-up reaching past the window", false, "half", "b2", 4, T(01, 00), T(12, 00),
 	    NULL, 409, "fairness_violation", "equal_resource",
 	    "a grant of 4 B200 cards reaches past the window of team 'half', which ends at "
-	    "2026-03-11T00:00:00Z; end it there (a grant after the window is judged by what "
+	    "2026-03-11 00:00 UTC (2026-03-11T00:00:00Z); end it there (a grant after the window is judged by what "
 	    "the team is owed)" },
 	{ "capacity is judged before fairness", false, "upstage", "small", 8, T(05, 00),
 	    T(11, 00), NULL, 409, "capacity_exceeded", NULL, NULL },

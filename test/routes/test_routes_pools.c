@@ -115,13 +115,13 @@ static const struct {
 } overflows[] = {
 	{ "the same interval again", T(02, 00), T(02, 10), 1,
 	    "outages already take 4 of the 4 cards of pool 'small' out of service at "
-	    "2026-03-02T00:00:00Z; 1 more would exceed the pool's size", T(02, 00), 4, 0 },
+	    "2026-03-02 09:00 KST (2026-03-02T00:00:00Z); 1 more would exceed the pool's size", T(02, 00), 4, 0 },
 	{ "starting inside it", T(02, 05), T(03, 00), 2,
 	    "outages already take 4 of the 4 cards of pool 'small' out of service at "
-	    "2026-03-02T05:00:00Z; 2 more would exceed the pool's size", T(02, 05), 4, 0 },
+	    "2026-03-02 14:00 KST (2026-03-02T05:00:00Z); 2 more would exceed the pool's size", T(02, 05), 4, 0 },
 	{ "starting before it: the first instant that overflows", T(01, 20), T(02, 02), 1,
 	    "outages already take 4 of the 4 cards of pool 'small' out of service at "
-	    "2026-03-02T00:00:00Z; 1 more would exceed the pool's size", T(02, 00), 4, 0 },
+	    "2026-03-02 09:00 KST (2026-03-02T00:00:00Z); 1 more would exceed the pool's size", T(02, 00), 4, 0 },
 	{ "ending where it starts", T(01, 00), T(02, 00), 4, NULL, NULL, 0, 24.0 },
 	{ "starting where it ends", T(02, 10), T(02, 20), 4, NULL, NULL, 0, 10.0 },
 };

@@ -156,6 +156,45 @@ START_TEST(money)
 }
 END_TEST
 
+/* Times for people: the zone's label, local time with its offset, and the short form. */
+static const struct {
+	const char *zone;
+	int32_t off;
+	const char *instant, *label, *local, *human;
+} people[] = {
+	{ "Asia/Seoul", 9 * 3600, "2026-02-28T15:00:00Z", "KST", "2026-03-01T00:00:00+09:00",
+	    "2026-03-01 00:00 KST" },
+	{ "UTC", 0, "2026-03-01T00:00:07Z", "UTC", "2026-03-01T00:00:07+00:00",
+	    "2026-03-01 00:00:07 UTC" },
+	{ "Asia/Kathmandu", 5 * 3600 + 2700, "2026-12-31T18:15:00Z", "UTC+05:45",
+	    "2027-01-01T00:00:00+05:45", "2027-01-01 00:00 UTC+05:45" },
+	{ "Pacific/Honolulu", -10 * 3600, "2028-03-01T09:59:00Z", "HST",
+	    "2028-02-29T23:59:00-10:00", "2028-02-29 23:59 HST" },
+	{ "-03:30", -(3 * 3600 + 1800), "2026-06-01T00:00:00Z", "UTC-03:30",
+	    "2026-05-31T20:30:00-03:30", "2026-05-31 20:30 UTC-03:30" },
+};
+
+START_TEST(for_people)
+{
+	char label[CIVIL_TZ_LABEL_LEN], local[CIVIL_LOCAL_LEN], human[CIVIL_HUMAN_LEN];
+	int64_t t;
+	int32_t off;
+
+	ck_assert_int_eq(civil_tz_offset(people[_i].zone, &off), 0);
+	ck_assert_int_eq(off, people[_i].off);
+	ck_assert_int_eq(civil_parse_instant(people[_i].instant, &t), 0);
+	civil_tz_label(people[_i].zone, off, label);
+	ck_assert_str_eq(label, people[_i].label);
+	civil_format_local(t, off, local);
+	ck_assert_str_eq(local, people[_i].local);
+	civil_format_human(t, off, label, human);
+	ck_assert_str_eq(human, people[_i].human);
+	/* The local form is RFC 3339: it reads back as the same instant. */
+	ck_assert_int_eq(civil_parse_instant(local, &t), 0);
+	ck_assert_str_eq(people[_i].instant, (civil_format_instant(t, local), local));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -168,6 +207,7 @@ main(void)
 	tcase_add_loop_test(tc, parse_dates, 0, sizeof(dates) / sizeof(dates[0]));
 	tcase_add_loop_test(tc, parse_instants, 0, sizeof(instants) / sizeof(instants[0]));
 	tcase_add_test(tc, zones);
+	tcase_add_loop_test(tc, for_people, 0, sizeof(people) / sizeof(people[0]));
 	tcase_add_test(tc, money);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
