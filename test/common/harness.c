@@ -98,6 +98,10 @@ spawn(struct harness *h)
 	}
 	close(p[1]);
 	h->out_fd = p[0];
+	/* Under scripts/run-tests grantd's stderr goes to a log: say which test's it is. */
+	if (getenv("GRANTD_TEST_MARKS") != NULL)
+		fprintf(stderr, "--- %s: grantd %d started in %s\n",
+		    tcase_name() ? tcase_name() : "?", (int)h->pid, h->dir);
 	/* The first line on stdout is "listening on ADDR:PORT". */
 	while (len < sizeof(line) - 1 && (n = read(p[0], line + len, 1)) == 1) {
 		if (line[len++] == '\n')
