@@ -27,7 +27,54 @@ static const struct col grant_fields[] = {
 	{ "kind", "kind", F_STR },
 };
 
-/* An enrollment (or a dry run's preview of one): its facts, then its grants. */
+/*
+ * The day placement was asked to start on: the reply's "not_before" when it
+ * has one, else --not-before, else the phase's first day.  Writes an RFC 3339
+ * instant into buf, or returns -1 when none is known.
+ */
+static int
+asked_start(struct ctl *c, const json_t *e, char *buf, size_t n)
+{
+	const char *nb = jstr(e, "not_before");
+	struct reply r;
+	char *path;
+	int rc = -1;
+
+	if (*nb == '\0' && c->opt[O_NOT_BEFORE])
+		nb = c->opt[O_NOT_BEFORE];
+	if (*nb != '\0')
+		return instant_arg(c, nb, buf, n);
+	path = path_fmt("/v1/phases/%s", jstr(e, "phase"));
+	if (api_quiet(c, "GET", path, &r) == 0 && *jstr(r.json, "starts_on"))
+		rc = instant_arg(c, jstr(r.json, "starts_on"), buf, n);
+	reply_free(&r);
+	free(path);
+	return rc;
+}
+
+/*
+ * Why the start found is later than the one asked for: the reply's
+ * "delays", [{"pool", "free_cards", "until"}], one line each.
+ */
+static void
+print_delays(struct ctl *c, const json_t *e)
+{
+	const json_t *delays = json_object_get(e, "delays"), *d;
+	char start[64], asked[64], at[64], line[300];
+	size_t i, n = json_array_size(delays);
+
+	if (n == 0)
+		return;
+	fprintf(c->out, "starts %s", fmt_value(c, e, "window.start", F_TIME, start,
+	    sizeof(start)));
+	if (asked_start(c, e, at, sizeof(at)) == 0)
+		fprintf(c->out, ", not %s", fmt_instant(c, at, false, asked, sizeof(asked)));
+	fputs(n == 1 ? ": " : ":\n", c->out);
+	json_array_foreach(delays, i, d)
+		fprintf(c->out, "%s%s\n", n > 1 ? "  " : "", fmt_delay(c, d, line, sizeof(line)));
+}
+
+/* An enrollment (or a dry run's preview of one): its facts, why it starts late, its grants. */
 static void
 print_enrollment(struct ctl *c, const json_t *e)
 {
@@ -53,6 +100,7 @@ print_enrollment(struct ctl *c, const json_t *e)
 	kv_fields(c, t, e, tail, NCOLS(tail));
 	table_print(t, c->out);
 	table_free(t);
+	print_delays(c, e);
 	if (json_array_size(json_object_get(e, "grants")) > 0) {
 		fputc('\n', c->out);
 		print_rows(c, json_object_get(e, "grants"), grant_rows, NCOLS(grant_rows));
@@ -151,6 +199,9 @@ cmd_enroll(struct ctl *c, char **a)
 		json_object_set_new(body, "dry_run", json_true());
 	if (c->opt[O_OVERRIDE])
 		json_object_set_new(body, "override", override_json(c));
+	/* A refusal's "earliest start" is shown in the programme's zone too. */
+	if (!c->json)
+		zone_for_phase(c, a[0]);
 	return send_enrollment(c, "POST", path_fmt("/v1/phases/%s/enrollments", a[0]), body);
 }
 

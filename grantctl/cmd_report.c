@@ -103,7 +103,7 @@ cmd_quota(struct ctl *c, char **a)
 		{ "lost unit-h", "unit_hours.lost", F_NUM },
 		{ "owed unit-h", "unit_hours.owed", F_NUM },
 		{ "used unit-h", "unit_hours.used", F_NUM },
-		{ "utilization", "unit_hours.utilization", F_NUM },
+		{ "utilization", "unit_hours.utilization", F_RATIO },
 		{ "idle", "idle.flagged", F_BOOL }, { "idle since", "idle.since", F_TIME },
 		{ "voucher budget", "voucher.budget_krw", F_KRW },
 		{ "voucher held", "voucher.held_krw", F_KRW },
@@ -114,8 +114,9 @@ cmd_quota(struct ctl *c, char **a)
 		{ "GRANT", "id", F_STR }, { "POOL", "pool", F_STR }, { "MODEL", "card_model", F_STR },
 		{ "CARDS", "cards", F_INT }, { "START", "start", F_TIME }, { "END", "end", F_TIME },
 	};
-	char at[64];
+	char at[64], when[64];
 	char *path = path_fmt("/v1/teams/%s/quota", a[0]);
+	const json_t *grants;
 	struct reply r;
 	int rc;
 
@@ -133,11 +134,13 @@ cmd_quota(struct ctl *c, char **a)
 	} else if (rc == 0) {
 		zone_from(c, r.json);
 		print_fields(c, r.json, fields, NCOLS(fields));
-		if (json_array_size(json_object_get(r.json, "grants")) > 0) {
-			fputc('\n', c->out);
-			print_rows(c, json_object_get(r.json, "grants"), grant_cols,
-			    NCOLS(grant_cols));
-		}
+		/* The grants active at "at": the table stays, empty or not, so it is seen. */
+		grants = json_object_get(r.json, "grants");
+		fputc('\n', c->out);
+		print_rows(c, grants, grant_cols, NCOLS(grant_cols));
+		if (json_array_size(grants) == 0)
+			fprintf(c->out, "none active at %s\n", fmt_value(c, r.json, "at", F_TIME,
+			    when, sizeof(when)));
 	}
 	reply_free(&r);
 	return rc;
@@ -151,7 +154,8 @@ cmd_fairness(struct ctl *c, char **a)
 		{ "START", "window.start", F_DAY }, { "END", "window.end", F_DAY },
 		{ "UNITS", "units", F_NUM }, { "ENTITLED", "entitled_unit_hours", F_NUM },
 		{ "DELIVERED", "delivered_unit_hours", F_NUM }, { "LOST", "lost_unit_hours", F_NUM },
-		{ "USED", "used_unit_hours", F_NUM }, { "BUDGET", "voucher_budget_krw", F_KRW },
+		{ "USED", "used_unit_hours", F_NUM }, { "UTIL", "utilization", F_RATIO },
+		{ "BUDGET", "voucher_budget_krw", F_KRW },
 		{ "SETTLED", "voucher_settled_krw", F_KRW }, { "OVERRIDES", "overrides", F_COUNT },
 	};
 	static const struct col summary[] = {
@@ -267,17 +271,26 @@ cmd_health(struct ctl *c, char **a)
 	return rc;
 }
 
+/* Whether a list item is offered: tokens only while live. */
+static bool
+complete_live(const json_t *item)
+{
+	return strcmp(token_state(item), "live") == 0;
+}
+
 /* Prints the ids of one list, one a line; silent on any failure. */
 static void
-complete_ids(struct ctl *c, char *path, const char *key)
+complete_ids(struct ctl *c, char *path, const char *key, bool (*want)(const json_t *))
 {
 	const json_t *v;
 	struct reply r;
 	size_t i;
 
+	/* The largest page the server gives: completion sees every id it can. */
+	path_query(&path, "limit", "1000");
 	if (api_quiet(c, "GET", path, &r) == 0)
 		json_array_foreach(json_object_get(r.json, "items"), i, v)
-			if (json_is_string(json_object_get(v, key)))
+			if (json_is_string(json_object_get(v, key)) && (want == NULL || want(v)))
 				fprintf(c->out, "%s\n", jstr(v, key));
 	reply_free(&r);
 	free(path);
@@ -288,11 +301,14 @@ cmd_complete(struct ctl *c, char **a)
 {
 	static const struct {
 		const char *kind, *path, *key;
+		bool (*want)(const json_t *);
 	} kinds[] = {
-		{ "teams", "/v1/teams", "id" }, { "pools", "/v1/pools", "id" },
-		{ "programs", "/v1/programs", "id" }, { "suppliers", "/v1/suppliers", "id" },
-		{ "card-models", "/v1/card-models", "id" }, { "tokens", "/v1/tokens", "id" },
-		{ "grants", "/v1/grants", "id" }, { "holds", "/v1/vouchers/holds", "id" },
+		{ "teams", "/v1/teams", "id", NULL }, { "pools", "/v1/pools", "id", NULL },
+		{ "programs", "/v1/programs", "id", NULL },
+		{ "suppliers", "/v1/suppliers", "id", NULL },
+		{ "card-models", "/v1/card-models", "id", NULL },
+		{ "tokens", "/v1/tokens", "id", complete_live },
+		{ "grants", "/v1/grants", "id", NULL }, { "holds", "/v1/vouchers/holds", "id", NULL },
 	};
 	const json_t *v;
 	struct reply r;
@@ -302,19 +318,19 @@ cmd_complete(struct ctl *c, char **a)
 	if (c->timeout_s > 3)
 		c->timeout_s = 3;
 	if (strcmp(a[0], "phases") == 0) {
-		char *path = path_fmt("/v1/programs");
+		char *path = path_fmt("/v1/programs?limit=1000");
 
 		if (api_quiet(c, "GET", path, &r) == 0)
 			json_array_foreach(json_object_get(r.json, "items"), i, v)
 				complete_ids(c, path_fmt("/v1/programs/%s/phases", jstr(v, "id")),
-				    "id");
+				    "id", NULL);
 		reply_free(&r);
 		free(path);
 		return 0;
 	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(a[0], kinds[i].kind) == 0) {
-			complete_ids(c, path_fmt(kinds[i].path), kinds[i].key);
+			complete_ids(c, path_fmt(kinds[i].path), kinds[i].key, kinds[i].want);
 			return 0;
 		}
 	}

@@ -9,8 +9,34 @@
 
 static const struct col token_cols[] = {
 	{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "ROLE", "role", F_STR },
-	{ "TEAM", "team", F_STR }, { "POOL", "pool", F_STR }, { "CREATED", "created_at", F_TIME },
+	{ "TEAM", "team", F_STR }, { "POOL", "pool", F_STR }, { "STATE", "state", F_STR },
+	{ "CREATED", "created_at", F_TIME }, { "REVOKED", "revoked_at", F_TIME },
+	{ "EXPIRES", "expires_at", F_TIME },
 };
+
+const char *
+token_state(const json_t *t)
+{
+	const json_t *rv = json_object_get(t, "revoked_at");
+
+	/*
+	 * grantd says "revoked_at" today; a "state" ("expired" once tokens can
+	 * expire) is the server's word and wins, and a "revoked": true is read
+	 * too, so that no dead token ever shows as live.
+	 */
+	if (json_is_string(json_object_get(t, "state")) && *jstr(t, "state"))
+		return jstr(t, "state");
+	if ((rv != NULL && !json_is_null(rv)) || json_is_true(json_object_get(t, "revoked")))
+		return "revoked";
+	return "live";
+}
+
+/* The table's STATE column; "--json" prints the server's objects untouched. */
+static void
+token_fix(json_t *t)
+{
+	json_object_set_new(t, "state", json_string(token_state(t)));
+}
 
 int
 cmd_token_create(struct ctl *c, char **a)
@@ -35,7 +61,7 @@ int
 cmd_token_list(struct ctl *c, char **a)
 {
 	(void)a;
-	return run_list(c, path_fmt("/v1/tokens"), token_cols, NCOLS(token_cols));
+	return run_list_fix(c, path_fmt("/v1/tokens"), token_cols, NCOLS(token_cols), token_fix);
 }
 
 int
@@ -362,9 +388,10 @@ cmd_outage_create(struct ctl *c, char **a)
 	if (rc == 0 && c->json) {
 		print_raw(c, &r);
 	} else if (rc == 0) {
+		/* The first loss names a phase, and so the zone of the programme hit. */
+		zone_from(c, json_array_get(json_object_get(r.json, "losses"), 0));
 		print_fields(c, r.json, fields, NCOLS(fields));
 		if (json_array_size(json_object_get(r.json, "losses")) > 0) {
-			zone_from(c, json_array_get(json_object_get(r.json, "losses"), 0));
 			fputc('\n', c->out);
 			print_rows(c, json_object_get(r.json, "losses"), loss_cols,
 			    NCOLS(loss_cols));

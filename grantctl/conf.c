@@ -125,3 +125,77 @@ conf_load(struct ctl *c, const char *path, bool must_exist)
 	}
 	return p.errors ? EXIT_USAGE : 0;
 }
+
+/* Makes each missing directory of path's parent with mode 0700, as XDG asks of its own. */
+static int
+make_parents(const char *path)
+{
+	char dir[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, path, n + 1);
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
+int
+conf_save(const char *path, const char *url, const char *token, const char *tz)
+{
+	char tmp[4096 + 8], dir[4096], *slash;
+	FILE *f = NULL;
+	int fd = -1, dfd, rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp) ||
+	    snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
+	if ((rc = make_parents(path)) < 0)
+		return rc;
+	/* mkostemp() makes the file 0600 whatever the umask, so the token is never readable. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return -errno;
+	if (fchmod(fd, 0600) < 0 || (f = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fd = -1;
+	fprintf(f, "# grantctl configuration, written by grantctl; see grantctl(1).\n");
+	if (url && *url)
+		fprintf(f, "url = %s\n", url);
+	if (token && *token)
+		fprintf(f, "token = %s\n", token);
+	if (tz && *tz)
+		fprintf(f, "tz = %s\n", tz);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+		goto fail;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, path) < 0)
+		goto fail;
+	/* The rename itself reaches the disk with the directory. */
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*(slash == dir ? slash + 1 : slash) = '\0';
+		if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			(void)fsync(dfd);
+			close(dfd);
+		}
+	}
+	return 0;
+fail:
+	rc = -errno;
+	if (f != NULL)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return rc < 0 ? rc : -EIO;
+}

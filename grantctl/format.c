@@ -54,7 +54,7 @@ fmt_krw(int64_t krw, char *buf, size_t n)
 }
 
 const char *
-fmt_instant(const struct ctl *c, const char *s, bool day_only, char *buf, size_t n)
+fmt_instant(struct ctl *c, const char *s, bool day_only, char *buf, size_t n)
 {
 	int64_t t, local, day, secs;
 	int y, m, d;
@@ -63,6 +63,7 @@ fmt_instant(const struct ctl *c, const char *s, bool day_only, char *buf, size_t
 		snprintf(buf, n, "%s", s);
 		return buf;
 	}
+	zone_default(c);
 	local = t + c->tz_off;
 	day = local >= 0 ? local / CIVIL_DAY : -((-local + CIVIL_DAY - 1) / CIVIL_DAY);
 	secs = local - day * CIVIL_DAY;
@@ -70,11 +71,11 @@ fmt_instant(const struct ctl *c, const char *s, bool day_only, char *buf, size_t
 	if (day_only)
 		snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
 	else if (secs % 60 != 0)
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", y, m, d, (int)(secs / 3600),
-		    (int)(secs / 60 % 60), (int)(secs % 60));
+		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d %s", y, m, d, (int)(secs / 3600),
+		    (int)(secs / 60 % 60), (int)(secs % 60), c->tz_label);
 	else
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d", y, m, d, (int)(secs / 3600),
-		    (int)(secs / 60 % 60));
+		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d %s", y, m, d, (int)(secs / 3600),
+		    (int)(secs / 60 % 60), c->tz_label);
 	return buf;
 }
 
@@ -133,8 +134,28 @@ fmt_array(const json_t *v, char *buf, size_t n)
 	return o ? buf : "-";
 }
 
+/* A per cent figure, at most three decimals, trailing zeros dropped: "83.4 %". */
+static const char *
+fmt_percent(double pct, int decimals, char *buf, size_t n)
+{
+	char *e;
+
+	snprintf(buf, n, "%.*f", decimals, pct);
+	if (strchr(buf, '.') != NULL) {
+		for (e = buf + strlen(buf) - 1; *e == '0'; e--)
+			*e = '\0';
+		if (*e == '.')
+			*e = '\0';
+	}
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, n, "0");
+	/* The space is the SI and Korean convention (KS X ISO 80000-1). */
+	snprintf(buf + strlen(buf), n - strlen(buf), " %%");
+	return buf;
+}
+
 const char *
-fmt_value(const struct ctl *c, const json_t *obj, const char *path, enum fmt f, char *buf,
+fmt_value(struct ctl *c, const json_t *obj, const char *path, enum fmt f, char *buf,
     size_t n)
 {
 	const json_t *v = path ? jpath(obj, path) : obj;
@@ -158,10 +179,13 @@ fmt_value(const struct ctl *c, const json_t *obj, const char *path, enum fmt f, 
 		}
 		break;
 	case F_PCT:
-		if (json_is_number(v)) {
-			snprintf(buf, n, "%.2f%%", json_number_value(v));
-			return buf;
-		}
+		if (json_is_number(v))
+			return fmt_percent(json_number_value(v), 3, buf, n);
+		break;
+	case F_RATIO:
+		/* Ratios come with six decimals: a tenth of a per cent is what a reader uses. */
+		if (json_is_number(v))
+			return fmt_percent(json_number_value(v) * 100, 1, buf, n);
 		break;
 	case F_BOOL:
 		if (json_is_boolean(v))
@@ -183,11 +207,33 @@ fmt_value(const struct ctl *c, const json_t *obj, const char *path, enum fmt f, 
 	return "...";
 }
 
+const char *
+fmt_delay(struct ctl *c, const json_t *d, char *buf, size_t n)
+{
+	const json_t *fc = json_object_get(d, "free_cards");
+	json_int_t k = json_integer_value(fc);
+	char cards[48], when[64], until[80] = "";
+
+	if (!json_is_integer(fc))
+		snprintf(cards, sizeof(cards), "too few free cards");
+	else if (k == 0)
+		snprintf(cards, sizeof(cards), "no free cards");
+	else
+		snprintf(cards, sizeof(cards), "only %lld free card%s", (long long)k,
+		    k == 1 ? "" : "s");
+	if (*jstr(d, "until"))
+		snprintf(until, sizeof(until), " until %s", fmt_value(c, d, "until", F_TIME,
+		    when, sizeof(when)));
+	snprintf(buf, n, "pool %.64s has %s%s", *jstr(d, "pool") ? jstr(d, "pool") : "?", cards,
+	    until);
+	return buf;
+}
+
 static enum align
 align_of(enum fmt f)
 {
-	return f == F_INT || f == F_NUM || f == F_KRW || f == F_COUNT || f == F_PCT ?
-	    AL_RIGHT : AL_LEFT;
+	return f == F_INT || f == F_NUM || f == F_KRW || f == F_COUNT || f == F_PCT ||
+	    f == F_RATIO ? AL_RIGHT : AL_LEFT;
 }
 
 void
@@ -246,7 +292,7 @@ kv_add(struct table *t, const char *title, const char *value)
 }
 
 void
-kv_fields(const struct ctl *c, struct table *t, const json_t *obj, const struct col *cols,
+kv_fields(struct ctl *c, struct table *t, const json_t *obj, const struct col *cols,
     size_t ncols)
 {
 	char buf[512];
@@ -296,32 +342,100 @@ print_scalars(struct ctl *c, const json_t *obj)
 	table_free(t);
 }
 
+/*
+ * Abbreviations people read for the zones grantd supports (tzdata's, where
+ * they name one zone only); any other zone is written by its offset.
+ */
+static const struct {
+	const char *name, *label;
+} zone_labels[] = {
+	{ "Asia/Seoul", "KST" }, { "Asia/Tokyo", "JST" }, { "Asia/Hong_Kong", "HKT" },
+	{ "Asia/Kolkata", "IST" }, { "Asia/Jakarta", "WIB" }, { "Africa/Nairobi", "EAT" },
+	{ "America/Phoenix", "MST" }, { "Pacific/Honolulu", "HST" },
+};
+
+void
+zone_set(struct ctl *c, const char *name, int32_t off)
+{
+	int32_t a = off < 0 ? -off : off;
+
+	snprintf(c->tz_name, sizeof(c->tz_name), "%s", name);
+	c->tz_off = off;
+	if (off == 0) {
+		snprintf(c->tz_label, sizeof(c->tz_label), "UTC");
+	} else {
+		snprintf(c->tz_label, sizeof(c->tz_label), "UTC%c%02d:%02d", off < 0 ? '-' : '+',
+		    (int)(a / 3600), (int)(a / 60 % 60));
+		for (size_t i = 0; i < sizeof(zone_labels) / sizeof(zone_labels[0]); i++)
+			if (strcmp(name, zone_labels[i].name) == 0)
+				snprintf(c->tz_label, sizeof(c->tz_label), "%s",
+				    zone_labels[i].label);
+	}
+}
+
+void
+zone_default(struct ctl *c)
+{
+	const json_t *items, *p;
+	const char *tz = NULL;
+	struct reply r;
+	char *path;
+	int32_t off;
+	size_t i;
+
+	if (c->tz_fixed || c->tz_known)
+		return;
+	c->tz_known = true;
+	zone_set(c, "UTC", 0);
+	/*
+	 * Most servers run one programme, or several in one country: their one
+	 * zone is the reader's.  Programmes in different zones leave UTC.
+	 */
+	path = path_fmt("/v1/programs?limit=100");
+	if (api_quiet(c, "GET", path, &r) == 0 && !json_is_string(json_object_get(r.json,
+	    "next"))) {
+		items = json_object_get(r.json, "items");
+		json_array_foreach(items, i, p) {
+			const char *z = jstr(p, "timezone");
+
+			if (tz != NULL && strcmp(tz, z) != 0) {
+				tz = NULL;
+				break;
+			}
+			tz = z;
+		}
+		if (tz != NULL && civil_tz_offset(tz, &off) == 0)
+			zone_set(c, tz, off);
+	}
+	reply_free(&r);
+	free(path);
+}
+
 void
 zone_for_phase(struct ctl *c, const char *phase)
 {
 	struct reply r;
 	char *path;
-	const char *tz;
 	int32_t off;
+	bool found = false;
 
 	if (c->tz_fixed || c->tz_known || phase == NULL || *phase == '\0')
 		return;
-	c->tz_known = true;
 	path = path_fmt("/v1/phases/%s", phase);
 	if (api_quiet(c, "GET", path, &r) == 0 && *jstr(r.json, "program")) {
 		free(path);
 		path = path_fmt("/v1/programs/%s", jstr(r.json, "program"));
 		reply_free(&r);
-		if (api_quiet(c, "GET", path, &r) == 0) {
-			tz = jstr(r.json, "timezone");
-			if (civil_tz_offset(tz, &off) == 0) {
-				snprintf(c->tz_name, sizeof(c->tz_name), "%s", tz);
-				c->tz_off = off;
-			}
+		if (api_quiet(c, "GET", path, &r) == 0 &&
+		    civil_tz_offset(jstr(r.json, "timezone"), &off) == 0) {
+			zone_set(c, jstr(r.json, "timezone"), off);
+			c->tz_known = found = true;
 		}
 	}
 	reply_free(&r);
 	free(path);
+	if (!found)
+		zone_default(c);
 }
 
 void
@@ -346,6 +460,7 @@ instant_arg(struct ctl *c, const char *s, char *buf, size_t n)
 	}
 	if (civil_parse_date(s, &days) != 0 || n < CIVIL_INSTANT_LEN)
 		return -1;
+	zone_default(c);
 	civil_format_instant(civil_local_midnight(days, c->tz_off), buf);
 	return 0;
 }
@@ -384,9 +499,12 @@ int_arg(const char *s, int64_t lo, int64_t hi, int64_t *out)
  * server's JSON with --json, else a table of "items" or "title: value" lines.
  */
 int
-run_list(struct ctl *c, char *path, const struct col *cols, size_t ncols)
+run_list_fix(struct ctl *c, char *path, const struct col *cols, size_t ncols,
+    void (*fix)(json_t *item))
 {
 	struct reply r;
+	json_t *item;
+	size_t i;
 	int rc;
 
 	path_query(&path, "limit", c->opt[O_LIMIT]);
@@ -396,11 +514,20 @@ run_list(struct ctl *c, char *path, const struct col *cols, size_t ncols)
 	if (rc == 0 && c->json) {
 		print_raw(c, &r);
 	} else if (rc == 0) {
+		if (fix != NULL)
+			json_array_foreach(json_object_get(r.json, "items"), i, item)
+				fix(item);
 		zone_from(c, r.json);
 		print_list(c, r.json, cols, ncols);
 	}
 	reply_free(&r);
 	return rc;
+}
+
+int
+run_list(struct ctl *c, char *path, const struct col *cols, size_t ncols)
+{
+	return run_list_fix(c, path, cols, ncols, NULL);
 }
 
 int

@@ -10,7 +10,6 @@
 #include "grantctl.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8440"
-#define DEFAULT_TZ "Asia/Seoul"
 #define MAX_ARGS 8
 
 /* Options that only some commands take, and the list options. */
@@ -116,6 +115,9 @@ static const struct cmd cmds[] = {
 	{ "audit", "list", 0, 0, LIST, 0, cmd_audit_list, "audit list [--after SEQ] [--limit N]" },
 	{ "audit", "verify", 0, 0, 0, 0, cmd_audit_verify, "audit verify" },
 	{ "health", NULL, 0, 0, 0, 0, cmd_health, "health" },
+	{ "login", NULL, 0, 0, 0, 0, cmd_login, "login [--url URL] [--token TOKEN]" },
+	{ "config", "set", 2, 2, 0, 0, cmd_config_set, "config set url|token|tz VALUE" },
+	{ "config", "show", 0, 0, 0, 0, cmd_config_show, "config show" },
 	/* For the bash completion: ids of one kind, one a line; not listed in the usage. */
 	{ "__complete", NULL, 1, 1, 0, 0, cmd_complete, NULL },
 };
@@ -247,36 +249,53 @@ find_cmd(int npos, char **pos, int *used)
 	return NULL;
 }
 
+void
+url_normalize(char *url)
+{
+	size_t n = strlen(url);
+
+	/* "http://host:8440/" and "http://host:8440/v1" both mean the server. */
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	if (n >= 3 && strcmp(url + n - 3, "/v1") == 0)
+		url[n - 3] = '\0';
+}
+
 /* Where the server and the token come from: flags, then the environment, then the file. */
 static int
-resolve(struct ctl *c, const char *config, const char *url, const char *token, const char *tz)
+resolve(struct ctl *c, const char *config, const char *url, const char *token, const char *tz,
+    bool writes_conf)
 {
-	char path[4096];
 	const char *e;
 	static char urlbuf[600];
-	size_t n;
 	int rc;
 
+	/* A file named by --config must exist, except for the commands that write it. */
 	if (config) {
-		if ((rc = conf_load(c, config, true)) != 0)
+		snprintf(c->conf_path, sizeof(c->conf_path), "%s", config);
+		if ((rc = conf_load(c, config, !writes_conf)) != 0)
 			return rc;
-	} else if (conf_default_path(path, sizeof(path)) == 0) {
-		if ((rc = conf_load(c, path, false)) != 0)
+	} else if (conf_default_path(c->conf_path, sizeof(c->conf_path)) == 0) {
+		if ((rc = conf_load(c, c->conf_path, false)) != 0)
 			return rc;
+	} else {
+		c->conf_path[0] = '\0';
 	}
-	if (url == NULL && (e = getenv("GRANTD_URL")) != NULL && *e)
+	c->url_from = "--url";
+	if (url == NULL && (e = getenv("GRANTD_URL")) != NULL && *e) {
 		url = e;
-	if (url == NULL && c->conf_url[0])
+		c->url_from = "GRANTD_URL";
+	}
+	if (url == NULL && c->conf_url[0]) {
 		url = c->conf_url;
-	if (url == NULL)
+		c->url_from = "the configuration file";
+	}
+	if (url == NULL) {
 		url = DEFAULT_URL;
-	/* "http://host:8440/" and "http://host:8440/v1" both mean the server. */
+		c->url_from = "the default";
+	}
 	snprintf(urlbuf, sizeof(urlbuf), "%s", url);
-	n = strlen(urlbuf);
-	while (n > 0 && urlbuf[n - 1] == '/')
-		urlbuf[--n] = '\0';
-	if (n >= 3 && strcmp(urlbuf + n - 3, "/v1") == 0)
-		urlbuf[n - 3] = '\0';
+	url_normalize(urlbuf);
 	c->url = urlbuf;
 
 	if (token) {
@@ -293,14 +312,16 @@ resolve(struct ctl *c, const char *config, const char *url, const char *token, c
 	if (tz == NULL && c->conf_tz[0])
 		tz = c->conf_tz;
 	if (tz) {
-		if (civil_tz_offset(tz, &c->tz_off) != 0)
+		int32_t off;
+
+		if (civil_tz_offset(tz, &off) != 0)
 			return usage_error("unsupported time zone '%s': use UTC, a zone without "
 			    "daylight saving time such as Asia/Seoul, or +HH:MM", tz);
-		snprintf(c->tz_name, sizeof(c->tz_name), "%s", tz);
+		zone_set(c, tz, off);
 		c->tz_fixed = true;
 	} else {
-		snprintf(c->tz_name, sizeof(c->tz_name), "%s", DEFAULT_TZ);
-		civil_tz_offset(DEFAULT_TZ, &c->tz_off);
+		/* Until a reply says which programme's zone applies (zone_default()). */
+		zone_set(c, "UTC", 0);
 	}
 	return 0;
 }
@@ -318,11 +339,32 @@ valid_idem_key(const char *k)
 	return true;
 }
 
-/* -o FILE: the command wrote into a memory stream; it reaches the file only on success. */
+/* Records of CSV text: lines, except those inside a quoted field. */
+static size_t
+csv_records(const char *buf, size_t len)
+{
+	size_t n = 0;
+	bool quoted = false;
+
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] == '"')
+			quoted = !quoted;
+		else if (buf[i] == '\n' && !quoted)
+			n++;
+	}
+	return n + (len > 0 && buf[len - 1] != '\n');
+}
+
+/*
+ * -o FILE: the command wrote into a memory stream; it reaches the file only
+ * on success, and a line on stderr says what was written (stdout may be
+ * the next program's input).
+ */
 static int
-write_output(const char *path, const char *buf, size_t len)
+write_output(const struct ctl *c, const char *path, const char *buf, size_t len)
 {
 	FILE *f = fopen(path, "w");
+	size_t rows;
 
 	if (f == NULL) {
 		perror(path);
@@ -331,6 +373,14 @@ write_output(const char *path, const char *buf, size_t len)
 	if (fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
 		perror(path);
 		return EXIT_OTHER;
+	}
+	if (c->opt[O_CSV]) {
+		rows = csv_records(buf, len);
+		rows -= rows > 0;
+		fprintf(stderr, "grantctl: wrote %s: %zu row%s and a header line, %zu bytes\n",
+		    path, rows, rows == 1 ? "" : "s", len);
+	} else {
+		fprintf(stderr, "grantctl: wrote %s: %zu bytes\n", path, len);
 	}
 	return 0;
 }
@@ -440,7 +490,8 @@ main(int argc, char **argv)
 			return usage_error("--%s is required; usage: grantctl %s",
 			    opt_name(256 + o), cmd->usage);
 	}
-	if ((rc = resolve(&c, config, url, token, tz)) != 0)
+	if ((rc = resolve(&c, config, url, token, tz, strcmp(cmd->noun, "login") == 0 ||
+	    strcmp(cmd->noun, "config") == 0)) != 0)
 		return rc;
 	if (sodium_init() < 0 || http_init() < 0) {
 		fprintf(stderr, "grantctl: cannot initialise libsodium or libcurl\n");
@@ -456,7 +507,7 @@ main(int argc, char **argv)
 	if (c.output) {
 		fclose(c.out);
 		if (rc == 0)
-			rc = write_output(c.output, membuf, memlen);
+			rc = write_output(&c, c.output, membuf, memlen);
 		free(membuf);
 	}
 	/* A full disk or a closed pipe must not pass for success. */

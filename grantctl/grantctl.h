@@ -51,6 +51,7 @@ struct ctl {
 	bool json;			/* --json: print the server's JSON */
 	long timeout_s;
 	char tz_name[64];
+	char tz_label[16];		/* what follows each instant shown: "KST", "UTC" */
 	int32_t tz_off;			/* seconds east of UTC */
 	bool tz_fixed;			/* --tz or tz= in the config: never looked up */
 	bool tz_known;			/* tz_off is settled for this invocation */
@@ -60,6 +61,8 @@ struct ctl {
 	const char *output;		/* -o FILE */
 	FILE *out;			/* stdout, or a memory stream for -o */
 	char conf_url[512], conf_token[512], conf_tz[64];
+	char conf_path[4096];		/* the file read (or to write); "" when none */
+	const char *url_from;		/* where the URL came from, for config show */
 };
 
 /* One HTTP exchange.  body is NUL-terminated; json is NULL unless the body parsed. */
@@ -108,6 +111,13 @@ void print_raw(struct ctl *c, const struct reply *r);
 int conf_load(struct ctl *c, const char *path, bool must_exist);
 /* The default path: $XDG_CONFIG_HOME/grantctl/config or ~/.config/grantctl/config. */
 int conf_default_path(char *buf, size_t n);
+/*
+ * Replaces the file at path with url=, token= and tz= lines (each left out
+ * when NULL or ""), atomically: a temporary file of mode 0600 in the same
+ * directory, written, synced and renamed over it.  Missing directories are
+ * made with mode 0700.  Returns 0 or a negative errno; prints nothing.
+ */
+int conf_save(const char *path, const char *url, const char *token, const char *tz);
 
 /* table.c */
 enum align { AL_LEFT, AL_RIGHT };
@@ -130,11 +140,12 @@ enum fmt {
 	F_INT,		/* integer, right-aligned */
 	F_NUM,		/* integer or real (units, unit-hours), right-aligned */
 	F_KRW,		/* integer KRW: ₩10,000,000,000, right-aligned */
-	F_TIME,		/* RFC 3339 instant -> local "YYYY-MM-DD HH:MM" */
+	F_TIME,		/* RFC 3339 instant -> local "YYYY-MM-DD HH:MM KST" */
 	F_DAY,		/* RFC 3339 instant -> local "YYYY-MM-DD" */
 	F_BOOL,		/* yes/no */
 	F_COUNT,	/* number of elements of an array, right-aligned */
-	F_PCT,		/* number shown with a % sign */
+	F_PCT,		/* a number of per cent: "0.25 %" */
+	F_RATIO,	/* a ratio shown as per cent: 0.834 is "83.4 %" */
 };
 /* One column: title, a dotted path into each object ("window.start"), format. */
 struct col {
@@ -144,11 +155,22 @@ struct col {
 };
 #define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
 /* Writes the text of the value at path in obj, formatted, into buf; "-" when absent. */
-const char *fmt_value(const struct ctl *c, const json_t *obj, const char *path, enum fmt f,
+const char *fmt_value(struct ctl *c, const json_t *obj, const char *path, enum fmt f,
     char *buf, size_t n);
 const char *fmt_krw(int64_t krw, char *buf, size_t n);
-const char *fmt_instant(const struct ctl *c, const char *rfc3339, bool day_only, char *buf,
+/*
+ * An instant in the display zone: "2026-03-01 00:00 KST" (seconds only when
+ * not zero), or the day alone ("2026-03-01") with day_only.  Settles the
+ * zone first when nothing has (zone_default()).  Text that is not RFC 3339
+ * is copied as it is.
+ */
+const char *fmt_instant(struct ctl *c, const char *rfc3339, bool day_only, char *buf,
     size_t n);
+/*
+ * One element of a placement's "delays": "pool P has only N free cards
+ * until 2026-08-29 00:00 KST".
+ */
+const char *fmt_delay(struct ctl *c, const json_t *delay, char *buf, size_t n);
 /* The value at a dotted path, or NULL. */
 json_t *jpath(const json_t *obj, const char *path);
 /* The string at path, or "" (never NULL). */
@@ -162,15 +184,21 @@ void print_fields(struct ctl *c, const json_t *obj, const struct col *cols, size
 /* The same lines built up piece by piece: kv_new(), kv_add()/kv_fields(), table_print(). */
 struct table *kv_new(void);
 void kv_add(struct table *t, const char *title, const char *value);
-void kv_fields(const struct ctl *c, struct table *t, const json_t *obj, const struct col *cols,
+void kv_fields(struct ctl *c, struct table *t, const json_t *obj, const struct col *cols,
     size_t ncols);
 /* Every scalar member of obj as "key:  value" lines, for replies of no fixed shape. */
 void print_scalars(struct ctl *c, const json_t *obj);
 /*
- * Settles the display zone from a phase id (its programme's zone) unless
- * --tz or tz= fixed it or it is settled already.  Failures leave the default.
+ * The display zone.  --tz or tz= in the configuration fix it.  Otherwise
+ * it is the zone of the programme a phase belongs to, when a command names
+ * a phase or its reply does (zone_for_phase, zone_from); else the one zone
+ * all the server's programmes share (zone_default); else UTC.  It is
+ * settled once per invocation, before the first instant is read or shown.
  */
+void zone_set(struct ctl *c, const char *name, int32_t off);
+/* From a phase id; a phase that cannot be looked up settles zone_default(). NULL: nothing. */
 void zone_for_phase(struct ctl *c, const char *phase);
+void zone_default(struct ctl *c);
 /* As zone_for_phase() with the "phase" of obj, or of its first "items" element. */
 void zone_from(struct ctl *c, const json_t *obj);
 /*
@@ -187,6 +215,9 @@ int int_arg(const char *s, int64_t lo, int64_t hi, int64_t *out);
  * "title: value" lines (run_show).  They return the exit status.
  */
 int run_list(struct ctl *c, char *path, const struct col *cols, size_t ncols);
+/* As run_list(), with fix() called on each item (which it may change) before the table. */
+int run_list_fix(struct ctl *c, char *path, const struct col *cols, size_t ncols,
+    void (*fix)(json_t *item));
 int run_show(struct ctl *c, const char *method, char *path, json_t *body,
     const struct col *cols, size_t ncols);
 /* {"reason": R} of --override, or NULL. */
@@ -198,6 +229,8 @@ void jset_str(json_t *obj, const char *key, const char *value);
 int cmd_token_create(struct ctl *c, char **a);
 int cmd_token_list(struct ctl *c, char **a);
 int cmd_token_revoke(struct ctl *c, char **a);
+/* A token's state as people read it: the server's "state", else "revoked" or "live". */
+const char *token_state(const json_t *token);
 int cmd_card_model_list(struct ctl *c, char **a);
 int cmd_card_model_set(struct ctl *c, char **a);
 int cmd_program_create(struct ctl *c, char **a);
@@ -250,7 +283,14 @@ int cmd_audit_verify(struct ctl *c, char **a);
 int cmd_health(struct ctl *c, char **a);
 int cmd_complete(struct ctl *c, char **a);
 
+/* cmd_config.c: the client's own configuration file. */
+int cmd_login(struct ctl *c, char **a);
+int cmd_config_set(struct ctl *c, char **a);
+int cmd_config_show(struct ctl *c, char **a);
+
 /* grantctl.c */
+/* Strips what does not change the server: trailing '/' and "/v1". */
+void url_normalize(char *url);
 /* Prints "grantctl: " and the message to stderr; returns EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -179,7 +179,7 @@ put_clean(FILE *f, const char *s)
 }
 
 static void
-print_problem(const struct ctl *c, const struct reply *r)
+print_problem(struct ctl *c, const struct reply *r)
 {
 	const char *code = jstr(r->json, "code"), *detail = jstr(r->json, "detail");
 	const json_t *v, *viol = json_object_get(r->json, "violations");
@@ -211,6 +211,14 @@ print_problem(const struct ctl *c, const struct reply *r)
 
 		fprintf(stderr, "  earliest start: %s\n",
 		    fmt_instant(c, jstr(r->json, "earliest_start"), false, buf, sizeof(buf)));
+	}
+	/* Why placement could not start earlier, pool by pool. */
+	json_array_foreach(json_object_get(r->json, "delays"), i, v) {
+		char line[300];
+
+		fprintf(stderr, "  ");
+		put_clean(stderr, fmt_delay(c, v, line, sizeof(line)));
+		fputc('\n', stderr);
 	}
 	if (r->status == 401 && c->token == NULL)
 		fprintf(stderr, "grantctl: no token: give --token, set GRANTD_TOKEN or put "

@@ -1,12 +1,15 @@
 /* test_grantctl.c: grantctl, the command-line client, against the real grantd: a whole session, tables, exit statuses, configuration. */
 #include <check.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -66,12 +69,27 @@ slurp(const char *path)
 	return buf;
 }
 
+/* Whether some line of text starts with head and ends with tail. */
+static bool
+has_line(const char *text, const char *head, const char *tail)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n"), hl = strlen(head), tl = strlen(tail);
+
+		if (n >= hl + tl && strncmp(p, head, hl) == 0 && strncmp(p + n - tl, tail, tl) == 0)
+			return true;
+		p += n + (p[n] == '\n');
+	}
+	return false;
+}
+
 /*
  * How a run sees the world: the server and token in its environment (NULL:
- * unset), and HOME, so that no operator's own configuration file is read.
+ * unset), and HOME, so that no operator's own configuration file is read;
+ * XDG_CONFIG_HOME when xdg is set; standard input from input, else empty.
  */
 struct env {
-	const char *url, *token, *home;
+	const char *url, *token, *home, *xdg, *input;
 };
 
 #define MAX_ARGV 40
@@ -84,18 +102,24 @@ static struct run __attribute__((sentinel))
 ctl(const struct env *e, ...)
 {
 	char po[] = "/tmp/grantctl-out-XXXXXX", pe[] = "/tmp/grantctl-err-XXXXXX";
+	char pi[] = "/tmp/grantctl-in-XXXXXX";
 	const char *argv[MAX_ARGV + 2];
-	char *envp[16], *owned[8], url[300], tok[300], home[300];
+	char *envp[16], *owned[8], url[300], tok[300], home[300], xdg[300];
 	static const char *const pass[] = { "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
 		"PATH" };
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	int fo = mkstemp(po), fe = mkstemp(pe), st = 0, n = 0, ne = 0, no = 0, waited;
+	int fo = mkstemp(po), fe = mkstemp(pe), fi = mkstemp(pi), st = 0, n = 0, ne = 0, no = 0;
+	int waited;
 	struct run r = { 0 };
 	va_list ap;
 	pid_t pid;
 
 	ck_assert_int_ge(fo, 0);
 	ck_assert_int_ge(fe, 0);
+	ck_assert_int_ge(fi, 0);
+	if (e->input)
+		ck_assert_int_eq(write(fi, e->input, strlen(e->input)), (ssize_t)strlen(e->input));
+	unlink(pi);
 	argv[n++] = ctl_bin();
 	va_start(ap, e);
 	for (const char *a; (a = va_arg(ap, const char *)) != NULL;) {
@@ -114,6 +138,10 @@ ctl(const struct env *e, ...)
 	}
 	snprintf(home, sizeof(home), "HOME=%s", e->home);
 	envp[ne++] = home;
+	if (e->xdg) {
+		snprintf(xdg, sizeof(xdg), "XDG_CONFIG_HOME=%s", e->xdg);
+		envp[ne++] = xdg;
+	}
 	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
 		const char *v = getenv(pass[i]);
 
@@ -127,6 +155,8 @@ ctl(const struct env *e, ...)
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
+		lseek(fi, 0, SEEK_SET);
+		dup2(fi, 0);
 		dup2(fo, 1);
 		dup2(fe, 2);
 		execve(argv[0], (char *const *)argv, envp);
@@ -134,6 +164,7 @@ ctl(const struct env *e, ...)
 	}
 	close(fo);
 	close(fe);
+	close(fi);
 	for (waited = 0; waitpid(pid, &st, WNOHANG) == 0; waited += 10) {
 		if (waited >= 30000) {
 			kill(pid, SIGKILL);
@@ -181,6 +212,7 @@ start(struct harness *h, struct env *e)
 	h_init(h, NULL);
 	h_clock(h, "2026-03-02T00:00:00Z");
 	h_start(h);
+	memset(e, 0, sizeof(*e));
 	e->url = h->base;
 	e->token = h->admin;
 	e->home = h->dir;
@@ -319,6 +351,15 @@ START_TEST(session)
 		CTL_EXPECT(0, r, &e, "quota", "lg-ai", "--phase", "stage-2", "--at", "2026-03-02");
 		ck_assert_ptr_nonnull(strstr(r.out, "voucher available:"));
 		ck_assert_ptr_nonnull(strstr(r.out, "\u20a910,000,000,000"));
+		/* A ratio is a percentage, and the instant carries its zone. */
+		ck_assert_msg(has_line(r.out, "utilization:", " %"), "%s", r.out);
+		ck_assert_msg(strstr(r.out, "at:                 2026-03-02 00:00 KST\n") != NULL,
+		    "%s", r.out);
+		run_free(&r);
+		/* Nothing active yet (motif starts in April): the table stays, and says so. */
+		CTL_EXPECT(0, r, &e, "quota", "motif", "--phase", "stage-2", "--at", "2026-03-02");
+		ck_assert_msg(strstr(r.out, "\nGRANT  POOL  MODEL  CARDS  START  END\n"
+		    "none active at 2026-03-02 00:00 KST\n") != NULL, "%s", r.out);
 		run_free(&r);
 		CTL_EXPECT(4, r, &e, "quota", "nobody", "--phase", "stage-2");
 		run_free(&r);
@@ -331,18 +372,27 @@ START_TEST(session)
 		run_free(&r);
 		CTL_EXPECT(0, r, &e, "fairness", "stage-2");
 		ck_assert_ptr_nonnull(strstr(r.out, "equal period:"));
+		ck_assert_msg(has_line(r.out, "TEAM ", "OVERRIDES") && strstr(r.out, " UTIL ") &&
+		    has_line(r.out, "max deviation:", " %"), "%s", r.out);
 		run_free(&r);
 		snprintf(csv, sizeof(csv), "%s/fairness.csv", h.dir);
 		CTL_EXPECT(0, r, &e, "fairness", "stage-2", "--csv", "-o", csv);
 		ck_assert_str_eq(r.out, "");
-		run_free(&r);
 		{
-			char *text = slurp(csv);
+			char *text = slurp(csv), said[600];
+			size_t lines = 0;
 
 			ck_assert_msg(strncmp(text, "team,", 5) == 0, "%s", text);
 			ck_assert_ptr_nonnull(strstr(text, "\nmotif,"));
+			/* It says what it wrote: the file, its rows and its bytes. */
+			for (const char *p = text; *p; p++)
+				lines += *p == '\n';
+			snprintf(said, sizeof(said), "grantctl: wrote %s: %zu rows and a header "
+			    "line, %zu bytes\n", csv, lines - 1, strlen(text));
+			ck_assert_msg(strstr(r.err, said) != NULL, "%s\nwant %s", r.err, said);
 			free(text);
 		}
+		run_free(&r);
 		/* A failed request leaves no file behind. */
 		unlink(csv);
 		CTL_EXPECT(4, r, &e, "fairness", "no-phase", "--csv", "-o", csv);
@@ -510,7 +560,7 @@ START_TEST(config_file)
 	run_free(&r);
 	/* tz = UTC from the file: creation time shown in UTC, not Seoul. */
 	CTL_EXPECT(0, r, &bare, "program", "create", "p", "--name", "P");
-	ck_assert_ptr_nonnull(strstr(r.out, "created:   2026-03-02 00:00\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "created:   2026-03-02 00:00 UTC\n"));
 	run_free(&r);
 	/* The environment wins over the file. */
 	bare.token = "gd_wrong";
@@ -550,12 +600,24 @@ START_TEST(zones_and_tables)
 	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "motif");
 	run_free(&r);
 
-	/* Grants start at 00:00 in Seoul, 15:00 the day before in UTC. */
+	/* Grants start at 00:00 in Seoul, 15:00 the day before in UTC; each says which. */
 	CTL_EXPECT(0, r, &e, "grant", "list", "--phase", "stage-2");
-	ck_assert_ptr_nonnull(strstr(r.out, "2026-03-01 00:00"));
+	ck_assert_msg(strstr(r.out, "2026-03-01 00:00 KST") != NULL, "%s", r.out);
 	run_free(&r);
 	CTL_EXPECT(0, r, &e, "--tz", "UTC", "grant", "list");
-	ck_assert_ptr_nonnull(strstr(r.out, "2026-02-28 15:00"));
+	ck_assert_msg(strstr(r.out, "2026-02-28 15:00 UTC") != NULL, "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--tz", "+05:30", "grant", "list");
+	ck_assert_msg(strstr(r.out, "2026-02-28 20:30 UTC+05:30") != NULL, "%s", r.out);
+	run_free(&r);
+	/* No phase in sight: the zone all the server's programmes share (one, in Seoul). */
+	CTL_EXPECT(0, r, &e, "team", "show", "motif");
+	ck_assert_msg(strstr(r.out, "created:   2026-03-02 09:00 KST\n") != NULL, "%s", r.out);
+	run_free(&r);
+	/* --json is the server's, untouched. */
+	CTL_EXPECT(0, r, &e, "--json", "team", "show", "motif");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "created_at")),
+	    "2026-03-02T00:00:00Z");
 	run_free(&r);
 
 	/* A programme in another zone is shown in its own zone without --tz. */
@@ -568,8 +630,13 @@ START_TEST(zones_and_tables)
 	run_free(&r);
 	CTL_EXPECT(0, r, &e, "team", "create", "solo", "--name", "Solo", "--lead-org", "Solo");
 	run_free(&r);
+	/* Programmes in two zones and no phase in sight: UTC, written as such. */
+	CTL_EXPECT(0, r, &e, "team", "show", "motif");
+	ck_assert_msg(strstr(r.out, "created:   2026-03-02 00:00 UTC\n") != NULL, "%s", r.out);
+	run_free(&r);
 	CTL_EXPECT(0, r, &e, "enroll", "u1", "solo");
-	ck_assert_msg(strstr(r.out, "2026-03-10 00:00  2026-04-09 00:00") != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "2026-03-10 00:00 UTC  2026-04-09 00:00 UTC") != NULL, "%s",
+	    r.out);
 	run_free(&r);
 
 	/*
@@ -601,10 +668,388 @@ START_TEST(zones_and_tables)
 	/* The usage text lists every command, and --version the release. */
 	CTL_EXPECT(0, r, &e, "--help");
 	ck_assert_ptr_nonnull(strstr(r.out, "  fairness PHASE [--csv] [-o FILE]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "  login [--url URL] [--token TOKEN]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "  config set url|token|tz VALUE\n"));
 	run_free(&r);
 	CTL_EXPECT(0, r, &e, "--version");
 	ck_assert_int_eq(strncmp(r.out, "grantctl ", 9), 0);
 	run_free(&r);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+
+/* The line of text that holds needle, as a malloc'd string ("" when none). */
+static char *
+line_with(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle), *b, *e;
+
+	if (p == NULL)
+		return strdup("");
+	for (b = p; b > text && b[-1] != '\n'; b--)
+		;
+	e = p + strcspn(p, "\n");
+	return strndup(b, (size_t)(e - b));
+}
+
+/* token list says which tokens still work; completion offers only those. */
+START_TEST(token_states)
+{
+	struct harness h;
+	struct env e;
+	struct run r;
+	char live[64], dead[64], *line;
+
+	start(&h, &e);
+	CTL_EXPECT(0, r, &e, "--json", "token", "create", "--name", "ci", "--role", "auditor");
+	snprintf(live, sizeof(live), "%s", json_string_value(json_object_get(r.json, "id")));
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "token", "create", "--name", "old", "--role", "auditor");
+	snprintf(dead, sizeof(dead), "%s", json_string_value(json_object_get(r.json, "id")));
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "token", "revoke", dead);
+	run_free(&r);
+
+	CTL_EXPECT(0, r, &e, "token", "list");
+	ck_assert_msg(has_line(r.out, "ID ", "EXPIRES") && strstr(r.out, " STATE ") &&
+	    strstr(r.out, " REVOKED "), "%s", r.out);
+	line = line_with(r.out, live);
+	ck_assert_msg(strstr(line, " live ") != NULL, "%s", r.out);
+	free(line);
+	/* No programme yet, so no zone but UTC; the revocation is dated. */
+	line = line_with(r.out, dead);
+	ck_assert_msg(strstr(line, " revoked  2026-03-02 00:00 UTC  2026-03-02 00:00 UTC")
+	    != NULL, "%s", r.out);
+	free(line);
+	run_free(&r);
+	/* --json is what the server said: no "state" added. */
+	CTL_EXPECT(0, r, &e, "--json", "token", "list");
+	{
+		const json_t *t;
+		size_t i;
+
+		json_array_foreach(json_object_get(r.json, "items"), i, t)
+			if (strcmp(json_string_value(json_object_get(t, "id")), dead) == 0)
+				ck_assert(json_is_string(json_object_get(t, "revoked_at")));
+		ck_assert_ptr_null(strstr(r.out, "\"live\""));
+	}
+	run_free(&r);
+
+	/* The completion offers the live token, never the revoked one. */
+	CTL_EXPECT(0, r, &e, "__complete", "tokens");
+	line = line_with(r.out, live);
+	ck_assert_str_eq(line, live);
+	free(line);
+	ck_assert_msg(strstr(r.out, dead) == NULL, "%s", r.out);
+	run_free(&r);
+
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	ck_assert_msg(stat(path, &st) == 0, "%s", path);
+	return st.st_mode & 07777;
+}
+
+/* login and config set write the file, mode 0600, after the server accepted the token. */
+START_TEST(login_and_config)
+{
+	struct harness h;
+	struct env e, bare, x;
+	struct run r;
+	char dir[400], path[450], xdg[400], xpath[450], want[1024], *text;
+
+	start(&h, &e);
+	bare = e;
+	bare.url = NULL;
+	bare.token = NULL;
+	snprintf(dir, sizeof(dir), "%s/.config/grantctl", h.dir);
+	snprintf(path, sizeof(path), "%s/config", dir);
+
+	/* A token the server refuses: nothing is written. */
+	CTL_EXPECT(3, r, &bare, "login", "--url", h.base, "--token", "gd_not_a_real_token");
+	ck_assert_msg(strstr(r.err, "did not accept the token; nothing written") != NULL, "%s",
+	    r.err);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	run_free(&r);
+	/* An unreachable server: nothing either. */
+	CTL_EXPECT(6, r, &bare, "login", "--url", "http://127.0.0.1:1", "--token", h.admin);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	run_free(&r);
+
+	CTL_EXPECT(0, r, &bare, "login", "--url", h.base, "--token", h.admin);
+	snprintf(want, sizeof(want), "wrote %s (mode 0600); %s accepted the token\n  url = %s\n"
+	    "  token = gd_", path, h.base, h.base);
+	ck_assert_msg(strstr(r.out, want) != NULL, "%s\nwant %s", r.out, want);
+	ck_assert_msg(strstr(r.out, h.admin) == NULL, "the secret was printed: %s", r.out);
+	run_free(&r);
+	ck_assert_int_eq(mode_of(path), 0600);
+	ck_assert_int_eq(mode_of(dir), 0700);
+	text = slurp(path);
+	snprintf(want, sizeof(want), "url = %s\ntoken = %s\n", h.base, h.admin);
+	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	free(text);
+	/* The file serves the next command, and config show says where things come from. */
+	CTL_EXPECT(0, r, &bare, "team", "create", "acme", "--name", "Acme", "--lead-org", "Acme");
+	run_free(&r);
+	CTL_EXPECT(0, r, &bare, "config", "show");
+	ck_assert_msg(strstr(r.out, "(from the configuration file)") != NULL &&
+	    strstr(r.out, h.admin) == NULL, "%s", r.out);
+	run_free(&r);
+
+	/* config set changes one key and keeps the others. */
+	CTL_EXPECT(0, r, &bare, "config", "set", "tz", "UTC");
+	ck_assert_ptr_nonnull(strstr(r.out, "  tz = UTC\n"));
+	run_free(&r);
+	text = slurp(path);
+	ck_assert_msg(strstr(text, want) != NULL && strstr(text, "tz = UTC\n"), "%s", text);
+	free(text);
+	ck_assert_int_eq(mode_of(path), 0600);
+	CTL_EXPECT(2, r, &bare, "config", "set", "tz", "Europe/Paris");
+	run_free(&r);
+	CTL_EXPECT(2, r, &bare, "config", "set", "colour", "blue");
+	run_free(&r);
+	/* A URL where the kept token does not work is refused, the file unchanged. */
+	CTL_EXPECT(6, r, &bare, "config", "set", "url", "http://127.0.0.1:1/");
+	ck_assert_ptr_nonnull(strstr(r.err, "nothing written"));
+	run_free(&r);
+	text = slurp(path);
+	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	free(text);
+	/* A token read from standard input, checked first. */
+	bare.input = "gd_wrong_again\n";
+	CTL_EXPECT(3, r, &bare, "config", "set", "token", "-");
+	run_free(&r);
+	text = slurp(path);
+	ck_assert_msg(strstr(text, want) != NULL, "%s", text);
+	free(text);
+
+	/* XDG_CONFIG_HOME: the file goes there; a token typed on standard input. */
+	snprintf(xdg, sizeof(xdg), "%s/xdg", h.dir);
+	snprintf(xpath, sizeof(xpath), "%s/grantctl/config", xdg);
+	x = bare;
+	x.xdg = xdg;
+	snprintf(want, sizeof(want), "%s\n", h.admin);
+	x.input = want;
+	CTL_EXPECT(0, r, &x, "login", "--url", h.base);
+	ck_assert_msg(strstr(r.out, xpath) != NULL, "%s", r.out);
+	run_free(&r);
+	ck_assert_int_eq(mode_of(xpath), 0600);
+	snprintf(want, sizeof(want), "%s/grantctl", xdg);
+	ck_assert_int_eq(mode_of(want), 0700);
+	x.input = NULL;
+	CTL_EXPECT(0, r, &x, "team", "list");
+	ck_assert_ptr_nonnull(strstr(r.out, "acme"));
+	run_free(&r);
+	/* No token anywhere and nothing on standard input: a usage error. */
+	x.xdg = NULL;
+	x.home = "/nonexistent";
+	CTL_EXPECT(2, r, &x, "login", "--url", h.base);
+	run_free(&r);
+
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * A stand-in for grantd that answers from a table by method and path, one
+ * request per connection, until killed: for replies the real one does not
+ * give yet (an enrollment's "delays").
+ */
+struct canned {
+	const char *method, *path, *team;	/* team: only a body naming it */
+	int status;
+	const char *body;
+};
+
+static void
+serve_canned(int ls, const struct canned *tab, size_t n)
+{
+	for (;;) {
+		char req[8192], method[16], path[512], head[256];
+		size_t got = 0;
+		ssize_t k;
+		int fd = accept(ls, NULL, NULL);
+		const struct canned *hit = NULL;
+		const char *body;
+
+		if (fd < 0)
+			continue;
+		/* Headers, then the body by Content-Length: grantctl's bodies are small. */
+		while (got < sizeof(req) - 1 && (k = read(fd, req + got, sizeof(req) - 1 - got)) > 0) {
+			char *end, *cl;
+			long len;
+
+			got += (size_t)k;
+			req[got] = '\0';
+			if ((end = strstr(req, "\r\n\r\n")) == NULL)
+				continue;
+			cl = strcasestr(req, "\r\nContent-Length:");
+			len = cl && cl < end ? strtol(cl + 17, NULL, 10) : 0;
+			if ((size_t)(end + 4 - req) + (size_t)len <= got)
+				break;
+		}
+		req[got] = '\0';
+		if (sscanf(req, "%15s %511s", method, path) != 2) {
+			close(fd);
+			continue;
+		}
+		for (size_t i = 0; i < n && hit == NULL; i++) {
+			char team[80];
+
+			snprintf(team, sizeof(team), "\"team\":\"%s\"", tab[i].team ? tab[i].team : "");
+			if (strcmp(tab[i].method, method) == 0 && strcmp(tab[i].path, path) == 0 &&
+			    (tab[i].team == NULL || strstr(req, team) != NULL))
+				hit = &tab[i];
+		}
+		body = hit ? hit->body : "{\"code\":\"not_found\",\"detail\":\"canned\"}";
+		snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+		    "Content-Length: %zu\r\nConnection: close\r\n\r\n", hit ? hit->status : 404,
+		    strlen(body));
+		if (write(fd, head, strlen(head)) < 0 || write(fd, body, strlen(body)) < 0)
+			perror("canned");
+		close(fd);
+	}
+}
+
+/* Forks the stand-in on a free loopback port; writes its base URL. */
+static pid_t
+start_canned(const struct canned *tab, size_t n, char *base, size_t len)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	ck_assert_int_ge(ls, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(ls, 16), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&a, &al), 0);
+	snprintf(base, len, "http://127.0.0.1:%d", ntohs(a.sin_port));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		serve_canned(ls, tab, n);
+		_exit(0);
+	}
+	close(ls);
+	return pid;
+}
+
+/* The window of an enrollment reply that starts on 2026-08-29 in Seoul. */
+#define LATE_ENROLLMENT(extra) "{\"phase\":\"stage-2\",\"team\":\"%s\",\"state\":"	\
+	"\"active\",\"window\":{\"start\":\"2026-08-28T15:00:00Z\",\"end\":"	\
+	"\"2027-02-25T15:00:00Z\",\"days\":181},\"units\":768,\"grants\":[]" extra "}"
+
+/* Placement explains a late start with the reply's "delays", in the programme's zone. */
+START_TEST(placement_delays)
+{
+	static const struct canned tab[] = {
+		{ "GET", "/v1/phases/stage-2", NULL, 200,
+		    "{\"id\":\"stage-2\",\"program\":\"sovereign-ai\",\"starts_on\":\"2026-03-01\"}" },
+		{ "GET", "/v1/programs/sovereign-ai", NULL, 200,
+		    "{\"id\":\"sovereign-ai\",\"timezone\":\"Asia/Seoul\"}" },
+		{ "POST", "/v1/phases/stage-2/enrollments", "one", 201, LATE_ENROLLMENT(
+		    ",\"delays\":[{\"pool\":\"naver-chuncheon\",\"free_cards\":256,"
+		    "\"until\":\"2026-08-28T15:00:00Z\"}]") },
+		{ "POST", "/v1/phases/stage-2/enrollments", "two", 200, LATE_ENROLLMENT(
+		    ",\"dry_run\":true,\"delays\":[{\"pool\":\"naver-chuncheon\",\"free_cards\":0,"
+		    "\"until\":\"2026-06-01T03:00:00Z\"},{\"pool\":\"nhn-gwangju\",\"free_cards\":1,"
+		    "\"until\":\"2026-08-28T15:00:00Z\"}]") },
+		{ "POST", "/v1/phases/stage-2/enrollments", "none", 201, LATE_ENROLLMENT("") },
+		{ "POST", "/v1/phases/stage-2/enrollments", "full", 409,
+		    "{\"code\":\"no_capacity\",\"detail\":\"the package cannot be held\","
+		    "\"earliest_start\":\"2030-01-01T15:00:00Z\",\"delays\":[{\"pool\":"
+		    "\"naver-chuncheon\",\"free_cards\":12,\"until\":\"2030-01-01T15:00:00Z\"}]}" },
+	};
+	struct env e = { .token = "gd_canned", .home = "/nonexistent" };
+	char base[64];
+	struct run r;
+	pid_t pid = start_canned(tab, sizeof(tab) / sizeof(tab[0]), base, sizeof(base));
+
+	e.url = base;
+	/* Without --not-before: the phase's first day is what was asked. */
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "one");
+	ck_assert_msg(strstr(r.out, "\nstarts 2026-08-29 00:00 KST, not 2026-03-01 00:00 KST: "
+	    "pool naver-chuncheon has only 256 free cards until 2026-08-29 00:00 KST\n") != NULL,
+	    "%s%s", r.out, r.err);
+	run_free(&r);
+	/* Several pools, one line each; --not-before is what was asked. */
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "two", "--not-before", "2026-04-01",
+	    "--dry-run");
+	ck_assert_msg(strstr(r.out, "\nstarts 2026-08-29 00:00 KST, not 2026-04-01 00:00 KST:\n"
+	    "  pool naver-chuncheon has no free cards until 2026-06-01 12:00 KST\n"
+	    "  pool nhn-gwangju has only 1 free card until 2026-08-29 00:00 KST\n") != NULL,
+	    "%s%s", r.out, r.err);
+	run_free(&r);
+	/* --json is the reply as it came. */
+	CTL_EXPECT(0, r, &e, "--json", "enroll", "stage-2", "one");
+	ck_assert_int_eq(json_array_size(json_object_get(r.json, "delays")), 1);
+	run_free(&r);
+	/* A refusal says why too, on stderr with the problem. */
+	CTL_EXPECT(5, r, &e, "enroll", "stage-2", "full");
+	ck_assert_msg(strstr(r.err, "  earliest start: 2030-01-02 00:00 KST\n"
+	    "  pool naver-chuncheon has only 12 free cards until 2030-01-02 00:00 KST\n") != NULL,
+	    "%s", r.err);
+	run_free(&r);
+	/* No delays, no extra line. */
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "none");
+	ck_assert_msg(strstr(r.out, "starts ") == NULL, "%s", r.out);
+	ck_assert_ptr_nonnull(strstr(r.out, "window:"));
+	run_free(&r);
+
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/* The real grantd, once it reports delays: grantctl prints each of them. */
+START_TEST(placement_delays_live)
+{
+	struct harness h;
+	struct env e;
+	struct run r;
+	const json_t *d;
+	size_t i;
+
+	start(&h, &e);
+	setup_world(&e);
+	/* motif takes 768 of naver-chuncheon's 1024 B200 from 2026-03-01. */
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "motif", "--pools", "naver-chuncheon");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "enroll", "stage-2", "lg-ai", "--pools",
+	    "naver-chuncheon", "--dry-run");
+	if (json_array_size(json_object_get(r.json, "delays")) == 0) {
+		fprintf(stderr, "test_grantctl: grantd gives no \"delays\" yet; skipping its "
+		    "part\n");
+		run_free(&r);
+	} else {
+		json_t *delays = json_incref(json_object_get(r.json, "delays"));
+
+		run_free(&r);
+		CTL_EXPECT(0, r, &e, "enroll", "stage-2", "lg-ai", "--pools", "naver-chuncheon",
+		    "--dry-run");
+		ck_assert_msg(strstr(r.out, ", not 2026-03-01 00:00 KST:") != NULL, "%s", r.out);
+		json_array_foreach(delays, i, d) {
+			char want[200];
+
+			snprintf(want, sizeof(want), "pool %s has ",
+			    json_string_value(json_object_get(d, "pool")));
+			ck_assert_msg(strstr(r.out, want) != NULL, "%s", r.out);
+		}
+		json_decref(delays);
+		run_free(&r);
+	}
 	ck_assert_int_eq(h_stop(&h), 0);
 	h_cleanup(&h);
 }
@@ -628,6 +1073,10 @@ main(void)
 	tcase_add_test(tc, idempotency);
 	tcase_add_test(tc, config_file);
 	tcase_add_test(tc, zones_and_tables);
+	tcase_add_test(tc, token_states);
+	tcase_add_test(tc, login_and_config);
+	tcase_add_test(tc, placement_delays);
+	tcase_add_test(tc, placement_delays_live);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
