@@ -179,6 +179,8 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config \
               --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# Debian's zsh reads vendor-completions; other systems' site-functions.
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
 
 .PHONY: deb check-unit pkg-deps
 
@@ -186,7 +188,7 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/grantd $(DESTDIR)$(DATADIR)/grantd/schema \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(BASHCOMPDIR)
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
 	install -m 0755 $(GRANTD) $(DESTDIR)$(SBINDIR)/grantd
 	install -m 0755 $(GRANTCTL) $(DESTDIR)$(BINDIR)/grantctl
 	sed 's#/usr/sbin/grantd#$(SBINDIR)/grantd#g' packaging/systemd/grantd.service \
@@ -203,6 +205,7 @@ install: all
 	install -m 0644 packaging/man/grantd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 packaging/man/grantd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 packaging/bash-completion/grantctl $(DESTDIR)$(BASHCOMPDIR)/grantctl
+	install -m 0644 packaging/zsh-completion/_grantctl $(DESTDIR)$(ZSHCOMPDIR)/_grantctl
 
 # ------------------------------------------------------------------
 # The Debian package: an optimised build installed with PREFIX=/usr into a
