@@ -1056,8 +1056,10 @@ START_TEST(fairness_csv)
 	ck_assert(strncmp(rs.text, "team,state,window_start,", 24) == 0);
 	line2 = strstr(rs.text, "\r\n");
 	ck_assert_ptr_nonnull(line2);
-	want = "alpha,active,2026-03-01T00:00:00Z,2026-03-11T00:00:00Z,10,,8,384,384,64,320,64,"
-	    "19,0.059375,false,,true,1000000,0,0\r\n";
+	/* The programme is in UTC: each instant's local twin has offset +00:00. */
+	want = "alpha,active,2026-03-01T00:00:00Z,2026-03-01T00:00:00+00:00,2026-03-11T00:00:00Z,"
+	    "2026-03-11T00:00:00+00:00,10,,,8,384,384,64,320,64,19,0.059375,false,,,true,"
+	    "1000000,0,0\r\n";
 	ck_assert_msg(strncmp(line2 + 2, want, strlen(want)) == 0, "%s", line2 + 2);
 	ck_assert(strstr(rs.text, "\r\nbeta,") != NULL);
 	response_clear(&rs);
