@@ -184,6 +184,8 @@ cmd_fairness(struct ctl *c, char **a)
 	if (rc == 0 && (c->opt[O_CSV] || c->json)) {
 		print_raw(c, &r);
 	} else if (rc == 0) {
+		/* The report names its zone; a server that does not, its phase does. */
+		zone_from(c, r.json);
 		zone_for_phase(c, a[0]);
 		teams = json_object_get(r.json, "teams");
 		print_rows(c, teams, team_cols, NCOLS(team_cols));

@@ -56,26 +56,19 @@ fmt_krw(int64_t krw, char *buf, size_t n)
 const char *
 fmt_instant(struct ctl *c, const char *s, bool day_only, char *buf, size_t n)
 {
-	int64_t t, local, day, secs;
-	int y, m, d;
+	char text[CIVIL_HUMAN_LEN];
+	int64_t t;
 
 	if (civil_parse_instant(s, &t) != 0) {
 		snprintf(buf, n, "%s", s);
 		return buf;
 	}
 	zone_default(c);
-	local = t + c->tz_off;
-	day = local >= 0 ? local / CIVIL_DAY : -((-local + CIVIL_DAY - 1) / CIVIL_DAY);
-	secs = local - day * CIVIL_DAY;
-	civil_ymd_from_days(day, &y, &m, &d);
 	if (day_only)
-		snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
-	else if (secs % 60 != 0)
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d %s", y, m, d, (int)(secs / 3600),
-		    (int)(secs / 60 % 60), (int)(secs % 60), c->tz_label);
+		civil_format_date(civil_local_day(t, c->tz_off), text);
 	else
-		snprintf(buf, n, "%04d-%02d-%02d %02d:%02d %s", y, m, d, (int)(secs / 3600),
-		    (int)(secs / 60 % 60), c->tz_label);
+		civil_format_human(t, c->tz_off, c->tz_label, text);
+	snprintf(buf, n, "%s", text);
 	return buf;
 }
 
@@ -342,35 +335,12 @@ print_scalars(struct ctl *c, const json_t *obj)
 	table_free(t);
 }
 
-/*
- * Abbreviations people read for the zones grantd supports (tzdata's, where
- * they name one zone only); any other zone is written by its offset.
- */
-static const struct {
-	const char *name, *label;
-} zone_labels[] = {
-	{ "Asia/Seoul", "KST" }, { "Asia/Tokyo", "JST" }, { "Asia/Hong_Kong", "HKT" },
-	{ "Asia/Kolkata", "IST" }, { "Asia/Jakarta", "WIB" }, { "Africa/Nairobi", "EAT" },
-	{ "America/Phoenix", "MST" }, { "Pacific/Honolulu", "HST" },
-};
-
 void
 zone_set(struct ctl *c, const char *name, int32_t off)
 {
-	int32_t a = off < 0 ? -off : off;
-
 	snprintf(c->tz_name, sizeof(c->tz_name), "%s", name);
 	c->tz_off = off;
-	if (off == 0) {
-		snprintf(c->tz_label, sizeof(c->tz_label), "UTC");
-	} else {
-		snprintf(c->tz_label, sizeof(c->tz_label), "UTC%c%02d:%02d", off < 0 ? '-' : '+',
-		    (int)(a / 3600), (int)(a / 60 % 60));
-		for (size_t i = 0; i < sizeof(zone_labels) / sizeof(zone_labels[0]); i++)
-			if (strcmp(name, zone_labels[i].name) == 0)
-				snprintf(c->tz_label, sizeof(c->tz_label), "%s",
-				    zone_labels[i].label);
-	}
+	civil_tz_label(name, off, c->tz_label);
 }
 
 void
@@ -442,8 +412,13 @@ void
 zone_from(struct ctl *c, const json_t *obj)
 {
 	const json_t *items = json_object_get(obj, "items");
+	int32_t off;
 
-	if (json_is_string(json_object_get(obj, "phase")))
+	/* A reply that names its zone (a programme, a fairness report) settles it at once. */
+	if (!c->tz_fixed && !c->tz_known && civil_tz_offset(jstr(obj, "timezone"), &off) == 0) {
+		zone_set(c, jstr(obj, "timezone"), off);
+		c->tz_known = true;
+	} else if (json_is_string(json_object_get(obj, "phase")))
 		zone_for_phase(c, jstr(obj, "phase"));
 	else if (json_is_array(items) && json_array_size(items) > 0)
 		zone_for_phase(c, jstr(json_array_get(items, 0), "phase"));

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "civil.h"
 #include "version.h"
 
 #define GRANTCTL_VERSION GRANTD_VERSION
@@ -51,7 +52,7 @@ struct ctl {
 	bool json;			/* --json: print the server's JSON */
 	long timeout_s;
 	char tz_name[64];
-	char tz_label[16];		/* what follows each instant shown: "KST", "UTC" */
+	char tz_label[CIVIL_TZ_LABEL_LEN];	/* after each instant shown: "KST", "UTC" */
 	int32_t tz_off;			/* seconds east of UTC */
 	bool tz_fixed;			/* --tz or tz= in the config: never looked up */
 	bool tz_known;			/* tz_off is settled for this invocation */
