@@ -17,6 +17,7 @@
 #include "router.h"
 
 struct conn;
+struct peer;
 
 /*
  * Owned by app->http; freed in the last close callback.  The connections on
@@ -32,6 +33,10 @@ struct http {
 	uv_timer_t deadline;
 	struct conn *head, *tail;
 	unsigned nconn;		/* open connections, as notified by MHD */
+	struct peer **peers;	/* by client address; npeers buckets, a power of two */
+	size_t npeers;
+	unsigned ncut[2];	/* slow connections cut since the last notice, by why */
+	uint64_t cut_noticed;	/* uv_now() of that notice */
 	int inflight;
 	int open_handles;
 	bool closing;
@@ -44,10 +49,23 @@ struct http {
  */
 struct conn {
 	struct conn *prev, *next;
+	struct peer *peer;	/* its client address; NULL if untracked */
 	MHD_socket fd;
 	uint64_t since;		/* uv_now(), ms */
 	bool listed;		/* on h->head..tail: its request is not all read */
 	bool cut;		/* shut down here; MHD closes it on its next run */
+};
+
+/*
+ * One client address with connections open, for
+ * server.max_connections_per_ip; freed with its last connection.
+ */
+struct peer {
+	struct peer *next;	/* in its bucket */
+	unsigned n;		/* connections open, cut ones included */
+	unsigned live;		/* of those, not cut */
+	size_t len;		/* of addr: 4 or 16 */
+	unsigned char addr[16];
 };
 
 enum q_state { Q_READING, Q_WAITING, Q_READY };
@@ -161,8 +179,68 @@ http_inflight(const struct app *app)
  * is never cut: its slowness is ours.  Closing is shutdown(2) on the
  * socket, which MHD still owns: at its next run it reads the end of file
  * and closes the connection through its usual path.
- * MHD_OPTION_PER_IP_CONNECTION_LIMIT caps what one address may hold.
+ * One address may hold server.max_connections_per_ip connections: past
+ * that, its own oldest unfinished connection is closed for the new one (or
+ * the new one, when all of its others are being answered), so an address
+ * cannot take the table from others, nor its slow clients from its prompt
+ * ones.  (MHD_OPTION_PER_IP_CONNECTION_LIMIT would refuse the new one.)
  */
+
+/* FNV-1a over the address bytes. */
+static size_t
+peer_hash(const unsigned char *a, size_t len)
+{
+	uint32_t x = 2166136261u;
+
+	for (size_t i = 0; i < len; i++)
+		x = (x ^ a[i]) * 16777619u;
+	return x;
+}
+
+/* The entry of sa's address, made if new; NULL for another family or no memory. */
+static struct peer *
+peer_get(struct http *h, const struct sockaddr *sa)
+{
+	const unsigned char *a;
+	struct peer **b, *p;
+	size_t len;
+
+	if (h->peers == NULL || sa == NULL)
+		return NULL;
+	if (sa->sa_family == AF_INET) {
+		a = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+		len = 4;
+	} else if (sa->sa_family == AF_INET6) {
+		a = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		len = 16;
+	} else {
+		return NULL;
+	}
+	b = &h->peers[peer_hash(a, len) & (h->npeers - 1)];
+	for (p = *b; p; p = p->next)
+		if (p->len == len && memcmp(p->addr, a, len) == 0)
+			return p;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->len = len;
+	memcpy(p->addr, a, len);
+	p->next = *b;
+	*b = p;
+	return p;
+}
+
+static void
+peer_drop(struct http *h, struct peer *p)
+{
+	struct peer **b = &h->peers[peer_hash(p->addr, p->len) & (h->npeers - 1)];
+
+	if (--p->n > 0)
+		return;
+	while (*b != p)
+		b = &(*b)->next;
+	*b = p->next;
+	free(p);
+}
 
 static void
 conn_unlist(struct http *h, struct conn *k)
@@ -221,10 +299,23 @@ conn_list(struct http *h, struct conn *k)
 static void
 conn_cut(struct http *h, struct conn *k, enum metrics_cut why)
 {
+	uint64_t now = uv_now(h->deadline.loop);
+
 	conn_unlist(h, k);
 	k->cut = true;
+	if (k->peer)
+		k->peer->live--;
 	(void)shutdown(k->fd, SHUT_RDWR);
 	metrics_cut(why);
+	h->ncut[why == METRICS_CUT_DEADLINE ? 0 : 1]++;
+	/* An attack is worth a line, not a line per connection: one a minute at most. */
+	if (now - h->cut_noticed >= 60000) {
+		log_notice("slow clients: %u connection(s) closed for sending no complete "
+		    "request in %d s, %u to make room for new ones (since the last such line)",
+		    h->ncut[0], h->app->cfg.server.request_timeout_s, h->ncut[1]);
+		h->ncut[0] = h->ncut[1] = 0;
+		h->cut_noticed = now;
+	}
 }
 
 static struct conn *
@@ -248,9 +339,6 @@ on_deadline(uv_timer_t *t)
 		conn_cut(h, h->head, METRICS_CUT_DEADLINE);
 		n++;
 	}
-	if (n > 0)
-		log_debug("closed %u connection(s) that sent no complete request in %d s", n,
-		    h->app->cfg.server.request_timeout_s);
 	arm_deadline(h);
 	/* MHD sees the end of file at once, not at its next unrelated event. */
 	if (n > 0)
@@ -262,14 +350,20 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
     enum MHD_ConnectionNotificationCode toe)
 {
 	struct http *h = cls;
-	struct conn *k = *socket_context;
+	struct conn *k = *socket_context, *old;
 	unsigned max = (unsigned)h->app->cfg.server.max_connections;
+	unsigned per = (unsigned)h->app->cfg.server.max_connections_per_ip;
 	const union MHD_ConnectionInfo *ci;
 
 	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (k == NULL)
 			return;
 		conn_unlist(h, k);
+		if (k->peer) {
+			if (!k->cut)
+				k->peer->live--;
+			peer_drop(h, k->peer);
+		}
 		free(k);
 		*socket_context = NULL;
 		h->nconn--;
@@ -286,7 +380,20 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	k->fd = ci->connect_fd;
 	*socket_context = k;
 	h->nconn++;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if ((k->peer = peer_get(h, ci ? ci->client_addr : NULL)) != NULL) {
+		k->peer->n++;
+		k->peer->live++;
+	}
 	conn_list(h, k);
+	if (per > 0 && k->peer && k->peer->live > per) {
+		for (old = h->head; old && old->peer != k->peer; old = old->next)
+			;
+		/* Its oldest unfinished one, or, if none is older, the new one. */
+		conn_cut(h, old, METRICS_CUT_ADDRESS);
+		if (old == k)
+			return;
+	}
 	/* The magic 7/8 leaves room for a burst of prompt clients in one run. */
 	if (h->nconn > max - (max / 8 > 0 ? max / 8 : 1) && h->head != k)
 		conn_cut(h, h->head, METRICS_CUT_SHED);
@@ -607,6 +714,13 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return GD_ENOMEM;
+	/* About one address per bucket even with every connection from another. */
+	for (h->npeers = 64; h->npeers < (size_t)app->cfg.server.max_connections; h->npeers *= 2)
+		;
+	if ((h->peers = calloc(h->npeers, sizeof(*h->peers))) == NULL) {
+		free(h);
+		return GD_ENOMEM;
+	}
 	h->app = app;
 	/* The logger goes first, so no option's complaint reaches MHD's own. */
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, on_access, h,
@@ -615,7 +729,6 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)app->cfg.server.max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.server.idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.server.connection_memory_bytes,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)app->cfg.server.max_connections_per_ip,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
@@ -624,6 +737,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	if (h->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not "
 		    "available)", host, (unsigned)port);
+		free(h->peers);
 		free(h);
 		return GD_EIO;
 	}
@@ -636,6 +750,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	if ((rc = uv_poll_init(loop, &h->poll, di->epoll_fd)) < 0) {
 		snprintf(err, errlen, "cannot poll the HTTP epoll fd: %s", uv_strerror(rc));
 		MHD_stop_daemon(h->d);
+		free(h->peers);
 		free(h);
 		return GD_EIO;
 	}
@@ -667,8 +782,11 @@ on_handle_closed(uv_handle_t *hd)
 {
 	struct http *h = hd->data;
 
-	if (--h->open_handles == 0)
+	if (--h->open_handles == 0) {
+		/* MHD_stop_daemon closed every connection: the peers went with them. */
+		free(h->peers);
 		free(h);
+	}
 }
 
 void

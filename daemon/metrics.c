@@ -47,7 +47,7 @@ static size_t nseries;
 static uint64_t overflow;
 static uint64_t lat_buckets[NLAT], lat_count;
 static double lat_sum;
-static uint64_t cuts[2];
+static uint64_t cuts[3];	/* by enum metrics_cut */
 static uint64_t batch_buckets[NBATCH], batch_count, batch_sum;
 
 void
@@ -85,7 +85,8 @@ metrics_request(const char *method, const char *route, int status, uint64_t ns)
 void
 metrics_cut(enum metrics_cut why)
 {
-	cuts[why == METRICS_CUT_SHED]++;
+	if ((size_t)why < sizeof(cuts) / sizeof(cuts[0]))
+		cuts[why]++;
 }
 
 void
@@ -168,12 +169,16 @@ put_requests(struct out *o)
 	    "# TYPE grantd_http_requests_unlabelled_total counter\n"
 	    "grantd_http_requests_unlabelled_total %llu\n", (unsigned long long)overflow);
 	put(o, "# HELP grantd_http_slow_connections_closed_total Connections closed before "
-	    "their request was all read: past server.request_timeout_s (deadline), or the "
-	    "oldest such when the connection table was nearly full (shed).\n"
+	    "their request was all read: past server.request_timeout_s (deadline), the oldest "
+	    "such when the connection table was nearly full (shed), or when one address held "
+	    "more than server.max_connections_per_ip (address_limit).\n"
 	    "# TYPE grantd_http_slow_connections_closed_total counter\n"
 	    "grantd_http_slow_connections_closed_total{reason=\"deadline\"} %llu\n"
-	    "grantd_http_slow_connections_closed_total{reason=\"shed\"} %llu\n",
-	    (unsigned long long)cuts[0], (unsigned long long)cuts[1]);
+	    "grantd_http_slow_connections_closed_total{reason=\"shed\"} %llu\n"
+	    "grantd_http_slow_connections_closed_total{reason=\"address_limit\"} %llu\n",
+	    (unsigned long long)cuts[METRICS_CUT_DEADLINE],
+	    (unsigned long long)cuts[METRICS_CUT_SHED],
+	    (unsigned long long)cuts[METRICS_CUT_ADDRESS]);
 	put(o, "# HELP grantd_http_request_duration_seconds Time from first byte to reply.\n"
 	    "# TYPE grantd_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i < NLAT; i++)

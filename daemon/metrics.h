@@ -16,6 +16,7 @@ void metrics_request(const char *method, const char *route, int status, uint64_t
 enum metrics_cut {
 	METRICS_CUT_DEADLINE,	/* no complete request within request_timeout_s */
 	METRICS_CUT_SHED,	/* the oldest such, to make room for a new one */
+	METRICS_CUT_ADDRESS,	/* past max_connections_per_ip: its oldest such, or the new one */
 };
 
 /* Counts one connection closed by grantd for being slow. */

@@ -188,25 +188,39 @@ metric(const char *text, const char *series)
 
 START_TEST(per_address_limit)
 {
+	static const char req[] = "GET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
 	struct harness h;
 	struct slow s[PER_IP + 12];
-	int closed = 0;
+	struct hresp r;
+	int closed = 0, fd;
 
 	h_init(&h, conf);
 	h.real_clock = true;
 	h_start(&h);
-	/* 60 from one address: 48 are kept, the other 12 closed at once. */
+	/* 60 tricklers from one address: the 12 oldest make room for the 12 last. */
 	for (size_t i = 0; i < NELEMS(s); i++)
 		begin(&s[i], &h, 9);
 	usleep(300000);
-	for (size_t i = 0; i < NELEMS(s); i++)
+	for (size_t i = 0; i < NELEMS(s); i++) {
 		closed += gone(&s[i]);
-	ck_assert_msg(closed == (int)NELEMS(s) - PER_IP, "%d of %zu connections from one address "
-	    "closed at once, want %zu", closed, NELEMS(s), NELEMS(s) - PER_IP);
-	/* Another address is not held back by that one. */
+		ck_assert_msg(gone(&s[i]) == (i < NELEMS(s) - PER_IP), "trickler %zu of %zu from "
+		    "one address is %s", i, NELEMS(s), gone(&s[i]) ? "closed" : "open");
+	}
+	ck_assert_int_eq(closed, (int)NELEMS(s) - PER_IP);
+	/* Another address is not held back by that one... */
 	prompt(&h, "GET", "/v1/health", NULL, NULL, 200);
+	/* ...nor a prompt client from the same address. */
+	fd = dial_from(&h, 9);
+	ck_assert_int_eq(send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL), (ssize_t)(sizeof(req) - 1));
+	ck_assert_int_eq(read_reply(fd), 200);
+	close(fd);
 	for (size_t i = 0; i < NELEMS(s); i++)
 		close(s[i].fd);
+	r = h_get(&h, NULL, "/metrics");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(metric(r.body, "grantd_http_slow_connections_closed_total"
+	    "{reason=\"address_limit\"} "), (long)NELEMS(s) - PER_IP + 1);
+	hresp_free(&r);
 	ck_assert_int_eq(h_stop(&h), 0);
 	h_cleanup(&h);
 }
