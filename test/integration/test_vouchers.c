@@ -483,6 +483,8 @@ START_TEST(voided_by_every_way)
 		ck_assert_msg(sqlite3_exec(db, "BEGIN IMMEDIATE;"
 		    "DROP TRIGGER ledger_holds_voided_by;"
 		    "ALTER TABLE ledger_holds DROP COLUMN voided_by;"
+		    "DROP TABLE timer_failures;"
+		    "DROP TABLE usage_token_budget;"
 		    "PRAGMA user_version = 6;"
 		    "COMMIT;", NULL, NULL, &err) == SQLITE_OK, "%s", err);
 		sqlite3_close(db);
