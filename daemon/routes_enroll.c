@@ -74,15 +74,6 @@ record_overrides(const struct request *rq, const char *phase, const char *team,
 	return rc;
 }
 
-static json_t *
-instant_json(int64_t t)
-{
-	char buf[CIVIL_INSTANT_LEN];
-
-	civil_format_instant(t, buf);
-	return json_string(buf);
-}
-
 static bool
 load_phase(const struct request *rq, struct response *rs, const char *phase,
     struct phase_info *pi)
@@ -111,14 +102,14 @@ preview(const struct phase_info *pi, const char *team, const struct calendar *ca
 
 		json_array_append_new(grants, json_pack("{s:s, s:s, s:I, s:o, s:o, s:o}", "pool",
 		    p->id, "card_model", p->card_model, "cards", (json_int_t)cards[i], "units",
-		    jv_milli(cards[i] * p->weight_milli), "start", instant_json(start), "end",
-		    instant_json(end)));
+		    jv_milli(cards[i] * p->weight_milli), "start", jv_instant(start), "end",
+		    jv_instant(end)));
 	}
 	civil_format_date(civil_local_day(start, pi->tz_off), sd);
 	civil_format_date(civil_local_day(end, pi->tz_off), ed);
 	return json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:I, s:s, s:s}, s:o, s:o, s:{s:I}, s:b}",
-	    "team", team, "phase", pi->id, "state", "active", "window", "start", instant_json(start),
-	    "end", instant_json(end), "days", (json_int_t)pi->period_days, "start_date", sd,
+	    "team", team, "phase", pi->id, "state", "active", "window", "start", jv_instant(start),
+	    "end", jv_instant(end), "days", (json_int_t)pi->period_days, "start_date", sd,
 	    "end_date", ed, "units", jv_milli(pi->units_milli), "grants", grants, "voucher",
 	    "budget_krw", (json_int_t)pi->voucher_krw, "dry_run", 1);
 }
@@ -230,7 +221,7 @@ delays_json(const struct placement_pool *cand, const struct placement *pl, int64
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:I, s:o}", "pool",
 		    cand[d[i].pool].id, "free_cards", (json_int_t)d[i].free_cards, "until",
-		    instant_json(d[i].until)));
+		    jv_instant(d[i].until)));
 	return arr;
 }
 
@@ -303,7 +294,7 @@ place_auto(const struct request *rq, struct response *rs, const struct phase_inf
 			    "days from any start within 3 years; the earliest possible start is %s",
 			    "", pi->id,
 			    (long long)pi->period_days, when);
-			json_object_set_new(rs->json, "earliest_start", instant_json(pl.start));
+			json_object_set_new(rs->json, "earliest_start", jv_instant(pl.start));
 			json_object_set_new(rs->json, "earliest_start_date", json_string(when));
 			if ((*delays = delays_json(cand, &pl, start_min)) != NULL)
 				json_object_set_new(rs->json, "delays", *delays);
@@ -799,8 +790,8 @@ moved_json(const struct calendar *cal, const struct ext_piece *pc, size_t n)
 		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:I, s:{s:o, s:o}, "
 		    "s:{s:o, s:o}}", "grant", gid, "team", pc[k].team, "pool",
 		    cal->pools[pc[k].pool].id, "cards", (json_int_t)pc[k].cards, "from", "start",
-		    instant_json(pc[k].old_from), "end", instant_json(pc[k].old_to), "to", "start",
-		    instant_json(pc[k].from), "end", instant_json(pc[k].to))) < 0) {
+		    jv_instant(pc[k].old_from), "end", jv_instant(pc[k].old_to), "to", "start",
+		    jv_instant(pc[k].from), "end", jv_instant(pc[k].to))) < 0) {
 			json_decref(arr);
 			arr = NULL;
 		}
@@ -960,7 +951,7 @@ makeup_item(struct request *rq, bool dry, const struct enrollment *e, const stru
 	g = json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:o, s:o}}", "team", e->team,
 	    "owed_unit_hours", unit_hours_json(pays), "grant", "pool", p->id,
 	    "card_model", p->card_model, "cards", (json_int_t)cards,
-	    "start", instant_json(from), "end", instant_json(to));
+	    "start", jv_instant(from), "end", jv_instant(to));
 	if (g == NULL)
 		return GD_ENOMEM;
 	if (gid) {

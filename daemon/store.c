@@ -79,15 +79,6 @@ get_row(struct db *db, const char *sql, const char *id, row_fn *row, json_t **ou
 }
 
 static json_t *
-instant_json(int64_t t)
-{
-	char buf[CIVIL_INSTANT_LEN];
-
-	civil_format_instant(t, buf);
-	return json_string(buf);
-}
-
-static json_t *
 date_json(int64_t days)
 {
 	char buf[CIVIL_DATE_LEN];
@@ -155,7 +146,7 @@ program_row(struct db *db, sqlite3_stmt *st)
 {
 	(void)db;
 	return json_pack("{s:s, s:s, s:s, s:o}", "id", db_text(st, 0), "name", db_text(st, 1),
-	    "timezone", db_text(st, 2), "created_at", instant_json(sqlite3_column_int64(st, 3)));
+	    "timezone", db_text(st, 2), "created_at", jv_instant(sqlite3_column_int64(st, 3)));
 }
 
 int
@@ -216,7 +207,7 @@ phase_row(struct db *db, sqlite3_stmt *st)
 	    "ends_on", date_json(starts + days),
 	    "package", "card_model", db_text(st, 6), "cards", (json_int_t)cards,
 	    "voucher_krw", (json_int_t)sqlite3_column_int64(st, 8), "units", jv_milli(cards * w),
-	    "created_at", instant_json(sqlite3_column_int64(st, 10)));
+	    "created_at", jv_instant(sqlite3_column_int64(st, 10)));
 	if (o && sqlite3_column_type(st, 5) != SQLITE_NULL)
 		json_object_set_new(o, "evaluation_on", date_json(sqlite3_column_int64(st, 5)));
 	return o;
@@ -268,7 +259,7 @@ team_row(struct db *db, sqlite3_stmt *st)
 	db_done(ms);
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", db_text(st, 0), "name",
 	    db_text(st, 1), "lead_org", db_text(st, 2), "members", members, "created_at",
-	    instant_json(sqlite3_column_int64(st, 3)));
+	    jv_instant(sqlite3_column_int64(st, 3)));
 	return o;
 }
 
@@ -319,13 +310,13 @@ token_row(struct db *db, sqlite3_stmt *st)
 
 	(void)db;
 	o = json_pack("{s:s, s:s, s:s, s:o}", "id", db_text(st, 0), "name", db_text(st, 1),
-	    "role", db_text(st, 2), "created_at", instant_json(sqlite3_column_int64(st, 5)));
+	    "role", db_text(st, 2), "created_at", jv_instant(sqlite3_column_int64(st, 5)));
 	if (o && sqlite3_column_type(st, 3) != SQLITE_NULL)
 		json_object_set_new(o, "team", json_string(db_text(st, 3)));
 	if (o && sqlite3_column_type(st, 4) != SQLITE_NULL)
 		json_object_set_new(o, "pool", json_string(db_text(st, 4)));
 	if (o && sqlite3_column_type(st, 6) != SQLITE_NULL)
-		json_object_set_new(o, "revoked_at", instant_json(sqlite3_column_int64(st, 6)));
+		json_object_set_new(o, "revoked_at", jv_instant(sqlite3_column_int64(st, 6)));
 	return o;
 }
 
@@ -366,7 +357,7 @@ audit_row(struct db *db, sqlite3_stmt *st)
 	(void)db;
 	o = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s}",
 	    "seq", (json_int_t)sqlite3_column_int64(st, 0),
-	    "at", instant_json(sqlite3_column_int64(st, 1)),
+	    "at", jv_instant(sqlite3_column_int64(st, 1)),
 	    "actor", db_text(st, 3), "actor_id", db_text(st, 2),
 	    "action", db_text(st, 4), "target", db_text(st, 5),
 	    "request_id", db_text(st, 6), "reason", (const char *)sqlite3_column_text(st, 7),

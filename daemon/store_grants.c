@@ -9,15 +9,6 @@
 #include "jsonv.h"
 #include "store_grants.h"
 
-static json_t *
-instant_json(int64_t t)
-{
-	char buf[CIVIL_INSTANT_LEN];
-
-	civil_format_instant(t, buf);
-	return json_string(buf);
-}
-
 /* Pools. */
 
 static json_t *
@@ -28,7 +19,7 @@ pool_row(sqlite3_stmt *st)
 	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o}", "id", db_text(st, 0),
 	    "provider", db_text(st, 1), "site", db_text(st, 2), "card_model", db_text(st, 3),
 	    "cards", (json_int_t)cards, "weight", jv_milli(w), "units", jv_milli(cards * w),
-	    "created_at", instant_json(sqlite3_column_int64(st, 5)));
+	    "created_at", jv_instant(sqlite3_column_int64(st, 5)));
 }
 
 #define POOL_SQL "SELECT p.id, p.provider, p.site, p.card_model, p.cards, p.created_at, " \
@@ -75,10 +66,10 @@ outage_row(sqlite3_stmt *st)
 
 	snprintf(id, sizeof(id), "out_%lld", (long long)sqlite3_column_int64(st, 0));
 	return json_pack("{s:s, s:s, s:o, s:o, s:I, s:s, s:o}", "id", id, "pool",
-	    db_text(st, 1), "from", instant_json(sqlite3_column_int64(st, 2)), "to",
-	    instant_json(sqlite3_column_int64(st, 3)), "cards",
+	    db_text(st, 1), "from", jv_instant(sqlite3_column_int64(st, 2)), "to",
+	    jv_instant(sqlite3_column_int64(st, 3)), "cards",
 	    (json_int_t)sqlite3_column_int64(st, 4), "reason", db_text(st, 5), "created_at",
-	    instant_json(sqlite3_column_int64(st, 6)));
+	    jv_instant(sqlite3_column_int64(st, 6)));
 }
 
 #define OUTAGE_SQL "SELECT id, pool, from_t, to_t, cards, reason, created_at FROM outages "
@@ -278,10 +269,10 @@ grant_row(sqlite3_stmt *st)
 	    "phase", db_text(st, 10), "team", db_text(st, 11), "pool", db_text(st, 2),
 	    "card_model", db_text(st, 9), "cards", (json_int_t)sqlite3_column_int64(st, 3),
 	    "units", jv_milli(sqlite3_column_int64(st, 3) * sqlite3_column_int64(st, 12)),
-	    "start", instant_json(sqlite3_column_int64(st, 4)),
-	    "end", instant_json(sqlite3_column_int64(st, 5)), "kind", db_text(st, 7));
+	    "start", jv_instant(sqlite3_column_int64(st, 4)),
+	    "end", jv_instant(sqlite3_column_int64(st, 5)), "kind", db_text(st, 7));
 	if (o && sqlite3_column_int64(st, 6) != sqlite3_column_int64(st, 5))
-		json_object_set_new(o, "planned_end", instant_json(sqlite3_column_int64(st, 6)));
+		json_object_set_new(o, "planned_end", jv_instant(sqlite3_column_int64(st, 6)));
 	if (o && sqlite3_column_int(st, 8))
 		json_object_set_new(o, "cancelled", json_true());
 	return o;
@@ -329,14 +320,14 @@ store_enrollment_json(struct db *db, int64_t id, json_t **out)
 	civil_format_date(civil_local_day(e.end, pi.tz_off), ed);
 	o = json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:I, s:s, s:s}, s:o, s:o, s:{s:I}}",
 	    "team", e.team, "phase", e.phase, "state", e.state,
-	    "window", "start", instant_json(e.start), "end", instant_json(e.end),
+	    "window", "start", jv_instant(e.start), "end", jv_instant(e.end),
 	    "days", (json_int_t)((e.end - e.start) / CIVIL_DAY), "start_date", sd, "end_date", ed,
 	    "units", jv_milli(pi.units_milli), "grants", grants,
 	    "voucher", "budget_krw", (json_int_t)pi.voucher_krw);
 	if (o == NULL)
 		return GD_ENOMEM;
 	if (e.ended_at >= 0)
-		json_object_set_new(o, "ended_at", instant_json(e.ended_at));
+		json_object_set_new(o, "ended_at", jv_instant(e.ended_at));
 	*out = o;
 	return 0;
 }
@@ -523,7 +514,7 @@ store_override_list(struct db *db, const char *phase, const char *team, json_t *
 		    "team", sqlite3_column_type(st, 0) == SQLITE_NULL ? NULL : db_text(st, 0),
 		    "rule", db_text(st, 1), "detail", db_text(st, 2), "reason", db_text(st, 3),
 		    "action", db_text(st, 4), "request_id", db_text(st, 5),
-		    "at", instant_json(sqlite3_column_int64(st, 6))));
+		    "at", jv_instant(sqlite3_column_int64(st, 6))));
 	db_done(st);
 	*items = arr;
 	return 0;

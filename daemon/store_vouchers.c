@@ -6,20 +6,12 @@
 #include "civil.h"
 #include "db.h"
 #include "err.h"
+#include "jsonv.h"
 #include "money.h"
 #include "store_vouchers.h"
 
 /* Lead and members: routes_catalog.c accepts at most 200 members, plus the lead. */
 #define MAX_TEAM_ORGS 201
-
-static json_t *
-instant_json(int64_t t)
-{
-	char buf[CIVIL_INSTANT_LEN];
-
-	civil_format_instant(t, buf);
-	return json_string(buf);
-}
 
 void
 vid_format(const char *prefix, int64_t id, char buf[VID_LEN])
@@ -93,7 +85,7 @@ supplier_row(sqlite3_stmt *st)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", db_text(st, 0), "name",
 	    db_text(st, 1), "org", db_text(st, 2), "created_at",
-	    instant_json(sqlite3_column_int64(st, 3)), "account", db_text(st, 4));
+	    jv_instant(sqlite3_column_int64(st, 3)), "account", db_text(st, 4));
 }
 
 int
@@ -357,13 +349,13 @@ transfer_row(sqlite3_stmt *st)
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s?, s:s, s:s}", "id", id, "kind", kind,
 	    "debit", db_text(st, 2), "credit", db_text(st, 3),
 	    "amount_krw", (json_int_t)sqlite3_column_int64(st, 4),
-	    "at", instant_json(sqlite3_column_int64(st, 5)),
+	    "at", jv_instant(sqlite3_column_int64(st, 5)),
 	    "ref", sqlite3_column_type(st, 6) != SQLITE_NULL ? ref : NULL,
 	    "team", db_text(st, 8), "phase", db_text(st, 9));
 	if (o && json_object_get(o, "ref") == NULL)
 		json_object_set_new(o, "ref", json_null());
 	if (o && sqlite3_column_type(st, 7) != SQLITE_NULL)
-		json_object_set_new(o, "expires_at", instant_json(sqlite3_column_int64(st, 7)));
+		json_object_set_new(o, "expires_at", jv_instant(sqlite3_column_int64(st, 7)));
 	return o;
 }
 
@@ -607,8 +599,8 @@ hold_json_row(sqlite3_stmt *st)
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "id", id,
 	    "state", hold_api_state(state), "team", db_text(st, 2), "phase", db_text(st, 3),
 	    "supplier", db_text(st, 4), "amount_krw", (json_int_t)sqlite3_column_int64(st, 5),
-	    "expires_at", instant_json(sqlite3_column_int64(st, 6)),
-	    "created_at", instant_json(sqlite3_column_int64(st, 13)),
+	    "expires_at", jv_instant(sqlite3_column_int64(st, 6)),
+	    "created_at", jv_instant(sqlite3_column_int64(st, 13)),
 	    "debit", db_text(st, 14), "credit", db_text(st, 15));
 	if (o == NULL)
 		return NULL;
@@ -618,7 +610,7 @@ hold_json_row(sqlite3_stmt *st)
 		json_object_set_new(o, "override", json_pack("{s:s, s:s}", "rule",
 		    "related_party", "reason", db_text(st, 12)));
 	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-		json_object_set_new(o, "resolved_at", instant_json(sqlite3_column_int64(st, 8)));
+		json_object_set_new(o, "resolved_at", jv_instant(sqlite3_column_int64(st, 8)));
 	if (sqlite3_column_type(st, 16) != SQLITE_NULL)
 		json_object_set_new(o, "voided_by", json_string(db_text(st, 16)));
 	if (strcmp(state, "settled") == 0) {

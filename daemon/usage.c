@@ -887,15 +887,6 @@ one_value(sqlite3_stmt *st, int64_t *v)
 }
 
 static json_t *
-instant_json(int64_t t)
-{
-	char buf[CIVIL_INSTANT_LEN];
-
-	civil_format_instant(t, buf);
-	return json_string(buf);
-}
-
-static json_t *
 ratio_json(int64_t ppm)
 {
 	return json_real((double)ppm / 1e6);
@@ -907,7 +898,7 @@ idle_json(int64_t since)
 	json_t *o = json_pack("{s:b}", "flagged", since >= 0);
 
 	if (o && since >= 0)
-		json_object_set_new(o, "since", instant_json(since));
+		json_object_set_new(o, "since", jv_instant(since));
 	return o;
 }
 
@@ -937,8 +928,8 @@ window_json(const struct view *v, const struct phase_info *pi, bool days_detail)
 
 	civil_format_date(civil_local_day(v->e.start, pi->tz_off), sd);
 	civil_format_date(civil_local_day(v->e.end, pi->tz_off), ed);
-	w = json_pack("{s:o, s:o, s:I, s:s, s:s}", "start", instant_json(v->e.start), "end",
-	    instant_json(v->e.end), "days", (json_int_t)v->fig.days, "start_date", sd,
+	w = json_pack("{s:o, s:o, s:I, s:s, s:s}", "start", jv_instant(v->e.start), "end",
+	    jv_instant(v->e.end), "days", (json_int_t)v->fig.days, "start_date", sd,
 	    "end_date", ed);
 	if (w && days_detail) {
 		json_object_set_new(w, "days_elapsed", json_integer(v->fig.days_elapsed));
@@ -1032,9 +1023,9 @@ active_grants_json(const struct view *v, const struct calendar *cal, int64_t at)
 		    "phase", v->e.phase, "team", v->e.team, "pool", gr->pool, "card_model",
 		    cal->pools[p].card_model, "cards", (json_int_t)gr->cards, "units",
 		    jv_milli(gr->cards * cal->pools[p].weight_milli), "start",
-		    instant_json(gr->start), "end", instant_json(gr->end), "kind", gr->kind);
+		    jv_instant(gr->start), "end", jv_instant(gr->end), "kind", gr->kind);
 		if (g && gr->planned_end != gr->end)
-			json_object_set_new(g, "planned_end", instant_json(gr->planned_end));
+			json_object_set_new(g, "planned_end", jv_instant(gr->planned_end));
 		json_array_append_new(a, g);
 	}
 	return a;
@@ -1079,10 +1070,10 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
 	    "s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, "
 	    "s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-	    "team", team, "phase", ph, "state", v.e.state, "at", instant_json(at),
+	    "team", team, "phase", ph, "state", v.e.state, "at", jv_instant(at),
 	    "window", window_json(&v, &pi, true),
-	    "counted", json_pack("{s:o, s:o}", "from", instant_json(v.fig.counted_from), "to",
-	    instant_json(v.fig.counted_to > v.fig.counted_from ? v.fig.counted_to :
+	    "counted", json_pack("{s:o, s:o}", "from", jv_instant(v.fig.counted_from), "to",
+	    jv_instant(v.fig.counted_to > v.fig.counted_from ? v.fig.counted_to :
 	    v.fig.counted_from)),
 	    "units", jv_milli(pi.units_milli), "grants", active_grants_json(&v, &cal, at),
 	    "unit_hours", "entitled", unit_hours_json(v.fig.entitled),
@@ -1100,7 +1091,7 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	}
 	if (v.e.ended_at >= 0)
 		json_object_set_new(json_object_get(o, "window"), "ended_at",
-		    instant_json(v.e.ended_at));
+		    jv_instant(v.e.ended_at));
 	*out = o;
 out:
 	view_free(&v);
@@ -1368,7 +1359,7 @@ breaks_json(const struct report_break *br, size_t n)
 
 	for (size_t i = 0; a && i < n; i++)
 		json_array_append_new(a, json_pack("{s:o, s:o, s:o}", "from",
-		    instant_json(br[i].from), "to", instant_json(br[i].to), "units",
+		    jv_instant(br[i].from), "to", jv_instant(br[i].to), "units",
 		    jv_milli(br[i].units_milli)));
 	return a;
 }
@@ -1431,7 +1422,7 @@ fairness_row(struct db *db, const struct calendar *cal, const struct phase_info 
 		goto out;
 	}
 	if (ended)
-		json_object_set_new(row, "ended_at", instant_json(v.e.ended_at));
+		json_object_set_new(row, "ended_at", jv_instant(v.e.ended_at));
 	json_array_append_new(teams, row);
 out:
 	json_decref(ovr);
@@ -1470,8 +1461,8 @@ usage_fairness(struct db *db, const char *phase, int64_t at, int64_t now, json_t
 		goto out;
 	o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:{s:s, s:I, s:o, s:I}, s:O, "
 	    "s:{s:b, s:b, s:b, s:o, s:o, s:I}, s:O, s:o}",
-	    "phase", pi.id, "timezone", pi.tz, "generated_at", instant_json(now), "at",
-	    instant_json(at),
+	    "phase", pi.id, "timezone", pi.tz, "generated_at", jv_instant(now), "at",
+	    jv_instant(at),
 	    "period_days", (json_int_t)pi.period_days,
 	    "package", "card_model", pi.card_model, "cards", (json_int_t)pi.cards,
 	    "units", jv_milli(pi.units_milli), "voucher_krw", (json_int_t)pi.voucher_krw,
@@ -1556,8 +1547,8 @@ idle_one(struct db *db, const struct app *app, const struct calendar *cal,
 	snprintf(reason, sizeof(reason), "utilization %.1f %% over the %d hours before %s, %s "
 	    "the %d %% threshold", (double)ppm / 1e4, cp->idle_window_hours, when,
 	    idle ? "under" : "back at or above", cp->idle_threshold_pct);
-	detail = json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:i}", "from", instant_json(from),
-	    "to", instant_json(to), "used_unit_hours", unit_hours_json(used),
+	detail = json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:i}", "from", jv_instant(from),
+	    "to", jv_instant(to), "used_unit_hours", unit_hours_json(used),
 	    "delivered_unit_hours", unit_hours_json(delivered), "utilization", ratio_json(ppm),
 	    "threshold_pct", cp->idle_threshold_pct, "window_hours", cp->idle_window_hours);
 	if (idle)

@@ -241,3 +241,12 @@ jv_decode(const json_t *obj, const struct jv_field *fields, size_t nfields,
 	}
 	return 0;
 }
+
+json_t *
+jv_instant(int64_t t)
+{
+	char buf[CIVIL_INSTANT_LEN];
+
+	civil_format_instant(t, buf);
+	return json_string(buf);
+}

@@ -55,6 +55,9 @@ bool jv_valid_model(const char *s);
 /* Checks text: valid for JV_STR (allow_ws false) or JV_TEXT (allow_ws true). */
 bool jv_valid_text(const char *s, size_t maxlen, bool allow_ws);
 
+/* An instant as JSON: the RFC 3339 UTC string ("2026-03-01T00:00:00Z"). */
+json_t *jv_instant(int64_t t);
+
 /* A milli-value (weight, units) as JSON: an integer when whole, else a real. */
 json_t *jv_milli(int64_t milli);
 
