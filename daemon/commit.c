@@ -1,5 +1,4 @@
 /* commit.c: batching the changes of one loop iteration into one durable COMMIT. */
-#include <sqlite3.h>
 #include <stdlib.h>
 
 #include "app.h"
@@ -103,7 +102,7 @@ commit_intact(struct app *app)
 	struct batch *b = app->batch;
 	size_t n = b->n;
 
-	if (!b->open || !sqlite3_get_autocommit(db_handle(app->w)))
+	if (!b->open || db_in_transaction(app->w))
 		return true;
 	/*
 	 * SQLite rolled the whole transaction back by itself (disk full, an
@@ -134,7 +133,7 @@ commit_begin(struct app *app)
 	if (b->open && commit_intact(app))
 		return 0;
 	/* Transaction control goes through cached statements: this is the hot path. */
-	if (db_run(app->w, "BEGIN IMMEDIATE", NULL) < 0) {
+	if (db_begin(app->w, DB_IMMEDIATE) < 0) {
 		log_error("cannot begin a transaction: %s", db_errmsg(app->w));
 		return GD_EIO;
 	}
@@ -184,7 +183,7 @@ finish(struct app *app, bool commit)
 	if (!b->open)
 		return 0;
 	/* The database file deleted, replaced or made unwritable: acknowledge nothing. */
-	ok = commit && maint_watch(app) == 0 && db_run(app->w, "COMMIT", NULL) == 0;
+	ok = commit && maint_watch(app) == 0 && db_commit(app->w) == 0;
 	if (!ok) {
 		/*
 		 * The batch is all or nothing: a failed COMMIT (disk full, I/O
@@ -192,7 +191,7 @@ finish(struct app *app, bool commit)
 		 */
 		if (commit)
 			log_error("commit of %zu change(s) failed: %s", n, db_errmsg(app->w));
-		db_run(app->w, "ROLLBACK", NULL);
+		db_rollback(app->w);
 		b->stats.failures++;
 	} else {
 		b->stats.commits++;

@@ -27,6 +27,9 @@ struct db_watch {
 	char reason[4096 + 128];
 };
 
+/* A savepoint's three statements, prepared at first use. */
+enum sp_op { SP_BEGIN, SP_RELEASE, SP_ROLLBACK_TO, SP_NOPS };
+
 struct db {
 	sqlite3 *h;
 	struct db_watch watch;
@@ -34,6 +37,10 @@ struct db {
 		const char *sql;
 		sqlite3_stmt *st;
 	} cache[DB_STMT_SLOTS];
+	struct {
+		char name[DB_SAVEPOINT_NAME + 1];
+		sqlite3_stmt *st[SP_NOPS];
+	} sp[DB_SAVEPOINTS];
 };
 
 int
@@ -132,6 +139,9 @@ db_close(struct db *db)
 		return;
 	for (int i = 0; i < DB_STMT_SLOTS; i++)
 		sqlite3_finalize(db->cache[i].st);
+	for (int i = 0; i < DB_SAVEPOINTS; i++)
+		for (int k = 0; k < SP_NOPS; k++)
+			sqlite3_finalize(db->sp[i].st[k]);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -152,6 +162,90 @@ int
 db_exec(struct db *db, const char *sql)
 {
 	return db_rc(sqlite3_exec(db->h, sql, NULL, NULL, NULL));
+}
+
+int
+db_begin(struct db *db, enum db_begin_mode mode)
+{
+	return db_run(db, mode == DB_IMMEDIATE ? "BEGIN IMMEDIATE" : "BEGIN", NULL);
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_run(db, "COMMIT", NULL);
+}
+
+int
+db_rollback(struct db *db)
+{
+	return db_run(db, "ROLLBACK", NULL);
+}
+
+bool
+db_in_transaction(struct db *db)
+{
+	return sqlite3_get_autocommit(db->h) == 0;
+}
+
+/* Runs one savepoint statement, cached by the savepoint's name. */
+static int
+sp_run(struct db *db, const char *name, enum sp_op op)
+{
+	static const char *const verb[SP_NOPS] = { "SAVEPOINT", "RELEASE", "ROLLBACK TO" };
+	char sql[sizeof(db->sp[0].name) + 16];
+	sqlite3_stmt **st = NULL;
+	int rc;
+
+	if (strlen(name) > DB_SAVEPOINT_NAME)
+		return GD_EINVAL;
+	for (int i = 0; i < DB_SAVEPOINTS && st == NULL; i++) {
+		if (db->sp[i].name[0] == '\0')
+			memcpy(db->sp[i].name, name, strlen(name) + 1);
+		if (strcmp(db->sp[i].name, name) == 0)
+			st = &db->sp[i].st[op];
+	}
+	if (st == NULL)
+		return GD_EINVAL;	/* more names than DB_SAVEPOINTS: a programming error */
+	if (*st == NULL) {
+		snprintf(sql, sizeof(sql), "%s %s", verb[op], name);
+		if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) !=
+		    SQLITE_OK)
+			return db_rc(sqlite3_extended_errcode(db->h));
+	}
+	while ((rc = sqlite3_step(*st)) == SQLITE_ROW)
+		;
+	rc = rc == SQLITE_DONE ? 0 : db_rc(sqlite3_extended_errcode(db->h));
+	sqlite3_reset(*st);
+	return rc;
+}
+
+int
+db_savepoint(struct db *db, const char *name)
+{
+	return sp_run(db, name, SP_BEGIN);
+}
+
+int
+db_release(struct db *db, const char *name)
+{
+	return sp_run(db, name, SP_RELEASE);
+}
+
+int
+db_rollback_to(struct db *db, const char *name)
+{
+	return sp_run(db, name, SP_ROLLBACK_TO);
+}
+
+int
+db_savepoint_end(struct db *db, const char *name, int rc)
+{
+	if (rc == 0 && (rc = db_release(db, name)) == 0)
+		return 0;
+	db_rollback_to(db, name);
+	db_release(db, name);
+	return rc;
 }
 
 sqlite3_stmt *
@@ -421,20 +515,20 @@ db_migrate(struct db *db, char *err, size_t errlen)
 		if (migrations[i].version <= have)
 			continue;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", migrations[i].version);
-		if (db_exec(db, "BEGIN IMMEDIATE") < 0) {
+		if (db_begin(db, DB_IMMEDIATE) < 0) {
 			snprintf(err, errlen, "migration %s: %s", migrations[i].name, db_errmsg(db));
 			return GD_EIO;
 		}
 		if (db_exec(db, migrations[i].sql) < 0 || db_exec(db, sql) < 0) {
 			snprintf(err, errlen, "migration %s failed: %s", migrations[i].name,
 			    db_errmsg(db));
-			db_exec(db, "ROLLBACK");
+			db_rollback(db);
 			return GD_EIO;
 		}
-		if (db_exec(db, "COMMIT") < 0) {
+		if (db_commit(db) < 0) {
 			snprintf(err, errlen, "migration %s: commit failed: %s",
 			    migrations[i].name, db_errmsg(db));
-			db_exec(db, "ROLLBACK");
+			db_rollback(db);
 			return GD_EIO;
 		}
 	}

@@ -49,8 +49,43 @@ int db_bind(sqlite3_stmt *st, const char *fmt, ...);
  */
 int db_run(struct db *db, const char *sql, const char *fmt, ...);
 
-/* Runs sql once without caching (BEGIN, COMMIT, PRAGMA ...). */
+/* Runs sql once without caching (PRAGMA, a migration's script ...). */
 int db_exec(struct db *db, const char *sql);
+
+/*
+ * Transactions and savepoints: the one way grantd opens and ends them.
+ * Their statements are cached like any other, as the writer runs them per
+ * request.  Each returns 0 or a GD_* code (the message in db_errmsg()).
+ */
+enum db_begin_mode {
+	DB_DEFERRED,	/* BEGIN: a read snapshot, upgraded at the first write */
+	DB_IMMEDIATE,	/* BEGIN IMMEDIATE: takes the write lock now */
+};
+int db_begin(struct db *db, enum db_begin_mode mode);
+int db_commit(struct db *db);
+int db_rollback(struct db *db);
+/* Whether a transaction is open (false too when SQLite rolled it back by itself). */
+bool db_in_transaction(struct db *db);
+
+/*
+ * A savepoint inside the open transaction (or one of its own).  name is an
+ * SQL identifier the code chooses, never input: at most DB_SAVEPOINT_NAME
+ * characters, and at most DB_SAVEPOINTS different names per connection.
+ * db_rollback_to undoes everything since the savepoint and leaves it open:
+ * a db_release must still end it.
+ */
+#define DB_SAVEPOINT_NAME 31
+#define DB_SAVEPOINTS 16
+int db_savepoint(struct db *db, const char *name);
+int db_release(struct db *db, const char *name);
+int db_rollback_to(struct db *db, const char *name);
+
+/*
+ * Ends a savepoint by the outcome rc of the work done in it: kept (RELEASE)
+ * when rc is 0, else undone and released.  A RELEASE that fails undoes it
+ * too.  Returns 0 when the work was kept, else rc or the RELEASE's error.
+ */
+int db_savepoint_end(struct db *db, const char *name, int rc);
 
 /* Maps an sqlite3 result code to a GD_* code. */
 int db_rc(int rc);

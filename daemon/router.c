@@ -387,7 +387,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		return false;
 	}
 	rq->db = rq->app->w;
-	if (db_run(rq->db, "SAVEPOINT req", NULL) < 0) {
+	if (db_savepoint(rq->db, "req") < 0) {
 		resp_error(rs, GD_EIO, "storage cannot start a savepoint");
 		return false;
 	}
@@ -396,7 +396,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 	 * invisible to the cache and the reader that authenticated us.
 	 */
 	if (rq->who && still_live(rq, rs) != 0) {
-		db_run(rq->db, "RELEASE req", NULL);
+		db_release(rq->db, "req");
 		return after_commit(rq->app, rs);
 	}
 	if (rq->idem_key) {
@@ -404,7 +404,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		rc = idem_lookup(rq, hash, rs);
 		if (rc != 0) {
 			/* A replay, or a key reused: both read from the batch. */
-			db_run(rq->db, "RELEASE req", NULL);
+			db_release(rq->db, "req");
 			return after_commit(rq->app, rs);
 		}
 	}
@@ -418,7 +418,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		return false;
 	}
 	if (rs->status >= 300) {
-		db_run(rq->db, "ROLLBACK TO req", NULL);
+		db_rollback_to(rq->db, "req");
 		/*
 		 * A refusal is the first response too: a repeat gets it again.
 		 * Only 5xx, where nothing was decided, leaves the key unused.
@@ -427,12 +427,12 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		 */
 		if (rs->status < 500 && rq->idem_key)
 			idem_store(rq, r->flags, hash, rs);
-		db_run(rq->db, "RELEASE req", NULL);
+		db_release(rq->db, "req");
 		return after_commit(rq->app, rs);
 	}
-	if (db_run(rq->db, "RELEASE req", NULL) < 0) {
-		db_run(rq->db, "ROLLBACK TO req", NULL);
-		db_run(rq->db, "RELEASE req", NULL);
+	if (db_release(rq->db, "req") < 0) {
+		db_rollback_to(rq->db, "req");
+		db_release(rq->db, "req");
 		resp_error(rs, GD_EIO, "storage cannot release the savepoint");
 		return false;
 	}

@@ -189,17 +189,17 @@ run_one(struct db *db, const struct due *d, int64_t now, int *applied)
 	const char *kind;
 	int rc;
 
-	if (db_exec(db, "SAVEPOINT timer_one") < 0)
+	if (db_savepoint(db, "timer_one") < 0)
 		return GD_EIO;
 	rc = apply_one(db, d, now, why, sizeof(why));
 	kind = due_name(db, d, target, sizeof(target));
 	if (rc == 0) {
-		if (db_exec(db, "RELEASE timer_one") < 0)
+		if (db_release(db, "timer_one") < 0)
 			return GD_EIO;
 		(*applied)++;
 		return timers_succeeded(db, kind, target, d->at);
 	}
-	if (db_exec(db, "ROLLBACK TO timer_one") < 0 || db_exec(db, "RELEASE timer_one") < 0)
+	if (db_rollback_to(db, "timer_one") < 0 || db_release(db, "timer_one") < 0)
 		return GD_EIO;
 	return timers_failed(db, kind, target, d->at, now, why);
 }
@@ -215,7 +215,7 @@ expire_holds(struct db *db, int64_t upto, int64_t now, int64_t *total)
 		*total += expired;
 		return timers_succeeded(db, "voucher.hold.expire", "holds", 0);
 	}
-	if (!sqlite3_get_autocommit(db_handle(db)))
+	if (db_in_transaction(db))
 		return timers_failed(db, "voucher.hold.expire", "holds", 0, now, timers_errtext(db, rc));
 	return rc;
 }
@@ -285,7 +285,7 @@ on_tick(uv_timer_t *t)
 	 * Without a batch there is no commit to re-arm the timer after: do it
 	 * here, backing off, or time-based changes would stop until a write.
 	 */
-	if (commit_begin(app) < 0 || db_run(app->w, "SAVEPOINT timer", NULL) < 0) {
+	if (commit_begin(app) < 0 || db_savepoint(app->w, "timer") < 0) {
 		tick_backoff = true;
 		timers_rearm(app);
 		return;
@@ -294,14 +294,14 @@ on_tick(uv_timer_t *t)
 		tick_backoff = true;
 		if (!commit_intact(app))
 			return;
-		db_run(app->w, "ROLLBACK TO timer", NULL);
+		db_rollback_to(app->w, "timer");
 		log_error("time-based transitions failed; retrying within a minute");
 	} else {
 		tick_backoff = tick_for_due && applied == 0;
 		if (applied > 0)
 			log_info("applied %d time-based transition(s)", applied);
 	}
-	db_run(app->w, "RELEASE timer", NULL);
+	db_release(app->w, "timer");
 	/*
 	 * The batch commits in the check phase and timers_rearm runs after it,
 	 * on the committed state.  Re-arming here would read the reader's view,

@@ -31,17 +31,13 @@ fail(int rc, char *err, size_t errlen, const char *what)
 static int
 sp_begin(struct db *db)
 {
-	return db_exec(db, "SAVEPOINT vouchers");
+	return db_savepoint(db, "vouchers");
 }
 
 static int
 sp_end(struct db *db, int rc)
 {
-	if (rc == 0 && (rc = db_exec(db, "RELEASE vouchers")) == 0)
-		return 0;
-	db_exec(db, "ROLLBACK TO vouchers");
-	db_exec(db, "RELEASE vouchers");
-	return rc;
+	return db_savepoint_end(db, "vouchers", rc);
 }
 
 int
@@ -223,15 +219,15 @@ vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
     size_t errlen)
 {
 	struct ledger_snapshot s;
-	bool own_txn = sqlite3_get_autocommit(db_handle(db)) != 0;
+	bool own_txn = !db_in_transaction(db);
 	int rc;
 
 	/* One snapshot: a commit between two of the reads would look like corruption. */
-	if (own_txn && db_exec(db, "BEGIN") < 0)
+	if (own_txn && db_begin(db, DB_DEFERRED) < 0)
 		return fail(GD_EIO, err, errlen, "cannot start a read transaction");
 	rc = store_ledger_load(db, &s);
 	if (own_txn)
-		db_exec(db, "COMMIT");
+		db_commit(db);
 	if (rc < 0) {
 		if (err != NULL && errlen > 0)
 			snprintf(err, errlen, "cannot read the ledger: %s", rc == GD_ECONFLICT ?
