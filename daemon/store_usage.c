@@ -482,3 +482,34 @@ store_usage_active_enrollments(struct db *db, int64_t **ids, size_t *n)
 
 	return st ? db_ints(st, ids, n) : GD_EIO;
 }
+
+int
+store_usage_state_version(struct db *db, struct db *writer, int64_t *v, bool *storable)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (writer && writer != db) {
+		sqlite3 *w = db_handle(writer);
+
+		*v = 2 * (int64_t)sqlite3_total_changes64(w);
+		*storable = sqlite3_get_autocommit(w) != 0;
+		return 0;
+	}
+	*storable = true;
+	if ((st = db_prep(db, "PRAGMA data_version")) == NULL)
+		return GD_EIO;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = 2 * sqlite3_column_int64(st, 0) + 1;
+	db_done(st);
+	return rc == SQLITE_ROW ? 0 : GD_EIO;
+}
+
+const char *
+store_usage_db_file(struct db *db)
+{
+	const char *f = sqlite3_db_filename(db_handle(db), "main");
+
+	return f ? f : "";
+}

@@ -105,4 +105,30 @@ int store_usage_idle_open(struct db *db, int64_t **ids, size_t *n);
 /* Every active enrollment's id; *ids malloc'd. */
 int store_usage_active_enrollments(struct db *db, int64_t **ids, size_t *n);
 
+/*
+ * The version of the committed state that an answer read from db is keyed
+ * by, and whether an answer computed now may be stored under it.
+ *
+ * With the daemon's writer at hand (db is the reader beside it), the
+ * version is the writer's sqlite3_total_changes64(): every row any request
+ * or timer changes is changed on that one connection (one writer, and a
+ * second daemon is locked out), and the count only grows.  While the
+ * writer is outside a transaction everything it changed is committed, so
+ * the count names the committed state exactly, and answers are stored.
+ * While a transaction is open (the group-commit batch), the count already
+ * includes changes the reader cannot see yet: answers computed then are
+ * not stored (a later COMMIT would make them stale under the same count),
+ * but an answer stored earlier under the same count is still exact, since
+ * the count has not moved.  This costs no SQL at all.
+ *
+ * Otherwise (writer NULL or db itself: a test or a tool with the reader
+ * alone) the version is the reader's "PRAGMA data_version", which changes
+ * whenever another connection commits.  The two kinds of version are kept
+ * apart by parity.
+ */
+int store_usage_state_version(struct db *db, struct db *writer, int64_t *v, bool *storable);
+
+/* The file of db's main database ("" for none), naming the connection's data. */
+const char *store_usage_db_file(struct db *db);
+
 #endif
