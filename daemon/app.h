@@ -8,6 +8,7 @@
 
 #include "civil.h"
 #include "config.h"
+#include "quota.h"
 #include "token.h"
 
 struct db;
@@ -28,6 +29,7 @@ struct app {
 	int32_t tz_default;	/* offset of cfg's programme timezone */
 	bool stopping;
 	struct token_cache tokens;	/* principals of live tokens */
+	struct quota_cache quota;	/* recent quota answers (quota.h) */
 	/*
 	 * Seals the secret of a new token in its idempotent reply, so that a
 	 * retry gets the same body; random per process and never stored, so

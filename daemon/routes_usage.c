@@ -7,38 +7,57 @@
 #include "audit.h"
 #include "civil.h"
 #include "err.h"
+#include "fairness_report.h"
+#include "ingest.h"
 #include "jsonv.h"
+#include "quota.h"
 #include "report.h"
 #include "router.h"
 #include "routes.h"
-#include "usage.h"
+
+/*
+ * A refused batch: the code's status (resp_error), or 429 rate_limited
+ * with Retry-After for the rate limit, and the refusal's own fields.
+ */
+static void
+usage_refused(struct response *rs, int rc, const char *err, json_t *fields)
+{
+	static const char *const keys[] = { "sample", "reason", "retry_after" };
+	json_t *ra = json_object_get(fields, "retry_after");
+
+	if (ra) {
+		resp_problem(rs, 429, "rate_limited", "%s", err);
+		rs->retry_after = json_integer_value(ra);
+	} else
+		resp_error(rs, rc, err);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_t *v = json_object_get(fields, keys[i]);
+
+		if (v)
+			json_object_set(rs->json, keys[i], v);
+	}
+}
 
 static void
 usage_post(struct request *rq, struct response *rs)
 {
-	struct usage_batch_result res;
-	struct usage_refusal ref;
-	char target[200];
-	json_t *body, *detail;
+	struct ingest_result res;
+	char target[200], err[GD_ERRBUF];
+	json_t *body, *detail, *fields = NULL;
 	int rc;
 
 	if ((body = req_json(rq, rs)) == NULL)
 		return;
-	rc = usage_ingest(rq->db, rq->who, body, rq->now, rq->app ? &rq->app->cfg.usage : NULL,
-	    &res, &ref);
+	rc = ingest_batch(rq->db, rq->who->id, rq->who->role == ROLE_AGENT ? rq->who->pool : NULL,
+	    body, rq->now, rq->app ? &rq->app->cfg.usage : NULL, &res, err, sizeof(err),
+	    &fields);
 	json_decref(body);
-	if (rc == GD_EINVAL || rc == GD_EFORBIDDEN) {
-		resp_problem(rs, ref.status, ref.code, "%s", ref.detail);
-		if (ref.sample >= 0)
-			json_object_set_new(rs->json, "sample", json_integer(ref.sample));
-		if (ref.reason)
-			json_object_set_new(rs->json, "reason", json_string(ref.reason));
-		if (ref.retry_after > 0) {
-			rs->retry_after = ref.retry_after;
-			json_object_set_new(rs->json, "retry_after", json_integer(ref.retry_after));
-		}
+	if ((rc == GD_EINVAL || rc == GD_EFORBIDDEN || rc == GD_ECONFLICT) && err[0]) {
+		usage_refused(rs, rc, err, fields);
+		json_decref(fields);
 		return;
 	}
+	json_decref(fields);
 	if (rc < 0) {
 		resp_store_error(rs, rc);
 		return;
@@ -92,7 +111,8 @@ quota(struct request *rq, struct response *rs)
 	}
 	if (!at_param(rq, rs, &at))
 		return;
-	rc = usage_quota_text(rq->db, rq->app, team, phase, at, &text, &len, err, sizeof(err));
+	rc = quota_text(rq->app ? &rq->app->quota : NULL, rq->app ? rq->app->w : NULL, rq->db,
+	    team, phase, at, RESP_JSON_FLAGS, &text, &len, err, sizeof(err));
 	if (rc == 0) {
 		/* Already JSON, as the transport would have written it. */
 		response_clear(rs);
@@ -111,7 +131,7 @@ fairness(struct request *rq, struct response *rs)
 {
 	const char *phase = rq->params[0], *format = req_query(rq, "format");
 	json_t *rep = NULL;
-	char *csv = NULL;
+	char *csv = NULL, err[GD_ERRBUF];
 	size_t len = 0;
 	int64_t at;
 	int rc;
@@ -122,9 +142,9 @@ fairness(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "format must be json or csv");
 		return;
 	}
-	rc = usage_fairness(rq->db, phase, at, rq->now, &rep);
+	rc = fairness_report_build(rq->db, phase, at, rq->now, &rep, err, sizeof(err));
 	if (rc == GD_ENOENT) {
-		resp_problem(rs, 404, "not_found", "phase '%s' does not exist", phase);
+		resp_error(rs, rc, err);
 		return;
 	}
 	if (rc < 0) {

@@ -9,11 +9,11 @@
 #include "commit.h"
 #include "db.h"
 #include "err.h"
+#include "idle.h"
 #include "log.h"
 #include "store_grants.h"
 #include "store_lifecycle.h"
 #include "timers.h"
-#include "usage.h"
 #include "vouchers.h"
 
 /* A jump of the wall clock is noticed within this long. */
@@ -247,7 +247,7 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	}
 	if (rc == 0)
 		rc = expire_holds(db, now, now, &total);
-	if (rc == 0 && (rc = usage_idle_scan(db, app, now, &changed)) == 0)
+	if (rc == 0 && (rc = idle_scan(db, &app->cfg.programme, now, &changed)) == 0)
 		total += changed;
 	free(d);
 	if (rc == 0)

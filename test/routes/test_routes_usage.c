@@ -8,7 +8,10 @@
 
 #include "fixture.h"
 #include "report.h"
-#include "usage.h"
+#include "cmd_report.h"
+#include "idle.h"
+#include "ingest.h"
+#include "quota.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -515,12 +518,12 @@ START_TEST(sample_limit)
 {
 	const char *one = "{\"pool\":\"b1\",\"team\":\"alpha\",\"from\":\"2026-03-01T00:00:00Z\","
 	    "\"to\":\"2026-03-01T00:00:01Z\",\"gpu_seconds\":1}";
-	size_t n1 = strlen(one), cap = 64 + (USAGE_MAX_SAMPLES + 1) * (n1 + 1);
+	size_t n1 = strlen(one), cap = 64 + (INGEST_MAX_SAMPLES + 1) * (n1 + 1);
 	char *body = malloc(cap), *p;
 	struct response rs;
 
 	for (int round = 0; round < 2; round++) {
-		int n = USAGE_MAX_SAMPLES + round;
+		int n = INGEST_MAX_SAMPLES + round;
 
 		p = body + sprintf(body, "{\"batch_id\":\"big-%d\",\"samples\":[", round);
 		for (int i = 0; i < n; i++) {
@@ -536,13 +539,13 @@ START_TEST(sample_limit)
 			ck_assert(strstr(fx_detail(&rs), "at most 10000") != NULL);
 		else
 			ck_assert_int_eq(json_integer_value(json_object_get(rs.json, "accepted")),
-			    USAGE_MAX_SAMPLES);
+			    INGEST_MAX_SAMPLES);
 		response_clear(&rs);
 	}
 	free(body);
 	/* 10 000 one-second samples of 1 GPU-second in one hour: one row. */
 	ck_assert_int_eq(fx_qint(&F, "SELECT gpu_seconds FROM usage_hourly", NULL, NULL),
-	    USAGE_MAX_SAMPLES);
+	    INGEST_MAX_SAMPLES);
 }
 END_TEST
 
@@ -641,26 +644,26 @@ START_TEST(quota_figures)
 		size_t l1, l2, l3;
 
 		for (int k = 0; k < 2; k++) {
-			ck_assert_int_eq(usage_quota_text(F.app.r, &F.app, "alpha", "ph",
-			    FX_NOW + 2 * DAY, &t1, &l1, err, sizeof(err)), 0);
-			ck_assert_int_eq(usage_quota_text(F.app.r, NULL, "alpha", "ph",
-			    FX_NOW + 2 * DAY, &t2, &l2, err, sizeof(err)), 0);
+			ck_assert_int_eq(quota_text(&F.app.quota, F.app.w, F.app.r, "alpha", "ph",
+			    FX_NOW + 2 * DAY, RESP_JSON_FLAGS, &t1, &l1, err, sizeof(err)), 0);
+			ck_assert_int_eq(quota_text(&F.app.quota, NULL, F.app.r, "alpha", "ph",
+			    FX_NOW + 2 * DAY, RESP_JSON_FLAGS, &t2, &l2, err, sizeof(err)), 0);
 			ck_assert_str_eq(t1, t2);
 			free(t1);
 			free(t2);
 		}
-		ck_assert_int_eq(usage_quota_text(F.app.r, NULL, "alpha", NULL, FX_NOW + 2 * DAY,
-		    &t3, &l3, err, sizeof(err)), 0);
+		ck_assert_int_eq(quota_text(&F.app.quota, NULL, F.app.r, "alpha", NULL,
+		    FX_NOW + 2 * DAY, RESP_JSON_FLAGS, &t3, &l3, err, sizeof(err)), 0);
 		ck_assert_uint_eq(l3, l1);
 		free(t3);
-		usage_cache_clear();
+		quota_cache_clear(&F.app.quota);
 	}
-	/* The usage function without the cache says the same. */
+	/* quota_json, without the cache, says the same. */
 	{
 		char err[GD_ERRBUF];
 		json_t *o = NULL;
 
-		ck_assert_int_eq(usage_quota(F.app.r, "alpha", "ph", FX_NOW + 2 * DAY, &o, err,
+		ck_assert_int_eq(quota_json(F.app.r, "alpha", "ph", FX_NOW + 2 * DAY, &o, err,
 		    sizeof(err)), 0);
 		ck_num(o, "unit_hours.used", 20.0);
 		ck_num(o, "unit_hours.delivered", 320.0);
@@ -736,7 +739,7 @@ START_TEST(idle_flags)
 
 	scenario_usage();
 	scenario_outage();
-	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, LATER, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER, &changed), 0);
 	ck_assert_int_eq(changed, 2);
 	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_idle WHERE cleared_at IS NULL",
 	    NULL, NULL), 2);
@@ -747,7 +750,7 @@ START_TEST(idle_flags)
 	ck_assert_str_eq(a.target, "phase/ph/enrollment/beta");
 	fx_audit_verify(&F);
 	/* Again: nothing changes. */
-	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, LATER + 60, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 60, &changed), 0);
 	ck_assert_int_eq(changed, 0);
 	/* A flag counts from just after the instant that raised it. */
 	rs = quota_get("/v1/teams/alpha/quota?at=2026-03-05T00:00:00Z", alpha_tok);
@@ -765,7 +768,7 @@ START_TEST(idle_flags)
 	sample(s, sizeof(s), "b1", "alpha", "2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z",
 	    154 * 3600);
 	must_ingest(F.admin, "busy", s, 1, 0);
-	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, LATER + 120, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 120, &changed), 0);
 	ck_assert_int_eq(changed, 1);
 	a = fx_audit_last(&F);
 	ck_assert_str_eq(a.action, "usage.idle_cleared");
@@ -778,7 +781,7 @@ START_TEST(idle_flags)
 	/* An eliminated team's flag is cleared: it is no longer judged. */
 	fx_must(&F, "POST", "/v1/phases/ph/enrollments/beta/eliminate",
 	    "{\"effective_on\":\"2026-03-06\",\"reason\":\"test\"}", 200);
-	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, LATER + 180, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 180, &changed), 0);
 	ck_assert_int_eq(changed, 1);
 	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_idle WHERE cleared_at IS NULL",
 	    NULL, NULL), 0);
@@ -791,9 +794,9 @@ START_TEST(idle_not_judged_early)
 {
 	int changed = -1;
 
-	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, FX_NOW + 71 * HOUR, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, FX_NOW + 71 * HOUR, &changed), 0);
 	ck_assert_int_eq(changed, 0);
-	ck_assert_int_eq(usage_idle_scan(F.app.w, &F.app, FX_NOW + 72 * HOUR, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, FX_NOW + 72 * HOUR, &changed), 0);
 	ck_assert_int_eq(changed, 2);
 }
 END_TEST
@@ -1069,14 +1072,15 @@ END_TEST
 /* The CLI writes the same report to a file. */
 START_TEST(cli_report)
 {
-	char path[200], *text = NULL;
+	char path[200], *text = NULL, err[CMD_REPORT_ERRBUF];
 	json_t *rep;
 	FILE *f;
 	long n;
 
 	scenario_usage();
 	snprintf(path, sizeof(path), "%s/report.json", F.dir);
-	ck_assert_int_eq(usage_cli_report(F.path, "ph", false, path), 0);
+	ck_assert_int_eq(cmd_report(F.path, "ph", false, path, stdout, err, sizeof(err)),
+	    0);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
@@ -1098,10 +1102,14 @@ START_TEST(cli_report)
 	free(text);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/report.csv", F.dir);
-	ck_assert_int_eq(usage_cli_report(F.path, "ph", true, path), 0);
+	ck_assert_int_eq(cmd_report(F.path, "ph", true, path, stdout, err, sizeof(err)),
+	    0);
 	unlink(path);
-	ck_assert_int_eq(usage_cli_report(F.path, "nope", false, path), 1);
-	ck_assert_int_eq(usage_cli_report(F.path, NULL, false, path), 2);
+	ck_assert_int_eq(cmd_report(F.path, "nope", false, path, stdout, err,
+	    sizeof(err)), 1);
+	ck_assert_str_eq(err, "phase 'nope' does not exist");
+	ck_assert_int_eq(cmd_report(F.path, NULL, false, path, stdout, err, sizeof(err)),
+	    2);
 	ck_assert_int_eq(access(path, F_OK), -1);
 }
 END_TEST

@@ -1,0 +1,159 @@
+/* figures.c: one enrollment's figures at an instant, as quota and the fairness report show them. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "calendar.h"
+#include "civil.h"
+#include "err.h"
+#include "figures.h"
+#include "jsonv.h"
+#include "outage.h"
+#include "store_usage.h"
+#include "store_vouchers.h"
+
+void
+figures_free(struct figures *v)
+{
+	free(v->gs);
+	free(v->rg);
+	v->gs = NULL;
+	v->rg = NULL;
+}
+
+/* Sums what outages took from the enrollment's grants in [from, to). */
+static int
+figures_losses(const struct calendar *cal, const struct figures *v, int64_t from, int64_t to,
+    int64_t *lost)
+{
+	struct outage_loss *ol;
+	size_t nol;
+	int64_t sum = 0;
+	int rc = 0;
+
+	*lost = 0;
+	if (from >= to)
+		return 0;
+	for (size_t i = 0; i < cal->n && rc == 0; i++) {
+		bool mine = false;
+
+		for (size_t k = 0; k < v->ng && !mine; k++)
+			mine = strcmp(v->gs[k].pool, cal->pools[i].id) == 0;
+		if (!mine)
+			continue;
+		ol = NULL;
+		nol = 0;
+		rc = outage_share_loss(cal->pp[i].tl, cal->pools[i].weight_milli, from, to, &ol, &nol);
+		for (size_t j = 0; rc == 0 && j < nol; j++)
+			for (size_t k = 0; k < v->ng; k++)
+				if (v->gs[k].id == ol[j].grant_id &&
+				    __builtin_add_overflow(sum, ol[j].lost, &sum))
+					rc = GD_ERANGE;
+		free(ol);
+	}
+	if (rc == 0)
+		*lost = sum;
+	return rc;
+}
+
+int
+figures_load(struct db *db, const struct calendar *cal, const struct phase_info *pi,
+    int64_t at, struct figures *v, bool have_grants)
+{
+	struct report_facts *f = &v->facts;
+	ssize_t p;
+	int rc;
+
+	v->rg = NULL;
+	if (!have_grants) {
+		v->gs = NULL;
+		v->ng = 0;
+		if ((rc = store_grants_of(db, v->e.id, &v->gs, &v->ng)) < 0)
+			return rc;
+	}
+	if (v->ng && (v->rg = calloc(v->ng, sizeof(*v->rg))) == NULL)
+		return GD_ENOMEM;
+	*f = (struct report_facts){ .start = v->e.start, .end = v->e.end,
+		.ended_at = v->e.ended_at, .units_milli = pi->units_milli };
+	for (size_t k = 0; k < v->ng; k++) {
+		if ((p = calendar_find(cal, v->gs[k].pool)) < 0)
+			return GD_EIO;
+		v->rg[k] = (struct report_grant){ v->gs[k].start, v->gs[k].end,
+			v->gs[k].cards * cal->pools[p].weight_milli,
+			strcmp(v->gs[k].kind, "compensation") == 0 };
+		if (v->rg[k].compensation && __builtin_add_overflow(f->compensation_total,
+		    v->rg[k].units_milli * (v->rg[k].end - v->rg[k].start),
+		    &f->compensation_total))
+			return GD_ERANGE;
+	}
+	if ((rc = report_granted(v->rg, v->ng, v->e.start, at, &f->granted)) < 0 ||
+	    (rc = figures_losses(cal, v, civil_min_instant(), at, &f->lost)) < 0 ||
+	    (rc = figures_losses(cal, v, civil_min_instant(), civil_max_instant(),
+	    &f->lost_total)) < 0 ||
+	    (rc = store_usage_used(db, v->e.id, at, &f->used)) < 0)
+		return rc;
+	return report_figures(f, at, &v->fig);
+}
+
+int
+figures_voucher(struct db *db, int64_t enrollment, struct ledger_account *a, int64_t *available)
+{
+	int rc = store_account_of_enrollment(db, enrollment, a);
+
+	*available = 0;
+	if (rc == GD_ENOENT) {
+		memset(a, 0, sizeof(*a));
+		return 0;
+	}
+	if (rc < 0 || (rc = store_voucher_as_seen(db, a)) < 0)
+		return rc;
+	if (ledger_available(a, available) < 0 || *available < 0)
+		*available = 0;
+	return 0;
+}
+
+json_t *
+figures_ratio_json(int64_t ppm)
+{
+	return json_real((double)ppm / 1e6);
+}
+
+json_t *
+figures_idle_json(int64_t since)
+{
+	json_t *o = json_pack("{s:b}", "flagged", since >= 0);
+
+	if (o && since >= 0)
+		json_object_set_new(o, "since", jv_instant(since));
+	return o;
+}
+
+json_t *
+figures_window_json(const struct figures *v, const struct phase_info *pi, bool days_detail)
+{
+	char sd[CIVIL_DATE_LEN], ed[CIVIL_DATE_LEN];
+	json_t *w;
+
+	civil_format_date(civil_local_day(v->e.start, pi->tz_off), sd);
+	civil_format_date(civil_local_day(v->e.end, pi->tz_off), ed);
+	w = json_pack("{s:o, s:o, s:I, s:s, s:s}", "start", jv_instant(v->e.start), "end",
+	    jv_instant(v->e.end), "days", (json_int_t)v->fig.days, "start_date", sd,
+	    "end_date", ed);
+	if (w && days_detail) {
+		json_object_set_new(w, "days_elapsed", json_integer(v->fig.days_elapsed));
+		json_object_set_new(w, "days_left", json_integer(v->fig.days_left));
+	}
+	return w;
+}
+
+/*
+ * The same rounding as unit_hours_json in routes_pools.c, which the routes
+ * use; services may not include routes.h, so the two live apart until the
+ * one moves to lib/jsonv.
+ */
+json_t *
+figures_unit_hours_json(int64_t mus)
+{
+	return json_real(round((double)mus / 3600.0) / 1000.0);
+}

@@ -1,0 +1,58 @@
+/* figures.h: one enrollment's figures at an instant, as quota and the fairness report show them. */
+#ifndef GRANTD_FIGURES_H
+#define GRANTD_FIGURES_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger.h"
+#include "report.h"
+#include "store_grants.h"
+
+struct calendar;
+struct db;
+
+/*
+ * An enrollment, its grants and what lib/report makes of them at an
+ * instant.  Owns gs and rg (malloc'd, NULL when there are no grants);
+ * figures_free releases them and leaves the rest.
+ */
+struct figures {
+	struct enrollment e;
+	struct grant *gs;
+	struct report_grant *rg;
+	size_t ng;
+	struct report_facts facts;
+	struct report_figures fig;
+};
+
+void figures_free(struct figures *v);
+
+/*
+ * Fills the figures of v->e at `at` (v->e set by the caller), with outage
+ * losses from cal's timelines (cal must hold every pool of the grants).
+ * With have_grants, v->gs and v->ng are already loaded (and owned by v);
+ * otherwise they are read here.  0 or a GD_* code (GD_ERANGE on overflow).
+ */
+int figures_load(struct db *db, const struct calendar *cal, const struct phase_info *pi,
+    int64_t at, struct figures *v, bool have_grants);
+
+/* An enrollment's voucher balances; zeros when it has no voucher account. */
+int figures_voucher(struct db *db, int64_t enrollment, struct ledger_account *a,
+    int64_t *available);
+
+/*
+ * The JSON pieces both answers share: a ratio from parts per million, the
+ * idle flag (since: -1 when not flagged), the window (with days elapsed
+ * and left when days_detail), and unit-hours from milli-unit-seconds,
+ * rounded to three decimals for reading.
+ */
+json_t *figures_ratio_json(int64_t ppm);
+json_t *figures_idle_json(int64_t since);
+json_t *figures_window_json(const struct figures *v, const struct phase_info *pi,
+    bool days_detail);
+json_t *figures_unit_hours_json(int64_t mus);
+
+#endif

@@ -1,0 +1,771 @@
+/* ingest.c: usage ingest (POST /v1/usage): decode, check, flag, sum, rate-limit, store. */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "err.h"
+#include "ingest.h"
+#include "jsonv.h"
+#include "report.h"
+#include "store_usage.h"
+#include "units.h"
+#include "vec.h"
+
+/*
+ * Decoding: the body of POST /v1/usage.
+ *
+ * The route hands over the body as jansson parsed it (duplicate keys,
+ * invalid UTF-8 and integers beyond int64 refused, depth capped); each
+ * sample is decoded against the contract's fields with jv_decode, as
+ * strictly as any other body: unknown fields, wrong types and fractions
+ * where whole GPU-seconds are due are refused, naming the sample.
+ */
+
+/* Distinct pool or team ids of a batch, each resolved against the store once. */
+struct name {
+	char id[ID_MAX + 1];
+	size_t len;
+	int state;		/* 0: not looked up, 1: exists, -1: unknown */
+	int64_t cards, weight;	/* pools only */
+};
+
+struct names {
+	struct name *v;
+	size_t n, cap;
+	uint32_t *slot;		/* open addressing: index + 1, 0 when empty */
+	size_t nslot;
+};
+
+static uint64_t
+hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void
+names_free(struct names *t)
+{
+	free(t->v);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+static int
+names_grow(struct names *t)
+{
+	size_t ns = t->nslot ? t->nslot * 2 : 64;
+	uint32_t *slot = calloc(ns, sizeof(*slot));
+	struct name *v;
+
+	if (slot == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t k = hash_bytes(t->v[i].id, t->v[i].len) & (ns - 1);
+
+		while (slot[k])
+			k = (k + 1) & (ns - 1);
+		slot[k] = (uint32_t)i + 1;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->nslot = ns;
+	if ((v = realloc(t->v, (ns / 2) * sizeof(*v))) == NULL)
+		return GD_ENOMEM;
+	t->v = v;
+	t->cap = ns / 2;
+	return 0;
+}
+
+/* The index of id s (len bytes, a valid id) in t, adding it when new. */
+static int
+names_intern(struct names *t, const char *s, size_t len, uint32_t *idx)
+{
+	size_t k;
+	int rc;
+
+	if (t->n >= t->cap && (rc = names_grow(t)) < 0)
+		return rc;
+	for (k = hash_bytes(s, len) & (t->nslot - 1); t->slot[k]; k = (k + 1) & (t->nslot - 1)) {
+		struct name *nm = &t->v[t->slot[k] - 1];
+
+		if (nm->len == len && memcmp(nm->id, s, len) == 0) {
+			*idx = t->slot[k] - 1;
+			return 0;
+		}
+	}
+	memcpy(t->v[t->n].id, s, len);
+	t->v[t->n].id[len] = '\0';
+	t->v[t->n].len = len;
+	t->v[t->n].state = 0;
+	t->slot[k] = (uint32_t)t->n + 1;
+	*idx = (uint32_t)t->n++;
+	return 0;
+}
+
+/* One sample as decoded; flag and granted are filled by the ingest. */
+enum flag { FLAG_NONE, FLAG_NO_GRANT, FLAG_ABOVE_GRANT };
+
+struct sample {
+	uint32_t pool, team;
+	int64_t from, to, gpu;
+	int64_t granted;	/* card-seconds the team held on the pool then */
+	enum flag flag;
+};
+
+struct batch_in {
+	char batch_id[INGEST_BATCH_ID_MAX + 1];
+	struct sample *s;
+	size_t n, cap;
+	struct names pools, teams;
+};
+
+static void
+batch_free(struct batch_in *b)
+{
+	free(b->s);
+	names_free(&b->pools);
+	names_free(&b->teams);
+}
+
+/* The where of a refusal: re-decodes the sample with its index in the messages. */
+static int
+sample_refused(const json_t *o, const struct jv_field *f, size_t nf, size_t i, char *err,
+    size_t errlen)
+{
+	char where[32];
+
+	snprintf(where, sizeof(where), "samples[%zu].", i);
+	return jv_decode(o, f, nf, where, err, errlen);
+}
+
+static int
+parse_sample(const json_t *o, struct batch_in *b, size_t i, char *err, size_t errlen)
+{
+	struct sample *s = &b->s[i];
+	const char *pool, *team;
+	const struct jv_field f[] = {
+		{ "pool", JV_ID, JV_REQUIRED, 0, 0, &pool, NULL },
+		{ "team", JV_ID, JV_REQUIRED, 0, 0, &team, NULL },
+		{ "from", JV_INSTANT, JV_REQUIRED, 0, 0, &s->from, NULL },
+		{ "to", JV_INSTANT, JV_REQUIRED, 0, 0, &s->to, NULL },
+		/* 3600.0 is whole: some encoders write every number so. */
+		{ "gpu_seconds", JV_INT, JV_REQUIRED | JV_WHOLE, INT64_MIN, INT64_MAX, &s->gpu,
+		  NULL },
+	};
+	int rc;
+
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "samples[%zu] must be an object", i);
+		return GD_EINVAL;
+	}
+	/* The index goes into the message only when there is one to write. */
+	if (jv_decode(o, f, NFIELDS(f), NULL, err, errlen) < 0)
+		return sample_refused(o, f, NFIELDS(f), i, err, errlen);
+	if ((rc = names_intern(&b->pools, pool, strlen(pool), &s->pool)) < 0 ||
+	    (rc = names_intern(&b->teams, team, strlen(team), &s->team)) < 0)
+		return rc;
+	s->flag = FLAG_NONE;
+	s->granted = 0;
+	return 0;
+}
+
+static int
+parse_body(const json_t *body, struct batch_in *b, char *err, size_t errlen)
+{
+	const char *id;
+	json_t *samples;
+	const struct jv_field f[] = {
+		{ "batch_id", JV_STR, JV_REQUIRED, 0, INGEST_BATCH_ID_MAX, &id, NULL },
+		{ "samples", JV_ARRAY, JV_REQUIRED, 0, INGEST_MAX_SAMPLES, &samples, NULL },
+	};
+	size_t n;
+	int rc;
+
+	if (jv_decode(body, f, NFIELDS(f), NULL, err, errlen) < 0)
+		return GD_EINVAL;
+	n = strspn(id, " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+	if (id[n] != '\0') {
+		snprintf(err, errlen, "batch_id must be 1 to %d printable ASCII characters",
+		    INGEST_BATCH_ID_MAX);
+		return GD_EINVAL;
+	}
+	snprintf(b->batch_id, sizeof(b->batch_id), "%s", id);
+	if ((n = json_array_size(samples)) == 0)
+		return 0;
+	if ((b->s = calloc(n, sizeof(*b->s))) == NULL)
+		return GD_ENOMEM;
+	b->cap = n;
+	for (b->n = 0; b->n < n; b->n++)
+		if ((rc = parse_sample(json_array_get(samples, b->n), b, b->n, err, errlen)) < 0)
+			return rc;
+	return 0;
+}
+
+/*
+ * Checking, flagging and summing the samples.
+ */
+
+/* A team's grants on a pool, loaded when the pair first appears in the batch. */
+struct pair {
+	uint32_t pool, team;
+	size_t first, n;	/* into grants */
+};
+
+/* A sum of the batch: one hour of (enrollment, pool, team), or a running total. */
+#define HOUR_TOTAL INT64_MIN
+
+struct agg {
+	int64_t enrollment, hour;
+	uint32_t pool, team;
+	int64_t gpu, flagged;
+	bool used;
+};
+
+struct sums {
+	struct pair *pairs;
+	size_t npairs, cappairs;
+	uint32_t *pslot;	/* (pool, team) -> pair index + 1 */
+	size_t npslot;
+	struct usage_grant *grants;
+	size_t ngrants, capgrants;
+	struct agg *agg;
+	size_t nagg, capagg;	/* capagg: a power of two, at most half full */
+};
+
+static void
+sums_free(struct sums *g)
+{
+	free(g->pairs);
+	free(g->pslot);
+	free(g->grants);
+	free(g->agg);
+}
+
+static uint64_t
+mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	return x ^ (x >> 33);
+}
+
+static int
+pair_slots_grow(struct sums *g)
+{
+	size_t ns = g->npslot ? g->npslot * 2 : 64;
+	uint32_t *slot = calloc(ns, sizeof(*slot));
+
+	if (slot == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < g->npairs; i++) {
+		size_t k = mix(((uint64_t)g->pairs[i].pool << 32) | g->pairs[i].team) & (ns - 1);
+
+		while (slot[k])
+			k = (k + 1) & (ns - 1);
+		slot[k] = (uint32_t)i + 1;
+	}
+	free(g->pslot);
+	g->pslot = slot;
+	g->npslot = ns;
+	return 0;
+}
+
+/* The grants of the sample's team on its pool, loaded on first use. */
+static int
+pair_get(struct db *db, const struct batch_in *b, struct sums *g, const struct sample *s,
+    const struct pair **out)
+{
+	uint64_t key = ((uint64_t)s->pool << 32) | s->team;
+	struct usage_grant *gs = NULL;
+	const struct pair *p;
+	size_t k, n = 0;
+	int rc;
+
+	if (2 * (g->npairs + 1) > g->npslot && (rc = pair_slots_grow(g)) < 0)
+		return rc;
+	for (k = mix(key) & (g->npslot - 1); g->pslot[k]; k = (k + 1) & (g->npslot - 1)) {
+		p = &g->pairs[g->pslot[k] - 1];
+		if (p->pool == s->pool && p->team == s->team) {
+			*out = p;
+			return 0;
+		}
+	}
+	if ((rc = store_usage_team_grants(db, b->teams.v[s->team].id, b->pools.v[s->pool].id,
+	    &gs, &n)) < 0)
+		return rc;
+	if ((rc = vec_reserve(&g->grants, &g->capgrants, g->ngrants + n, sizeof(*gs))) < 0) {
+		free(gs);
+		return rc;
+	}
+	if (n)
+		memcpy(g->grants + g->ngrants, gs, n * sizeof(*gs));
+	free(gs);
+	if ((rc = vec_push(&g->pairs, &g->npairs, &g->cappairs,
+	    &(struct pair){ s->pool, s->team, g->ngrants, n }, sizeof(struct pair))) < 0)
+		return rc;
+	g->ngrants += n;
+	/* The slot holds the new pair's index + 1: npairs, now that it is pushed. */
+	g->pslot[k] = (uint32_t)g->npairs;
+	*out = &g->pairs[g->npairs - 1];
+	return 0;
+}
+
+static size_t
+agg_index(const struct agg *v, size_t cap, int64_t enrollment, int64_t hour, uint32_t pool,
+    uint32_t team)
+{
+	uint64_t h = mix((uint64_t)enrollment * 0x9e3779b97f4a7c15ULL ^ (uint64_t)hour ^
+	    ((uint64_t)pool << 40) ^ ((uint64_t)team << 20));
+	size_t k = h & (cap - 1);
+
+	while (v[k].used && !(v[k].enrollment == enrollment && v[k].hour == hour &&
+	    v[k].pool == pool && v[k].team == team))
+		k = (k + 1) & (cap - 1);
+	return k;
+}
+
+static int
+agg_add(struct sums *g, int64_t enrollment, int64_t hour, uint32_t pool, uint32_t team,
+    int64_t gpu, int64_t flagged)
+{
+	struct agg *a;
+	size_t k;
+
+	if (2 * (g->nagg + 1) > g->capagg) {
+		size_t cap = g->capagg ? g->capagg * 2 : 256;
+		struct agg *nv = calloc(cap, sizeof(*nv));
+
+		if (nv == NULL)
+			return GD_ENOMEM;
+		for (size_t i = 0; i < g->capagg; i++) {
+			if (!g->agg[i].used)
+				continue;
+			a = &g->agg[i];
+			nv[agg_index(nv, cap, a->enrollment, a->hour, a->pool, a->team)] = *a;
+		}
+		free(g->agg);
+		g->agg = nv;
+		g->capagg = cap;
+	}
+	k = agg_index(g->agg, g->capagg, enrollment, hour, pool, team);
+	a = &g->agg[k];
+	if (!a->used) {
+		*a = (struct agg){ enrollment, hour, pool, team, 0, 0, true };
+		g->nagg++;
+	}
+	a->gpu += gpu;
+	a->flagged += flagged;
+	return 0;
+}
+
+/*
+ * Why a batch was refused: the GD_* code, a one-line detail in the
+ * caller's buffer and, for a sample that broke a rule, its index and a
+ * short reason code ("unknown_pool", "above_capacity", ...).
+ */
+struct refusal {
+	char *detail;
+	size_t len;
+	int64_t sample;		/* -1 when the refusal is not about one sample */
+	const char *reason;	/* NULL: none */
+	int64_t retry_after;	/* seconds, for the rate limit; 0 otherwise */
+};
+
+/* Returns rc, the refusal's code, for the caller to return. */
+static int
+refuse(struct refusal *ref, int rc, int64_t sample, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int
+refuse(struct refusal *ref, int rc, int64_t sample, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+
+	ref->sample = sample;
+	ref->reason = reason;
+	va_start(ap, fmt);
+	vsnprintf(ref->detail, ref->len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Looks every distinct pool and team up once. */
+static int
+resolve_names(struct db *db, struct batch_in *b)
+{
+	int rc;
+
+	for (size_t i = 0; i < b->pools.n; i++) {
+		struct name *p = &b->pools.v[i];
+
+		rc = store_usage_pool(db, p->id, &p->cards, &p->weight);
+		if (rc < 0 && rc != GD_ENOENT)
+			return rc;
+		p->state = rc == 0 ? 1 : -1;
+	}
+	for (size_t i = 0; i < b->teams.n; i++) {
+		if ((rc = store_usage_team_exists(db, b->teams.v[i].id)) < 0)
+			return rc;
+		b->teams.v[i].state = rc == 1 ? 1 : -1;
+	}
+	return 0;
+}
+
+/* The impossible: refused with the sample's index and nothing stored. */
+static bool
+check_sample(const struct batch_in *b, size_t i, int64_t now, struct refusal *ref)
+{
+	const struct sample *s = &b->s[i];
+	const struct name *p = &b->pools.v[s->pool], *t = &b->teams.v[s->team];
+	int64_t len = s->to - s->from;
+	int64_t i64 = (int64_t)i;
+
+	if (p->state < 0) {
+		refuse(ref, GD_EINVAL, i64, "unknown_pool",
+		    "samples[%zu]: pool '%s' does not exist", i, p->id);
+		return false;
+	}
+	if (t->state < 0) {
+		refuse(ref, GD_EINVAL, i64, "unknown_team",
+		    "samples[%zu]: team '%s' does not exist", i, t->id);
+		return false;
+	}
+	if (s->to <= s->from) {
+		refuse(ref, GD_EINVAL, i64, "empty_interval",
+		    "samples[%zu]: to must be after from", i);
+		return false;
+	}
+	if (len > INGEST_MAX_INTERVAL) {
+		refuse(ref, GD_EINVAL, i64, "interval_too_long",
+		    "samples[%zu]: one sample covers at most %d days", i,
+		    INGEST_MAX_INTERVAL / 86400);
+		return false;
+	}
+	if (s->to > now + INGEST_MAX_SKEW) {
+		refuse(ref, GD_EINVAL, i64, "in_future",
+		    "samples[%zu]: the interval ends %lld s after the daemon's clock (at most "
+		    "%d s of clock skew)", i, (long long)(s->to - now), INGEST_MAX_SKEW);
+		return false;
+	}
+	if (s->gpu < 0) {
+		refuse(ref, GD_EINVAL, i64, "negative",
+		    "samples[%zu]: gpu_seconds must not be negative", i);
+		return false;
+	}
+	/* cards <= 10^6 and len <= 31 days: the product fits easily. */
+	if (s->gpu > p->cards * len) {
+		refuse(ref, GD_EINVAL, i64, "above_capacity",
+		    "samples[%zu]: %lld GPU-seconds is more than pool '%s' has: %lld cards x "
+		    "%lld s = %lld", i, (long long)s->gpu, p->id, (long long)p->cards,
+		    (long long)len, (long long)(p->cards * len));
+		return false;
+	}
+	return true;
+}
+
+/* Flags the sample and adds its hours to the sums. */
+static int
+sum_sample(struct db *db, const struct batch_in *b, struct sums *g, struct sample *s)
+{
+	const struct pair *pr;
+	const struct usage_grant *gr;
+	struct report_split sp;
+	struct report_piece pc;
+	int64_t granted = 0, enr;
+	int rc;
+
+	if ((rc = pair_get(db, b, g, s, &pr)) < 0)
+		return rc;
+	gr = g->grants + pr->first;
+	for (size_t k = 0; k < pr->n; k++)
+		granted += gr[k].cards * report_overlap(gr[k].start, gr[k].end, s->from, s->to);
+	s->granted = granted;
+	s->flag = granted == 0 ? FLAG_NO_GRANT : s->gpu > granted ? FLAG_ABOVE_GRANT : FLAG_NONE;
+	if (s->gpu == 0)
+		return 0;
+	report_split_init(&sp, s->from, s->to, s->gpu);
+	while (report_split_next(&sp, &pc)) {
+		if (pc.share == 0)
+			continue;
+		/* The hour's usage belongs to the enrollment whose grant covers it. */
+		enr = 0;
+		for (size_t k = 0; k < pr->n && enr == 0; k++)
+			if (report_overlap(gr[k].start, gr[k].end, pc.from, pc.to) > 0)
+				enr = gr[k].enrollment;
+		if ((rc = agg_add(g, enr, pc.hour, s->pool, s->team, pc.share,
+		    s->flag != FLAG_NONE ? pc.share : 0)) < 0)
+			return rc;
+		if (enr && (rc = agg_add(g, enr, HOUR_TOTAL, s->pool, s->team, pc.share, 0)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * What a batch holds, for telling a repeat from another batch under the
+ * same batch_id: SHA-256 over each sample's ids and numbers, in order.
+ */
+static void
+batch_digest(const struct batch_in *b, char hex[INGEST_DIGEST_LEN + 1])
+{
+	crypto_hash_sha256_state st;
+	unsigned char h[crypto_hash_sha256_BYTES], num[24];
+
+	crypto_hash_sha256_init(&st);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sample *s = &b->s[i];
+		const struct name *p = &b->pools.v[s->pool], *t = &b->teams.v[s->team];
+		int64_t v[3] = { s->from, s->to, s->gpu };
+
+		for (int k = 0; k < 3; k++)
+			for (int j = 0; j < 8; j++)
+				num[k * 8 + j] = (unsigned char)((uint64_t)v[k] >> (8 * j));
+		crypto_hash_sha256_update(&st, (const unsigned char *)p->id, p->len + 1);
+		crypto_hash_sha256_update(&st, (const unsigned char *)t->id, t->len + 1);
+		crypto_hash_sha256_update(&st, num, sizeof(num));
+	}
+	crypto_hash_sha256_final(&st, h);
+	sodium_bin2hex(hex, INGEST_DIGEST_LEN + 1, h, sizeof(h));
+}
+
+static int
+write_batch(struct db *db, const char *token_id, const struct batch_in *b, const char *digest,
+    const struct sums *g, int64_t now, struct ingest_result *res)
+{
+	static const char *const reasons[] = { "", "no_grant", "above_grant" };
+	int64_t id;
+	int rc;
+
+	if ((rc = store_usage_batch_insert(db, token_id, b->batch_id, digest, res->accepted,
+	    res->flagged, res->gpu_seconds, now, &id)) < 0)
+		return rc;
+	for (size_t k = 0; k < g->capagg; k++) {
+		const struct agg *a = &g->agg[k];
+
+		if (!a->used)
+			continue;
+		if (a->hour == HOUR_TOTAL)
+			rc = store_usage_total_add(db, a->enrollment, b->pools.v[a->pool].id, a->gpu);
+		else
+			rc = store_usage_hour_add(db, a->enrollment, b->pools.v[a->pool].id,
+			    b->teams.v[a->team].id, a->hour, a->gpu, a->flagged);
+		if (rc < 0)
+			return rc;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sample *s = &b->s[i];
+
+		if (s->flag != FLAG_NONE && (rc = store_usage_flag_insert(db, id, (int64_t)i,
+		    b->pools.v[s->pool].id, b->teams.v[s->team].id, s->from, s->to, s->gpu,
+		    s->granted, reasons[s->flag])) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * An enrollment's usage must stay an int64 of milli-unit-seconds: its
+ * stored total (summed wide) plus what the batch adds, at each pool's
+ * weight, is checked before anything is written.
+ */
+static int
+check_totals(struct db *db, const struct batch_in *b, const struct sums *g,
+    struct refusal *ref)
+{
+	int64_t done[64], mus;
+	size_t ndone = 0;
+	units_wide sum = 0;
+	int rc;
+
+	for (size_t k = 0; k < g->capagg; k++) {
+		const struct agg *a = &g->agg[k];
+		bool seen = false;
+
+		if (!a->used || a->hour != HOUR_TOTAL)
+			continue;
+		for (size_t j = 0; j < ndone && !seen; j++)
+			seen = done[j] == a->enrollment;
+		if (seen)
+			continue;
+		if ((rc = store_usage_used_wide(db, a->enrollment, &sum)) < 0 && rc != GD_ERANGE)
+			return rc;
+		for (size_t j = 0; rc == 0 && j < g->capagg; j++)
+			if (g->agg[j].used && g->agg[j].hour == HOUR_TOTAL &&
+			    g->agg[j].enrollment == a->enrollment)
+				sum += (units_wide)g->agg[j].gpu * b->pools.v[g->agg[j].pool].weight;
+		if (rc == GD_ERANGE || units_narrow(sum, &mus) < 0) {
+			return refuse(ref, GD_EINVAL, -1, "usage_overflow", "team '%s' would "
+			    "have used more than grantd can count (%lld milli-unit-seconds, about "
+			    "2.56e12 unit-hours) on its enrollment: usage already reported is "
+			    "being reported again; nothing was stored", b->teams.v[a->team].id,
+			    (long long)INT64_MAX);
+		}
+		/* Batches touch few enrollments; past 64 distinct, check again, in vain. */
+		if (ndone < sizeof(done) / sizeof(done[0]))
+			done[ndone++] = a->enrollment;
+	}
+	return 0;
+}
+
+/*
+ * The flagged samples of an agent's batch against its token's budget: a
+ * GCRA (one stored instant, tat) that lets flagged_per_hour through an hour,
+ * all at once if need be, and the token's total.  Updates the budget when
+ * the batch passes.  Past it: GD_EFORBIDDEN with ref->retry_after.
+ */
+#define US INT64_C(1000000)
+#define HOUR_US (INT64_C(3600) * US)
+
+static int
+check_budget(struct db *db, const char *token_id, const struct config_usage *lim,
+    int64_t flagged, int64_t now, struct refusal *ref)
+{
+	int64_t total, tat, now_us, step, next;
+	int rc;
+
+	if (lim == NULL || flagged == 0)
+		return 0;
+	if ((rc = store_usage_budget_get(db, token_id, &total, &tat)) < 0)
+		return rc;
+	if (total + flagged > lim->flagged_max) {
+		refuse(ref, GD_EFORBIDDEN, -1, NULL, "this token has added %lld flagged "
+		    "samples and the batch has %lld more, past usage.flagged_max (%d); nothing "
+		    "was stored: an operator must look at the flagged usage and raise the limit",
+		    (long long)total, (long long)flagged, lim->flagged_max);
+		ref->retry_after = 3600;
+		return GD_EFORBIDDEN;
+	}
+	/* now fits: instants are at most year 9999; flagged <= 10^4, step <= 3.6e9. */
+	now_us = now * US;
+	step = HOUR_US / lim->flagged_per_hour;
+	next = (tat > now_us ? tat : now_us) + flagged * step;
+	if (next - now_us > HOUR_US) {
+		int64_t wait = (next - now_us - HOUR_US + US - 1) / US;
+
+		if (flagged > lim->flagged_per_hour)
+			refuse(ref, GD_EFORBIDDEN, -1, NULL, "the batch has %lld flagged "
+			    "samples, more than usage.flagged_per_hour (%d) allows at once: send "
+			    "them in smaller batches; nothing was stored", (long long)flagged,
+			    lim->flagged_per_hour);
+		else
+			refuse(ref, GD_EFORBIDDEN, -1, NULL, "the batch has %lld flagged "
+			    "samples and this token may add %d an hour (usage.flagged_per_hour); "
+			    "retry in %lld s; nothing was stored", (long long)flagged,
+			    lim->flagged_per_hour, (long long)wait);
+		ref->retry_after = wait < 3600 ? (wait > 0 ? wait : 1) : 3600;
+		return GD_EFORBIDDEN;
+	}
+	return store_usage_budget_put(db, token_id, total + flagged, next);
+}
+
+/* The problem's fields beside code and detail, in the order the reply gives them. */
+static json_t *
+refusal_fields(const struct refusal *ref)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (ref->sample >= 0)
+		json_object_set_new(o, "sample", json_integer(ref->sample));
+	if (ref->reason)
+		json_object_set_new(o, "reason", json_string(ref->reason));
+	if (ref->retry_after > 0)
+		json_object_set_new(o, "retry_after", json_integer(ref->retry_after));
+	if (json_object_size(o) == 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const json_t *body,
+    int64_t now, const struct config_usage *lim, struct ingest_result *res, char *err,
+    size_t errlen, json_t **fields)
+{
+	struct batch_in b = { 0 };
+	struct sums g = { 0 };
+	struct ingest_result r = { 0 };
+	struct refusal ref = { err, errlen, -1, NULL, 0 };
+	char digest[INGEST_DIGEST_LEN + 1];
+	int64_t samples, flagged;
+	int rc;
+
+	err[0] = '\0';
+	*fields = NULL;
+	if ((rc = parse_body(body, &b, err, errlen)) < 0)
+		goto out;
+	snprintf(r.batch_id, sizeof(r.batch_id), "%s", b.batch_id);
+	if (agent_pool) {
+		for (size_t i = 0; i < b.n; i++) {
+			const char *pool = b.pools.v[b.s[i].pool].id;
+
+			if (strcmp(pool, agent_pool) != 0) {
+				rc = refuse(&ref, GD_EFORBIDDEN, (int64_t)i, "other_pool",
+				    "samples[%zu]: this agent token reports for pool '%s' only, "
+				    "not '%s'", i, agent_pool, pool);
+				goto out;
+			}
+		}
+	}
+	batch_digest(&b, digest);
+	/*
+	 * A batch accepted before, from this token or (with the same samples)
+	 * any other: the first answer, nothing added.  This token's batch_id
+	 * again with other samples is refused, never dropped in silence.
+	 */
+	rc = store_usage_batch_get(db, token_id, b.batch_id, digest, &samples, &flagged);
+	if (rc == GD_ECONFLICT) {
+		rc = refuse(&ref, GD_ECONFLICT, -1, NULL, "batch_id '%s' was accepted before "
+		    "with other samples; a repeat must carry the same samples, new samples need "
+		    "a new batch_id", b.batch_id);
+		goto out;
+	}
+	if (rc == 0) {
+		r.accepted = samples;
+		r.flagged = flagged;
+		r.replayed = true;
+		*res = r;
+		goto out;
+	}
+	if (rc != GD_ENOENT || (rc = resolve_names(db, &b)) < 0)
+		goto out;
+	for (size_t i = 0; i < b.n; i++) {
+		if (!check_sample(&b, i, now, &ref)) {
+			rc = GD_EINVAL;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < b.n; i++) {
+		if ((rc = sum_sample(db, &b, &g, &b.s[i])) < 0)
+			goto out;
+		r.flagged += b.s[i].flag != FLAG_NONE;
+		/* At most 10^4 samples of 10^6 cards x 31 days: 2.7e16, no overflow. */
+		r.gpu_seconds += b.s[i].gpu;
+	}
+	r.accepted = (int64_t)b.n;
+	if ((rc = check_totals(db, &b, &g, &ref)) < 0 ||
+	    (agent_pool && (rc = check_budget(db, token_id, lim, r.flagged, now, &ref)) < 0))
+		goto out;
+	if ((rc = write_batch(db, token_id, &b, digest, &g, now, &r)) < 0)
+		goto out;
+	*res = r;
+out:
+	if (rc < 0 && err[0])
+		*fields = refusal_fields(&ref);
+	sums_free(&g);
+	batch_free(&b);
+	return rc;
+}
