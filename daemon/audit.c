@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "store_audit.h"
 
 const struct principal audit_system = { .id = "system", .name = "grantd", .role = ROLE_ADMIN };
 
@@ -46,30 +47,23 @@ audit_append(struct db *db, const struct principal *who, const char *request_id,
     int64_t now, const char *action, const char *target, const char *reason,
     const json_t *detail)
 {
-	static const char last_sql[] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
-	static const char ins_sql[] = "INSERT INTO audit (seq, at, actor_id, actor_name, "
-	    "action, target, request_id, reason, detail, prev_hash, hash) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	char prev[AUDIT_HASH_HEX], hash[AUDIT_HASH_HEX], *dj = NULL;
-	sqlite3_stmt *st;
-	int64_t seq = 1;
+	int64_t seq = 0;
 	int rc;
 
-	if ((st = db_prep(db, last_sql)) == NULL)
-		return GD_EIO;
 	memcpy(prev, zero_hash, sizeof(prev));
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0) + 1;
-		snprintf(prev, sizeof(prev), "%s", db_text(st, 1));
-	}
-	db_done(st);
+	if ((rc = store_audit_last(db, &seq, prev, sizeof(prev))) < 0 && rc != GD_ENOENT)
+		return GD_EIO;
+	seq++;
 	if (detail && (dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
 		return GD_ENOMEM;
 	rc = entry_hash(seq, now, who->id, who->name, action, target, request_id, reason,
 	    dj, prev, hash);
 	if (rc == 0)
-		rc = db_run(db, ins_sql, "iittttttttt", seq, now, who->id, who->name, action,
-		    target, request_id, reason, dj, prev, hash);
+		rc = store_audit_insert(db, &(struct audit_entry){ .seq = seq, .at = now,
+		    .actor_id = who->id, .actor_name = who->name, .action = action,
+		    .target = target, .request_id = request_id, .reason = reason, .detail = dj,
+		    .prev_hash = prev, .hash = hash });
 	free(dj);
 	return rc;
 }
@@ -82,59 +76,64 @@ audit_request(const struct request *rq, const char *action, const char *target,
 	    detail);
 }
 
+/* The walk of audit_verify: each entry against the one before. */
+struct verify {
+	char prev[AUDIT_HASH_HEX];
+	int64_t n;
+	char *err;
+	size_t errlen;
+	bool failed;		/* the chain, not the reading */
+};
+
+static int
+verify_one(void *arg, const struct audit_entry *e)
+{
+	struct verify *v = arg;
+	char want[AUDIT_HASH_HEX];
+	int rc;
+
+	v->failed = true;
+	if (e->seq != v->n + 1) {
+		snprintf(v->err, v->errlen, "audit entry %lld missing (found %lld next)",
+		    (long long)(v->n + 1), (long long)e->seq);
+		return GD_ECONFLICT;
+	}
+	if (strcmp(e->prev_hash, v->prev) != 0) {
+		snprintf(v->err, v->errlen, "audit entry %lld: prev_hash does not match the "
+		    "hash of entry %lld", (long long)e->seq, (long long)v->n);
+		return GD_ECONFLICT;
+	}
+	rc = entry_hash(e->seq, e->at, e->actor_id, e->actor_name, e->action, e->target,
+	    e->request_id, e->reason, e->detail, v->prev, want);
+	if (rc < 0)
+		return rc;
+	if (strcmp(e->hash, want) != 0) {
+		snprintf(v->err, v->errlen, "audit entry %lld: content does not match its hash",
+		    (long long)e->seq);
+		return GD_ECONFLICT;
+	}
+	memcpy(v->prev, want, sizeof(v->prev));
+	v->n++;
+	v->failed = false;
+	return 0;
+}
+
 int
 audit_verify(struct db *db, int64_t *entries, char head[AUDIT_HASH_HEX], char *err,
     size_t errlen)
 {
-	static const char sql[] = "SELECT seq, at, actor_id, actor_name, action, target, "
-	    "request_id, reason, detail, prev_hash, hash FROM audit ORDER BY seq";
-	char prev[AUDIT_HASH_HEX], want[AUDIT_HASH_HEX];
-	sqlite3_stmt *st;
-	int64_t n = 0, seq;
-	int rc = 0, step;
+	struct verify v = { .err = err, .errlen = errlen };
+	int rc;
 
-	if ((st = db_prep(db, sql)) == NULL) {
+	memcpy(v.prev, zero_hash, sizeof(v.prev));
+	rc = store_audit_each(db, verify_one, &v);
+	if (rc < 0 && !v.failed) {
 		snprintf(err, errlen, "cannot read the audit trail: %s", db_errmsg(db));
 		return GD_EIO;
 	}
-	memcpy(prev, zero_hash, sizeof(prev));
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
-		if (seq != n + 1) {
-			snprintf(err, errlen, "audit entry %lld missing (found %lld next)",
-			    (long long)(n + 1), (long long)seq);
-			rc = GD_ECONFLICT;
-			break;
-		}
-		if (strcmp(db_text(st, 9), prev) != 0) {
-			snprintf(err, errlen, "audit entry %lld: prev_hash does not match the "
-			    "hash of entry %lld", (long long)seq, (long long)n);
-			rc = GD_ECONFLICT;
-			break;
-		}
-		rc = entry_hash(seq, sqlite3_column_int64(st, 1), db_text(st, 2), db_text(st, 3),
-		    db_text(st, 4), db_text(st, 5), db_text(st, 6),
-		    (const char *)sqlite3_column_text(st, 7),
-		    (const char *)sqlite3_column_text(st, 8), prev, want);
-		if (rc < 0)
-			break;
-		if (strcmp(db_text(st, 10), want) != 0) {
-			snprintf(err, errlen, "audit entry %lld: content does not match its hash",
-			    (long long)seq);
-			rc = GD_ECONFLICT;
-			break;
-		}
-		memcpy(prev, want, sizeof(prev));
-		n++;
-	}
-	if (rc == 0 && step != SQLITE_DONE) {
-		snprintf(err, errlen, "cannot read the audit trail: %s", db_errmsg(db));
-		rc = GD_EIO;
-	}
-	db_done(st);
 	if (rc == 0) {
-		*entries = n;
-		memcpy(head, prev, AUDIT_HASH_HEX);
+		*entries = v.n;
+		memcpy(head, v.prev, AUDIT_HASH_HEX);
 	}
 	return rc;
 }

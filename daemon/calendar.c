@@ -3,10 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
-#include "err.h"
 #include "calendar.h"
+#include "err.h"
 #include "outage.h"
+#include "store_grants.h"
+#include "store_outages.h"
+#include "store_pools.h"
+#include "vec.h"
 
 void
 calendar_free(struct calendar *s)
@@ -27,74 +30,23 @@ calendar_find(const struct calendar *s, const char *id)
 	return -1;
 }
 
-/* Grows *v to hold at least n + 1 items of size sz. */
-static int
-grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-	void *nv;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 16;
-	if ((nv = realloc(*v, c * sz)) == NULL)
-		return GD_ENOMEM;
-	*v = nv;
-	*cap = c;
-	return 0;
-}
-
 int
 calendar_outages(struct db *db, const char *pool, struct timeline_outage **out, size_t *n)
 {
-	sqlite3_stmt *st;
-	struct timeline_outage *o = NULL;
-	size_t no = 0, co = 0;
-	int rc = 0;
-
-	st = db_prep(db, "SELECT from_t, to_t, cards FROM outages WHERE pool = ?");
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "t", pool);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if ((rc = grow((void **)&o, &co, no, sizeof(*o))) == 0)
-			o[no++] = (struct timeline_outage){ sqlite3_column_int64(st, 0),
-				sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) };
-	}
-	db_done(st);
-	if (rc < 0) {
-		free(o);
-		return rc;
-	}
-	*out = o;
-	*n = no;
-	return 0;
+	return store_outages_of(db, pool, out, n);
 }
 
 static int
 load_pool(struct db *db, struct calendar *s, size_t i)
 {
-	sqlite3_stmt *st;
 	struct timeline_outage *o = NULL;
 	struct timeline_grant *g = NULL;
-	size_t no = 0, ng = 0, cg = 0;
+	size_t no = 0, ng = 0;
 	int rc;
 
-	if ((rc = calendar_outages(db, s->pools[i].id, &o, &no)) < 0)
+	if ((rc = store_outages_of(db, s->pools[i].id, &o, &no)) < 0)
 		return rc;
-	st = db_prep(db, "SELECT id, start, end, cards FROM grants WHERE pool = ? AND cancelled = 0");
-	if (rc == 0 && st == NULL)
-		rc = GD_EIO;
-	if (rc == 0) {
-		db_bind(st, "t", s->pools[i].id);
-		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-			if ((rc = grow((void **)&g, &cg, ng, sizeof(*g))) == 0)
-				g[ng++] = (struct timeline_grant){ sqlite3_column_int64(st, 0),
-					sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-					sqlite3_column_int64(st, 3) };
-		}
-		db_done(st);
-	}
+	rc = store_grant_spans(db, s->pools[i].id, &g, &ng);
 	if (rc == 0)
 		rc = timeline_build(s->pools[i].cards, o, no, g, ng, &s->pp[i].tl);
 	free(o);
@@ -105,26 +57,10 @@ load_pool(struct db *db, struct calendar *s, size_t i)
 int
 calendar_load(struct db *db, struct calendar *s)
 {
-	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc = 0;
+	int rc;
 
 	memset(s, 0, sizeof(*s));
-	st = db_prep(db, "SELECT p.id, p.card_model, m.weight_milli, p.cards FROM pools p "
-	    "JOIN card_models m ON m.id = p.card_model ORDER BY p.id");
-	if (st == NULL)
-		return GD_EIO;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if ((rc = grow((void **)&s->pools, &cap, s->n, sizeof(*s->pools))) < 0)
-			break;
-		struct cal_pool *p = &s->pools[s->n++];
-
-		snprintf(p->id, sizeof(p->id), "%s", db_text(st, 0));
-		snprintf(p->card_model, sizeof(p->card_model), "%s", db_text(st, 1));
-		p->weight_milli = sqlite3_column_int64(st, 2);
-		p->cards = sqlite3_column_int64(st, 3);
-	}
-	db_done(st);
+	rc = store_pools_all(db, &s->pools, &s->n);
 	if (rc == 0 && s->n && (s->pp = calloc(s->n, sizeof(*s->pp))) == NULL)
 		rc = GD_ENOMEM;
 	for (size_t i = 0; rc == 0 && i < s->n; i++) {
@@ -136,10 +72,6 @@ calendar_load(struct db *db, struct calendar *s)
 		calendar_free(s);
 	return rc;
 }
-
-struct grant_owner {
-	int64_t grant, enrollment;
-};
 
 static int
 cmp_owner(const void *a, const void *b)
@@ -161,21 +93,14 @@ int
 calendar_losses(struct db *db, const struct calendar *s, int64_t from, int64_t to,
     struct enr_loss **lost, size_t *n)
 {
-	sqlite3_stmt *st;
 	struct grant_owner *own = NULL, key, *hit;
 	struct enr_loss *out = NULL;
 	struct outage_loss *gl;
-	size_t nown = 0, cown = 0, nout = 0, cout = 0, ngl, k, j;
+	size_t nown = 0, nout = 0, cout = 0, ngl, k, j;
 	int rc = 0;
 
-	if ((st = db_prep(db, "SELECT id, enrollment FROM grants WHERE cancelled = 0")) == NULL)
-		return GD_EIO;
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if ((rc = grow((void **)&own, &cown, nown, sizeof(*own))) == 0)
-			own[nown++] = (struct grant_owner){ sqlite3_column_int64(st, 0),
-				sqlite3_column_int64(st, 1) };
-	}
-	db_done(st);
+	if ((rc = store_grant_owners(db, &own, &nown)) < 0)
+		return rc;
 	if (nown)
 		qsort(own, nown, sizeof(*own), cmp_owner);
 	for (size_t i = 0; rc == 0 && i < s->n && from < to; i++) {
@@ -190,9 +115,9 @@ calendar_losses(struct db *db, const struct calendar *s, int64_t from, int64_t t
 			for (j = 0; j < nout && out[j].enrollment != hit->enrollment; j++)
 				;
 			if (j == nout) {
-				if ((rc = grow((void **)&out, &cout, nout, sizeof(*out))) < 0)
+				if ((rc = vec_push(&out, &nout, &cout,
+				    &(struct enr_loss){ hit->enrollment, 0 }, sizeof(*out))) < 0)
 					break;
-				out[nout++] = (struct enr_loss){ hit->enrollment, 0 };
 			}
 			if (__builtin_add_overflow(out[j].lost, gl[k].lost, &out[j].lost))
 				rc = GD_ERANGE;

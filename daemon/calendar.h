@@ -7,6 +7,7 @@
 
 #include "placement.h"
 #include "request.h"
+#include "store_pools.h"	/* struct cal_pool */
 #include "timeline.h"
 
 struct db;
@@ -17,13 +18,6 @@ struct db;
  * shows is what the commit will check against: two placements in one batch
  * see each other.  Owns the timelines; calendar_free releases everything.
  */
-struct cal_pool {
-	char id[ID_MAX + 1];
-	char card_model[64];
-	int64_t weight_milli;
-	int64_t cards;
-};
-
 struct calendar {
 	size_t n;
 	struct cal_pool *pools;

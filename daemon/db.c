@@ -408,6 +408,73 @@ db_page(struct db *db, const char *sql, db_row_fn *fn, db_cursor_fn *cursor, int
 	return 0;
 }
 
+/*
+ * Runs a list query whose ?1 is the cursor ('' for the first page), ?2 the
+ * limit plus one (to learn whether a next page exists) and ?3 an optional
+ * filter.  The cursor of the next page is column 0 of the last row shown.
+ */
+int
+db_list_rows(struct db *db, const char *sql, const char *after, int64_t limit,
+    const char *filter, db_row_db_fn *row, json_t **items, char **next)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	char last[256] = "";
+	json_t *arr, *o;
+	char *cur = NULL;
+	int64_t n = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((arr = json_array()) == NULL)
+		return GD_ENOMEM;
+	db_bind(st, "tit", after ? after : "", limit + 1, filter);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* A row past the limit means a next page, which starts after `last`. */
+		if (n++ == limit) {
+			if ((cur = strdup(last)) == NULL)
+				rc = SQLITE_NOMEM;
+			break;
+		}
+		if ((o = row(db, st)) == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		snprintf(last, sizeof(last), "%s", db_text(st, 0));
+		json_array_append_new(arr, o);
+	}
+	db_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		json_decref(arr);
+		free(cur);
+		return db_rc(rc);
+	}
+	*items = arr;
+	*next = cur;
+	return 0;
+}
+
+/* Runs a single-row query bound to one id and builds its JSON. */
+int
+db_get_row(struct db *db, const char *sql, const char *id, db_row_db_fn *row, json_t **out)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = row(db, st);
+		rc = *out ? 0 : GD_ENOMEM;
+	} else {
+		rc = rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
 void
 db_cursor_text(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN])
 {

@@ -114,6 +114,20 @@ typedef void db_cursor_fn(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN]);
 int db_page(struct db *db, const char *sql, db_row_fn *fn, db_cursor_fn *cursor,
     int64_t limit, json_t **items, char **next, const char *fmt, ...);
 
+/*
+ * A list by text id: sql's ?1 is the cursor ('' for the first page), ?2 the
+ * limit plus one (to learn whether a next page exists) and ?3 an optional
+ * filter.  Rows are built with row, which may run other statements on db;
+ * the cursor of the next page is column 0 of the last row shown.  0,
+ * GD_ENOMEM or GD_EIO.
+ */
+typedef json_t *db_row_db_fn(struct db *db, sqlite3_stmt *st);
+int db_list_rows(struct db *db, const char *sql, const char *after, int64_t limit,
+    const char *filter, db_row_db_fn *row, json_t **items, char **next);
+/* A single row by one text id, built with row: 0, GD_ENOENT, GD_ENOMEM or GD_EIO. */
+int db_get_row(struct db *db, const char *sql, const char *id, db_row_db_fn *row,
+    json_t **out);
+
 /* A cursor that is the text of column 0 (an id). */
 void db_cursor_text(sqlite3_stmt *st, char cursor[DB_CURSOR_LEN]);
 

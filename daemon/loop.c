@@ -12,6 +12,7 @@
 #include "http.h"
 #include "log.h"
 #include "maint.h"
+#include "store_idempotency.h"
 #include "timers.h"
 
 /* How long a stopping daemon waits for requests in flight. */
@@ -52,8 +53,7 @@ on_housekeeping(uv_timer_t *t)
 
 	if (commit_begin(app) < 0)
 		return;
-	if (db_run(app->w, "DELETE FROM idempotency WHERE created_at <= ?", "i",
-	    app_now(app) - keep) < 0)
+	if (store_idempotency_purge(app->w, app_now(app) - keep) < 0)
 		log_warn("cannot expire idempotency keys: %s", db_errmsg(app->w));
 }
 

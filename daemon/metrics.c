@@ -7,11 +7,13 @@
 #include "app.h"
 #include "calendar.h"
 #include "commit.h"
-#include "db.h"
 #include "err.h"
 #include "metrics.h"
 #include "router.h"
 #include "routes.h"
+#include "store_audit.h"
+#include "store_enrollments.h"
+#include "store_vouchers.h"
 #include "timeline.h"
 #include "timers.h"
 #include "version.h"
@@ -249,35 +251,29 @@ put_pools(struct out *o, struct db *db, int64_t now)
 }
 
 static void
+put_state(void *arg, const char *state, int64_t n)
+{
+	put(arg, "grantd_enrollments{state=\"%s\"} %lld\n", state, (long long)n);
+}
+
+static void
 put_counts(struct out *o, struct db *db)
 {
-	sqlite3_stmt *st;
+	static const char *const k[STORE_VOUCHER_TOTALS] = { "budget", "held", "settled",
+		"refunded", "returned" };
+	double totals[STORE_VOUCHER_TOTALS];
 
 	put(o, "# HELP grantd_enrollments Enrollments by state.\n"
 	    "# TYPE grantd_enrollments gauge\n");
-	if ((st = db_prep(db, "SELECT state, count(*) FROM enrollments GROUP BY state")) != NULL) {
-		while (sqlite3_step(st) == SQLITE_ROW)
-			put(o, "grantd_enrollments{state=\"%s\"} %lld\n", db_text(st, 0),
-			    (long long)sqlite3_column_int64(st, 1));
-		db_done(st);
-	}
+	store_enrollment_counts(db, put_state, o);
 	put(o, "# HELP grantd_voucher_krw Voucher money over all enrollments, by state.\n"
 	    "# TYPE grantd_voucher_krw gauge\n");
-	if ((st = db_prep(db, "SELECT total(budget), total(held), total(settled), "
-	    "total(refunded), total(returned) FROM ledger_accounts WHERE type = 'voucher'")) != NULL) {
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			static const char *const k[] = { "budget", "held", "settled", "refunded",
-				"returned" };
-
-			for (int i = 0; i < 5; i++)
-				put(o, "grantd_voucher_krw{state=\"%s\"} %.0f\n", k[i],
-				    sqlite3_column_double(st, i));
-		}
-		db_done(st);
-	}
+	if (store_voucher_totals(db, totals) == 0)
+		for (int i = 0; i < STORE_VOUCHER_TOTALS; i++)
+			put(o, "grantd_voucher_krw{state=\"%s\"} %.0f\n", k[i], totals[i]);
 	put(o, "# HELP grantd_audit_entries Entries in the audit trail.\n"
 	    "# TYPE grantd_audit_entries gauge\ngrantd_audit_entries %lld\n",
-	    (long long)db_int(db, "SELECT count(*) FROM audit", NULL));
+	    (long long)store_audit_count(db));
 }
 
 static void

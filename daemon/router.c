@@ -10,6 +10,7 @@
 #include "db.h"
 #include "err.h"
 #include "router.h"
+#include "store_idempotency.h"
 #include "token.h"
 
 const struct route *const route_tables[] = {
@@ -287,41 +288,42 @@ legacy_match(const struct request *rq, const char *stored)
 static int
 idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 {
-	static const char sql[] = "SELECT req_hash, status, body FROM idempotency "
-	    "WHERE token_id = ? AND key = ? AND created_at > ?";
 	int64_t keep = (int64_t)rq->app->cfg.programme.idempotency_retention_hours * 3600;
-	sqlite3_stmt *st = db_prep(rq->db, sql);
+	char *stored = NULL, *body = NULL;
 	const char *tok;
-	int rc = 0;
+	int rc, status;
 	json_t *j;
 
-	if (st == NULL || db_bind(st, "tti", rq->who->id, rq->idem_key, rq->now - keep) < 0) {
+	rc = store_idempotency_get(rq->db, rq->who->id, rq->idem_key, rq->now - keep, &stored,
+	    &status, &body);
+	if (rc == GD_EIO || rc == GD_ENOMEM) {
 		resp_error(rs, GD_EIO, "cannot read idempotency keys");
 		return -1;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		if (strcmp(db_text(st, 0), hash) != 0 && !legacy_match(rq, db_text(st, 0))) {
-			resp_problem(rs, 422, "idempotency_key_reused", "Idempotency-Key '%s' "
-			    "was used for a different request", rq->idem_key);
-			rc = -1;
-		} else if ((j = json_loads(db_text(st, 2), JSON_DECODE_ANY, NULL)) != NULL) {
-			if (json_is_null(j)) {
-				json_decref(j);
-				j = NULL;
-			}
-			tok = json_string_value(json_object_get(j, "token"));
-			if (tok != NULL && strncmp(tok, SEALED, sizeof(SEALED) - 1) == 0)
-				json_object_set_new(j, "token", open_secret(rq->app, tok));
-			resp_json(rs, sqlite3_column_int(st, 1), j);
-			rs->replayed = true;
-			rs->problem = rs->status >= 400;
-			rc = 1;
-		} else {
-			resp_error(rs, GD_EIO, "stored idempotent response is unreadable");
-			rc = -1;
+	if (rc < 0)
+		return 0;
+	if (strcmp(stored, hash) != 0 && !legacy_match(rq, stored)) {
+		resp_problem(rs, 422, "idempotency_key_reused", "Idempotency-Key '%s' "
+		    "was used for a different request", rq->idem_key);
+		rc = -1;
+	} else if ((j = json_loads(body, JSON_DECODE_ANY, NULL)) != NULL) {
+		if (json_is_null(j)) {
+			json_decref(j);
+			j = NULL;
 		}
+		tok = json_string_value(json_object_get(j, "token"));
+		if (tok != NULL && strncmp(tok, SEALED, sizeof(SEALED) - 1) == 0)
+			json_object_set_new(j, "token", open_secret(rq->app, tok));
+		resp_json(rs, status, j);
+		rs->replayed = true;
+		rs->problem = rs->status >= 400;
+		rc = 1;
+	} else {
+		resp_error(rs, GD_EIO, "stored idempotent response is unreadable");
+		rc = -1;
 	}
-	db_done(st);
+	free(stored);
+	free(body);
 	return rc;
 }
 
@@ -333,8 +335,6 @@ static int
 idem_store(const struct request *rq, unsigned flags, const char *hash,
     const struct response *rs)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO idempotency (token_id, key, "
-	    "req_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)";
 	json_t *copy = rs->json ? json_copy(rs->json) : json_null();
 	char *body;
 	int rc;
@@ -352,7 +352,7 @@ idem_store(const struct request *rq, unsigned flags, const char *hash,
 
 	if (body == NULL)
 		return GD_ENOMEM;
-	rc = db_run(rq->db, sql, "tttiti", rq->who->id, rq->idem_key, hash,
+	rc = store_idempotency_put(rq->db, rq->who->id, rq->idem_key, hash,
 	    (int64_t)rs->status, body, rq->now);
 	free(body);
 	return rc;

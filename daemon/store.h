@@ -1,67 +1,14 @@
-/* store.h: SQL for the catalogue: tokens, card models, programmes, phases, teams, pools. */
+/* store.h: every store header, for the callers that still include this one. */
 #ifndef GRANTD_STORE_H
 #define GRANTD_STORE_H
 
-#include <jansson.h>
-#include <stdint.h>
-
-struct db;
-
 /*
- * Getters return 0 and a new JSON object in the API's shape (the caller
- * owns it), GD_ENOENT when there is no such row, or GD_EIO.  Lists write a
- * new array of at most limit items after the cursor `after` (an id) and the
- * cursor of the next page (a malloc'd string, NULL on the last page).
+ * The store is one file per entity (store_<entity>.[ch]).  This header
+ * declares nothing of its own; files include the entity they use.
  */
-int store_card_model_get(struct db *db, const char *id, json_t **out);
-int store_card_model_weight(struct db *db, const char *id, int64_t *milli);
-int store_card_model_list(struct db *db, const char *after, int64_t limit, json_t **items,
-    char **next);
-int store_card_model_put(struct db *db, const char *id, int64_t milli);
-/* Whether a pool or phase uses the model (its weight then cannot change). */
-int store_card_model_in_use(struct db *db, const char *id);
-
-struct program_in {
-	const char *id, *name, *timezone;
-};
-int store_program_get(struct db *db, const char *id, json_t **out);
-int store_program_tz(struct db *db, const char *id, char tz[64]);
-int store_program_list(struct db *db, const char *after, int64_t limit, json_t **items,
-    char **next);
-int store_program_insert(struct db *db, const struct program_in *p, int64_t now);
-
-struct phase_in {
-	const char *id, *program, *name, *card_model;
-	int64_t starts_on, period_days, evaluation_on;	/* evaluation_on < 0: none */
-	int64_t cards, voucher_krw;
-};
-int store_phase_get(struct db *db, const char *id, json_t **out);
-int store_phase_list(struct db *db, const char *program, const char *after, int64_t limit,
-    json_t **items, char **next);
-int store_phase_insert(struct db *db, const struct phase_in *p, int64_t now);
-int store_phase_extend(struct db *db, const char *id, int64_t days);
-
-struct member_in {
-	const char *org, *role;
-};
-struct team_in {
-	const char *id, *name, *lead_org;
-	const struct member_in *members;
-	size_t nmembers;
-};
-int store_team_get(struct db *db, const char *id, json_t **out);
-int store_team_list(struct db *db, const char *only, const char *after, int64_t limit,
-    json_t **items, char **next);
-int store_team_insert(struct db *db, const struct team_in *t, int64_t now);
-
-int store_pool_exists(struct db *db, const char *id);
-
-int store_token_list(struct db *db, const char *after, int64_t limit, json_t **items,
-    char **next);
-int store_token_get(struct db *db, const char *id, json_t **out);
-int store_token_revoke(struct db *db, const char *id, int64_t now);
-
-int store_audit_list(struct db *db, int64_t after, int64_t limit, json_t **items,
-    char **next);
+#include "store_audit.h"
+#include "store_catalog.h"
+#include "store_pools.h"
+#include "store_tokens.h"
 
 #endif

@@ -828,3 +828,23 @@ store_ledger_free(struct ledger_snapshot *s)
 	free(s->journal);
 	memset(s, 0, sizeof(*s));
 }
+
+int
+store_voucher_totals(struct db *db, double out[STORE_VOUCHER_TOTALS])
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT total(budget), total(held), total(settled), "
+	    "total(refunded), total(returned) FROM ledger_accounts WHERE type = 'voucher'");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < STORE_VOUCHER_TOTALS; i++)
+			out[i] = sqlite3_column_double(st, i);
+		rc = 0;
+	} else {
+		rc = db_step_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}

@@ -159,4 +159,11 @@ void store_ledger_free(struct ledger_snapshot *s);
 int ledger_kind_parse(const char *s, enum ledger_kind *k);
 int ledger_hold_state_parse(const char *s, enum ledger_hold_state *st);
 
+/*
+ * Voucher money over all enrollments: budget, held, settled, refunded and
+ * returned, in that order (for /metrics).  0, GD_ENOENT or GD_EIO.
+ */
+#define STORE_VOUCHER_TOTALS 5
+int store_voucher_totals(struct db *db, double out[STORE_VOUCHER_TOTALS]);
+
 #endif

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
 #include "err.h"
+#include "store_tokens.h"
 #include "token.h"
 
 static const char *const role_names[] = { "admin", "auditor", "team", "agent" };
@@ -43,22 +43,18 @@ secret_hash(const char *secret, char hex[crypto_hash_sha256_BYTES * 2 + 1])
 static int
 lookup_hash(struct db *db, const char *hex, struct principal *who)
 {
-	static const char sql[] = "SELECT id, name, role, team, pool FROM tokens "
-	    "WHERE hash = ? AND revoked_at IS NULL";
-	sqlite3_stmt *st;
-	int rc = GD_ENOENT;
+	struct token_found t;
+	int rc;
 
-	if ((st = db_prep(db, sql)) == NULL || db_bind(st, "t", hex) < 0)
-		return GD_EIO;
-	if (sqlite3_step(st) == SQLITE_ROW && role_from_name(db_text(st, 2), &who->role) == 0) {
-		snprintf(who->id, sizeof(who->id), "%s", db_text(st, 0));
-		snprintf(who->name, sizeof(who->name), "%s", db_text(st, 1));
-		snprintf(who->team, sizeof(who->team), "%s", db_text(st, 3));
-		snprintf(who->pool, sizeof(who->pool), "%s", db_text(st, 4));
-		rc = 0;
-	}
-	db_done(st);
-	return rc;
+	if ((rc = store_token_by_hash(db, hex, &t)) < 0)
+		return rc;
+	if (role_from_name(t.role, &who->role) < 0)
+		return GD_ENOENT;
+	snprintf(who->id, sizeof(who->id), "%s", t.id);
+	snprintf(who->name, sizeof(who->name), "%s", t.name);
+	snprintf(who->team, sizeof(who->team), "%s", t.team);
+	snprintf(who->pool, sizeof(who->pool), "%s", t.pool);
+	return 0;
 }
 
 int
@@ -66,8 +62,6 @@ token_create(struct db *db, const char *name, enum role role, const char *team,
     const char *pool, int64_t now, char id[TOKEN_ID_LEN + 1],
     char secret[TOKEN_SECRET_LEN + 1])
 {
-	static const char sql[] = "INSERT INTO tokens (id, name, role, team, pool, hash, "
-	    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	unsigned char key[32], idb[8];
 	char hex[crypto_hash_sha256_BYTES * 2 + 1], nid[TOKEN_ID_LEN + 1];
 	char sec[TOKEN_SECRET_LEN + 1];
@@ -82,7 +76,8 @@ token_create(struct db *db, const char *name, enum role role, const char *team,
 	memcpy(nid, "tok_", 4);
 	sodium_bin2hex(nid + 4, sizeof(nid) - 4, idb, sizeof(idb));
 	secret_hash(sec, hex);
-	rc = db_run(db, sql, "tttttti", nid, name, role_name(role), team, pool, hex, now);
+	rc = store_token_insert(db, &(struct token_row){ nid, name, role_name(role), team, pool,
+	    hex }, now);
 	if (rc < 0)
 		return rc;
 	memcpy(id, nid, sizeof(nid));
@@ -103,16 +98,7 @@ token_lookup(struct db *db, const char *secret, struct principal *who)
 int
 token_live(struct db *db, const char *id)
 {
-	static const char sql[] = "SELECT 1 FROM tokens WHERE id = ? AND revoked_at IS NULL";
-	sqlite3_stmt *st;
-	int rc;
-
-	if ((st = db_prep(db, sql)) == NULL || db_bind(st, "t", id) < 0)
-		return GD_EIO;
-	rc = sqlite3_step(st);
-	rc = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GD_ENOENT : GD_EIO;
-	db_done(st);
-	return rc;
+	return store_token_live(db, id);
 }
 
 int

@@ -1,4 +1,4 @@
-/* store.c: SQL for tokens, card models, programmes, phases, teams and the audit list. */
+/* store_catalog.c: SQL for the catalogue: card models, programmes, phases, teams. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,76 +7,7 @@
 #include "db.h"
 #include "err.h"
 #include "jsonv.h"
-#include "store.h"
-
-typedef json_t *row_fn(struct db *db, sqlite3_stmt *st);
-
-/*
- * Runs a list query whose ?1 is the cursor ('' for the first page), ?2 the
- * limit plus one (to learn whether a next page exists) and ?3 an optional
- * filter.  The cursor of the next page is column 0 of the last row shown.
- */
-static int
-list_rows(struct db *db, const char *sql, const char *after, int64_t limit,
-    const char *filter, row_fn *row, json_t **items, char **next)
-{
-	sqlite3_stmt *st = db_prep(db, sql);
-	char last[256] = "";
-	json_t *arr, *o;
-	char *cur = NULL;
-	int64_t n = 0;
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	if ((arr = json_array()) == NULL)
-		return GD_ENOMEM;
-	db_bind(st, "tit", after ? after : "", limit + 1, filter);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		/* A row past the limit means a next page, which starts after `last`. */
-		if (n++ == limit) {
-			if ((cur = strdup(last)) == NULL)
-				rc = SQLITE_NOMEM;
-			break;
-		}
-		if ((o = row(db, st)) == NULL) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		snprintf(last, sizeof(last), "%s", db_text(st, 0));
-		json_array_append_new(arr, o);
-	}
-	db_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		json_decref(arr);
-		free(cur);
-		return db_rc(rc);
-	}
-	*items = arr;
-	*next = cur;
-	return 0;
-}
-
-/* Runs a single-row query bound to one id and builds its JSON. */
-static int
-get_row(struct db *db, const char *sql, const char *id, row_fn *row, json_t **out)
-{
-	sqlite3_stmt *st = db_prep(db, sql);
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "t", id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = row(db, st);
-		rc = *out ? 0 : GD_ENOMEM;
-	} else {
-		rc = rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
-	}
-	db_done(st);
-	return rc;
-}
+#include "store_catalog.h"
 
 static json_t *
 date_json(int64_t days)
@@ -100,7 +31,7 @@ card_model_row(struct db *db, sqlite3_stmt *st)
 int
 store_card_model_get(struct db *db, const char *id, json_t **out)
 {
-	return get_row(db, "SELECT id, weight_milli FROM card_models WHERE id = ?", id,
+	return db_get_row(db, "SELECT id, weight_milli FROM card_models WHERE id = ?", id,
 	    card_model_row, out);
 }
 
@@ -119,7 +50,7 @@ int
 store_card_model_list(struct db *db, const char *after, int64_t limit, json_t **items,
     char **next)
 {
-	return list_rows(db, "SELECT id, weight_milli FROM card_models WHERE id > ?1 "
+	return db_list_rows(db, "SELECT id, weight_milli FROM card_models WHERE id > ?1 "
 	    "AND ?3 IS NULL ORDER BY id LIMIT ?2", after, limit, NULL, card_model_row, items, next);
 }
 
@@ -152,7 +83,7 @@ program_row(struct db *db, sqlite3_stmt *st)
 int
 store_program_get(struct db *db, const char *id, json_t **out)
 {
-	return get_row(db, "SELECT id, name, timezone, created_at FROM programs WHERE id = ?",
+	return db_get_row(db, "SELECT id, name, timezone, created_at FROM programs WHERE id = ?",
 	    id, program_row, out);
 }
 
@@ -176,7 +107,7 @@ int
 store_program_list(struct db *db, const char *after, int64_t limit, json_t **items,
     char **next)
 {
-	return list_rows(db, "SELECT id, name, timezone, created_at FROM programs "
+	return db_list_rows(db, "SELECT id, name, timezone, created_at FROM programs "
 	    "WHERE id > ?1 AND ?3 IS NULL ORDER BY id LIMIT ?2", after, limit, NULL,
 	    program_row, items, next);
 }
@@ -216,7 +147,7 @@ phase_row(struct db *db, sqlite3_stmt *st)
 int
 store_phase_get(struct db *db, const char *id, json_t **out)
 {
-	return get_row(db, "SELECT " PHASE_COLS " FROM phases p JOIN card_models m "
+	return db_get_row(db, "SELECT " PHASE_COLS " FROM phases p JOIN card_models m "
 	    "ON m.id = p.card_model WHERE p.id = ?", id, phase_row, out);
 }
 
@@ -224,7 +155,7 @@ int
 store_phase_list(struct db *db, const char *program, const char *after, int64_t limit,
     json_t **items, char **next)
 {
-	return list_rows(db, "SELECT " PHASE_COLS " FROM phases p JOIN card_models m "
+	return db_list_rows(db, "SELECT " PHASE_COLS " FROM phases p JOIN card_models m "
 	    "ON m.id = p.card_model WHERE p.id > ?1 AND (?3 IS NULL OR p.program = ?3) "
 	    "ORDER BY p.id LIMIT ?2", after, limit, program, phase_row, items, next);
 }
@@ -266,7 +197,7 @@ team_row(struct db *db, sqlite3_stmt *st)
 int
 store_team_get(struct db *db, const char *id, json_t **out)
 {
-	return get_row(db, "SELECT id, name, lead_org, created_at FROM teams WHERE id = ?", id,
+	return db_get_row(db, "SELECT id, name, lead_org, created_at FROM teams WHERE id = ?", id,
 	    team_row, out);
 }
 
@@ -274,7 +205,7 @@ int
 store_team_list(struct db *db, const char *only, const char *after, int64_t limit,
     json_t **items, char **next)
 {
-	return list_rows(db, "SELECT id, name, lead_org, created_at FROM teams WHERE id > ?1 "
+	return db_list_rows(db, "SELECT id, name, lead_org, created_at FROM teams WHERE id > ?1 "
 	    "AND (?3 IS NULL OR id = ?3) ORDER BY id LIMIT ?2", after, limit, only, team_row,
 	    items, next);
 }
@@ -293,98 +224,48 @@ store_team_insert(struct db *db, const struct team_in *t, int64_t now)
 	return rc;
 }
 
-int
-store_pool_exists(struct db *db, const char *id)
-{
-	int64_t n = db_int(db, "SELECT count(*) FROM pools WHERE id = ?", "t", id);
-
-	return n < 0 ? GD_EIO : n > 0;
-}
-
-/* Tokens. */
-
-static json_t *
-token_row(struct db *db, sqlite3_stmt *st)
-{
-	json_t *o;
-
-	(void)db;
-	o = json_pack("{s:s, s:s, s:s, s:o}", "id", db_text(st, 0), "name", db_text(st, 1),
-	    "role", db_text(st, 2), "created_at", jv_instant(sqlite3_column_int64(st, 5)));
-	if (o && sqlite3_column_type(st, 3) != SQLITE_NULL)
-		json_object_set_new(o, "team", json_string(db_text(st, 3)));
-	if (o && sqlite3_column_type(st, 4) != SQLITE_NULL)
-		json_object_set_new(o, "pool", json_string(db_text(st, 4)));
-	if (o && sqlite3_column_type(st, 6) != SQLITE_NULL)
-		json_object_set_new(o, "revoked_at", jv_instant(sqlite3_column_int64(st, 6)));
-	return o;
-}
-
-int
-store_token_list(struct db *db, const char *after, int64_t limit, json_t **items,
-    char **next)
-{
-	return list_rows(db, "SELECT id, name, role, team, pool, created_at, revoked_at "
-	    "FROM tokens WHERE id > ?1 AND ?3 IS NULL ORDER BY id LIMIT ?2", after, limit, NULL,
-	    token_row, items, next);
-}
-
-int
-store_token_get(struct db *db, const char *id, json_t **out)
-{
-	return get_row(db, "SELECT id, name, role, team, pool, created_at, revoked_at "
-	    "FROM tokens WHERE id = ?", id, token_row, out);
-}
-
-int
-store_token_revoke(struct db *db, const char *id, int64_t now)
-{
-	int rc = db_run(db, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-	    "it", now, id);
-
-	if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
-		return GD_ENOENT;
-	return rc;
-}
-
-/* Audit. */
-
-static json_t *
-audit_row(struct db *db, sqlite3_stmt *st)
-{
-	json_t *o, *d = NULL;
-
-	(void)db;
-	o = json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s, s:s?, s:s, s:s}",
-	    "seq", (json_int_t)sqlite3_column_int64(st, 0),
-	    "at", jv_instant(sqlite3_column_int64(st, 1)),
-	    "actor", db_text(st, 3), "actor_id", db_text(st, 2),
-	    "action", db_text(st, 4), "target", db_text(st, 5),
-	    "request_id", db_text(st, 6), "reason", (const char *)sqlite3_column_text(st, 7),
-	    "prev_hash", db_text(st, 9), "hash", db_text(st, 10));
-	if (o && sqlite3_column_type(st, 8) != SQLITE_NULL &&
-	    (d = json_loads(db_text(st, 8), 0, NULL)) != NULL)
-		json_object_set_new(o, "detail", d);
-	if (o && json_object_get(o, "reason") == NULL)
-		json_object_set_new(o, "reason", json_null());
-	return o;
-}
-
-int
-store_audit_list(struct db *db, int64_t after, int64_t limit, json_t **items, char **next)
-{
-	char cur[24];
-
-	snprintf(cur, sizeof(cur), "%lld", (long long)after);
-	/* The cursor is a number; CAST keeps the comparison numeric. */
-	return list_rows(db, "SELECT seq, at, actor_id, actor_name, action, target, request_id, "
-	    "reason, detail, prev_hash, hash FROM audit WHERE seq > CAST(?1 AS INTEGER) "
-	    "AND ?3 IS NULL ORDER BY seq LIMIT ?2", cur, limit, NULL, audit_row, items, next);
-}
 
 int
 store_phase_extend(struct db *db, const char *id, int64_t days)
 {
 	return db_run(db, "UPDATE phases SET period_days = period_days + ? WHERE id = ?", "it",
 	    days, id);
+}
+/* Phases, as placement sees them. */
+
+int
+store_phase_info(struct db *db, const char *phase, struct phase_info *pi)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT p.id, p.program, p.card_model, g.timezone, "
+	    "p.starts_on, p.period_days, p.evaluation_on, p.cards, m.weight_milli, p.voucher_krw "
+	    "FROM phases p JOIN programs g ON g.id = p.program "
+	    "JOIN card_models m ON m.id = p.card_model WHERE p.id = ?");
+	struct phase_info r = { 0 };
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", phase);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_done(st);
+		return db_step_rc(rc);
+	}
+	snprintf(r.id, sizeof(r.id), "%s", db_text(st, 0));
+	snprintf(r.program, sizeof(r.program), "%s", db_text(st, 1));
+	snprintf(r.card_model, sizeof(r.card_model), "%s", db_text(st, 2));
+	snprintf(r.tz, sizeof(r.tz), "%s", db_text(st, 3));
+	r.starts_on = sqlite3_column_int64(st, 4);
+	r.period_days = sqlite3_column_int64(st, 5);
+	r.evaluation_on = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 6);
+	r.cards = sqlite3_column_int64(st, 7);
+	r.weight_milli = sqlite3_column_int64(st, 8);
+	r.voucher_krw = sqlite3_column_int64(st, 9);
+	db_done(st);
+	r.units_milli = r.cards * r.weight_milli;
+	if (civil_tz_offset(r.tz, &r.tz_off) < 0)
+		return GD_EIO;
+	r.start = civil_local_midnight(r.starts_on, r.tz_off);
+	*pi = r;
+	return 0;
 }
