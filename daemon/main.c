@@ -9,16 +9,13 @@
 #include <unistd.h>
 
 #include "app.h"
-#include "audit.h"
+#include "cmd.h"
+#include "cmd_report.h"
 #include "db.h"
 #include "err.h"
 #include "log.h"
 #include "maint.h"
-#include "store.h"
-#include "token.h"
-#include "usage.h"
 #include "version.h"
-#include "vouchers.h"
 
 #define DEFAULT_CONFIG "/etc/grantd/grantd.conf"
 
@@ -89,135 +86,103 @@ parse_opts(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Opens and migrates the writer connection of the database at path. */
-static struct db *
-open_db(const char *path, int busy_ms)
+/*
+ * The terminal is main.c's alone: the subcommands and maint_prepare return
+ * their messages, said here as "grantd: ..." on stderr.
+ */
+static void
+say_notes(const struct maint_notes *notes)
 {
-	char err[GD_ERRBUF];
-	struct db *db;
+	const char *line = notes->text, *nl;
 
-	if (db_open(path, DB_WRITER, busy_ms, &db, err, sizeof(err)) < 0) {
+	while ((nl = strchr(line, '\n')) != NULL) {
+		fprintf(stderr, "grantd: %.*s\n", (int)(nl - line), line);
+		line = nl + 1;
+	}
+}
+
+/* A subcommand's exit status, with its message on stderr unless 0. */
+static int
+say_status(int status, const char *err)
+{
+	if (status != 0)
 		fprintf(stderr, "grantd: %s\n", err);
-		return NULL;
-	}
-	if (db_migrate(db, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: %s: %s\n", path, err);
-		db_close(db);
-		return NULL;
-	}
-	return db;
+	return status;
 }
 
 static int
-cmd_token_create(const struct opts *o)
+run_token_create(const struct opts *o)
 {
-	static const struct principal cli = { .id = "cli", .name = "grantd token create",
-		.role = ROLE_ADMIN };
-	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
-	/* The daemon's clock, test clock included, so the audit trail keeps its order. */
-	int64_t now = clock_now(o->clock_file);
-	enum role role;
-	struct db *db;
-	json_t *detail;
-	int rc, lock = -1;
+	static struct maint_notes notes;
+	const struct cmd_token_in in = { .db = o->db, .role = o->role, .name = o->name,
+		.team = o->team, .pool = o->pool, .clock_file = o->clock_file,
+		.init = o->init };
+	char secret[TOKEN_SECRET_LEN + 1], err[CMD_ERRBUF];
+	int st = cmd_token_create(&in, secret, &notes, err, sizeof(err));
 
-	if (!o->db || !o->role || !o->name) {
-		fprintf(stderr, "grantd: token create needs --db, --role and --name\n");
-		return 2;
-	}
-	if (role_from_name(o->role, &role) < 0) {
-		fprintf(stderr, "grantd: --role must be admin, auditor, team or agent\n");
-		return 2;
-	}
-	if ((role == ROLE_TEAM) != (o->team != NULL) || (role == ROLE_AGENT) != (o->pool != NULL)) {
-		fprintf(stderr, "grantd: --team goes with role team, --pool with role agent\n");
-		return 2;
-	}
-	if (strlen(o->name) == 0 || strlen(o->name) > NAME_MAX_LEN) {
-		fprintf(stderr, "grantd: --name must be 1 to %d bytes\n", NAME_MAX_LEN);
-		return 2;
-	}
-	/*
-	 * A database that is there may be written while the daemon runs; one
-	 * to be created is created under the lock, and only where no old
-	 * database left its files (or with --init).
-	 */
-	if ((o->init || !maint_db_present(o->db)) &&
-	    (lock = maint_prepare(o->db, o->init, "token create")) < 0)
-		return 1;
-	if ((db = open_db(o->db, 5000)) == NULL) {
-		if (lock >= 0)
-			close(lock);
-		return 1;
-	}
-	rc = db_exec(db, "BEGIN IMMEDIATE");
-	if (rc == 0 && o->team && db_int(db, "SELECT count(*) FROM teams WHERE id = ?", "t",
-	    o->team) != 1) {
-		fprintf(stderr, "grantd: team '%s' does not exist\n", o->team);
-		rc = GD_ENOENT;
-	}
-	if (rc == 0 && o->pool && store_pool_exists(db, o->pool) != 1) {
-		fprintf(stderr, "grantd: pool '%s' does not exist\n", o->pool);
-		rc = GD_ENOENT;
-	}
-	if (rc == 0)
-		rc = token_create(db, o->name, role, o->team, o->pool, now, id, secret);
-	if (rc == 0) {
-		snprintf(target, sizeof(target), "token/%s", id);
-		detail = json_pack("{s:s, s:s, s:s?, s:s?}", "name", o->name, "role", o->role,
-		    "team", o->team, "pool", o->pool);
-		rc = audit_append(db, &cli, "cli", now, "token.create", target, NULL, detail);
-		json_decref(detail);
-	}
-	if (rc == 0)
-		rc = db_exec(db, "COMMIT");
-	if (rc < 0) {
-		if (rc != GD_ENOENT)
-			fprintf(stderr, "grantd: cannot create the token: %s\n", db_errmsg(db));
-		db_exec(db, "ROLLBACK");
-		db_close(db);
-		if (lock >= 0)
-			close(lock);
-		return 1;
-	}
-	db_close(db);
-	if (lock >= 0)
-		close(lock);
+	say_notes(&notes);
+	if (st != 0)
+		return say_status(st, err);
 	printf("%s\n", secret);
 	sodium_memzero(secret, sizeof(secret));
 	return 0;
 }
 
 static int
-cmd_audit_verify(const struct opts *o)
+run_audit_verify(const char *db_path)
 {
-	char head[AUDIT_HASH_HEX], err[GD_ERRBUF];
-	struct db *db;
-	int64_t n = 0;
-	int rc;
+	char head[AUDIT_HASH_HEX], err[CMD_ERRBUF];
+	int64_t n;
+	int st = cmd_audit_verify(db_path, &n, head, err, sizeof(err));
 
-	if (!o->db) {
-		fprintf(stderr, "grantd: audit verify needs --db\n");
-		return 2;
-	}
-	if (db_open(o->db, DB_READER, 5000, &db, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: %s\n", err);
-		return 1;
-	}
-	rc = audit_verify(db, &n, head, err, sizeof(err));
-	db_close(db);
-	if (rc < 0) {
-		fprintf(stderr, "grantd: audit trail broken: %s\n", err);
-		return 1;
-	}
+	if (st != 0)
+		return say_status(st, err);
 	printf("audit OK: %lld entries, head %s\n", (long long)n, head);
+	return 0;
+}
+
+static int
+run_ledger_verify(const char *db_path)
+{
+	char err[CMD_ERRBUF];
+	int64_t na, nt;
+	int st = cmd_ledger_verify(db_path, &na, &nt, err, sizeof(err));
+
+	if (st != 0)
+		return say_status(st, err);
+	printf("ledger OK: %lld accounts, %lld transfers\n", (long long)na, (long long)nt);
+	return 0;
+}
+
+static int
+run_backup(const char *db_path, const char *file)
+{
+	char err[CMD_ERRBUF];
+	int st = cmd_backup(db_path, file, err, sizeof(err));
+
+	if (st != 0)
+		return say_status(st, err);
+	printf("backed up %s to %s\n", db_path, file);
+	return 0;
+}
+
+static int
+run_restore(const char *db_path, const char *file)
+{
+	char err[CMD_ERRBUF];
+	int st = cmd_restore(db_path, file, err, sizeof(err));
+
+	if (st != 0)
+		return say_status(st, err);
+	printf("restored %s from %s (schema, audit trail and ledger verified)\n", db_path, file);
 	return 0;
 }
 
 static int
 run_daemon(struct app *app, const struct opts *o)
 {
-	char err[GD_ERRBUF];
+	static struct maint_notes notes;
+	char err[MAINT_ERRBUF], why[GD_ERRBUF];
 	enum log_level lvl;
 	int rc, lock;
 
@@ -232,22 +197,26 @@ run_daemon(struct app *app, const struct opts *o)
 		log_set_level(lvl);
 	app->clock_file = o->clock_file;
 	crypto_secretbox_keygen(app->seal_key);
-	if ((lock = maint_prepare(app->cfg.storage.database, o->init, "start")) < 0)
-		return 1;
-	if ((app->w = open_db(app->cfg.storage.database, app->cfg.storage.busy_timeout_ms)) == NULL) {
+	lock = maint_prepare(app->cfg.storage.database, o->init, "start", &notes, err,
+	    sizeof(err));
+	say_notes(&notes);
+	if (lock < 0)
+		return say_status(1, err);
+	if (maint_open_writer(app->cfg.storage.database, app->cfg.storage.busy_timeout_ms,
+	    &app->w, err, sizeof(err)) < 0) {
 		close(lock);
-		return 1;
+		return say_status(1, err);
 	}
 	if (db_open(app->cfg.storage.database, DB_READER, app->cfg.storage.busy_timeout_ms,
-	    &app->r, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: %s\n", err);
+	    &app->r, why, sizeof(why)) < 0) {
+		fprintf(stderr, "grantd: %s\n", why);
 		db_close(app->w);
 		close(lock);
 		return 1;
 	}
 	/* From here on, every commit first checks that the file is still the one opened. */
-	if (db_watch_arm(app->w, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: %s\n", err);
+	if (db_watch_arm(app->w, why, sizeof(why)) < 0) {
+		fprintf(stderr, "grantd: %s\n", why);
 		db_close(app->r);
 		db_close(app->w);
 		close(lock);
@@ -288,27 +257,25 @@ main(int argc, char **argv)
 		return 2;
 	if (sub) {
 		if (strcmp(sub, "token") == 0 && strcmp(verb, "create") == 0)
-			return cmd_token_create(&o);
+			return run_token_create(&o);
 		if (strcmp(sub, "audit") == 0 && strcmp(verb, "verify") == 0)
-			return cmd_audit_verify(&o);
-		if (strcmp(sub, "ledger") == 0 && strcmp(verb, "verify") == 0) {
-			if (o.db == NULL) {
-				fprintf(stderr, "grantd: ledger verify needs --db\n");
-				return 2;
-			}
-			return vouchers_cli_verify(o.db);
-		}
+			return run_audit_verify(o.db);
+		if (strcmp(sub, "ledger") == 0 && strcmp(verb, "verify") == 0)
+			return run_ledger_verify(o.db);
 		if (strcmp(sub, "report") == 0 && optind == argc - 1) {
 			if (o.db == NULL || o.phase == NULL) {
 				fprintf(stderr, "grantd: report needs --db and --phase\n");
 				return 2;
 			}
-			return usage_cli_report(o.db, o.phase, o.csv, argv[optind]);
+			char err[CMD_REPORT_ERRBUF];
+
+			return say_status(cmd_report(o.db, o.phase, o.csv, argv[optind], stdout,
+			    err, sizeof(err)), err);
 		}
 		if (strcmp(sub, "backup") == 0 && optind == argc - 1)
-			return maint_backup(o.db, argv[optind]);
+			return run_backup(o.db, argv[optind]);
 		if (strcmp(sub, "restore") == 0 && optind == argc - 1)
-			return maint_restore(o.db, argv[optind]);
+			return run_restore(o.db, argv[optind]);
 		usage(stderr);
 		return 2;
 	}

@@ -1,6 +1,7 @@
 /* maint.c: the database's files: the lock, creation, the watch, backup and restore. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,18 +21,18 @@
 #include "vouchers.h"
 
 int
-maint_lock(const char *db_path, const char *who)
+maint_lock(const char *db_path, const char *who, char *err, size_t errlen)
 {
 	char path[4200];
 	int fd;
 
 	snprintf(path, sizeof(path), "%s.lock", db_path);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
-		fprintf(stderr, "grantd: %s: cannot open %s: %s\n", who, path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open %s: %s", who, path, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "grantd: %s: %s is in use by a running grantd\n", who, db_path);
+		snprintf(err, errlen, "%s: %s is in use by a running grantd", who, db_path);
 		close(fd);
 		return -1;
 	}
@@ -49,8 +50,29 @@ maint_db_present(const char *db_path)
 /* The files a database leaves beside it, in the order they are reported. */
 static const char *const leftovers[] = { ".lock", "-wal", "-journal", "-shm" };
 
+/* One line of notes; one too long for what is left is cut short, still ended. */
+static void
+note(struct maint_notes *notes, const char *fmt, ...)
+{
+	size_t room = sizeof(notes->text) - notes->len;
+	va_list ap;
+	int n;
+
+	if (room < 2)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(notes->text + notes->len, room - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	notes->len += (size_t)n < room - 1 ? (size_t)n : room - 2;
+	notes->text[notes->len++] = '\n';
+	notes->text[notes->len] = '\0';
+}
+
 int
-maint_prepare(const char *db_path, bool init, const char *who)
+maint_prepare(const char *db_path, bool init, const char *who, struct maint_notes *notes,
+    char *err, size_t errlen)
 {
 	char path[4200], found[512] = "", aside[4300];
 	bool had_lock;
@@ -58,16 +80,18 @@ maint_prepare(const char *db_path, bool init, const char *who)
 	struct stat sb;
 	int fd;
 
+	notes->len = 0;
+	notes->text[0] = '\0';
 	/* The lock file is a leftover only if it was there before this start made it. */
 	snprintf(path, sizeof(path), "%s.lock", db_path);
 	had_lock = lstat(path, &sb) == 0;
-	if ((fd = maint_lock(db_path, who)) < 0)
+	if ((fd = maint_lock(db_path, who, err, errlen)) < 0)
 		return -1;
 	if (maint_db_present(db_path)) {
 		if (!init)
 			return fd;
-		fprintf(stderr, "grantd: %s: --init makes a new database, and %s exists; "
-		    "run without --init to use it\n", who, db_path);
+		snprintf(err, errlen, "%s: --init makes a new database, and %s exists; "
+		    "run without --init to use it", who, db_path);
 		close(fd);
 		return -1;
 	}
@@ -82,10 +106,10 @@ maint_prepare(const char *db_path, bool init, const char *who)
 	if (n == 0)
 		return fd;	/* nothing was here: a first start */
 	if (!init) {
-		fprintf(stderr, "grantd: %s: database %s is missing, but its %s %s there: "
+		snprintf(err, errlen, "%s: database %s is missing, but its %s %s there: "
 		    "it was deleted or moved.  Put it back or restore a backup (grantd "
 		    "restore --db %s FILE); to start over with an empty database, pass "
-		    "--init\n", who, db_path, found, strchr(found, ',') ? "are" : "is",
+		    "--init", who, db_path, found, strchr(found, ',') ? "are" : "is",
 		    db_path);
 		close(fd);
 		return -1;
@@ -98,24 +122,41 @@ maint_prepare(const char *db_path, bool init, const char *who)
 		if (strcmp(leftovers[i], "-shm") == 0) {
 			if (unlink(path) == 0)
 				continue;
-			fprintf(stderr, "grantd: %s: cannot remove %s: %s\n", who, path,
+			snprintf(err, errlen, "%s: cannot remove %s: %s", who, path,
 			    strerror(errno));
 			close(fd);
 			return -1;
 		}
 		snprintf(aside, sizeof(aside), "%s.orphan-%lld", path, (long long)time(NULL));
 		if (rename(path, aside) < 0) {
-			fprintf(stderr, "grantd: %s: cannot move %s aside: %s\n", who, path,
+			snprintf(err, errlen, "%s: cannot move %s aside: %s", who, path,
 			    strerror(errno));
 			close(fd);
 			return -1;
 		}
-		fprintf(stderr, "grantd: %s: moved %s, left by the old database, to %s\n", who,
-		    path, aside);
+		note(notes, "%s: moved %s, left by the old database, to %s", who, path, aside);
 	}
-	fprintf(stderr, "grantd: %s: creating a new, empty database %s (--init)\n", who,
-	    db_path);
+	note(notes, "%s: creating a new, empty database %s (--init)", who, db_path);
 	return fd;
+}
+
+int
+maint_open_writer(const char *path, int busy_ms, struct db **out, char *err, size_t errlen)
+{
+	char why[GD_ERRBUF];
+	struct db *db;
+
+	if (db_open(path, DB_WRITER, busy_ms, &db, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (db_migrate(db, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		db_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
 }
 
 int
@@ -165,41 +206,15 @@ copy_db(sqlite3 *dst, sqlite3 *src)
 }
 
 /*
- * The backup's file is made here, not by SQLite: O_CREAT | O_EXCL refuses
- * an existing file and any symbolic link, dangling ones included (SQLite
- * would follow a link and create its target), and the copy gets mode 0600,
- * for it holds the token hashes and the whole ledger.  SQLite then opens it
- * without following links and without creating, and the inode it wrote is
- * checked to be the one made here.
+ * SQLite opens the file without following links and without creating it:
+ * the caller made it (see cmd_backup.c).
  */
 int
-maint_backup(const char *db_path, const char *file)
+maint_backup_copy(const char *db_path, const char *file, char *err, size_t errlen)
 {
 	sqlite3 *src = NULL, *dst = NULL;
-	struct stat made, now;
-	int fd, rc;
+	int rc;
 
-	if (db_path == NULL) {
-		fprintf(stderr, "grantd: backup needs --db PATH FILE\n");
-		return 2;
-	}
-	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-		if (errno == EEXIST)
-			fprintf(stderr, "grantd: backup: %s exists (a file or a symbolic link); "
-			    "not writing to it\n", file);
-		else
-			fprintf(stderr, "grantd: backup: cannot create %s: %s\n", file,
-			    strerror(errno));
-		return 1;
-	}
-	rc = fstat(fd, &made);
-	/* Closed before SQLite opens it: closing any fd of a file drops SQLite's locks on it. */
-	close(fd);
-	if (rc < 0) {
-		fprintf(stderr, "grantd: backup: %s: %s\n", file, strerror(errno));
-		unlink(file);
-		return 1;
-	}
 	rc = sqlite3_open_v2(db_path, &src, SQLITE_OPEN_READONLY, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_open_v2(file, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW,
@@ -208,24 +223,24 @@ maint_backup(const char *db_path, const char *file)
 		sqlite3_busy_timeout(src, 5000);
 		rc = copy_db(dst, src);
 	}
-	if (rc != SQLITE_OK)
-		fprintf(stderr, "grantd: backup of %s to %s failed: %s\n", db_path, file,
-		    sqlite3_errstr(rc));
 	sqlite3_close(src);
 	sqlite3_close(dst);
-	if (rc == SQLITE_OK && (lstat(file, &now) < 0 || now.st_dev != made.st_dev ||
-	    now.st_ino != made.st_ino)) {
-		/* Someone swapped the file while it was written: that one is not ours to remove. */
-		fprintf(stderr, "grantd: backup: %s was replaced while it was written\n", file);
-		return 1;
-	}
 	if (rc != SQLITE_OK) {
-		if (lstat(file, &now) == 0 && now.st_dev == made.st_dev &&
-		    now.st_ino == made.st_ino)
-			unlink(file);
-		return 1;
+		snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+		return -1;
 	}
-	printf("backed up %s to %s\n", db_path, file);
+	return 0;
+}
+
+int
+maint_copy(struct db *dst, struct db *src, char *err, size_t errlen)
+{
+	int rc = copy_db(db_handle(dst), db_handle(src));
+
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s", sqlite3_errstr(rc));
+		return -1;
+	}
 	return 0;
 }
 
@@ -340,15 +355,9 @@ compare_schema(sqlite3 *src, sqlite3 *ref, char *err, size_t errlen)
 	return rc;
 }
 
-/*
- * A restore source must prove itself before anything is replaced: an
- * intact SQLite file, a schema version this grantd knows, the schema the
- * migrations make and nothing else (checked before any of grantd's own
- * queries run on it), an audit chain that verifies, and a ledger whose
- * balances and holds agree with its journal.  err says what failed.
- */
-static int
-verify_source(struct db *src, char *err, size_t errlen)
+/* The schema is checked before any of grantd's own queries run on the file. */
+int
+maint_verify_source(struct db *src, char *err, size_t errlen)
 {
 	sqlite3 *h = db_handle(src), *ref = NULL;
 	char text[64], head[AUDIT_HASH_HEX], why[GD_ERRBUF];
@@ -389,53 +398,5 @@ verify_source(struct db *src, char *err, size_t errlen)
 		snprintf(err, errlen, "its ledger is broken: %.200s", why);
 		return rc;
 	}
-	return 0;
-}
-
-int
-maint_restore(const char *db_path, const char *file)
-{
-	struct db *src = NULL, *dst = NULL;
-	char err[GD_ERRBUF];
-	int lock, rc;
-
-	if (db_path == NULL) {
-		fprintf(stderr, "grantd: restore needs --db PATH FILE\n");
-		return 2;
-	}
-	if ((lock = maint_lock(db_path, "restore")) < 0)
-		return 1;
-	if (db_open(file, DB_READER, 5000, &src, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: restore: %s\n", err);
-		close(lock);
-		return 1;
-	}
-	/* Proven first: the database at db_path is not touched by a backup that fails. */
-	if (verify_source(src, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: restore: %s refused, nothing was changed: %s\n", file,
-		    err);
-		db_close(src);
-		close(lock);
-		return 1;
-	}
-	if (db_open(db_path, DB_WRITER, 5000, &dst, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: restore: %s\n", err);
-		db_close(src);
-		close(lock);
-		return 1;
-	}
-	rc = copy_db(db_handle(dst), db_handle(src));
-	db_close(src);
-	if (rc == SQLITE_OK && db_migrate(dst, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: restore: %s\n", err);
-		rc = SQLITE_ERROR;
-	} else if (rc != SQLITE_OK) {
-		fprintf(stderr, "grantd: restore into %s failed: %s\n", db_path, sqlite3_errstr(rc));
-	}
-	db_close(dst);
-	close(lock);
-	if (rc != SQLITE_OK)
-		return 1;
-	printf("restored %s from %s (schema, audit trail and ledger verified)\n", db_path, file);
 	return 0;
 }

@@ -245,32 +245,6 @@ vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
 }
 
 int
-vouchers_cli_verify(const char *db_path)
-{
-	char err[GD_ERRBUF];
-	int64_t na = 0, nt = 0;
-	struct db *db;
-	int rc;
-
-	if (db_path == NULL) {
-		fprintf(stderr, "grantd: ledger verify needs --db\n");
-		return 2;
-	}
-	if (db_open(db_path, DB_READER, 5000, &db, err, sizeof(err)) < 0) {
-		fprintf(stderr, "grantd: %s\n", err);
-		return 1;
-	}
-	rc = vouchers_verify(db, &na, &nt, err, sizeof(err));
-	db_close(db);
-	if (rc < 0) {
-		fprintf(stderr, "grantd: ledger broken: %s\n", err);
-		return 1;
-	}
-	printf("ledger OK: %lld accounts, %lld transfers\n", (long long)na, (long long)nt);
-	return 0;
-}
-
-int
 vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int64_t *hold,
     bool *related, char *err, size_t errlen)
 {

@@ -64,9 +64,6 @@ int vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expir
 int vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
     size_t errlen);
 
-/* `grantd ledger verify --db PATH`: prints the result; returns the exit status. */
-int vouchers_cli_verify(const char *db_path);
-
 /* A new hold, as the route has checked it. */
 struct voucher_hold_in {
 	int64_t enrollment;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "fixture.h"
 #include "ledger.h"
 #include "store_grants.h"
@@ -1266,7 +1267,7 @@ END_TEST
 
 START_TEST(journal_immutable)
 {
-	char id[VID_LEN], err[GD_ERRBUF];
+	char id[VID_LEN], err[GD_ERRBUF], cerr[CMD_ERRBUF];
 	struct response rs;
 	char *msg = NULL;
 	int64_t a, t;
@@ -1303,11 +1304,13 @@ START_TEST(journal_immutable)
 	ck_assert(json_is_false(json_object_get(rs.json, "ok")));
 	ck_assert_ptr_nonnull(strstr(fx_str(rs.json, "error"), "held"));
 	response_clear(&rs);
-	ck_assert_int_eq(vouchers_cli_verify(F.path), 1);
+	ck_assert_int_eq(cmd_ledger_verify(F.path, &a, &t, cerr, sizeof(cerr)), 1);
+	ck_assert_ptr_nonnull(strstr(cerr, "ledger broken: "));
 	fx_sql(&F, "UPDATE ledger_accounts SET held = held - 1 WHERE name = 'payable:data-co'");
-	ck_assert_int_eq(vouchers_cli_verify(F.path), 0);
-	ck_assert_int_eq(vouchers_cli_verify(NULL), 2);
-	ck_assert_int_eq(vouchers_cli_verify("/nonexistent/grantd.db"), 1);
+	ck_assert_int_eq(cmd_ledger_verify(F.path, &a, &t, cerr, sizeof(cerr)), 0);
+	ck_assert_int_eq(cmd_ledger_verify(NULL, &a, &t, cerr, sizeof(cerr)), 2);
+	ck_assert_int_eq(cmd_ledger_verify("/nonexistent/grantd.db", &a, &t, cerr,
+	    sizeof(cerr)), 1);
 }
 END_TEST
 

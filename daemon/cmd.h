@@ -1,0 +1,55 @@
+/* cmd.h: the offline subcommands: token create, audit verify, ledger verify, backup, restore. */
+#ifndef GRANTD_CMD_H
+#define GRANTD_CMD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "maint.h"
+#include "token.h"
+
+/*
+ * Each returns the process's exit status: 0, 1 (failure) or 2 (bad
+ * arguments), with a one-line message in err unless 0 (CMD_ERRBUF bytes
+ * hold any: it may name two paths).  None prints: main.c says err on
+ * stderr and the result on stdout.
+ */
+#define CMD_ERRBUF MAINT_ERRBUF
+
+/* cmd_token.c */
+
+/* `grantd token create`: its options, as given (NULL where absent). */
+struct cmd_token_in {
+	const char *db, *role, *name, *team, *pool;
+	const char *clock_file;	/* the daemon's test clock, or NULL */
+	bool init;		/* a new database where an old one's files remain */
+};
+/*
+ * Creates the token, audited, in a database that is there (the daemon may
+ * run), or in a new one made under the lock (maint_prepare, whose notes
+ * are filled here and said before err or the secret).  On 0, secret holds
+ * the token to show once; the caller wipes it.
+ */
+int cmd_token_create(const struct cmd_token_in *in, char secret[TOKEN_SECRET_LEN + 1],
+    struct maint_notes *notes, char *err, size_t errlen);
+
+/* cmd_audit.c: `grantd audit verify --db PATH`; on 0, the count and the head hash. */
+int cmd_audit_verify(const char *db_path, int64_t *entries, char head[AUDIT_HASH_HEX],
+    char *err, size_t errlen);
+
+/* cmd_ledger.c: `grantd ledger verify --db PATH`; on 0, the counts checked. */
+int cmd_ledger_verify(const char *db_path, int64_t *accounts, int64_t *transfers, char *err,
+    size_t errlen);
+
+/*
+ * cmd_backup.c: `grantd backup --db PATH FILE`, an online copy into a new
+ * file of mode 0600, and `grantd restore --db PATH FILE`, which proves the
+ * backup (maint_verify_source) before it replaces anything, under the
+ * daemon's lock.
+ */
+int cmd_backup(const char *db_path, const char *file, char *err, size_t errlen);
+int cmd_restore(const char *db_path, const char *file, char *err, size_t errlen);
+
+#endif
