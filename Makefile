@@ -370,21 +370,27 @@ fuzz-check:
 # Benchmarks (bench/*.c): built optimised, run by hand; results and the
 # commands that made them go in bench/RESULTS.md.
 
-BENCH_SRC := $(wildcard bench/*.c)
-BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+# bench/common.[ch] is the harness every benchmark links: grantd started on
+# a fresh database, and the epoll HTTP client.  BENCH_OUT: where they go.
 
-build/bench/%: bench/%.c
+BENCH_OUT    ?= build/bench
+BENCH_COMMON := bench/common.c
+BENCH_SRC    := $(filter-out $(BENCH_COMMON),$(wildcard bench/*.c))
+BENCH_BIN    := $(BENCH_SRC:bench/%.c=$(BENCH_OUT)/%)
+
+$(BENCH_OUT)/%: bench/%.c $(BENCH_COMMON) bench/common.h
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	@$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib -o $@ $< \
-	    $(shell pkg-config --cflags --libs sqlite3 libcurl jansson) -lpthread -lm
+	@$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib -Ibench -o $@ $< \
+	    $(BENCH_COMMON) $(shell pkg-config --cflags --libs sqlite3 libcurl jansson) \
+	    -lpthread -lm
 
 .PHONY: bench bench-holds
 bench: $(BENCH_BIN)
 
-bench-holds: build/bench/holds
+bench-holds: $(BENCH_OUT)/holds
 	$(MAKE) BUILD=build all
-	build/bench/holds -b build/grantd -D build/bench-tmp -c 32 -d 10 -w 2
+	$(BENCH_OUT)/holds -b build/grantd -D build/bench-tmp -c 32 -d 10 -w 2
 
 # ------------------------------------------------------------------
 # Crash test (test/crash/crash.c): grantd is SIGKILLed at seeded random
@@ -419,9 +425,9 @@ test: export CRASH_BIN = $(abspath $(CRASH))
 SOAK_SECONDS ?= 600
 
 .PHONY: soak
-soak: build/bench/soak
+soak: $(BENCH_OUT)/soak
 	$(MAKE) BUILD=build all
-	build/bench/soak -b build/grantd -D build/bench-tmp -d $(SOAK_SECONDS)
+	$(BENCH_OUT)/soak -b build/grantd -D build/bench-tmp -d $(SOAK_SECONDS)
 
 # ------------------------------------------------------------------
 # Valgrind, once in CI: the optimised build (no sanitizers) under memcheck,

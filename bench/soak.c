@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 /*
  * One run: grantd (an optimised build) on a fresh database in DIR, logging
  * off, with a programme in UTC, one phase of a year that began 30 days ago,
@@ -59,29 +61,11 @@
 #define NTEAMS 8
 #define RING 4096
 
-static const char *grantd_bin = "build/grantd";
-static const char *dir_base = "build/bench-tmp";
 static int seconds = 600, warmup = 60, nconns = 16, rate = 400;
 
-static char dir[512], db_path[600], conf_path[600], base[64], admin[128];
+static char base[64];
 static char team_tok[NTEAMS][128], agent_tok[2][128], auditor_tok[128];
-static pid_t grantd_pid = -1;
 static const char *const pools[2] = { "pool-a", "pool-b" };
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "soak: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	if (grantd_pid > 0)
-		kill(grantd_pid, SIGKILL);
-	exit(2);
-}
 
 static double
 now_s(void)
@@ -90,15 +74,6 @@ now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-fmt_instant(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static void
@@ -196,7 +171,7 @@ must(long want, const char *method, const char *path, const char *tok, const cha
 	vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	if ((st = sync_req(method, path, tok, body, NULL)) != want)
-		die("set-up %s %s: %ld, want %ld (%s)", method, path, st, want, body);
+		bench_die("set-up %s %s: %ld, want %ld (%s)", method, path, st, want, body);
 }
 
 static void
@@ -209,95 +184,16 @@ token(const char *role, const char *team, const char *pool, char *out, size_t le
 	snprintf(body, sizeof(body), "{\"name\":\"soak-%s\",\"role\":\"%s\"%s%s%s%s%s%s}", role,
 	    role, team ? ",\"team\":\"" : "", team ? team : "", team ? "\"" : "",
 	    pool ? ",\"pool\":\"" : "", pool ? pool : "", pool ? "\"" : "");
-	if ((st = sync_req("POST", "/v1/tokens", admin, body, &j)) != 201 || j == NULL)
-		die("token %s: %ld", role, st);
+	if ((st = sync_req("POST", "/v1/tokens", bench.admin, body, &j)) != 201 || j == NULL)
+		bench_die("token %s: %ld", role, st);
 	snprintf(out, len, "%s", json_string_value(json_object_get(j, "token")));
 	json_decref(j);
-}
-
-/* Runs a grantd subcommand; its stdout (one line) in out. */
-static int
-run_capture(char *const argv[], char *out, size_t len)
-{
-	int p[2], st;
-	ssize_t n;
-	size_t got = 0;
-	pid_t pid;
-
-	if (pipe(p) < 0 || (pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		close(p[1]);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while (got + 1 < len && (n = read(p[0], out + got, len - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-	close(p[0]);
-	waitpid(pid, &st, 0);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-static void
-start_grantd(void)
-{
-	char line[256], errpath[700];
-	size_t len = 0;
-	int p[2];
-	FILE *f;
-
-	mkdir(dir_base, 0755);
-	snprintf(dir, sizeof(dir), "%s/soak-XXXXXX", dir_base);
-	if (mkdtemp(dir) == NULL)
-		die("mkdtemp %s: %s", dir, strerror(errno));
-	snprintf(db_path, sizeof(db_path), "%s/grantd.db", dir);
-	snprintf(conf_path, sizeof(conf_path), "%s/grantd.conf", dir);
-	snprintf(errpath, sizeof(errpath), "%s/grantd.err", dir);
-	if ((f = fopen(conf_path, "w")) == NULL)
-		die("%s: %s", conf_path, strerror(errno));
-	fprintf(f, "[server]\nlisten = 127.0.0.1:0\nmax_connections = 1024\n"
-	    "[storage]\ndatabase = %s\n[log]\nlevel = warning\naccess_log = false\n", db_path);
-	fclose(f);
-	{
-		char *argv[] = { (char *)grantd_bin, "token", "create", "--db", db_path, "--role",
-			"admin", "--name", "soak-admin", NULL };
-
-		if (run_capture(argv, admin, sizeof(admin)) != 0 || admin[0] == '\0')
-			die("grantd token create failed");
-	}
-	if (pipe(p) < 0 || (grantd_pid = fork()) < 0)
-		die("fork: %s", strerror(errno));
-	if (grantd_pid == 0) {
-		int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(p[1], 1);
-		if (fd >= 0)
-			dup2(fd, 2);
-		close(p[0]);
-		close(p[1]);
-		execl(grantd_bin, grantd_bin, "-c", conf_path, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while (len < sizeof(line) - 1 && read(p[0], line + len, 1) == 1)
-		if (line[len++] == '\n')
-			break;
-	line[len] = '\0';
-	line[strcspn(line, "\n")] = '\0';
-	if (strncmp(line, "listening on ", 13) != 0)
-		die("grantd said '%s' (see %s)", line, errpath);
-	snprintf(base, sizeof(base), "http://%.50s", line + 13);
-	/* grantd's stdout stays open (and unread) until it exits. */
 }
 
 static void
 setup_world(void)
 {
+	const char *admin = bench.admin;
 	char starts[16], id[32];
 	time_t now = time(NULL);
 
@@ -402,7 +298,7 @@ static void
 prepare(struct conn *cn, unsigned *seed)
 {
 	int t = (int)(rand_r(seed) % NTEAMS), p = t % 2;
-	const char *tok = admin, *method = "GET";
+	const char *tok = bench.admin, *method = "GET";
 	char path[400], from[32], to[32], hid[32];
 	time_t now = time(NULL);
 
@@ -421,8 +317,8 @@ prepare(struct conn *cn, unsigned *seed)
 		tok = team_tok[t];
 		break;
 	case K_TIMELINE:
-		fmt_instant(now - 40 * DAY, from, sizeof(from));
-		fmt_instant(now + 400 * DAY, to, sizeof(to));
+		bench_fmt_instant(now - 40 * DAY, from, sizeof(from));
+		bench_fmt_instant(now + 400 * DAY, to, sizeof(to));
 		snprintf(path, sizeof(path), "/v1/pools/%s/timeline?from=%s&to=%s", pools[p], from,
 		    to);
 		tok = auditor_tok;
@@ -484,8 +380,8 @@ prepare(struct conn *cn, unsigned *seed)
 		break;
 	case K_USAGE:
 		method = "POST";
-		fmt_instant(now - 3 * 3600, from, sizeof(from));
-		fmt_instant(now - 2 * 3600, to, sizeof(to));
+		bench_fmt_instant(now - 3 * 3600, from, sizeof(from));
+		bench_fmt_instant(now - 2 * 3600, to, sizeof(to));
 		snprintf(path, sizeof(path), "/v1/usage");
 		snprintf(cn->body, sizeof(cn->body), "{\"batch_id\":\"soak-%llu\",\"samples\":["
 		    "{\"pool\":\"%s\",\"team\":\"team-%d\",\"from\":\"%s\",\"to\":\"%s\","
@@ -499,8 +395,8 @@ prepare(struct conn *cn, unsigned *seed)
 	case K_OUTAGE:
 		method = "POST";
 		/* Far in the future and inside free capacity: 32 of 64 cards are granted. */
-		fmt_instant(now + 500 * DAY + (time_t)(seq % 1000) * 3600, from, sizeof(from));
-		fmt_instant(now + 500 * DAY + (time_t)(seq % 1000) * 3600 + 600, to, sizeof(to));
+		bench_fmt_instant(now + 500 * DAY + (time_t)(seq % 1000) * 3600, from, sizeof(from));
+		bench_fmt_instant(now + 500 * DAY + (time_t)(seq % 1000) * 3600 + 600, to, sizeof(to));
 		snprintf(path, sizeof(path), "/v1/pools/%s/outages", pools[p]);
 		snprintf(cn->body, sizeof(cn->body), "{\"from\":\"%s\",\"to\":\"%s\",\"cards\":4,"
 		    "\"reason\":\"soak %llu\"}", from, to, (unsigned long long)seq);
@@ -575,7 +471,7 @@ finished(struct conn *cn, CURLcode rc)
 	if (st.nlat == st.cap) {
 		st.cap = st.cap ? st.cap * 2 : 1 << 16;
 		if ((st.lat = realloc(st.lat, st.cap * sizeof(double))) == NULL)
-			die("out of memory");
+			bench_die("out of memory");
 	}
 	st.lat[st.nlat++] = (double)us / 1000.0;
 }
@@ -624,11 +520,15 @@ main(int argc, char **argv)
 	uint64_t lagged = 0;
 	int ch, status, fail = 0;
 	struct utsname u;
+	char errpath[700];
 
+	bench.name = "soak";
+	bench.die_status = 2;
+	bench.die_signal = SIGKILL;
 	while ((ch = getopt(argc, argv, "b:D:d:w:c:r:s:")) != -1) {
 		switch (ch) {
-		case 'b': grantd_bin = optarg; break;
-		case 'D': dir_base = optarg; break;
+		case 'b': bench.grantd_bin = optarg; break;
+		case 'D': bench.dir_base = optarg; break;
 		case 'd': seconds = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
 		case 'c': nconns = atoi(optarg); break;
@@ -641,14 +541,17 @@ main(int argc, char **argv)
 		}
 	}
 	if (nconns < 1 || nconns > MAX_CONNS || rate < 1 || seconds < 1 || warmup < 0)
-		die("bad options");
+		bench_die("bad options");
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	start_grantd();
+	bench_make_dir();
+	snprintf(errpath, sizeof(errpath), "%s/grantd.err", bench.dir);
+	bench_start_grantd(1024, NULL, errpath);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", bench.port);
 	setup_world();
 	uname(&u);
-	printf("soak: grantd %s pid %d, %s %s, db %s\n", grantd_bin, (int)grantd_pid, u.sysname,
-	    u.release, db_path);
+	printf("soak: grantd %s pid %d, %s %s, db %s\n", bench.grantd_bin, (int)bench.pid, u.sysname,
+	    u.release, bench.db_path);
 	printf("soak: %d connections, at most %d req/s, %d s warm-up, %d s measured, seed %u\n",
 	    nconns, rate, warmup, seconds, seed);
 	fflush(stdout);
@@ -670,16 +573,16 @@ main(int argc, char **argv)
 
 		if (!measuring && now >= t_measure) {
 			measuring = true;
-			rss_start = rss_kb(grantd_pid);
+			rss_start = rss_kb(bench.pid);
 			rss_min = rss_max = rss_start;
 			printf("soak: warm-up over, VmRSS %ld kB\n", rss_start);
 			fflush(stdout);
 		}
 		if (now - last_rss >= 5.0) {
-			long r = rss_kb(grantd_pid);
+			long r = rss_kb(bench.pid);
 
 			if (r < 0)
-				die("grantd (pid %d) is gone", (int)grantd_pid);
+				bench_die("grantd (pid %d) is gone", (int)bench.pid);
 			if (measuring) {
 				if (r > rss_max)
 					rss_max = r;
@@ -724,7 +627,7 @@ main(int argc, char **argv)
 		}
 		curl_multi_poll(m, NULL, 0, 1, NULL);
 	}
-	rss_end = rss_kb(grantd_pid);
+	rss_end = rss_kb(bench.pid);
 
 	/* The results. */
 	{
@@ -802,8 +705,8 @@ main(int argc, char **argv)
 		free(conns[i].b.p);
 	}
 	curl_multi_cleanup(m);
-	kill(grantd_pid, SIGTERM);
-	waitpid(grantd_pid, &status, 0);
+	kill(bench.pid, SIGTERM);
+	waitpid(bench.pid, &status, 0);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		printf("soak: FAIL: grantd ended with status 0x%x after SIGTERM\n", status);
 		fail = 1;
@@ -811,18 +714,13 @@ main(int argc, char **argv)
 	{
 		struct stat sb;
 
-		if (stat(db_path, &sb) == 0)
-			printf("soak: database %s: %lld bytes\n", db_path, (long long)sb.st_size);
+		if (stat(bench.db_path, &sb) == 0)
+			printf("soak: database %s: %lld bytes\n", bench.db_path, (long long)sb.st_size);
 	}
 	printf("soak: %s\n", fail ? "FAILED" : "passed");
-	if (!fail) {
-		char cmd[600];
-
-		/* A failed run keeps its directory (database, grantd.err) for a look. */
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "soak: cannot remove %s\n", dir);
-	}
+	/* A failed run keeps its directory (database, grantd.err) for a look. */
+	if (!fail)
+		bench_remove_dir();
 	free(st.lat);
 	curl_global_cleanup();
 	return fail;
