@@ -8,12 +8,14 @@
 
 #include "civil.h"
 #include "config.h"
+#include "metrics.h"
 #include "quota.h"
 #include "token.h"
 
 struct db;
 struct http;
 struct batch;
+struct timers;
 
 /*
  * One per process.  main.c owns it and everything it points to; modules
@@ -26,9 +28,11 @@ struct app {
 	struct db *r;		/* reads see the last committed state */
 	struct http *http;
 	struct batch *batch;
+	struct timers *timers;	/* the loop's tick (timers.c); NULL outside the loop */
 	int32_t tz_default;	/* offset of cfg's programme timezone */
 	bool stopping;
 	struct token_cache tokens;	/* principals of live tokens */
+	struct metrics metrics;		/* counters for GET /metrics (metrics.h) */
 	struct quota_cache quota;	/* recent quota answers (quota.h) */
 	/*
 	 * Seals the secret of a new token in its idempotent reply, so that a

@@ -196,7 +196,7 @@ finish(struct app *app, bool commit)
 	} else {
 		b->stats.commits++;
 		b->stats.changes += n;
-		metrics_batch(n);
+		metrics_batch(&app->metrics, n);
 		if (n > b->stats.max_batch)
 			b->stats.max_batch = n;
 	}

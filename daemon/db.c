@@ -10,6 +10,7 @@
 #include "db.h"
 #include "err.h"
 #include "migrations.h"
+#include "vec.h"
 
 /*
  * Open addressing on the SQL text's address.  512 slots is several times
@@ -503,20 +504,16 @@ db_int(struct db *db, const char *sql, const char *fmt, ...)
 int
 db_ints(sqlite3_stmt *st, int64_t **ids, size_t *n)
 {
-	int64_t *v = NULL, *nv;
+	int64_t *v = NULL, one;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
+		one = sqlite3_column_int64(st, 0);
+		if (vec_push(&v, &cnt, &cap, &one, sizeof(one)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
-		v[cnt++] = sqlite3_column_int64(st, 0);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {

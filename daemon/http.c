@@ -306,7 +306,7 @@ conn_cut(struct http *h, struct conn *k, enum metrics_cut why)
 	if (k->peer)
 		k->peer->live--;
 	(void)shutdown(k->fd, SHUT_RDWR);
-	metrics_cut(why);
+	metrics_cut(&h->app->metrics, why);
 	h->ncut[why == METRICS_CUT_DEADLINE ? 0 : 1]++;
 	/* An attack is worth a line, not a line per connection: one a minute at most. */
 	if (now - h->cut_noticed >= 60000) {
@@ -643,7 +643,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		conn_list(h, k);
 	if (q == NULL)
 		return;
-	metrics_request(q->method, q->route ? q->route : "unmatched", q->status,
+	metrics_request(&h->app->metrics, q->method, q->route ? q->route : "unmatched", q->status,
 	    uv_hrtime() - q->t0);
 	/* Method, path and id come from the client: each is one escaped field. */
 	if (h->app->cfg.log.access_log)

@@ -252,7 +252,9 @@ loop_run(struct app *app)
 	l.watchdog.data = l.drain.data = l.housekeeping.data = l.dbwatch.data = &l;
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
 	uv_timer_start(&l.dbwatch, on_dbwatch, DBWATCH_MS, DBWATCH_MS);
-	timers_start(app, &l.uv);
+	if (timers_start(app, &l.uv) < 0)
+		log_error("cannot start the timers (out of memory): time-based transitions "
+		    "wait for a restart");
 	/* Pet the watchdog at half its period, as sd_watchdog_enabled(3) advises. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
 		uv_timer_start(&l.watchdog, on_watchdog, usec / 2000, usec / 2000);

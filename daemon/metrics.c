@@ -18,16 +18,6 @@
 #include "timers.h"
 #include "version.h"
 
-/*
- * Series are keyed by (method, route, status).  Route patterns are string
- * literals from the route tables ("unmatched" for any other path), methods
- * are the few below or "other", and statuses are ours, so the number of
- * series is bounded by methods x routes x statuses whatever clients send;
- * 512 slots is far above what is reached.  Past it, requests are counted
- * under one overflow series.
- */
-#define SERIES_MAX 512
-
 static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 	0.25, 0.5, 1, 2.5, 5 };
 #define NLAT (sizeof(lat_bounds) / sizeof(lat_bounds[0]))
@@ -39,66 +29,57 @@ static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "D
 	"OPTIONS", "other" };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
-static struct {
-	const char *method;
-	const char *route;
-	int status;
-	uint64_t count;
-} series[SERIES_MAX];
-static size_t nseries;
-static uint64_t overflow;
-static uint64_t lat_buckets[NLAT], lat_count;
-static double lat_sum;
-static uint64_t cuts[3];	/* by enum metrics_cut */
-static uint64_t batch_buckets[NBATCH], batch_count, batch_sum;
+_Static_assert(NLAT == METRICS_LAT_BUCKETS, "lat_bounds and struct metrics disagree");
+_Static_assert(NBATCH == METRICS_BATCH_BUCKETS, "batch_bounds and struct metrics disagree");
 
 void
-metrics_request(const char *method, const char *route, int status, uint64_t ns)
+metrics_request(struct metrics *m, const char *method, const char *route, int status,
+    uint64_t ns)
 {
 	double s = (double)ns / 1e9;
 	size_t i;
 
 	for (i = 0; i < NLAT; i++)
 		if (s <= lat_bounds[i])
-			lat_buckets[i]++;
-	lat_count++;
-	lat_sum += s;
+			m->lat_buckets[i]++;
+	m->lat_count++;
+	m->lat_sum += s;
 	for (i = 0; i < NMETHODS - 1 && strcmp(methods[i], method) != 0; i++)
 		;
 	method = methods[i];
-	for (i = 0; i < nseries; i++) {
-		if (series[i].route == route && series[i].status == status &&
-		    series[i].method == method) {
-			series[i].count++;
+	for (i = 0; i < m->nseries; i++) {
+		if (m->series[i].route == route && m->series[i].status == status &&
+		    m->series[i].method == method) {
+			m->series[i].count++;
 			return;
 		}
 	}
-	if (nseries == SERIES_MAX) {
-		overflow++;
+	if (m->nseries == METRICS_SERIES) {
+		m->overflow++;
 		return;
 	}
-	series[nseries].method = method;
-	series[nseries].route = route;
-	series[nseries].status = status;
-	series[nseries].count = 1;
-	nseries++;
+	m->series[m->nseries].method = method;
+	m->series[m->nseries].route = route;
+	m->series[m->nseries].status = status;
+	m->series[m->nseries].count = 1;
+	m->nseries++;
 }
 
 void
-metrics_cut(enum metrics_cut why)
+metrics_cut(struct metrics *m, enum metrics_cut why)
 {
-	if ((size_t)why < sizeof(cuts) / sizeof(cuts[0]))
-		cuts[why]++;
+	if ((size_t)why < sizeof(m->cuts) / sizeof(m->cuts[0]))
+		m->cuts[why]++;
 }
 
 void
-metrics_batch(uint64_t n)
+metrics_batch(struct metrics *m, uint64_t n)
 {
 	for (size_t i = 0; i < NBATCH; i++)
 		if (n <= batch_bounds[i])
-			batch_buckets[i]++;
-	batch_count++;
-	batch_sum += n;
+			m->batch_buckets[i]++;
+	m->batch_count++;
+	m->batch_sum += n;
 }
 
 /* A growing text buffer; on allocation failure it stops growing and says so. */
@@ -155,21 +136,21 @@ put_label(struct out *o, const char *s)
 }
 
 static void
-put_requests(struct out *o)
+put_requests(struct out *o, const struct metrics *m)
 {
 	put(o, "# HELP grantd_http_requests_total HTTP requests by method, route and status.\n"
 	    "# TYPE grantd_http_requests_total counter\n");
-	for (size_t i = 0; i < nseries; i++) {
+	for (size_t i = 0; i < m->nseries; i++) {
 		put(o, "grantd_http_requests_total{method=\"");
-		put_label(o, series[i].method);
+		put_label(o, m->series[i].method);
 		put(o, "\",route=\"");
-		put_label(o, series[i].route);
-		put(o, "\",status=\"%d\"} %llu\n", series[i].status,
-		    (unsigned long long)series[i].count);
+		put_label(o, m->series[i].route);
+		put(o, "\",status=\"%d\"} %llu\n", m->series[i].status,
+		    (unsigned long long)m->series[i].count);
 	}
 	put(o, "# HELP grantd_http_requests_unlabelled_total Requests past the series limit.\n"
 	    "# TYPE grantd_http_requests_unlabelled_total counter\n"
-	    "grantd_http_requests_unlabelled_total %llu\n", (unsigned long long)overflow);
+	    "grantd_http_requests_unlabelled_total %llu\n", (unsigned long long)m->overflow);
 	put(o, "# HELP grantd_http_slow_connections_closed_total Connections closed before "
 	    "their request was all read: past server.request_timeout_s (deadline), the oldest "
 	    "such when the connection table was nearly full (shed), or when one address held "
@@ -178,23 +159,24 @@ put_requests(struct out *o)
 	    "grantd_http_slow_connections_closed_total{reason=\"deadline\"} %llu\n"
 	    "grantd_http_slow_connections_closed_total{reason=\"shed\"} %llu\n"
 	    "grantd_http_slow_connections_closed_total{reason=\"address_limit\"} %llu\n",
-	    (unsigned long long)cuts[METRICS_CUT_DEADLINE],
-	    (unsigned long long)cuts[METRICS_CUT_SHED],
-	    (unsigned long long)cuts[METRICS_CUT_ADDRESS]);
+	    (unsigned long long)m->cuts[METRICS_CUT_DEADLINE],
+	    (unsigned long long)m->cuts[METRICS_CUT_SHED],
+	    (unsigned long long)m->cuts[METRICS_CUT_ADDRESS]);
 	put(o, "# HELP grantd_http_request_duration_seconds Time from first byte to reply.\n"
 	    "# TYPE grantd_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i < NLAT; i++)
 		put(o, "grantd_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-		    lat_bounds[i], (unsigned long long)lat_buckets[i]);
+		    lat_bounds[i], (unsigned long long)m->lat_buckets[i]);
 	put(o, "grantd_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
 	    "grantd_http_request_duration_seconds_sum %.6f\n"
 	    "grantd_http_request_duration_seconds_count %llu\n",
-	    (unsigned long long)lat_count, lat_sum, (unsigned long long)lat_count);
+	    (unsigned long long)m->lat_count, m->lat_sum, (unsigned long long)m->lat_count);
 }
 
 static void
 put_commits(struct out *o, const struct app *app)
 {
+	const struct metrics *m = &app->metrics;
 	struct commit_stats cs;
 
 	commit_stats(app, &cs);
@@ -207,11 +189,11 @@ put_commits(struct out *o, const struct app *app)
 	    (unsigned long long)cs.commits, (unsigned long long)cs.failures);
 	for (size_t i = 0; i < NBATCH; i++)
 		put(o, "grantd_commit_batch_size_bucket{le=\"%llu\"} %llu\n",
-		    (unsigned long long)batch_bounds[i], (unsigned long long)batch_buckets[i]);
+		    (unsigned long long)batch_bounds[i], (unsigned long long)m->batch_buckets[i]);
 	put(o, "grantd_commit_batch_size_bucket{le=\"+Inf\"} %llu\n"
 	    "grantd_commit_batch_size_sum %llu\ngrantd_commit_batch_size_count %llu\n",
-	    (unsigned long long)batch_count, (unsigned long long)batch_sum,
-	    (unsigned long long)batch_count);
+	    (unsigned long long)m->batch_count, (unsigned long long)m->batch_sum,
+	    (unsigned long long)m->batch_count);
 	put(o, "# HELP grantd_timer_failures_total Time-based transitions and idle checks that "
 	    "failed and were rolled back alone (each try; the first is logged and audited).\n"
 	    "# TYPE grantd_timer_failures_total counter\ngrantd_timer_failures_total %llu\n",
@@ -283,7 +265,7 @@ metrics_get(struct request *rq, struct response *rs)
 
 	put(&o, "# HELP grantd_build_info The running grantd.\n# TYPE grantd_build_info gauge\n"
 	    "grantd_build_info{version=\"%s\"} 1\n", GRANTD_VERSION);
-	put_requests(&o);
+	put_requests(&o, &rq->app->metrics);
 	put_commits(&o, rq->app);
 	if (put_pools(&o, rq->db, rq->now) < 0)
 		o.failed = true;

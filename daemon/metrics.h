@@ -2,15 +2,44 @@
 #ifndef GRANTD_METRICS_H
 #define GRANTD_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+/*
+ * The counters, kept on struct app (app->metrics; zeroed is empty).  Series
+ * are keyed by (method, route, status): route patterns are string literals
+ * from the route tables ("unmatched" for any other path), methods the few
+ * standard ones or "other", statuses ours, so their number is bounded by
+ * methods x routes x statuses whatever clients send; METRICS_SERIES slots
+ * is far above what is reached.  Past it, requests are counted under one
+ * overflow series.  Only the loop thread touches them.
+ */
+#define METRICS_SERIES 512
+#define METRICS_LAT_BUCKETS 13		/* lat_bounds in metrics.c */
+#define METRICS_BATCH_BUCKETS 10	/* batch_bounds in metrics.c */
+
+struct metrics {
+	struct {
+		const char *method;
+		const char *route;
+		int status;
+		uint64_t count;
+	} series[METRICS_SERIES];
+	size_t nseries;
+	uint64_t overflow;
+	uint64_t lat_buckets[METRICS_LAT_BUCKETS], lat_count;
+	double lat_sum;
+	uint64_t cuts[3];	/* by enum metrics_cut */
+	uint64_t batch_buckets[METRICS_BATCH_BUCKETS], batch_count, batch_sum;
+};
 
 /*
  * Counts one finished request: its route pattern ("/v1/teams/{team}", or
  * "unmatched"), method (any the client sent: one outside the standard few
- * is counted as "other"), status and duration.  Only the loop thread calls
- * it, so plain integers suffice.
+ * is counted as "other"), status and duration.
  */
-void metrics_request(const char *method, const char *route, int status, uint64_t ns);
+void metrics_request(struct metrics *m, const char *method, const char *route, int status,
+    uint64_t ns);
 
 /* Why grantd closed a connection whose request was not all read. */
 enum metrics_cut {
@@ -20,9 +49,9 @@ enum metrics_cut {
 };
 
 /* Counts one connection closed by grantd for being slow. */
-void metrics_cut(enum metrics_cut why);
+void metrics_cut(struct metrics *m, enum metrics_cut why);
 
 /* Counts one group commit of n changes. */
-void metrics_batch(uint64_t n);
+void metrics_batch(struct metrics *m, uint64_t n);
 
 #endif

@@ -269,3 +269,19 @@ store_phase_info(struct db *db, const char *phase, struct phase_info *pi)
 	*pi = r;
 	return 0;
 }
+
+int
+store_team_exists(struct db *db, const char *id)
+{
+	int64_t n = db_int(db, "SELECT count(*) FROM teams WHERE id = ?", "t", id);
+
+	return n < 0 ? GD_EIO : n > 0;
+}
+
+int
+store_phase_exists(struct db *db, const char *id)
+{
+	int64_t n = db_int(db, "SELECT count(*) FROM phases WHERE id = ?", "t", id);
+
+	return n < 0 ? GD_EIO : n > 0;
+}

@@ -56,6 +56,10 @@ int store_team_list(struct db *db, const char *only, const char *after, int64_t 
     json_t **items, char **next);
 int store_team_insert(struct db *db, const struct team_in *t, int64_t now);
 
+/* Whether the team, or the phase, exists: 1, 0, or GD_EIO. */
+int store_team_exists(struct db *db, const char *id);
+int store_phase_exists(struct db *db, const char *id);
+
 /* The phase facts placement and fairness need. */
 struct phase_info {
 	char id[ID_MAX + 1], program[ID_MAX + 1], card_model[64], tz[64];

@@ -1,4 +1,4 @@
-/* store_idempotency.h: SQL for Idempotency-Key records: a change's first reply, kept for replays. */
+/* store_idempotency.h: SQL for Idempotency-Key records: a change's first reply, for replays. */
 #ifndef GRANTD_STORE_IDEMPOTENCY_H
 #define GRANTD_STORE_IDEMPOTENCY_H
 

@@ -7,20 +7,12 @@
 #include "db.h"
 #include "err.h"
 #include "store_lifecycle.h"
+#include "vec.h"
 
 static int
 push(struct due **v, size_t *n, size_t *cap, struct due d)
 {
-	struct due *nv;
-
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 32;
-		if ((nv = realloc(*v, *cap * sizeof(**v))) == NULL)
-			return GD_ENOMEM;
-		*v = nv;
-	}
-	(*v)[(*n)++] = d;
-	return 0;
+	return vec_push(v, n, cap, &d, sizeof(d));
 }
 
 /* Evaluation dates are local midnights of each programme's zone. */

@@ -9,6 +9,7 @@
 #include "jsonv.h"
 #include "money.h"
 #include "store_vouchers.h"
+#include "vec.h"
 
 /* Lead and members: routes_catalog.c accepts at most 200 members, plus the lead. */
 #define MAX_TEAM_ORGS 201
@@ -495,7 +496,7 @@ store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs, siz
 {
 	sqlite3_stmt *st = db_prep(db, HOLD_SQL "WHERE voucher = ? AND state = 'pending' "
 	    "ORDER BY id");
-	struct ledger_hold *v = NULL, *nv;
+	struct ledger_hold *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
@@ -503,13 +504,9 @@ store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs, siz
 		return GD_EIO;
 	db_bind(st, "i", voucher);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
+		if (vec_reserve(&v, &cap, cnt + 1, sizeof(*v)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		if (hold_row(st, &v[cnt++]) < 0) {
 			rc = SQLITE_CORRUPT;
@@ -737,20 +734,12 @@ store_voucher_list(struct db *db, const char *team, const char *after, int64_t l
 
 /* The whole ledger, for ledger_verify. */
 
-/* Appends one zeroed element to a growing array; NULL when out of memory. */
+/* Makes room for one more element and returns it; NULL when out of memory. */
 static void *
 grow_one(void **arr, size_t *n, size_t *cap, size_t size)
 {
-	void *na;
-
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-
-		if ((na = realloc(*arr, c * size)) == NULL)
-			return NULL;
-		*arr = na;
-		*cap = c;
-	}
+	if (vec_reserve(arr, cap, *n + 1, size) < 0)
+		return NULL;
 	return (char *)*arr + (*n)++ * size;
 }
 

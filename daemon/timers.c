@@ -262,19 +262,27 @@ timers_next_due(struct app *app, struct db *db)
 	return store_next_due(db);
 }
 
-/* The loop's timer: owned by app via a static, as there is one loop. */
-static uv_timer_t tick;
-static bool tick_on;
 /*
- * A tick armed for a transition already due (at 0 ms) that then applied
- * nothing, or failed, must not spin: the next such tick waits TICK_MAX_MS.
+ * The loop's side of the timers, owned by app->timers from timers_start
+ * until the tick's close callback frees it.
  */
-static bool tick_for_due, tick_backoff;
+struct timers {
+	struct app *app;
+	uv_timer_t tick;
+	bool on;
+	/*
+	 * A tick armed for a transition already due (at 0 ms) that then
+	 * applied nothing, or failed, must not spin: the next such tick waits
+	 * TICK_MAX_MS.
+	 */
+	bool for_due, backoff;
+};
 
 static void
-on_tick(uv_timer_t *t)
+on_tick(uv_timer_t *h)
 {
-	struct app *app = t->data;
+	struct timers *t = h->data;
+	struct app *app = t->app;
 	int64_t now = app_now(app);
 	int applied = 0;
 
@@ -286,18 +294,18 @@ on_tick(uv_timer_t *t)
 	 * here, backing off, or time-based changes would stop until a write.
 	 */
 	if (commit_begin(app) < 0 || db_savepoint(app->w, "timer") < 0) {
-		tick_backoff = true;
+		t->backoff = true;
 		timers_rearm(app);
 		return;
 	}
 	if (timers_apply_due(app, app->w, now, &applied) < 0) {
-		tick_backoff = true;
+		t->backoff = true;
 		if (!commit_intact(app))
 			return;
 		db_rollback_to(app->w, "timer");
 		log_error("time-based transitions failed; retrying within a minute");
 	} else {
-		tick_backoff = tick_for_due && applied == 0;
+		t->backoff = t->for_due && applied == 0;
 		if (applied > 0)
 			log_info("applied %d time-based transition(s)", applied);
 	}
@@ -312,10 +320,11 @@ on_tick(uv_timer_t *t)
 void
 timers_rearm(struct app *app)
 {
+	struct timers *t = app->timers;
 	int64_t now, next;
 	uint64_t ms = TICK_MAX_MS;
 
-	if (!tick_on || app->stopping)
+	if (t == NULL || !t->on || app->stopping)
 		return;
 	/*
 	 * Under a test clock (a file a test rewrites) time can jump at any
@@ -325,11 +334,11 @@ timers_rearm(struct app *app)
 		ms = TEST_CLOCK_TICK_MS;
 	now = app_now(app);
 	next = timers_next_due(app, app->r);
-	tick_for_due = false;
+	t->for_due = false;
 	if (next >= 0 && next <= now) {
 		/* Due already (made in the past, or the clock moved): apply it now. */
-		tick_for_due = true;
-		if (!tick_backoff)
+		t->for_due = true;
+		if (!t->backoff)
 			ms = 0;
 	} else if (next > now && (uint64_t)(next - now) * 1000 < ms) {
 		ms = (uint64_t)(next - now) * 1000;
@@ -339,27 +348,44 @@ timers_rearm(struct app *app)
 	 * or a steady stream of writes would keep the minute's check (clock
 	 * jumps, idle scan) from ever running.
 	 */
-	if (uv_is_active((uv_handle_t *)&tick) && uv_timer_get_due_in(&tick) <= ms)
+	if (uv_is_active((uv_handle_t *)&t->tick) && uv_timer_get_due_in(&t->tick) <= ms)
 		return;
-	uv_timer_start(&tick, on_tick, ms, 0);
+	uv_timer_start(&t->tick, on_tick, ms, 0);
 }
 
 int
 timers_start(struct app *app, uv_loop_t *loop)
 {
-	uv_timer_init(loop, &tick);
-	tick.data = app;
-	tick_on = true;
+	struct timers *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return GD_ENOMEM;
+	t->app = app;
+	uv_timer_init(loop, &t->tick);
+	t->tick.data = t;
+	t->on = true;
+	app->timers = t;
 	timers_rearm(app);
 	return 0;
+}
+
+static void
+on_tick_closed(uv_handle_t *h)
+{
+	struct timers *t = h->data;
+
+	if (t->app->timers == t)
+		t->app->timers = NULL;
+	free(t);
 }
 
 void
 timers_close(struct app *app)
 {
-	(void)app;
-	if (!tick_on)
+	struct timers *t = app->timers;
+
+	if (t == NULL || !t->on)
 		return;
-	tick_on = false;
-	uv_close((uv_handle_t *)&tick, NULL);
+	t->on = false;
+	uv_close((uv_handle_t *)&t->tick, on_tick_closed);
 }
