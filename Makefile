@@ -113,10 +113,20 @@ test: $(GRANTD) $(TEST_BIN)
 deps:
 	@scripts/install-deps
 
-# The unit check first, so that the tests' total is the last line.
+# The unit and layer checks first, so that the tests' total is the last line.
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) check-unit
+	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) check-layers
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) test
+
+# The layering, on the objects (scripts/check-layers says the rules): lib/
+# calls only libc, libm, jansson, inih and libsodium; routes_*.c call no
+# store_* and include no sqlite3.h; only store_*.c and db.c call sqlite3_*.
+# The exceptions still excused are in scripts/layers-allow.
+.PHONY: check-layers
+check-layers: $(LIB_OBJ) $(DAEMON_OBJ) $(BUILD)/daemon/main.o
+	@echo "  LAYERS  $(BUILD)"
+	@CC="$(CC)" scripts/check-layers $(BUILD)
 
 asan:
 	$(MAKE) BUILD=build/san SAN=1
