@@ -70,6 +70,45 @@ report_granted(const struct report_grant *g, size_t n, int64_t from, int64_t to,
 	return 0;
 }
 
+int
+report_compensation(const struct report_grant *g, size_t n, int64_t *mus)
+{
+	int64_t sum = 0, v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!g[i].compensation)
+			continue;
+		if (__builtin_mul_overflow(g[i].units_milli, g[i].end - g[i].start, &v) ||
+		    __builtin_add_overflow(sum, v, &sum))
+			return GD_ERANGE;
+	}
+	*mus = sum;
+	return 0;
+}
+
+/* max(0, lost - compensation): the step report_figures and report_owed share. */
+static int
+owed_of(int64_t lost_total, int64_t compensation_total, int64_t *owed)
+{
+	int64_t d;
+
+	if (__builtin_sub_overflow(lost_total, compensation_total, &d))
+		return GD_ERANGE;
+	*owed = d > 0 ? d : 0;
+	return 0;
+}
+
+int
+report_owed(const struct report_grant *g, size_t n, int64_t lost_total, int64_t *owed)
+{
+	int64_t comp;
+	int rc;
+
+	if ((rc = report_compensation(g, n, &comp)) < 0)
+		return rc;
+	return owed_of(lost_total, comp, owed);
+}
+
 /* floor(a / b) and ceil(a / b) for b > 0. */
 static int64_t
 div_floor(int64_t a, int64_t b)
@@ -87,7 +126,7 @@ int
 report_figures(const struct report_facts *in, int64_t at, struct report_figures *out)
 {
 	struct report_figures f = { 0 };
-	int64_t e = in->end, upto, owed;
+	int64_t e = in->end, upto;
 
 	if (in->ended_at >= 0 && in->ended_at < e)
 		e = in->ended_at;
@@ -100,9 +139,8 @@ report_figures(const struct report_facts *in, int64_t at, struct report_figures 
 	f.granted = in->granted;
 	f.lost = in->lost;
 	if (__builtin_sub_overflow(in->granted, in->lost, &f.delivered) ||
-	    __builtin_sub_overflow(in->lost_total, in->compensation_total, &owed))
+	    owed_of(in->lost_total, in->compensation_total, &f.owed) < 0)
 		return GD_ERANGE;
-	f.owed = owed > 0 ? owed : 0;
 	f.used = in->used;
 	if (f.delivered > 0 && f.used > 0)
 		f.utilization_ppm = (int64_t)(((__int128)f.used * 1000000 + f.delivered / 2) /

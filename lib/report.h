@@ -108,6 +108,17 @@ int64_t report_overlap(int64_t a, int64_t b, int64_t c, int64_t d);
 int report_granted(const struct report_grant *g, size_t n, int64_t from, int64_t to,
     int64_t *mus);
 
+/*
+ * Owed, the one definition (see above): what outages took from an
+ * enrollment, lost_total (mus, all time, over all its live grants), less
+ * units x length of every compensation grant among g, all time; never
+ * below 0.  The fairness report, quota, compensate and a grant added by
+ * hand after the window all judge a debt by it.  report_compensation is
+ * the second term alone.  0, or GD_ERANGE when a sum passes int64_t.
+ */
+int report_compensation(const struct report_grant *g, size_t n, int64_t *mus);
+int report_owed(const struct report_grant *g, size_t n, int64_t lost_total, int64_t *owed);
+
 /* What one enrollment's figures are computed from (see above). */
 struct report_facts {
 	int64_t start, end;		/* the window */
@@ -116,7 +127,7 @@ struct report_facts {
 	int64_t granted;		/* mus, as above, up to at */
 	int64_t lost;			/* mus lost before at */
 	int64_t lost_total;		/* mus lost, all time */
-	int64_t compensation_total;	/* mus of compensation grants, all time */
+	int64_t compensation_total;	/* report_compensation of its grants */
 	int64_t used;			/* mus metered up to at */
 };
 

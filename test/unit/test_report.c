@@ -213,6 +213,81 @@ START_TEST(granted_sum)
 }
 END_TEST
 
+/*
+ * Owed: all losses less every make-up, whole, at its pool's weight.  Each
+ * case is also run through report_figures, which must agree.
+ */
+#define W_END (T0 + 181 * D)
+static const struct {
+	const char *what;
+	struct report_grant g[3];
+	size_t n;
+	int64_t lost_total, owed;
+} oweds[] = {
+	{ "nothing lost, nothing owed", { { T0, W_END, U, false } }, 1, 0, 0 },
+	{ "512 units x 48 h lost, nothing paid", { { T0, W_END, U, false } }, 1,
+	  512000 * 2 * D, 512000 * 2 * D },
+	{ "paid in part: 768 units x 16 h of 32", { { T0, W_END, U, false },
+	  { W_END, W_END + 16 * H, U, true } }, 2, 512000 * 2 * D, U * 16 * H },
+	{ "paid in full", { { T0, W_END, U, false }, { W_END, W_END + 32 * H, U, true } }, 2,
+	  512000 * 2 * D, 0 },
+	/* A make-up rounds up to whole card-hours (lib/outage.h): never below 0. */
+	{ "paid over by the rounding", { { W_END, W_END + 33 * H, U, true } }, 1,
+	  512000 * 2 * D, 0 },
+	{ "two make-ups add up", { { W_END, W_END + 8 * H, U, true },
+	  { W_END + 8 * H, W_END + 16 * H, U, true } }, 2, U * 20 * H, U * 4 * H },
+	/* Only make-ups pay: a grant by hand inside the window is not one. */
+	{ "a manual grant pays nothing", { { T0, T0 + 32 * H, U, false } }, 1, U * 32 * H,
+	  U * 32 * H },
+	{ "an H100 make-up pays at half weight", { { W_END, W_END + 32 * H, U / 2, true } }, 1,
+	  U * 32 * H, U * 16 * H },
+	/*
+	 * A make-up that an outage hit: the loss on it is in lost_total, and
+	 * the make-up still counts whole, so the new loss is owed again.
+	 */
+	{ "a make-up hit by an outage is owed again", { { W_END, W_END + 32 * H, U, true } }, 1,
+	  U * 32 * H + U * 2 * H, U * 2 * H },
+	/* A make-up released early counts as long as it ran (its cut end). */
+	{ "a make-up released early", { { W_END, W_END + 10 * H, U, true } }, 1, U * 32 * H,
+	  U * 22 * H },
+};
+
+START_TEST(owed_table)
+{
+	struct report_facts in = { T0, W_END, -1, U, 0, 0, oweds[_i].lost_total, 0, 0 };
+	struct report_figures f;
+	int64_t owed = -1;
+
+	ck_assert_int_eq(report_owed(oweds[_i].g, oweds[_i].n, oweds[_i].lost_total, &owed), 0);
+	ck_assert_msg(owed == oweds[_i].owed, "%s: owed %lld, want %lld", oweds[_i].what,
+	    (long long)owed, (long long)oweds[_i].owed);
+	ck_assert_int_eq(report_compensation(oweds[_i].g, oweds[_i].n,
+	    &in.compensation_total), 0);
+	ck_assert_int_eq(report_figures(&in, W_END + 400 * D, &f), 0);
+	ck_assert_msg(f.owed == owed, "%s: the report's owed %lld", oweds[_i].what,
+	    (long long)f.owed);
+}
+END_TEST
+
+START_TEST(owed_overflow)
+{
+	const struct report_grant g[] = {
+		{ 0, INT64_C(1) << 40, INT64_C(1) << 30, true },
+		{ 0, 1, INT64_MAX, true },
+		{ 0, 1, 1, true },
+	};
+	int64_t owed = 7;
+
+	ck_assert_int_eq(report_owed(g, 1, 0, &owed), GD_ERANGE);
+	ck_assert_int_eq(report_owed(g + 1, 2, 0, &owed), GD_ERANGE);
+	ck_assert_int_eq(owed, 7);
+	ck_assert_int_eq(report_owed(g + 1, 1, INT64_MAX, &owed), 0);
+	ck_assert_int_eq(owed, 0);
+	ck_assert_int_eq(report_owed(NULL, 0, 5, &owed), 0);
+	ck_assert_int_eq(owed, 5);
+}
+END_TEST
+
 /* Equal resource: where granted units differ from the package within a window. */
 static const struct {
 	const char *what;
@@ -460,6 +535,8 @@ main(void)
 	tcase_add_loop_test(tc, figures_table, 0, (int)NELEMS(figures));
 	tcase_add_test(tc, figures_overflow);
 	tcase_add_test(tc, granted_sum);
+	tcase_add_loop_test(tc, owed_table, 0, (int)NELEMS(oweds));
+	tcase_add_test(tc, owed_overflow);
 	tcase_add_loop_test(tc, breaks_table, 0, (int)NELEMS(breaks));
 	tcase_add_loop_test(tc, summary_table, 0, (int)NELEMS(summaries));
 	tcase_add_test(tc, jain_bounds);
