@@ -1,4 +1,4 @@
-/* db.c: SQLite connections: pragmas, the statement cache, migrations, the file watch. */
+/* db.c: SQLite connections: pragmas, the statement cache, transactions, migrations, the file watch. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
