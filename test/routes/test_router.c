@@ -1,4 +1,4 @@
-/* test_router.c: what router.c does for every route: authentication, JSON and content type, idempotency, group commit. */
+/* test_router.c: router.c for every route: auth, JSON, content type, idempotency, batches. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

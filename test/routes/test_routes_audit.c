@@ -1,4 +1,4 @@
-/* test_routes_audit.c: the audit trail through dispatch() (routes_audit.c): entries, lists, verification, tampering. */
+/* test_routes_audit.c: the audit trail (routes_audit.c): entries, lists, verify, tampering. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

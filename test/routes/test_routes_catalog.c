@@ -1,4 +1,4 @@
-/* test_routes_catalog.c: card models, programmes, phases and teams through dispatch() (routes_catalog.c). */
+/* test_routes_catalog.c: card models, programmes, phases and teams (routes_catalog.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>

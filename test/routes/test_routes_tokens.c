@@ -1,4 +1,4 @@
-/* test_routes_tokens.c: tokens through dispatch() (routes_tokens.c): creation, shapes, revocation, the principal cache. */
+/* test_routes_tokens.c: tokens (routes_tokens.c): creation, shapes, revocation, the cache. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
