@@ -38,12 +38,16 @@ bool check_id_param(struct response *rs, const char *s, const char *what);
 /* Unit-hours (a JSON real, three decimals) from milli-unit-seconds. */
 json_t *unit_hours_json(int64_t mus);
 
-/* Fairness violations: {"rule", "detail"}; a 409 listing them (stolen). */
-json_t *violation(const char *rule, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A 409 fairness_violation listing violations ({"rule", "detail"}; stolen). */
 void resp_violations(struct response *rs, json_t *violations);
 
-/* Stores each overridden violation with the admin's reason. */
-int record_overrides(const struct request *rq, const char *phase, const char *team,
-    json_t *violations, const char *reason, const char *action);
+/*
+ * A service's failure (daemon/grants.h, enroll.h): a code with a detail in
+ * err as resp_error; one without (storage, memory) as resp_store_error.
+ * resp_refusal adds GD_EFAIRNESS with violations (stolen), as
+ * resp_violations, for the services that return them.
+ */
+void resp_failure(struct response *rs, int rc, const char *err);
+void resp_refusal(struct response *rs, int rc, const char *err, json_t *violations);
 
 #endif

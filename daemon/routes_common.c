@@ -64,3 +64,34 @@ check_id_param(struct response *rs, const char *s, const char *what)
 	    what);
 	return false;
 }
+
+/* The first violation's detail says what broke; the rest are in "violations". */
+void
+resp_violations(struct response *rs, json_t *violations)
+{
+	const char *detail = json_string_value(json_object_get(json_array_get(violations, 0),
+	    "detail"));
+
+	resp_problem(rs, 409, "fairness_violation", "%s%s",
+	    detail ? detail : "fairness rule broken",
+	    json_array_size(violations) > 1 ? " (and more: see violations)" : "");
+	json_object_set_new(rs->json, "violations", violations);
+}
+
+void
+resp_failure(struct response *rs, int rc, const char *err)
+{
+	if (err[0] != '\0')
+		resp_error(rs, rc, err);
+	else
+		resp_store_error(rs, rc);
+}
+
+void
+resp_refusal(struct response *rs, int rc, const char *err, json_t *violations)
+{
+	if (rc == GD_EFAIRNESS && violations != NULL)
+		resp_violations(rs, violations);
+	else
+		resp_failure(rs, rc, err);
+}
