@@ -3,12 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "calendar.h"
 #include "db.h"
 #include "err.h"
+#include "store_grants.h"
+#include "store_outages.h"
+#include "store_pools.h"
 #include "store_usage.h"
 #include "timeline.h"
 #include "units.h"
+#include "vec.h"
 
 /* Runs a statement that yields one integer; GD_ENOENT when it yields no row. */
 static int
@@ -135,100 +138,33 @@ store_usage_flag_insert(struct db *db, int64_t batch, int64_t idx, const char *p
 int
 store_usage_pool(struct db *db, const char *pool, int64_t *cards, int64_t *weight_milli)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT p.cards, m.weight_milli FROM pools p "
-	    "JOIN card_models m ON m.id = p.card_model WHERE p.id = ?");
+	struct cal_pool p;
 	int rc;
 
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "t", pool);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*cards = sqlite3_column_int64(st, 0);
-		*weight_milli = sqlite3_column_int64(st, 1);
-		rc = 0;
-	} else {
-		rc = db_step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	if ((rc = store_pool_facts(db, pool, &p)) < 0)
+		return rc;
+	*cards = p.cards;
+	*weight_milli = p.weight_milli;
+	return 0;
 }
 
 int
 store_usage_cal_pool(struct db *db, const char *pool, struct cal_pool *out)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT p.id, p.card_model, m.weight_milli, p.cards "
-	    "FROM pools p JOIN card_models m ON m.id = p.card_model WHERE p.id = ?");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "t", pool);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(out->id, sizeof(out->id), "%s", db_text(st, 0));
-		snprintf(out->card_model, sizeof(out->card_model), "%s", db_text(st, 1));
-		out->weight_milli = sqlite3_column_int64(st, 2);
-		out->cards = sqlite3_column_int64(st, 3);
-		rc = 0;
-	} else {
-		rc = db_step_rc(rc);
-	}
-	db_done(st);
-	return rc;
-}
-
-/* Appends one row to a growing array of n items of size sz. */
-static void *
-grow(void *v, size_t *cap, size_t n, size_t sz)
-{
-	void *nv;
-
-	if (n < *cap)
-		return v;
-	if ((nv = realloc(v, (*cap ? *cap * 2 : 16) * sz)) == NULL)
-		return NULL;
-	*cap = *cap ? *cap * 2 : 16;
-	return nv;
+	return store_pool_facts(db, pool, out);
 }
 
 int
 store_usage_timeline(struct db *db, const char *pool, int64_t base, struct timeline **tl)
 {
-	sqlite3_stmt *st;
-	struct timeline_outage *o = NULL, *no;
-	struct timeline_grant *g = NULL, *ng;
-	size_t n_o = 0, c_o = 0, n_g = 0, c_g = 0;
-	int rc = 0;
+	struct timeline_outage *o = NULL;
+	struct timeline_grant *g = NULL;
+	size_t n_o = 0, n_g = 0;
+	int rc;
 
-	if ((st = db_prep(db, "SELECT from_t, to_t, cards FROM outages WHERE pool = ?")) == NULL)
-		return GD_EIO;
-	db_bind(st, "t", pool);
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if ((no = grow(o, &c_o, n_o, sizeof(*o))) == NULL) {
-			rc = GD_ENOMEM;
-			break;
-		}
-		o = no;
-		o[n_o++] = (struct timeline_outage){ sqlite3_column_int64(st, 0),
-			sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) };
-	}
-	db_done(st);
-	if (rc == 0 && (st = db_prep(db, "SELECT id, start, end, cards FROM grants "
-	    "WHERE pool = ? AND cancelled = 0")) == NULL)
-		rc = GD_EIO;
-	if (rc == 0) {
-		db_bind(st, "t", pool);
-		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-			if ((ng = grow(g, &c_g, n_g, sizeof(*g))) == NULL) {
-				rc = GD_ENOMEM;
-				break;
-			}
-			g = ng;
-			g[n_g++] = (struct timeline_grant){ sqlite3_column_int64(st, 0),
-				sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-				sqlite3_column_int64(st, 3) };
-		}
-		db_done(st);
-	}
+	if ((rc = store_outages_of(db, pool, &o, &n_o)) < 0)
+		return rc;
+	rc = store_grant_spans(db, pool, &g, &n_g);
 	if (rc == 0)
 		rc = timeline_build(base, o, n_o, g, n_g, tl);
 	free(o);
@@ -257,7 +193,7 @@ store_usage_team_grants(struct db *db, const char *team, const char *pool,
 	sqlite3_stmt *st = db_prep(db, "SELECT g.enrollment, g.cards, g.start, g.end FROM grants g "
 	    "JOIN enrollments e ON e.id = g.enrollment WHERE e.team = ? AND g.pool = ? "
 	    "AND g.cancelled = 0 ORDER BY g.start, g.id");
-	struct usage_grant *v = NULL, *nv;
+	struct usage_grant *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
@@ -265,13 +201,9 @@ store_usage_team_grants(struct db *db, const char *team, const char *pool,
 		return GD_EIO;
 	db_bind(st, "tt", team, pool);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 4;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
+		if (vec_reserve(&v, &cap, cnt + 1, sizeof(*v)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		v[cnt++] = (struct usage_grant){ sqlite3_column_int64(st, 0),
 			sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
@@ -399,7 +331,7 @@ store_usage_team_phases(struct db *db, const char *team, char (**phases)[ID_MAX 
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT phase FROM enrollments WHERE team = ? "
 	    "ORDER BY phase");
-	char (*v)[ID_MAX + 1] = NULL, (*nv)[ID_MAX + 1];
+	char (*v)[ID_MAX + 1] = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
@@ -407,13 +339,9 @@ store_usage_team_phases(struct db *db, const char *team, char (**phases)[ID_MAX 
 		return GD_EIO;
 	db_bind(st, "t", team);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 4;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
+		if (vec_reserve(&v, &cap, cnt + 1, sizeof(*v)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
 		}
 		snprintf(v[cnt++], ID_MAX + 1, "%s", db_text(st, 0));
 	}

@@ -1,4 +1,4 @@
-/* store_vouchers.h: SQL for suppliers and the voucher ledger's accounts, journal and holds. */
+/* store_vouchers.h: SQL for the voucher ledger's accounts, journal and holds. */
 #ifndef GRANTD_STORE_VOUCHERS_H
 #define GRANTD_STORE_VOUCHERS_H
 
@@ -9,11 +9,12 @@
 
 #include "ledger.h"
 #include "request.h"
+#include "store_suppliers.h"	/* until its callers include it */
 
 struct db;
 
 /*
- * Conventions as in store.h: 0 or a negative GD_* code; GD_ENOENT when a
+ * Conventions as in store_catalog.h: 0 or a negative GD_* code; GD_ENOENT when a
  * row is missing; getters of JSON give the caller a new reference; lists
  * give a new array and a malloc'd cursor (NULL on the last page).  Nothing
  * here applies a ledger rule: vouchers.c decides with lib/ledger.c and
@@ -29,22 +30,6 @@ struct db;
 void vid_format(const char *prefix, int64_t id, char buf[VID_LEN]);
 /* Parses PREFIX + a positive decimal; GD_EINVAL for anything else. */
 int vid_parse(const char *prefix, const char *s, int64_t *id);
-
-/* Suppliers. */
-struct supplier_in {
-	const char *id, *name, *org;
-};
-int store_supplier_insert(struct db *db, const struct supplier_in *s, int64_t now);
-int store_supplier_get(struct db *db, const char *id, json_t **out);
-int store_supplier_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1]);
-int store_supplier_list(struct db *db, const char *after, int64_t limit, json_t **items,
-    char **next);
-
-/*
- * A team's organisations, lead and members (related parties), as an array
- * of strings in one malloc'd block: free(*orgs) frees all.
- */
-int store_team_orgs(struct db *db, const char *team, char ***orgs, size_t *n);
 
 /* Accounts: the balances of struct ledger_account, and who owns each. */
 int store_account_insert(struct db *db, enum ledger_account_type type, const char *name,

@@ -11,6 +11,7 @@
 #include "err.h"
 #include "idle.h"
 #include "log.h"
+#include "store_enrollments.h"
 #include "store_grants.h"
 #include "store_lifecycle.h"
 #include "timers.h"

@@ -7,7 +7,9 @@
 #include "db.h"
 #include "err.h"
 #include "ledger.h"
-#include "store_grants.h"
+#include "store_catalog.h"
+#include "store_enrollments.h"
+#include "store_suppliers.h"
 #include "store_vouchers.h"
 #include "vouchers.h"
 
