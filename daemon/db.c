@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "migrations.h"
 #include "vec.h"

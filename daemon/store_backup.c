@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "migrations.h"
 #include "store_backup.h"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "store_idempotency.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "civil.h"
-#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "store_lifecycle.h"
 #include "vec.h"

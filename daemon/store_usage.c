@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "store_grants.h"
 #include "store_outages.h"

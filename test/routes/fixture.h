@@ -29,7 +29,7 @@
 #include "civil.h"
 #include "commit.h"
 #include "config.h"
-#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "request.h"
 #include "router.h"
