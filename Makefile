@@ -75,9 +75,11 @@ $(BUILD)/test/%.o: test/%.c
 	@$(CC) $(CPPFLAGS) -Itest/common $(PKG_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(CORE_A): $(LIB_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(DAEMON_A): $(DAEMON_OBJ)
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(GRANTD): $(BUILD)/daemon/main.o $(DAEMON_A) $(CORE_A)

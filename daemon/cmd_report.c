@@ -14,7 +14,6 @@
 #include "fairness_report.h"
 #include "jsonv.h"
 #include "report.h"
-#include "usage.h"
 
 static int
 write_all(int fd, const char *s, size_t len)
@@ -120,16 +119,4 @@ out:
 	json_decref(rep);
 	db_close(db);
 	return status;
-}
-
-/* Transitional (usage.h): goes once main.c calls cmd_report itself. */
-int
-usage_cli_report(const char *db_path, const char *phase, bool csv, const char *file)
-{
-	char err[CMD_REPORT_ERRBUF];
-	int st = cmd_report(db_path, phase, csv, file, stdout, err, sizeof(err));
-
-	if (st != 0)
-		fprintf(stderr, "grantd: %s\n", err);
-	return st;
 }

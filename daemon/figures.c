@@ -82,12 +82,9 @@ figures_load(struct db *db, const struct calendar *cal, const struct phase_info 
 		v->rg[k] = (struct report_grant){ v->gs[k].start, v->gs[k].end,
 			v->gs[k].cards * cal->pools[p].weight_milli,
 			strcmp(v->gs[k].kind, "compensation") == 0 };
-		if (v->rg[k].compensation && __builtin_add_overflow(f->compensation_total,
-		    v->rg[k].units_milli * (v->rg[k].end - v->rg[k].start),
-		    &f->compensation_total))
-			return GD_ERANGE;
 	}
-	if ((rc = report_granted(v->rg, v->ng, v->e.start, at, &f->granted)) < 0 ||
+	if ((rc = report_compensation(v->rg, v->ng, &f->compensation_total)) < 0 ||
+	    (rc = report_granted(v->rg, v->ng, v->e.start, at, &f->granted)) < 0 ||
 	    (rc = figures_losses(cal, v, civil_min_instant(), at, &f->lost)) < 0 ||
 	    (rc = figures_losses(cal, v, civil_min_instant(), civil_max_instant(),
 	    &f->lost_total)) < 0 ||
