@@ -35,9 +35,6 @@ void resp_get(struct response *rs, int rc, json_t **obj, const char *what, const
 /* Answers 400 unless s is a valid client-chosen id; names the parameter. */
 bool check_id_param(struct response *rs, const char *s, const char *what);
 
-/* Unit-hours (a JSON real, three decimals) from milli-unit-seconds. */
-json_t *unit_hours_json(int64_t mus);
-
 /* A 409 fairness_violation listing violations ({"rule", "detail"}; stolen). */
 void resp_violations(struct response *rs, json_t *violations);
 

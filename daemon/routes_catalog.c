@@ -5,12 +5,12 @@
 
 #include "app.h"
 #include "audit.h"
+#include "catalog.h"
 #include "civil.h"
 #include "err.h"
 #include "jsonv.h"
 #include "router.h"
 #include "routes.h"
-#include "store.h"
 #include "units.h"
 
 #define MAX_MEMBERS 200
@@ -41,12 +41,13 @@ static void
 card_model_put(struct request *rq, struct response *rs)
 {
 	const char *id = rq->params[0];
-	int64_t milli, have;
+	int64_t milli;
 	const struct jv_field f[] = {
 		{ "weight", JV_MILLI, JV_REQUIRED, 0, UNITS_MAX_WEIGHT, &milli, NULL },
 	};
-	char target[96];
+	char target[96], err[GD_ERRBUF];
 	json_t *body, *obj = NULL;
+	bool changed;
 	int rc;
 
 	if (!jv_valid_model(id)) {
@@ -56,25 +57,15 @@ card_model_put(struct request *rq, struct response *rs)
 	}
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	rc = store_card_model_weight(rq->db, id, &have);
-	if (rc == 0 && have == milli) {
-		json_decref(body);
-		resp_get(rs, store_card_model_get(rq->db, id, &obj), &obj, "card model", id);
-		return;
+	rc = catalog_card_model_put(rq->db, id, milli, &changed, &obj, err, sizeof(err));
+	if (!changed) {
+		resp_get(rs, rc, &obj, "card model", id);
+	} else if (rc < 0 && err[0] != '\0') {
+		resp_error(rs, rc, err);
+	} else {
+		snprintf(target, sizeof(target), "card-model/%s", id);
+		created(rq, rs, 200, "card_model.put", target, body, rc, obj);
 	}
-	if (rc == 0 && (rc = store_card_model_in_use(rq->db, id)) != 0) {
-		json_decref(body);
-		if (rc < 0)
-			resp_store_error(rs, rc);
-		else
-			resp_problem(rs, 409, "conflict", "card model '%s' is used by pools or "
-			    "phases; its weight cannot change", id);
-		return;
-	}
-	snprintf(target, sizeof(target), "card-model/%s", id);
-	if ((rc = store_card_model_put(rq->db, id, milli)) == 0)
-		rc = store_card_model_get(rq->db, id, &obj);
-	created(rq, rs, 200, "card_model.put", target, body, rc, obj);
 	json_decref(body);
 }
 
@@ -89,7 +80,7 @@ card_model_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	rc = store_card_model_list(rq->db, after, limit, &items, &next);
+	rc = catalog_card_model_list(rq->db, after, limit, &items, &next);
 	resp_list(rs, rc, &items, &next);
 }
 
@@ -98,7 +89,7 @@ card_model_get(struct request *rq, struct response *rs)
 {
 	json_t *obj = NULL;
 
-	resp_get(rs, store_card_model_get(rq->db, rq->params[0], &obj), &obj, "card model",
+	resp_get(rs, catalog_card_model_get(rq->db, rq->params[0], &obj), &obj, "card model",
 	    rq->params[0]);
 }
 
@@ -114,6 +105,7 @@ program_create(struct request *rq, struct response *rs)
 	char target[96];
 	int32_t off;
 	json_t *body, *want, *obj = NULL;
+	bool existed;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
@@ -126,18 +118,14 @@ program_create(struct request *rq, struct response *rs)
 		json_decref(body);
 		return;
 	}
-	rc = store_program_get(rq->db, p.id, &obj);
-	if (rc == 0) {
+	rc = catalog_program_create(rq->db, &p, rq->now, &existed, &obj);
+	if (existed) {
 		want = json_pack("{s:s, s:s}", "name", p.name, "timezone", p.timezone);
 		resp_exists(rs, obj, want, "program", p.id);
 		json_decref(want);
-	} else if (rc == GD_ENOENT) {
-		snprintf(target, sizeof(target), "program/%s", p.id);
-		if ((rc = store_program_insert(rq->db, &p, rq->now)) == 0)
-			rc = store_program_get(rq->db, p.id, &obj);
-		created(rq, rs, 201, "program.create", target, body, rc, obj);
 	} else {
-		resp_store_error(rs, rc);
+		snprintf(target, sizeof(target), "program/%s", p.id);
+		created(rq, rs, 201, "program.create", target, body, rc, obj);
 	}
 	json_decref(body);
 }
@@ -152,7 +140,7 @@ program_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, store_program_list(rq->db, after, limit, &items, &next), &items, &next);
+	resp_list(rs, catalog_program_list(rq->db, after, limit, &items, &next), &items, &next);
 }
 
 static void
@@ -161,7 +149,7 @@ program_get(struct request *rq, struct response *rs)
 	json_t *obj = NULL;
 
 	if (check_id_param(rs, rq->params[0], "program"))
-		resp_get(rs, store_program_get(rq->db, rq->params[0], &obj), &obj, "program",
+		resp_get(rs, catalog_program_get(rq->db, rq->params[0], &obj), &obj, "program",
 		    rq->params[0]);
 }
 
@@ -186,7 +174,7 @@ phase_create(struct request *rq, struct response *rs)
 		{ "voucher_krw", JV_MONEY, JV_REQUIRED, 0, 0, &p.voucher_krw, NULL },
 	};
 	char err[GD_ERRBUF], target[96];
-	int64_t w;
+	bool existed;
 	int rc;
 
 	if (!check_id_param(rs, rq->params[0], "program"))
@@ -208,18 +196,8 @@ phase_create(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "the phase would end after year 9999");
 		goto out;
 	}
-	if ((rc = store_program_get(rq->db, p.program, &obj)) < 0) {
-		resp_get(rs, rc, NULL, "program", p.program);
-		goto out;
-	}
-	json_decref(obj);
-	obj = NULL;
-	if ((rc = store_card_model_weight(rq->db, p.card_model, &w)) < 0) {
-		resp_get(rs, rc, NULL, "card model", p.card_model);
-		goto out;
-	}
-	rc = store_phase_get(rq->db, p.id, &obj);
-	if (rc == 0) {
+	rc = catalog_phase_create(rq->db, &p, rq->now, &existed, &obj, err, sizeof(err));
+	if (existed) {
 		starts = json_string_value(json_object_get(body, "starts_on"));
 		eval = has_eval ? json_string_value(json_object_get(body, "evaluation_on")) : NULL;
 		want = json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:I, s:I}}", "program", p.program,
@@ -230,13 +208,11 @@ phase_create(struct request *rq, struct response *rs)
 			json_object_set_new(want, "evaluation_on", json_string(eval));
 		resp_exists(rs, obj, want, "phase", p.id);
 		json_decref(want);
-	} else if (rc == GD_ENOENT) {
-		snprintf(target, sizeof(target), "phase/%s", p.id);
-		if ((rc = store_phase_insert(rq->db, &p, rq->now)) == 0)
-			rc = store_phase_get(rq->db, p.id, &obj);
-		created(rq, rs, 201, "phase.create", target, body, rc, obj);
+	} else if (rc < 0 && err[0] != '\0') {
+		resp_error(rs, rc, err);
 	} else {
-		resp_store_error(rs, rc);
+		snprintf(target, sizeof(target), "phase/%s", p.id);
+		created(rq, rs, 201, "phase.create", target, body, rc, obj);
 	}
 out:
 	json_decref(body);
@@ -247,20 +223,19 @@ phase_list(struct request *rq, struct response *rs)
 {
 	int64_t limit;
 	const char *after;
-	json_t *items = NULL, *obj = NULL;
-	char *next = NULL;
+	json_t *items = NULL;
+	char *next = NULL, err[GD_ERRBUF];
 	int rc;
 
 	if (!check_id_param(rs, rq->params[0], "program") ||
 	    !req_list_params(rq, rs, &limit, &after))
 		return;
-	if ((rc = store_program_get(rq->db, rq->params[0], &obj)) < 0) {
-		resp_get(rs, rc, NULL, "program", rq->params[0]);
-		return;
-	}
-	json_decref(obj);
-	rc = store_phase_list(rq->db, rq->params[0], after, limit, &items, &next);
-	resp_list(rs, rc, &items, &next);
+	rc = catalog_phase_list(rq->db, rq->params[0], after, limit, &items, &next, err,
+	    sizeof(err));
+	if (rc < 0 && err[0] != '\0')
+		resp_error(rs, rc, err);
+	else
+		resp_list(rs, rc, &items, &next);
 }
 
 static void
@@ -269,7 +244,7 @@ phase_get(struct request *rq, struct response *rs)
 	json_t *obj = NULL;
 
 	if (check_id_param(rs, rq->params[0], "phase"))
-		resp_get(rs, store_phase_get(rq->db, rq->params[0], &obj), &obj, "phase",
+		resp_get(rs, catalog_phase_get(rq->db, rq->params[0], &obj), &obj, "phase",
 		    rq->params[0]);
 }
 
@@ -317,6 +292,7 @@ team_create(struct request *rq, struct response *rs)
 		{ "members", JV_ARRAY, 0, 0, MAX_MEMBERS, &marr, NULL },
 	};
 	char err[GD_ERRBUF], target[96];
+	bool existed;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
@@ -326,19 +302,15 @@ team_create(struct request *rq, struct response *rs)
 		goto out;
 	}
 	t.nmembers = marr ? json_array_size(marr) : 0;
-	rc = store_team_get(rq->db, t.id, &obj);
-	if (rc == 0) {
+	rc = catalog_team_create(rq->db, &t, rq->now, &existed, &obj);
+	if (existed) {
 		want = json_pack("{s:s, s:s, s:o}", "name", t.name, "lead_org", t.lead_org,
 		    "members", marr ? json_incref(marr) : json_array());
 		resp_exists(rs, obj, want, "team", t.id);
 		json_decref(want);
-	} else if (rc == GD_ENOENT) {
-		snprintf(target, sizeof(target), "team/%s", t.id);
-		if ((rc = store_team_insert(rq->db, &t, rq->now)) == 0)
-			rc = store_team_get(rq->db, t.id, &obj);
-		created(rq, rs, 201, "team.create", target, body, rc, obj);
 	} else {
-		resp_store_error(rs, rc);
+		snprintf(target, sizeof(target), "team/%s", t.id);
+		created(rq, rs, 201, "team.create", target, body, rc, obj);
 	}
 out:
 	json_decref(body);
@@ -355,7 +327,7 @@ team_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, store_team_list(rq->db, only, after, limit, &items, &next), &items, &next);
+	resp_list(rs, catalog_team_list(rq->db, only, after, limit, &items, &next), &items, &next);
 }
 
 static void
@@ -366,7 +338,7 @@ team_get(struct request *rq, struct response *rs)
 	if (!check_id_param(rs, rq->params[0], "team") ||
 	    !req_team_allowed(rq, rs, rq->params[0]))
 		return;
-	resp_get(rs, store_team_get(rq->db, rq->params[0], &obj), &obj, "team", rq->params[0]);
+	resp_get(rs, catalog_team_get(rq->db, rq->params[0], &obj), &obj, "team", rq->params[0]);
 }
 
 const struct route routes_catalog[] = {

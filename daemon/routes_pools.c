@@ -1,5 +1,4 @@
 /* routes_pools.c: pools, their outages and their capacity timeline. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +12,8 @@
 #include "router.h"
 #include "units.h"
 #include "routes.h"
-#include "calendar.h"
-#include "store.h"
-#include "store_grants.h"
-#include "store_vouchers.h"
+#include "pools.h"
+#include "store_vouchers.h"	/* vid_parse */
 
 #define MAX_POOL_CARDS UNITS_MAX_CARDS	/* lib/units.h: the worst case fits */
 /* A timeline query spans at most ten years of segments. */
@@ -34,32 +31,26 @@ pool_create(struct request *rq, struct response *rs)
 		{ "cards", JV_INT, JV_REQUIRED, 1, MAX_POOL_CARDS, &p.cards, NULL },
 	};
 	json_t *body, *obj = NULL, *want;
-	char target[96];
-	int64_t w;
+	char target[96], err[GD_ERRBUF];
+	bool existed;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	if ((rc = store_card_model_weight(rq->db, p.card_model, &w)) < 0) {
-		resp_get(rs, rc, NULL, "card model", p.card_model);
-		goto out;
-	}
-	rc = store_pool_get(rq->db, p.id, &obj);
-	if (rc == 0) {
+	rc = pools_create(rq->db, &p, rq->now, &existed, &obj, err, sizeof(err));
+	if (existed) {
 		want = json_pack("{s:s, s:s, s:s, s:I}", "provider", p.provider, "site", p.site,
 		    "card_model", p.card_model, "cards", (json_int_t)p.cards);
 		resp_exists(rs, obj, want, "pool", p.id);
 		json_decref(want);
 		goto out;
 	}
-	if (rc != GD_ENOENT) {
-		resp_store_error(rs, rc);
+	if (rc < 0) {
+		resp_failure(rs, rc, err);
 		goto out;
 	}
 	snprintf(target, sizeof(target), "pool/%s", p.id);
-	if ((rc = store_pool_insert(rq->db, &p, rq->now)) < 0 ||
-	    (rc = store_pool_get(rq->db, p.id, &obj)) < 0 ||
-	    (rc = audit_request(rq, "pool.create", target, NULL, body)) < 0) {
+	if ((rc = audit_request(rq, "pool.create", target, NULL, body)) < 0) {
 		json_decref(obj);
 		resp_store_error(rs, rc);
 		goto out;
@@ -79,7 +70,7 @@ pool_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, store_pool_list(rq->db, after, limit, &items, &next), &items, &next);
+	resp_list(rs, pools_list(rq->db, after, limit, &items, &next), &items, &next);
 }
 
 static void
@@ -88,101 +79,31 @@ pool_get(struct request *rq, struct response *rs)
 	json_t *obj = NULL;
 
 	if (check_id_param(rs, rq->params[0], "pool"))
-		resp_get(rs, store_pool_get(rq->db, rq->params[0], &obj), &obj, "pool",
+		resp_get(rs, pools_get(rq->db, rq->params[0], &obj), &obj, "pool",
 		    rq->params[0]);
-}
-
-/* Unit-hours from milli-unit-seconds, rounded to three decimals for reading. */
-json_t *
-unit_hours_json(int64_t mus)
-{
-	return json_real(round((double)mus / 3600.0) / 1000.0);
-}
-
-/*
- * The losses a new outage causes, per grant and team, as the outage's reply
- * shows them: only what it newly takes, computed before it is stored, so
- * that units an earlier outage already took are not reported again.  Quota
- * and fairness recompute losses from the timelines, so this list is a
- * report, not a record that could drift.
- */
-static int
-outage_losses(struct db *db, const char *pool, const struct timeline_outage *o, json_t **out)
-{
-	struct calendar s;
-	struct outage_loss *loss = NULL;
-	struct grant g;
-	struct enrollment e;
-	size_t n = 0;
-	ssize_t i;
-	json_t *arr;
-	char gid[32];
-	int rc;
-
-	if ((rc = calendar_load(db, &s)) < 0)
-		return rc;
-	if ((i = calendar_find(&s, pool)) < 0) {
-		calendar_free(&s);
-		return GD_ENOENT;
-	}
-	rc = outage_added_loss(s.pp[i].tl, s.pools[i].weight_milli, o, &loss, &n);
-	calendar_free(&s);
-	if (rc < 0)
-		return rc;
-	arr = json_array();
-	for (size_t k = 0; k < n && rc == 0; k++) {
-		if ((rc = store_grant_get(db, loss[k].grant_id, &g)) < 0 ||
-		    (rc = store_enrollment_by_id(db, g.enrollment, &e)) < 0)
-			break;
-		grant_id_format(g.id, gid);
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "grant", gid,
-		    "team", e.team, "phase", e.phase, "lost_unit_hours",
-		    unit_hours_json(loss[k].lost)));
-	}
-	free(loss);
-	if (rc < 0) {
-		json_decref(arr);
-		return rc;
-	}
-	*out = arr;
-	return 0;
 }
 
 /*
  * Refuses an outage that would take more cards out of service than the
  * pool has at some instant, counting the outages already recorded: the
  * pool's capacity cannot go below 0, so such an outage could only be a
- * mistake (the same failure entered twice, a wrong pool).  True when it
- * fits; otherwise the response is written.
+ * mistake (the same failure entered twice, a wrong pool).  A 400 that
+ * says when, with the figures.
  */
-static bool
-outage_fits(struct request *rq, struct response *rs, const struct outage_in *in,
-    int64_t pool_cards)
+static void
+outage_overflows(const struct request *rq, struct response *rs, const struct outage_in *in,
+    int64_t pool_cards, const struct outage_overflow *ov)
 {
-	struct timeline_outage *outs = NULL, o = { in->from, in->to, in->cards };
-	struct outage_overflow ov;
 	char at[CIVIL_INSTANT_LEN], when[APP_WHEN_LEN];
-	size_t n = 0;
-	int rc;
 
-	if ((rc = calendar_outages(rq->db, in->pool, &outs, &n)) == 0)
-		rc = outage_check_room(pool_cards, outs, n, &o, &ov);
-	free(outs);
-	if (rc == 0)
-		return true;
-	if (rc != GD_ECAPACITY) {
-		resp_store_error(rs, rc);
-		return false;
-	}
-	civil_format_instant(ov.at, at);
-	app_format_when(rq->app, ov.at, when);
+	civil_format_instant(ov->at, at);
+	app_format_when(rq->app, ov->at, when);
 	resp_problem(rs, 400, "bad_request", "outages already take %lld of the %lld cards of "
 	    "pool '%s' out of service at %s; %lld more would exceed the pool's size",
-	    (long long)ov.out, (long long)pool_cards, in->pool, when, (long long)in->cards);
+	    (long long)ov->out, (long long)pool_cards, in->pool, when, (long long)in->cards);
 	json_object_set_new(rs->json, "at", json_string(at));
-	json_object_set_new(rs->json, "cards_out", json_integer(ov.out));
+	json_object_set_new(rs->json, "cards_out", json_integer(ov->out));
 	json_object_set_new(rs->json, "pool_cards", json_integer(pool_cards));
-	return false;
 }
 
 static void
@@ -195,7 +116,8 @@ outage_create(struct request *rq, struct response *rs)
 		{ "cards", JV_INT, JV_REQUIRED, 1, MAX_POOL_CARDS, &o.cards, NULL },
 		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &o.reason, NULL },
 	};
-	json_t *body, *obj = NULL, *pool = NULL, *losses = NULL;
+	json_t *body, *obj = NULL, *pool = NULL;
+	struct outage_overflow ov;
 	char target[96];
 	int64_t id, cards;
 	int rc;
@@ -204,7 +126,7 @@ outage_create(struct request *rq, struct response *rs)
 		return;
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	if ((rc = store_pool_get(rq->db, o.pool, &pool)) < 0) {
+	if ((rc = pools_get(rq->db, o.pool, &pool)) < 0) {
 		resp_get(rs, rc, NULL, "pool", o.pool);
 		goto out;
 	}
@@ -218,17 +140,15 @@ outage_create(struct request *rq, struct response *rs)
 		    (long long)o.cards, (long long)cards);
 		goto out;
 	}
-	if (!outage_fits(rq, rs, &o, cards))
+	rc = pools_outage_add(rq->db, &o, cards, rq->now, &ov, &id, &obj);
+	if (rc == GD_ECAPACITY) {
+		outage_overflows(rq, rs, &o, cards, &ov);
 		goto out;
-	if ((rc = outage_losses(rq->db, o.pool, &(struct timeline_outage){ o.from, o.to,
-	    o.cards }, &losses)) < 0 ||
-	    (rc = store_outage_insert(rq->db, &o, rq->now, &id)) < 0 ||
-	    (rc = store_outage_get(rq->db, id, &obj)) < 0) {
-		json_decref(losses);
+	}
+	if (rc < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
-	json_object_set_new(obj, "losses", losses);
 	snprintf(target, sizeof(target), "pool/%s/outage/%lld", o.pool, (long long)id);
 	if ((rc = audit_request(rq, "outage.create", target, o.reason, body)) < 0) {
 		resp_store_error(rs, rc);
@@ -245,9 +165,9 @@ out:
 static void
 outage_list(struct request *rq, struct response *rs)
 {
-	json_t *items = NULL, *pool = NULL;
+	json_t *items = NULL;
 	const char *cursor;
-	char *next = NULL;
+	char *next = NULL, err[GD_ERRBUF];
 	int64_t limit, after = 0;
 	int rc;
 
@@ -258,13 +178,12 @@ outage_list(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "after must be an outage id such as out_12");
 		return;
 	}
-	if ((rc = store_pool_get(rq->db, rq->params[0], &pool)) < 0) {
-		resp_get(rs, rc, NULL, "pool", rq->params[0]);
-		return;
-	}
-	json_decref(pool);
-	resp_list(rs, store_outage_list(rq->db, rq->params[0], after, limit, &items, &next),
-	    &items, &next);
+	rc = pools_outage_list(rq->db, rq->params[0], after, limit, &items, &next, err,
+	    sizeof(err));
+	if (rc < 0 && err[0] != '\0')
+		resp_error(rs, rc, err);
+	else
+		resp_list(rs, rc, &items, &next);
 }
 
 static bool
@@ -286,11 +205,9 @@ pool_timeline(struct request *rq, struct response *rs)
 {
 	int64_t from = rq->now, to;
 	struct timeline_segment *seg = NULL;
-	struct calendar s;
-	json_t *arr, *pool = NULL;
-	char a[CIVIL_INSTANT_LEN], b[CIVIL_INSTANT_LEN];
+	json_t *arr;
+	char a[CIVIL_INSTANT_LEN], b[CIVIL_INSTANT_LEN], err[GD_ERRBUF];
 	size_t n = 0;
-	ssize_t i;
 	int rc;
 
 	if (!check_id_param(rs, rq->params[0], "pool"))
@@ -304,20 +221,9 @@ pool_timeline(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "to must be after from, at most 3660 days later");
 		return;
 	}
-	if ((rc = store_pool_get(rq->db, rq->params[0], &pool)) < 0) {
-		resp_get(rs, rc, NULL, "pool", rq->params[0]);
-		return;
-	}
-	json_decref(pool);
-	if ((rc = calendar_load(rq->db, &s)) < 0) {
-		resp_store_error(rs, rc);
-		return;
-	}
-	i = calendar_find(&s, rq->params[0]);
-	rc = timeline_segments(s.pp[i].tl, from, to, &seg, &n);
-	calendar_free(&s);
+	rc = pools_timeline(rq->db, rq->params[0], from, to, &seg, &n, err, sizeof(err));
 	if (rc < 0) {
-		resp_store_error(rs, rc);
+		resp_failure(rs, rc, err);
 		return;
 	}
 	arr = json_array();
