@@ -331,7 +331,7 @@ create_checks(struct db *db, const struct phase_info *pi, const struct enroll_ne
 	if ((rc = store_enrollment_get(db, pi->id, in->team, &e)) != GD_ENOENT) {
 		if (rc == 0) {
 			snprintf(err, errlen, "team '%s' is already enrolled in phase '%s' (state "
-			    "%s)", in->team, pi->id, e.state);
+			    "%s)", in->team, pi->id, enrollment_state_name(e.state));
 			return GD_EEXIST;
 		}
 		return rc;
@@ -356,7 +356,7 @@ create_write(struct db *db, const struct phase_info *pi, const struct enroll_new
 	rc = store_enrollment_insert(db, pi->id, in->team, sp->start, end, now, id);
 	for (size_t i = 0; rc == 0 && i < sp->n; i++)
 		rc = store_grant_insert(db, *id, cal->pools[sp->idx[i]].id, sp->cards[i], sp->start,
-		    end, in->grants ? "manual" : "placed", now, &gid);
+		    end, in->grants ? GRANT_MANUAL : GRANT_PLACED, now, &gid);
 	if (rc == 0)
 		rc = vouchers_open(db, *id, pi->voucher_krw, now);
 	if (rc == 0 && json_array_size(viol) > 0)
@@ -477,9 +477,9 @@ enroll_end(struct db *db, const struct phase_info *pi, const char *team, enum en
 	err[0] = '\0';
 	if ((rc = find_enrollment(db, pi, team, &e, err, errlen)) < 0)
 		return rc;
-	if (strcmp(e.state, "active") != 0) {
+	if (e.state != ENROLLMENT_ACTIVE) {
 		snprintf(err, errlen, "enrollment of team '%s' in phase '%s' is %s, not active",
-		    e.team, pi->id, e.state);
+		    e.team, pi->id, enrollment_state_name(e.state));
 		return GD_ESTATE;
 	}
 	t = civil_local_midnight(day, pi->tz_off);
@@ -491,8 +491,8 @@ enroll_end(struct db *db, const struct phase_info *pi, const char *team, enum en
 	if (t < e.start)
 		t = e.start;
 	if ((rc = cut_grants(db, e.id, t)) < 0 ||
-	    (rc = store_enrollment_set_state(db, e.id, how == ENROLL_ELIMINATED ? "eliminated" :
-	    "withdrawn", t)) < 0 ||
+	    (rc = store_enrollment_set_state(db, e.id, how == ENROLL_ELIMINATED ?
+	    ENROLLMENT_ELIMINATED : ENROLLMENT_WITHDRAWN, t)) < 0 ||
 	    /* GD_ERRBUF: the ledger's details are cut where they always were. */
 	    (rc = vouchers_close(db, e.id, now, err, errlen < GD_ERRBUF ? errlen : GD_ERRBUF)) < 0)
 		return rc;
@@ -512,7 +512,7 @@ makeup_item(struct db *db, bool dry, int64_t now, const struct enrollment *e,
 	json_t *g;
 	int rc;
 
-	if (!dry && (rc = store_grant_insert(db, e->id, p->id, cards, from, to, "compensation",
+	if (!dry && (rc = store_grant_insert(db, e->id, p->id, cards, from, to, GRANT_COMPENSATION,
 	    now, &gid)) < 0)
 		return rc;
 	g = json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:o, s:o}}", "team", e->team,

@@ -46,7 +46,7 @@ enrollment_pieces(const struct calendar *cal, const struct enrollment *e,
 
 	for (size_t k = 0; rc == 0 && k < ng; k++) {
 		memset(&pc, 0, sizeof(pc));
-		pc.moved = strcmp(gs[k].kind, "compensation") == 0 && gs[k].start >= e->end;
+		pc.moved = gs[k].kind == GRANT_COMPENSATION && gs[k].start >= e->end;
 		if (gs[k].end != e->end && !pc.moved)
 			continue;
 		/* A grant's pool is a foreign key: the calendar has every pool. */

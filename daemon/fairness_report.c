@@ -85,7 +85,7 @@ fairness_row(struct db *db, const struct calendar *cal, const struct phase_info 
 		    v.fig.entitled);
 	row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
 	    "s:o, s:b, s:b, s:o, s:I, s:I, s:I, s:O}",
-	    "team", v.e.team, "state", v.e.state, "window", figures_window_json(&v, pi, false),
+	    "team", v.e.team, "state", enrollment_state_name(v.e.state), "window", figures_window_json(&v, pi, false),
 	    "units", jv_milli(pi->units_milli),
 	    "entitled_unit_hours", figures_unit_hours_json(v.fig.entitled),
 	    "granted_unit_hours", figures_unit_hours_json(v.fig.granted),

@@ -81,7 +81,7 @@ figures_load(struct db *db, const struct calendar *cal, const struct phase_info 
 			return GD_EIO;
 		v->rg[k] = (struct report_grant){ v->gs[k].start, v->gs[k].end,
 			v->gs[k].cards * cal->pools[p].weight_milli,
-			strcmp(v->gs[k].kind, "compensation") == 0 };
+			v->gs[k].kind == GRANT_COMPENSATION };
 	}
 	if ((rc = report_compensation(v->rg, v->ng, &f->compensation_total)) < 0 ||
 	    (rc = report_granted(v->rg, v->ng, v->e.start, at, &f->granted)) < 0 ||

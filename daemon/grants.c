@@ -86,7 +86,7 @@ grants_owed(struct db *db, const struct calendar *cal, int64_t enrollment, int64
 		else
 			rg[i] = (struct report_grant){ gs[i].start, gs[i].end,
 				gs[i].cards * cal->pools[p].weight_milli,
-				strcmp(gs[i].kind, "compensation") == 0 };
+				gs[i].kind == GRANT_COMPENSATION };
 	}
 	if (rc == 0)
 		rc = report_owed(rg, n, lost, owed);
@@ -114,7 +114,7 @@ fairness_grants(const struct calendar *cal, const struct grant *gs, size_t n,
 		}
 		(*fg)[i] = (struct fairness_grant){ gs[i].pool, cal->pools[q].weight_milli,
 		    gs[i].cards, gs[i].start, gs[i].end,
-		    strcmp(gs[i].kind, "compensation") == 0, false };
+		    gs[i].kind == GRANT_COMPENSATION, false };
 	}
 	return 0;
 }
@@ -250,8 +250,9 @@ grants_add(struct db *db, const struct grant_new *in, const char *request_id, in
 			    in->phase);
 		return rc;
 	}
-	if (strcmp(e.state, "active") != 0) {
-		snprintf(err, errlen, "enrollment of team '%s' is %s", in->team, e.state);
+	if (e.state != ENROLLMENT_ACTIVE) {
+		snprintf(err, errlen, "enrollment of team '%s' is %s", in->team,
+		    enrollment_state_name(e.state));
 		return GD_ESTATE;
 	}
 	/* The phase of an enrollment is a foreign key: only storage can fail here. */
@@ -291,7 +292,7 @@ grants_add(struct db *db, const struct grant_new *in, const char *request_id, in
 	}
 	/* One after the window is a make-up by hand: it pays down what is owed. */
 	if ((rc = store_grant_insert(db, e.id, in->pool, in->cards, in->start, in->end,
-	    in->start >= e.end ? "compensation" : "manual", now, &gid)) < 0 ||
+	    in->start >= e.end ? GRANT_COMPENSATION : GRANT_MANUAL, now, &gid)) < 0 ||
 	    (json_array_size(viol) > 0 && (rc = grants_record_overrides(db, in->phase, in->team,
 	    viol, in->override, "grant.create", request_id, now)) < 0) ||
 	    (rc = store_grant_json(db, gid, out)) < 0)
@@ -343,7 +344,7 @@ grants_release(struct db *db, int64_t id, const char *name, int64_t at, const ch
 	if (e.ended_at >= 0 && e.ended_at < to)
 		to = e.ended_at;
 	viol = json_array();
-	if (strcmp(g.kind, "compensation") != 0 && from < to && to > e.start)
+	if (g.kind != GRANT_COMPENSATION && from < to && to > e.start)
 		json_array_append_new(viol, grants_violation("equal_resource", "releasing %s at "
 		    "this instant leaves team '%s' %lld cards of pool %s short inside its window",
 		    name, e.team, (long long)g.cards, g.pool));

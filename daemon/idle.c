@@ -103,10 +103,10 @@ idle_close(struct db *db, int64_t id, int64_t now, int *changed)
 
 	if ((rc = store_enrollment_by_id(db, id, &e)) < 0)
 		return rc;
-	if (strcmp(e.state, "active") == 0)
+	if (e.state == ENROLLMENT_ACTIVE)
 		return 0;
 	snprintf(target, sizeof(target), "phase/%s/enrollment/%s", e.phase, e.team);
-	detail = json_pack("{s:s}", "state", e.state);
+	detail = json_pack("{s:s}", "state", enrollment_state_name(e.state));
 	if ((rc = store_usage_idle_clear(db, id, now)) == 0)
 		rc = audit_append(db, &audit_system, "timer", now, "usage.idle_cleared", target,
 		    "the enrollment is no longer active", detail);

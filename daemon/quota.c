@@ -99,7 +99,7 @@ active_grants_json(const struct figures *v, const struct calendar *cal, int64_t 
 		    "phase", v->e.phase, "team", v->e.team, "pool", gr->pool, "card_model",
 		    cal->pools[p].card_model, "cards", (json_int_t)gr->cards, "units",
 		    jv_milli(gr->cards * cal->pools[p].weight_milli), "start",
-		    jv_instant(gr->start), "end", jv_instant(gr->end), "kind", gr->kind);
+		    jv_instant(gr->start), "end", jv_instant(gr->end), "kind", grant_kind_name(gr->kind));
 		if (g && gr->planned_end != gr->end)
 			json_object_set_new(g, "planned_end", jv_instant(gr->planned_end));
 		json_array_append_new(a, g);
@@ -146,7 +146,7 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
 	    "s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, "
 	    "s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
-	    "team", team, "phase", ph, "state", v.e.state, "at", jv_instant(at),
+	    "team", team, "phase", ph, "state", enrollment_state_name(v.e.state), "at", jv_instant(at),
 	    "window", figures_window_json(&v, &pi, true),
 	    "counted", json_pack("{s:o, s:o}", "from", jv_instant(v.fig.counted_from), "to",
 	    jv_instant(v.fig.counted_to > v.fig.counted_from ? v.fig.counted_to :

@@ -186,8 +186,8 @@ hold_refused(const struct request *rq, struct response *rs, int rc, const char *
 		break;
 	case GD_ESTATE:
 		resp_problem(rs, 409, "invalid_state", "the voucher of team '%s' in phase '%s' is "
-		    "%s: %s", e->team, e->phase, strcmp(e->state, "active") == 0 ? "not open" :
-		    e->state, err);
+		    "%s: %s", e->team, e->phase, e->state == ENROLLMENT_ACTIVE ? "not open" :
+		    enrollment_state_name(e->state), err);
 		break;
 	case GD_ENOENT:
 		resp_problem(rs, 404, "not_found", "supplier '%s' does not exist", supplier);
@@ -288,13 +288,17 @@ hold_param(const struct request *rq, struct response *rs, int64_t *id)
 static const char *
 voided_why(const char *voided_by)
 {
+	enum hold_voided_by why;
+
 	if (voided_by == NULL)
 		return "";
-	if (strcmp(voided_by, "expiry") == 0)
-		return " by the daemon at its expiry";
-	if (strcmp(voided_by, "enrollment_end") == 0)
-		return " when its enrollment ended";
-	return " on request";
+	if (hold_voided_by_parse(voided_by, &why) < 0)
+		why = HOLD_VOIDED_BY_REQUEST;
+	switch (why) {
+	case HOLD_VOIDED_BY_EXPIRY:		return " by the daemon at its expiry";
+	case HOLD_VOIDED_BY_ENROLLMENT_END:	return " when its enrollment ended";
+	default:				return " on request";
+	}
 }
 
 /*

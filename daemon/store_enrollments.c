@@ -14,17 +14,20 @@
 #define ENR_SQL "SELECT id, phase, team, state, window_start, window_end, ended_at " \
 	"FROM enrollments "
 
-static void
+/* 0, or GD_EIO for a state the schema does not allow (a corrupt row). */
+static int
 enrollment_row(sqlite3_stmt *st, struct enrollment *e)
 {
 	e->id = sqlite3_column_int64(st, 0);
 	snprintf(e->phase, sizeof(e->phase), "%s", db_text(st, 1));
 	snprintf(e->team, sizeof(e->team), "%s", db_text(st, 2));
-	snprintf(e->state, sizeof(e->state), "%s", db_text(st, 3));
+	if (enrollment_state_parse(db_text(st, 3), &e->state) < 0)
+		return GD_EIO;
 	e->start = sqlite3_column_int64(st, 4);
 	e->end = sqlite3_column_int64(st, 5);
 	e->ended_at = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 6);
+	return 0;
 }
 
 int
@@ -37,8 +40,7 @@ store_enrollment_get(struct db *db, const char *phase, const char *team, struct 
 		return GD_EIO;
 	db_bind(st, "tt", phase, team);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		enrollment_row(st, e);
-		rc = 0;
+		rc = enrollment_row(st, e);
 	} else {
 		rc = db_step_rc(rc);
 	}
@@ -56,8 +58,7 @@ store_enrollment_by_id(struct db *db, int64_t id, struct enrollment *e)
 		return GD_EIO;
 	db_bind(st, "i", id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		enrollment_row(st, e);
-		rc = 0;
+		rc = enrollment_row(st, e);
 	} else {
 		rc = db_step_rc(rc);
 	}
@@ -79,10 +80,11 @@ store_enrollment_insert(struct db *db, const char *phase, const char *team, int6
 }
 
 int
-store_enrollment_set_state(struct db *db, int64_t id, const char *state, int64_t ended_at)
+store_enrollment_set_state(struct db *db, int64_t id, enum enrollment_state state,
+    int64_t ended_at)
 {
 	return db_run(db, "UPDATE enrollments SET state = ?, ended_at = ? WHERE id = ?", "tni",
-	    state, ended_at, id);
+	    enrollment_state_name(state), ended_at, id);
 }
 
 int
@@ -125,7 +127,7 @@ store_enrollment_json(struct db *db, int64_t id, json_t **out)
 	civil_format_date(civil_local_day(e.start, pi.tz_off), sd);
 	civil_format_date(civil_local_day(e.end, pi.tz_off), ed);
 	o = json_pack("{s:s, s:s, s:s, s:{s:o, s:o, s:I, s:s, s:s}, s:o, s:o, s:{s:I}}",
-	    "team", e.team, "phase", e.phase, "state", e.state,
+	    "team", e.team, "phase", e.phase, "state", enrollment_state_name(e.state),
 	    "window", "start", jv_instant(e.start), "end", jv_instant(e.end),
 	    "days", (json_int_t)((e.end - e.start) / CIVIL_DAY), "start_date", sd, "end_date", ed,
 	    "units", jv_milli(pi.units_milli), "grants", grants,

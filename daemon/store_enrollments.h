@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "enrollment.h"
 #include "request.h"
 
 struct db;
@@ -13,7 +14,8 @@ struct db;
 /* An enrollment row as plain data. */
 struct enrollment {
 	int64_t id;
-	char phase[ID_MAX + 1], team[ID_MAX + 1], state[16];
+	char phase[ID_MAX + 1], team[ID_MAX + 1];
+	enum enrollment_state state;
 	int64_t start, end;	/* the window */
 	int64_t ended_at;	/* -1 unless eliminated or withdrawn */
 };
@@ -23,7 +25,8 @@ int store_enrollment_get(struct db *db, const char *phase, const char *team,
 int store_enrollment_by_id(struct db *db, int64_t id, struct enrollment *e);
 int store_enrollment_insert(struct db *db, const char *phase, const char *team,
     int64_t start, int64_t end, int64_t now, int64_t *id);
-int store_enrollment_set_state(struct db *db, int64_t id, const char *state, int64_t ended_at);
+int store_enrollment_set_state(struct db *db, int64_t id, enum enrollment_state state,
+    int64_t ended_at);
 int store_enrollment_set_end(struct db *db, int64_t id, int64_t end);
 /* Ids of a phase's enrollments in team order; *ids malloc'd. */
 int store_enrollment_ids(struct db *db, const char *phase, bool active_only, int64_t **ids,

@@ -56,7 +56,8 @@ grant_row(sqlite3_stmt *st)
 	return o;
 }
 
-static void
+/* 0, or GD_EIO for a kind the schema does not allow (a corrupt row). */
+static int
 grant_struct(sqlite3_stmt *st, struct grant *g)
 {
 	g->id = sqlite3_column_int64(st, 0);
@@ -66,17 +67,17 @@ grant_struct(sqlite3_stmt *st, struct grant *g)
 	g->start = sqlite3_column_int64(st, 4);
 	g->end = sqlite3_column_int64(st, 5);
 	g->planned_end = sqlite3_column_int64(st, 6);
-	snprintf(g->kind, sizeof(g->kind), "%s", db_text(st, 7));
 	g->cancelled = sqlite3_column_int(st, 8) != 0;
+	return grant_kind_parse(db_text(st, 7), &g->kind) < 0 ? GD_EIO : 0;
 }
 
 int
 store_grant_insert(struct db *db, int64_t enrollment, const char *pool, int64_t cards,
-    int64_t start, int64_t end, const char *kind, int64_t now, int64_t *id)
+    int64_t start, int64_t end, enum grant_kind kind, int64_t now, int64_t *id)
 {
 	int rc = db_run(db, "INSERT INTO grants (enrollment, pool, cards, start, end, planned_end, "
 	    "kind, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "itiiiiti", enrollment, pool,
-	    cards, start, end, end, kind, now);
+	    cards, start, end, end, grant_kind_name(kind), now);
 
 	if (rc == 0 && id)
 		*id = sqlite3_last_insert_rowid(db_handle(db));
@@ -93,8 +94,7 @@ store_grant_get(struct db *db, int64_t id, struct grant *g)
 		return GD_EIO;
 	db_bind(st, "i", id);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		grant_struct(st, g);
-		rc = 0;
+		rc = grant_struct(st, g);
 	} else {
 		rc = db_step_rc(rc);
 	}
@@ -161,7 +161,11 @@ store_grants_of(struct db *db, int64_t enrollment, struct grant **gs, size_t *n)
 			rc = SQLITE_NOMEM;
 			break;
 		}
-		grant_struct(st, &v[cnt++]);
+		if (grant_struct(st, &v[cnt++]) < 0) {
+			db_done(st);
+			free(v);
+			return GD_EIO;
+		}
 	}
 	db_done(st);
 	if (rc != SQLITE_DONE) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "enrollment.h"
 #include "request.h"
 #include "timeline.h"
 
@@ -21,11 +22,12 @@ struct db;
 /* A grant row as plain data. */
 struct grant {
 	int64_t id, enrollment, cards, start, end, planned_end;
-	char pool[ID_MAX + 1], kind[16];
+	char pool[ID_MAX + 1];
+	enum grant_kind kind;
 	bool cancelled;
 };
 int store_grant_insert(struct db *db, int64_t enrollment, const char *pool, int64_t cards,
-    int64_t start, int64_t end, const char *kind, int64_t now, int64_t *id);
+    int64_t start, int64_t end, enum grant_kind kind, int64_t now, int64_t *id);
 int store_grant_get(struct db *db, int64_t id, struct grant *g);
 int store_grant_json(struct db *db, int64_t id, json_t **out);
 /* Ends the grant at t (t > start), or cancels it (t <= start). */

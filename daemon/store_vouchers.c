@@ -8,6 +8,7 @@
 #include "err.h"
 #include "jsonv.h"
 #include "money.h"
+#include "names.h"
 #include "store_vouchers.h"
 #include "vec.h"
 
@@ -38,41 +39,6 @@ vid_parse(const char *prefix, const char *s, int64_t *id)
 	return 0;
 }
 
-/* Enum names: the SQL columns hold the same lower-case names the API shows. */
-
-static int
-type_parse(const char *s, enum ledger_account_type *t)
-{
-	for (int i = LEDGER_FUNDING; i <= LEDGER_RETURNED; i++)
-		if (strcmp(s, ledger_account_type_name((enum ledger_account_type)i)) == 0) {
-			*t = (enum ledger_account_type)i;
-			return 0;
-		}
-	return GD_EINVAL;
-}
-
-int
-ledger_kind_parse(const char *s, enum ledger_kind *k)
-{
-	for (int i = LEDGER_OPEN; i <= LEDGER_RETURN; i++)
-		if (strcmp(s, ledger_kind_name((enum ledger_kind)i)) == 0) {
-			*k = (enum ledger_kind)i;
-			return 0;
-		}
-	return GD_EINVAL;
-}
-
-int
-ledger_hold_state_parse(const char *s, enum ledger_hold_state *st)
-{
-	for (int i = LEDGER_HOLD_PENDING; i <= LEDGER_HOLD_EXPIRED; i++)
-		if (strcmp(s, ledger_hold_state_name((enum ledger_hold_state)i)) == 0) {
-			*st = (enum ledger_hold_state)i;
-			return 0;
-		}
-	return GD_EINVAL;
-}
-
 /* Accounts. */
 
 #define ACCOUNT_SQL "SELECT id, type, closed, budget, held, settled, refunded, returned " \
@@ -84,7 +50,7 @@ account_row(sqlite3_stmt *st, struct ledger_account *a)
 	struct ledger_account r = { 0 };
 
 	r.id = sqlite3_column_int64(st, 0);
-	if (type_parse(db_text(st, 1), &r.type) < 0)
+	if (ledger_account_type_parse(db_text(st, 1), &r.type) < 0)
 		return GD_EIO;
 	r.closed = sqlite3_column_int(st, 2) != 0;
 	r.budget = sqlite3_column_int64(st, 3);
@@ -335,16 +301,26 @@ store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *
 	return hold_one(db, HOLD_SQL "WHERE resolved_by = ? AND state = 'settled'", settlement, h);
 }
 
+/* HOLD_NOT_VOIDED has no name: the column is NULL. */
+static const struct name_entry voided_by_names[] = {
+	{ HOLD_VOIDED_BY_REQUEST, "request" }, { HOLD_VOIDED_BY_EXPIRY, "expiry" },
+	{ HOLD_VOIDED_BY_ENROLLMENT_END, "enrollment_end" },
+};
+
 const char *
 hold_voided_by_name(enum hold_voided_by why)
 {
-	switch (why) {
-	case HOLD_NOT_VOIDED:			return NULL;
-	case HOLD_VOIDED_BY_REQUEST:		return "request";
-	case HOLD_VOIDED_BY_EXPIRY:		return "expiry";
-	case HOLD_VOIDED_BY_ENROLLMENT_END:	return "enrollment_end";
-	}
-	return NULL;
+	return names_name(voided_by_names, NNAMES(voided_by_names), (int)why, NULL);
+}
+
+int
+hold_voided_by_parse(const char *s, enum hold_voided_by *why)
+{
+	int v, rc;
+
+	if ((rc = names_parse(voided_by_names, NNAMES(voided_by_names), s, &v)) == 0)
+		*why = (enum hold_voided_by)v;
+	return rc;
 }
 
 int

@@ -82,8 +82,9 @@ enum hold_voided_by {
 	HOLD_VOIDED_BY_EXPIRY,		/* "expiry": the daemon, at expires_at */
 	HOLD_VOIDED_BY_ENROLLMENT_END,	/* "enrollment_end": the voucher closed */
 };
-/* The API's name of why; NULL for HOLD_NOT_VOIDED. */
+/* The API's name of why, NULL for HOLD_NOT_VOIDED; and back (GD_EINVAL for an unknown name). */
 const char *hold_voided_by_name(enum hold_voided_by why);
+int hold_voided_by_parse(const char *s, enum hold_voided_by *why);
 
 int store_hold_get(struct db *db, int64_t id, struct ledger_hold *h);
 /* The settled hold whose settlement is the transfer `settlement`. */
@@ -139,10 +140,6 @@ struct ledger_snapshot {
 };
 int store_ledger_load(struct db *db, struct ledger_snapshot *s);
 void store_ledger_free(struct ledger_snapshot *s);
-
-/* The API's names of the ledger's enums, and back (GD_EINVAL for unknown names). */
-int ledger_kind_parse(const char *s, enum ledger_kind *k);
-int ledger_hold_state_parse(const char *s, enum ledger_hold_state *st);
 
 /*
  * Voucher money over all enrollments: budget, held, settled, refunded and

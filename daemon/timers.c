@@ -89,10 +89,11 @@ apply_one(struct db *db, const struct due *d, int64_t now, char *why, size_t why
 			    detail);
 		break;
 	case DUE_WINDOW_END:
-		if ((rc = store_enrollment_by_id(db, d->ref, &e)) < 0 || strcmp(e.state, "active"))
+		if ((rc = store_enrollment_by_id(db, d->ref, &e)) < 0 ||
+		    e.state != ENROLLMENT_ACTIVE)
 			break;
 		snprintf(target, sizeof(target), "phase/%s/enrollment/%s", e.phase, e.team);
-		rc = store_enrollment_set_state(db, e.id, "completed", -1);
+		rc = store_enrollment_set_state(db, e.id, ENROLLMENT_COMPLETED, -1);
 		if (rc == 0) {
 			rc = vouchers_close(db, e.id, now, err, sizeof(err));
 			/* An enrollment from before vouchers existed has none to close. */

@@ -4,30 +4,29 @@
 #include <string.h>
 
 #include "err.h"
+#include "names.h"
 #include "store_tokens.h"
 #include "token.h"
 
-static const char *const role_names[] = { "admin", "auditor", "team", "agent" };
+static const struct name_entry role_names[] = {
+	{ ROLE_ADMIN, "admin" }, { ROLE_AUDITOR, "auditor" }, { ROLE_TEAM, "team" },
+	{ ROLE_AGENT, "agent" },
+};
 
 const char *
 role_name(enum role r)
 {
-	for (int i = 0; i < 4; i++)
-		if (r == (enum role)(1 << i))
-			return role_names[i];
-	return "none";
+	return names_name(role_names, NNAMES(role_names), (int)r, "none");
 }
 
 int
 role_from_name(const char *s, enum role *r)
 {
-	for (int i = 0; i < 4; i++) {
-		if (strcmp(s, role_names[i]) == 0) {
-			*r = (enum role)(1 << i);
-			return 0;
-		}
-	}
-	return GD_EINVAL;
+	int v, rc;
+
+	if ((rc = names_parse(role_names, NNAMES(role_names), s, &v)) == 0)
+		*r = (enum role)v;
+	return rc;
 }
 
 static void

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "money.h"
+#include "names.h"
 
 static int fail(int, char *, size_t, const char *, ...)
     __attribute__((format(printf, 4, 5)));
@@ -26,43 +27,70 @@ fail(int code, char *err, size_t errlen, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * The API's lower-case names of the ledger's enums, one table each; the SQL
+ * text columns hold the same names.
+ */
+static const struct name_entry kind_names[] = {
+	{ LEDGER_OPEN, "open" }, { LEDGER_HOLD, "hold" }, { LEDGER_SETTLE, "settle" },
+	{ LEDGER_VOID, "void" }, { LEDGER_EXPIRE, "expire" }, { LEDGER_REFUND, "refund" },
+	{ LEDGER_RETURN, "return" },
+};
+static const struct name_entry account_type_names[] = {
+	{ LEDGER_FUNDING, "funding" }, { LEDGER_VOUCHER, "voucher" },
+	{ LEDGER_PAYABLE, "payable" }, { LEDGER_RETURNED, "returned" },
+};
+static const struct name_entry hold_state_names[] = {
+	{ LEDGER_HOLD_PENDING, "pending" }, { LEDGER_HOLD_SETTLED, "settled" },
+	{ LEDGER_HOLD_VOIDED, "voided" }, { LEDGER_HOLD_EXPIRED, "expired" },
+};
+
 const char *
 ledger_kind_name(enum ledger_kind kind)
 {
-	switch (kind) {
-	case LEDGER_OPEN:	return "open";
-	case LEDGER_HOLD:	return "hold";
-	case LEDGER_SETTLE:	return "settle";
-	case LEDGER_VOID:	return "void";
-	case LEDGER_EXPIRE:	return "expire";
-	case LEDGER_REFUND:	return "refund";
-	case LEDGER_RETURN:	return "return";
-	}
-	return "unknown";
+	return names_name(kind_names, NNAMES(kind_names), (int)kind, "unknown");
+}
+
+int
+ledger_kind_parse(const char *s, enum ledger_kind *kind)
+{
+	int v, rc;
+
+	if ((rc = names_parse(kind_names, NNAMES(kind_names), s, &v)) == 0)
+		*kind = (enum ledger_kind)v;
+	return rc;
 }
 
 const char *
 ledger_account_type_name(enum ledger_account_type type)
 {
-	switch (type) {
-	case LEDGER_FUNDING:	return "funding";
-	case LEDGER_VOUCHER:	return "voucher";
-	case LEDGER_PAYABLE:	return "payable";
-	case LEDGER_RETURNED:	return "returned";
-	}
-	return "unknown";
+	return names_name(account_type_names, NNAMES(account_type_names), (int)type, "unknown");
+}
+
+int
+ledger_account_type_parse(const char *s, enum ledger_account_type *type)
+{
+	int v, rc;
+
+	if ((rc = names_parse(account_type_names, NNAMES(account_type_names), s, &v)) == 0)
+		*type = (enum ledger_account_type)v;
+	return rc;
 }
 
 const char *
 ledger_hold_state_name(enum ledger_hold_state state)
 {
-	switch (state) {
-	case LEDGER_HOLD_PENDING:	return "pending";
-	case LEDGER_HOLD_SETTLED:	return "settled";
-	case LEDGER_HOLD_VOIDED:	return "voided";
-	case LEDGER_HOLD_EXPIRED:	return "expired";
-	}
-	return "unknown";
+	return names_name(hold_state_names, NNAMES(hold_state_names), (int)state, "unknown");
+}
+
+int
+ledger_hold_state_parse(const char *s, enum ledger_hold_state *state)
+{
+	int v, rc;
+
+	if ((rc = names_parse(hold_state_names, NNAMES(hold_state_names), s, &v)) == 0)
+		*state = (enum ledger_hold_state)v;
+	return rc;
 }
 
 int

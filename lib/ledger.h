@@ -150,10 +150,17 @@ struct ledger_party {
 /* ledger_hold_settle's amount that settles the whole hold. */
 #define LEDGER_SETTLE_ALL INT64_C(0)
 
-/* Lower-case names as the API writes them ("settle", "voucher", "pending"). */
+/*
+ * Lower-case names as the API writes them ("settle", "voucher", "pending"),
+ * "unknown" for a value out of the enum; and back: 0, or GD_EINVAL for an
+ * unknown name (nothing written).
+ */
 const char *ledger_kind_name(enum ledger_kind kind);
+int ledger_kind_parse(const char *s, enum ledger_kind *kind);
 const char *ledger_account_type_name(enum ledger_account_type type);
+int ledger_account_type_parse(const char *s, enum ledger_account_type *type);
 const char *ledger_hold_state_name(enum ledger_hold_state state);
+int ledger_hold_state_parse(const char *s, enum ledger_hold_state *state);
 
 /*
  * A voucher's available money, budget - held - settled + refunded -
