@@ -8,7 +8,6 @@
 #include "civil.h"
 #include "enroll.h"
 #include "err.h"
-#include "figures.h"
 #include "grants.h"
 #include "jsonv.h"
 #include "outage.h"
@@ -516,7 +515,7 @@ makeup_item(struct db *db, bool dry, int64_t now, const struct enrollment *e,
 	    now, &gid)) < 0)
 		return rc;
 	g = json_pack("{s:s, s:o, s:{s:s, s:s, s:I, s:o, s:o}}", "team", e->team,
-	    "owed_unit_hours", figures_unit_hours_json(pays), "grant", "pool", p->id,
+	    "owed_unit_hours", jv_unit_hours(pays), "grant", "pool", p->id,
 	    "card_model", p->card_model, "cards", (json_int_t)cards,
 	    "start", jv_instant(from), "end", jv_instant(to));
 	if (g == NULL)

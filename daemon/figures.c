@@ -1,5 +1,4 @@
 /* figures.c: one enrollment's figures at an instant, as quota and the fairness report show them. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -111,12 +110,6 @@ figures_voucher(struct db *db, int64_t enrollment, struct ledger_account *a, int
 }
 
 json_t *
-figures_ratio_json(int64_t ppm)
-{
-	return json_real((double)ppm / 1e6);
-}
-
-json_t *
 figures_idle_json(int64_t since)
 {
 	json_t *o = json_pack("{s:b}", "flagged", since >= 0);
@@ -144,13 +137,3 @@ figures_window_json(const struct figures *v, const struct phase_info *pi, bool d
 	return w;
 }
 
-/*
- * The same rounding as unit_hours_json in routes_pools.c, which the routes
- * use; services may not include routes.h, so the two live apart until the
- * one moves to lib/jsonv.
- */
-json_t *
-figures_unit_hours_json(int64_t mus)
-{
-	return json_real(round((double)mus / 3600.0) / 1000.0);
-}

@@ -44,15 +44,12 @@ int figures_voucher(struct db *db, int64_t enrollment, struct ledger_account *a,
     int64_t *available);
 
 /*
- * The JSON pieces both answers share: a ratio from parts per million, the
- * idle flag (since: -1 when not flagged), the window (with days elapsed
- * and left when days_detail), and unit-hours from milli-unit-seconds,
- * rounded to three decimals for reading.
+ * The JSON pieces both answers share: the idle flag (since: -1 when not
+ * flagged) and the window (with days elapsed and left when days_detail).
+ * Ratios and unit-hours are lib/jsonv's jv_ratio and jv_unit_hours.
  */
-json_t *figures_ratio_json(int64_t ppm);
 json_t *figures_idle_json(int64_t since);
 json_t *figures_window_json(const struct figures *v, const struct phase_info *pi,
     bool days_detail);
-json_t *figures_unit_hours_json(int64_t mus);
 
 #endif

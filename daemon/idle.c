@@ -71,8 +71,8 @@ idle_one(struct db *db, const struct config_programme *cp, const struct calendar
 	    "the %d %% threshold", (double)ppm / 1e4, cp->idle_window_hours, when,
 	    idle ? "under" : "back at or above", cp->idle_threshold_pct);
 	detail = json_pack("{s:o, s:o, s:o, s:o, s:o, s:i, s:i}", "from", jv_instant(from),
-	    "to", jv_instant(to), "used_unit_hours", figures_unit_hours_json(used),
-	    "delivered_unit_hours", figures_unit_hours_json(delivered), "utilization", figures_ratio_json(ppm),
+	    "to", jv_instant(to), "used_unit_hours", jv_unit_hours(used),
+	    "delivered_unit_hours", jv_unit_hours(delivered), "utilization", jv_ratio(ppm),
 	    "threshold_pct", cp->idle_threshold_pct, "window_hours", cp->idle_window_hours);
 	if (idle)
 		rc = store_usage_idle_set(db, id, now, ppm);

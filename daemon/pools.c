@@ -1,10 +1,10 @@
-/* pools.c: pools, outages and timelines: store_pools and store_outages, decided with lib/outage. */
+/* pools.c: pools, their outages and timelines, through the store and lib/outage. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "calendar.h"
 #include "err.h"
-#include "figures.h"
+#include "jsonv.h"
 #include "pools.h"
 #include "store_catalog.h"
 #include "store_enrollments.h"
@@ -112,7 +112,7 @@ outage_losses(struct db *db, const char *pool, const struct timeline_outage *o, 
 		grant_id_format(g.id, gid);
 		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "grant", gid,
 		    "team", e.team, "phase", e.phase, "lost_unit_hours",
-		    figures_unit_hours_json(loss[k].lost)));
+		    jv_unit_hours(loss[k].lost)));
 	}
 	free(loss);
 	if (rc < 0) {

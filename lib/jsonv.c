@@ -70,6 +70,18 @@ jv_milli(int64_t milli)
 	return json_real((double)milli / 1000.0);
 }
 
+json_t *
+jv_unit_hours(int64_t mus)
+{
+	return json_real(round((double)mus / 3600.0) / 1000.0);
+}
+
+json_t *
+jv_ratio(int64_t ppm)
+{
+	return json_real((double)ppm / 1e6);
+}
+
 static const char *
 type_name(const json_t *v)
 {

@@ -61,4 +61,11 @@ json_t *jv_instant(int64_t t);
 /* A milli-value (weight, units) as JSON: an integer when whole, else a real. */
 json_t *jv_milli(int64_t milli);
 
+/*
+ * Unit-hours from milli-unit-seconds, rounded to three decimals for reading
+ * (a real: 1.5, 0.001, 0.0); and a ratio from parts per million (a real).
+ */
+json_t *jv_unit_hours(int64_t mus);
+json_t *jv_ratio(int64_t ppm);
+
 #endif
