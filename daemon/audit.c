@@ -137,3 +137,9 @@ audit_verify(struct db *db, int64_t *entries, char head[AUDIT_HASH_HEX], char *e
 	}
 	return rc;
 }
+
+int
+audit_page(struct db *db, int64_t after, int64_t limit, json_t **items, char **next)
+{
+	return store_audit_list(db, after, limit, items, next);
+}

@@ -32,6 +32,9 @@ int audit_request(const struct request *rq, const char *action, const char *targ
 int audit_verify(struct db *db, int64_t *entries, char head[AUDIT_HASH_HEX], char *err,
     size_t errlen);
 
+/* A page of the trail in the API shape, as store_audit_list (after: a sequence number). */
+int audit_page(struct db *db, int64_t after, int64_t limit, json_t **items, char **next);
+
 /* The principal used for changes made by the daemon itself (timers). */
 extern const struct principal audit_system;
 

@@ -10,7 +10,8 @@
 #include "db.h"
 #include "err.h"
 #include "maint.h"
-#include "store.h"
+#include "store_catalog.h"
+#include "store_pools.h"
 #include "token.h"
 
 /* The options, checked before anything is opened: 0, or 2 with the reason in err. */
@@ -49,8 +50,7 @@ create(struct db *db, const struct cmd_token_in *in, enum role role, int64_t now
 	int rc;
 
 	rc = db_begin(db, DB_IMMEDIATE);
-	if (rc == 0 && in->team && db_int(db, "SELECT count(*) FROM teams WHERE id = ?", "t",
-	    in->team) != 1) {
+	if (rc == 0 && in->team && store_team_exists(db, in->team) != 1) {
 		snprintf(err, errlen, "team '%s' does not exist", in->team);
 		rc = GD_ENOENT;
 	}

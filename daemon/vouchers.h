@@ -2,9 +2,12 @@
 #ifndef GRANTD_VOUCHERS_H
 #define GRANTD_VOUCHERS_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "request.h"	/* ID_MAX */
 
 struct db;
 
@@ -99,5 +102,39 @@ int vouchers_refund(struct db *db, int64_t settlement, int64_t amount, int64_t n
 
 /* A voucher's available money (budget - held - settled + refunded - returned), >= 0. */
 int vouchers_available(struct db *db, int64_t enrollment, int64_t *available);
+
+/*
+ * What the routes read of the ledger, and the one write beside a hold,
+ * on the caller's connection (vouchers_read.c): 0 or a GD_* code, objects
+ * in the API shape and lists as store_vouchers.h gives them.
+ */
+struct enrollment;
+struct hold_filter;
+struct ledger_hold;
+struct transfer_filter;
+
+/*
+ * The enrollment a hold is for.  When there is none, GD_ENOENT says in err
+ * which is missing: the team, the phase, or the team's enrollment in it
+ * (asked only then, so that the hot path saves the queries); err is left
+ * empty for a failure of storage.
+ */
+int vouchers_enrollment(struct db *db, const char *phase, const char *team,
+    struct enrollment *e, char *err, size_t errlen);
+/* Records that a hold for a related party was allowed by an admin's reason. */
+int vouchers_related_override(struct db *db, const char *phase, const char *team,
+    const char *detail, const char *reason, const char *request_id, int64_t now);
+
+int vouchers_hold_get(struct db *db, int64_t id, struct ledger_hold *h);
+int vouchers_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *h);
+int vouchers_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1]);
+int vouchers_hold_json(struct db *db, int64_t id, json_t **out);
+int vouchers_hold_list(struct db *db, const struct hold_filter *f, int64_t after,
+    int64_t limit, json_t **items, char **next);
+int vouchers_transfer_list(struct db *db, const struct transfer_filter *f, int64_t after,
+    int64_t limit, json_t **items, char **next);
+/* A team's vouchers, one per enrollment, in phase order. */
+int vouchers_team_list(struct db *db, const char *team, const char *after, int64_t limit,
+    json_t **items, char **next);
 
 #endif
