@@ -10,7 +10,7 @@
 #include "err.h"
 #include "metrics.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 #include "store_audit.h"
 #include "store_enrollments.h"
 #include "store_vouchers.h"

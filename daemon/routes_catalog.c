@@ -10,7 +10,7 @@
 #include "err.h"
 #include "jsonv.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 #include "units.h"
 
 #define MAX_MEMBERS 200

@@ -8,7 +8,7 @@
 #include "jsonv.h"
 #include "placement.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 
 /* The phase of the path; false: rs is filled (404). */
 static bool

@@ -8,7 +8,7 @@
 #include "grants.h"
 #include "jsonv.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 #include "units.h"
 
 static json_t *

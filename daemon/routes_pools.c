@@ -11,7 +11,7 @@
 #include "outage.h"
 #include "router.h"
 #include "units.h"
-#include "routes.h"
+#include "request.h"
 #include "pools.h"
 #include "store_vouchers.h"	/* vid_parse */
 

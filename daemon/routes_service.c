@@ -3,7 +3,7 @@
 #include "db.h"
 #include "maint.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 #include "version.h"
 
 /*

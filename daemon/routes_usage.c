@@ -13,7 +13,7 @@
 #include "quota.h"
 #include "report.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 
 /*
  * A refused batch: the code's status (resp_error), or 429 rate_limited
