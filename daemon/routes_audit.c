@@ -5,7 +5,6 @@
 #include "err.h"
 #include "router.h"
 #include "routes.h"
-#include "store.h"
 
 static void
 audit_list(struct request *rq, struct response *rs)
@@ -23,7 +22,7 @@ audit_list(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "after must be an audit seq (an integer >= 0)");
 		return;
 	}
-	resp_list(rs, store_audit_list(rq->db, after, limit, &items, &next), &items, &next);
+	resp_list(rs, audit_page(rq->db, after, limit, &items, &next), &items, &next);
 }
 
 static void

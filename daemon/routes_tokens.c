@@ -9,8 +9,7 @@
 #include "jsonv.h"
 #include "router.h"
 #include "routes.h"
-#include "store.h"
-#include "token.h"
+#include "tokens.h"
 
 static void
 token_post(struct request *rq, struct response *rs)
@@ -23,6 +22,7 @@ token_post(struct request *rq, struct response *rs)
 		{ "pool", JV_ID, JV_NULLABLE, 0, 0, &pool, NULL },
 	};
 	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
+	char err[GD_ERRBUF];
 	json_t *body, *obj = NULL;
 	enum role role;
 	int rc;
@@ -44,18 +44,9 @@ token_post(struct request *rq, struct response *rs)
 		    "an agent token needs \"pool\"" : "\"pool\" is only for role agent");
 		goto out;
 	}
-	if (team && (rc = store_team_get(rq->db, team, &obj)) < 0) {
-		resp_get(rs, rc, NULL, "team", team);
-		goto out;
-	}
-	json_decref(obj);
-	if (pool && (rc = store_pool_exists(rq->db, pool)) <= 0) {
-		resp_get(rs, rc == 0 ? GD_ENOENT : rc, NULL, "pool", pool);
-		goto out;
-	}
-	if ((rc = token_create(rq->db, name, role, team, pool, rq->now, id, secret)) < 0 ||
-	    (rc = store_token_get(rq->db, id, &obj)) < 0) {
-		resp_store_error(rs, rc);
+	if ((rc = tokens_create(rq->db, name, role, team, pool, rq->now, id, secret, &obj, err,
+	    sizeof(err))) < 0) {
+		resp_failure(rs, rc, err);
 		goto out;
 	}
 	snprintf(target, sizeof(target), "token/%s", id);
@@ -81,7 +72,7 @@ token_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, store_token_list(rq->db, after, limit, &items, &next), &items, &next);
+	resp_list(rs, tokens_list(rq->db, after, limit, &items, &next), &items, &next);
 }
 
 static void
@@ -92,7 +83,7 @@ token_delete(struct request *rq, struct response *rs)
 
 	token_cache_hold(&rq->app->tokens);
 	if (strlen(rq->params[0]) > TOKEN_ID_LEN ||
-	    (rc = store_token_revoke(rq->db, rq->params[0], rq->now)) == GD_ENOENT) {
+	    (rc = tokens_revoke(rq->db, rq->params[0], rq->now)) == GD_ENOENT) {
 		resp_problem(rs, 404, "not_found", "no active token '%.40s'", rq->params[0]);
 		return;
 	}

@@ -5,14 +5,15 @@
 
 #include "app.h"
 #include "audit.h"
+#include "catalog.h"
 #include "civil.h"
-#include "db.h"
 #include "err.h"
 #include "jsonv.h"
 #include "router.h"
 #include "routes.h"
-#include "store_grants.h"
-#include "store_vouchers.h"
+#include "store_enrollments.h"	/* struct enrollment */
+#include "store_vouchers.h"	/* struct ledger_hold, the filters, vid_* */
+#include "suppliers.h"
 #include "vouchers.h"
 
 /*
@@ -52,33 +53,25 @@ supplier_create(struct request *rq, struct response *rs)
 		{ "name", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &s.name, NULL },
 		{ "org", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &s.org, NULL },
 	};
-	char target[96], account[ID_MAX + 16];
+	char target[96];
 	json_t *body, *obj = NULL, *want;
+	bool existed;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	rc = store_supplier_get(rq->db, s.id, &obj);
-	if (rc == 0) {
+	rc = suppliers_create(rq->db, &s, rq->now, &existed, &obj);
+	if (existed) {
 		want = json_pack("{s:s, s:s}", "name", s.name, "org", s.org);
 		resp_exists(rs, obj, want, "supplier", s.id);
 		json_decref(want);
 		goto out;
 	}
-	if (rc != GD_ENOENT) {
+	if (rc < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
-	/* The supplier's payable account is made with it: a hold needs one. */
-	snprintf(account, sizeof(account), "payable:%s", s.id);
 	snprintf(target, sizeof(target), "supplier/%s", s.id);
-	if ((rc = store_supplier_insert(rq->db, &s, rq->now)) < 0 ||
-	    (rc = store_account_insert(rq->db, LEDGER_PAYABLE, account, NULL, -1, s.id, rq->now,
-	    NULL)) < 0 ||
-	    (rc = store_supplier_get(rq->db, s.id, &obj)) < 0) {
-		resp_store_error(rs, rc);
-		goto out;
-	}
 	if ((rc = audit_request(rq, "supplier.create", target, NULL, body)) < 0) {
 		json_decref(obj);
 		resp_store_error(rs, rc);
@@ -99,7 +92,7 @@ supplier_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, store_supplier_list(rq->db, after, limit, &items, &next), &items, &next);
+	resp_list(rs, suppliers_list(rq->db, after, limit, &items, &next), &items, &next);
 }
 
 static void
@@ -108,30 +101,19 @@ supplier_get(struct request *rq, struct response *rs)
 	json_t *obj = NULL;
 
 	if (check_id_param(rs, rq->params[0], "supplier"))
-		resp_get(rs, store_supplier_get(rq->db, rq->params[0], &obj), &obj, "supplier",
+		resp_get(rs, suppliers_get(rq->db, rq->params[0], &obj), &obj, "supplier",
 		    rq->params[0]);
 }
 
 static bool
 team_exists(const struct request *rq, struct response *rs, const char *team)
 {
-	int64_t n = db_int(rq->db, "SELECT count(*) FROM teams WHERE id = ?", "t", team);
+	char err[GD_ERRBUF];
+	int rc = catalog_team_check(rq->db, team, err, sizeof(err));
 
-	if (n < 0)
-		resp_store_error(rs, GD_EIO);
-	else if (n == 0)
-		resp_problem(rs, 404, "not_found", "team '%s' does not exist", team);
-	return n > 0;
-}
-
-static bool
-phase_exists(const struct request *rq, struct response *rs, const char *phase)
-{
-	int64_t n = db_int(rq->db, "SELECT count(*) FROM phases WHERE id = ?", "t", phase);
-
-	if (n <= 0)
-		resp_get(rs, n < 0 ? GD_EIO : GD_ENOENT, NULL, "phase", phase);
-	return n > 0;
+	if (rc < 0)
+		resp_failure(rs, rc, err);
+	return rc == 0;
 }
 
 static void
@@ -145,7 +127,7 @@ team_vouchers(struct request *rq, struct response *rs)
 	if (!check_id_param(rs, team, "team") || !req_team_allowed(rq, rs, team) ||
 	    !team_exists(rq, rs, team) || !req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, store_voucher_list(rq->db, team, after, limit, &items, &next), &items,
+	resp_list(rs, vouchers_team_list(rq->db, team, after, limit, &items, &next), &items,
 	    &next);
 }
 
@@ -178,7 +160,7 @@ hold_refused(const struct request *rq, struct response *rs, int rc, const char *
 		json_object_set_new(rs->json, "requested_krw", json_integer(amount));
 		break;
 	case GD_ERELATED:
-		store_supplier_org(rq->db, supplier, org);
+		suppliers_org(rq->db, supplier, org);
 		resp_problem(rs, 409, "related_party", "supplier '%s' belongs to '%s', a member of "
 		    "team '%s'; an admin may allow it with \"override\": {\"reason\": ...}",
 		    supplier, org, e->team);
@@ -240,12 +222,9 @@ hold_create(struct request *rq, struct response *rs)
 	 * hot path saves their queries.  Which of the three is missing is only
 	 * asked when one is.  An unknown supplier is found by vouchers_hold.
 	 */
-	if ((rc = store_enrollment_get(rq->db, in.phase, in.team, &e)) < 0) {
-		if (rc != GD_ENOENT)
-			resp_store_error(rs, rc);
-		else if (team_exists(rq, rs, in.team) && phase_exists(rq, rs, in.phase))
-			resp_problem(rs, 404, "not_found", "team '%s' is not enrolled in phase '%s'",
-			    in.team, in.phase);
+	rc = vouchers_enrollment(rq->db, in.phase, in.team, &e, err, sizeof(err));
+	if (rc < 0) {
+		resp_failure(rs, rc, err);
 		goto out;
 	}
 	in.enrollment = e.id;
@@ -258,14 +237,14 @@ hold_create(struct request *rq, struct response *rs)
 	if (related && in.override) {
 		snprintf(detail, sizeof(detail), "hold %s of %lld KRW for supplier '%s', a related "
 		    "party of team '%s'", hid, (long long)in.amount, in.supplier, in.team);
-		if ((rc = store_override_insert(rq->db, in.phase, in.team, "related_party", detail,
-		    in.override, "voucher.hold.create", rq->request_id, rq->now)) < 0) {
+		if ((rc = vouchers_related_override(rq->db, in.phase, in.team, detail,
+		    in.override, rq->request_id, rq->now)) < 0) {
 			resp_store_error(rs, rc);
 			goto out;
 		}
 	}
 	if ((rc = audit_request(rq, "voucher.hold.create", target, related ? in.override : NULL,
-	    body)) < 0 || (rc = store_hold_json(rq->db, hold, &obj)) < 0) {
+	    body)) < 0 || (rc = vouchers_hold_json(rq->db, hold, &obj)) < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
@@ -317,13 +296,13 @@ hold_state_refused(const struct request *rq, struct response *rs, int rc, int64_
 	vid_format(VID_HOLD, id, hid);
 	if (rc == GD_ENOENT) {
 		resp_problem(rs, 404, "not_found", "hold '%s' does not exist", hid);
-	} else if (rc == GD_ESTATE && store_hold_get(rq->db, id, &h) == 0) {
+	} else if (rc == GD_ESTATE && vouchers_hold_get(rq->db, id, &h) == 0) {
 		app_format_when(rq->app, h.expires_at, when);
 		if (h.state == LEDGER_HOLD_PENDING) {
 			/* Past its expiry, before the daemon's timer voided it. */
 			resp_problem(rs, 409, "invalid_state", "hold '%s' expired at %s and can no "
 			    "longer be %s; the daemon voids it", hid, when, verb);
-		} else if (store_hold_json(rq->db, id, &cur) == 0) {
+		} else if (vouchers_hold_json(rq->db, id, &cur) == 0) {
 			state = json_string_value(json_object_get(cur, "state"));
 			by = json_string_value(json_object_get(cur, "voided_by"));
 			resp_problem(rs, 409, "invalid_state", "hold '%s' is already %s%s; a "
@@ -354,7 +333,7 @@ hold_changed(const struct request *rq, struct response *rs, int64_t id, const ch
 	vid_format(VID_HOLD, id, hid);
 	snprintf(target, sizeof(target), "hold/%s", hid);
 	if ((rc = audit_request(rq, action, target, reason, body)) < 0 ||
-	    (rc = store_hold_json(rq->db, id, &obj)) < 0) {
+	    (rc = vouchers_hold_json(rq->db, id, &obj)) < 0) {
 		resp_store_error(rs, rc);
 		return;
 	}
@@ -380,7 +359,7 @@ hold_settle(struct request *rq, struct response *rs)
 	if (!json_is_integer(json_object_get(body, "amount_krw")))
 		amount = LEDGER_SETTLE_ALL;
 	rc = vouchers_settle(rq->db, id, amount, rq->now, &settlement, err, sizeof(err));
-	if (rc == GD_ERANGE && store_hold_get(rq->db, id, &h) == 0)
+	if (rc == GD_ERANGE && vouchers_hold_get(rq->db, id, &h) == 0)
 		snprintf(err, sizeof(err), "amount_krw %lld exceeds the hold's %lld KRW",
 		    (long long)amount, (long long)h.amount);
 	if (rc < 0)
@@ -405,7 +384,7 @@ hold_void(struct request *rq, struct response *rs)
 	if (!hold_param(rq, rs, &id))
 		return;
 	if (rq->who->role == ROLE_TEAM) {
-		if ((rc = store_hold_team(rq->db, id, team)) < 0) {
+		if ((rc = vouchers_hold_team(rq->db, id, team)) < 0) {
 			vid_format(VID_HOLD, id, hid);
 			resp_get(rs, rc, NULL, "hold", hid);
 			return;
@@ -448,7 +427,7 @@ refund(struct request *rq, struct response *rs)
 	rc = vouchers_refund(rq->db, sid, amount, rq->now, &rid, &to_returned, err, sizeof(err));
 	if (rc == GD_ENOENT) {
 		resp_problem(rs, 404, "not_found", "settlement '%s' does not exist", stl);
-	} else if (rc == GD_ERANGE && store_hold_by_settlement(rq->db, sid, &h) == 0) {
+	} else if (rc == GD_ERANGE && vouchers_hold_by_settlement(rq->db, sid, &h) == 0) {
 		/* Depends on the refunds before it: the state conflicts, the request is fine. */
 		resp_problem(rs, 409, "conflict", "amount_krw %lld exceeds the %lld KRW of "
 		    "settlement '%s' not yet refunded", (long long)amount,
@@ -465,9 +444,9 @@ refund(struct request *rq, struct response *rs)
 		goto out;
 	snprintf(target, sizeof(target), "settlement/%s", stl);
 	vid_format(VID_TRANSFER, rid, tr);
-	if ((rc = store_hold_by_settlement(rq->db, sid, &h)) < 0 ||
+	if ((rc = vouchers_hold_by_settlement(rq->db, sid, &h)) < 0 ||
 	    (rc = audit_request(rq, "voucher.refund", target, reason, body)) < 0 ||
-	    (rc = store_hold_json(rq->db, h.id, &hold)) < 0) {
+	    (rc = vouchers_hold_json(rq->db, h.id, &hold)) < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
@@ -546,7 +525,8 @@ hold_list(struct request *rq, struct response *rs)
 		    "expired (voided by expiry)");
 		return;
 	}
-	resp_list(rs, store_hold_list(rq->db, &f, after, limit, &items, &next), &items, &next);
+	resp_list(rs, vouchers_hold_list(rq->db, &f, after, limit, &items, &next), &items,
+	    &next);
 }
 
 static void
@@ -560,7 +540,7 @@ hold_get(struct request *rq, struct response *rs)
 	if (!hold_param(rq, rs, &id))
 		return;
 	vid_format(VID_HOLD, id, hid);
-	if ((rc = store_hold_json(rq->db, id, &obj)) == 0 &&
+	if ((rc = vouchers_hold_json(rq->db, id, &obj)) == 0 &&
 	    !req_team_allowed(rq, rs, json_string_value(json_object_get(obj, "team")))) {
 		json_decref(obj);
 		return;
@@ -588,7 +568,7 @@ transfer_list(struct request *rq, struct response *rs)
 		    "expire, refund or return");
 		return;
 	}
-	resp_list(rs, store_transfer_list(rq->db, &f, after, limit, &items, &next), &items,
+	resp_list(rs, vouchers_transfer_list(rq->db, &f, after, limit, &items, &next), &items,
 	    &next);
 }
 
