@@ -4,7 +4,7 @@
 #include "audit.h"
 #include "err.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 
 static void
 audit_list(struct request *rq, struct response *rs)

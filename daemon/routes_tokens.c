@@ -8,7 +8,7 @@
 #include "err.h"
 #include "jsonv.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 #include "tokens.h"
 
 static void

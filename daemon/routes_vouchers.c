@@ -10,7 +10,7 @@
 #include "err.h"
 #include "jsonv.h"
 #include "router.h"
-#include "routes.h"
+#include "request.h"
 #include "store_enrollments.h"	/* struct enrollment */
 #include "store_vouchers.h"	/* struct ledger_hold, the filters, vid_* */
 #include "suppliers.h"
