@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,6 +27,7 @@ struct db_watch {
 	dev_t dev, wal_dev;
 	ino_t ino, wal_ino;
 	char reason[4096 + 128];
+	int64_t checked_ms;	/* CLOCK_MONOTONIC of the last verdict */
 };
 
 /* A savepoint's three statements, prepared at first use. */
@@ -669,6 +671,21 @@ watch_verdict(struct db *db, char *why, size_t len)
 		why[0] = '\0';
 }
 
+static int64_t
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+db_watch_age_ms(const struct db *db)
+{
+	return db->watch.armed ? monotonic_ms() - db->watch.checked_ms : 0;
+}
+
 int
 db_watch(struct db *db, bool *changed)
 {
@@ -681,6 +698,7 @@ db_watch(struct db *db, bool *changed)
 		return 0;
 	}
 	watch_verdict(db, why, sizeof(why));
+	w->checked_ms = monotonic_ms();
 	if (changed)
 		*changed = strcmp(why, w->reason) != 0;
 	memcpy(w->reason, why, strlen(why) + 1);

@@ -96,5 +96,7 @@ int64_t db_int(struct db *db, const char *sql, const char *fmt, ...);
 int db_watch_arm(struct db *db, char *err, size_t errlen);
 int db_watch(struct db *db, bool *changed);
 const char *db_watch_reason(const struct db *db);
+/* Milliseconds since db_watch last judged the file (0 on a connection never armed). */
+int64_t db_watch_age_ms(const struct db *db);
 
 #endif

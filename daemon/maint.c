@@ -182,6 +182,15 @@ maint_watch(struct app *app)
 	return rc;
 }
 
+int
+maint_watch_recent(struct app *app)
+{
+	if (app->w != NULL && db_watch_reason(app->w) == NULL &&
+	    db_watch_age_ms(app->w) < MAINT_WATCH_FRESH_MS)
+		return 0;
+	return maint_watch(app);
+}
+
 /*
  * SQLite opens the file without following links and without creating it:
  * the caller made it (see cmd_backup.c).

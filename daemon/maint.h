@@ -84,4 +84,14 @@ int maint_verify_source(struct db *src, char *err, size_t errlen);
 /* Copies src over dst, page by page: 0, or -1 with SQLite's reason in err. */
 int maint_copy(struct db *dst, struct db *src, char *err, size_t errlen);
 
+/*
+ * maint_watch for GET /v1/health: a verdict of "all well" younger than
+ * MAINT_WATCH_FRESH_MS is reused, so that a probe at thousands of requests
+ * a second does not stat the files each time; a degraded one is always
+ * judged again, so recovery shows at once.  Changes never use this: each
+ * COMMIT is preceded by a full check.
+ */
+#define MAINT_WATCH_FRESH_MS 100
+int maint_watch_recent(struct app *app);
+
 #endif

@@ -15,7 +15,7 @@
 static void
 health(struct request *rq, struct response *rs)
 {
-	if (maint_watch(rq->app) < 0) {
+	if (maint_watch_recent(rq->app) < 0) {
 		resp_json(rs, 503, json_pack("{s:s, s:s?, s:s}", "status", "degraded", "reason",
 		    db_watch_reason(rq->app->w), "version", GRANTD_VERSION));
 		return;
