@@ -76,6 +76,35 @@ teardown(void)
 	fx_close(&F);
 }
 
+/*
+ * A test case of this world, added to s: the template built once for the
+ * case, a fresh copy of it for each test.
+ */
+static inline TCase *
+world_tcase(Suite *s, const char *name)
+{
+	TCase *tc = tcase_create(name);
+
+	tcase_add_unchecked_fixture(tc, build_template, drop_template);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return tc;
+}
+
+/* Runs the suite and frees it: the process's exit status. */
+static inline int
+world_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
 /* json_dumps of a value, for messages and comparisons; caller frees. */
 static inline char *
 dump(const json_t *j)

@@ -439,48 +439,26 @@ int
 main(void)
 {
 	Suite *s = suite_create("router");
-	SRunner *sr;
 	TCase *tc;
-	int failed;
 
-	tc = tcase_create("validation");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "validation");
 	tcase_add_loop_test(tc, refused, 0, (int)NELEMS(refusals));
 	tcase_add_loop_test(tc, accepted, 0, (int)NELEMS(accepts));
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("auth");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "auth");
 	tcase_add_loop_test(tc, auth, 0, (int)NELEMS(authcases));
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("idempotency");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "idempotency");
 	tcase_add_test(tc, idempotent_replay);
 	tcase_add_test(tc, idempotency_key_reuse);
 	tcase_add_test(tc, idempotency_failure_kept);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("commit");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "commit");
 	tcase_add_test(tc, batch_isolates_refusals);
 	tcase_add_test(tc, failed_commit);
 	tcase_add_test(tc, stopping);
 	tcase_add_test(tc, json_depth_default);
 	tcase_add_test(tc, json_depth_configured);
-	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return world_run(s);
 }

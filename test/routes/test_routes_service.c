@@ -23,20 +23,10 @@ int
 main(void)
 {
 	Suite *s = suite_create("routes_service");
-	SRunner *sr;
 	TCase *tc;
-	int failed;
 
-	tc = tcase_create("shapes");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "shapes");
 	tcase_add_test(tc, health_shape);
-	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return world_run(s);
 }

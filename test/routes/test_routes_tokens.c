@@ -306,51 +306,25 @@ int
 main(void)
 {
 	Suite *s = suite_create("routes_tokens");
-	SRunner *sr;
 	TCase *tc;
-	int failed;
 
-	tc = tcase_create("validation");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "validation");
 	tcase_add_loop_test(tc, refused, 0, (int)NELEMS(refusals));
 	tcase_add_loop_test(tc, accepted, 0, (int)NELEMS(accepts));
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("shapes");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "shapes");
 	tcase_add_test(tc, token_shapes);
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("auth");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "auth");
 	tcase_add_loop_test(tc, auth, 0, (int)NELEMS(authcases));
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("lists");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "lists");
 	tcase_add_loop_test(tc, pagination, 0, (int)NELEMS(lists));
-	suite_add_tcase(s, tc);
 
-	tc = tcase_create("idempotency");
-	tcase_add_unchecked_fixture(tc, build_template, drop_template);
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 30);
+	tc = world_tcase(s, "idempotency");
 	tcase_add_test(tc, idempotent_token_secret);
 	tcase_add_test(tc, idempotent_delete);
 	tcase_add_test(tc, revoked_token_leaves_cache);
-	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return world_run(s);
 }
