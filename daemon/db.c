@@ -364,6 +364,32 @@ db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out, const c
 }
 
 int
+db_get_text(struct db *db, const char *sql, char *out, size_t len, const char *fmt, ...)
+{
+	sqlite3_stmt *st = db_prep(db, sql);
+	va_list ap;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	va_start(ap, fmt);
+	rc = bind_va(st, fmt, ap);
+	va_end(ap);
+	if (rc == 0) {
+		int step = sqlite3_step(st);
+
+		if (step == SQLITE_ROW) {
+			snprintf(out, len, "%s", db_text(st, 0));
+			rc = 0;
+		} else {
+			rc = db_step_rc(step);
+		}
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int
 db_page(struct db *db, const char *sql, db_row_fn *fn, db_cursor_fn *cursor, int64_t limit,
     json_t **items, char **next, const char *fmt, ...)
 {

@@ -44,6 +44,12 @@ int db_get_json(struct db *db, const char *sql, db_row_fn *fn, json_t **out,
     const char *fmt, ...);
 
 /*
+ * The first column of a one-row query as text (NULL reads ""), cut to
+ * len - 1 bytes: 0, GD_ENOENT when there is no row, or GD_EIO.
+ */
+int db_get_text(struct db *db, const char *sql, char *out, size_t len, const char *fmt, ...);
+
+/*
  * One page of a list.  sql (cached, bound by fmt as db_bind) must end in a
  * LIMIT bound to one more than limit: each of the first `limit` rows is
  * built with fn into *items; a row past them means a next page, and *next

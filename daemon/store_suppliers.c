@@ -51,20 +51,8 @@ store_supplier_get(struct db *db, const char *id, json_t **out)
 int
 store_supplier_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1])
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT org FROM suppliers WHERE id = ?");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "t", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(org, NAME_MAX_LEN + 1, "%s", db_text(st, 0));
-		rc = 0;
-	} else {
-		rc = db_step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	return db_get_text(db, "SELECT org FROM suppliers WHERE id = ?", org, NAME_MAX_LEN + 1,
+	    "t", id);
 }
 
 int

@@ -142,21 +142,8 @@ store_account_of_supplier(struct db *db, const char *supplier, struct ledger_acc
 int
 store_account_program(struct db *db, int64_t id, char program[ID_MAX + 1])
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT program FROM ledger_accounts WHERE id = ? "
-	    "AND program IS NOT NULL");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "i", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(program, ID_MAX + 1, "%s", db_text(st, 0));
-		rc = 0;
-	} else {
-		rc = db_step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	return db_get_text(db, "SELECT program FROM ledger_accounts WHERE id = ? "
+	    "AND program IS NOT NULL", program, ID_MAX + 1, "i", id);
 }
 
 int
@@ -343,20 +330,8 @@ store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_at,
 int
 store_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1])
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT team FROM ledger_holds WHERE id = ?");
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "i", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(team, ID_MAX + 1, "%s", db_text(st, 0));
-		rc = 0;
-	} else {
-		rc = db_step_rc(rc);
-	}
-	db_done(st);
-	return rc;
+	return db_get_text(db, "SELECT team FROM ledger_holds WHERE id = ?", team, ID_MAX + 1,
+	    "i", id);
 }
 
 int
