@@ -89,7 +89,7 @@ app_load_config(const char *path, struct config *cfg, FILE *report)
 }
 
 void
-format_when(int64_t t, const char *zone, int32_t off, char *buf)
+app_format_when_in(int64_t t, const char *zone, int32_t off, char *buf)
 {
 	char utc[CIVIL_INSTANT_LEN];
 
@@ -101,5 +101,5 @@ format_when(int64_t t, const char *zone, int32_t off, char *buf)
 void
 app_format_when(const struct app *app, int64_t t, char *buf)
 {
-	format_when(t, app->cfg.programme.timezone, app->cfg.programme.tz_offset, buf);
+	app_format_when_in(t, app->cfg.programme.timezone, app->cfg.programme.tz_offset, buf);
 }

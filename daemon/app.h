@@ -56,7 +56,7 @@ int64_t app_now(const struct app *app);
 void app_format_when(const struct app *app, int64_t t, char *buf);
 
 /* The same in a given zone (a programme's). */
-void format_when(int64_t t, const char *zone, int32_t off, char *buf);
+void app_format_when_in(int64_t t, const char *zone, int32_t off, char *buf);
 
 /* The same for a clock file alone (NULL: the system clock), for the offline commands. */
 int64_t clock_now(const char *clock_file);

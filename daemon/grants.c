@@ -202,7 +202,7 @@ add_violations(struct db *db, const struct calendar *cal, const struct enrollmen
 	    in->cards, in->start, in->end, viol)) < 0)
 		return rc;
 	if (in->start < e->end && in->end > e->end) {
-		format_when(e->end, pi->tz, pi->tz_off, when);
+		app_format_when_in(e->end, pi->tz, pi->tz_off, when);
 		json_array_append_new(viol, grants_violation("equal_resource", "a grant of %lld %s "
 		    "cards reaches past the window of team '%s', which ends at %s; end it there (a "
 		    "grant after the window is judged by what the team is owed)",
@@ -267,7 +267,7 @@ grants_add(struct db *db, const struct grant_new *in, const char *request_id, in
 	tg = (struct timeline_grant){ 0, in->start, in->end, in->cards };
 	rc = timeline_check_add(cal.pp[p].tl, &tg, 1, &br);
 	if (rc == GD_ECAPACITY) {
-		format_when(br.at, pi.tz, pi.tz_off, when);
+		app_format_when_in(br.at, pi.tz, pi.tz_off, when);
 		snprintf(err, errlen, "pool %s has %lld free cards at %s; the grant asks for %lld",
 		    in->pool, (long long)br.free, when, (long long)in->cards);
 		goto out;
