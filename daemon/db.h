@@ -28,18 +28,6 @@ int db_migrate(struct db *db, char *err, size_t errlen);
 int db_schema_version(struct db *db);
 
 /*
- * db_run and db_int take SQL text, which belongs in store_*.c: they are
- * here, not in db_sql.h, only until the last callers elsewhere
- * (cmd_token.c, routes_vouchers.c: store_team_exists, store_phase_exists)
- * move.  Arguments are bound by a format as db_bind (db_sql.h).
- *
- * Prepares (cached), binds, steps to completion and resets.  Returns 0, or
- * GD_EEXIST on a UNIQUE/PRIMARY KEY violation, GD_ECONFLICT on another
- * constraint, GD_EIO on anything else (the message is in db_errmsg()).
- */
-int db_run(struct db *db, const char *sql, const char *fmt, ...);
-
-/*
  * Transactions and savepoints: the one way grantd opens and ends them.
  * Their statements are cached like any other, as the writer runs them per
  * request.  Each returns 0 or a GD_* code (the message in db_errmsg()).
@@ -73,9 +61,6 @@ int db_rollback_to(struct db *db, const char *name);
  * too.  Returns 0 when the work was kept, else rc or the RELEASE's error.
  */
 int db_savepoint_end(struct db *db, const char *name, int rc);
-
-/* Runs a one-value query ("SELECT count(*) ..."); -1 on error. */
-int64_t db_int(struct db *db, const char *sql, const char *fmt, ...);
 
 /*
  * The watch on a writer's files.  A database deleted, moved or replaced

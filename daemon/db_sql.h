@@ -16,6 +16,17 @@
 
 sqlite3 *db_handle(struct db *db);
 
+/*
+ * Prepares (cached), binds by fmt as db_bind, steps to completion and
+ * resets.  Returns 0, or GD_EEXIST on a UNIQUE/PRIMARY KEY violation,
+ * GD_ECONFLICT on another constraint, GD_EIO on anything else (the message
+ * is in db_errmsg()).
+ */
+int db_run(struct db *db, const char *sql, const char *fmt, ...);
+
+/* Runs a one-value query ("SELECT count(*) ..."); -1 on error. */
+int64_t db_int(struct db *db, const char *sql, const char *fmt, ...);
+
 /* Returns the cached statement for sql, reset and unbound; NULL on error. */
 sqlite3_stmt *db_prep(struct db *db, const char *sql);
 

@@ -15,6 +15,7 @@
 #include "store_catalog.h"
 #include "store_enrollments.h"
 #include "store_grants.h"
+#include "store_pools.h"
 #include "vouchers.h"
 
 /* How far past the horizon an earliest_start is still looked for. */
@@ -372,7 +373,7 @@ enroll_create(struct db *db, const struct phase_info *pi, const struct enroll_ne
 	struct calendar cal = { 0 };
 	struct spot sp = { .n = 0 };
 	json_t *viol = json_array(), *obj = NULL;
-	int64_t start_min, id;
+	int64_t start_min = 0, id;
 	int rc;
 
 	err[0] = '\0';

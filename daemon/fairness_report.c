@@ -12,6 +12,9 @@
 #include "jsonv.h"
 #include "report.h"
 #include "store_grants.h"
+#include "store_catalog.h"
+#include "store_enrollments.h"
+#include "store_overrides.h"
 #include "store_usage.h"
 
 /* One sentence per figure, in the report itself, so a reader needs no manual. */

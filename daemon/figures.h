@@ -10,6 +10,8 @@
 #include "ledger.h"
 #include "report.h"
 #include "store_grants.h"
+#include "store_catalog.h"
+#include "store_enrollments.h"
 
 struct calendar;
 struct db;

@@ -15,6 +15,8 @@
 #include "report.h"
 #include "store_enrollments.h"
 #include "store_grants.h"
+#include "store_catalog.h"
+#include "store_pools.h"
 #include "store_overrides.h"
 #include "units.h"
 

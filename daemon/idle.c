@@ -17,6 +17,7 @@
 #include "log.h"
 #include "report.h"
 #include "store_grants.h"
+#include "store_enrollments.h"
 #include "store_usage.h"
 #include "timers.h"
 
@@ -122,10 +123,14 @@ idle_close(struct db *db, int64_t id, int64_t now, int *changed)
  * (logged, counted, audited once); the others are still judged.  An error
  * comes back only when the savepoint itself cannot be used.
  */
+struct idle_tally {
+	int changed, failed;
+};
+
 static int
 idle_alone(struct db *db, const struct config_programme *cp, const struct calendar *cal,
     const struct enr_loss *lost, size_t nlost, int64_t id, bool open_flag, int64_t from,
-    int64_t to, int64_t now, int *count)
+    int64_t to, int64_t now, struct idle_tally *t)
 {
 	char target[64], why[GD_ERRBUF];
 	int rc, n = 0;
@@ -140,24 +145,26 @@ idle_alone(struct db *db, const struct config_programme *cp, const struct calend
 	if (rc == 0) {
 		if (db_release(db, "usage_idle_one") < 0)
 			return GD_EIO;
-		*count += n;
+		t->changed += n;
 		return timers_succeeded(db, "usage.idle", target, 0);
 	}
 	snprintf(why, sizeof(why), "%s", timers_errtext(db, rc));
 	if (db_rollback_to(db, "usage_idle_one") < 0 ||
 	    db_release(db, "usage_idle_one") < 0)
 		return GD_EIO;
-	return timers_failed(db, "usage.idle", target, 0, now, why);
+	return timers_failed(db, &t->failed, "usage.idle", target, 0, now, why);
 }
 
 int
-idle_scan(struct db *db, const struct config_programme *cp, int64_t now, int *changed)
+idle_scan(struct db *db, const struct config_programme *cp, int64_t now, int *changed,
+    int *failed)
 {
 	struct calendar cal = { 0 };
 	struct enr_loss *lost = NULL;
 	int64_t *ids = NULL, *open = NULL, to, from;
 	size_t n = 0, nopen = 0, nlost = 0;
-	int count = 0, rc;
+	struct idle_tally t = { 0, 0 };
+	int rc;
 
 	to = report_hour_floor(now);
 	from = to - (int64_t)cp->idle_window_hours * REPORT_HOUR;
@@ -172,15 +179,15 @@ idle_scan(struct db *db, const struct config_programme *cp, int64_t now, int *ch
 
 		snprintf(why, sizeof(why), "%s", timers_errtext(db, rc));
 		if (db_rollback_to(db, "usage_idle") == 0)
-			rc = timers_failed(db, "usage.idle", "scan", 0, now, why);
+			rc = timers_failed(db, &t.failed, "usage.idle", "scan", 0, now, why);
 		goto out;
 	}
 	if ((rc = timers_succeeded(db, "usage.idle", "scan", 0)) < 0)
 		goto out;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = idle_alone(db, cp, &cal, lost, nlost, ids[i], false, from, to, now, &count);
+		rc = idle_alone(db, cp, &cal, lost, nlost, ids[i], false, from, to, now, &t);
 	for (size_t i = 0; i < nopen && rc == 0; i++)
-		rc = idle_alone(db, cp, &cal, lost, nlost, open[i], true, from, to, now, &count);
+		rc = idle_alone(db, cp, &cal, lost, nlost, open[i], true, from, to, now, &t);
 out:
 	if (rc < 0) {
 		db_rollback_to(db, "usage_idle");
@@ -191,7 +198,8 @@ out:
 		rc = GD_EIO;
 	}
 	if (rc == 0)
-		*changed = count;
+		*changed = t.changed;
+	*failed = t.failed;
 	free(lost);
 	free(ids);
 	free(open);

@@ -24,8 +24,10 @@ struct db;
  * then commits by itself).  Each enrollment is checked in a savepoint of
  * its own: one whose check fails is rolled back alone and reported through
  * timers_failed() (logged, counted, audited once), and the rest are still
- * judged.  *changed counts the flags set or cleared.
+ * judged.  *changed counts the flags set or cleared, *failed the checks
+ * that failed (for /metrics).
  */
-int idle_scan(struct db *db, const struct config_programme *cp, int64_t now, int *changed);
+int idle_scan(struct db *db, const struct config_programme *cp, int64_t now, int *changed,
+    int *failed);
 
 #endif

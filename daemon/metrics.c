@@ -197,7 +197,7 @@ put_commits(struct out *o, const struct app *app)
 	put(o, "# HELP grantd_timer_failures_total Time-based transitions and idle checks that "
 	    "failed and were rolled back alone (each try; the first is logged and audited).\n"
 	    "# TYPE grantd_timer_failures_total counter\ngrantd_timer_failures_total %llu\n",
-	    (unsigned long long)timers_failures_total());
+	    (unsigned long long)m->timer_failures);
 }
 
 /* Pool gauges at this instant, from the same timelines placement uses. */

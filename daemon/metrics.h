@@ -31,6 +31,7 @@ struct metrics {
 	double lat_sum;
 	uint64_t cuts[3];	/* by enum metrics_cut */
 	uint64_t batch_buckets[METRICS_BATCH_BUCKETS], batch_count, batch_sum;
+	uint64_t timer_failures;	/* each try of a transition that failed (timers.c) */
 };
 
 /*

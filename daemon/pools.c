@@ -9,6 +9,8 @@
 #include "store_catalog.h"
 #include "store_enrollments.h"
 #include "store_grants.h"
+#include "store_outages.h"
+#include "store_pools.h"
 
 /* A lookup's GD_ENOENT, said as "WHAT 'ID' does not exist". */
 static int

@@ -11,6 +11,9 @@
 #include "jsonv.h"
 #include "quota.h"
 #include "store_grants.h"
+#include "store_catalog.h"
+#include "store_enrollments.h"
+#include "store_pools.h"
 #include "store_usage.h"
 
 _Static_assert(QUOTA_ID_LEN == ID_MAX + 1, "quota.h's id length is ID_MAX + 1");

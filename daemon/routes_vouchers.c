@@ -12,7 +12,8 @@
 #include "router.h"
 #include "request.h"
 #include "store_enrollments.h"	/* struct enrollment */
-#include "store_vouchers.h"	/* struct ledger_hold, the filters, vid_* */
+#include "store_vouchers.h"
+#include "store_suppliers.h"	/* struct ledger_hold, the filters, vid_* */
 #include "suppliers.h"
 #include "vouchers.h"
 

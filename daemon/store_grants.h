@@ -10,13 +10,6 @@
 #include "request.h"
 #include "timeline.h"
 
-/* Until every caller includes the store file of the entity it uses: */
-#include "store_catalog.h"
-#include "store_enrollments.h"
-#include "store_outages.h"
-#include "store_overrides.h"
-#include "store_pools.h"
-
 struct db;
 
 /* A grant row as plain data. */

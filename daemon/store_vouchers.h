@@ -9,7 +9,6 @@
 
 #include "ledger.h"
 #include "request.h"
-#include "store_suppliers.h"	/* until its callers include it */
 
 struct db;
 

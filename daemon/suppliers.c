@@ -4,6 +4,7 @@
 #include "err.h"
 #include "ledger.h"
 #include "store_vouchers.h"
+#include "store_suppliers.h"
 #include "suppliers.h"
 
 int

@@ -135,17 +135,8 @@ timers_errtext(struct db *db, int rc)
 	}
 }
 
-/* Failures counted since start, for /metrics. */
-static uint64_t failures_total;
-
-uint64_t
-timers_failures_total(void)
-{
-	return failures_total;
-}
-
 int
-timers_failed(struct db *db, const char *kind, const char *target, int64_t due_at,
+timers_failed(struct db *db, int *failed, const char *kind, const char *target, int64_t due_at,
     int64_t now, const char *why)
 {
 	char when[CIVIL_INSTANT_LEN], reason[GD_ERRBUF + 64];
@@ -153,7 +144,7 @@ timers_failed(struct db *db, const char *kind, const char *target, int64_t due_a
 	bool first;
 	int rc;
 
-	failures_total++;
+	(*failed)++;
 	if ((rc = store_timer_failure_note(db, kind, target, due_at, now, why, &first)) < 0)
 		return rc;
 	if (!first) {
@@ -185,7 +176,7 @@ timers_succeeded(struct db *db, const char *kind, const char *target, int64_t du
  * used, i.e. the transaction is gone and nothing else could proceed either.
  */
 static int
-run_one(struct db *db, const struct due *d, int64_t now, int *applied)
+run_one(struct db *db, const struct due *d, int64_t now, int *applied, int *failed)
 {
 	char target[160], why[GD_ERRBUF] = "";
 	const char *kind;
@@ -203,12 +194,12 @@ run_one(struct db *db, const struct due *d, int64_t now, int *applied)
 	}
 	if (db_rollback_to(db, "timer_one") < 0 || db_release(db, "timer_one") < 0)
 		return GD_EIO;
-	return timers_failed(db, kind, target, d->at, now, why);
+	return timers_failed(db, failed, kind, target, d->at, now, why);
 }
 
 /* Holds due by upto expire in a savepoint of their own too (vouchers.c takes one). */
 static int
-expire_holds(struct db *db, int64_t upto, int64_t now, int64_t *total)
+expire_holds(struct db *db, int64_t upto, int64_t now, int64_t *total, int *failed)
 {
 	int64_t expired = 0, next = -1;
 	int rc = vouchers_expire_due(db, upto, now, &expired, &next);
@@ -218,7 +209,8 @@ expire_holds(struct db *db, int64_t upto, int64_t now, int64_t *total)
 		return timers_succeeded(db, "voucher.hold.expire", "holds", 0);
 	}
 	if (db_in_transaction(db))
-		return timers_failed(db, "voucher.hold.expire", "holds", 0, now, timers_errtext(db, rc));
+		return timers_failed(db, failed, "voucher.hold.expire", "holds", 0, now,
+		    timers_errtext(db, rc));
 	return rc;
 }
 
@@ -228,7 +220,7 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	struct due *d = NULL;
 	size_t n = 0;
 	int64_t total = 0;
-	int rc, changed = 0, done = 0;
+	int rc, changed = 0, done = 0, failed = 0, idle_failed = 0;
 
 	if ((rc = store_due(db, now, &d, &n)) < 0)
 		return rc;
@@ -243,14 +235,17 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	 * tick, and never keeps the others from happening.
 	 */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		if ((rc = expire_holds(db, d[i].at, now, &total)) < 0)
+		if ((rc = expire_holds(db, d[i].at, now, &total, &failed)) < 0)
 			break;
-		rc = run_one(db, &d[i], now, &done);
+		rc = run_one(db, &d[i], now, &done, &failed);
 	}
 	if (rc == 0)
-		rc = expire_holds(db, now, now, &total);
-	if (rc == 0 && (rc = idle_scan(db, &app->cfg.programme, now, &changed)) == 0)
+		rc = expire_holds(db, now, now, &total, &failed);
+	if (rc == 0 && (rc = idle_scan(db, &app->cfg.programme, now, &changed,
+	    &idle_failed)) == 0)
 		total += changed;
+	/* Counted even when the tick as a whole failed: each try counts. */
+	app->metrics.timer_failures += (uint64_t)failed + (uint64_t)idle_failed;
 	free(d);
 	if (rc == 0)
 		*applied = done + (int)total;

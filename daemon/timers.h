@@ -21,15 +21,13 @@ int timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied);
  * A transition (kind and target as audited, due_at its instant, 0 for one
  * that recurs such as an idle check) failed and was rolled back alone:
  * counts it, and the first time logs it at error level and audits it as
- * timer.failed (schema/008 keeps it until it succeeds).  0, or the error of
+ * timer.failed (schema/008 keeps it until it succeeds).  *failed counts
+ * the tries; the caller adds them to app->metrics.timer_failures.  0, or the error of
  * writing that down.  timers_succeeded forgets an earlier failure.
  */
-int timers_failed(struct db *db, const char *kind, const char *target, int64_t due_at,
+int timers_failed(struct db *db, int *failed, const char *kind, const char *target, int64_t due_at,
     int64_t now, const char *why);
 int timers_succeeded(struct db *db, const char *kind, const char *target, int64_t due_at);
-
-/* Transitions that failed since start (each try), for /metrics. */
-uint64_t timers_failures_total(void);
 
 /* A GD_* code in words for a log line: SQLite's message for storage errors. */
 const char *timers_errtext(struct db *db, int rc);

@@ -7,6 +7,7 @@
 
 #include "fixture.h"
 #include "store_grants.h"
+#include "store_enrollments.h"
 #include "store_vouchers.h"
 #include "vouchers.h"
 

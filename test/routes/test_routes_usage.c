@@ -735,11 +735,13 @@ START_TEST(idle_flags)
 	struct response rs;
 	struct fx_audit a;
 	char s[256];
-	int changed = -1;
+	int changed = -1, failed = -1;
 
 	scenario_usage();
 	scenario_outage();
-	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER, &changed,
+	    &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	ck_assert_int_eq(changed, 2);
 	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_idle WHERE cleared_at IS NULL",
 	    NULL, NULL), 2);
@@ -750,7 +752,9 @@ START_TEST(idle_flags)
 	ck_assert_str_eq(a.target, "phase/ph/enrollment/beta");
 	fx_audit_verify(&F);
 	/* Again: nothing changes. */
-	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 60, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 60, &changed,
+	    &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	ck_assert_int_eq(changed, 0);
 	/* A flag counts from just after the instant that raised it. */
 	rs = quota_get("/v1/teams/alpha/quota?at=2026-03-05T00:00:00Z", alpha_tok);
@@ -768,7 +772,9 @@ START_TEST(idle_flags)
 	sample(s, sizeof(s), "b1", "alpha", "2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z",
 	    154 * 3600);
 	must_ingest(F.admin, "busy", s, 1, 0);
-	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 120, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 120, &changed,
+	    &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	ck_assert_int_eq(changed, 1);
 	a = fx_audit_last(&F);
 	ck_assert_str_eq(a.action, "usage.idle_cleared");
@@ -781,7 +787,9 @@ START_TEST(idle_flags)
 	/* An eliminated team's flag is cleared: it is no longer judged. */
 	fx_must(&F, "POST", "/v1/phases/ph/enrollments/beta/eliminate",
 	    "{\"effective_on\":\"2026-03-06\",\"reason\":\"test\"}", 200);
-	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 180, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, LATER + 180, &changed,
+	    &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	ck_assert_int_eq(changed, 1);
 	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_idle WHERE cleared_at IS NULL",
 	    NULL, NULL), 0);
@@ -792,11 +800,15 @@ END_TEST
 /* A team whose window began less than a trailing window ago is not judged. */
 START_TEST(idle_not_judged_early)
 {
-	int changed = -1;
+	int changed = -1, failed = -1;
 
-	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, FX_NOW + 71 * HOUR, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, FX_NOW + 71 * HOUR, &changed,
+	    &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	ck_assert_int_eq(changed, 0);
-	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, FX_NOW + 72 * HOUR, &changed), 0);
+	ck_assert_int_eq(idle_scan(F.app.w, &F.app.cfg.programme, FX_NOW + 72 * HOUR, &changed,
+	    &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	ck_assert_int_eq(changed, 2);
 }
 END_TEST

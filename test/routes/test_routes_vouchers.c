@@ -9,6 +9,7 @@
 #include "fixture.h"
 #include "ledger.h"
 #include "store_grants.h"
+#include "store_enrollments.h"
 #include "store_vouchers.h"
 #include "vouchers.h"
 
