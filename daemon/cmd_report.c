@@ -69,7 +69,9 @@ cmd_report(const char *db_path, const char *phase, bool csv, const char *file, F
 		snprintf(err, errlen, "%s", why);
 		return 1;
 	}
-	if ((rc = fairness_report_build(db, phase, now, now, &rep, why, sizeof(why))) < 0) {
+	struct fairness_query q = { .phase = phase, .at = now, .as_of = -1 };
+
+	if ((rc = fairness_report_build(db, &q, now, &rep, why, sizeof(why))) < 0) {
 		if (rc == GD_ENOENT)
 			snprintf(err, errlen, "%s", why);
 		else

@@ -16,6 +16,7 @@
 #include "store_enrollments.h"
 #include "store_grants.h"
 #include "store_pools.h"
+#include "team_rules.h"
 #include "vouchers.h"
 
 /* How far past the horizon an earliest_start is still looked for. */
@@ -310,12 +311,18 @@ place_split(const struct phase_info *pi, const struct calendar *cal, const json_
 /* The checks before placement: the team, one way to place, not enrolled yet, the date. */
 static int
 create_checks(struct db *db, const struct phase_info *pi, const struct enroll_new *in,
-    int64_t *start_min, char *err, size_t errlen)
+    int64_t today, int64_t *start_min, char *err, size_t errlen)
 {
 	struct enrollment e;
 	json_t *team = NULL;
-	int64_t not_before = in->has_not_before ? in->not_before : pi->starts_on;
+	int64_t not_before;
 	int rc;
+
+	/* By default no earlier than the day the team is enrolled: no window starts in the past. */
+	if (in->has_not_before)
+		not_before = in->not_before;
+	else
+		not_before = pi->starts_on > today ? pi->starts_on : today;
 
 	if ((rc = store_team_get(db, in->team, &team)) < 0) {
 		if (rc == GD_ENOENT)
@@ -342,6 +349,29 @@ create_checks(struct db *db, const struct phase_info *pi, const struct enroll_ne
 	}
 	*start_min = civil_local_midnight(not_before, pi->tz_off);
 	return 0;
+}
+
+/*
+ * The rules that judge where the window landed: it starts no earlier than
+ * the local day the team is enrolled (equal_period), and the team holds no
+ * other enrollment of the programme then, nor was it eliminated or withdrew
+ * (one_enrollment).  Violations go to viol.
+ */
+static int
+placed_checks(struct db *db, const struct phase_info *pi, const struct enroll_new *in,
+    int64_t today, int64_t start, json_t *viol)
+{
+	char s[CIVIL_DATE_LEN], t[CIVIL_DATE_LEN];
+
+	if (start < civil_local_midnight(today, pi->tz_off)) {
+		civil_format_date(civil_local_day(start, pi->tz_off), s);
+		civil_format_date(today, t);
+		json_array_append_new(viol, grants_violation("equal_period", "the window of team "
+		    "'%s' would start on %s, before %s, the day it is enrolled: days that already "
+		    "passed are not a period given", in->team, s, t));
+	}
+	return team_rules_check(db, pi, in->team, 0, start,
+	    start + pi->period_days * CIVIL_DAY, true, viol);
 }
 
 /* Writes the enrollment placed at sp, its grants, voucher and overrides; *id is its row. */
@@ -373,16 +403,17 @@ enroll_create(struct db *db, const struct phase_info *pi, const struct enroll_ne
 	struct calendar cal = { 0 };
 	struct spot sp = { .n = 0 };
 	json_t *viol = json_array(), *obj = NULL;
-	int64_t start_min = 0, id;
+	int64_t start_min = 0, id, today = civil_local_day(now, pi->tz_off);
 	int rc;
 
 	err[0] = '\0';
 	*violations = *fields = NULL;
-	if ((rc = create_checks(db, pi, in, &start_min, err, errlen)) < 0 ||
+	if ((rc = create_checks(db, pi, in, today, &start_min, err, errlen)) < 0 ||
 	    (rc = calendar_load(db, &cal)) < 0)
 		goto out;
 	if ((rc = in->grants ? place_split(pi, &cal, in->grants, start_min, &sp, viol, err,
-	    errlen) : place_auto(pi, &cal, in->pools, start_min, &sp, fields, err, errlen)) < 0)
+	    errlen) : place_auto(pi, &cal, in->pools, start_min, &sp, fields, err, errlen)) < 0 ||
+	    (rc = placed_checks(db, pi, in, today, sp.start, viol)) < 0)
 		goto out;
 	if (json_array_size(viol) > 0 && in->override == NULL) {
 		const char *d = json_string_value(json_object_get(json_array_get(viol, 0),
@@ -568,10 +599,31 @@ phase_debts(struct db *db, const struct phase_info *pi, const struct calendar *c
 	return rc;
 }
 
-int
-enroll_compensate(struct db *db, const struct phase_info *pi, bool dry, int64_t now,
-    json_t **out, char *err, size_t errlen)
+/*
+ * The rules a make-up of es[i] at mk[i] must keep: it ends by the team's
+ * evaluation date and does not meet another enrollment of the team.
+ */
+static int
+makeup_checks(struct db *db, const struct phase_info *pi, const struct enrollment *es,
+    const struct outage_makeup *mk, size_t nd, json_t *viol)
 {
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < nd; i++) {
+		int64_t to = mk[i].extra_to > mk[i].to ? mk[i].extra_to : mk[i].to;
+
+		team_evaluation_check(pi, &es[i], to, "a make-up", viol);
+		rc = team_rules_check(db, pi, es[i].team, es[i].id, mk[i].from, to, false, viol);
+	}
+	return rc;
+}
+
+int
+enroll_compensate(struct db *db, const struct phase_info *pi, const struct enroll_fix *fx,
+    int64_t now, json_t **out, json_t **violations, char *err, size_t errlen)
+{
+	json_t *viol = json_array();
+	bool dry = fx->dry_run;
 	struct calendar cal = { 0 };
 	struct outage_debt *debts = NULL;
 	struct outage_makeup *mk = NULL;
@@ -582,13 +634,14 @@ enroll_compensate(struct db *db, const struct phase_info *pi, bool dry, int64_t 
 	int rc;
 
 	err[0] = '\0';
+	*violations = NULL;
 	if ((rc = store_enrollment_ids(db, pi->id, true, &ids, &nids)) < 0 ||
 	    (rc = calendar_load(db, &cal)) < 0)
 		goto out;
 	debts = calloc(nids + 1, sizeof(*debts));
 	mk = calloc(nids + 1, sizeof(*mk));
 	es = calloc(nids + 1, sizeof(*es));
-	if (debts == NULL || mk == NULL || es == NULL || items == NULL) {
+	if (debts == NULL || mk == NULL || es == NULL || items == NULL || viol == NULL) {
 		rc = GD_ENOMEM;
 		goto out;
 	}
@@ -602,6 +655,21 @@ enroll_compensate(struct db *db, const struct phase_info *pi, bool dry, int64_t 
 			snprintf(err, errlen, "cannot place the make-up grants");
 		goto out;
 	}
+	if ((rc = makeup_checks(db, pi, es, mk, nd, viol)) < 0)
+		goto out;
+	if (json_array_size(viol) > 0 && fx->override == NULL) {
+		const char *d = json_string_value(json_object_get(json_array_get(viol, 0),
+		    "detail"));
+
+		snprintf(err, errlen, "%s", d ? d : "fairness rule broken");
+		*violations = viol;
+		viol = NULL;
+		rc = GD_EFAIRNESS;
+		goto out;
+	}
+	if (!dry && json_array_size(viol) > 0 && (rc = grants_record_overrides(db, pi->id, NULL,
+	    viol, fx->override, "phase.compensate", fx->request_id, now)) < 0)
+		goto out;
 	/*
 	 * A make-up is one grant, or two when it holds one card more for its
 	 * first hours (lib/outage.h); each lists the part of the debt it pays:
@@ -629,5 +697,6 @@ out:
 	free(ids);
 	calendar_free(&cal);
 	json_decref(items);
+	json_decref(viol);
 	return rc;
 }

@@ -102,31 +102,48 @@ int enroll_end(struct db *db, const struct phase_info *pi, const char *team,
     enum enroll_end how, int64_t day, int64_t now, json_t **out, char *err, size_t errlen);
 
 /*
- * (enroll_extend.c) Extends every active enrollment of the phase by `days` (1 to
- * ENROLL_MAX_EXTEND_DAYS): windows, the grants that reach the end of their
- * window, and the make-ups after the window, which move later by `days`.
+ * (enroll_extend.c) Extends every enrollment of the phase that was not
+ * eliminated or withdrawn by `days` (1 to ENROLL_MAX_EXTEND_DAYS): an
+ * active one's window, the grants that reach the end of its window, and
+ * its make-ups after the window, which move later by `days`; a completed
+ * one gets the days after its window as "extension" grants of the split
+ * it ended with (its extra_days count them).  Each team's evaluation date
+ * moves by `days`.  An arrangement that would meet another enrollment of a
+ * team (one_enrollment) or run past a team's evaluation date is
+ * GD_EFAIRNESS with *violations unless fx->override gives a reason.
  * All or none: the new arrangement is checked pool by pool against the
  * calendar before anything is written.  Refusals: GD_EINVAL (the period
  * would pass UNITS_MAX_PERIOD_DAYS), GD_ESTATE (no active enrollment),
  * GD_ERANGE (an instant past what can be represented), GD_ECAPACITY (naming
  * the pool, the instant and the moved make-ups that ask for cards there).
  * *out is the reply: {"phase", "days", "period_days", "enrollments",
- * "moved"}, where "moved" lists each make-up's old and new place (the
- * audit entry keeps it too).
+ * "moved", "extended"}, where "moved" lists each make-up's old and new
+ * place (the audit entry keeps it too) and "extended" each team's share:
+ * {"team", "state", "how": "window"|"after_window", "window_end" or
+ * "after_window": {"start", "end"}}.
  */
-int enroll_extend(struct db *db, const struct phase_info *pi, int64_t days, json_t **out,
-    char *err, size_t errlen);
+struct enroll_fix {
+	bool dry_run;
+	const char *override;		/* an admin's reason, or NULL */
+	const char *request_id;
+};
+
+int enroll_extend(struct db *db, const struct phase_info *pi, const struct enroll_fix *fx,
+    int64_t days, int64_t now, json_t **out, json_t **violations, char *err, size_t errlen);
 
 /*
  * Pays back what outages took from each active enrollment of the phase
  * that is owed something (lib/report.h, report_owed): one make-up grant
  * (or two, lib/outage.h) after its window, or after now when the window
  * has ended, on pools of the package's card weight or more.  A dry run
- * decides the same and writes nothing.  Refusals: GD_ENOCAPACITY, and the
- * codes of lib/outage.  *out is the list of make-ups,
+ * decides the same and writes nothing.  A make-up that would run past its
+ * team's evaluation date (evaluation_date) or meet another enrollment of
+ * the team (one_enrollment) is GD_EFAIRNESS with *violations, unless
+ * fx->override gives a reason (recorded, action "phase.compensate").
+ * Refusals: GD_ENOCAPACITY, and the codes of lib/outage.  *out is the list of make-ups,
  * [{"team", "owed_unit_hours", "grant"}] (empty when nothing is owed).
  */
-int enroll_compensate(struct db *db, const struct phase_info *pi, bool dry, int64_t now,
-    json_t **out, char *err, size_t errlen);
+int enroll_compensate(struct db *db, const struct phase_info *pi, const struct enroll_fix *fx,
+    int64_t now, json_t **out, json_t **violations, char *err, size_t errlen);
 
 #endif

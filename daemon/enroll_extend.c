@@ -13,6 +13,7 @@
 #include "store_catalog.h"
 #include "store_enrollments.h"
 #include "store_grants.h"
+#include "team_rules.h"
 #include "timeline.h"
 #include "units.h"
 #include "vec.h"
@@ -22,10 +23,17 @@
  * of its window grows: it newly holds [old end, old end + add).  A make-up
  * after the window (kind compensation, starting at or after the old end)
  * moves later by add, so that it stays after the new end: it holds
- * [start + add, end + add) and lets go of [start, end).
+ * [start + add, end + add) and lets go of [start, end).  An enrollment
+ * whose window already ended (completed) gets the days after it instead:
+ * for each grant that reached the end of its window, a new "extension"
+ * grant of the same pool and cards over [from, from + add), from the end
+ * of all its grants or tomorrow, whichever is later (grant 0: not yet made).
  */
 struct ext_piece {
 	int64_t grant;
+	int64_t enrollment;
+	bool added;			/* a new extension grant after an ended window */
+	char pool_id[ID_MAX + 1];
 	size_t pool;			/* index in the calendar */
 	int64_t cards;
 	int64_t from, to;		/* the time newly held */
@@ -34,31 +42,55 @@ struct ext_piece {
 	char team[ID_MAX + 1];
 };
 
+/* Where the days of a completed enrollment go: after all its grants, and not before tomorrow. */
+static int64_t
+after_window(const struct phase_info *pi, const struct enrollment *e, const struct grant *gs,
+    size_t ng, int64_t now)
+{
+	int64_t from = civil_local_midnight(civil_local_day(now, pi->tz_off) + 1, pi->tz_off);
+
+	if (e->end > from)
+		from = e->end;
+	for (size_t k = 0; k < ng; k++)
+		if (gs[k].end > from)
+			from = gs[k].end;
+	return from;
+}
+
 /* The pieces of one enrollment's grants, appended to *v. */
 static int
 enrollment_pieces(const struct calendar *cal, const struct enrollment *e,
-    const struct grant *gs, size_t ng, int64_t add, struct ext_piece **v, size_t *n,
-    size_t *cap)
+    const struct grant *gs, size_t ng, int64_t add, int64_t after, struct ext_piece **v,
+    size_t *n, size_t *cap)
 {
 	struct ext_piece pc;
 	ssize_t p;
 	int rc = 0;
+	bool done = e->state == ENROLLMENT_COMPLETED;
 
 	for (size_t k = 0; rc == 0 && k < ng; k++) {
 		memset(&pc, 0, sizeof(pc));
-		pc.moved = gs[k].kind == GRANT_COMPENSATION && gs[k].start >= e->end;
+		pc.moved = !done && gs[k].kind == GRANT_COMPENSATION && gs[k].start >= e->end;
+		pc.added = done;
+		pc.enrollment = e->id;
 		if (gs[k].end != e->end && !pc.moved)
 			continue;
 		/* A grant's pool is a foreign key: the calendar has every pool. */
 		if ((p = calendar_find(cal, gs[k].pool)) < 0)
 			return GD_EIO;
-		pc.grant = gs[k].id;
+		/* A new grant has no id yet: a negative one tells it apart on the timeline. */
+		pc.grant = done ? -(int64_t)(*n + 1) : gs[k].id;
 		pc.pool = (size_t)p;
+		snprintf(pc.pool_id, sizeof(pc.pool_id), "%s", gs[k].pool);
 		pc.cards = gs[k].cards;
 		pc.old_from = gs[k].start;
 		pc.old_to = gs[k].end;
 		snprintf(pc.team, sizeof(pc.team), "%s", e->team);
-		if (pc.moved) {
+		if (done) {
+			pc.from = after;
+			if (__builtin_add_overflow(after, add, &pc.to))
+				rc = GD_ERANGE;
+		} else if (pc.moved) {
 			if (__builtin_add_overflow(gs[k].start, add, &pc.from) ||
 			    __builtin_add_overflow(gs[k].end, add, &pc.to))
 				rc = GD_ERANGE;
@@ -79,8 +111,9 @@ enrollment_pieces(const struct calendar *cal, const struct enrollment *e,
  * GD_ERANGE when an instant would overflow.
  */
 static int
-extend_pieces(struct db *db, const struct calendar *cal, const int64_t *ids, size_t nids,
-    int64_t add, struct ext_piece **out, size_t *nout)
+extend_pieces(struct db *db, const struct phase_info *pi, const struct calendar *cal,
+    const int64_t *ids, size_t nids, int64_t add, int64_t now, struct ext_piece **out,
+    size_t *nout)
 {
 	struct ext_piece *v = NULL;
 	size_t n = 0, cap = 0;
@@ -94,7 +127,8 @@ extend_pieces(struct db *db, const struct calendar *cal, const int64_t *ids, siz
 		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0 ||
 		    (rc = store_grants_of(db, ids[i], &gs, &ng)) < 0)
 			break;
-		rc = enrollment_pieces(cal, &e, gs, ng, add, &v, &n, &cap);
+		rc = enrollment_pieces(cal, &e, gs, ng, add, after_window(pi, &e, gs, ng, now), &v,
+		    &n, &cap);
 		free(gs);
 	}
 	if (rc < 0) {
@@ -215,23 +249,66 @@ moved_json(const struct calendar *cal, const struct ext_piece *pc, size_t n)
 	return arr;
 }
 
+/*
+ * The rules between a team's enrollments and its evaluation date, for the
+ * arrangement after the extension: each team's new span (window or days
+ * after it) meets no other enrollment of the team, and what a completed
+ * team gets after its window ends by its evaluation date (moved by days).
+ */
+static int
+extend_rules(struct db *db, const struct phase_info *pi, int64_t days, const int64_t *ids,
+    size_t nids, const struct ext_piece *pc, size_t npc, json_t *viol)
+{
+	struct phase_info after = *pi;
+	int rc = 0;
+
+	after.extended_days += days;
+	for (size_t i = 0; rc == 0 && i < nids; i++) {
+		struct enrollment e;
+		int64_t from = -1, to = -1;
+
+		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0)
+			break;
+		for (size_t k = 0; k < npc; k++) {
+			if (pc[k].enrollment != e.id)
+				continue;
+			if (from < 0 || pc[k].from < from)
+				from = pc[k].from;
+			if (pc[k].to > to)
+				to = pc[k].to;
+		}
+		if (from < 0)
+			continue;
+		if (e.state == ENROLLMENT_COMPLETED)
+			team_evaluation_check(&after, &e, to, "the extension after the window", viol);
+		rc = team_rules_check(db, pi, e.team, e.id, from, to, false, viol);
+	}
+	return rc;
+}
+
 /* Writes an extension checked by extend_check: grants, windows, the phase's period. */
 static int
 extend_write(struct db *db, const struct phase_info *pi, int64_t days, const int64_t *ids,
-    size_t nids, const struct ext_piece *pc, size_t npc)
+    size_t nids, const struct ext_piece *pc, size_t npc, int64_t now)
 {
-	int64_t add = days * CIVIL_DAY, end;
+	int64_t add = days * CIVIL_DAY, end, gid;
 	int rc = 0;
 
 	for (size_t k = 0; rc == 0 && k < npc; k++)
-		rc = pc[k].moved ? store_grant_shift(db, pc[k].grant, add) :
-		    store_grant_set_end(db, pc[k].grant, pc[k].to);
+		if (pc[k].added)
+			rc = store_grant_insert(db, pc[k].enrollment, pc[k].pool_id, pc[k].cards,
+			    pc[k].from, pc[k].to, GRANT_EXTENSION, now, &gid);
+		else
+			rc = pc[k].moved ? store_grant_shift(db, pc[k].grant, add) :
+			    store_grant_set_end(db, pc[k].grant, pc[k].to);
 	for (size_t i = 0; rc == 0 && i < nids; i++) {
 		struct enrollment e;
 
 		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0)
 			break;
-		if (__builtin_add_overflow(e.end, add, &end))
+		if (e.state == ENROLLMENT_COMPLETED)
+			rc = store_enrollment_add_extra_days(db, ids[i], days);
+		else if (__builtin_add_overflow(e.end, add, &end))
 			rc = GD_ERANGE;
 		else
 			rc = store_enrollment_set_end(db, ids[i], end);
@@ -241,36 +318,77 @@ extend_write(struct db *db, const struct phase_info *pi, int64_t days, const int
 	return rc;
 }
 
+/* What each enrollment got: its window longer, or the days after it (with the grants). */
+static json_t *
+extended_json(struct db *db, const int64_t *ids, size_t nids, const struct ext_piece *pc,
+    size_t npc)
+{
+	json_t *arr = json_array(), *o;
+
+	for (size_t i = 0; arr && i < nids; i++) {
+		struct enrollment e;
+		int64_t from = -1, to = -1;
+
+		if (store_enrollment_by_id(db, ids[i], &e) < 0)
+			goto fail;
+		for (size_t k = 0; k < npc; k++)
+			if (pc[k].enrollment == e.id && pc[k].added) {
+				from = pc[k].from;
+				to = pc[k].to;
+			}
+		o = json_pack("{s:s, s:s, s:s}", "team", e.team, "state",
+		    enrollment_state_name(e.state), "how", from < 0 ? "window" : "after_window");
+		if (o && from < 0)
+			json_object_set_new(o, "window_end", jv_instant(e.end));
+		else if (o)
+			json_object_set_new(o, "after_window", json_pack("{s:o, s:o}", "start",
+			    jv_instant(from), "end", jv_instant(to)));
+		if (o == NULL || json_array_append_new(arr, o) < 0)
+			goto fail;
+	}
+	return arr;
+fail:
+	json_decref(arr);
+	return NULL;
+}
+
 int
-enroll_extend(struct db *db, const struct phase_info *pi, int64_t days, json_t **out,
-    char *err, size_t errlen)
+enroll_extend(struct db *db, const struct phase_info *pi, const struct enroll_fix *fx,
+    int64_t days, int64_t now, json_t **out, json_t **violations, char *err, size_t errlen)
 {
 	struct calendar cal = { 0 };
 	struct ext_piece *pc = NULL;
 	struct timeline_breach br;
 	size_t npc = 0, nids = 0, bad = 0;
 	int64_t *ids = NULL;
-	json_t *items = NULL, *moved = NULL;
+	json_t *items = NULL, *moved = NULL, *ext = NULL, *viol = json_array();
 	char *next = NULL;
 	int rc;
 
 	err[0] = '\0';
+	*violations = NULL;
+	if (viol == NULL)
+		return GD_ENOMEM;
 	/* Extensions included, a window lasts at most this (lib/units.h says why). */
 	if (pi->period_days + days > UNITS_MAX_PERIOD_DAYS) {
 		snprintf(err, errlen, "extending phase %s by %lld days would make its period %lld "
 		    "days; a period, extensions included, lasts at most %d days", pi->id,
 		    (long long)days, (long long)(pi->period_days + days), UNITS_MAX_PERIOD_DAYS);
-		return GD_EINVAL;
+		rc = GD_EINVAL;
+		goto out;
 	}
-	if ((rc = store_enrollment_ids(db, pi->id, true, &ids, &nids)) < 0 ||
+	/* Every team not eliminated or withdrawn: active ones in their window, completed after it. */
+	if ((rc = store_enrollment_ids_live(db, pi->id, &ids, &nids)) < 0 ||
 	    (rc = calendar_load(db, &cal)) < 0)
 		goto out;
 	if (nids == 0) {
-		snprintf(err, errlen, "phase '%s' has no active enrollment to extend", pi->id);
+		snprintf(err, errlen, "phase '%s' has no enrollment to extend (none that was not "
+		    "eliminated or withdrawn)", pi->id);
 		rc = GD_ESTATE;
 		goto out;
 	}
-	if ((rc = extend_pieces(db, &cal, ids, nids, days * CIVIL_DAY, &pc, &npc)) < 0) {
+	if ((rc = extend_pieces(db, pi, &cal, ids, nids, days * CIVIL_DAY, now, &pc,
+	    &npc)) < 0) {
 		if (rc == GD_ERANGE)
 			snprintf(err, errlen, "the extended windows would end past the last "
 			    "instant grantd can represent");
@@ -280,19 +398,32 @@ enroll_extend(struct db *db, const struct phase_info *pi, int64_t days, json_t *
 		extend_refusal(pi, days, &cal, pc, npc, bad, &br, err, errlen);
 	else if (rc < 0)
 		snprintf(err, errlen, "cannot check the extension");
-	if (rc < 0)
+	if (rc < 0 || (rc = extend_rules(db, pi, days, ids, nids, pc, npc, viol)) < 0)
 		goto out;
-	if ((rc = extend_write(db, pi, days, ids, nids, pc, npc)) < 0)
+	if (json_array_size(viol) > 0 && fx->override == NULL) {
+		const char *d = json_string_value(json_object_get(json_array_get(viol, 0),
+		    "detail"));
+
+		snprintf(err, errlen, "%s; nothing was extended", d ? d : "fairness rule broken");
+		*violations = viol;
+		viol = NULL;
+		rc = GD_EFAIRNESS;
 		goto out;
-	if ((moved = moved_json(&cal, pc, npc)) == NULL) {
+	}
+	if ((rc = extend_write(db, pi, days, ids, nids, pc, npc, now)) < 0 ||
+	    (json_array_size(viol) > 0 && (rc = grants_record_overrides(db, pi->id, NULL, viol,
+	    fx->override, "phase.extend", fx->request_id, now)) < 0))
+		goto out;
+	if ((moved = moved_json(&cal, pc, npc)) == NULL ||
+	    (ext = extended_json(db, ids, nids, pc, npc)) == NULL) {
 		rc = GD_ENOMEM;
 		goto out;
 	}
 	if ((rc = store_enrollment_list(db, pi->id, NULL, NULL, 1000, &items, &next)) < 0)
 		goto out;
-	if ((*out = json_pack("{s:s, s:I, s:I, s:o, s:O}", "phase", pi->id, "days",
+	if ((*out = json_pack("{s:s, s:I, s:I, s:o, s:O, s:O}", "phase", pi->id, "days",
 	    (json_int_t)days, "period_days", (json_int_t)(pi->period_days + days), "enrollments",
-	    items, "moved", moved)) == NULL)
+	    items, "moved", moved, "extended", ext)) == NULL)
 		rc = GD_ENOMEM;
 out:
 	free(next);
@@ -300,5 +431,7 @@ out:
 	free(ids);
 	calendar_free(&cal);
 	json_decref(moved);
+	json_decref(ext);
+	json_decref(viol);
 	return rc;
 }

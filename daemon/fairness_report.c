@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "across.h"
 #include "calendar.h"
 #include "civil.h"
 #include "err.h"
@@ -11,17 +12,21 @@
 #include "figures.h"
 #include "jsonv.h"
 #include "report.h"
-#include "store_grants.h"
+#include "store_audit.h"
 #include "store_catalog.h"
 #include "store_enrollments.h"
+#include "store_grants.h"
 #include "store_overrides.h"
+#include "store_reports.h"
 #include "store_usage.h"
+#include "team_rules.h"
 
 /* One sentence per figure, in the report itself, so a reader needs no manual. */
 static json_t *
 definitions_json(void)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+	    "s:s, s:s, s:s, s:s}",
 	    "unit_hours", "cards x card model weight (B200 1, H100 0.5) x hours",
 	    "counted", "[window start, min(at, window end, ended_at))",
 	    "entitled_unit_hours", "package units x the counted part of the window",
@@ -33,11 +38,25 @@ definitions_json(void)
 	    "owed_unit_hours", "max(0, all losses - all make-up grants), all time",
 	    "used_unit_hours", "metered usage in the UTC hours that begin before at",
 	    "utilization", "used / delivered (0 when nothing was delivered)",
-	    "delivered_share", "delivered / entitled; Jain's index and the deviation are "
-	    "taken over it for the teams neither eliminated nor withdrawn",
+	    "delivered_share", "delivered / entitled, for reading only: fairness compares "
+	    "teams with each other, not each with its own entitlement",
+	    "days", "the team's period: its window's days plus extension days it was given "
+	    "after its window",
+	    "equal_period", "every team not eliminated or withdrawn has the same days, and no "
+	    "window starts on a local date before the day its enrollment was made",
 	    "equal_resource", "granted units equal the package units at every instant of "
 	    "the window (to ended_at when cut short) and the voucher budget equals the "
 	    "package's; an overridden break still counts as a break",
+	    "equal_delivery", "on every day k of the teams' own windows reached so far, the "
+	    "teams' delivered unit-hours by the end of their day k (make-ups credited for the "
+	    "losses they pay) differ by at most one unit-hour, and so do their projections to "
+	    "the end of their periods; and nothing is owed. Eliminated and withdrawn teams "
+	    "are compared up to their end",
+	    "common_day", "the fewest days reached among the teams compared (not eliminated "
+	    "or withdrawn, window begun); Jain's index and max_deviation_pct are taken over "
+	    "their delivered unit-hours by the end of that day of each one's own window",
+	    "audit_seq", "the last audit entry the report reflects: ?as_of=SEQ gives back a "
+	    "report produced then, with the same digest",
 	    "digest", "sha256 of the report without generated_at and digest, jansson "
 	    "JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII, reals as %.15g");
 }
@@ -54,134 +73,415 @@ breaks_json(const struct report_break *br, size_t n)
 	return a;
 }
 
-/* One row of the report; fills r for the summary. */
-static int
-fairness_row(struct db *db, const struct calendar *cal, const struct phase_info *pi,
-    int64_t id, int64_t at, json_t *teams, struct report_row *r)
-{
-	struct figures v = { 0 };
+/* What one team's row and the comparison are made of. */
+struct team {
+	struct figures v;
+	struct report_break *br;
+	size_t nbr;
 	struct ledger_account acc;
-	struct report_break *br = NULL;
-	size_t nbr = 0;
-	int64_t since, avail, e, share_ppm = 0;
-	bool ended, eq_period;
-	json_t *ovr = NULL, *row;
-	int rc;
+	int64_t since;			/* idle since, -1 */
+	json_t *ovr;
+	bool ended, early, vouchers_only;
+	int64_t *delivered;		/* by day of its window (lib/across.h) */
+	struct across_team cmp;
+};
 
-	if ((rc = store_enrollment_by_id(db, id, &v.e)) < 0)
-		return rc;
-	ended = v.e.ended_at >= 0;
-	e = ended && v.e.ended_at < v.e.end ? v.e.ended_at : v.e.end;
-	if ((rc = figures_load(db, cal, pi, at, &v, false)) < 0 ||
-	    (rc = report_resource_breaks(v.rg, v.ng, v.e.start, e, pi->units_milli, &br,
-	    &nbr)) < 0 ||
-	    (rc = store_usage_idle_get(db, id, at, &since)) < 0 ||
-	    (rc = figures_voucher(db, id, &acc, &avail)) < 0 ||
-	    (rc = store_override_list(db, pi->id, v.e.team, &ovr)) < 0)
-		goto out;
-	eq_period = v.e.end - v.e.start == pi->period_days * CIVIL_DAY;
-	*r = (struct report_row){ .ended = ended, .window_len = v.e.end - v.e.start,
-		.entitled = v.fig.entitled, .delivered = v.fig.delivered, .owed = v.fig.owed,
-		.resource_ok = nbr == 0 && acc.budget == pi->voucher_krw };
-	if (v.fig.entitled > 0)
-		share_ppm = (int64_t)(((__int128)v.fig.delivered * 1000000 + v.fig.entitled / 2) /
-		    v.fig.entitled);
-	row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, "
-	    "s:o, s:b, s:b, s:o, s:I, s:I, s:I, s:O}",
-	    "team", v.e.team, "state", enrollment_state_name(v.e.state), "window", figures_window_json(&v, pi, false),
-	    "units", jv_milli(pi->units_milli),
-	    "entitled_unit_hours", jv_unit_hours(v.fig.entitled),
-	    "granted_unit_hours", jv_unit_hours(v.fig.granted),
-	    "lost_unit_hours", jv_unit_hours(v.fig.lost),
-	    "delivered_unit_hours", jv_unit_hours(v.fig.delivered),
-	    "owed_unit_hours", jv_unit_hours(v.fig.owed),
-	    "used_unit_hours", jv_unit_hours(v.fig.used),
-	    "utilization", jv_ratio(v.fig.utilization_ppm),
-	    "delivered_share", jv_ratio(share_ppm),
-	    "in_index", !ended && v.fig.entitled > 0,
-	    "idle", figures_idle_json(since),
-	    "equal_period", ended || eq_period,
-	    "equal_resource", r->resource_ok,
-	    "resource_breaks", breaks_json(br, nbr),
-	    "voucher_budget_krw", (json_int_t)acc.budget,
-	    "voucher_settled_krw", (json_int_t)acc.settled,
-	    "voucher_refunded_krw", (json_int_t)acc.refunded,
-	    "overrides", ovr);
-	if (row == NULL) {
-		rc = GD_ENOMEM;
-		goto out;
+static void
+team_free(struct team *t)
+{
+	figures_free(&t->v);
+	free(t->br);
+	free(t->delivered);
+	json_decref(t->ovr);
+}
+
+/*
+ * Delivered by the end of each day k of the window reached by `at`
+ * (lib/across.h): granted - lost in [start, start + k days), with what
+ * make-ups pay credited up to the losses.
+ */
+static int
+day_series(const struct calendar *cal, struct team *t, int64_t at)
+{
+	const struct enrollment *e = &t->v.e;
+	int64_t end = t->ended && e->ended_at < e->end ? e->ended_at : e->end, upto, g, l;
+	size_t reached;
+	int rc = 0;
+
+	upto = at < end ? at : end;
+	reached = upto > e->start ? (size_t)((upto - e->start) / CIVIL_DAY) : 0;
+	if (reached && (t->delivered = calloc(reached, sizeof(*t->delivered))) == NULL)
+		return GD_ENOMEM;
+	for (size_t k = 1; rc == 0 && k <= reached; k++) {
+		int64_t to = e->start + (int64_t)k * CIVIL_DAY;
+
+		if ((rc = report_granted(t->v.rg, t->v.ng, e->start, to, &g)) == 0 &&
+		    (rc = figures_losses(cal, &t->v, e->start, to, &l)) == 0)
+			t->delivered[k - 1] = g - l + (l < t->v.facts.compensation_total ? l :
+			    t->v.facts.compensation_total);
 	}
-	if (ended)
-		json_object_set_new(row, "ended_at", jv_instant(v.e.ended_at));
-	json_array_append_new(teams, row);
-out:
-	json_decref(ovr);
-	free(br);
-	figures_free(&v);
+	t->cmp.reached = reached;
+	t->cmp.delivered = t->delivered;
 	return rc;
 }
 
-int
-fairness_report_build(struct db *db, const char *phase, int64_t at, int64_t now, json_t **out,
-    char *err, size_t errlen)
+/* Loads one enrollment's figures and what the comparison needs. */
+static int
+team_load(struct db *db, const struct calendar *cal, const struct phase_info *pi, int64_t id,
+    int64_t at, struct team *t)
 {
-	struct calendar cal = { 0 };
-	struct phase_info pi;
-	struct report_row *rows = NULL;
-	struct report_summary sum;
-	int64_t *ids = NULL;
-	size_t n = 0;
-	char digest[REPORT_DIGEST_LEN];
-	json_t *teams = json_array(), *all = NULL, *o = NULL;
+	struct enrollment *e = &t->v.e;
+	int64_t end, avail, all;
 	int rc;
 
-	err[0] = '\0';
-	if (teams == NULL)
-		return GD_ENOMEM;
-	if ((rc = store_phase_info(db, phase, &pi)) < 0 ||
-	    (rc = store_enrollment_ids(db, phase, false, &ids, &n)) < 0 ||
+	if ((rc = store_enrollment_by_id(db, id, e)) < 0)
+		return rc;
+	t->ended = e->ended_at >= 0;
+	end = t->ended && e->ended_at < e->end ? e->ended_at : e->end;
+	if ((rc = figures_load(db, cal, pi, at, &t->v, false)) < 0 ||
+	    (rc = report_resource_breaks(t->v.rg, t->v.ng, e->start, end, pi->units_milli,
+	    &t->br, &t->nbr)) < 0 ||
+	    (rc = store_usage_idle_get(db, id, at, &t->since)) < 0 ||
+	    (rc = figures_voucher(db, id, &t->acc, &avail)) < 0 ||
+	    (rc = store_override_list(db, pi->id, e->team, &t->ovr)) < 0 ||
+	    (rc = day_series(cal, t, at)) < 0 ||
+	    (rc = report_granted(t->v.rg, t->v.ng, civil_min_instant(), civil_max_instant(),
+	    &all)) < 0)
+		return rc;
+	t->vouchers_only = t->v.ng == 0 && !t->ended;
+	t->early = e->start < civil_local_midnight(civil_local_day(e->created_at, pi->tz_off),
+	    pi->tz_off);
+	t->cmp.ended = t->ended;
+	t->cmp.days = (e->end - e->start) / CIVIL_DAY + e->extra_days;
+	t->cmp.projected = all - t->v.facts.lost_total;
+	return 0;
+}
+
+/* A break of a rule, for the row: {"rule", "detail", ...}. */
+static void
+add_break(json_t *arr, json_t *o)
+{
+	if (o)
+		json_array_append_new(arr, o);
+}
+
+static json_t *
+team_breaks(const struct phase_info *pi, const struct team *t, const struct across_verdict *v,
+    const struct across_summary *s)
+{
+	char d[CIVIL_DATE_LEN], c[CIVIL_DATE_LEN], text[256];
+	json_t *a = json_array();
+	double gap = (double)v->gap / 3.6e6;
+
+	if (a == NULL)
+		return NULL;
+	if (!v->period_ok)
+		add_break(a, json_pack("{s:s, s:s, s:I}", "rule", "equal_period", "detail",
+		    v->period_gap_days > 0 ? "more days than the other teams" :
+		    "fewer days than the other teams", "days_gap",
+		    (json_int_t)v->period_gap_days));
+	if (t->early) {
+		civil_format_date(civil_local_day(t->v.e.start, pi->tz_off), d);
+		civil_format_date(civil_local_day(t->v.e.created_at, pi->tz_off), c);
+		snprintf(text, sizeof(text), "its window starts on %s, before %s, the day it was "
+		    "enrolled", d, c);
+		add_break(a, json_pack("{s:s, s:s}", "rule", "equal_period", "detail", text));
+	}
+	if (t->nbr > 0)
+		add_break(a, json_pack("{s:s, s:s}", "rule", "equal_resource", "detail",
+		    "its granted units differ from the package (see resource_breaks)"));
+	if (t->acc.budget != pi->voucher_krw) {
+		snprintf(text, sizeof(text), "its voucher budget is %lld KRW, the package's %lld",
+		    (long long)t->acc.budget, (long long)pi->voucher_krw);
+		add_break(a, json_pack("{s:s, s:s}", "rule", "equal_resource", "detail", text));
+	}
+	if (!v->delivery_ok) {
+		if (v->gap_day > 0)
+			snprintf(text, sizeof(text), "by the end of day %lld of its window, %.3f "
+			    "unit-hours %s the median of the teams that reached that day",
+			    (long long)v->gap_day, gap < 0 ? -gap : gap, gap < 0 ? "below" :
+			    "above");
+		else
+			snprintf(text, sizeof(text), "projected to the end of its period, %.3f "
+			    "unit-hours %s the median of the teams", gap < 0 ? -gap : gap,
+			    gap < 0 ? "below" : "above");
+		add_break(a, json_pack("{s:s, s:s, s:I, s:o}", "rule", "equal_delivery", "detail",
+		    text, "day", (json_int_t)v->gap_day, "gap_unit_hours", jv_unit_hours(v->gap)));
+	}
+	if (!t->ended && t->v.fig.owed > 0) {
+		snprintf(text, sizeof(text), "owed %.3f unit-hours that no make-up pays yet",
+		    (double)t->v.fig.owed / 3.6e6);
+		add_break(a, json_pack("{s:s, s:s, s:o}", "rule", "equal_delivery", "detail", text,
+		    "owed_unit_hours", jv_unit_hours(t->v.fig.owed)));
+	}
+	(void)s;
+	return a;
+}
+
+/* Whether a row's breaks hold one of rule. */
+static bool
+breaks_rule(const json_t *breaks, const char *rule)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(breaks, i, b)
+		if (strcmp(json_string_value(json_object_get(b, "rule")), rule) == 0)
+			return true;
+	return false;
+}
+
+/* One row of the report. */
+static json_t *
+team_row(const struct phase_info *pi, const struct team *t, const struct across_verdict *v,
+    const struct across_summary *s)
+{
+	const struct figures *f = &t->v;
+	int64_t share_ppm = 0, eval = team_evaluation_day(pi, f->e.start);
+	char enrolled[CIVIL_DATE_LEN], ev[CIVIL_DATE_LEN];
+	json_t *row, *br = team_breaks(pi, t, v, s);
+
+	if (br == NULL)
+		return NULL;
+	if (f->fig.entitled > 0)
+		share_ppm = (int64_t)(((__int128)f->fig.delivered * 1000000 + f->fig.entitled / 2) /
+		    f->fig.entitled);
+	civil_format_date(civil_local_day(f->e.created_at, pi->tz_off), enrolled);
+	row = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, s:O}",
+	    "team", f->e.team, "state", enrollment_state_name(f->e.state),
+	    "window", figures_window_json(f, pi, false),
+	    "days", (json_int_t)t->cmp.days, "extra_days", (json_int_t)f->e.extra_days,
+	    "reached_days", (json_int_t)t->cmp.reached, "enrolled_on", enrolled,
+	    "units", jv_milli(pi->units_milli),
+	    "entitled_unit_hours", jv_unit_hours(f->fig.entitled),
+	    "granted_unit_hours", jv_unit_hours(f->fig.granted),
+	    "lost_unit_hours", jv_unit_hours(f->fig.lost),
+	    "delivered_unit_hours", jv_unit_hours(f->fig.delivered),
+	    "owed_unit_hours", jv_unit_hours(f->fig.owed),
+	    "used_unit_hours", jv_unit_hours(f->fig.used),
+	    "projected_unit_hours", jv_unit_hours(t->cmp.projected),
+	    "utilization", jv_ratio(f->fig.utilization_ppm),
+	    "delivered_share", jv_ratio(share_ppm),
+	    "in_index", !t->ended && t->cmp.reached > 0,
+	    "idle", figures_idle_json(t->since),
+	    "equal_period", !breaks_rule(br, "equal_period"),
+	    "equal_resource", !breaks_rule(br, "equal_resource"),
+	    "equal_delivery", !breaks_rule(br, "equal_delivery"),
+	    "resource_breaks", breaks_json(t->br, t->nbr),
+	    "voucher_budget_krw", (json_int_t)t->acc.budget,
+	    "voucher_settled_krw", (json_int_t)t->acc.settled,
+	    "voucher_refunded_krw", (json_int_t)t->acc.refunded,
+	    "overrides", t->ovr, "breaks", br);
+	json_decref(br);
+	if (row && t->ended)
+		json_object_set_new(row, "ended_at", jv_instant(f->e.ended_at));
+	if (row && eval >= 0) {
+		civil_format_date(eval, ev);
+		json_object_set_new(row, "evaluation_on", json_string(ev));
+	}
+	return row;
+}
+
+/* The summary: each rule, the teams that break it, the index at the common day. */
+static json_t *
+summary_json(const json_t *teams, const struct across_summary *s)
+{
+	static const char *const rules[] = { "equal_period", "equal_resource", "equal_delivery" };
+	json_t *o = json_object(), *unequal = json_object(), *row;
+	size_t i;
+
+	for (size_t r = 0; o && unequal && r < 3; r++) {
+		json_t *names = json_array();
+
+		json_array_foreach(teams, i, row)
+			if (!json_is_true(json_object_get(row, rules[r])))
+				json_array_append(names, json_object_get(row, "team"));
+		json_object_set_new(o, rules[r], json_boolean(json_array_size(names) == 0));
+		json_object_set_new(unequal, rules[r], names);
+	}
+	if (o == NULL || unequal == NULL) {
+		json_decref(o);
+		json_decref(unequal);
+		return NULL;
+	}
+	json_object_set_new(o, "unequal", unequal);
+	json_object_set_new(o, "jain_index_delivered", json_real((double)s->jain_micro / 1e6));
+	json_object_set_new(o, "max_deviation_pct",
+	    json_real((double)s->max_deviation_milli / 1e3));
+	json_object_set_new(o, "teams_in_index", json_integer((json_int_t)s->counted));
+	json_object_set_new(o, "common_day", json_integer(s->common_day));
+	return o;
+}
+
+/* Judges the loaded teams and writes the rows: the compared ones in teams, the rest apart. */
+static int
+judge(const struct phase_info *pi, struct team *ts, size_t n, json_t *teams, json_t *apart,
+    json_t **summary)
+{
+	struct across_team *cmp = calloc(n ? n : 1, sizeof(*cmp));
+	struct across_verdict *v = calloc(n ? n : 1, sizeof(*v));
+	struct across_summary s;
+	size_t m = 0;
+	int rc = 0;
+
+	if (cmp == NULL || v == NULL) {
+		rc = GD_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!ts[i].vouchers_only)
+			cmp[m++] = ts[i].cmp;
+	if ((rc = across_judge(cmp, m, REPORT_MUS_PER_UNIT_HOUR, v, &s)) < 0)
+		goto out;
+	m = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		json_t *row;
+
+		if (ts[i].vouchers_only) {
+			json_array_append_new(apart, json_pack("{s:s, s:s, s:I}", "team",
+			    ts[i].v.e.team, "state", enrollment_state_name(ts[i].v.e.state),
+			    "voucher_budget_krw", (json_int_t)ts[i].acc.budget));
+			continue;
+		}
+		if ((row = team_row(pi, &ts[i], &v[m++], &s)) == NULL)
+			rc = GD_ENOMEM;
+		else
+			json_array_append_new(teams, row);
+	}
+	if (rc == 0 && (*summary = summary_json(teams, &s)) == NULL)
+		rc = GD_ENOMEM;
+out:
+	free(cmp);
+	free(v);
+	return rc;
+}
+
+/* Builds the report of the phase at `at` from the database as it stands. */
+static int
+build(struct db *db, const struct phase_info *pi, int64_t at, int64_t seq, json_t **out)
+{
+	struct calendar cal = { 0 };
+	struct team *ts = NULL;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	json_t *teams = json_array(), *apart = json_array(), *all = NULL, *summary = NULL;
+	int rc;
+
+	if (teams == NULL || apart == NULL) {
+		rc = GD_ENOMEM;
+		goto out;
+	}
+	if ((rc = store_enrollment_ids(db, pi->id, false, &ids, &n)) < 0 ||
 	    (rc = calendar_load(db, &cal)) < 0)
 		goto out;
-	if (n && (rows = calloc(n, sizeof(*rows))) == NULL) {
+	if (n && (ts = calloc(n, sizeof(*ts))) == NULL) {
 		rc = GD_ENOMEM;
 		goto out;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = fairness_row(db, &cal, &pi, ids[i], at, teams, &rows[i]);
-	if (rc < 0 || (rc = report_summarise(rows, n, pi.period_days * CIVIL_DAY, &sum)) < 0 ||
-	    (rc = store_override_list(db, phase, NULL, &all)) < 0)
+		rc = team_load(db, &cal, pi, ids[i], at, &ts[i]);
+	if (rc < 0 || (rc = judge(pi, ts, n, teams, apart, &summary)) < 0 ||
+	    (rc = store_override_list(db, pi->id, NULL, &all)) < 0)
 		goto out;
-	o = json_pack("{s:s, s:s, s:o, s:o, s:I, s:{s:s, s:I, s:o, s:I}, s:O, "
-	    "s:{s:b, s:b, s:b, s:o, s:o, s:I}, s:O, s:o}",
-	    "phase", pi.id, "timezone", pi.tz, "generated_at", jv_instant(now), "at",
-	    jv_instant(at),
-	    "period_days", (json_int_t)pi.period_days,
-	    "package", "card_model", pi.card_model, "cards", (json_int_t)pi.cards,
-	    "units", jv_milli(pi.units_milli), "voucher_krw", (json_int_t)pi.voucher_krw,
-	    "teams", teams,
-	    "summary", "equal_period", sum.equal_period, "equal_resource", sum.equal_resource,
-	    "equal_delivery", sum.equal_delivery,
-	    "jain_index_delivered", json_real((double)sum.jain_micro / 1e6),
-	    "max_deviation_pct", json_real((double)sum.max_deviation_milli / 1e3),
-	    "teams_in_index", (json_int_t)sum.counted,
-	    "overrides", all, "definitions", definitions_json());
-	if (o == NULL) {
+	if ((*out = json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:s, s:I, s:o, s:I}, s:O, s:O, "
+	    "s:O, s:O, s:o}",
+	    "phase", pi->id, "timezone", pi->tz, "at", jv_instant(at),
+	    "audit_seq", (json_int_t)seq, "period_days", (json_int_t)pi->period_days,
+	    "package", "card_model", pi->card_model, "cards", (json_int_t)pi->cards,
+	    "units", jv_milli(pi->units_milli), "voucher_krw", (json_int_t)pi->voucher_krw,
+	    "teams", teams, "vouchers_only", apart, "summary", summary,
+	    "overrides", all, "definitions", definitions_json())) == NULL)
 		rc = GD_ENOMEM;
-		goto out;
-	}
-	if ((rc = report_digest(o, digest)) < 0)
-		goto out;
-	json_object_set_new(o, "digest", json_string(digest));
-	*out = o;
-	o = NULL;
 out:
-	if (rc == GD_ENOENT)
-		snprintf(err, errlen, "phase '%s' does not exist", phase);
-	json_decref(o);
+	for (size_t i = 0; ts && i < n; i++)
+		team_free(&ts[i]);
+	free(ts);
+	free(ids);
+	json_decref(summary);
 	json_decref(all);
 	json_decref(teams);
-	free(rows);
-	free(ids);
+	json_decref(apart);
 	calendar_free(&cal);
 	return rc;
+}
+
+/* Sets generated_at and the digest, and keeps the report (once per phase, sequence, at). */
+static int
+seal_and_keep(struct db *db, bool keep, const char *phase, json_t *o, int64_t seq,
+    int64_t at, int64_t now)
+{
+	struct kept_report k = { .audit_seq = seq, .at = at, .generated_at = now };
+	int rc;
+
+	if ((rc = report_digest(o, k.digest)) < 0)
+		return rc;
+	if ((k.body = report_canonical(o)) == NULL)
+		return GD_ENOMEM;
+	rc = keep ? store_report_keep(db, phase, &k) : 0;
+	free(k.body);
+	json_object_set_new(o, "generated_at", jv_instant(now));
+	json_object_set_new(o, "digest", json_string(k.digest));
+	return rc;
+}
+
+/* A kept report as it was: its canonical body, generated_at and digest. */
+static int
+kept_json(const struct kept_report *k, json_t **out)
+{
+	json_error_t je;
+	json_t *o = json_loads(k->body, 0, &je);
+
+	if (o == NULL)
+		return GD_EIO;
+	json_object_set_new(o, "generated_at", jv_instant(k->generated_at));
+	json_object_set_new(o, "digest", json_string(k->digest));
+	*out = o;
+	return 0;
+}
+
+int
+fairness_report_build(struct db *db, const struct fairness_query *q, int64_t now,
+    json_t **out, char *err, size_t errlen)
+{
+	struct phase_info pi;
+	struct kept_report k = { 0 };
+	char hash[80];
+	int64_t seq = 0;
+	json_t *o = NULL;
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = store_phase_info(db, q->phase, &pi)) < 0) {
+		if (rc == GD_ENOENT)
+			snprintf(err, errlen, "phase '%s' does not exist", q->phase);
+		return rc;
+	}
+	if ((rc = store_audit_last(db, &seq, hash, sizeof(hash))) < 0 && rc != GD_ENOENT)
+		return rc;
+	if (rc == GD_ENOENT)
+		seq = 0;
+	if (q->as_of >= 0 && q->as_of != seq) {
+		if (q->as_of > seq) {
+			snprintf(err, errlen, "audit sequence %lld is beyond the newest entry, %lld",
+			    (long long)q->as_of, (long long)seq);
+			return GD_ENOENT;
+		}
+		rc = store_report_kept(db, pi.id, q->as_of, q->has_at ? q->at : -1, &k);
+		if (rc == GD_ENOENT)
+			snprintf(err, errlen, "no fairness report of phase '%s' was produced at "
+			    "audit sequence %lld%s; reports are kept as they are produced", pi.id,
+			    (long long)q->as_of, q->has_at ? " for that at" : "");
+		if (rc == 0)
+			rc = kept_json(&k, out);
+		free(k.body);
+		return rc;
+	}
+	if ((rc = build(db, &pi, q->at, seq, &o)) < 0 ||
+	    (rc = seal_and_keep(db, q->keep, pi.id, o, seq, q->at, now)) < 0) {
+		json_decref(o);
+		return rc;
+	}
+	*out = o;
+	return 0;
 }

@@ -21,8 +21,7 @@ figures_free(struct figures *v)
 	v->rg = NULL;
 }
 
-/* Sums what outages took from the enrollment's grants in [from, to). */
-static int
+int
 figures_losses(const struct calendar *cal, const struct figures *v, int64_t from, int64_t to,
     int64_t *lost)
 {

@@ -41,6 +41,10 @@ void figures_free(struct figures *v);
 int figures_load(struct db *db, const struct calendar *cal, const struct phase_info *pi,
     int64_t at, struct figures *v, bool have_grants);
 
+/* Sums what outages took from v's grants (v->gs loaded) in [from, to). */
+int figures_losses(const struct calendar *cal, const struct figures *v, int64_t from, int64_t to,
+    int64_t *lost);
+
 /* An enrollment's voucher balances; zeros when it has no voucher account. */
 int figures_voucher(struct db *db, int64_t enrollment, struct ledger_account *a,
     int64_t *available);

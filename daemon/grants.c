@@ -18,6 +18,7 @@
 #include "store_catalog.h"
 #include "store_pools.h"
 #include "store_overrides.h"
+#include "team_rules.h"
 #include "units.h"
 
 json_t *
@@ -213,6 +214,18 @@ add_violations(struct db *db, const struct calendar *cal, const struct enrollmen
 	if (in->start < e->start)
 		json_array_append_new(viol, grants_violation("equal_period", "a grant starting "
 		    "before the window of team '%s' lengthens its period", in->team));
+	if (in->start >= e->start && in->start < civil_local_midnight(civil_local_day(
+	    e->created_at, pi->tz_off), pi->tz_off)) {
+		app_format_when_in(e->created_at, pi->tz, pi->tz_off, when);
+		json_array_append_new(viol, grants_violation("equal_period", "a grant starting "
+		    "at %s is before the day team '%s' was enrolled (%s): time that already "
+		    "passed is not a period given", in->start_text, in->team, when));
+	}
+	if (in->end > e->end)
+		team_evaluation_check(pi, e, in->end, "a grant", viol);
+	if ((rc = team_rules_check(db, pi, in->team, e->id, in->start, in->end, false,
+	    viol)) < 0)
+		return rc;
 	if (in->start >= e->end) {
 		if ((rc = calendar_losses(db, cal, civil_min_instant(), civil_max_instant(), &lost,
 		    &nl)) < 0)

@@ -170,22 +170,26 @@ static void
 extend(struct request *rq, struct response *rs)
 {
 	struct phase_info pi;
+	struct enroll_fix fx = { .request_id = rq->request_id };
 	int64_t days;
 	const char *reason = NULL;
+	json_t *override = NULL;
 	const struct jv_field f[] = {
 		{ "days", JV_INT, JV_REQUIRED, 1, ENROLL_MAX_EXTEND_DAYS, &days, NULL },
 		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &reason, NULL },
+		{ "override", JV_OBJECT, JV_NULLABLE, 0, 0, &override, NULL },
 	};
 	char target[96], err[ENROLL_ERRLEN];
-	json_t *body, *obj = NULL, *detail = NULL;
+	json_t *body, *obj = NULL, *detail = NULL, *viol = NULL;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	if (!load_phase(rq, rs, &pi))
+	if (!load_phase(rq, rs, &pi) || !req_override(rq, rs, override, &fx.override))
 		goto out;
-	if ((rc = enroll_extend(rq->db, &pi, days, &obj, err, sizeof(err))) < 0) {
-		resp_failure(rs, rc, err);
+	if ((rc = enroll_extend(rq->db, &pi, &fx, days, rq->now, &obj, &viol, err,
+	    sizeof(err))) < 0) {
+		resp_refusal(rs, rc, err, viol);
 		goto out;
 	}
 	snprintf(target, sizeof(target), "phase/%s", pi.id);
@@ -209,25 +213,30 @@ static void
 compensate(struct request *rq, struct response *rs)
 {
 	struct phase_info pi;
+	struct enroll_fix fx = { .request_id = rq->request_id };
 	bool dry = false;
+	json_t *override = NULL;
 	const struct jv_field f[] = {
 		{ "dry_run", JV_BOOL, JV_NULLABLE, 0, 0, &dry, NULL },
+		{ "override", JV_OBJECT, JV_NULLABLE, 0, 0, &override, NULL },
 	};
 	char target[96], err[ENROLL_ERRLEN];
-	json_t *body, *items = NULL;
+	json_t *body, *items = NULL, *viol = NULL;
 	int rc;
 
 	if ((body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	if (!load_phase(rq, rs, &pi))
+	if (!load_phase(rq, rs, &pi) || !req_override(rq, rs, override, &fx.override))
 		goto out;
-	if ((rc = enroll_compensate(rq->db, &pi, dry, rq->now, &items, err, sizeof(err))) < 0) {
-		resp_failure(rs, rc, err);
+	fx.dry_run = dry;
+	if ((rc = enroll_compensate(rq->db, &pi, &fx, rq->now, &items, &viol, err,
+	    sizeof(err))) < 0) {
+		resp_refusal(rs, rc, err, viol);
 		goto out;
 	}
 	snprintf(target, sizeof(target), "phase/%s", pi.id);
 	if (!dry && json_array_size(items) > 0 && (rc = audit_request(rq, "phase.compensate",
-	    target, NULL, items)) < 0) {
+	    target, fx.override, items)) < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}

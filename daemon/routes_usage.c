@@ -130,19 +130,26 @@ static void
 fairness(struct request *rq, struct response *rs)
 {
 	const char *phase = rq->params[0], *format = req_query(rq, "format");
+	const char *as_of = req_query(rq, "as_of");
+	struct fairness_query q = { .phase = phase, .as_of = -1, .keep = true,
+		.has_at = req_query(rq, "at") != NULL };
 	json_t *rep = NULL;
 	char *csv = NULL, err[GD_ERRBUF];
 	size_t len = 0;
-	int64_t at;
 	int rc;
 
-	if (!check_id_param(rs, phase, "phase") || !at_param(rq, rs, &at))
+	if (!check_id_param(rs, phase, "phase") || !at_param(rq, rs, &q.at))
 		return;
+	if (as_of && !parse_int(as_of, 0, INT64_MAX, &q.as_of)) {
+		resp_problem(rs, 400, "bad_request", "as_of must be an audit sequence number "
+		    "(a whole number, 0 or more)");
+		return;
+	}
 	if (format && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
 		resp_problem(rs, 400, "bad_request", "format must be json or csv");
 		return;
 	}
-	rc = fairness_report_build(rq->db, phase, at, rq->now, &rep, err, sizeof(err));
+	rc = fairness_report_build(rq->db, &q, rq->now, &rep, err, sizeof(err));
 	if (rc == GD_ENOENT) {
 		resp_error(rs, rc, err);
 		return;
@@ -171,6 +178,7 @@ fairness(struct request *rq, struct response *rs)
 const struct route routes_usage[] = {
 	{ "POST", "/v1/usage", ROLE_AGENT, ROUTE_WRITE, usage_post },
 	{ "GET", "/v1/teams/{team}/quota", ROLE_AUDITOR | ROLE_TEAM, 0, quota },
-	{ "GET", "/v1/phases/{phase}/fairness", ROLE_AUDITOR, 0, fairness },
+	/* A write: each report is kept, so that ?as_of gives it back (fairness_report.h). */
+	{ "GET", "/v1/phases/{phase}/fairness", ROLE_AUDITOR, ROUTE_WRITE, fairness },
 	{ NULL, NULL, 0, 0, NULL },
 };

@@ -228,8 +228,8 @@ store_team_insert(struct db *db, const struct team_in *t, int64_t now)
 int
 store_phase_extend(struct db *db, const char *id, int64_t days)
 {
-	return db_run(db, "UPDATE phases SET period_days = period_days + ? WHERE id = ?", "it",
-	    days, id);
+	return db_run(db, "UPDATE phases SET period_days = period_days + ?1, "
+	    "extended_days = extended_days + ?1 WHERE id = ?2", "it", days, id);
 }
 /* Phases, as placement sees them. */
 
@@ -237,8 +237,8 @@ int
 store_phase_info(struct db *db, const char *phase, struct phase_info *pi)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT p.id, p.program, p.card_model, g.timezone, "
-	    "p.starts_on, p.period_days, p.evaluation_on, p.cards, m.weight_milli, p.voucher_krw "
-	    "FROM phases p JOIN programs g ON g.id = p.program "
+	    "p.starts_on, p.period_days, p.evaluation_on, p.cards, m.weight_milli, p.voucher_krw, "
+	    "p.extended_days FROM phases p JOIN programs g ON g.id = p.program "
 	    "JOIN card_models m ON m.id = p.card_model WHERE p.id = ?");
 	struct phase_info r = { 0 };
 	int rc;
@@ -261,6 +261,7 @@ store_phase_info(struct db *db, const char *phase, struct phase_info *pi)
 	r.cards = sqlite3_column_int64(st, 7);
 	r.weight_milli = sqlite3_column_int64(st, 8);
 	r.voucher_krw = sqlite3_column_int64(st, 9);
+	r.extended_days = sqlite3_column_int64(st, 10);
 	db_done(st);
 	r.units_milli = r.cards * r.weight_milli;
 	if (civil_tz_offset(r.tz, &r.tz_off) < 0)

@@ -67,6 +67,7 @@ struct phase_info {
 	int64_t starts_on, period_days, evaluation_on;
 	int64_t cards, weight_milli, units_milli, voucher_krw;
 	int64_t start;		/* local midnight of starts_on, UTC */
+	int64_t extended_days;	/* extensions in all (period_days includes them) */
 };
 int store_phase_info(struct db *db, const char *phase, struct phase_info *pi);
 

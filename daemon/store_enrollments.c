@@ -10,9 +10,11 @@
 #include "store_catalog.h"
 #include "store_enrollments.h"
 #include "store_grants.h"
+#include "vec.h"
 
-#define ENR_SQL "SELECT id, phase, team, state, window_start, window_end, ended_at " \
-	"FROM enrollments "
+#define ENR_COLS "id, phase, team, state, window_start, window_end, ended_at, created_at, " \
+	"extra_days "
+#define ENR_SQL "SELECT " ENR_COLS "FROM enrollments "
 
 /* 0, or GD_EIO for a state the schema does not allow (a corrupt row). */
 static int
@@ -27,6 +29,8 @@ enrollment_row(sqlite3_stmt *st, struct enrollment *e)
 	e->end = sqlite3_column_int64(st, 5);
 	e->ended_at = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 :
 	    sqlite3_column_int64(st, 6);
+	e->created_at = sqlite3_column_int64(st, 7);
+	e->extra_days = sqlite3_column_int64(st, 8);
 	return 0;
 }
 
@@ -94,6 +98,41 @@ store_enrollment_set_end(struct db *db, int64_t id, int64_t end)
 }
 
 int
+store_enrollment_add_extra_days(struct db *db, int64_t id, int64_t days)
+{
+	return db_run(db, "UPDATE enrollments SET extra_days = extra_days + ? WHERE id = ?", "ii",
+	    days, id);
+}
+
+int
+store_enrollments_of_team(struct db *db, const char *program, const char *team,
+    struct enrollment **v, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " ENR_COLS "FROM enrollments WHERE team = ? AND "
+	    "phase IN (SELECT id FROM phases WHERE program = ?) ORDER BY window_start, id");
+	struct enrollment e, *out = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc = 0, s;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "tt", team, program);
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = enrollment_row(st, &e)) == 0)
+			rc = vec_push(&out, &cnt, &cap, &e, sizeof(e));
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = GD_EIO;
+	db_done(st);
+	if (rc < 0) {
+		free(out);
+		return rc;
+	}
+	*v = out;
+	*n = cnt;
+	return 0;
+}
+
+int
 store_enrollment_ids(struct db *db, const char *phase, bool active_only, int64_t **ids,
     size_t *n)
 {
@@ -103,6 +142,18 @@ store_enrollment_ids(struct db *db, const char *phase, bool active_only, int64_t
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "ti", phase, (int64_t)active_only);
+	return db_ints(st, ids, n);
+}
+
+int
+store_enrollment_ids_live(struct db *db, const char *phase, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM enrollments WHERE phase = ? "
+	    "AND state IN ('active', 'completed') ORDER BY team");
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", phase);
 	return db_ints(st, ids, n);
 }
 

@@ -18,6 +18,8 @@ struct enrollment {
 	enum enrollment_state state;
 	int64_t start, end;	/* the window */
 	int64_t ended_at;	/* -1 unless eliminated or withdrawn */
+	int64_t created_at;	/* when it was made */
+	int64_t extra_days;	/* extension days given after the window (schema/009) */
 };
 
 int store_enrollment_get(struct db *db, const char *phase, const char *team,
@@ -28,9 +30,18 @@ int store_enrollment_insert(struct db *db, const char *phase, const char *team,
 int store_enrollment_set_state(struct db *db, int64_t id, enum enrollment_state state,
     int64_t ended_at);
 int store_enrollment_set_end(struct db *db, int64_t id, int64_t end);
+int store_enrollment_add_extra_days(struct db *db, int64_t id, int64_t days);
+/*
+ * Every enrollment of team in the phases of program, by window start; *v
+ * malloc'd (NULL when there is none).
+ */
+int store_enrollments_of_team(struct db *db, const char *program, const char *team,
+    struct enrollment **v, size_t *n);
 /* Ids of a phase's enrollments in team order; *ids malloc'd. */
 int store_enrollment_ids(struct db *db, const char *phase, bool active_only, int64_t **ids,
     size_t *n);
+/* Ids of a phase's enrollments neither eliminated nor withdrawn, in team order. */
+int store_enrollment_ids_live(struct db *db, const char *phase, int64_t **ids, size_t *n);
 /* The API shape: team, phase, state, window, units, grants, voucher. */
 int store_enrollment_json(struct db *db, int64_t id, json_t **out);
 int store_enrollment_list(struct db *db, const char *phase, const char *team,

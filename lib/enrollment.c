@@ -8,7 +8,7 @@ static const struct name_entry state_names[] = {
 };
 static const struct name_entry kind_names[] = {
 	{ GRANT_PLACED, "placed" }, { GRANT_MANUAL, "manual" },
-	{ GRANT_COMPENSATION, "compensation" },
+	{ GRANT_COMPENSATION, "compensation" }, { GRANT_EXTENSION, "extension" },
 };
 
 const char *

@@ -5,7 +5,7 @@
 /*
  * Inside grantd these are compared as enums; their names are only for the
  * edges: the API's JSON and the SQL text columns (schema/002_grants.sql
- * checks the same names).
+ * and 009 check the same names).
  */
 enum enrollment_state {
 	ENROLLMENT_ACTIVE = 1,		/* "active": its window is open or to come */
@@ -18,6 +18,8 @@ enum grant_kind {
 	GRANT_PLACED = 1,		/* "placed": by the placement at enrollment */
 	GRANT_MANUAL,			/* "manual": given by hand, or at enrollment by hand */
 	GRANT_COMPENSATION,		/* "compensation": after the window, for an outage */
+	GRANT_EXTENSION,		/* "extension": a phase's extra days, after a window
+				   that had ended (schema/009) */
 };
 
 /*

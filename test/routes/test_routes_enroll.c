@@ -363,7 +363,7 @@ START_TEST(extend_refused)
 	rs = fx_post(&F, "/v1/phases/ph/extend", "{\"days\":1,\"reason\":\"c\"}");
 	ck_assert_int_eq(rs.status, 409);
 	ck_assert_str_eq(fx_code(&rs), "invalid_state");
-	ck_assert_str_eq(fx_detail(&rs), "phase 'ph' has no active enrollment to extend");
+	ck_assert_str_eq(fx_detail(&rs), "phase 'ph' has no enrollment to extend (none that was not eliminated or withdrawn)");
 	response_clear(&rs);
 }
 END_TEST
