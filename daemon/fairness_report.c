@@ -42,16 +42,17 @@ definitions_json(void)
 	    "teams with each other, not each with its own entitlement",
 	    "days", "the team's period: its window's days plus extension days it was given "
 	    "after its window",
-	    "equal_period", "every team not eliminated or withdrawn has the same days, and no "
-	    "window starts on a local date before the day its enrollment was made",
+	    "equal_period", "every team not eliminated or withdrawn has the phase's days "
+	    "(extensions included), and no window starts on a local date before the day its "
+	    "enrollment was made",
 	    "equal_resource", "granted units equal the package units at every instant of "
 	    "the window (to ended_at when cut short) and the voucher budget equals the "
 	    "package's; an overridden break still counts as a break",
 	    "equal_delivery", "on every day k of the teams' own windows reached so far, the "
 	    "teams' delivered unit-hours by the end of their day k (make-ups credited for the "
-	    "losses they pay) differ by at most one unit-hour, and so do their projections to "
-	    "the end of their periods; and nothing is owed. Eliminated and withdrawn teams "
-	    "are compared up to their end",
+	    "losses they pay) are within one unit-hour of each other and of the package fully "
+	    "delivered, and so are their projections to the end of their periods; and "
+	    "nothing is owed. Eliminated and withdrawn teams are compared up to their end",
 	    "common_day", "the fewest days reached among the teams compared (not eliminated "
 	    "or withdrawn, window begun); Jain's index and max_deviation_pct are taken over "
 	    "their delivered unit-hours by the end of that day of each one's own window",
@@ -166,8 +167,7 @@ add_break(json_t *arr, json_t *o)
 }
 
 static json_t *
-team_breaks(const struct phase_info *pi, const struct team *t, const struct across_verdict *v,
-    const struct across_summary *s)
+team_breaks(const struct phase_info *pi, const struct team *t, const struct across_verdict *v)
 {
 	char d[CIVIL_DATE_LEN], c[CIVIL_DATE_LEN], text[256];
 	json_t *a = json_array();
@@ -177,8 +177,8 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 		return NULL;
 	if (!v->period_ok)
 		add_break(a, json_pack("{s:s, s:s, s:I}", "rule", "equal_period", "detail",
-		    v->period_gap_days > 0 ? "more days than the other teams" :
-		    "fewer days than the other teams", "days_gap",
+		    v->period_gap_days > 0 ? "more days than the phase's period" :
+		    "fewer days than the phase's period", "days_gap",
 		    (json_int_t)v->period_gap_days));
 	if (t->early) {
 		civil_format_date(civil_local_day(t->v.e.start, pi->tz_off), d);
@@ -198,12 +198,12 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 	if (!v->delivery_ok) {
 		if (v->gap_day > 0)
 			snprintf(text, sizeof(text), "by the end of day %lld of its window, %.3f "
-			    "unit-hours %s the median of the teams that reached that day",
+			    "unit-hours %s the package fully delivered by then",
 			    (long long)v->gap_day, gap < 0 ? -gap : gap, gap < 0 ? "below" :
 			    "above");
 		else
 			snprintf(text, sizeof(text), "projected to the end of its period, %.3f "
-			    "unit-hours %s the median of the teams", gap < 0 ? -gap : gap,
+			    "unit-hours %s the package over the phase's period", gap < 0 ? -gap : gap,
 			    gap < 0 ? "below" : "above");
 		add_break(a, json_pack("{s:s, s:s, s:I, s:o}", "rule", "equal_delivery", "detail",
 		    text, "day", (json_int_t)v->gap_day, "gap_unit_hours", jv_unit_hours(v->gap)));
@@ -214,7 +214,6 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 		add_break(a, json_pack("{s:s, s:s, s:o}", "rule", "equal_delivery", "detail", text,
 		    "owed_unit_hours", jv_unit_hours(t->v.fig.owed)));
 	}
-	(void)s;
 	return a;
 }
 
@@ -233,13 +232,12 @@ breaks_rule(const json_t *breaks, const char *rule)
 
 /* One row of the report. */
 static json_t *
-team_row(const struct phase_info *pi, const struct team *t, const struct across_verdict *v,
-    const struct across_summary *s)
+team_row(const struct phase_info *pi, const struct team *t, const struct across_verdict *v)
 {
 	const struct figures *f = &t->v;
 	int64_t share_ppm = 0, eval = team_evaluation_day(pi, f->e.start);
 	char enrolled[CIVIL_DATE_LEN], ev[CIVIL_DATE_LEN];
-	json_t *row, *br = team_breaks(pi, t, v, s);
+	json_t *row, *br = team_breaks(pi, t, v);
 
 	if (br == NULL)
 		return NULL;
@@ -322,6 +320,7 @@ judge(const struct phase_info *pi, struct team *ts, size_t n, json_t *teams, jso
 	struct across_team *cmp = calloc(n ? n : 1, sizeof(*cmp));
 	struct across_verdict *v = calloc(n ? n : 1, sizeof(*v));
 	struct across_summary s;
+	struct across_ref ref = { pi->units_milli, pi->period_days, REPORT_MUS_PER_UNIT_HOUR };
 	size_t m = 0;
 	int rc = 0;
 
@@ -332,7 +331,7 @@ judge(const struct phase_info *pi, struct team *ts, size_t n, json_t *teams, jso
 	for (size_t i = 0; i < n; i++)
 		if (!ts[i].vouchers_only)
 			cmp[m++] = ts[i].cmp;
-	if ((rc = across_judge(cmp, m, REPORT_MUS_PER_UNIT_HOUR, v, &s)) < 0)
+	if ((rc = across_judge(cmp, m, &ref, v, &s)) < 0)
 		goto out;
 	m = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -344,7 +343,7 @@ judge(const struct phase_info *pi, struct team *ts, size_t n, json_t *teams, jso
 			    "voucher_budget_krw", (json_int_t)ts[i].acc.budget));
 			continue;
 		}
-		if ((row = team_row(pi, &ts[i], &v[m++], &s)) == NULL)
+		if ((row = team_row(pi, &ts[i], &v[m++])) == NULL)
 			rc = GD_ENOMEM;
 		else
 			json_array_append_new(teams, row);

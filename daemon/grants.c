@@ -47,7 +47,10 @@ grants_record_overrides(struct db *db, const char *phase, const char *team,
 	int rc = 0;
 
 	json_array_foreach(violations, i, v) {
-		rc = store_override_insert(db, phase, team,
+		const char *who = json_string_value(json_object_get(v, "team"));
+
+		/* A violation that names its team (a phase-wide change) is that team's. */
+		rc = store_override_insert(db, phase, who ? who : team,
 		    json_string_value(json_object_get(v, "rule")),
 		    json_string_value(json_object_get(v, "detail")), reason, action, request_id,
 		    now);

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "maint.h"
 #include "store_idempotency.h"
+#include "store_reports.h"
 #include "timers.h"
 
 /* How long a stopping daemon waits for requests in flight. */
@@ -43,7 +44,7 @@ on_watchdog(uv_timer_t *t)
 	sd_notify(0, "WATCHDOG=1");
 }
 
-/* Idempotency keys are kept for the configured retention, then dropped. */
+/* Idempotency keys and kept fairness reports last their configured retention, then go. */
 static void
 on_housekeeping(uv_timer_t *t)
 {
@@ -55,6 +56,9 @@ on_housekeeping(uv_timer_t *t)
 		return;
 	if (store_idempotency_purge(app->w, app_now(app) - keep) < 0)
 		log_warn("cannot expire idempotency keys: %s", db_errmsg(app->w));
+	keep = (int64_t)app->cfg.programme.report_retention_days * CIVIL_DAY;
+	if (store_report_purge(app->w, app_now(app) - keep) < 0)
+		log_warn("cannot expire kept fairness reports: %s", db_errmsg(app->w));
 }
 
 static void

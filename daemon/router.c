@@ -370,10 +370,12 @@ idem_store(const struct request *rq, unsigned flags, const char *hash,
 static bool
 run_write(const struct route *r, struct request *rq, struct response *rs)
 {
+	/* A read that keeps a record is not a change: a key means nothing to it. */
+	const char *key = (r->flags & ROUTE_WRITE) ? rq->idem_key : NULL;
 	char hash[65];
 	int rc;
 
-	if (rq->idem_key && !valid_idem_key(rq->idem_key)) {
+	if (key && !valid_idem_key(key)) {
 		resp_problem(rs, 400, "bad_request",
 		    "Idempotency-Key must be 1 to 255 printable ASCII characters");
 		return false;
@@ -399,7 +401,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		db_release(rq->db, "req");
 		return after_commit(rq->app, rs);
 	}
-	if (rq->idem_key) {
+	if (key) {
 		request_hash(rq, false, hash);
 		rc = idem_lookup(rq, hash, rs);
 		if (rc != 0) {
@@ -409,7 +411,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		}
 	}
 	r->fn(rq, rs);
-	if (rs->status < 300 && rq->idem_key && idem_store(rq, r->flags, hash, rs) < 0) {
+	if (rs->status < 300 && key && idem_store(rq, r->flags, hash, rs) < 0) {
 		resp_error(rs, GD_EIO, "cannot store the idempotency key");
 	}
 	if (!commit_intact(rq->app)) {
@@ -425,7 +427,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 		 * The key is stored in the batch, so it is kept only if the
 		 * batch commits -- and only then is the refusal sent.
 		 */
-		if (rs->status < 500 && rq->idem_key)
+		if (rs->status < 500 && key)
 			idem_store(rq, r->flags, hash, rs);
 		db_release(rq->db, "req");
 		return after_commit(rq->app, rs);
@@ -486,11 +488,11 @@ dispatch(struct request *rq, const char *auth, struct principal *who, struct res
 	case 1:
 		return true;
 	}
-	if (rq->app->stopping && (r->flags & ROUTE_WRITE)) {
+	if (rq->app->stopping && (r->flags & (ROUTE_WRITE | ROUTE_KEEPS))) {
 		resp_problem(rs, 503, "unavailable", "grantd is shutting down");
 		return false;
 	}
-	if (r->flags & ROUTE_WRITE)
+	if (r->flags & (ROUTE_WRITE | ROUTE_KEEPS))
 		return run_write(r, rq, rs);
 	r->fn(rq, rs);
 	return false;

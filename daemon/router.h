@@ -12,6 +12,13 @@ typedef void route_fn(struct request *rq, struct response *rs);
 #define ROUTE_PUBLIC 0x2	/* no token needed */
 #define ROUTE_SECRET 0x4	/* the reply holds a secret: replays omit it */
 #define ROUTE_METRICS 0x8	/* public unless server.metrics_require_auth */
+/*
+ * A read that keeps a record of what it answered (the fairness report):
+ * it runs in the group-commit transaction like a change and its reply
+ * waits for the commit, but it is not a change to the client -- no
+ * Idempotency-Key, and nothing to replay.
+ */
+#define ROUTE_KEEPS 0x10
 
 /*
  * One entry: method and pattern ("/v1/teams/{team}": a {name} matches one

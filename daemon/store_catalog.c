@@ -228,8 +228,14 @@ store_team_insert(struct db *db, const struct team_in *t, int64_t now)
 int
 store_phase_extend(struct db *db, const char *id, int64_t days)
 {
-	return db_run(db, "UPDATE phases SET period_days = period_days + ?1, "
+	int rc = db_run(db, "UPDATE phases SET period_days = period_days + ?1, "
 	    "extended_days = extended_days + ?1 WHERE id = ?2", "it", days, id);
+
+	/* Every team's evaluation date moved: each is reminded of its new one. */
+	if (rc == 0)
+		rc = db_run(db, "UPDATE enrollments SET evaluation_noted = 0 WHERE phase = ? "
+		    "AND state IN ('active', 'completed')", "t", id);
+	return rc;
 }
 /* Phases, as placement sees them. */
 

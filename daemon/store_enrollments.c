@@ -187,6 +187,13 @@ store_enrollment_json(struct db *db, int64_t id, json_t **out)
 		return GD_ENOMEM;
 	if (e.ended_at >= 0)
 		json_object_set_new(o, "ended_at", jv_instant(e.ended_at));
+	if (e.extra_days > 0)
+		json_object_set_new(o, "extra_days", json_integer(e.extra_days));
+	if (pi.evaluation_on >= 0) {
+		civil_format_date(enrollment_evaluation_day(pi.evaluation_on, pi.starts_on,
+		    civil_local_day(e.start, pi.tz_off), pi.extended_days), sd);
+		json_object_set_new(o, "evaluation_on", json_string(sd));
+	}
 	*out = o;
 	return 0;
 }

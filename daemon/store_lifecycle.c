@@ -6,6 +6,7 @@
 #include "civil.h"
 #include "db_sql.h"
 #include "err.h"
+#include "enrollment.h"
 #include "store_lifecycle.h"
 #include "vec.h"
 
@@ -15,14 +16,27 @@ push(struct due **v, size_t *n, size_t *cap, struct due d)
 	return vec_push(v, n, cap, &d, sizeof(d));
 }
 
-/* Evaluation dates are local midnights of each programme's zone. */
+/*
+ * Each team's evaluation date (lib/enrollment.h), a local midnight of its
+ * programme's zone, from a row of EVAL_SQL.
+ */
+#define EVAL_SQL "SELECT e.id, e.window_start, p.evaluation_on, p.starts_on, " \
+	"p.extended_days, g.timezone, e.phase FROM enrollments e " \
+	"JOIN phases p ON p.id = e.phase JOIN programs g ON g.id = p.program " \
+	"WHERE e.evaluation_noted = 0 AND p.evaluation_on IS NOT NULL " \
+	"AND e.state IN ('active', 'completed')"
+
 static int64_t
-evaluation_at(sqlite3_stmt *st, int col_day, int col_tz)
+evaluation_at(sqlite3_stmt *st)
 {
 	int32_t off = 0;
+	int64_t day;
 
-	civil_tz_offset(db_text(st, col_tz), &off);
-	return civil_local_midnight(sqlite3_column_int64(st, col_day), off);
+	civil_tz_offset(db_text(st, 5), &off);
+	day = enrollment_evaluation_day(sqlite3_column_int64(st, 2),
+	    sqlite3_column_int64(st, 3), civil_local_day(sqlite3_column_int64(st, 1), off),
+	    sqlite3_column_int64(st, 4));
+	return civil_local_midnight(day, off);
 }
 
 int
@@ -60,18 +74,17 @@ store_due(struct db *db, int64_t now, struct due **out, size_t *n)
 			    DUE_WINDOW_END, sqlite3_column_int64(st, 0), "" });
 		db_done(st);
 	}
-	st = db_prep(db, "SELECT p.id, p.evaluation_on, g.timezone FROM phases p "
-	    "JOIN programs g ON g.id = p.program WHERE p.evaluation_noted = 0 "
-	    "AND p.evaluation_on IS NOT NULL");
+	st = db_prep(db, EVAL_SQL);
 	if (rc == 0 && st == NULL)
 		rc = GD_EIO;
 	if (rc == 0) {
 		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-			struct due d = { evaluation_at(st, 1, 2), DUE_EVALUATION, 0, "" };
+			struct due d = { evaluation_at(st), DUE_EVALUATION,
+			    sqlite3_column_int64(st, 0), "" };
 
 			if (d.at > now)
 				continue;
-			snprintf(d.phase, sizeof(d.phase), "%s", db_text(st, 0));
+			snprintf(d.phase, sizeof(d.phase), "%s", db_text(st, 6));
 			rc = push(&v, &cnt, &cap, d);
 		}
 		db_done(st);
@@ -101,12 +114,10 @@ store_next_due(struct db *db)
 	    "WHERE state = 'active'", NULL));
 	TAKE(db_int(db, "SELECT coalesce(min(expires_at), -1) FROM ledger_holds "
 	    "WHERE state = 'pending'", NULL));
-	st = db_prep(db, "SELECT p.id, p.evaluation_on, g.timezone FROM phases p "
-	    "JOIN programs g ON g.id = p.program WHERE p.evaluation_noted = 0 "
-	    "AND p.evaluation_on IS NOT NULL");
+	st = db_prep(db, EVAL_SQL);
 	if (st != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW)
-			TAKE(evaluation_at(st, 1, 2));
+			TAKE(evaluation_at(st));
 		db_done(st);
 	}
 #undef TAKE
@@ -121,9 +132,10 @@ store_grant_noted(struct db *db, int64_t grant, int noted)
 }
 
 int
-store_evaluation_noted(struct db *db, const char *phase)
+store_evaluation_noted(struct db *db, int64_t enrollment)
 {
-	return db_run(db, "UPDATE phases SET evaluation_noted = 1 WHERE id = ?", "t", phase);
+	return db_run(db, "UPDATE enrollments SET evaluation_noted = 1 WHERE id = ?", "i",
+	    enrollment);
 }
 
 int

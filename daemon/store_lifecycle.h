@@ -20,7 +20,7 @@ struct due {
 	int64_t at;
 	enum due_kind kind;
 	int64_t ref;			/* grant or enrollment id */
-	char phase[ID_MAX + 1];		/* evaluations */
+	char phase[ID_MAX + 1];		/* evaluations (ref: the enrollment) */
 };
 
 /* Every transition due at or before now, unsorted; *out malloc'd. */
@@ -30,7 +30,7 @@ int store_due(struct db *db, int64_t now, struct due **out, size_t *n);
 int64_t store_next_due(struct db *db);
 
 int store_grant_noted(struct db *db, int64_t grant, int noted);
-int store_evaluation_noted(struct db *db, const char *phase);
+int store_evaluation_noted(struct db *db, int64_t enrollment);
 
 /*
  * A time-based transition that failed (schema/008): notes the try, with

@@ -39,3 +39,9 @@ store_report_kept(struct db *db, const char *phase, int64_t audit_seq, int64_t a
 	db_done(st);
 	return r->body ? 0 : GD_ENOMEM;
 }
+
+int
+store_report_purge(struct db *db, int64_t before)
+{
+	return db_run(db, "DELETE FROM fairness_reports WHERE generated_at < ?", "i", before);
+}

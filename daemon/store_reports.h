@@ -16,6 +16,9 @@ struct kept_report {
 /* Keeps a report once per (phase, audit_seq, at); a second one is not stored. */
 int store_report_keep(struct db *db, const char *phase, const struct kept_report *r);
 
+/* Forgets the reports produced before `before`. */
+int store_report_purge(struct db *db, int64_t before);
+
 /*
  * The report of phase kept at audit_seq, at `at` (-1: the one produced
  * last at that sequence); GD_ENOENT when there is none.  r->body is

@@ -9,6 +9,15 @@
 #include "store_grants.h"
 #include "team_rules.h"
 
+/* A violation of a rule between enrollments, naming the team it concerns. */
+static void
+team_violation(json_t *viol, const char *team, json_t *v)
+{
+	if (v != NULL)
+		json_object_set_new(v, "team", json_string(team));
+	json_array_append_new(viol, v);
+}
+
 int
 team_span_end(struct db *db, const struct enrollment *e, int64_t *end)
 {
@@ -49,7 +58,7 @@ team_rules_check(struct db *db, const struct phase_info *pi, const char *team,
 		if (is_new && (o->state == ENROLLMENT_ELIMINATED ||
 		    o->state == ENROLLMENT_WITHDRAWN)) {
 			app_format_when_in(o->ended_at, pi->tz, pi->tz_off, a);
-			json_array_append_new(viol, grants_violation("one_enrollment", "team '%s' "
+			team_violation(viol, team, grants_violation("one_enrollment", "team '%s' "
 			    "was %s from phase '%s' at %s; a team that was eliminated or withdrew "
 			    "is not enrolled again without an override", team,
 			    enrollment_state_name(o->state), o->phase, a));
@@ -60,7 +69,7 @@ team_rules_check(struct db *db, const struct phase_info *pi, const char *team,
 		if (from < end && to > o->start) {
 			app_format_when_in(o->start, pi->tz, pi->tz_off, a);
 			app_format_when_in(end, pi->tz, pi->tz_off, b);
-			json_array_append_new(viol, grants_violation("one_enrollment", "team '%s' "
+			team_violation(viol, team, grants_violation("one_enrollment", "team '%s' "
 			    "holds its enrollment in phase '%s' from %s to %s (window, extensions "
 			    "and make-ups); a team holds one enrollment at a time, so this may "
 			    "start at %s at the earliest", team, o->phase, a, b, b));
@@ -75,8 +84,8 @@ team_evaluation_day(const struct phase_info *pi, int64_t window_start)
 {
 	if (pi->evaluation_on < 0)
 		return -1;
-	return pi->evaluation_on + (civil_local_day(window_start, pi->tz_off) - pi->starts_on) +
-	    pi->extended_days;
+	return enrollment_evaluation_day(pi->evaluation_on, pi->starts_on,
+	    civil_local_day(window_start, pi->tz_off), pi->extended_days);
 }
 
 void
@@ -93,6 +102,6 @@ team_evaluation_check(const struct phase_info *pi, const struct enrollment *e, i
 		return;
 	civil_format_date(day, date);
 	app_format_when_in(to, pi->tz, pi->tz_off, when);
-	json_array_append_new(viol, grants_violation("evaluation_date", "%s of team '%s' would "
+	team_violation(viol, e->team, grants_violation("evaluation_date", "%s of team '%s' would "
 	    "run until %s, past the team's evaluation date %s", what, e->team, when, date));
 }

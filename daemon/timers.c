@@ -62,8 +62,11 @@ due_name(struct db *db, const struct due *d, char *target, size_t len)
 			snprintf(target, len, "enrollment/%lld", (long long)d->ref);
 		return "enrollment.complete";
 	case DUE_EVALUATION:
-		snprintf(target, len, "phase/%s", d->phase);
-		return "phase.evaluation";
+		if (store_enrollment_by_id(db, d->ref, &e) == 0)
+			snprintf(target, len, "phase/%s/enrollment/%s", e.phase, e.team);
+		else
+			snprintf(target, len, "phase/%s", d->phase);
+		return "enrollment.evaluation";
 	}
 	snprintf(target, len, "?");
 	return "?";
@@ -107,13 +110,17 @@ apply_one(struct db *db, const struct due *d, int64_t now, char *why, size_t why
 			log_notice("enrollment of team %s in phase %s completed", e.team, e.phase);
 		break;
 	case DUE_EVALUATION:
-		snprintf(target, sizeof(target), "phase/%s", d->phase);
-		rc = store_evaluation_noted(db, d->phase);
+		/* Each team's own date (lib/enrollment.h), noted once. */
+		if ((rc = store_enrollment_by_id(db, d->ref, &e)) < 0)
+			break;
+		snprintf(target, sizeof(target), "phase/%s/enrollment/%s", e.phase, e.team);
+		rc = store_evaluation_noted(db, d->ref);
 		if (rc == 0)
-			rc = audit_append(db, &audit_system, "timer", now, "phase.evaluation", target,
-			    "evaluation date reached", detail);
+			rc = audit_append(db, &audit_system, "timer", now, "enrollment.evaluation",
+			    target, "the team's evaluation date is reached", detail);
 		if (rc == 0)
-			log_notice("phase %s: evaluation date reached", d->phase);
+			log_notice("phase %s: the evaluation date of team %s is reached", e.phase,
+			    e.team);
 		break;
 	}
 	if (rc < 0)

@@ -7,93 +7,93 @@
 #include "err.h"
 #include "report.h"
 
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+#define DAY_SECONDS 86400
 
-	return (x > y) - (x < y);
+static __int128
+abs128(__int128 x)
+{
+	return x < 0 ? -x : x;
 }
 
-/* Whether the set is equal within tol; else *med2 is twice its median. */
+static int64_t
+clamp64(__int128 x)
+{
+	if (x > INT64_MAX)
+		return INT64_MAX;
+	if (x < INT64_MIN)
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
+/*
+ * One comparison: val[i] of the teams with in[i] against the yardstick y.
+ * Marks the teams that break it in v (keeping each one's largest gap, on
+ * `day`) and returns whether the set is equal.
+ */
 static bool
-set_equal(const int64_t *val, const bool *in, size_t n, int64_t *buf, int64_t tol,
-    __int128 *med2)
-{
-	size_t m = 0;
-
-	for (size_t i = 0; i < n; i++)
-		if (in[i])
-			buf[m++] = val[i];
-	if (m < 2)
-		return true;
-	qsort(buf, m, sizeof(*buf), cmp_i64);
-	if ((__int128)buf[m - 1] - buf[0] <= tol)
-		return true;
-	*med2 = m % 2 ? 2 * (__int128)buf[m / 2] : (__int128)buf[m / 2 - 1] + buf[m / 2];
-	return false;
-}
-
-/* Marks the teams of an unequal set that lie farther than tol/2 from its median. */
-static void
-blame(const int64_t *val, const bool *in, size_t n, __int128 med2, int64_t tol, int64_t day,
+compare(const int64_t *val, const bool *in, size_t n, __int128 y, int64_t tol, int64_t day,
     struct across_verdict *v, __int128 *worst)
 {
+	__int128 lo = 0, hi = 0, far = 0;
+	bool any = false, equal;
+
 	for (size_t i = 0; i < n; i++) {
-		__int128 d2;
+		if (!in[i])
+			continue;
+		if (!any || val[i] < lo)
+			lo = val[i];
+		if (!any || val[i] > hi)
+			hi = val[i];
+		if (abs128(val[i] - y) > far)
+			far = abs128(val[i] - y);
+		any = true;
+	}
+	if (!any)
+		return true;
+	equal = hi - lo <= tol && far <= tol;
+	if (equal)
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		__int128 d;
 
 		if (!in[i])
 			continue;
-		d2 = 2 * (__int128)val[i] - med2;
-		if ((d2 < 0 ? -d2 : d2) <= tol)
+		d = val[i] - y;
+		/* Far from the yardstick; or, when none is, the farthest. */
+		if (abs128(d) <= tol && (far > tol || abs128(d) < far))
 			continue;
 		v[i].delivery_ok = false;
-		if ((d2 < 0 ? -d2 : d2) > worst[i]) {
-			worst[i] = d2 < 0 ? -d2 : d2;
+		if (abs128(d) > worst[i] || worst[i] == 0) {
+			worst[i] = abs128(d);
 			v[i].gap_day = day;
-			v[i].gap = (int64_t)(d2 / 2);
+			v[i].gap = clamp64(d);
 		}
 	}
+	return false;
 }
 
 static void
-judge_period(const struct across_team *t, size_t n, int64_t *buf, struct across_verdict *v,
-    struct across_summary *s)
+judge_period(const struct across_team *t, size_t n, const struct across_ref *ref,
+    struct across_verdict *v, struct across_summary *s)
 {
-	size_t m = 0;
-	int64_t lo, hi;
-	__int128 med2;
-
-	for (size_t i = 0; i < n; i++)
-		if (!t[i].ended)
-			buf[m++] = t[i].days;
-	if (m < 2)
-		return;
-	qsort(buf, m, sizeof(*buf), cmp_i64);
-	lo = buf[0];
-	hi = buf[m - 1];
-	if (lo == hi)
-		return;
-	s->equal_period = false;
-	med2 = m % 2 ? 2 * (__int128)buf[m / 2] : (__int128)buf[m / 2 - 1] + buf[m / 2];
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].ended || 2 * (__int128)t[i].days == med2)
+		if (t[i].ended || t[i].days == ref->period_days)
 			continue;
+		s->equal_period = false;
 		v[i].period_ok = false;
-		v[i].period_gap_days = (int64_t)((2 * (__int128)t[i].days - med2) / 2);
-		if (v[i].period_gap_days == 0)
-			v[i].period_gap_days = 2 * (__int128)t[i].days < med2 ? -1 : 1;
+		v[i].period_gap_days = t[i].days - ref->period_days;
 	}
 }
 
 static int
-judge_delivery(const struct across_team *t, size_t n, int64_t tol, int64_t *buf,
+judge_delivery(const struct across_team *t, size_t n, const struct across_ref *ref,
     struct across_verdict *v, struct across_summary *s)
 {
 	size_t maxk = 0;
 	int64_t *val = calloc(n ? n : 1, sizeof(*val));
 	bool *in = calloc(n ? n : 1, sizeof(*in));
-	__int128 *worst = calloc(n ? n : 1, sizeof(*worst)), med2 = 0;
+	__int128 *worst = calloc(n ? n : 1, sizeof(*worst));
+	__int128 per_day = (__int128)ref->units_milli * DAY_SECONDS;
 
 	if (val == NULL || in == NULL || worst == NULL) {
 		free(val);
@@ -109,19 +109,15 @@ judge_delivery(const struct across_team *t, size_t n, int64_t tol, int64_t *buf,
 			in[i] = t[i].reached >= k;
 			val[i] = in[i] ? t[i].delivered[k - 1] : 0;
 		}
-		if (!set_equal(val, in, n, buf, tol, &med2)) {
+		if (!compare(val, in, n, per_day * (__int128)k, ref->tol, (int64_t)k, v, worst))
 			s->equal_delivery = false;
-			blame(val, in, n, med2, tol, (int64_t)k, v, worst);
-		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		in[i] = !t[i].ended;
 		val[i] = t[i].projected;
 	}
-	if (!set_equal(val, in, n, buf, tol, &med2)) {
+	if (!compare(val, in, n, per_day * ref->period_days, ref->tol, 0, v, worst))
 		s->equal_delivery = false;
-		blame(val, in, n, med2, tol, 0, v, worst);
-	}
 	free(val);
 	free(in);
 	free(worst);
@@ -153,22 +149,17 @@ judge_index(const struct across_team *t, size_t n, struct across_summary *s)
 }
 
 int
-across_judge(const struct across_team *t, size_t n, int64_t tol, struct across_verdict *v,
-    struct across_summary *s)
+across_judge(const struct across_team *t, size_t n, const struct across_ref *ref,
+    struct across_verdict *v, struct across_summary *s)
 {
-	int64_t *buf;
 	int rc;
 
 	*s = (struct across_summary){ .equal_period = true, .equal_delivery = true,
 		.jain_micro = 1000000 };
 	for (size_t i = 0; i < n; i++)
 		v[i] = (struct across_verdict){ .period_ok = true, .delivery_ok = true };
-	if ((buf = calloc(n ? n : 1, sizeof(*buf))) == NULL)
-		return GD_ENOMEM;
-	judge_period(t, n, buf, v, s);
-	rc = judge_delivery(t, n, tol, buf, v, s);
-	free(buf);
-	if (rc == 0)
+	judge_period(t, n, ref, v, s);
+	if ((rc = judge_delivery(t, n, ref, v, s)) == 0)
 		rc = judge_index(t, n, s);
 	return rc;
 }

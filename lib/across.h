@@ -27,26 +27,32 @@
  *	ended      eliminated or withdrawn: compared only up to its end, and
  *		   neither in the period nor the projection nor the index
  *
- * The judgement, with tol the tolerance (one unit-hour):
+ * The yardstick is the same for every team: the package fully delivered,
+ * ref(k) = units x k days by the end of day k, and ref = units x period
+ * (the phase's days, extensions included) for the projection.  With tol
+ * the tolerance (one unit-hour):
  *
- *	equal period   every team not ended has the same days.  A team whose
- *		       days differ from the median of those days breaks it,
- *		       by days - median.
+ *	equal period   every team not ended has the phase's days.  A team
+ *		       whose days differ breaks it, by days - period.
  *	equal delivery for every k, among the teams that reached day k, the
  *		       largest and smallest delivered[k - 1] differ by at most
- *		       tol; and so do the projections of the teams not ended.
- *		       Where they differ by more, each team farther than tol/2
- *		       from the median (the mean of the two middle values for
- *		       an even count) breaks it; at least one always does.
- *		       Its row names the day (0: the projection) of its largest
- *		       distance from the median and that gap, signed (below the
- *		       median: short; above: a surplus).
+ *		       tol, and each is within tol of ref(k); and the same for
+ *		       the projections of the teams not ended, against ref.
+ *		       A team farther than tol from the yardstick breaks it;
+ *		       where the teams differ by more than tol though none is
+ *		       that far, the ones farthest from the yardstick do.  So
+ *		       a team that merely got a make-up rounded up a little is
+ *		       not named beside the one that lost, and two teams short
+ *		       among four are named, not the two that were served.
+ *		       A row names the day (0: the projection) of its largest
+ *		       distance from the yardstick and that gap, signed (below:
+ *		       short; above: a surplus).
  *	common day     K, the fewest days reached among the teams not ended
  *		       whose window has begun (0 when none has); Jain's index
  *		       and the largest deviation (lib/report.h) are taken over
  *		       their delivered[K - 1], the same point of every window.
  *
- * Medians are exact: values are compared doubled, in 128 bits.
+ * Gaps are computed in 128 bits; a gap beyond int64_t is clamped.
  */
 struct across_team {
 	bool ended;
@@ -58,10 +64,10 @@ struct across_team {
 
 struct across_verdict {
 	bool period_ok;
-	int64_t period_gap_days;	/* days - median days; 0 when period_ok */
+	int64_t period_gap_days;	/* days - the phase's period; 0 when period_ok */
 	bool delivery_ok;
 	int64_t gap_day;		/* 1..reached, or 0 for the projection; 0 when ok */
-	int64_t gap;			/* mus from the median (rounded toward 0); 0 when ok */
+	int64_t gap;			/* mus from the yardstick; 0 when ok */
 };
 
 struct across_summary {
@@ -72,8 +78,15 @@ struct across_summary {
 	int64_t max_deviation_milli;	/* percent x 10^3, rounded */
 };
 
+/* The yardstick: the package's units (milli-units) and the phase's period in days. */
+struct across_ref {
+	int64_t units_milli;
+	int64_t period_days;
+	int64_t tol;			/* mus */
+};
+
 /* Judges n teams into v[0..n) and *s; 0 or GD_ENOMEM. */
-int across_judge(const struct across_team *t, size_t n, int64_t tol, struct across_verdict *v,
-    struct across_summary *s);
+int across_judge(const struct across_team *t, size_t n, const struct across_ref *ref,
+    struct across_verdict *v, struct across_summary *s);
 
 #endif

@@ -62,6 +62,7 @@ struct config {
 		int idle_threshold_pct;
 		int idle_window_hours;
 		int idempotency_retention_hours;
+		int report_retention_days;	/* fairness reports kept for ?as_of */
 	} programme;
 	/*
 	 * Usage samples flagged as above the grant or without one are stored,

@@ -42,3 +42,10 @@ grant_kind_parse(const char *s, enum grant_kind *kind)
 		*kind = (enum grant_kind)v;
 	return rc;
 }
+
+int64_t
+enrollment_evaluation_day(int64_t evaluation_on, int64_t starts_on, int64_t start_day,
+    int64_t extended_days)
+{
+	return evaluation_on + (start_day - starts_on) + extended_days;
+}

@@ -274,34 +274,6 @@ report_max_deviation_pct(const double *x, size_t n)
 	return 100.0 * max / mean;
 }
 
-int
-report_summarise(const struct report_row *rows, size_t n, int64_t period,
-    struct report_summary *out)
-{
-	struct report_summary s = { true, true, true, 1000000, 0, 0 };
-	double *x = NULL;
-
-	if (n && (x = malloc(n * sizeof(*x))) == NULL)
-		return GD_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if (!rows[i].resource_ok)
-			s.equal_resource = false;
-		if (rows[i].ended)
-			continue;
-		if (rows[i].window_len != period)
-			s.equal_period = false;
-		if (rows[i].owed != 0)
-			s.equal_delivery = false;
-		if (rows[i].entitled > 0)
-			x[s.counted++] = (double)rows[i].delivered / (double)rows[i].entitled;
-	}
-	s.jain_micro = llround(report_jain(x, s.counted) * 1e6);
-	s.max_deviation_milli = llround(report_max_deviation_pct(x, s.counted) * 1e3);
-	free(x);
-	*out = s;
-	return 0;
-}
-
 char *
 report_canonical(const json_t *report)
 {
@@ -385,6 +357,11 @@ static const struct column columns[] = {
 	{ "window_end", "window.end", false },
 	{ "window_end_local", "window.end", true },
 	{ "window_days", "window.days", false },
+	{ "days", "days", false },
+	{ "extra_days", "extra_days", false },
+	{ "reached_days", "reached_days", false },
+	{ "enrolled_on", "enrolled_on", false },
+	{ "evaluation_on", "evaluation_on", false },
 	{ "ended_at", "ended_at", false },
 	{ "ended_at_local", "ended_at", true },
 	{ "units", "units", false },
@@ -393,12 +370,16 @@ static const struct column columns[] = {
 	{ "lost_unit_hours", "lost_unit_hours", false },
 	{ "delivered_unit_hours", "delivered_unit_hours", false },
 	{ "owed_unit_hours", "owed_unit_hours", false },
+	{ "projected_unit_hours", "projected_unit_hours", false },
 	{ "used_unit_hours", "used_unit_hours", false },
 	{ "utilization", "utilization", false },
 	{ "idle", "idle.flagged", false },
 	{ "idle_since", "idle.since", false },
 	{ "idle_since_local", "idle.since", true },
+	{ "equal_period", "equal_period", false },
 	{ "equal_resource", "equal_resource", false },
+	{ "equal_delivery", "equal_delivery", false },
+	{ "breaks", "breaks", false },
 	{ "voucher_budget_krw", "voucher_budget_krw", false },
 	{ "voucher_settled_krw", "voucher_settled_krw", false },
 	{ "overrides", "overrides", false },
@@ -419,6 +400,33 @@ lookup(const json_t *row, const char *path)
 }
 
 /* A cell's text: strings as they are, numbers as the canonical JSON shows them. */
+/*
+ * An array of breaks or overrides: their rules, ";"-separated, in order
+ * ("equal_delivery;equal_period"); an array of anything else: its length.
+ */
+static void
+rules_cell(const json_t *v, char *buf, size_t len)
+{
+	const json_t *x;
+	size_t i, o = 0;
+	int n;
+
+	json_array_foreach(v, i, x) {
+		const char *r = json_string_value(json_object_get(x, "rule"));
+
+		if (r == NULL) {
+			snprintf(buf, len, "%zu", json_array_size(v));
+			return;
+		}
+		n = snprintf(buf + o, len - o, "%s%s", i ? ";" : "", r);
+		if (n < 0 || (size_t)n >= len - o) {
+			buf[o] = '\0';
+			return;
+		}
+		o += (size_t)n;
+	}
+}
+
 static void
 cell(const json_t *v, char *buf, size_t len)
 {
@@ -432,7 +440,7 @@ cell(const json_t *v, char *buf, size_t len)
 	else if (json_is_boolean(v))
 		snprintf(buf, len, "%s", json_is_true(v) ? "true" : "false");
 	else if (json_is_array(v))
-		snprintf(buf, len, "%zu", json_array_size(v));
+		rules_cell(v, buf, len);
 }
 
 int

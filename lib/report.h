@@ -32,30 +32,10 @@
  *	utilization = used / delivered, 0 when delivered <= 0 (may exceed 1
  *		   when a team ran more than it was granted: that usage is flagged)
  *
- * The fairness summary over a phase's enrollments:
- *
- *	equal_period    every enrollment not eliminated or withdrawn has a
- *			window of exactly the phase's period
- *	equal_resource  at every instant of each enrollment's window (up to
- *			ended_at for one eliminated or withdrawn), its granted
- *			units equal the package units, and its voucher budget
- *			equals the package's voucher amount.  A break that an
- *			admin overrode still makes this false: the override is
- *			listed beside it, never hidden.
- *	equal_delivery  owed == 0 for every enrollment not eliminated or
- *			withdrawn (active or completed: a completed team that
- *			was never paid back was not treated equally either)
- *	jain_index_delivered, max_deviation_pct
- *			over x_i = delivered_i / entitled_i of the enrollments
- *			not eliminated or withdrawn whose window has begun:
- *			J = (sum x)^2 / (n sum x^2) in [1/n, 1], 1 when all are
- *			equal (also when n = 0 or every x is 0); deviation =
- *			100 x max |x_i - mean| / mean (0 when the mean is 0).
- *			Dividing by entitled keeps a late team, whose window
- *			began later, from looking short mid-phase; once every
- *			window is over, entitled is the same for all and x is
- *			delivered unit-hours over a constant.  Computed in IEEE
- *			double, rounded to 6 (J) and 3 (percent) decimals.
+ * The fairness report compares the teams of a phase with each other, at
+ * the same point of each team's own window: lib/across.h.  Jain's index
+ * and the largest deviation it quotes are report_jain and
+ * report_max_deviation_pct below.
  */
 
 #define REPORT_HOUR 3600
@@ -154,28 +134,11 @@ struct report_break {
 int report_resource_breaks(const struct report_grant *g, size_t n, int64_t from, int64_t to,
     int64_t units_milli, struct report_break **out, size_t *nout);
 
-/* One row of the summary. */
-struct report_row {
-	bool ended;		/* eliminated or withdrawn */
-	int64_t window_len;	/* seconds */
-	int64_t entitled, delivered, owed;
-	bool resource_ok;	/* no break, and the voucher budget is the package's */
-};
-
-struct report_summary {
-	bool equal_period, equal_resource, equal_delivery;
-	int64_t jain_micro;		/* Jain's index x 10^6, rounded */
-	int64_t max_deviation_milli;	/* percent x 10^3, rounded */
-	size_t counted;			/* rows in the index */
-};
-
-/* Summarises rows against the phase period (seconds); 0 or GD_ENOMEM. */
-int report_summarise(const struct report_row *rows, size_t n, int64_t period,
-    struct report_summary *out);
-
 /*
- * Jain's index and the largest relative deviation (percent) of x[0..n), as
- * defined above, unrounded.
+ * Jain's index and the largest relative deviation (percent) of x[0..n),
+ * unrounded: J = (sum x)^2 / (n sum x^2) in [1/n, 1], 1 when all are equal
+ * (also when n = 0 or every x is 0); deviation = 100 x max |x_i - mean| /
+ * mean (0 when the mean is 0).  In IEEE double.
  */
 double report_jain(const double *x, size_t n);
 double report_max_deviation_pct(const double *x, size_t n);

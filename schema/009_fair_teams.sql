@@ -31,6 +31,13 @@ CREATE INDEX grants_noted ON grants(noted) WHERE noted < 2;
 -- grants), beside the window's own days: its period is both together.
 ALTER TABLE enrollments ADD COLUMN extra_days INTEGER NOT NULL DEFAULT 0
 	CHECK (extra_days >= 0);
+-- Each team has its own evaluation date (lib/enrollment.h); the reminder of
+-- it is noted per enrollment (phases.evaluation_noted is no longer used).
+ALTER TABLE enrollments ADD COLUMN evaluation_noted INTEGER NOT NULL DEFAULT 0
+	CHECK (evaluation_noted IN (0, 1));
+-- A phase whose (one) date was already noted: its teams' reminders were given.
+UPDATE enrollments SET evaluation_noted = 1
+	WHERE phase IN (SELECT id FROM phases WHERE evaluation_noted = 1);
 -- Days the phase was extended by in all: each team's evaluation date moves
 -- by as many (evaluation_on is the first teams' date before any extension).
 ALTER TABLE phases ADD COLUMN extended_days INTEGER NOT NULL DEFAULT 0

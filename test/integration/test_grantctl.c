@@ -284,7 +284,9 @@ START_TEST(session)
 	/* An explicit split: 512 B200 + 512 H100 = 768 units. */
 	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "lg-ai", "--split",
 	    "naver-chuncheon=256,nhn-gwangju=1024");
-	ck_assert_ptr_nonnull(strstr(r.out, "window:   2026-03-01 to 2026-08-29 (181 days)"));
+	/* Enrolled on 03-02 (Seoul): its window starts then, not at the phase's start. */
+	ck_assert_msg(strstr(r.out, "window:   2026-03-02 to 2026-08-30 (181 days)") != NULL,
+	    "%s", r.out);
 	run_free(&r);
 	/* The table shows dates in the programme's zone and won grouped by thousands. */
 	CTL_EXPECT(0, r, &e, "enrollment", "list", "stage-2");
@@ -600,15 +602,19 @@ START_TEST(zones_and_tables)
 	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "motif");
 	run_free(&r);
 
-	/* Grants start at 00:00 in Seoul, 15:00 the day before in UTC; each says which. */
+	/*
+	 * Grants start at 00:00 in Seoul, 15:00 the day before in UTC; each says
+	 * which.  Enrolled on 03-02 (Seoul), the window starts that day, not on
+	 * the phase's 03-01: no window starts before its enrollment (issue 14).
+	 */
 	CTL_EXPECT(0, r, &e, "grant", "list", "--phase", "stage-2");
-	ck_assert_msg(strstr(r.out, "2026-03-01 00:00 KST") != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "2026-03-02 00:00 KST") != NULL, "%s", r.out);
 	run_free(&r);
 	CTL_EXPECT(0, r, &e, "--tz", "UTC", "grant", "list");
-	ck_assert_msg(strstr(r.out, "2026-02-28 15:00 UTC") != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "2026-03-01 15:00 UTC") != NULL, "%s", r.out);
 	run_free(&r);
 	CTL_EXPECT(0, r, &e, "--tz", "+05:30", "grant", "list");
-	ck_assert_msg(strstr(r.out, "2026-02-28 20:30 UTC+05:30") != NULL, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "2026-03-01 20:30 UTC+05:30") != NULL, "%s", r.out);
 	run_free(&r);
 	/* No phase in sight: the zone all the server's programmes share (one, in Seoul). */
 	CTL_EXPECT(0, r, &e, "team", "show", "motif");

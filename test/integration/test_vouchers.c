@@ -481,6 +481,10 @@ START_TEST(voided_by_every_way)
 
 		ck_assert_int_eq(sqlite3_open(h.db, &db), SQLITE_OK);
 		ck_assert_msg(sqlite3_exec(db, "BEGIN IMMEDIATE;"
+		    "DROP TABLE fairness_reports;"
+		    "ALTER TABLE phases DROP COLUMN extended_days;"
+		    "ALTER TABLE enrollments DROP COLUMN extra_days;"
+		    "ALTER TABLE enrollments DROP COLUMN evaluation_noted;"
 		    "DROP TRIGGER ledger_holds_voided_by;"
 		    "ALTER TABLE ledger_holds DROP COLUMN voided_by;"
 		    "DROP TABLE timer_failures;"

@@ -724,12 +724,12 @@ grants_of_kind(const char *team, const char *kind, json_t **last)
 	snprintf(path, sizeof(path), "/v1/grants?phase=x&team=%s", team);
 	it = items(path);
 	json_array_foreach(it, i, g) {
-		if (strcmp(fx_str(g, "kind"), kind) != 0 || json_is_true(fx_at(g, "cancelled")))
+		if (strcmp(fx_str(g, "kind"), kind) != 0)
 			continue;
 		n++;
 		if (last) {
 			json_decref(*last);
-			*last = json_incref(g);
+			*last = json_deep_copy(g);
 		}
 	}
 	json_decref(it);

@@ -1078,9 +1078,14 @@ START_TEST(fairness_csv)
 	line2 = strstr(rs.text, "\r\n");
 	ck_assert_ptr_nonnull(line2);
 	/* The programme is in UTC: each instant's local twin has offset +00:00. */
+	/*
+	 * alpha lost 64 unit-hours that nothing pays back: short of the package
+	 * by day 2 and in its projection (1856 of 1920), and owed; its breaks
+	 * name the rules, its overrides none.
+	 */
 	want = "alpha,active,2026-03-01T00:00:00Z,2026-03-01T00:00:00+00:00,2026-03-11T00:00:00Z,"
-	    "2026-03-11T00:00:00+00:00,10,,,8,384,384,64,320,64,19,0.059375,false,,,true,"
-	    "1000000,0,0\r\n";
+	    "2026-03-11T00:00:00+00:00,10,10,0,2,2026-03-01,,,,8,384,384,64,320,64,1856,19,"
+	    "0.059375,false,,,true,true,false,equal_delivery;equal_delivery,1000000,0,\r\n";
 	ck_assert_msg(strncmp(line2 + 2, want, strlen(want)) == 0, "%s", line2 + 2);
 	ck_assert(strstr(rs.text, "\r\nbeta,") != NULL);
 	response_clear(&rs);

@@ -75,6 +75,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg.programme.idle_threshold_pct, 30);
 	ck_assert_int_eq(cfg.programme.idle_window_hours, 72);
 	ck_assert_int_eq(cfg.programme.idempotency_retention_hours, 48);
+	ck_assert_int_eq(cfg.programme.report_retention_days, 3660);
 	ck_assert_int_eq(cfg.usage.flagged_per_hour, 10000);
 	ck_assert_int_eq(cfg.usage.flagged_max, 1000000);
 
@@ -277,6 +278,7 @@ static const struct {
 	{ "programme", "idle_threshold_pct", 0, 100 },
 	{ "programme", "idle_window_hours", 1, 8760 },
 	{ "programme", "idempotency_retention_hours", 24, 8760 },
+	{ "programme", "report_retention_days", 1, 36600 },
 	{ "usage", "flagged_per_hour", 1, 10000000 },
 	{ "usage", "flagged_max", 1, 1000000000 },
 };
@@ -679,7 +681,7 @@ START_TEST(keys_and_values)
 		ck_assert_msg(config_reloadable(key) == !restart, "%s", key);
 		ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 20);
+	ck_assert_uint_eq(n, 21);
 	ck_assert(!config_reloadable("server.nope"));
 	ck_assert(!config_reloadable("listen"));
 	ck_assert(!config_reloadable(""));
