@@ -82,7 +82,7 @@ struct team {
 	struct ledger_account acc;
 	int64_t since;			/* idle since, -1 */
 	json_t *ovr;
-	bool ended, early, vouchers_only;
+	bool ended, early, vouchers_only;	/* vouchers_only: never any grant */
 	int64_t *delivered;		/* by day of its window (lib/across.h) */
 	struct across_team cmp;
 };
@@ -132,7 +132,7 @@ team_load(struct db *db, const struct calendar *cal, const struct phase_info *pi
     int64_t at, struct team *t)
 {
 	struct enrollment *e = &t->v.e;
-	int64_t end, avail, all;
+	int64_t end, avail, all, ever;
 	int rc;
 
 	if ((rc = store_enrollment_by_id(db, id, e)) < 0)
@@ -147,9 +147,10 @@ team_load(struct db *db, const struct calendar *cal, const struct phase_info *pi
 	    (rc = store_override_list(db, pi->id, e->team, &t->ovr)) < 0 ||
 	    (rc = day_series(cal, t, at)) < 0 ||
 	    (rc = report_granted(t->v.rg, t->v.ng, civil_min_instant(), civil_max_instant(),
-	    &all)) < 0)
+	    &all)) < 0 || (rc = store_grants_ever(db, id, &ever)) < 0)
 		return rc;
-	t->vouchers_only = t->v.ng == 0 && !t->ended;
+	/* Never given a card (a team with its grants taken away is compared: it got nothing). */
+	t->vouchers_only = ever == 0;
 	t->early = e->start < civil_local_midnight(civil_local_day(e->created_at, pi->tz_off),
 	    pi->tz_off);
 	t->cmp.ended = t->ended;

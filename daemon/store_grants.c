@@ -246,3 +246,14 @@ store_grant_owners(struct db *db, struct grant_owner **out, size_t *n)
 	*n = nown;
 	return 0;
 }
+
+int
+store_grants_ever(struct db *db, int64_t enrollment, int64_t *n)
+{
+	int64_t c = db_int(db, "SELECT count(*) FROM grants WHERE enrollment = ?", "i", enrollment);
+
+	if (c < 0)
+		return GD_EIO;
+	*n = c;
+	return 0;
+}

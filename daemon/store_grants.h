@@ -28,6 +28,8 @@ int store_grant_cut(struct db *db, int64_t id, int64_t t);
 int store_grant_set_end(struct db *db, int64_t id, int64_t end);
 /* Moves the grant by `by` seconds: start, end and planned_end alike (the caller checks range). */
 int store_grant_shift(struct db *db, int64_t id, int64_t by);
+/* How many grants an enrollment was ever given, cancelled ones included. */
+int store_grants_ever(struct db *db, int64_t enrollment, int64_t *n);
 /* Live (not cancelled) grants of an enrollment; *gs malloc'd. */
 int store_grants_of(struct db *db, int64_t enrollment, struct grant **gs, size_t *n);
 

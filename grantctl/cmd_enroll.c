@@ -242,6 +242,12 @@ cmd_withdraw(struct ctl *c, char **a)
 	return end_enrollment(c, a, "withdraw");
 }
 
+static const struct col extended_cols[] = {
+	{ "TEAM", "team", F_STR }, { "STATE", "state", F_STR }, { "HOW", "how", F_STR },
+	{ "WINDOW END", "window_end", F_TIME }, { "AFTER FROM", "after_window.start", F_TIME },
+	{ "AFTER TO", "after_window.end", F_TIME },
+};
+
 int
 cmd_extend(struct ctl *c, char **a)
 {
@@ -253,7 +259,8 @@ cmd_extend(struct ctl *c, char **a)
 
 	if (int_arg(c->opt[O_DAYS], 1, 100000, &days) != 0)
 		return usage_error("--days must be a whole number of days");
-	body = json_pack("{s:I, s:s}", "days", (json_int_t)days, "reason", c->opt[O_REASON]);
+	body = json_pack("{s:I, s:s, s:o*}", "days", (json_int_t)days, "reason", c->opt[O_REASON],
+	    "override", override_json(c));
 	path = path_fmt("/v1/phases/%s/extend", a[0]);
 	rc = api(c, "POST", path, body, &r);
 	free(path);
@@ -267,6 +274,10 @@ cmd_extend(struct ctl *c, char **a)
 		    "period_days")));
 		print_rows(c, json_object_get(r.json, "enrollments"), enrollment_cols,
 		    NCOLS(enrollment_cols));
+		/* Every team gets the days: in its window, or after it when it had ended. */
+		fputc('\n', c->out);
+		print_rows(c, json_object_get(r.json, "extended"), extended_cols,
+		    NCOLS(extended_cols));
 	}
 	reply_free(&r);
 	return rc;
@@ -281,7 +292,8 @@ cmd_compensate(struct ctl *c, char **a)
 		{ "MODEL", "grant.card_model", F_STR }, { "CARDS", "grant.cards", F_INT },
 		{ "START", "grant.start", F_TIME }, { "END", "grant.end", F_TIME },
 	};
-	json_t *body = json_pack("{s:b}", "dry_run", c->opt[O_DRY_RUN] != NULL);
+	json_t *body = json_pack("{s:b, s:o*}", "dry_run", c->opt[O_DRY_RUN] != NULL, "override",
+	    override_json(c));
 	const json_t *items;
 	struct reply r;
 	char *path = path_fmt("/v1/phases/%s/compensate", a[0]);

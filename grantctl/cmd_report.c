@@ -152,7 +152,8 @@ cmd_fairness(struct ctl *c, char **a)
 	static const struct col team_cols[] = {
 		{ "TEAM", "team", F_STR }, { "STATE", "state", F_STR },
 		{ "START", "window.start", F_DAY }, { "END", "window.end", F_DAY },
-		{ "UNITS", "units", F_NUM }, { "ENTITLED", "entitled_unit_hours", F_NUM },
+		{ "DAYS", "days", F_INT }, { "UNITS", "units", F_NUM },
+		{ "ENTITLED", "entitled_unit_hours", F_NUM },
 		{ "DELIVERED", "delivered_unit_hours", F_NUM }, { "LOST", "lost_unit_hours", F_NUM },
 		{ "USED", "used_unit_hours", F_NUM }, { "UTIL", "utilization", F_RATIO },
 		{ "BUDGET", "voucher_budget_krw", F_KRW },
@@ -164,7 +165,12 @@ cmd_fairness(struct ctl *c, char **a)
 		{ "equal delivery", "summary.equal_delivery", F_BOOL },
 		{ "Jain index (delivered)", "summary.jain_index_delivered", F_NUM },
 		{ "max deviation", "summary.max_deviation_pct", F_PCT },
+		{ "common day", "summary.common_day", F_INT },
+		{ "audit seq", "audit_seq", F_INT },
 		{ "generated", "generated_at", F_TIME }, { "digest", "digest", F_STR },
+	};
+	static const struct col break_cols[] = {
+		{ "TEAM", "team", F_STR }, { "RULE", "rule", F_STR }, { "DETAIL", "detail", F_STR },
 	};
 	static const struct col override_cols[] = {
 		{ "TEAM", "team", F_STR }, { "RULE", "rule", F_STR }, { "REASON", "reason", F_STR },
@@ -173,12 +179,24 @@ cmd_fairness(struct ctl *c, char **a)
 	const json_t *teams, *t, *o;
 	json_t *all;
 	struct reply r;
-	char *path = path_fmt("/v1/phases/%s/fairness", a[0]);
+	char *path = path_fmt("/v1/phases/%s/fairness", a[0]), at[64];
 	size_t i, j;
+	int64_t seq;
 	int rc;
 
+	zone_for_phase(c, a[0]);
+	if (c->opt[O_AT] && instant_arg(c, c->opt[O_AT], at, sizeof(at)) != 0) {
+		free(path);
+		return usage_error("--at must be a date (YYYY-MM-DD) or an RFC 3339 instant");
+	}
+	if (c->opt[O_AS_OF] && int_arg(c->opt[O_AS_OF], 0, INT64_MAX, &seq) != 0) {
+		free(path);
+		return usage_error("--as-of must be an audit sequence number");
+	}
 	if (c->opt[O_CSV])
 		path_query(&path, "format", "csv");
+	path_query(&path, "at", c->opt[O_AT] ? at : NULL);
+	path_query(&path, "as_of", c->opt[O_AS_OF]);
 	rc = api(c, "GET", path, NULL, &r);
 	free(path);
 	if (rc == 0 && (c->opt[O_CSV] || c->json)) {
@@ -205,6 +223,21 @@ cmd_fairness(struct ctl *c, char **a)
 		if (json_array_size(all) > 0) {
 			fputc('\n', c->out);
 			print_rows(c, all, override_cols, NCOLS(override_cols));
+		}
+		json_decref(all);
+		/* Which team breaks which rule, and by how much. */
+		all = json_array();
+		json_array_foreach(teams, i, t) {
+			json_array_foreach(json_object_get(t, "breaks"), j, o) {
+				json_t *x = json_deep_copy(o);
+
+				json_object_set(x, "team", json_object_get(t, "team"));
+				json_array_append_new(all, x);
+			}
+		}
+		if (json_array_size(all) > 0) {
+			fputc('\n', c->out);
+			print_rows(c, all, break_cols, NCOLS(break_cols));
 		}
 		json_decref(all);
 	}
