@@ -12,18 +12,24 @@
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 /* The tolerance: one unit-hour in mus. */
 #define TOL INT64_C(3600000)
-/* One day of a 768-unit package, in mus. */
-#define DAY (INT64_C(768000) * 86400)
-#define P181 (181 * DAY)
+/* The hand cases' package: 768 units, a phase of 181 days. */
+#define UNITS INT64_C(768000)
+#define PERIOD_DAYS 181
+/* The yardstick: one day of the package, in mus, and the whole period. */
+#define DAY (UNITS * 86400)
+#define P181 (PERIOD_DAYS * DAY)
+#define YARD UNITS, PERIOD_DAYS
 
 /* Verdicts as { period_ok, period_gap_days, delivery_ok, gap_day, gap }. */
 #define OK { true, 0, true, 0, 0 }
 #define GAP(day, g) { true, 0, false, (day), (g) }
 #define PERIOD(g) { false, (g), true, 0, 0 }
-/* A team of 181 days that has reached 3 days, every one of them equal. */
+/* A team of 181 days that has reached 3 days, every one on the yardstick. */
 #define EQ3 { DAY, 2 * DAY, 3 * DAY }
 #define EQ5 { DAY, 2 * DAY, 3 * DAY, 4 * DAY, 5 * DAY }
 #define TEAM3 { false, 181, 3, EQ3, P181 }
+/* A team of 181 days that has reached day 1, with x on it. */
+#define ONE(x) { false, 181, 1, { (x) }, P181 }
 
 struct hteam {
 	bool ended;
@@ -34,10 +40,12 @@ struct hteam {
 };
 
 /*
- * Hand-made cases, their every expected figure worked out from the header.
- * Jain's index and the deviation over x at the common day: where x is not
- * all equal, the figure was computed by hand (tiny spreads: the index
- * rounds to 1, the deviation is 100 x max |x - mean| / mean).
+ * Hand-made cases, their every expected figure worked out from the header:
+ * the yardstick is k DAY on day k and P181 for the projection (YARD), unless
+ * a case names its own units (milli-units) and period.  Jain's index and the
+ * deviation over x at the common day: where x is not all equal, the figure
+ * was computed by hand (tiny spreads: the index rounds to 1, the deviation
+ * is 100 x max |x - mean| / mean).
  */
 static const struct {
 	const char *what;
@@ -48,94 +56,166 @@ static const struct {
 	int64_t common;
 	size_t counted;
 	int64_t jain, dev;
+	int64_t units, period_days;	/* the yardstick: struct across_ref's, less tol */
 } hands[] = {
-	{ "no team at all", 0, { { 0 } }, { OK }, true, true, 0, 0, 1000000, 0 },
-	{ "three equal teams", 3, { TEAM3, TEAM3, TEAM3 }, { OK, OK, OK },
-	  true, true, 3, 3, 1000000, 0 },
-	/* Median 2 DAY (the two others); it lies 2 TOL below. */
+	{ "no team at all", 0, { { 0 } }, { OK }, true, true, 0, 0, 1000000, 0, YARD },
+	{ "three teams on the yardstick", 3, { TEAM3, TEAM3, TEAM3 }, { OK, OK, OK },
+	  true, true, 3, 3, 1000000, 0, YARD },
 	{ "one team short by two unit-hours on day 2", 3,
 	  { TEAM3, { false, 181, 3, { DAY, 2 * DAY - 2 * TOL, 3 * DAY }, P181 }, TEAM3 },
-	  { OK, GAP(2, -2 * TOL), OK }, true, false, 3, 3, 1000000, 0 },
+	  { OK, GAP(2, -2 * TOL), OK }, true, false, 3, 3, 1000000, 0, YARD },
 	/* Short by TOL + 1 on day 3: 100 x (2/3)(TOL + 1) / (3 DAY - (TOL + 1)/3) % = 1.2 milli. */
 	{ "short by one unit-hour and one mus", 3,
 	  { TEAM3, { false, 181, 3, { DAY, 2 * DAY, 3 * DAY - TOL - 1 }, P181 }, TEAM3 },
-	  { OK, GAP(3, -TOL - 1), OK }, true, false, 3, 3, 1000000, 1 },
+	  { OK, GAP(3, -TOL - 1), OK }, true, false, 3, 3, 1000000, 1, YARD },
 	{ "short by exactly one unit-hour is equal", 3,
 	  { TEAM3, { false, 181, 3, { DAY, 2 * DAY - TOL, 3 * DAY }, P181 }, TEAM3 },
-	  { OK, OK, OK }, true, true, 3, 3, 1000000, 0 },
+	  { OK, OK, OK }, true, true, 3, 3, 1000000, 0, YARD },
 	{ "a surplus on day 1", 3,
 	  { TEAM3, TEAM3, { false, 181, 3, { DAY + 2 * TOL, 2 * DAY, 3 * DAY }, P181 } },
-	  { OK, OK, GAP(1, 2 * TOL) }, true, false, 3, 3, 1000000, 0 },
-	/* Days 1, 2, 3 and the projection short by 2, 5, 3 and 4 TOL: day 2 is named. */
+	  { OK, OK, GAP(1, 2 * TOL) }, true, false, 3, 3, 1000000, 0, YARD },
+	/*
+	 * Days 1, 2, 3 and the projection short by 2, 5, 3 and 4 TOL: day 2 is
+	 * named.  Deviation 100 x 2 TOL / (3 DAY - TOL) % = 3.6 milli.
+	 */
 	{ "the day of the largest distance is named", 3,
 	  { { false, 181, 3, { DAY - 2 * TOL, 2 * DAY - 5 * TOL, 3 * DAY - 3 * TOL },
 	      P181 - 4 * TOL }, TEAM3, TEAM3 },
-	  { GAP(2, -5 * TOL), OK, OK }, true, false, 3, 3, 1000000, 4 },
+	  { GAP(2, -5 * TOL), OK, OK }, true, false, 3, 3, 1000000, 4, YARD },
 	{ "the projection is the largest distance", 3,
 	  { { false, 181, 3, { DAY - 2 * TOL, 2 * DAY, 3 * DAY }, P181 - 3 * TOL }, TEAM3, TEAM3 },
-	  { GAP(0, -3 * TOL), OK, OK }, true, false, 3, 3, 1000000, 0 },
-	/* Ten days lost and not made up: every day so far equal. */
+	  { GAP(0, -3 * TOL), OK, OK }, true, false, 3, 3, 1000000, 0, YARD },
+	/* Short by 2 TOL on days 1 and 3 and the projection: the first, day 1, is named. */
+	{ "a tie between days: the first is named", 3,
+	  { { false, 181, 3, { DAY - 2 * TOL, 2 * DAY - TOL, 3 * DAY + 2 * TOL },
+	      P181 - 2 * TOL }, TEAM3, TEAM3 },
+	  { GAP(1, -2 * TOL), OK, OK }, true, false, 3, 3, 1000000, 2, YARD },
+	/* Ten days lost and not made up: every day so far on the yardstick. */
 	{ "projections unequal while every day is equal", 3,
 	  { { false, 181, 3, EQ3, P181 - 10 * DAY }, TEAM3, TEAM3 },
-	  { GAP(0, -10 * DAY), OK, OK }, true, false, 3, 3, 1000000, 0 },
-	/* Its day 2 is compared with the others' day 2, not with their day 5. */
+	  { GAP(0, -10 * DAY), OK, OK }, true, false, 3, 3, 1000000, 0, YARD },
+	/* Its day 2 is compared with the others' day 2 and 2 DAY, not with their day 5. */
 	{ "a late team, equal on its own days", 3,
 	  { { false, 181, 5, EQ5, P181 }, { false, 181, 5, EQ5, P181 },
 	    { false, 181, 2, { DAY, 2 * DAY }, P181 } },
-	  { OK, OK, OK }, true, true, 2, 3, 1000000, 0 },
+	  { OK, OK, OK }, true, true, 2, 3, 1000000, 0, YARD },
 	{ "a late team short on one of its days", 3,
 	  { { false, 181, 5, EQ5, P181 }, { false, 181, 2, { DAY - 2 * TOL, 2 * DAY }, P181 },
 	    { false, 181, 5, EQ5, P181 } },
-	  { OK, GAP(1, -2 * TOL), OK }, true, false, 2, 3, 1000000, 0 },
+	  { OK, GAP(1, -2 * TOL), OK }, true, false, 2, 3, 1000000, 0, YARD },
 	/* Eliminated after day 2 with a 60-day period and its projection. */
 	{ "an ended team: its days only, no period, projection or index", 3,
 	  { { false, 181, 5, EQ5, P181 }, { false, 181, 5, EQ5, P181 },
 	    { true, 60, 2, { DAY, 2 * DAY }, 60 * DAY } },
-	  { OK, OK, OK }, true, true, 5, 2, 1000000, 0 },
+	  { OK, OK, OK }, true, true, 5, 2, 1000000, 0, YARD },
 	{ "an ended team short before its end", 3,
 	  { { false, 181, 5, EQ5, P181 }, { true, 60, 2, { DAY, 2 * DAY - 2 * TOL }, 60 * DAY },
 	    { false, 181, 5, EQ5, P181 } },
-	  { OK, GAP(2, -2 * TOL), OK }, true, false, 5, 2, 1000000, 0 },
+	  { OK, GAP(2, -2 * TOL), OK }, true, false, 5, 2, 1000000, 0, YARD },
 	{ "every team ended", 2,
 	  { { true, 30, 3, EQ3, 30 * DAY }, { true, 90, 3, EQ3, 90 * DAY } },
-	  { OK, OK }, true, true, 0, 0, 1000000, 0 },
+	  { OK, OK }, true, true, 0, 0, 1000000, 0, YARD },
 	/* Reached 0: its window has not begun; its projection still counts. */
 	{ "a team whose window has not begun", 2,
 	  { TEAM3, { false, 181, 0, { 0 }, P181 } },
-	  { OK, OK }, true, true, 3, 1, 1000000, 0 },
-	/* Two extension days, its projection equal all the same (a loss). */
+	  { OK, OK }, true, true, 3, 1, 1000000, 0, YARD },
+	{ "a team whose window has not begun, its projection short", 2,
+	  { TEAM3, { false, 181, 0, { 0 }, P181 - 2 * TOL } },
+	  { OK, GAP(0, -2 * TOL) }, true, false, 3, 1, 1000000, 0, YARD },
+	/* Two extension days, its projection on the yardstick all the same (a loss). */
 	{ "one team with more days breaks the period", 3,
 	  { TEAM3, TEAM3, { false, 183, 3, EQ3, P181 } },
-	  { OK, OK, PERIOD(2) }, false, true, 3, 3, 1000000, 0 },
-	/* Median (182 + 182) / 2: the teams at the median keep period_ok. */
-	{ "period, even count", 4,
+	  { OK, OK, PERIOD(2) }, false, true, 3, 3, 1000000, 0, YARD },
+	{ "period: one team at period + 3 among four", 4,
+	  { TEAM3, TEAM3, { false, 184, 3, EQ3, P181 }, TEAM3 },
+	  { OK, OK, PERIOD(3), OK }, false, true, 3, 4, 1000000, 0, YARD },
+	/* Each against the phase's 181 days, not against the median 182. */
+	{ "period: every team against the phase's days", 4,
 	  { { false, 180, 3, EQ3, P181 }, { false, 182, 3, EQ3, P181 },
 	    { false, 182, 3, EQ3, P181 }, { false, 184, 3, EQ3, P181 } },
-	  { PERIOD(-2), OK, OK, PERIOD(2) }, false, true, 3, 4, 1000000, 0 },
+	  { PERIOD(-1), PERIOD(1), PERIOD(1), PERIOD(3) }, false, true, 3, 4, 1000000, 0, YARD },
+	{ "period: the same days for all, not the phase's", 2,
+	  { { false, 182, 3, EQ3, P181 }, { false, 182, 3, EQ3, P181 } },
+	  { PERIOD(1), PERIOD(1) }, false, true, 3, 2, 1000000, 0, YARD },
 	{ "an ended team's days do not break the period", 3,
 	  { TEAM3, { true, 183, 3, EQ3, P181 }, TEAM3 },
-	  { OK, OK, OK }, true, true, 3, 2, 1000000, 0 },
-	/* Median DAY + 0.75 TOL: both lie 0.75 TOL from it, more than TOL / 2. */
-	{ "two teams 1.5 unit-hours apart: both", 2,
-	  { { false, 181, 1, { DAY }, P181 }, { false, 181, 1, { DAY + 3 * TOL / 2 }, P181 } },
-	  { GAP(1, -3 * TOL / 4), GAP(1, 3 * TOL / 4) }, true, false, 1, 2, 1000000, 4 },
-	{ "a spread of exactly one unit-hour is equal", 3,
-	  { { false, 181, 1, { DAY }, P181 }, { false, 181, 1, { DAY + TOL }, P181 },
-	    { false, 181, 1, { DAY + TOL / 2 }, P181 } },
-	  { OK, OK, OK }, true, true, 1, 3, 1000000, 3 },
-	/* Median DAY + (TOL + 1) / 2: gaps of 1800000.5 mus, rounded toward 0. */
-	{ "one mus past a unit-hour: both, half a mus rounded toward 0", 2,
-	  { { false, 181, 1, { DAY }, P181 }, { false, 181, 1, { DAY + TOL + 1 }, P181 } },
-	  { GAP(1, -TOL / 2), GAP(1, TOL / 2) }, true, false, 1, 2, 1000000, 3 },
-	/* Median DAY + 0.4 TOL: the first team is 0.4 TOL from it, within TOL / 2. */
-	{ "only the teams farther than half a unit-hour from the median", 3,
-	  { { false, 181, 1, { DAY }, P181 }, { false, 181, 1, { DAY + 1440000 }, P181 },
-	    { false, 181, 1, { DAY + 4320000 }, P181 } },
-	  { OK, OK, GAP(1, 2880000) }, true, false, 1, 3, 1000000, 4 },
+	  { OK, OK, OK }, true, true, 3, 2, 1000000, 0, YARD },
+	/* Its days and projection both far off the period's, ended: nothing. */
+	{ "an ended team with other days is ignored", 3,
+	  { TEAM3, TEAM3, { true, 30, 3, EQ3, 30 * DAY } },
+	  { OK, OK, OK }, true, true, 3, 2, 1000000, 0, YARD },
+	/*
+	 * The first on the yardstick, the second 1.5 TOL above it: only the
+	 * second.  Deviation 100 x 0.75 TOL / (DAY + 0.75 TOL) % = 4.1 milli.
+	 */
+	{ "two teams 1.5 unit-hours apart: only the one off the yardstick", 2,
+	  { ONE(DAY), ONE(DAY + 3 * TOL / 2) },
+	  { OK, GAP(1, 3 * TOL / 2) }, true, false, 1, 2, 1000000, 4, YARD },
+	/* Deviation 100 x TOL / 2 / (DAY + TOL / 2) % = 2.7 milli. */
+	{ "a spread of exactly one unit-hour, each within it, is equal", 3,
+	  { ONE(DAY), ONE(DAY + TOL), ONE(DAY + TOL / 2) },
+	  { OK, OK, OK }, true, true, 1, 3, 1000000, 3, YARD },
+	{ "one mus past a unit-hour above the yardstick", 2,
+	  { ONE(DAY), ONE(DAY + TOL + 1) },
+	  { OK, GAP(1, TOL + 1) }, true, false, 1, 2, 1000000, 3, YARD },
+	/* 0, 0.4 and 1.2 TOL off: deviation 100 x (2/3) TOL / (DAY + 0.53 TOL) % = 3.6 milli. */
+	{ "only the teams farther than a unit-hour from the yardstick", 3,
+	  { ONE(DAY), ONE(DAY + 1440000), ONE(DAY + 4320000) },
+	  { OK, OK, GAP(1, 4320000) }, true, false, 1, 3, 1000000, 4, YARD },
+	/* Beside one 2 TOL above, one exactly TOL below is within.  Deviation 8.1 milli. */
+	{ "exactly one unit-hour off, beside one farther: not named", 2,
+	  { ONE(DAY - TOL), ONE(DAY + 2 * TOL) },
+	  { OK, GAP(1, 2 * TOL) }, true, false, 1, 2, 1000000, 8, YARD },
+	/* A spread of 1.5 TOL, none farther than TOL: the one at TOL.  Deviation 4.1 milli. */
+	{ "the farthest exactly one unit-hour off is named", 2,
+	  { ONE(DAY - TOL), ONE(DAY + TOL / 2) },
+	  { GAP(1, -TOL), OK }, true, false, 1, 2, 1000000, 4, YARD },
+	/*
+	 * Two served, two short by 2 TOL: under a median all four lay TOL
+	 * from it.  Deviation 100 x TOL / (DAY - TOL) % = 5.4 milli.
+	 */
+	{ "two short teams among four: only the two short ones", 4,
+	  { ONE(DAY), ONE(DAY - 2 * TOL), ONE(DAY), ONE(DAY - 2 * TOL) },
+	  { OK, GAP(1, -2 * TOL), OK, GAP(1, -2 * TOL) }, true, false, 1, 4, 1000000, 5, YARD },
+	/* 0.6 TOL above in the projection: within TOL, beside one 96 unit-hours short. */
+	{ "a make-up rounded up is not named beside the one that lost", 3,
+	  { { false, 181, 3, EQ3, P181 + 2160000 }, { false, 181, 3, EQ3, P181 - 96 * TOL },
+	    TEAM3 },
+	  { OK, GAP(0, -96 * TOL), OK }, true, false, 3, 3, 1000000, 0, YARD },
+	/* A spread of 0 on every day, but 2 TOL short of the yardstick on each. */
+	{ "every team equally short: all named though the spread is 0", 3,
+	  { { false, 181, 3, { DAY - 2 * TOL, 2 * DAY - 2 * TOL, 3 * DAY - 2 * TOL },
+	      P181 - 2 * TOL },
+	    { false, 181, 3, { DAY - 2 * TOL, 2 * DAY - 2 * TOL, 3 * DAY - 2 * TOL },
+	      P181 - 2 * TOL },
+	    { false, 181, 3, { DAY - 2 * TOL, 2 * DAY - 2 * TOL, 3 * DAY - 2 * TOL },
+	      P181 - 2 * TOL } },
+	  { GAP(1, -2 * TOL), GAP(1, -2 * TOL), GAP(1, -2 * TOL) }, true, false, 3, 3,
+	  1000000, 0, YARD },
+	{ "a lone team short of the yardstick", 1,
+	  { { false, 181, 1, { DAY - TOL - 1 }, P181 } },
+	  { GAP(1, -TOL - 1) }, true, false, 1, 1, 1000000, 0, YARD },
+	/* 0.9 TOL = 3240000 on either side: a spread of 1.8 TOL.  Deviation 4.9 milli. */
+	{ "0.9 unit-hour on either side: both, the farthest", 2,
+	  { ONE(DAY - 3240000), ONE(DAY + 3240000) },
+	  { GAP(1, -3240000), GAP(1, 3240000) }, true, false, 1, 2, 1000000, 5, YARD },
+	/* -0.9 and +0.8 TOL: only the farther.  Deviation 100 x 3120000 / (DAY - 120000) %. */
+	{ "0.9 below and 0.8 above: only the farthest", 3,
+	  { ONE(DAY - 3240000), ONE(DAY + 2880000), ONE(DAY) },
+	  { GAP(1, -3240000), OK, OK }, true, false, 1, 3, 1000000, 5, YARD },
 	/* x = (DAY, 3 DAY): Jain 16 / 20, deviation 50 %. */
 	{ "two teams far apart: Jain 0.8, deviation 50 %", 2,
-	  { { false, 181, 1, { DAY }, P181 }, { false, 181, 1, { 3 * DAY }, P181 } },
-	  { GAP(1, -DAY), GAP(1, DAY) }, true, false, 1, 2, 800000, 50000 },
+	  { ONE(DAY), ONE(3 * DAY) },
+	  { OK, GAP(1, 2 * DAY) }, true, false, 1, 2, 800000, 50000, YARD },
+	/*
+	 * 10^12 units: the yardstick is 8.64e19 mus on day 1 and 1.56e22 for
+	 * the projection, beyond int64_t; gaps clamped.  The projection's is
+	 * the largest distance.
+	 */
+	{ "a gap beyond int64_t is clamped", 2,
+	  { { false, 181, 1, { INT64_MAX }, INT64_MAX }, { false, 181, 1, { INT64_MAX }, 0 } },
+	  { GAP(0, INT64_MIN), GAP(0, INT64_MIN) }, true, false, 1, 2, 1000000, 0,
+	  INT64_C(1000000000000000), PERIOD_DAYS },
 };
 
 START_TEST(hand_table)
@@ -143,13 +223,14 @@ START_TEST(hand_table)
 	struct across_team t[4] = { { 0 } };
 	struct across_verdict v[4];
 	struct across_summary s;
+	struct across_ref ref = { hands[_i].units, hands[_i].period_days, TOL };
 	const char *what = hands[_i].what;
 
 	for (size_t i = 0; i < hands[_i].n; i++)
 		t[i] = (struct across_team){ hands[_i].t[i].ended, hands[_i].t[i].days,
 		    hands[_i].t[i].reached, hands[_i].t[i].reached ? hands[_i].t[i].del : NULL,
 		    hands[_i].t[i].proj };
-	ck_assert_int_eq(across_judge(t, hands[_i].n, TOL, v, &s), 0);
+	ck_assert_int_eq(across_judge(t, hands[_i].n, &ref, v, &s), 0);
 	for (size_t i = 0; i < hands[_i].n; i++) {
 		const struct across_verdict *w = &hands[_i].want[i];
 
@@ -177,11 +258,16 @@ END_TEST
 #define RTEAMS 8
 #define RDAYS 40
 #define RINSTANCES 5000
+/*
+ * The comparisons, in the order a tie keeps the first: c < RDAYS is day
+ * c + 1, c == RDAYS the projection.
+ */
+#define NCMP (RDAYS + 1)
 
 struct inst {
 	uint64_t seed;
 	int idx;
-	int64_t tol;
+	struct across_ref ref;
 	size_t n;
 	struct across_team t[RTEAMS];
 	int64_t *del[RTEAMS];
@@ -190,8 +276,10 @@ struct inst {
 static void
 dump_instance(const struct inst *in)
 {
-	fprintf(stderr, "test_across: seed %llu instance %d: tol %lld, %zu teams\n",
-	    (unsigned long long)in->seed, in->idx, (long long)in->tol, in->n);
+	fprintf(stderr, "test_across: seed %llu instance %d: units %lld period %lld tol %lld, "
+	    "%zu teams\n", (unsigned long long)in->seed, in->idx,
+	    (long long)in->ref.units_milli, (long long)in->ref.period_days,
+	    (long long)in->ref.tol, in->n);
 	for (size_t i = 0; i < in->n; i++) {
 		fprintf(stderr, "  team %zu: ended %d days %lld reached %zu projected %lld\n   ", i,
 		    in->t[i].ended, (long long)in->t[i].days, in->t[i].reached,
@@ -211,13 +299,29 @@ dump_instance(const struct inst *in)
 	}								\
 } while (0)
 
-/* A perturbation around tol, its boundaries often: 0, tol / 2, tol and their neighbours. */
+static __int128
+abs128(__int128 x)
+{
+	return x < 0 ? -x : x;
+}
+
+/* x saturated to int64_t. */
+static int64_t
+sat64(__int128 x)
+{
+	return x > INT64_MAX ? INT64_MAX : x < INT64_MIN ? INT64_MIN : (int64_t)x;
+}
+
+/*
+ * A perturbation from the yardstick, its boundaries often: 0, tol / 2,
+ * 0.9 tol, tol and their neighbours, either sign.
+ */
 static int64_t
 pert(uint64_t *rs, int64_t tol)
 {
 	int64_t h = tol / 2, a;
 
-	switch (brute_range(rs, 0, 11)) {
+	switch (brute_range(rs, 0, 12)) {
 	case 0: case 1: case 2: return 0;
 	case 3: a = h; break;
 	case 4: a = h + 1; break;
@@ -227,40 +331,56 @@ pert(uint64_t *rs, int64_t tol)
 	case 8: a = brute_range(rs, 0, 2 * tol + 2); break;
 	case 9: a = brute_range(rs, 0, h + 1); break;
 	case 10: a = h > 0 ? h - 1 : 0; break;
+	case 11: a = tol - tol / 10; break;
 	default: a = brute_range(rs, 0, 20 * tol + 20); break;
 	}
 	return brute_range(rs, 0, 1) ? a : -a;
 }
 
+/*
+ * Delivered values around the yardstick k units days, projections around
+ * period units days: a shared offset (every team equally off), a drift per
+ * team from one of its days on, and noise per day.  One instance in 40 has
+ * a package so large that the yardstick passes int64_t (the values
+ * saturate, the gaps clamp).
+ */
 static void
 generate(uint64_t *rs, struct inst *in)
 {
 	static const int64_t tols[] = { TOL, TOL, TOL, TOL, TOL + 1, 7, 0 };
-	static const int64_t units[] = { 768000, 512000, 1000 };
-	static const int64_t dayset[] = { 180, 181, 182, 183, 190 };
-	int64_t base = units[brute_range(rs, 0, 2)] * 86400;
+	static const int64_t units[] = { 768000, 768000, 512000, 1000, 1 };
+	static const int64_t periods[] = { 30, 181, 181, 365 };
+	static const int64_t offsets[] = { 0, 0, -1, 1, 3, -30 };
+	bool huge = brute_range(rs, 0, 39) == 0;
 	int daysmode = (int)brute_range(rs, 0, 2), rmode = (int)brute_range(rs, 0, 2);
-	int64_t days0 = dayset[brute_range(rs, 0, 4)];
 	size_t r0 = (size_t)brute_range(rs, 0, RDAYS);
 	/* Per instance: how often a day is perturbed (per 60), a team drifts, a team ends. */
 	int64_t noise = (int64_t[]){ 0, 1, 10 }[brute_range(rs, 0, 2)];
 	int64_t drift = brute_range(rs, 0, 1) ? 20 : 0;
 	int64_t ends = brute_range(rs, 0, 1) ? 20 : 0;
+	int64_t tol, shared;
+	__int128 per_day;
 
-	in->tol = tols[brute_range(rs, 0, (int64_t)NELEMS(tols) - 1)];
+	in->ref.units_milli = huge ? INT64_C(100000000000000) + brute_range(rs, 0, 1000) :
+	    units[brute_range(rs, 0, (int64_t)NELEMS(units) - 1)];
+	in->ref.period_days = periods[brute_range(rs, 0, (int64_t)NELEMS(periods) - 1)];
+	in->ref.tol = tol = tols[brute_range(rs, 0, (int64_t)NELEMS(tols) - 1)];
+	per_day = (__int128)in->ref.units_milli * 86400;
+	shared = brute_range(rs, 0, 3) ? 0 : pert(rs, tol);
 	in->n = (size_t)brute_range(rs, 1, RTEAMS);
 	for (size_t i = 0; i < in->n; i++) {
 		struct across_team *t = &in->t[i];
-		int64_t d = brute_range(rs, 0, 59) < drift ? pert(rs, in->tol) : 0;
+		int64_t d = brute_range(rs, 0, 59) < drift ? pert(rs, tol) : 0;
 		int64_t from = brute_range(rs, 1, RDAYS);
+		int64_t off = offsets[brute_range(rs, 0, (int64_t)NELEMS(offsets) - 1)];
 
 		t->ended = brute_range(rs, 0, 99) < ends;
 		if (daysmode == 0)
-			t->days = days0;
+			t->days = in->ref.period_days;
 		else if (daysmode == 1)
-			t->days = dayset[brute_range(rs, 0, 4)];
+			t->days = in->ref.period_days + off;
 		else
-			t->days = brute_range(rs, 0, 5) ? days0 : dayset[brute_range(rs, 0, 4)];
+			t->days = in->ref.period_days + (brute_range(rs, 0, 5) ? 0 : off);
 		if (rmode == 0)
 			t->reached = r0;
 		else if (rmode == 1)
@@ -272,15 +392,16 @@ generate(uint64_t *rs, struct inst *in)
 		in->del[i] = t->reached ? malloc(t->reached * sizeof(int64_t)) : NULL;
 		ck_assert(t->reached == 0 || in->del[i] != NULL);
 		for (size_t k = 1; k <= t->reached; k++) {
-			int64_t x = (int64_t)k * base + ((int64_t)k >= from ? d : 0);
+			__int128 x = per_day * (int64_t)k + shared + ((int64_t)k >= from ? d : 0);
 
 			if (brute_range(rs, 0, 59) < noise)
-				x += pert(rs, in->tol);
-			in->del[i][k - 1] = x;
+				x += pert(rs, tol);
+			in->del[i][k - 1] = sat64(x);
 		}
 		t->delivered = in->del[i];
-		t->projected = 181 * base + (brute_range(rs, 0, 1) ? d : 0) +
-		    (brute_range(rs, 0, 59) < 3 * noise ? pert(rs, in->tol) : 0);
+		t->projected = sat64(per_day * in->ref.period_days + shared +
+		    (brute_range(rs, 0, 1) ? d : 0) +
+		    (brute_range(rs, 0, 59) < 3 * noise ? pert(rs, tol) : 0));
 	}
 }
 
@@ -291,101 +412,91 @@ release(struct inst *in)
 		free(in->del[i]);
 }
 
-static __int128
-abs128(__int128 x)
-{
-	return x < 0 ? -x : x;
-}
-
-/* Twice the median of v[0..m), m >= 1, by insertion sort. */
-static __int128
-ref_median2(const int64_t *v, size_t m)
-{
-	int64_t s[RTEAMS];
-
-	for (size_t i = 0; i < m; i++) {
-		size_t j = i;
-
-		while (j > 0 && s[j - 1] > v[i]) {
-			s[j] = s[j - 1];
-			j--;
-		}
-		s[j] = v[i];
-	}
-	return m % 2 ? 2 * (__int128)s[m / 2] : (__int128)s[m / 2 - 1] + s[m / 2];
-}
-
 struct ref {
 	bool equal_period, equal_delivery;
-	__int128 pdiff2[RTEAMS];	/* 2 days - 2 median, 0 for a team not judged */
-	/* Per team and day (0: the projection): in the set, blamed, 2 value - 2 median. */
-	bool blamed[RTEAMS][RDAYS + 1];
-	__int128 d2[RTEAMS][RDAYS + 1];
+	struct across_verdict v[RTEAMS];
+	int nworst[RTEAMS];		/* comparisons at a flagged team's largest distance */
+	/* Per comparison: unequal, its spread and largest distance from the yardstick. */
+	bool unequal[NCMP];
+	__int128 spread[NCMP], far[NCMP];
+	/* Per team and comparison: in the set, flagged, value - yardstick. */
+	bool in[RTEAMS][NCMP], flagged[RTEAMS][NCMP];
+	__int128 d[RTEAMS][NCMP];
 	int64_t common;
 	size_t counted;
 	double x[RTEAMS];
 };
 
-/* One set, day k (0: the projections of the teams not ended). */
-static void
-ref_set(const struct inst *in, size_t k, struct ref *r)
-{
-	int64_t val[RTEAMS], lo = INT64_MAX, hi = INT64_MIN;
-	size_t who[RTEAMS], m = 0;
-	__int128 med2;
-
-	for (size_t i = 0; i < in->n; i++) {
-		const struct across_team *t = &in->t[i];
-
-		if (k == 0 ? t->ended : t->reached < k)
-			continue;
-		who[m] = i;
-		val[m] = k == 0 ? t->projected : t->delivered[k - 1];
-		if (val[m] < lo)
-			lo = val[m];
-		if (val[m] > hi)
-			hi = val[m];
-		m++;
-	}
-	if (m < 2 || (__int128)hi - lo <= in->tol)
-		return;
-	r->equal_delivery = false;
-	med2 = ref_median2(val, m);
-	for (size_t j = 0; j < m; j++) {
-		__int128 d2 = 2 * (__int128)val[j] - med2;
-
-		r->d2[who[j]][k] = d2;
-		/* Farther than tol / 2 from the median. */
-		r->blamed[who[j]][k] = abs128(d2) > in->tol;
-	}
-}
-
 static void
 reference(const struct inst *in, struct ref *r)
 {
-	int64_t days[RTEAMS];
-	size_t m = 0;
-	bool same = true;
+	const __int128 per_day = (__int128)in->ref.units_milli * 86400, tol = in->ref.tol;
 
 	memset(r, 0, sizeof(*r));
 	r->equal_period = r->equal_delivery = true;
-	for (size_t i = 0; i < in->n; i++)
-		if (!in->t[i].ended) {
-			days[m] = in->t[i].days;
-			if (days[m] != days[0])
-				same = false;
+	for (size_t i = 0; i < in->n; i++) {
+		r->v[i].period_ok = r->v[i].delivery_ok = true;
+		/* The period: every team not ended has the phase's days. */
+		if (!in->t[i].ended && in->t[i].days != in->ref.period_days) {
+			r->equal_period = false;
+			r->v[i].period_ok = false;
+			r->v[i].period_gap_days = in->t[i].days - in->ref.period_days;
+		}
+	}
+	/* Delivery: each set against its yardstick. */
+	for (size_t c = 0; c < NCMP; c++) {
+		__int128 y = per_day * (c < RDAYS ? (__int128)c + 1 : in->ref.period_days);
+		__int128 lo = 0, hi = 0, far = 0;
+		size_t m = 0;
+
+		for (size_t i = 0; i < in->n; i++) {
+			const struct across_team *t = &in->t[i];
+			__int128 x;
+
+			if (c < RDAYS ? t->reached < c + 1 : t->ended)
+				continue;
+			x = c < RDAYS ? t->delivered[c] : t->projected;
+			r->in[i][c] = true;
+			r->d[i][c] = x - y;
+			if (m == 0 || x < lo)
+				lo = x;
+			if (m == 0 || x > hi)
+				hi = x;
+			if (abs128(x - y) > far)
+				far = abs128(x - y);
 			m++;
 		}
-	if (!same) {
-		__int128 med2 = ref_median2(days, m);
-
-		r->equal_period = false;
+		r->spread[c] = hi - lo;
+		r->far[c] = far;
+		if (m == 0 || (hi - lo <= tol && far <= tol))
+			continue;
+		r->unequal[c] = true;
+		r->equal_delivery = false;
+		/* Farther than tol; or, none being, at the largest distance. */
 		for (size_t i = 0; i < in->n; i++)
-			if (!in->t[i].ended)
-				r->pdiff2[i] = 2 * (__int128)in->t[i].days - med2;
+			r->flagged[i][c] = r->in[i][c] && (abs128(r->d[i][c]) > tol ||
+			    (far <= tol && abs128(r->d[i][c]) == far));
 	}
-	for (size_t k = 0; k <= RDAYS; k++)
-		ref_set(in, k, r);
+	/* A flagged team's row: its largest distance, the first comparison on a tie. */
+	for (size_t i = 0; i < in->n; i++) {
+		size_t best = NCMP;
+
+		for (size_t c = 0; c < NCMP; c++) {
+			if (!r->flagged[i][c])
+				continue;
+			if (best == NCMP || abs128(r->d[i][c]) > abs128(r->d[i][best])) {
+				best = c;
+				r->nworst[i] = 1;
+			} else if (abs128(r->d[i][c]) == abs128(r->d[i][best])) {
+				r->nworst[i]++;
+			}
+		}
+		if (best == NCMP)
+			continue;
+		r->v[i].delivery_ok = false;
+		r->v[i].gap_day = best < RDAYS ? (int64_t)best + 1 : 0;
+		r->v[i].gap = sat64(r->d[i][best]);
+	}
 	for (size_t i = 0; i < in->n; i++)
 		if (!in->t[i].ended && in->t[i].reached > 0 &&
 		    (r->common == 0 || (int64_t)in->t[i].reached < r->common))
@@ -398,8 +509,8 @@ reference(const struct inst *in, struct ref *r)
 
 /* Counts of what the instances exercised. */
 struct stats {
-	long unequal_delivery, unequal_period, ties, fence, exact_spread, ended_blamed;
-	long odd_gaps, projection_named, no_common;
+	long unequal_delivery, unequal_period, ties, fence, over, exact_spread, farthest, pair;
+	long spared, flat, ended_blamed, projection_named, clamped, no_common;
 };
 
 static void
@@ -408,62 +519,21 @@ check_instance(const struct inst *in, const struct across_verdict *v,
 {
 	struct ref r;
 	bool any_bad_delivery = false, any_bad_period = false;
+	const __int128 tol = in->ref.tol;
 
 	reference(in, &r);
 	for (size_t i = 0; i < in->n; i++) {
 		const struct across_team *t = &in->t[i];
-		__int128 worst = 0, p = r.pdiff2[i];
-		int nworst = 0;
+		const struct across_verdict *w = &r.v[i];
 
-		/*
-		 * The period: days - median, exact where whole.  The header does not say
-		 * how a half day (an even count) rounds: either way, but never to 0.
-		 */
-		if (p == 0) {
-			RCHECK(v[i].period_ok && v[i].period_gap_days == 0,
-			    "team %zu: period %d gap %lld, reference ok", i, v[i].period_ok,
-			    (long long)v[i].period_gap_days);
-		} else {
-			__int128 off = 2 * (__int128)v[i].period_gap_days - p;
-
-			RCHECK(!v[i].period_ok && off >= -1 && off <= 1 &&
-			    v[i].period_gap_days != 0 && (v[i].period_gap_days > 0) == (p > 0),
-			    "team %zu: period %d gap %lld, reference twice the gap %lld", i,
-			    v[i].period_ok, (long long)v[i].period_gap_days, (long long)p);
-		}
-		/*
-		 * Delivery: blamed on some day, the row names a day of the largest
-		 * distance; on a tie the header does not say which, so any of them.
-		 */
-		for (size_t k = 0; k <= RDAYS; k++)
-			if (r.blamed[i][k] && abs128(r.d2[i][k]) >= worst) {
-				nworst = abs128(r.d2[i][k]) > worst ? 1 : nworst + 1;
-				worst = abs128(r.d2[i][k]);
-			}
-		if (nworst == 0) {
-			RCHECK(v[i].delivery_ok && v[i].gap_day == 0 && v[i].gap == 0,
-			    "team %zu: delivery %d day %lld gap %lld, reference ok", i,
-			    v[i].delivery_ok, (long long)v[i].gap_day, (long long)v[i].gap);
-		} else {
-			int64_t day = v[i].gap_day;
-			__int128 d2 = day >= 0 && day <= RDAYS ? r.d2[i][day] : 0;
-			/* Half of d2, rounded toward 0. */
-			int64_t want = (int64_t)(d2 < 0 ? -(-d2 / 2) : d2 / 2);
-
-			RCHECK(!v[i].delivery_ok && day >= 0 && day <= RDAYS && r.blamed[i][day] &&
-			    abs128(d2) == worst && v[i].gap == want,
-			    "team %zu: delivery %d day %lld gap %lld; reference: largest twice "
-			    "the distance %lld, on %d days", i, v[i].delivery_ok, (long long)day,
-			    (long long)v[i].gap, (long long)worst, nworst);
-			st->ties += nworst > 1;
-			st->projection_named += day == 0;
-			st->ended_blamed += t->ended;
-			if (worst % 2 && (__int128)v[i].gap * 2 != r.d2[i][day])
-				st->odd_gaps++;
-		}
-		for (size_t k = 0; k <= RDAYS; k++)
-			if (r.d2[i][k] != 0 && abs128(r.d2[i][k]) == in->tol)
-				st->fence++;
+		RCHECK(v[i].period_ok == w->period_ok && v[i].period_gap_days == w->period_gap_days,
+		    "team %zu: period %d gap %lld, reference %d %lld", i, v[i].period_ok,
+		    (long long)v[i].period_gap_days, w->period_ok, (long long)w->period_gap_days);
+		RCHECK(v[i].delivery_ok == w->delivery_ok && v[i].gap_day == w->gap_day &&
+		    v[i].gap == w->gap, "team %zu: delivery %d day %lld gap %lld, reference %d "
+		    "%lld %lld (on %d comparisons at that distance)", i, v[i].delivery_ok,
+		    (long long)v[i].gap_day, (long long)v[i].gap, w->delivery_ok,
+		    (long long)w->gap_day, (long long)w->gap, r.nworst[i]);
 		/* The invariants, from the output alone. */
 		if (!v[i].delivery_ok)
 			any_bad_delivery = true;
@@ -473,8 +543,27 @@ check_instance(const struct inst *in, const struct across_verdict *v,
 		    "team %zu: ended, period %d gap %lld", i, v[i].period_ok,
 		    (long long)v[i].period_gap_days);
 		RCHECK(v[i].delivery_ok || (v[i].gap_day <= (int64_t)t->reached &&
-		    (v[i].gap_day > 0 || !t->ended)), "team %zu: gap day %lld of %zu reached", i,
-		    (long long)v[i].gap_day, t->reached);
+		    (v[i].gap_day > 0 || !t->ended) && v[i].gap != 0),
+		    "team %zu: gap day %lld of %zu reached, gap %lld", i, (long long)v[i].gap_day,
+		    t->reached, (long long)v[i].gap);
+		RCHECK(!v[i].delivery_ok || (v[i].gap_day == 0 && v[i].gap == 0),
+		    "team %zu: delivery ok, gap day %lld gap %lld", i, (long long)v[i].gap_day,
+		    (long long)v[i].gap);
+		if (!w->delivery_ok) {
+			__int128 dd = r.d[i][w->gap_day ? w->gap_day - 1 : RDAYS];
+
+			st->ties += r.nworst[i] > 1;
+			st->projection_named += w->gap_day == 0;
+			st->ended_blamed += t->ended;
+			st->clamped += dd != (__int128)w->gap;
+		}
+		for (size_t c = 0; c < NCMP; c++) {
+			if (!r.in[i][c])
+				continue;
+			st->fence += tol > 0 && abs128(r.d[i][c]) == tol;
+			st->over += abs128(r.d[i][c]) == tol + 1;
+			st->spared += r.unequal[c] && !r.flagged[i][c] && r.d[i][c] != 0;
+		}
 	}
 	RCHECK(s->equal_delivery == !any_bad_delivery && s->equal_period == !any_bad_period,
 	    "equal delivery %d period %d, a team breaking them: %d %d", s->equal_delivery,
@@ -516,21 +605,23 @@ check_instance(const struct inst *in, const struct across_verdict *v,
 	st->unequal_delivery += !s->equal_delivery;
 	st->unequal_period += !s->equal_period;
 	st->no_common += s->common_day == 0;
-	for (size_t k = 0; k <= RDAYS; k++) {
-		int64_t lo = INT64_MAX, hi = INT64_MIN;
-		size_t m = 0;
+	/*
+	 * Per set: a spread of exactly tol; unequal with none farther than tol
+	 * (and several at that distance); unequal with a spread of 0, the
+	 * values not saturated.
+	 */
+	for (size_t c = 0; c < NCMP; c++) {
+		size_t m = 0, nflagged = 0;
 
 		for (size_t i = 0; i < in->n; i++) {
-			int64_t x;
-
-			if (k == 0 ? in->t[i].ended : in->t[i].reached < k)
-				continue;
-			x = k == 0 ? in->t[i].projected : in->t[i].delivered[k - 1];
-			lo = x < lo ? x : lo;
-			hi = x > hi ? x : hi;
-			m++;
+			m += r.in[i][c];
+			nflagged += r.flagged[i][c];
 		}
-		st->exact_spread += m >= 2 && hi - lo == in->tol && in->tol > 0;
+		st->exact_spread += m >= 2 && tol > 0 && r.spread[c] == tol;
+		st->farthest += r.unequal[c] && r.far[c] <= tol;
+		st->pair += r.unequal[c] && r.far[c] <= tol && nflagged >= 2;
+		st->flat += m >= 2 && r.unequal[c] && r.spread[c] == 0 &&
+		    r.far[c] <= 100 * tol + 100;
 	}
 }
 
@@ -548,7 +639,7 @@ START_TEST(random_against_reference)
 		generate(&rs, in);
 		v = malloc(in->n * sizeof(*v));
 		ck_assert(v != NULL);
-		rc = across_judge(in->t, in->n, in->tol, v, &s);
+		rc = across_judge(in->t, in->n, &in->ref, v, &s);
 		RCHECK(rc == 0, "rc %d", rc);
 		check_instance(in, v, &s, &st);
 		free(v);
@@ -558,12 +649,15 @@ START_TEST(random_against_reference)
 	ck_assert_msg(st.unequal_delivery > RINSTANCES / 5 &&
 	    st.unequal_delivery < RINSTANCES * 4 / 5 && st.unequal_period > RINSTANCES / 5 &&
 	    st.unequal_period < RINSTANCES * 4 / 5 && st.ties > 100 && st.fence > 100 &&
-	    st.exact_spread > 100 && st.ended_blamed > 100 && st.odd_gaps > 10 &&
-	    st.projection_named > 100 && st.no_common > 50,
-	    "seed %llu: unequal delivery %ld period %ld, ties %ld, at tol/2 %ld, spread tol "
-	    "%ld, ended blamed %ld, odd gaps %ld, projection named %ld, no common day %ld",
-	    (unsigned long long)seed, st.unequal_delivery, st.unequal_period, st.ties, st.fence,
-	    st.exact_spread, st.ended_blamed, st.odd_gaps, st.projection_named, st.no_common);
+	    st.over > 100 && st.exact_spread > 100 && st.farthest > 100 && st.pair > 50 &&
+	    st.spared > 100 && st.flat > 100 && st.ended_blamed > 100 &&
+	    st.projection_named > 100 && st.clamped > 10 && st.no_common > 50,
+	    "seed %llu: unequal delivery %ld period %ld, ties %ld, at tol %ld, at tol + 1 %ld, "
+	    "spread tol %ld, farthest %ld (several %ld), spared %ld, flat %ld, ended blamed %ld, "
+	    "projection named %ld, clamped %ld, no common day %ld", (unsigned long long)seed,
+	    st.unequal_delivery, st.unequal_period, st.ties, st.fence, st.over, st.exact_spread,
+	    st.farthest, st.pair, st.spared, st.flat, st.ended_blamed, st.projection_named,
+	    st.clamped, st.no_common);
 }
 END_TEST
 
