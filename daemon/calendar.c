@@ -33,7 +33,7 @@ calendar_find(const struct calendar *s, const char *id)
 int
 calendar_outages(struct db *db, const char *pool, struct timeline_outage **out, size_t *n)
 {
-	return store_outages_of(db, pool, out, n);
+	return store_outages_of(db, pool, 0, out, n);
 }
 
 static int
@@ -44,7 +44,7 @@ load_pool(struct db *db, struct calendar *s, size_t i)
 	size_t no = 0, ng = 0;
 	int rc;
 
-	if ((rc = store_outages_of(db, s->pools[i].id, &o, &no)) < 0)
+	if ((rc = store_outages_of(db, s->pools[i].id, 0, &o, &no)) < 0)
 		return rc;
 	rc = store_grant_spans(db, s->pools[i].id, &g, &ng);
 	if (rc == 0)

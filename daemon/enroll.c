@@ -283,9 +283,19 @@ place_split(const struct phase_info *pi, const struct calendar *cal, const json_
 	size_t ns = json_array_size(grants);
 	int rc;
 
+	/*
+	 * No cards: the domain's vouchers-only exception (a team that is itself
+	 * a GPU provider takes the voucher but no cards).  It breaks equal
+	 * resource, so it needs an override with a reason; it takes no capacity
+	 * and the report lists it apart.
+	 */
 	if (ns == 0) {
-		snprintf(err, errlen, "grants must list at least one {pool, cards}");
-		return GD_EINVAL;
+		json_array_append_new(viol, grants_violation("equal_resource", "an enrollment "
+		    "with no cards is vouchers-only (the team provides its own GPUs): it needs "
+		    "an override with a reason"));
+		sp->n = 0;
+		sp->start = start;
+		return 0;
 	}
 	if (decode_split(grants, split, detail, sizeof(detail)) < 0) {
 		snprintf(err, errlen, "%s", detail);
@@ -523,9 +533,16 @@ enroll_end(struct db *db, const struct phase_info *pi, const char *team, enum en
 		t = e.start;
 	if ((rc = cut_grants(db, e.id, t)) < 0 ||
 	    (rc = store_enrollment_set_state(db, e.id, how == ENROLL_ELIMINATED ?
-	    ENROLLMENT_ELIMINATED : ENROLLMENT_WITHDRAWN, t)) < 0 ||
-	    /* GD_ERRBUF: the ledger's details are cut where they always were. */
-	    (rc = vouchers_close(db, e.id, now, err, errlen < GD_ERRBUF ? errlen : GD_ERRBUF)) < 0)
+	    ENROLLMENT_ELIMINATED : ENROLLMENT_WITHDRAWN, t)) < 0)
+		return rc;
+	/*
+	 * The money follows the effective date: the voucher closes now when it
+	 * has come, else the timers close it then (DUE_VOUCHER_CLOSE); holds
+	 * stay valid until that instant.
+	 * GD_ERRBUF: the ledger's details are cut where they always were.
+	 */
+	if (t <= now && (rc = vouchers_close(db, e.id, now, err, errlen < GD_ERRBUF ? errlen :
+	    GD_ERRBUF)) < 0)
 		return rc;
 	return store_enrollment_json(db, e.id, out);
 }
@@ -567,7 +584,7 @@ makeup_item(struct db *db, bool dry, int64_t now, const struct enrollment *e,
  */
 static int
 phase_debts(struct db *db, const struct phase_info *pi, const struct calendar *cal,
-    const int64_t *ids, size_t nids, int64_t now, struct outage_debt *debts,
+    const int64_t *ids, size_t nids, int64_t now, int64_t grace_days, struct outage_debt *debts,
     struct enrollment *es, size_t *nd)
 {
 	struct enr_loss *lost = NULL;
@@ -582,8 +599,11 @@ phase_debts(struct db *db, const struct phase_info *pi, const struct calendar *c
 	for (size_t i = 0; i < nids; i++) {
 		struct enrollment e;
 
-		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0 ||
-		    (rc = grants_owed(db, cal, ids[i], calendar_loss_of(lost, nlost, ids[i]),
+		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0)
+			break;
+		if (e.state == ENROLLMENT_COMPLETED && now > e.end + grace_days * CIVIL_DAY)
+			continue;
+		if ((rc = grants_owed(db, cal, ids[i], calendar_loss_of(lost, nlost, ids[i]),
 		    &owed)) < 0)
 			break;
 		if (owed <= 0)
@@ -635,7 +655,8 @@ enroll_compensate(struct db *db, const struct phase_info *pi, const struct enrol
 
 	err[0] = '\0';
 	*violations = NULL;
-	if ((rc = store_enrollment_ids(db, pi->id, true, &ids, &nids)) < 0 ||
+	/* Active teams, and completed ones within the grace period (checked per team below). */
+	if ((rc = store_enrollment_ids_live(db, pi->id, &ids, &nids)) < 0 ||
 	    (rc = calendar_load(db, &cal)) < 0)
 		goto out;
 	debts = calloc(nids + 1, sizeof(*debts));
@@ -645,7 +666,7 @@ enroll_compensate(struct db *db, const struct phase_info *pi, const struct enrol
 		rc = GD_ENOMEM;
 		goto out;
 	}
-	if ((rc = phase_debts(db, pi, &cal, ids, nids, now, debts, es, &nd)) < 0)
+	if ((rc = phase_debts(db, pi, &cal, ids, nids, now, fx->grace_days, debts, es, &nd)) < 0)
 		goto out;
 	if (nd > 0 && (rc = outage_compensate(cal.pp, cal.n, debts, nd, mk)) < 0) {
 		if (rc == GD_ENOCAPACITY)

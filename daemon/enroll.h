@@ -126,13 +126,15 @@ struct enroll_fix {
 	bool dry_run;
 	const char *override;		/* an admin's reason, or NULL */
 	const char *request_id;
+	int64_t grace_days;		/* compensate: programme.compensation_grace_days */
 };
 
 int enroll_extend(struct db *db, const struct phase_info *pi, const struct enroll_fix *fx,
     int64_t days, int64_t now, json_t **out, json_t **violations, char *err, size_t errlen);
 
 /*
- * Pays back what outages took from each active enrollment of the phase
+ * Pays back what outages took from each active enrollment of the phase, and
+ * each completed one whose window ended at most fx->grace_days ago,
  * that is owed something (lib/report.h, report_owed): one make-up grant
  * (or two, lib/outage.h) after its window, or after now when the window
  * has ended, on pools of the package's card weight or more.  A dry run

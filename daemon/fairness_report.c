@@ -26,7 +26,7 @@ static json_t *
 definitions_json(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s}",
+	    "s:s, s:s, s:s, s:s, s:s}",
 	    "unit_hours", "cards x card model weight (B200 1, H100 0.5) x hours",
 	    "counted", "[window start, min(at, window end, ended_at))",
 	    "entitled_unit_hours", "package units x the counted part of the window",
@@ -36,6 +36,8 @@ definitions_json(void)
 	    "among a pool's grants in proportion to their cards",
 	    "delivered_unit_hours", "granted - lost",
 	    "owed_unit_hours", "max(0, all losses - all make-up grants), all time",
+	    "surplus_unit_hours", "max(0, all make-up grants - all losses), all time: what a "
+	    "loss corrected or cancelled after its make-up left over",
 	    "used_unit_hours", "metered usage in the UTC hours that begin before at",
 	    "utilization", "used / delivered (0 when nothing was delivered)",
 	    "delivered_share", "delivered / entitled, for reading only: fairness compares "
@@ -159,6 +161,15 @@ team_load(struct db *db, const struct calendar *cal, const struct phase_info *pi
 	return 0;
 }
 
+/* What make-ups gave beyond every loss, all time (0 when they gave no more). */
+static int64_t
+surplus(const struct team *t)
+{
+	int64_t d = t->v.facts.compensation_total - t->v.facts.lost_total;
+
+	return d > 0 ? d : 0;
+}
+
 /* A break of a rule, for the row: {"rule", "detail", ...}. */
 static void
 add_break(json_t *arr, json_t *o)
@@ -209,6 +220,13 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 		add_break(a, json_pack("{s:s, s:s, s:I, s:o}", "rule", "equal_delivery", "detail",
 		    text, "day", (json_int_t)v->gap_day, "gap_unit_hours", jv_unit_hours(v->gap)));
 	}
+	if (surplus(t) > REPORT_MUS_PER_UNIT_HOUR) {
+		snprintf(text, sizeof(text), "make-ups gave %.3f unit-hours more than its losses "
+		    "(a loss corrected or cancelled after it was made up)",
+		    (double)surplus(t) / 3.6e6);
+		add_break(a, json_pack("{s:s, s:s, s:o}", "rule", "equal_delivery", "detail", text,
+		    "surplus_unit_hours", jv_unit_hours(surplus(t))));
+	}
 	if (!t->ended && t->v.fig.owed > 0) {
 		snprintf(text, sizeof(text), "owed %.3f unit-hours that no make-up pays yet",
 		    (double)t->v.fig.owed / 3.6e6);
@@ -247,7 +265,7 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 		    f->fig.entitled);
 	civil_format_date(civil_local_day(f->e.created_at, pi->tz_off), enrolled);
 	row = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, s:O}",
+	    "s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, s:O}",
 	    "team", f->e.team, "state", enrollment_state_name(f->e.state),
 	    "window", figures_window_json(f, pi, false),
 	    "days", (json_int_t)t->cmp.days, "extra_days", (json_int_t)f->e.extra_days,
@@ -258,6 +276,7 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 	    "lost_unit_hours", jv_unit_hours(f->fig.lost),
 	    "delivered_unit_hours", jv_unit_hours(f->fig.delivered),
 	    "owed_unit_hours", jv_unit_hours(f->fig.owed),
+	    "surplus_unit_hours", jv_unit_hours(surplus(t)),
 	    "used_unit_hours", jv_unit_hours(f->fig.used),
 	    "projected_unit_hours", jv_unit_hours(t->cmp.projected),
 	    "utilization", jv_ratio(f->fig.utilization_ppm),
@@ -339,9 +358,11 @@ judge(const struct phase_info *pi, struct team *ts, size_t n, json_t *teams, jso
 		json_t *row;
 
 		if (ts[i].vouchers_only) {
-			json_array_append_new(apart, json_pack("{s:s, s:s, s:I}", "team",
+			json_array_append_new(apart, json_pack("{s:s, s:s, s:I, s:I, s:O}", "team",
 			    ts[i].v.e.team, "state", enrollment_state_name(ts[i].v.e.state),
-			    "voucher_budget_krw", (json_int_t)ts[i].acc.budget));
+			    "voucher_budget_krw", (json_int_t)ts[i].acc.budget,
+			    "voucher_settled_krw", (json_int_t)ts[i].acc.settled,
+			    "overrides", ts[i].ovr));
 			continue;
 		}
 		if ((row = team_row(pi, &ts[i], &v[m++])) == NULL)

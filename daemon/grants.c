@@ -268,7 +268,21 @@ grants_add(struct db *db, const struct grant_new *in, const char *request_id, in
 			    in->phase);
 		return rc;
 	}
-	if (e.state != ENROLLMENT_ACTIVE) {
+	/*
+	 * A completed team is still served after its window, within the grace
+	 * period: a make-up for what an outage learnt late took from it.
+	 */
+	if (e.state == ENROLLMENT_COMPLETED && in->start < e.end) {
+		snprintf(err, errlen, "the window of team '%s' is over (completed): only a "
+		    "make-up after it can be added", in->team);
+		return GD_ESTATE;
+	}
+	if (e.state == ENROLLMENT_COMPLETED && now > e.end + in->grace_days * CIVIL_DAY) {
+		snprintf(err, errlen, "the window of team '%s' ended more than %lld days ago "
+		    "(programme.compensation_grace_days)", in->team, (long long)in->grace_days);
+		return GD_ESTATE;
+	}
+	if (e.state != ENROLLMENT_ACTIVE && e.state != ENROLLMENT_COMPLETED) {
 		snprintf(err, errlen, "enrollment of team '%s' is %s", in->team,
 		    enrollment_state_name(e.state));
 		return GD_ESTATE;

@@ -33,6 +33,7 @@ struct grant_new {
 	int64_t cards, start, end;		/* end > start, checked by the route */
 	const char *start_text, *end_text;	/* start and end as the client wrote them */
 	const char *override;			/* an admin's reason, or NULL */
+	int64_t grace_days;			/* programme.compensation_grace_days */
 };
 
 /*

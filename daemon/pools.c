@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "calendar.h"
+#include "civil.h"
 #include "err.h"
 #include "jsonv.h"
 #include "pools.h"
@@ -67,16 +68,16 @@ pools_create(struct db *db, const struct pool_in *p, int64_t now, bool *existed,
 	return store_pool_get(db, p->id, out);
 }
 
-/* Whether the outage fits the pool: 0, or GD_ECAPACITY with *ov. */
+/* Whether the outage fits the pool beside the others (but `except`): 0, or GD_ECAPACITY with *ov. */
 static int
-outage_fits(struct db *db, const struct outage_in *in, int64_t pool_cards,
+outage_fits(struct db *db, const struct outage_in *in, int64_t except, int64_t pool_cards,
     struct outage_overflow *ov)
 {
 	struct timeline_outage *outs = NULL, o = { in->from, in->to, in->cards };
 	size_t n = 0;
 	int rc;
 
-	if ((rc = calendar_outages(db, in->pool, &outs, &n)) == 0)
+	if ((rc = store_outages_of(db, in->pool, except, &outs, &n)) == 0)
 		rc = outage_check_room(pool_cards, outs, n, &o, ov);
 	free(outs);
 	return rc;
@@ -132,7 +133,7 @@ pools_outage_add(struct db *db, const struct outage_in *o, int64_t pool_cards, i
 	json_t *losses = NULL, *obj = NULL;
 	int rc;
 
-	if ((rc = outage_fits(db, o, pool_cards, ov)) < 0)
+	if ((rc = outage_fits(db, o, 0, pool_cards, ov)) < 0)
 		return rc;
 	if ((rc = outage_losses(db, o->pool, &(struct timeline_outage){ o->from, o->to,
 	    o->cards }, &losses)) < 0 ||
@@ -144,6 +145,83 @@ pools_outage_add(struct db *db, const struct outage_in *o, int64_t pool_cards, i
 	json_object_set_new(obj, "losses", losses);
 	*out = obj;
 	return 0;
+}
+
+/* The standing outage id; GD_ENOENT or GD_ESTATE with err. */
+static int
+outage_standing(struct db *db, int64_t id, struct outage_row *o, char *err, size_t errlen)
+{
+	int rc = store_outage_row(db, id, o);
+
+	if (rc == GD_ENOENT)
+		snprintf(err, errlen, "outage 'out_%lld' does not exist", (long long)id);
+	else if (rc == 0 && o->cancelled_at >= 0) {
+		snprintf(err, errlen, "outage 'out_%lld' was cancelled; record a new one",
+		    (long long)id);
+		rc = GD_ESTATE;
+	}
+	return rc;
+}
+
+int
+pools_outage_update(struct db *db, int64_t id, const struct outage_fix *fx, int64_t now,
+    struct outage_overflow *ov, json_t **before, json_t **out, char *err, size_t errlen)
+{
+	struct outage_row o;
+	struct outage_in in;
+	json_t *pool = NULL;
+	int64_t cards;
+	int rc;
+
+	err[0] = '\0';
+	*before = *out = NULL;
+	if ((rc = outage_standing(db, id, &o, err, errlen)) < 0 ||
+	    (rc = store_pool_get(db, o.pool, &pool)) < 0)
+		return rc;
+	cards = json_integer_value(json_object_get(pool, "cards"));
+	json_decref(pool);
+	in = (struct outage_in){ .pool = o.pool, .from = fx->has_from ? fx->from : o.from,
+		.to = fx->has_to ? fx->to : o.to, .cards = fx->has_cards ? fx->cards : o.cards };
+	if (in.to <= in.from) {
+		snprintf(err, errlen, "to must be after from");
+		return GD_EINVAL;
+	}
+	if (in.cards > cards) {
+		snprintf(err, errlen, "cards (%lld) exceeds the pool's %lld cards",
+		    (long long)in.cards, (long long)cards);
+		return GD_EINVAL;
+	}
+	if ((rc = outage_fits(db, &in, id, cards, ov)) < 0) {
+		char at[CIVIL_INSTANT_LEN];
+
+		civil_format_instant(ov->at, at);
+		if (rc == GD_ECAPACITY)
+			snprintf(err, errlen, "other outages take %lld of the %lld cards of pool "
+			    "'%s' out of service at %s; %lld more would exceed the pool's size",
+			    (long long)ov->out, (long long)cards, o.pool, at, (long long)in.cards);
+		return rc;
+	}
+	if ((rc = store_outage_get(db, id, before)) < 0 ||
+	    (rc = store_outage_update(db, id, in.from, in.to, in.cards, now)) < 0 ||
+	    (rc = store_outage_get(db, id, out)) < 0) {
+		json_decref(*before);
+		*before = NULL;
+	}
+	return rc;
+}
+
+int
+pools_outage_cancel(struct db *db, int64_t id, const char *reason, int64_t now, json_t **out,
+    char *err, size_t errlen)
+{
+	struct outage_row o;
+	int rc;
+
+	err[0] = '\0';
+	if ((rc = outage_standing(db, id, &o, err, errlen)) < 0 ||
+	    (rc = store_outage_cancel(db, id, reason, now)) < 0)
+		return rc;
+	return store_outage_get(db, id, out);
 }
 
 int

@@ -42,6 +42,25 @@ int pools_create(struct db *db, const struct pool_in *p, int64_t now, bool *exis
  */
 int pools_outage_add(struct db *db, const struct outage_in *o, int64_t pool_cards,
     int64_t now, struct outage_overflow *ov, int64_t *id, json_t **out);
+/*
+ * Late truth (issue 15): a standing outage corrected -- any of from, to and
+ * cards given (has_*), checked like a new one, the outage itself left out
+ * of the room it must fit in -- or cancelled.  Losses, owed unit-hours and
+ * the report follow, as they are computed from the standing outages.  *out
+ * is the outage as it stands after; *before (on update) as it stood.
+ * Refusals, with err: GD_ENOENT (no such outage), GD_ESTATE (already
+ * cancelled), GD_EINVAL (to not after from, more cards than the pool),
+ * GD_ECAPACITY with *ov (outages would take more cards than the pool has).
+ */
+struct outage_fix {
+	int64_t from, to, cards;
+	bool has_from, has_to, has_cards;
+};
+int pools_outage_update(struct db *db, int64_t id, const struct outage_fix *fx, int64_t now,
+    struct outage_overflow *ov, json_t **before, json_t **out, char *err, size_t errlen);
+int pools_outage_cancel(struct db *db, int64_t id, const char *reason, int64_t now,
+    json_t **out, char *err, size_t errlen);
+
 /* A pool's outages (after: an outage id, 0 from the start); GD_ENOENT (with err): no pool. */
 int pools_outage_list(struct db *db, const char *pool, int64_t after, int64_t limit,
     json_t **items, char **next, char *err, size_t errlen);

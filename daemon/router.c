@@ -445,7 +445,7 @@ run_write(const struct route *r, struct request *rq, struct response *rs)
 static void
 allowed_methods(const char *path, char *out, size_t len)
 {
-	static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "DELETE" };
+	static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" };
 	struct request tmp;
 	char buf[2048];
 	bool known;

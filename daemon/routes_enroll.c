@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "enroll.h"
 #include "err.h"
@@ -213,7 +214,8 @@ static void
 compensate(struct request *rq, struct response *rs)
 {
 	struct phase_info pi;
-	struct enroll_fix fx = { .request_id = rq->request_id };
+	struct enroll_fix fx = { .request_id = rq->request_id,
+		.grace_days = rq->app->cfg.programme.compensation_grace_days };
 	bool dry = false;
 	json_t *override = NULL;
 	const struct jv_field f[] = {

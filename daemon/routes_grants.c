@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "app.h"
 #include "audit.h"
 #include "civil.h"
 #include "err.h"
@@ -64,6 +65,7 @@ grant_create(struct request *rq, struct response *rs)
 	}
 	in.start_text = json_string_value(json_object_get(body, "start"));
 	in.end_text = json_string_value(json_object_get(body, "end"));
+	in.grace_days = rq->app->cfg.programme.compensation_grace_days;
 	if ((rc = grants_add(rq->db, &in, rq->request_id, rq->now, &id, &obj, &viol, err,
 	    sizeof(err))) < 0) {
 		resp_refusal(rs, rc, err, viol);

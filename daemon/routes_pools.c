@@ -239,12 +239,132 @@ pool_timeline(struct request *rq, struct response *rs)
 	resp_json(rs, 200, json_pack("{s:s, s:o}", "pool", rq->params[0], "segments", arr));
 }
 
+/* The outage of the path: "out_12"; false (answered 404) for anything else. */
+static bool
+outage_param(struct response *rs, const char *s, int64_t *id)
+{
+	if (vid_parse("out_", s, id) == 0)
+		return true;
+	resp_problem(rs, 404, "not_found", "outage '%s' does not exist", s);
+	return false;
+}
+
+/* Audits a correction or cancellation: what the outage was, what it is, and why. */
+static int
+outage_audit(struct request *rq, const char *action, int64_t id, const json_t *now_,
+    json_t *before, const char *reason)
+{
+	char target[160];
+	json_t *detail = json_pack("{s:O*, s:O}", "before", before, "after", now_);
+	int rc;
+
+	/* As outage.create names it. */
+	snprintf(target, sizeof(target), "pool/%s/outage/%lld",
+	    json_string_value(json_object_get(now_, "pool")), (long long)id);
+	rc = detail ? audit_request(rq, action, target, reason, detail) : GD_ENOMEM;
+	json_decref(detail);
+	return rc;
+}
+
+/*
+ * PATCH /v1/outages/{id}: a recorded outage corrected after the fact, with
+ * the reason; losses, owed unit-hours and the report follow.
+ */
+static void
+outage_update(struct request *rq, struct response *rs)
+{
+	struct outage_fix fx = { 0 };
+	const char *reason = NULL;
+	const struct jv_field f[] = {
+		{ "from", JV_INSTANT, JV_NULLABLE, 0, 0, &fx.from, &fx.has_from },
+		{ "to", JV_INSTANT, JV_NULLABLE, 0, 0, &fx.to, &fx.has_to },
+		{ "cards", JV_INT, JV_NULLABLE, 1, MAX_POOL_CARDS, &fx.cards, &fx.has_cards },
+		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &reason, NULL },
+	};
+	struct outage_overflow ov;
+	json_t *body, *before = NULL, *obj = NULL;
+	char err[GD_ERRBUF];
+	int64_t id;
+	int rc;
+
+	if (!outage_param(rs, rq->params[0], &id) ||
+	    (body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
+		return;
+	if (!fx.has_from && !fx.has_to && !fx.has_cards) {
+		resp_problem(rs, 400, "bad_request", "give from, to or cards to correct");
+		goto out;
+	}
+	if ((rc = pools_outage_update(rq->db, id, &fx, rq->now, &ov, &before, &obj, err,
+	    sizeof(err))) < 0) {
+		if (rc == GD_ECAPACITY)
+			resp_problem(rs, 400, "bad_request", "%s", err);
+		else
+			resp_failure(rs, rc, err);
+		goto out;
+	}
+	if ((rc = outage_audit(rq, "outage.update", id, obj, before, reason)) < 0) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	resp_json(rs, 200, obj);
+	obj = NULL;
+out:
+	json_decref(obj);
+	json_decref(before);
+	json_decref(body);
+}
+
+/*
+ * DELETE /v1/outages/{id} {"reason"}: a recorded outage cancelled (kept,
+ * marked, taking nothing); the reason may also come as ?reason=.
+ */
+static void
+outage_cancel(struct request *rq, struct response *rs)
+{
+	const char *reason = NULL;
+	const struct jv_field f[] = {
+		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &reason, NULL },
+	};
+	json_t *body = NULL, *obj = NULL;
+	char err[GD_ERRBUF];
+	int64_t id;
+	int rc;
+
+	if (!outage_param(rs, rq->params[0], &id))
+		return;
+	if (rq->body_len == 0 && (reason = req_query(rq, "reason")) != NULL) {
+		if (reason[0] == '\0' || strlen(reason) > REASON_MAX_LEN) {
+			resp_problem(rs, 400, "bad_request", "reason must be 1 to %d characters",
+			    REASON_MAX_LEN);
+			return;
+		}
+	} else if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL) {
+		return;
+	}
+	if ((rc = pools_outage_cancel(rq->db, id, reason, rq->now, &obj, err,
+	    sizeof(err))) < 0) {
+		resp_failure(rs, rc, err);
+		goto out;
+	}
+	if ((rc = outage_audit(rq, "outage.cancel", id, obj, NULL, reason)) < 0) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	resp_json(rs, 200, obj);
+	obj = NULL;
+out:
+	json_decref(obj);
+	json_decref(body);
+}
+
 const struct route routes_pools[] = {
 	{ "POST", "/v1/pools", 0, ROUTE_WRITE, pool_create },
 	{ "GET", "/v1/pools", ROLE_AUDITOR, 0, pool_list },
 	{ "GET", "/v1/pools/{pool}", ROLE_AUDITOR, 0, pool_get },
 	{ "POST", "/v1/pools/{pool}/outages", 0, ROUTE_WRITE, outage_create },
 	{ "GET", "/v1/pools/{pool}/outages", ROLE_AUDITOR, 0, outage_list },
+	{ "PATCH", "/v1/outages/{outage}", 0, ROUTE_WRITE, outage_update },
+	{ "DELETE", "/v1/outages/{outage}", 0, ROUTE_WRITE, outage_cancel },
 	{ "GET", "/v1/pools/{pool}/timeline", ROLE_AUDITOR, 0, pool_timeline },
 	{ NULL, NULL, 0, 0, NULL },
 };

@@ -229,6 +229,7 @@ hold_create(struct request *rq, struct response *rs)
 		goto out;
 	}
 	in.enrollment = e.id;
+	in.ends_at = e.ended_at;
 	if ((rc = vouchers_hold(rq->db, &in, rq->now, &hold, &related, err, sizeof(err))) < 0) {
 		hold_refused(rq, rs, rc, err, &e, in.supplier, in.amount);
 		goto out;

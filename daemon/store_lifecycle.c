@@ -26,6 +26,11 @@ push(struct due **v, size_t *n, size_t *cap, struct due d)
 	"WHERE e.evaluation_noted = 0 AND p.evaluation_on IS NOT NULL " \
 	"AND e.state IN ('active', 'completed')"
 
+/* Vouchers of ended enrollments still open: each closes at its ended_at. */
+#define CLOSE_SQL "SELECT e.id, e.ended_at FROM enrollments e " \
+	"JOIN ledger_accounts a ON a.enrollment = e.id " \
+	"WHERE e.state IN ('eliminated', 'withdrawn') AND a.closed = 0 "
+
 static int64_t
 evaluation_at(sqlite3_stmt *st)
 {
@@ -74,6 +79,16 @@ store_due(struct db *db, int64_t now, struct due **out, size_t *n)
 			    DUE_WINDOW_END, sqlite3_column_int64(st, 0), "" });
 		db_done(st);
 	}
+	st = db_prep(db, CLOSE_SQL "AND e.ended_at <= ?");
+	if (rc == 0 && st == NULL)
+		rc = GD_EIO;
+	if (rc == 0) {
+		db_bind(st, "i", now);
+		while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+			rc = push(&v, &cnt, &cap, (struct due){ sqlite3_column_int64(st, 1),
+			    DUE_VOUCHER_CLOSE, sqlite3_column_int64(st, 0), "" });
+		db_done(st);
+	}
 	st = db_prep(db, EVAL_SQL);
 	if (rc == 0 && st == NULL)
 		rc = GD_EIO;
@@ -114,6 +129,9 @@ store_next_due(struct db *db)
 	    "WHERE state = 'active'", NULL));
 	TAKE(db_int(db, "SELECT coalesce(min(expires_at), -1) FROM ledger_holds "
 	    "WHERE state = 'pending'", NULL));
+	TAKE(db_int(db, "SELECT coalesce(min(e.ended_at), -1) FROM enrollments e "
+	    "JOIN ledger_accounts a ON a.enrollment = e.id "
+	    "WHERE e.state IN ('eliminated', 'withdrawn') AND a.closed = 0", NULL));
 	st = db_prep(db, EVAL_SQL);
 	if (st != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW)

@@ -14,6 +14,7 @@ enum due_kind {
 	DUE_GRANT_END,
 	DUE_WINDOW_END,
 	DUE_EVALUATION,
+	DUE_VOUCHER_CLOSE,	/* an elimination's effective date: its voucher closes */
 };
 
 struct due {

@@ -162,7 +162,7 @@ store_usage_timeline(struct db *db, const char *pool, int64_t base, struct timel
 	size_t n_o = 0, n_g = 0;
 	int rc;
 
-	if ((rc = store_outages_of(db, pool, &o, &n_o)) < 0)
+	if ((rc = store_outages_of(db, pool, 0, &o, &n_o)) < 0)
 		return rc;
 	rc = store_grant_spans(db, pool, &g, &n_g);
 	if (rc == 0)

@@ -62,11 +62,12 @@ due_name(struct db *db, const struct due *d, char *target, size_t len)
 			snprintf(target, len, "enrollment/%lld", (long long)d->ref);
 		return "enrollment.complete";
 	case DUE_EVALUATION:
+	case DUE_VOUCHER_CLOSE:
 		if (store_enrollment_by_id(db, d->ref, &e) == 0)
 			snprintf(target, len, "phase/%s/enrollment/%s", e.phase, e.team);
 		else
-			snprintf(target, len, "phase/%s", d->phase);
-		return "enrollment.evaluation";
+			snprintf(target, len, "enrollment/%lld", (long long)d->ref);
+		return d->kind == DUE_EVALUATION ? "enrollment.evaluation" : "voucher.close";
 	}
 	snprintf(target, len, "?");
 	return "?";
@@ -121,6 +122,18 @@ apply_one(struct db *db, const struct due *d, int64_t now, char *why, size_t why
 		if (rc == 0)
 			log_notice("phase %s: the evaluation date of team %s is reached", e.phase,
 			    e.team);
+		break;
+	case DUE_VOUCHER_CLOSE:
+		/* The effective date of an elimination or withdrawal has come. */
+		if ((rc = store_enrollment_by_id(db, d->ref, &e)) < 0)
+			break;
+		snprintf(target, sizeof(target), "phase/%s/enrollment/%s", e.phase, e.team);
+		if ((rc = vouchers_close(db, e.id, now, err, sizeof(err))) == 0)
+			rc = audit_append(db, &audit_system, "timer", now, "voucher.close", target,
+			    "the enrollment's effective end date came", detail);
+		if (rc == 0)
+			log_notice("phase %s: the voucher of team %s closed on its effective date",
+			    e.phase, e.team);
 		break;
 	}
 	if (rc < 0)

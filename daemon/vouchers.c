@@ -261,6 +261,10 @@ vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int6
 	bool rel = false;
 	int rc;
 
+	/* An elimination's voucher closes on its effective date: no hold from then on. */
+	if (in->ends_at >= 0 && now >= in->ends_at)
+		return fail(GD_ESTATE, err, errlen, "the enrollment ended; its voucher closes "
+		    "on the effective date");
 	if ((rc = store_account_of_enrollment(db, in->enrollment, &v)) < 0)
 		return rc == GD_ENOENT ? fail(GD_ESTATE, err, errlen,
 		    "the enrollment has no voucher account") : rc;

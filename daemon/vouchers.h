@@ -75,6 +75,7 @@ struct voucher_hold_in {
 	const char *memo;		/* NULL: none */
 	const char *override;		/* an admin's reason to allow a related party, or NULL */
 	const char *created_by;		/* token id */
+	int64_t ends_at;		/* the enrollment's ended_at, -1 while it runs */
 };
 
 /*

@@ -68,6 +68,7 @@ static const struct key keys[] = {
 	KEY(programme, idle_window_hours, K_INT, 1, 8760, "72", true),
 	KEY(programme, idempotency_retention_hours, K_INT, 24, 8760, "48", true),
 	KEY(programme, report_retention_days, K_INT, 1, 36600, "3660", true),
+	KEY(programme, compensation_grace_days, K_INT, 0, 3660, "90", true),
 	/*
 	 * Flagged usage one token may add: a full batch an hour, and a hundred
 	 * such hours in all, before an operator has looked.

@@ -63,6 +63,7 @@ struct config {
 		int idle_window_hours;
 		int idempotency_retention_hours;
 		int report_retention_days;	/* fairness reports kept for ?as_of */
+		int compensation_grace_days;	/* make-ups for a completed window */
 	} programme;
 	/*
 	 * Usage samples flagged as above the grant or without one are stored,

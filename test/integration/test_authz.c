@@ -47,7 +47,7 @@ struct row {
  * grant of alpha's added by hand (released by the admin), {HOLD} a pending
  * hold of alpha's, {SHOLD} and {VHOLD} a pending hold of alpha's for this
  * cell alone (settle, void), {STL} a settlement of alpha's, {TOKEN} a spare
- * token id.  Within a row the admin's cell runs last, so a change it makes
+ * token id, {OUTAGE} a spare outage (corrected, then cancelled, by the admin).  Within a row the admin's cell runs last, so a change it makes
  * cannot decide another cell.
  */
 static const struct row rows[] = {
@@ -85,6 +85,9 @@ static const struct row rows[] = {
 	{ "POST", "/v1/pools/pool-a/outages", "{\"from\":\"2026-06-01T00:00:00Z\",\"to\":"
 	    "\"2026-06-02T00:00:00Z\",\"cards\":1,\"reason\":\"%R\"}", ADMIN_ONLY(201), NULL },
 	{ "GET", "/v1/pools/pool-a/outages", NULL, AUDITORS, NULL },
+	{ "PATCH", "/v1/outages/{OUTAGE}", "{\"cards\":1,\"reason\":\"%R\"}", ADMIN_ONLY(200),
+	    NULL },
+	{ "DELETE", "/v1/outages/{OUTAGE}", "{\"reason\":\"%R\"}", ADMIN_ONLY(200), NULL },
 	{ "GET", "/v1/pools/pool-a/timeline?from=2026-03-01T00:00:00Z&to=2026-05-01T00:00:00Z",
 	    NULL, AUDITORS, NULL },
 
@@ -151,7 +154,7 @@ static const char *const teams[] = { "alpha", "beta", "gamma", "delta", "epsilon
 /* The fixture. */
 static struct {
 	char *team_tok[NTEAMS], *auditor, *agent_a, *agent_b;
-	char grant[32], xgrant[32], hold[32], stl[32], token[40];
+	char grant[32], xgrant[32], hold[32], stl[32], token[40], outage[32];
 	char shold[NROLES][32], vhold[NROLES][32];
 } fx;
 
@@ -230,6 +233,9 @@ fixture(struct harness *h)
 	fx.agent_b = h_token(h, "agent", NULL, "pool-b");
 	must_id(h, "/v1/tokens", "{\"name\":\"spare\",\"role\":\"auditor\"}", "id", fx.token,
 	    sizeof(fx.token));
+	must_id(h, "/v1/pools/pool-b/outages", "{\"from\":\"2026-07-01T00:00:00Z\",\"to\":"
+	    "\"2026-07-02T00:00:00Z\",\"cards\":1,\"reason\":\"fixture\"}", "id", fx.outage,
+	    sizeof(fx.outage));
 	must_id(h, "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\",\"team\":\"alpha\"},"
 	    "\"pool\":\"pool-b\",\"cards\":1,\"start\":\"2026-04-05T00:00:00Z\",\"end\":"
 	    "\"2026-04-06T00:00:00Z\",\"override\":{\"reason\":\"fixture\"}}", "id", fx.xgrant,
@@ -286,7 +292,7 @@ fill(const char *s, enum role r, char *out, size_t len)
 	} sub[] = {
 		{ "%R", role_id[r] }, { "{GRANT}", fx.grant }, { "{XGRANT}", fx.xgrant },
 		{ "{HOLD}", fx.hold }, { "{SHOLD}", fx.shold[r] }, { "{VHOLD}", fx.vhold[r] },
-		{ "{STL}", fx.stl }, { "{TOKEN}", fx.token },
+		{ "{STL}", fx.stl }, { "{TOKEN}", fx.token }, { "{OUTAGE}", fx.outage },
 	};
 	size_t n = 0;
 

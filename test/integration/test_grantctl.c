@@ -673,7 +673,8 @@ START_TEST(zones_and_tables)
 
 	/* The usage text lists every command, and --version the release. */
 	CTL_EXPECT(0, r, &e, "--help");
-	ck_assert_ptr_nonnull(strstr(r.out, "  fairness PHASE [--csv] [-o FILE]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "  fairness PHASE [--at TIME] [--as-of SEQ] [--csv] "
+	    "[-o FILE]\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "  login [--url URL] [--token TOKEN]\n"));
 	ck_assert_ptr_nonnull(strstr(r.out, "  config set url|token|tz VALUE\n"));
 	run_free(&r);

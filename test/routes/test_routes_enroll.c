@@ -146,8 +146,6 @@ static const struct {
 	  404, "not_found", "pool 'nope' does not exist", NULL, NULL, NULL },
 	{ "a pool that is not an id", "{\"team\":\"beta\",\"pools\":[5]}", 400, "bad_request",
 	  "pools[0] must be a pool id", NULL, NULL, NULL },
-	{ "an empty split", "{\"team\":\"beta\",\"grants\":[]}", 400, "bad_request",
-	  "grants must list at least one {pool, cards}", NULL, NULL, NULL },
 	{ "a split entry that is not an object", "{\"team\":\"beta\",\"grants\":[7]}", 400,
 	  "bad_request", "grants[0] must be an object", NULL, NULL, NULL },
 	{ "not_before before the phase", "{\"team\":\"beta\",\"not_before\":\"2026-02-01\"}",
@@ -346,6 +344,48 @@ START_TEST(extend)
 }
 END_TEST
 
+/*
+ * The vouchers-only exception (issue 15): grants [] is an enrollment with no
+ * cards, which breaks equal resource: refused without an override, made
+ * with one.  It gets the voucher, takes no capacity, and the report lists
+ * it apart with its override.
+ */
+START_TEST(vouchers_only)
+{
+	struct response rs;
+	int64_t grants = fx_count(&F, "grants");
+
+	rs = fx_post(&F, "/v1/phases/ph/enrollments", "{\"team\":\"beta\",\"grants\":[]}");
+	ck_assert_int_eq(rs.status, 409);
+	ck_assert_str_eq(fx_code(&rs), "fairness_violation");
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "violations"), 0), "rule"),
+	    "equal_resource");
+	ck_assert_ptr_nonnull(strstr(fx_detail(&rs), "vouchers-only"));
+	response_clear(&rs);
+	ck_assert_int_eq(fx_count(&F, "enrollments WHERE team = 'beta'"), 0);
+
+	rs = fx_post(&F, "/v1/phases/ph/enrollments", "{\"team\":\"beta\",\"grants\":[],"
+	    "\"override\":{\"reason\":\"beta runs its own GPUs\"}}");
+	ck_assert_int_eq(rs.status, 201);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "grants")), 0);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "voucher.budget_krw")), 1000000);
+	response_clear(&rs);
+	ck_assert_int_eq(fx_count(&F, "grants"), grants);
+
+	rs = fx_get(&F, "/v1/phases/ph/fairness?at=2026-03-05T00:00:00Z");
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "vouchers_only")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "vouchers_only"), 0), "team"),
+	    "beta");
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(json_array_get(fx_at(rs.json,
+	    "vouchers_only"), 0), "overrides"), 0), "reason"), "beta runs its own GPUs");
+	/* Only alpha is compared. */
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "teams")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "teams"), 0), "team"), "alpha");
+	response_clear(&rs);
+}
+END_TEST
+
 START_TEST(extend_refused)
 {
 	struct response rs;
@@ -527,6 +567,7 @@ main(void)
 	tcase_add_loop_test(tc, end, 0, (int)NELEMS(ends));
 	tcase_add_test(tc, extend);
 	tcase_add_test(tc, extend_refused);
+	tcase_add_test(tc, vouchers_only);
 	tcase_add_test(tc, compensate);
 	tcase_add_test(tc, owed_agrees_everywhere);
 	tcase_add_test(tc, list_and_get);

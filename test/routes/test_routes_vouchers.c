@@ -12,6 +12,8 @@
 #include "store_enrollments.h"
 #include "store_vouchers.h"
 #include "vouchers.h"
+#include "timers.h"
+#include "commit.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -960,10 +962,31 @@ START_TEST(close_voucher_test)
 }
 END_TEST
 
-/* Elimination through the enrollment route voids pending holds and returns the rest. */
+/* The time-based transitions due at now, in a transaction of their own, as the loop runs them. */
+static void
+run_timers(int64_t now)
+{
+	int applied = 0;
+
+	if (commit_pending(&F.app))
+		commit_flush(&F.app);
+	fx_sql(&F, "BEGIN IMMEDIATE");
+	ck_assert_int_eq(timers_apply_due(&F.app, F.app.w, now, &applied), 0);
+	fx_sql(&F, "COMMIT");
+}
+
+/* After 2026-03-10 00:00 in the programme's zone, whatever it is. */
+#define AFTER_EFFECTIVE (FX_NOW + 10 * 86400)
+
+/*
+ * Elimination through the enrollment route: the money follows the
+ * effective date (issue 15).  Until then the voucher stays open and its
+ * holds valid; on it, the timers void the pending holds and return the
+ * rest.
+ */
 START_TEST(eliminate_closes)
 {
-	char a[VID_LEN], path[128];
+	char a[VID_LEN], b[VID_LEN], path[128];
 	struct response rs;
 	struct vfig v;
 
@@ -972,6 +995,13 @@ START_TEST(eliminate_closes)
 	    "{\"effective_on\":\"2026-03-10\",\"reason\":\"first evaluation\"}");
 	expect(&rs, 200, NULL);
 	response_clear(&rs);
+	v = voucher_of("lg-ai");
+	ck_assert_str_eq(v.state, "open");
+	ck_assert_int_eq(v.held, 100000);
+	ck_assert_int_eq(v.returned, 0);
+	/* The team still has its cards until then, and may still order data. */
+	hold_ok("lg-ai", 1000, b);
+	run_timers(AFTER_EFFECTIVE);
 	v = voucher_of("lg-ai");
 	ck_assert_str_eq(v.state, "closed");
 	ck_assert_int_eq(v.held, 0);
@@ -982,6 +1012,7 @@ START_TEST(eliminate_closes)
 	ck_assert_str_eq(fx_str(rs.json, "state"), "voided");
 	response_clear(&rs);
 	hold_shown(a, "voided", "enrollment_end");
+	hold_shown(b, "voided", "enrollment_end");
 	rs = hold_action(a, "void", F.admin, NULL, 0);
 	expect(&rs, 409, "invalid_state");
 	ck_assert_str_eq(fx_str(rs.json, "voided_by"), "enrollment_end");
@@ -1028,6 +1059,7 @@ START_TEST(refund_after_eliminate)
 	    "{\"effective_on\":\"2026-03-10\",\"reason\":\"first evaluation\"}");
 	expect(&rs, 200, NULL);
 	response_clear(&rs);
+	run_timers(AFTER_EFFECTIVE);
 	v = voucher_of("lg-ai");
 	ck_assert_str_eq(v.state, "closed");
 	ck_assert_int_eq(v.refunded, 100000);

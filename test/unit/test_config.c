@@ -76,6 +76,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg.programme.idle_window_hours, 72);
 	ck_assert_int_eq(cfg.programme.idempotency_retention_hours, 48);
 	ck_assert_int_eq(cfg.programme.report_retention_days, 3660);
+	ck_assert_int_eq(cfg.programme.compensation_grace_days, 90);
 	ck_assert_int_eq(cfg.usage.flagged_per_hour, 10000);
 	ck_assert_int_eq(cfg.usage.flagged_max, 1000000);
 
@@ -279,6 +280,7 @@ static const struct {
 	{ "programme", "idle_window_hours", 1, 8760 },
 	{ "programme", "idempotency_retention_hours", 24, 8760 },
 	{ "programme", "report_retention_days", 1, 36600 },
+	{ "programme", "compensation_grace_days", 0, 3660 },
 	{ "usage", "flagged_per_hour", 1, 10000000 },
 	{ "usage", "flagged_max", 1, 1000000000 },
 };
@@ -681,7 +683,7 @@ START_TEST(keys_and_values)
 		ck_assert_msg(config_reloadable(key) == !restart, "%s", key);
 		ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 21);
+	ck_assert_uint_eq(n, 22);
 	ck_assert(!config_reloadable("server.nope"));
 	ck_assert(!config_reloadable("listen"));
 	ck_assert(!config_reloadable(""));
