@@ -26,7 +26,7 @@ static json_t *
 definitions_json(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s, s:s}",
+	    "s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "unit_hours", "cards x card model weight (B200 1, H100 0.5) x hours",
 	    "counted", "[window start, min(at, window end, ended_at))",
 	    "entitled_unit_hours", "package units x the counted part of the window",
@@ -39,6 +39,8 @@ definitions_json(void)
 	    "surplus_unit_hours", "max(0, all make-up grants - all losses), all time: what a "
 	    "loss corrected or cancelled after its make-up left over",
 	    "used_unit_hours", "metered usage in the UTC hours that begin before at",
+	    "flagged_unit_hours", "of used, what samples had flagged: no grant, above the "
+	    "grant, or above the cards an outage left in service",
 	    "utilization", "used / delivered (0 when nothing was delivered)",
 	    "delivered_share", "delivered / entitled, for reading only: fairness compares "
 	    "teams with each other, not each with its own entitlement",
@@ -265,7 +267,7 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 		    f->fig.entitled);
 	civil_format_date(civil_local_day(f->e.created_at, pi->tz_off), enrolled);
 	row = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, s:O}",
+	    "s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, s:O}",
 	    "team", f->e.team, "state", enrollment_state_name(f->e.state),
 	    "window", figures_window_json(f, pi, false),
 	    "days", (json_int_t)t->cmp.days, "extra_days", (json_int_t)f->e.extra_days,
@@ -278,6 +280,7 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 	    "owed_unit_hours", jv_unit_hours(f->fig.owed),
 	    "surplus_unit_hours", jv_unit_hours(surplus(t)),
 	    "used_unit_hours", jv_unit_hours(f->fig.used),
+	    "flagged_unit_hours", jv_unit_hours(f->flagged),
 	    "projected_unit_hours", jv_unit_hours(t->cmp.projected),
 	    "utilization", jv_ratio(f->fig.utilization_ppm),
 	    "delivered_share", jv_ratio(share_ppm),

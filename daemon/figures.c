@@ -86,7 +86,8 @@ figures_load(struct db *db, const struct calendar *cal, const struct phase_info 
 	    (rc = figures_losses(cal, v, civil_min_instant(), at, &f->lost)) < 0 ||
 	    (rc = figures_losses(cal, v, civil_min_instant(), civil_max_instant(),
 	    &f->lost_total)) < 0 ||
-	    (rc = store_usage_used(db, v->e.id, at, &f->used)) < 0)
+	    (rc = store_usage_used(db, v->e.id, at, &f->used)) < 0 ||
+	    (rc = store_usage_flagged(db, v->e.id, at, &v->flagged)) < 0)
 		return rc;
 	return report_figures(f, at, &v->fig);
 }

@@ -28,6 +28,7 @@ struct figures {
 	size_t ng;
 	struct report_facts facts;
 	struct report_figures fig;
+	int64_t flagged;	/* mus of used that was flagged, up to at */
 };
 
 void figures_free(struct figures *v);

@@ -10,7 +10,9 @@
 #include "err.h"
 #include "ingest.h"
 #include "jsonv.h"
+#include "outage.h"
 #include "report.h"
+#include "timeline.h"
 #include "store_usage.h"
 #include "units.h"
 #include "vec.h"
@@ -111,12 +113,13 @@ names_intern(struct names *t, const char *s, size_t len, uint32_t *idx)
 }
 
 /* One sample as decoded; flag and granted are filled by the ingest. */
-enum flag { FLAG_NONE, FLAG_NO_GRANT, FLAG_ABOVE_GRANT };
+enum flag { FLAG_NONE, FLAG_NO_GRANT, FLAG_ABOVE_GRANT, FLAG_ABOVE_IN_SERVICE };
 
 struct sample {
 	uint32_t pool, team;
 	int64_t from, to, gpu;
 	int64_t granted;	/* card-seconds the team held on the pool then */
+	int64_t in_service;	/* of those, the ones no outage took out of service */
 	enum flag flag;
 };
 
@@ -230,7 +233,18 @@ struct agg {
 	bool used;
 };
 
+/*
+ * A pool's outages as the ingest sees them, looked up once per batch: a
+ * pool with no standing outage has every granted card in service, and
+ * needs no timeline.
+ */
+struct svc {
+	int state;		/* 0: not looked up, 1: no outage, 2: tl built */
+	struct timeline *tl;
+};
+
 struct sums {
+	struct svc *svc;	/* by pool index, b->pools.n of them */
 	struct pair *pairs;
 	size_t npairs, cappairs;
 	uint32_t *pslot;	/* (pool, team) -> pair index + 1 */
@@ -242,8 +256,11 @@ struct sums {
 };
 
 static void
-sums_free(struct sums *g)
+sums_free(struct sums *g, size_t npools)
 {
+	for (size_t i = 0; g->svc && i < npools; i++)
+		timeline_free(g->svc[i].tl);
+	free(g->svc);
 	free(g->pairs);
 	free(g->pslot);
 	free(g->grants);
@@ -474,6 +491,51 @@ check_sample(const struct batch_in *b, size_t i, int64_t now, struct refusal *re
 	return true;
 }
 
+/*
+ * The card-seconds of the pair's grants that outages took out of service
+ * within the sample's interval (lib/outage's shares, as losses are
+ * counted), rounded down: a sample is flagged only for what it surely
+ * used beyond the cards in service.
+ */
+static int
+out_of_service(struct db *db, const struct batch_in *b, struct sums *g,
+    const struct sample *s, const struct usage_grant *gr, size_t ngr, int64_t *cs)
+{
+	const struct name *p = &b->pools.v[s->pool];
+	struct svc *v;
+	struct outage_loss *ol = NULL;
+	size_t nol = 0;
+	int64_t mus = 0;
+	int rc;
+
+	*cs = 0;
+	if (g->svc == NULL && (g->svc = calloc(b->pools.n, sizeof(*g->svc))) == NULL)
+		return GD_ENOMEM;
+	v = &g->svc[s->pool];
+	if (v->state == 0) {
+		if ((rc = store_usage_pool_has_outage(db, p->id)) < 0)
+			return rc;
+		v->state = 1;
+		if (rc == 1) {
+			if ((rc = store_usage_timeline(db, p->id, p->cards, &v->tl)) < 0)
+				return rc;
+			v->state = 2;
+		}
+	}
+	if (v->state == 1 || p->weight <= 0)
+		return 0;
+	if ((rc = outage_share_loss(v->tl, p->weight, s->from, s->to, &ol, &nol)) < 0)
+		return rc;
+	for (size_t j = 0; j < nol; j++)
+		for (size_t k = 0; k < ngr; k++)
+			if (gr[k].id == ol[j].grant_id && __builtin_add_overflow(mus, ol[j].lost, &mus))
+				rc = GD_ERANGE;
+	free(ol);
+	if (rc == 0)
+		*cs = mus / p->weight;
+	return rc;
+}
+
 /* Flags the sample and adds its hours to the sums. */
 static int
 sum_sample(struct db *db, const struct batch_in *b, struct sums *g, struct sample *s)
@@ -491,7 +553,17 @@ sum_sample(struct db *db, const struct batch_in *b, struct sums *g, struct sampl
 	for (size_t k = 0; k < pr->n; k++)
 		granted += gr[k].cards * report_overlap(gr[k].start, gr[k].end, s->from, s->to);
 	s->granted = granted;
-	s->flag = granted == 0 ? FLAG_NO_GRANT : s->gpu > granted ? FLAG_ABOVE_GRANT : FLAG_NONE;
+	s->in_service = granted;
+	/* Only usage that fits the grant can be above the cards in service. */
+	if (granted > 0 && s->gpu > 0 && s->gpu <= granted) {
+		int64_t out;
+
+		if ((rc = out_of_service(db, b, g, s, gr, pr->n, &out)) < 0)
+			return rc;
+		s->in_service = granted - out;
+	}
+	s->flag = granted == 0 ? FLAG_NO_GRANT : s->gpu > granted ? FLAG_ABOVE_GRANT :
+	    s->gpu > s->in_service ? FLAG_ABOVE_IN_SERVICE : FLAG_NONE;
 	if (s->gpu == 0)
 		return 0;
 	report_split_init(&sp, s->from, s->to, s->gpu);
@@ -543,7 +615,8 @@ static int
 write_batch(struct db *db, const char *token_id, const struct batch_in *b, const char *digest,
     const struct sums *g, int64_t now, struct ingest_result *res)
 {
-	static const char *const reasons[] = { "", "no_grant", "above_grant" };
+	static const char *const reasons[] = { "", "no_grant", "above_grant",
+		"above_cards_in_service" };
 	int64_t id;
 	int rc;
 
@@ -568,7 +641,8 @@ write_batch(struct db *db, const char *token_id, const struct batch_in *b, const
 
 		if (s->flag != FLAG_NONE && (rc = store_usage_flag_insert(db, id, (int64_t)i,
 		    b->pools.v[s->pool].id, b->teams.v[s->team].id, s->from, s->to, s->gpu,
-		    s->granted, reasons[s->flag])) < 0)
+		    s->flag == FLAG_ABOVE_IN_SERVICE ? s->in_service : s->granted,
+		    reasons[s->flag])) < 0)
 			return rc;
 	}
 	return 0;
@@ -765,7 +839,7 @@ ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const 
 out:
 	if (rc < 0 && err[0])
 		*fields = refusal_fields(&ref);
-	sums_free(&g);
+	sums_free(&g, b.pools.n);
 	batch_free(&b);
 	return rc;
 }

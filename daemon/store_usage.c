@@ -155,6 +155,21 @@ store_usage_cal_pool(struct db *db, const char *pool, struct cal_pool *out)
 }
 
 int
+store_usage_pool_has_outage(struct db *db, const char *pool)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT 1 FROM outages WHERE pool = ? "
+	    "AND cancelled_at IS NULL LIMIT 1");
+	int64_t one;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "t", pool);
+	rc = one_int(st, &one);
+	return rc == 0 ? 1 : rc == GD_ENOENT ? 0 : rc;
+}
+
+int
 store_usage_timeline(struct db *db, const char *pool, int64_t base, struct timeline **tl)
 {
 	struct timeline_outage *o = NULL;
@@ -190,7 +205,8 @@ int
 store_usage_team_grants(struct db *db, const char *team, const char *pool,
     struct usage_grant **gs, size_t *n)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT g.enrollment, g.cards, g.start, g.end FROM grants g "
+	sqlite3_stmt *st = db_prep(db, "SELECT g.enrollment, g.cards, g.start, g.end, g.id "
+	    "FROM grants g "
 	    "JOIN enrollments e ON e.id = g.enrollment WHERE e.team = ? AND g.pool = ? "
 	    "AND g.cancelled = 0 ORDER BY g.start, g.id");
 	struct usage_grant *v = NULL;
@@ -207,7 +223,7 @@ store_usage_team_grants(struct db *db, const char *team, const char *pool,
 		}
 		v[cnt++] = (struct usage_grant){ sqlite3_column_int64(st, 0),
 			sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-			sqlite3_column_int64(st, 3) };
+			sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4) };
 	}
 	db_done(st);
 	if (rc != SQLITE_DONE) {
@@ -304,6 +320,24 @@ store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
 	if ((rc = wide_sum(st, &later)) < 0)
 		return rc;
 	return units_narrow(all - later, mus);
+}
+
+int
+store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT u.flagged_seconds, m.weight_milli "
+	    "FROM usage_hourly u JOIN pools p ON p.id = u.pool "
+	    "JOIN card_models m ON m.id = p.card_model "
+	    "WHERE u.enrollment = ? AND u.hour < ? AND u.flagged_seconds > 0");
+	units_wide sum;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "ii", enrollment, at);
+	if ((rc = wide_sum(st, &sum)) < 0)
+		return rc;
+	return units_narrow(sum, mus);
 }
 
 int

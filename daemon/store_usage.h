@@ -50,6 +50,8 @@ int store_usage_pool(struct db *db, const char *pool, int64_t *cards, int64_t *w
 struct cal_pool;
 struct timeline;
 int store_usage_cal_pool(struct db *db, const char *pool, struct cal_pool *out);
+/* Whether the pool has any standing (not cancelled) outage: 1, 0, or a GD_* code. */
+int store_usage_pool_has_outage(struct db *db, const char *pool);
 int store_usage_timeline(struct db *db, const char *pool, int64_t base, struct timeline **tl);
 
 /* 1 when the team exists, 0 when not, or a GD_* code. */
@@ -57,7 +59,7 @@ int store_usage_team_exists(struct db *db, const char *team);
 
 /* A team's live grants on a pool, in start order; *gs malloc'd (NULL when none). */
 struct usage_grant {
-	int64_t enrollment, cards, start, end;
+	int64_t enrollment, cards, start, end, id;
 };
 int store_usage_team_grants(struct db *db, const char *team, const char *pool,
     struct usage_grant **gs, size_t *n);
@@ -85,6 +87,13 @@ int store_usage_used_wide(struct db *db, int64_t enrollment, units_wide *mus);
  * its running totals less the hours at or after at (few, for a recent at).
  */
 int store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
+
+/*
+ * Of what an enrollment used in the hours that begin before at, the
+ * milli-unit-seconds its samples had flagged (no grant, above the grant,
+ * above the cards in service).
+ */
+int store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
 
 /* Milli-unit-seconds an enrollment used in the hours [from, to) (hour-aligned). */
 int store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,

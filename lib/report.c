@@ -372,6 +372,7 @@ static const struct column columns[] = {
 	{ "owed_unit_hours", "owed_unit_hours", false },
 	{ "projected_unit_hours", "projected_unit_hours", false },
 	{ "used_unit_hours", "used_unit_hours", false },
+	{ "flagged_unit_hours", "flagged_unit_hours", false },
 	{ "utilization", "utilization", false },
 	{ "idle", "idle.flagged", false },
 	{ "idle_since", "idle.since", false },
@@ -402,7 +403,7 @@ lookup(const json_t *row, const char *path)
 /* A cell's text: strings as they are, numbers as the canonical JSON shows them. */
 /*
  * An array of breaks or overrides: their rules, ";"-separated, in order
- * ("equal_delivery;equal_period"); an array of anything else: its length.
+ * ("equal_period;equal_delivery"); an array of anything else: its length.
  */
 static void
 rules_cell(const json_t *v, char *buf, size_t len)
