@@ -1,5 +1,6 @@
 /* fairness_report.c: the fairness report of a phase (JSON; lib/report writes the CSV). */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,10 +110,13 @@ static int
 day_series(const struct calendar *cal, struct team *t, int64_t at)
 {
 	const struct enrollment *e = &t->v.e;
-	int64_t end = t->ended && e->ended_at < e->end ? e->ended_at : e->end, upto, g, l;
+	int64_t end = t->ended && e->ended_at < e->end ? e->ended_at : e->end, upto, g, l, paid;
 	size_t reached;
 	int rc = 0;
 
+	/* Losses are paid by make-ups, or were never losses where the team used the cards. */
+	if (__builtin_add_overflow(t->v.facts.compensation_total, t->v.beyond, &paid))
+		paid = INT64_MAX;
 	upto = at < end ? at : end;
 	reached = upto > e->start ? (size_t)((upto - e->start) / CIVIL_DAY) : 0;
 	if (reached && (t->delivered = calloc(reached, sizeof(*t->delivered))) == NULL)
@@ -122,8 +126,7 @@ day_series(const struct calendar *cal, struct team *t, int64_t at)
 
 		if ((rc = report_granted(t->v.rg, t->v.ng, e->start, to, &g)) == 0 &&
 		    (rc = figures_losses(cal, &t->v, e->start, to, &l)) == 0)
-			t->delivered[k - 1] = g - l + (l < t->v.facts.compensation_total ? l :
-			    t->v.facts.compensation_total);
+			t->delivered[k - 1] = g - l + (l < paid ? l : paid);
 	}
 	t->cmp.reached = reached;
 	t->cmp.delivered = t->delivered;
@@ -224,7 +227,8 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 	}
 	if (surplus(t) > REPORT_MUS_PER_UNIT_HOUR) {
 		snprintf(text, sizeof(text), "make-ups gave %.3f unit-hours more than its losses "
-		    "(a loss corrected or cancelled after it was made up)",
+		    "(a loss corrected or cancelled after it was made up, or a make-up above "
+		    "what was owed)",
 		    (double)surplus(t) / 3.6e6);
 		add_break(a, json_pack("{s:s, s:s, s:o}", "rule", "equal_delivery", "detail", text,
 		    "surplus_unit_hours", jv_unit_hours(surplus(t))));

@@ -56,6 +56,19 @@ figures_losses(const struct calendar *cal, const struct figures *v, int64_t from
 }
 
 int
+figures_owed_losses(struct db *db, int64_t enrollment, int64_t *lost)
+{
+	int64_t used;
+	int rc;
+
+	/* Make-ups are not owed for hours the team reported using (issue 15). */
+	if ((rc = store_usage_beyond_service(db, enrollment, &used)) < 0)
+		return rc;
+	*lost -= used < *lost ? used : *lost;
+	return 0;
+}
+
+int
 figures_load(struct db *db, const struct calendar *cal, const struct phase_info *pi,
     int64_t at, struct figures *v, bool have_grants)
 {
@@ -87,8 +100,10 @@ figures_load(struct db *db, const struct calendar *cal, const struct phase_info 
 	    (rc = figures_losses(cal, v, civil_min_instant(), civil_max_instant(),
 	    &f->lost_total)) < 0 ||
 	    (rc = store_usage_used(db, v->e.id, at, &f->used)) < 0 ||
-	    (rc = store_usage_flagged(db, v->e.id, at, &v->flagged)) < 0)
+	    (rc = store_usage_flagged(db, v->e.id, at, &v->flagged)) < 0 ||
+	    (rc = store_usage_beyond_service(db, v->e.id, &v->beyond)) < 0)
 		return rc;
+	f->lost_total -= v->beyond < f->lost_total ? v->beyond : f->lost_total;
 	return report_figures(f, at, &v->fig);
 }
 

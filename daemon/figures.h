@@ -29,18 +29,26 @@ struct figures {
 	struct report_facts facts;
 	struct report_figures fig;
 	int64_t flagged;	/* mus of used that was flagged, up to at */
+	int64_t beyond;		/* mus used beyond the cards in service, all time */
 };
 
 void figures_free(struct figures *v);
 
 /*
  * Fills the figures of v->e at `at` (v->e set by the caller), with outage
- * losses from cal's timelines (cal must hold every pool of the grants).
+ * losses from cal's timelines (facts.lost_total as figures_owed_losses
+ * leaves it: what a make-up owes) (cal must hold every pool of the grants).
  * With have_grants, v->gs and v->ng are already loaded (and owned by v);
  * otherwise they are read here.  0 or a GD_* code (GD_ERANGE on overflow).
  */
 int figures_load(struct db *db, const struct calendar *cal, const struct phase_info *pi,
     int64_t at, struct figures *v, bool have_grants);
+
+/*
+ * What outages took, as far as a make-up owes it: *lost (all time) less
+ * what the team reported using beyond the cards in service (never below 0).
+ */
+int figures_owed_losses(struct db *db, int64_t enrollment, int64_t *lost);
 
 /* Sums what outages took from v's grants (v->gs loaded) in [from, to). */
 int figures_losses(const struct calendar *cal, const struct figures *v, int64_t from, int64_t to,

@@ -10,6 +10,7 @@
 #include "civil.h"
 #include "err.h"
 #include "fairness.h"
+#include "figures.h"
 #include "grants.h"
 #include "money.h"
 #include "report.h"
@@ -81,7 +82,8 @@ grants_owed(struct db *db, const struct calendar *cal, int64_t enrollment, int64
 	ssize_t p;
 	int rc;
 
-	if ((rc = store_grants_of(db, enrollment, &gs, &n)) < 0)
+	if ((rc = figures_owed_losses(db, enrollment, &lost)) < 0 ||
+	    (rc = store_grants_of(db, enrollment, &gs, &n)) < 0)
 		return rc;
 	if (n > 0 && (rg = calloc(n, sizeof(*rg))) == NULL)
 		rc = GD_ENOMEM;

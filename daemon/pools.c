@@ -194,9 +194,10 @@ pools_outage_update(struct db *db, int64_t id, const struct outage_fix *fx, int6
 	if ((rc = outage_fits(db, &in, id, cards, ov)) < 0) {
 		char at[CIVIL_INSTANT_LEN];
 
+		if (rc != GD_ECAPACITY)
+			return rc;
 		civil_format_instant(ov->at, at);
-		if (rc == GD_ECAPACITY)
-			snprintf(err, errlen, "other outages take %lld of the %lld cards of pool "
+		snprintf(err, errlen, "other outages take %lld of the %lld cards of pool "
 			    "'%s' out of service at %s; %lld more would exceed the pool's size",
 			    (long long)ov->out, (long long)cards, o.pool, at, (long long)in.cards);
 		return rc;

@@ -333,9 +333,10 @@ outage_cancel(struct request *rq, struct response *rs)
 	if (!outage_param(rs, rq->params[0], &id))
 		return;
 	if (rq->body_len == 0 && (reason = req_query(rq, "reason")) != NULL) {
-		if (reason[0] == '\0' || strlen(reason) > REASON_MAX_LEN) {
-			resp_problem(rs, 400, "bad_request", "reason must be 1 to %d characters",
-			    REASON_MAX_LEN);
+		/* The same text rules as a body's reason. */
+		if (!jv_valid_text(reason, REASON_MAX_LEN, true)) {
+			resp_problem(rs, 400, "bad_request", "reason must be 1 to %d characters of "
+			    "text, without control characters", REASON_MAX_LEN);
 			return;
 		}
 	} else if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL) {

@@ -341,6 +341,28 @@ store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
 }
 
 int
+store_usage_beyond_service(struct db *db, int64_t enrollment, int64_t *mus)
+{
+	/* Each flag once, though several grants of the enrollment meet it. */
+	sqlite3_stmt *st = db_prep(db, "SELECT f.gpu_seconds - f.granted, m.weight_milli "
+	    "FROM usage_flags f JOIN pools p ON p.id = f.pool "
+	    "JOIN card_models m ON m.id = p.card_model "
+	    "WHERE f.reason = 'above_cards_in_service' AND f.id IN (SELECT f2.id "
+	    "FROM usage_flags f2 JOIN grants g ON g.pool = f2.pool AND g.start < f2.to_t "
+	    "AND g.end > f2.from_t AND g.cancelled = 0 JOIN enrollments e ON e.id = g.enrollment "
+	    "WHERE g.enrollment = ?1 AND f2.team = e.team)");
+	units_wide sum;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", enrollment);
+	if ((rc = wide_sum(st, &sum)) < 0)
+		return rc;
+	return units_narrow(sum, mus);
+}
+
+int
 store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,
     int64_t *mus)
 {
