@@ -113,7 +113,7 @@ names_intern(struct names *t, const char *s, size_t len, uint32_t *idx)
 }
 
 /* One sample as decoded; flag and granted are filled by the ingest. */
-enum flag { FLAG_NONE, FLAG_NO_GRANT, FLAG_ABOVE_GRANT, FLAG_ABOVE_IN_SERVICE };
+enum flag { FLAG_NONE, FLAG_NO_GRANT, FLAG_ABOVE_GRANT, FLAG_ABOVE_IN_SERVICE, FLAG_OVERLAPPING };
 
 struct sample {
 	uint32_t pool, team;
@@ -536,15 +536,49 @@ out_of_service(struct db *db, const struct batch_in *b, struct sums *g,
 	return rc;
 }
 
+/*
+ * Adds the sample's hours to the sums: its GPU-seconds (gpu), and as
+ * flagged (flagged) -- both at once when it is summed, the flagged part
+ * alone when an overlap flags it later.
+ */
+static int
+add_hours(struct sums *g, const struct pair *pr, const struct sample *s, bool gpu,
+    bool flagged)
+{
+	const struct usage_grant *gr = g->grants + pr->first;
+	struct report_split sp;
+	struct report_piece pc;
+	int64_t enr;
+	int rc;
+
+	if (s->gpu == 0)
+		return 0;
+	report_split_init(&sp, s->from, s->to, s->gpu);
+	while (report_split_next(&sp, &pc)) {
+		if (pc.share == 0)
+			continue;
+		/* The hour's usage belongs to the enrollment whose grant covers it. */
+		enr = 0;
+		for (size_t k = 0; k < pr->n && enr == 0; k++)
+			if (report_overlap(gr[k].start, gr[k].end, pc.from, pc.to) > 0)
+				enr = gr[k].enrollment;
+		if ((rc = agg_add(g, enr, pc.hour, s->pool, s->team, gpu ? pc.share : 0,
+		    flagged ? pc.share : 0)) < 0)
+			return rc;
+		if (gpu && enr && (rc = agg_add(g, enr, HOUR_TOTAL, s->pool, s->team, pc.share,
+		    0)) < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Flags the sample and adds its hours to the sums. */
 static int
 sum_sample(struct db *db, const struct batch_in *b, struct sums *g, struct sample *s)
 {
 	const struct pair *pr;
 	const struct usage_grant *gr;
-	struct report_split sp;
-	struct report_piece pc;
-	int64_t granted = 0, enr;
+	int64_t granted = 0;
 	int rc;
 
 	if ((rc = pair_get(db, b, g, s, &pr)) < 0)
@@ -564,24 +598,162 @@ sum_sample(struct db *db, const struct batch_in *b, struct sums *g, struct sampl
 	}
 	s->flag = granted == 0 ? FLAG_NO_GRANT : s->gpu > granted ? FLAG_ABOVE_GRANT :
 	    s->gpu > s->in_service ? FLAG_ABOVE_IN_SERVICE : FLAG_NONE;
-	if (s->gpu == 0)
-		return 0;
-	report_split_init(&sp, s->from, s->to, s->gpu);
-	while (report_split_next(&sp, &pc)) {
-		if (pc.share == 0)
-			continue;
-		/* The hour's usage belongs to the enrollment whose grant covers it. */
-		enr = 0;
-		for (size_t k = 0; k < pr->n && enr == 0; k++)
-			if (report_overlap(gr[k].start, gr[k].end, pc.from, pc.to) > 0)
-				enr = gr[k].enrollment;
-		if ((rc = agg_add(g, enr, pc.hour, s->pool, s->team, pc.share,
-		    s->flag != FLAG_NONE ? pc.share : 0)) < 0)
-			return rc;
-		if (enr && (rc = agg_add(g, enr, HOUR_TOTAL, s->pool, s->team, pc.share, 0)) < 0)
-			return rc;
+	return add_hours(g, pr, s, true, s->flag != FLAG_NONE);
+}
+
+/*
+ * Overlapping samples of one (pool, team) that add up past what the team
+ * had (issue 15): each sample alone fits its grant and the cards in
+ * service, but together they used more.  Between every two boundaries of
+ * a cluster of overlapping samples the usage is each sample's even rate
+ * summed; a stretch where it passes the granted cards less those out of
+ * service flags every sample of the cluster that covers it (reason
+ * "overlapping"), and the answer says which, in `overlaps`.
+ */
+struct cluster {
+	size_t *idx;		/* into b->s, sorted by from */
+	size_t n;
+};
+
+static int
+cmp_sample_at(const void *a, const void *b, void *arg)
+{
+	const struct sample *s = arg;
+	const struct sample *x = &s[*(const size_t *)a], *y = &s[*(const size_t *)b];
+
+	if (x->pool != y->pool)
+		return x->pool < y->pool ? -1 : 1;
+	if (x->team != y->team)
+		return x->team < y->team ? -1 : 1;
+	return (x->from > y->from) - (x->from < y->from);
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Judges one cluster; flags and reports it when it used more than the team had. */
+static int
+judge_cluster(struct db *db, struct batch_in *b, struct sums *g, const struct cluster *c,
+    json_t *overlaps, int64_t *newly)
+{
+	struct sample *s0 = &b->s[c->idx[0]];
+	const struct pair *pr;
+	const struct usage_grant *gr;
+	int64_t *t = calloc(2 * c->n, sizeof(*t)), bad_from = -1, bad_to = -1;
+	int64_t worst_used = 0, worst_allowed = 0;
+	size_t nt = 0;
+	int rc;
+
+	if (t == NULL)
+		return GD_ENOMEM;
+	if ((rc = pair_get(db, b, g, s0, &pr)) < 0)
+		goto out;
+	gr = g->grants + pr->first;
+	for (size_t i = 0; i < c->n; i++) {
+		t[nt++] = b->s[c->idx[i]].from;
+		t[nt++] = b->s[c->idx[i]].to;
 	}
-	return 0;
+	qsort(t, nt, sizeof(*t), cmp_i64);
+	for (size_t j = 0; rc == 0 && j + 1 < nt; j++) {
+		struct sample seg = *s0;
+		__int128 used = 0;
+		int64_t granted = 0, out = 0, allowed;
+
+		if (t[j + 1] == t[j])
+			continue;
+		seg.from = t[j];
+		seg.to = t[j + 1];
+		for (size_t i = 0; i < c->n; i++) {
+			const struct sample *s = &b->s[c->idx[i]];
+			int64_t ov = report_overlap(s->from, s->to, seg.from, seg.to);
+
+			if (ov > 0)
+				used += (__int128)s->gpu * ov / (s->to - s->from);
+		}
+		for (size_t k = 0; k < pr->n; k++)
+			granted += gr[k].cards * report_overlap(gr[k].start, gr[k].end, seg.from,
+			    seg.to);
+		if ((rc = out_of_service(db, b, g, &seg, gr, pr->n, &out)) < 0)
+			break;
+		allowed = granted - out;
+		if (used <= allowed)
+			continue;
+		if (bad_from < 0)
+			bad_from = seg.from;
+		bad_to = seg.to;
+		if ((int64_t)used - allowed > worst_used - worst_allowed) {
+			worst_used = (int64_t)used;
+			worst_allowed = allowed;
+		}
+	}
+	if (rc < 0 || bad_from < 0)
+		goto out;
+	{
+		json_t *which = json_array();
+
+		for (size_t i = 0; i < c->n && rc == 0; i++) {
+			struct sample *s = &b->s[c->idx[i]];
+
+			if (report_overlap(s->from, s->to, bad_from, bad_to) == 0)
+				continue;
+			json_array_append_new(which, json_integer((json_int_t)c->idx[i]));
+			if (s->flag != FLAG_NONE)
+				continue;
+			s->flag = FLAG_OVERLAPPING;
+			(*newly)++;
+			rc = add_hours(g, pr, s, false, true);
+		}
+		json_array_append_new(overlaps, json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o}",
+		    "pool", b->pools.v[s0->pool].id, "team", b->teams.v[s0->team].id,
+		    "from", jv_instant(bad_from), "to", jv_instant(bad_to),
+		    "used_seconds", (json_int_t)worst_used, "allowed_seconds",
+		    (json_int_t)worst_allowed, "samples", which));
+	}
+out:
+	free(t);
+	return rc;
+}
+
+/* Finds the clusters of overlapping samples of each (pool, team) and judges each. */
+static int
+check_overlaps(struct db *db, struct batch_in *b, struct sums *g, json_t *overlaps,
+    int64_t *newly)
+{
+	size_t *idx = calloc(b->n ? b->n : 1, sizeof(*idx)), m = 0;
+	int64_t end;
+	int rc = 0;
+
+	*newly = 0;
+	if (idx == NULL)
+		return GD_ENOMEM;
+	/* Samples with no grant or above it are flagged already; zero ones use nothing. */
+	for (size_t i = 0; i < b->n; i++)
+		if (b->s[i].gpu > 0 && b->s[i].granted > 0 && b->s[i].flag != FLAG_NO_GRANT &&
+		    b->s[i].flag != FLAG_ABOVE_GRANT)
+			idx[m++] = i;
+	qsort_r(idx, m, sizeof(*idx), cmp_sample_at, b->s);
+	for (size_t i = 0; rc == 0 && i < m; ) {
+		size_t j = i + 1;
+
+		end = b->s[idx[i]].to;
+		while (j < m && b->s[idx[j]].pool == b->s[idx[i]].pool &&
+		    b->s[idx[j]].team == b->s[idx[i]].team && b->s[idx[j]].from < end) {
+			if (b->s[idx[j]].to > end)
+				end = b->s[idx[j]].to;
+			j++;
+		}
+		if (j - i >= 2)
+			rc = judge_cluster(db, b, g, &(struct cluster){ idx + i, j - i }, overlaps,
+			    newly);
+		i = j;
+	}
+	free(idx);
+	return rc;
 }
 
 /*
@@ -616,7 +788,7 @@ write_batch(struct db *db, const char *token_id, const struct batch_in *b, const
     const struct sums *g, int64_t now, struct ingest_result *res)
 {
 	static const char *const reasons[] = { "", "no_grant", "above_grant",
-		"above_cards_in_service" };
+		"above_cards_in_service", "overlapping" };
 	int64_t id;
 	int rc;
 
@@ -641,7 +813,8 @@ write_batch(struct db *db, const char *token_id, const struct batch_in *b, const
 
 		if (s->flag != FLAG_NONE && (rc = store_usage_flag_insert(db, id, (int64_t)i,
 		    b->pools.v[s->pool].id, b->teams.v[s->team].id, s->from, s->to, s->gpu,
-		    s->flag == FLAG_ABOVE_IN_SERVICE ? s->in_service : s->granted,
+		    s->flag == FLAG_ABOVE_IN_SERVICE || s->flag == FLAG_OVERLAPPING ?
+		    s->in_service : s->granted,
 		    reasons[s->flag])) < 0)
 			return rc;
 	}
@@ -774,7 +947,7 @@ ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const 
 	struct ingest_result r = { 0 };
 	struct refusal ref = { err, errlen, -1, NULL, 0 };
 	char digest[INGEST_DIGEST_LEN + 1];
-	int64_t samples, flagged;
+	int64_t samples, flagged, newly = 0;
 	int rc;
 
 	err[0] = '\0';
@@ -830,13 +1003,22 @@ ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const 
 		r.gpu_seconds += b.s[i].gpu;
 	}
 	r.accepted = (int64_t)b.n;
+	if ((r.overlaps = json_array()) == NULL) {
+		rc = GD_ENOMEM;
+		goto out;
+	}
+	if ((rc = check_overlaps(db, &b, &g, r.overlaps, &newly)) < 0)
+		goto out;
+	r.flagged += newly;
 	if ((rc = check_totals(db, &b, &g, &ref)) < 0 ||
 	    (agent_pool && (rc = check_budget(db, token_id, lim, r.flagged, now, &ref)) < 0))
 		goto out;
 	if ((rc = write_batch(db, token_id, &b, digest, &g, now, &r)) < 0)
 		goto out;
 	*res = r;
+	r.overlaps = NULL;
 out:
+	json_decref(r.overlaps);
 	if (rc < 0 && err[0])
 		*fields = refusal_fields(&ref);
 	sums_free(&g, b.pools.n);

@@ -24,6 +24,12 @@ struct ingest_result {
 	char batch_id[INGEST_BATCH_ID_MAX + 1];
 	int64_t accepted, flagged, gpu_seconds;
 	bool replayed;		/* the batch_id was seen before: nothing was added */
+	/*
+	 * Overlapping samples that add up past what the team had (caller
+	 * decrefs; NULL for a replay): [{"pool", "team", "from", "to",
+	 * "used_seconds", "allowed_seconds", "samples": [index...]}].
+	 */
+	json_t *overlaps;
 };
 
 /*

@@ -41,7 +41,7 @@ usage_refused(struct response *rs, int rc, const char *err, json_t *fields)
 static void
 usage_post(struct request *rq, struct response *rs)
 {
-	struct ingest_result res;
+	struct ingest_result res = { .overlaps = NULL };
 	char target[200], err[GD_ERRBUF];
 	json_t *body, *detail, *fields = NULL;
 	int rc;
@@ -67,16 +67,28 @@ usage_post(struct request *rq, struct response *rs)
 		detail = json_pack("{s:s, s:I, s:I, s:I}", "batch_id", res.batch_id, "samples",
 		    (json_int_t)res.accepted, "flagged", (json_int_t)res.flagged, "gpu_seconds",
 		    (json_int_t)res.gpu_seconds);
+		/* Which overlapping samples were flagged: kept in the audit trail too. */
+		if (detail && json_array_size(res.overlaps) > 0)
+			json_object_set(detail, "overlaps", res.overlaps);
 		rc = audit_request(rq, "usage.ingest", target, NULL, detail);
 		json_decref(detail);
 		if (rc < 0) {
+			json_decref(res.overlaps);
 			resp_store_error(rs, rc);
 			return;
 		}
 	}
-	/* A replay answers exactly as the first time did. */
-	resp_json(rs, 202, json_pack("{s:s, s:I, s:I}", "batch_id", res.batch_id, "accepted",
-	    (json_int_t)res.accepted, "flagged", (json_int_t)res.flagged));
+	/*
+	 * A replay answers the counts the first answer gave; which overlapping
+	 * samples were flagged is said once, in the first answer and its audit
+	 * entry.
+	 */
+	body = json_pack("{s:s, s:I, s:I}", "batch_id", res.batch_id, "accepted",
+	    (json_int_t)res.accepted, "flagged", (json_int_t)res.flagged);
+	if (body && json_array_size(res.overlaps) > 0)
+		json_object_set(body, "overlaps", res.overlaps);
+	json_decref(res.overlaps);
+	resp_json(rs, 202, body);
 }
 
 /* ?at= (an RFC 3339 instant, default now); false with rs filled when bad. */

@@ -9,8 +9,9 @@ ALTER TABLE outages ADD COLUMN cancel_reason TEXT;
 CREATE INDEX outages_pool_live ON outages(pool) WHERE cancelled_at IS NULL;
 
 -- Usage is judged against the cards in service, not the cards granted: a
--- sample above what outages left in service is flagged with its own reason
--- (granted then holds the card-seconds in service it passed).  The CHECK
+-- sample above what outages left in service is flagged with its own reason,
+-- and so are overlapping samples that together used more than the team had
+-- (granted then holds the card-seconds in service the sample alone had).  The CHECK
 -- cannot change in place; no table refers to usage_flags.
 CREATE TABLE usage_flags_new (
 	id          INTEGER PRIMARY KEY,
@@ -23,7 +24,7 @@ CREATE TABLE usage_flags_new (
 	gpu_seconds INTEGER NOT NULL CHECK (gpu_seconds >= 0),
 	granted     INTEGER NOT NULL CHECK (granted >= 0),
 	reason      TEXT NOT NULL CHECK (reason IN ('no_grant', 'above_grant',
-	    'above_cards_in_service')),
+	    'above_cards_in_service', 'overlapping')),
 	UNIQUE (batch, idx)
 ) STRICT;
 INSERT INTO usage_flags_new SELECT id, batch, idx, pool, team, from_t, to_t, gpu_seconds,

@@ -222,6 +222,57 @@ START_TEST(ingest_aggregates)
 }
 END_TEST
 
+/*
+ * Overlapping samples (issue 15): alpha holds 8 B200 of b1.  Two samples of
+ * 5 cards over the same hour each fit, together they used 10: both are
+ * flagged "overlapping", the hour's usage is flagged, and the answer says
+ * which.  Two of 4 cards overlapping by half an hour use 8 at most: fine.
+ */
+START_TEST(overlapping_samples)
+{
+	char a[256], b[256], c[256], d[256], body[1200];
+	struct response rs;
+	json_t *o;
+
+	sample(a, sizeof(a), "b1", "alpha", "2026-03-02T00:00:00Z", "2026-03-02T01:00:00Z",
+	    5 * 3600);
+	sample(b, sizeof(b), "b1", "alpha", "2026-03-02T00:00:00Z", "2026-03-02T01:00:00Z",
+	    5 * 3600);
+	sample(c, sizeof(c), "b1", "alpha", "2026-03-02T02:00:00Z", "2026-03-02T03:00:00Z",
+	    4 * 3600);
+	sample(d, sizeof(d), "b1", "alpha", "2026-03-02T02:30:00Z", "2026-03-02T03:30:00Z",
+	    4 * 3600);
+	snprintf(body, sizeof(body), "{\"batch_id\":\"ov-1\",\"samples\":[%s,%s,%s,%s]}", a, b,
+	    c, d);
+	rs = post_usage(agent_tok, body, 0);
+	ck_assert_int_eq(rs.status, 202);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 2);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "overlaps")), 1);
+	o = json_array_get(fx_at(rs.json, "overlaps"), 0);
+	ck_assert_str_eq(fx_str(o, "from"), "2026-03-02T00:00:00Z");
+	ck_assert_str_eq(fx_str(o, "to"), "2026-03-02T01:00:00Z");
+	ck_assert_int_eq(json_integer_value(fx_at(o, "used_seconds")), 10 * 3600);
+	ck_assert_int_eq(json_integer_value(fx_at(o, "allowed_seconds")), 8 * 3600);
+	ck_assert_int_eq(json_integer_value(json_array_get(fx_at(o, "samples"), 0)), 0);
+	ck_assert_int_eq(json_integer_value(json_array_get(fx_at(o, "samples"), 1)), 1);
+	response_clear(&rs);
+	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_flags WHERE reason = "
+	    "'overlapping'", NULL, NULL), 2);
+	/* The hour counts all it used, and all of it as flagged. */
+	ck_assert_int_eq(fx_qint(&F, "SELECT gpu_seconds FROM usage_hourly WHERE team = 'alpha' "
+	    "AND pool = 'b1' AND hour = 1772409600", NULL, NULL), 10 * 3600);
+	ck_assert_int_eq(fx_qint(&F, "SELECT flagged_seconds FROM usage_hourly WHERE team = "
+	    "'alpha' AND pool = 'b1' AND hour = 1772409600", NULL, NULL), 10 * 3600);
+	/* The audit entry keeps which. */
+	ck_assert_str_eq(fx_audit_last(&F).action, "usage.ingest");
+	/* A replay answers the counts. */
+	rs = post_usage(agent_tok, body, 0);
+	ck_assert_int_eq(rs.status, 202);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 2);
+	response_clear(&rs);
+}
+END_TEST
+
 START_TEST(batch_replay)
 {
 	char s[256], body[512], all[1400];
@@ -1164,6 +1215,7 @@ main(void)
 	tcase_add_test(tc, compensate_extra_card);
 	tcase_add_test(tc, fairness_overrides);
 	tcase_add_test(tc, fairness_csv);
+	tcase_add_test(tc, overlapping_samples);
 	tcase_add_test(tc, cli_report);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
