@@ -96,16 +96,21 @@ setup_world(void)
 	    "\"site\":\"Ansan\",\"card_model\":\"B200\",\"cards\":512}");
 	bench_must(201, "POST", "/v1/pools", "{\"id\":\"nhn-gwangju-h100\",\"provider\":\"NHN\","
 	    "\"site\":\"Gwangju\",\"card_model\":\"H100\",\"cards\":1024}");
-	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", "{\"team\":\"lg-ai\",\"grants\":"
-	    "[{\"pool\":\"skt-gasan-b200\",\"cards\":768}]}");
-	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", "{\"team\":\"skt\",\"grants\":"
-	    "[{\"pool\":\"naver-chuncheon-b200\",\"cards\":768}]}");
-	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", "{\"team\":\"upstage\",\"grants\":"
+	/* History on the real clock: windows in the past need an override (issue 14). */
+#define HISTORY ",\"override\":{\"reason\":\"benchmark history\"}}"
+	snprintf(body, sizeof(body), "{\"team\":\"lg-ai\",\"not_before\":\"%s\",\"grants\":"
+	    "[{\"pool\":\"skt-gasan-b200\",\"cards\":768}]" HISTORY, d0);
+	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", body);
+	snprintf(body, sizeof(body), "{\"team\":\"skt\",\"not_before\":\"%s\",\"grants\":"
+	    "[{\"pool\":\"naver-chuncheon-b200\",\"cards\":768}]" HISTORY, d0);
+	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", body);
+	snprintf(body, sizeof(body), "{\"team\":\"upstage\",\"not_before\":\"%s\",\"grants\":"
 	    "[{\"pool\":\"kakao-ansan-b200\",\"cards\":512},{\"pool\":\"nhn-gwangju-h100\","
-	    "\"cards\":512}]}");
+	    "\"cards\":512}]" HISTORY, d0);
+	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", body);
 	snprintf(body, sizeof(body), "{\"team\":\"motif\",\"not_before\":\"%s\",\"grants\":"
 	    "[{\"pool\":\"skt-gasan-b200\",\"cards\":256},{\"pool\":\"naver-chuncheon-b200\","
-	    "\"cards\":256},{\"pool\":\"nhn-gwangju-h100\",\"cards\":512}]}", d1);
+	    "\"cards\":256},{\"pool\":\"nhn-gwangju-h100\",\"cards\":512}]" HISTORY, d1);
 	bench_must(201, "POST", "/v1/phases/stage-2/enrollments", body);
 	for (int p = 0; p < NPOOLS; p++) {
 		char *argv[] = { (char *)bench.grantd_bin, "token", "create", "--db", bench.db_path, "--role",

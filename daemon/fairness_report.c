@@ -36,9 +36,10 @@ definitions_json(void)
 	    "lost_unit_hours", "what outages took from the team's grants before at, shared "
 	    "among a pool's grants in proportion to their cards",
 	    "delivered_unit_hours", "granted - lost",
-	    "owed_unit_hours", "max(0, all losses - all make-up grants), all time",
-	    "surplus_unit_hours", "max(0, all make-up grants - all losses), all time: what a "
-	    "loss corrected or cancelled after its make-up left over",
+	    "owed_unit_hours", "max(0, losses - make-up grants), all time, losses less the "
+	    "usage the team reported beyond the cards in service (hours it did use)",
+	    "surplus_unit_hours", "max(0, make-up grants - losses), all time, losses counted "
+	    "as for owed: what a loss corrected or cancelled after its make-up left over",
 	    "used_unit_hours", "metered usage in the UTC hours that begin before at",
 	    "flagged_unit_hours", "of used, what samples had flagged: no grant, above the "
 	    "grant, or above the cards an outage left in service",
@@ -226,7 +227,7 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 		    text, "day", (json_int_t)v->gap_day, "gap_unit_hours", jv_unit_hours(v->gap)));
 	}
 	if (surplus(t) > REPORT_MUS_PER_UNIT_HOUR) {
-		snprintf(text, sizeof(text), "make-ups gave %.3f unit-hours more than its losses "
+		snprintf(text, sizeof(text), "make-ups gave %.3f unit-hours more than it is owed "
 		    "(a loss corrected or cancelled after it was made up, or a make-up above "
 		    "what was owed)",
 		    (double)surplus(t) / 3.6e6);
