@@ -9,6 +9,8 @@
 #include "figures.h"
 #include "jsonv.h"
 #include "outage.h"
+#include "store_grants.h"
+#include "store_outages.h"
 #include "store_usage.h"
 #include "store_vouchers.h"
 
@@ -55,17 +57,107 @@ figures_losses(const struct calendar *cal, const struct figures *v, int64_t from
 	return rc;
 }
 
-int
-figures_owed_losses(struct db *db, int64_t enrollment, int64_t *lost)
+static int
+cmp_outage_from(const void *a, const void *b)
 {
-	int64_t used;
+	const struct timeline_outage *x = a, *y = b;
+
+	return (x->from > y->from) - (x->from < y->from);
+}
+
+/* The beyond-service usage of one pool p of the calendar, over its outages' hours. */
+static int
+beyond_on_pool(struct db *db, const struct calendar *cal, size_t p, const struct grant *gs,
+    size_t ng, int64_t enrollment, int64_t *mus)
+{
+	const struct cal_pool *cp = &cal->pools[p];
+	struct timeline_outage *o = NULL;
+	struct usage_hour *h = NULL;
+	size_t no = 0, nh = 0, m = 0;
+	int rc;
+
+	if ((rc = store_outages_of(db, cp->id, 0, &o, &no)) < 0 || no == 0)
+		goto out;
+	/* The outages' intervals merged, so that no hour is judged twice. */
+	qsort(o, no, sizeof(*o), cmp_outage_from);
+	for (size_t i = 1; i < no; i++) {
+		if (o[i].from <= o[m].to) {
+			if (o[i].to > o[m].to)
+				o[m].to = o[i].to;
+		} else {
+			o[++m] = o[i];
+		}
+	}
+	for (size_t i = 0; rc == 0 && i <= m; i++) {
+		if ((rc = store_usage_hours_of(db, enrollment, cp->id, report_hour_floor(o[i].from),
+		    o[i].to, &h, &nh)) < 0)
+			break;
+		for (size_t k = 0; rc == 0 && k < nh; k++) {
+			int64_t from = h[k].hour, to = from + REPORT_HOUR, granted = 0, lost = 0;
+			struct outage_loss *ol = NULL;
+			size_t nol = 0;
+
+			for (size_t g = 0; g < ng; g++)
+				if (strcmp(gs[g].pool, cp->id) == 0)
+					granted += gs[g].cards * report_overlap(gs[g].start, gs[g].end,
+					    from, to);
+			if ((rc = outage_share_loss(cal->pp[p].tl, cp->weight_milli, from, to, &ol,
+			    &nol)) < 0)
+				break;
+			for (size_t j = 0; j < nol; j++)
+				for (size_t g = 0; g < ng; g++)
+					if (gs[g].id == ol[j].grant_id)
+						lost += ol[j].lost;
+			free(ol);
+			/* Card-seconds used above those in service, at the pool's weight. */
+			granted -= lost / cp->weight_milli;
+			if (h[k].gpu_seconds > granted &&
+			    __builtin_add_overflow(*mus, (h[k].gpu_seconds - granted) *
+			    cp->weight_milli, mus))
+				rc = GD_ERANGE;
+		}
+		free(h);
+		h = NULL;
+	}
+out:
+	free(o);
+	return rc;
+}
+
+int
+figures_beyond_service(struct db *db, const struct calendar *cal, int64_t enrollment,
+    const struct grant *gs, size_t ng, int64_t *mus)
+{
+	int rc = 0;
+
+	*mus = 0;
+	for (size_t p = 0; rc == 0 && p < cal->n; p++) {
+		bool mine = false;
+
+		for (size_t g = 0; g < ng && !mine; g++)
+			mine = strcmp(gs[g].pool, cal->pools[p].id) == 0;
+		if (mine)
+			rc = beyond_on_pool(db, cal, p, gs, ng, enrollment, mus);
+	}
+	return rc;
+}
+
+int
+figures_owed_losses(struct db *db, const struct calendar *cal, int64_t enrollment,
+    int64_t *lost)
+{
+	struct grant *gs = NULL;
+	size_t ng = 0;
+	int64_t used = 0;
 	int rc;
 
 	/* Make-ups are not owed for hours the team reported using (issue 15). */
-	if ((rc = store_usage_beyond_service(db, enrollment, &used)) < 0)
-		return rc;
-	*lost -= used < *lost ? used : *lost;
-	return 0;
+	if ((rc = store_grants_of(db, enrollment, &gs, &ng)) == 0)
+		rc = figures_beyond_service(db, cal, enrollment, gs, ng, &used);
+	free(gs);
+	if (rc == 0)
+		*lost -= used < *lost ? used : *lost;
+	return rc;
 }
 
 int
@@ -101,7 +193,7 @@ figures_load(struct db *db, const struct calendar *cal, const struct phase_info 
 	    &f->lost_total)) < 0 ||
 	    (rc = store_usage_used(db, v->e.id, at, &f->used)) < 0 ||
 	    (rc = store_usage_flagged(db, v->e.id, at, &v->flagged)) < 0 ||
-	    (rc = store_usage_beyond_service(db, v->e.id, &v->beyond)) < 0)
+	    (rc = figures_beyond_service(db, cal, v->e.id, v->gs, v->ng, &v->beyond)) < 0)
 		return rc;
 	f->lost_total -= v->beyond < f->lost_total ? v->beyond : f->lost_total;
 	return report_figures(f, at, &v->fig);

@@ -45,10 +45,22 @@ int figures_load(struct db *db, const struct calendar *cal, const struct phase_i
     int64_t at, struct figures *v, bool have_grants);
 
 /*
+ * What the enrollment's team reported using beyond the cards in service,
+ * all time, in mus: in each UTC hour that an outage of one of its grants'
+ * pools touches, its usage there less the card-seconds of its grants that
+ * the outages left in service (shared as losses are), when positive.
+ * Judged from the usage as stored and the outages as they stand, so an
+ * outage recorded or corrected after the usage counts too.
+ */
+int figures_beyond_service(struct db *db, const struct calendar *cal, int64_t enrollment,
+    const struct grant *gs, size_t ng, int64_t *mus);
+
+/*
  * What outages took, as far as a make-up owes it: *lost (all time) less
  * what the team reported using beyond the cards in service (never below 0).
  */
-int figures_owed_losses(struct db *db, int64_t enrollment, int64_t *lost);
+int figures_owed_losses(struct db *db, const struct calendar *cal, int64_t enrollment,
+    int64_t *lost);
 
 /* Sums what outages took from v's grants (v->gs loaded) in [from, to). */
 int figures_losses(const struct calendar *cal, const struct figures *v, int64_t from, int64_t to,

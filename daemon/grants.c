@@ -82,7 +82,7 @@ grants_owed(struct db *db, const struct calendar *cal, int64_t enrollment, int64
 	ssize_t p;
 	int rc;
 
-	if ((rc = figures_owed_losses(db, enrollment, &lost)) < 0 ||
+	if ((rc = figures_owed_losses(db, cal, enrollment, &lost)) < 0 ||
 	    (rc = store_grants_of(db, enrollment, &gs, &n)) < 0)
 		return rc;
 	if (n > 0 && (rg = calloc(n, sizeof(*rg))) == NULL)

@@ -341,25 +341,32 @@ store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
 }
 
 int
-store_usage_beyond_service(struct db *db, int64_t enrollment, int64_t *mus)
+store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_t from,
+    int64_t to, struct usage_hour **v, size_t *n)
 {
-	/* Each flag once, though several grants of the enrollment meet it. */
-	sqlite3_stmt *st = db_prep(db, "SELECT f.gpu_seconds - f.granted, m.weight_milli "
-	    "FROM usage_flags f JOIN pools p ON p.id = f.pool "
-	    "JOIN card_models m ON m.id = p.card_model "
-	    "WHERE f.reason = 'above_cards_in_service' AND f.id IN (SELECT f2.id "
-	    "FROM usage_flags f2 JOIN grants g ON g.pool = f2.pool AND g.start < f2.to_t "
-	    "AND g.end > f2.from_t AND g.cancelled = 0 JOIN enrollments e ON e.id = g.enrollment "
-	    "WHERE g.enrollment = ?1 AND f2.team = e.team)");
-	units_wide sum;
-	int rc;
+	sqlite3_stmt *st = db_prep(db, "SELECT hour, gpu_seconds FROM usage_hourly "
+	    "WHERE enrollment = ? AND pool = ? AND hour >= ? AND hour < ? ORDER BY hour");
+	struct usage_hour *out = NULL, one;
+	size_t cnt = 0, cap = 0;
+	int rc = 0, s;
 
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "i", enrollment);
-	if ((rc = wide_sum(st, &sum)) < 0)
+	db_bind(st, "itii", enrollment, pool, from, to);
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		one = (struct usage_hour){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
+		rc = vec_push(&out, &cnt, &cap, &one, sizeof(one));
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = GD_EIO;
+	db_done(st);
+	if (rc < 0) {
+		free(out);
 		return rc;
-	return units_narrow(sum, mus);
+	}
+	*v = out;
+	*n = cnt;
+	return 0;
 }
 
 int

@@ -95,12 +95,13 @@ int store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus
  */
 int store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
 
-/*
- * Milli-unit-seconds the enrollment's team reported using beyond the cards
- * in service, on the pools and in the times of the enrollment's grants
- * (flags above_cards_in_service): hours an outage did not in fact take.
- */
-int store_usage_beyond_service(struct db *db, int64_t enrollment, int64_t *mus);
+/* One hour of an enrollment's usage on a pool. */
+struct usage_hour {
+	int64_t hour, gpu_seconds;
+};
+/* The enrollment's hours on pool that begin in [from, to), by hour; *v malloc'd. */
+int store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_t from,
+    int64_t to, struct usage_hour **v, size_t *n);
 
 /* Milli-unit-seconds an enrollment used in the hours [from, to) (hour-aligned). */
 int store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,

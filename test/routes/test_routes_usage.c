@@ -273,6 +273,46 @@ START_TEST(overlapping_samples)
 }
 END_TEST
 
+/*
+ * An outage recorded after the usage (issue 15, late truth): alpha reported
+ * all 8 of its b1 cards busy over an hour that the outage, entered later,
+ * says b1 was entirely out.  It lost 8 unit-hours on paper, but it used
+ * them: no make-up is owed.  beta, whose 4 b1 cards reported nothing, is
+ * owed its 4.
+ */
+START_TEST(late_outage_used_not_owed)
+{
+	char a[256], body[512];
+	struct response rs;
+
+	sample(a, sizeof(a), "b1", "alpha", "2026-03-02T00:00:00Z", "2026-03-02T01:00:00Z",
+	    8 * 3600);
+	snprintf(body, sizeof(body), "{\"batch_id\":\"late-1\",\"samples\":[%s]}", a);
+	rs = post_usage(agent_tok, body, 0);
+	ck_assert_int_eq(rs.status, 202);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 0);
+	response_clear(&rs);
+	fx_must(&F, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	    "\"to\":\"2026-03-02T01:00:00Z\",\"cards\":16,\"reason\":\"found in the logs\"}",
+	    201);
+	rs = quota_get("/v1/teams/alpha/quota?phase=ph&at=2026-03-05T00:00:00Z", F.admin);
+	ck_num(rs.json, "unit_hours.lost", 8.0);
+	ck_num(rs.json, "unit_hours.owed", 0.0);
+	response_clear(&rs);
+	rs = quota_get("/v1/teams/beta/quota?phase=ph&at=2026-03-05T00:00:00Z", F.admin);
+	ck_num(rs.json, "unit_hours.lost", 4.0);
+	ck_num(rs.json, "unit_hours.owed", 4.0);
+	response_clear(&rs);
+	/* compensate agrees: beta alone gets a make-up. */
+	rs = fx_post(&F, "/v1/phases/ph/compensate", "{\"dry_run\":true}");
+	ck_assert_int_eq(rs.status, 200);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "compensations")), 1);
+	ck_assert_str_eq(fx_str(json_array_get(fx_at(rs.json, "compensations"), 0), "team"),
+	    "beta");
+	response_clear(&rs);
+}
+END_TEST
+
 START_TEST(batch_replay)
 {
 	char s[256], body[512], all[1400];
@@ -1216,6 +1256,7 @@ main(void)
 	tcase_add_test(tc, fairness_overrides);
 	tcase_add_test(tc, fairness_csv);
 	tcase_add_test(tc, overlapping_samples);
+	tcase_add_test(tc, late_outage_used_not_owed);
 	tcase_add_test(tc, cli_report);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
