@@ -66,7 +66,8 @@ team_rules_check(struct db *db, const struct phase_info *pi, const char *team,
 		}
 		if ((rc = team_span_end(db, o, &end)) < 0)
 			break;
-		if (from < end && to > o->start) {
+		/* One ended on or before its first day holds no time at all. */
+		if (end > o->start && from < end && to > o->start) {
 			app_format_when_in(o->start, pi->tz, pi->tz_off, a);
 			app_format_when_in(end, pi->tz, pi->tz_off, b);
 			team_violation(viol, team, grants_violation("one_enrollment", "team '%s' "
