@@ -15,6 +15,10 @@
 
 #include "harness.h"
 
+/* h_expect's count, set back by h_init: one test, one story. */
+static int discrepancies;
+static char first_discrepancy[1024];
+
 const char *
 h_bin(void)
 {
@@ -29,6 +33,7 @@ h_init(struct harness *h, const char *extra_conf)
 	FILE *f;
 
 	memset(h, 0, sizeof(*h));
+	discrepancies = 0;
 	snprintf(h->dir, sizeof(h->dir), "/tmp/grantd-test-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(h->dir));
 	snprintf(h->db, sizeof(h->db), "%s/grantd.db", h->dir);
@@ -328,4 +333,27 @@ h_token(struct harness *h, const char *role, const char *team, const char *pool)
 	s = strdup(json_string_value(json_object_get(r.json, "token")));
 	hresp_free(&r);
 	return s;
+}
+
+void
+h_expect(bool ok, const char *fmt, ...)
+{
+	char msg[4096];
+	va_list ap;
+
+	if (ok)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "DISCREPANCY: %s\n", msg);
+	if (discrepancies++ == 0)
+		snprintf(first_discrepancy, sizeof(first_discrepancy), "%.1000s", msg);
+}
+
+void
+h_no_discrepancies(void)
+{
+	ck_assert_msg(discrepancies == 0, "%d discrepanc%s (all on stderr); the first: %s",
+	    discrepancies, discrepancies == 1 ? "y" : "ies", first_discrepancy);
 }

@@ -81,4 +81,14 @@ int h_run(const char *const *argv, char **out);
 /* Problem code of a response ("" when none). */
 const char *hresp_code(const struct hresp *r);
 
+/*
+ * Checks that report instead of stopping, for tests that replay a long
+ * story and should show every disagreement in one run: a failing one is
+ * printed on stderr as "DISCREPANCY: ..." and counted; h_no_discrepancies
+ * then fails the test, quoting the first (call it after the daemon is
+ * stopped, so that no daemon is left behind).
+ */
+void h_expect(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void h_no_discrepancies(void);
+
 #endif

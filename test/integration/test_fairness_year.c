@@ -52,35 +52,6 @@ static const char *const early[] = { "lg-ai", "sk-telecom", "upstage", "naver-cl
 static const char *const survivors[] = { "lg-ai", "sk-telecom", "upstage" };
 
 /* ------------------------------------------------------------------ */
-/* Checks that report instead of stopping. */
-
-static int discrepancies;
-static char first_discrepancy[1024];
-
-static void __attribute__((format(printf, 2, 3)))
-expect(bool ok, const char *fmt, ...)
-{
-	char msg[4096];
-	va_list ap;
-
-	if (ok)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "DISCREPANCY: %s\n", msg);
-	if (discrepancies++ == 0)
-		snprintf(first_discrepancy, sizeof(first_discrepancy), "%.1000s", msg);
-}
-
-static void
-no_discrepancies(void)
-{
-	ck_assert_msg(discrepancies == 0, "%d discrepanc%s (all on stderr); the first: %s",
-	    discrepancies, discrepancies == 1 ? "y" : "ies", first_discrepancy);
-}
-
-/* ------------------------------------------------------------------ */
 /* Requests and JSON. */
 
 /* An admin POST with a printf-made body. */
@@ -235,7 +206,7 @@ refused(struct harness *h, const char *path, const char *body, const char *rule)
 {
 	struct hresp r = h_req(h, "POST", path, h->admin, body, NULL);
 
-	expect(r.status == 409 && strcmp(hresp_code(&r), "fairness_violation") == 0 &&
+	h_expect(r.status == 409 && strcmp(hresp_code(&r), "fairness_violation") == 0 &&
 	    names_rule(r.json, rule), "POST %s %s: expected 409 fairness_violation with rule "
 	    "%s; got %ld %s", path, body, rule, r.status, r.body);
 	hresp_free(&r);
@@ -327,7 +298,7 @@ early_teams(struct harness *h)
 
 		snprintf(path, sizeof(path), "/v1/phases/stage-1/enrollments/%s", early[i]);
 		e = must(get(h, path), 200, path);
-		expect(strcmp(str(e, "window.start"), EARLY_START) == 0 &&
+		h_expect(strcmp(str(e, "window.start"), EARLY_START) == 0 &&
 		    strcmp(str(e, "window.end"), EARLY_END) == 0 && num(e, "window.days") == 300 &&
 		    num(e, "voucher.budget_krw") == 10000000000LL,
 		    "POST /v1/phases/stage-1/enrollments {\"team\":\"%s\"} on 2025-09-01: expected "
@@ -352,11 +323,11 @@ outage_and_makeups(struct harness *h)
 	json_array_foreach(json_object_get(o, "losses"), i, v) {
 		lg |= strcmp(str(v, "team"), "lg-ai") == 0;
 		up |= strcmp(str(v, "team"), "upstage") == 0;
-		expect(strcmp(str(v, "team"), "lg-ai") == 0 ||
+		h_expect(strcmp(str(v, "team"), "lg-ai") == 0 ||
 		    strcmp(str(v, "team"), "upstage") == 0, "outage on skt-b200: a loss of a team "
 		    "not on the pool: %s", dump(o));
 	}
-	expect(lg && up, "POST /v1/pools/skt-b200/outages (12 of 24 cards, 20 granted): expected "
+	h_expect(lg && up, "POST /v1/pools/skt-b200/outages (12 of 24 cards, 20 granted): expected "
 	    "losses of lg-ai and upstage; got %s", dump(o));
 	json_decref(o);
 	c = must(post(h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate");
@@ -364,11 +335,11 @@ outage_and_makeups(struct harness *h)
 	json_array_foreach(json_object_get(c, "compensations"), i, v) {
 		lg |= strcmp(str(v, "team"), "lg-ai") == 0;
 		up |= strcmp(str(v, "team"), "upstage") == 0;
-		expect(strcmp(str(v, "grant.start"), EARLY_END) >= 0,
+		h_expect(strcmp(str(v, "grant.start"), EARLY_END) >= 0,
 		    "POST /v1/phases/stage-1/compensate: expected make-ups after the window "
 		    "(from %s); got %s", EARLY_END, dump(v));
 	}
-	expect(lg && up, "POST /v1/phases/stage-1/compensate: expected make-ups for lg-ai and "
+	h_expect(lg && up, "POST /v1/phases/stage-1/compensate: expected make-ups for lg-ai and "
 	    "upstage; got %s", dump(c));
 	json_decref(c);
 }
@@ -401,7 +372,7 @@ late_team(struct harness *h)
 
 	h_clock(h, "2026-02-20T01:00:00Z");
 	e = enroll(h, "{\"team\":\"motif\",\"pools\":[\"naver-b200\"]}");
-	expect(strcmp(str(e, "window.start"), LATE_START) == 0 &&
+	h_expect(strcmp(str(e, "window.start"), LATE_START) == 0 &&
 	    strcmp(str(e, "window.start_date"), "2026-02-20") == 0 &&
 	    strcmp(str(e, "window.end"), LATE_END) == 0 && num(e, "window.days") == 300,
 	    "POST /v1/phases/stage-1/enrollments {\"team\":\"motif\"} at 2026-02-20 10:00 KST, "
@@ -411,13 +382,13 @@ late_team(struct harness *h)
 	rep = fairness(h, NULL);
 	lg = row_of(rep, "lg-ai");
 	late = row_of(rep, "motif");
-	expect(*str(late, "evaluation_on") && strcmp(str(lg, "evaluation_on"), "2026-07-15") == 0 &&
+	h_expect(*str(late, "evaluation_on") && strcmp(str(lg, "evaluation_on"), "2026-07-15") == 0 &&
 	    days_between(str(lg, "evaluation_on"), str(late, "evaluation_on")) ==
 	    days_between(EARLY_START, LATE_START), "GET /v1/phases/stage-1/fairness, evaluation "
 	    "dates: expected lg-ai's on 2026-07-15 and motif's %lld days later; got lg-ai %s, "
 	    "motif %s", (long long)days_between(EARLY_START, LATE_START),
 	    str(lg, "evaluation_on"), str(late, "evaluation_on"));
-	expect(strcmp(str(late, "enrolled_on"), "2026-02-20") == 0 &&
+	h_expect(strcmp(str(late, "enrolled_on"), "2026-02-20") == 0 &&
 	    json_is_true(json_object_get(late, "equal_period")), "fairness row of motif: expected "
 	    "enrolled_on 2026-02-20 and equal_period kept; got %s", dump(late));
 	json_decref(rep);
@@ -432,7 +403,6 @@ world(struct harness *h)
 		{ "naver-cloud", "Naver Cloud" }, { "nc-ai", "NC AI" },
 		{ "motif", "Motif Technologies" }, { "runner-up", "Runner-up Labs" } };
 
-	discrepancies = 0;
 	h_init(h, NULL);
 	h_clock(h, "2025-09-01T00:00:00Z");
 	h_start(h);
@@ -468,7 +438,7 @@ done(struct harness *h)
 	json_decref(v);
 	ck_assert_int_eq(h_stop(h), 0);
 	h_cleanup(h);
-	no_discrepancies();
+	h_no_discrepancies();
 }
 
 /* ------------------------------------------------------------------ */
@@ -482,21 +452,21 @@ check_extension(struct harness *h, json_t *x)
 	char path[128];
 	size_t i, k;
 
-	expect(json_array_size(ext) == 4, "POST /v1/phases/stage-1/extend {\"days\":10}: "
+	h_expect(json_array_size(ext) == 4, "POST /v1/phases/stage-1/extend {\"days\":10}: "
 	    "expected lg-ai, motif, sk-telecom and upstage in extended; got %s", dump(ext));
 	json_array_foreach(ext, i, v) {
 		const char *team = str(v, "team");
 
-		expect(strcmp(team, "naver-cloud") != 0 && strcmp(team, "nc-ai") != 0,
+		h_expect(strcmp(team, "naver-cloud") != 0 && strcmp(team, "nc-ai") != 0,
 		    "extend: an eliminated team was extended: %s", dump(v));
 		if (strcmp(team, "motif") == 0) {
-			expect(strcmp(str(v, "how"), "window") == 0 &&
+			h_expect(strcmp(str(v, "how"), "window") == 0 &&
 			    instant(str(v, "window_end")) == instant(LATE_END) + 10 * DAY,
 			    "extend: expected motif's window to end 10 days after %s; got %s",
 			    LATE_END, dump(v));
 			continue;
 		}
-		expect(strcmp(str(v, "how"), "after_window") == 0 &&
+		h_expect(strcmp(str(v, "how"), "after_window") == 0 &&
 		    strcmp(str(v, "after_window.start"), EARLY_END) >= 0 &&
 		    instant(str(v, "after_window.end")) - instant(str(v, "after_window.start")) ==
 		    10 * DAY, "extend: expected %s, completed, to get 10 days after its window "
@@ -511,18 +481,18 @@ check_extension(struct harness *h, json_t *x)
 			if (strcmp(str(g, "kind"), "extension") != 0)
 				continue;
 			units += json_number_value(json_object_get(g, "units"));
-			expect(strcmp(str(g, "start"), EARLY_END) >= 0 &&
+			h_expect(strcmp(str(g, "start"), EARLY_END) >= 0 &&
 			    instant(str(g, "end")) - instant(str(g, "start")) == 10 * DAY,
 			    "%s: an extension grant not of 10 days after the window: %s",
 			    survivors[i], dump(g));
 		}
-		expect(units == 12.0, "GET %s after the extension: expected grants of kind "
+		h_expect(units == 12.0, "GET %s after the extension: expected grants of kind "
 		    "extension holding the package's 12 units; got %s", path,
 		    dump(json_object_get(e, "grants")));
 		json_decref(e);
 	}
 	e = must(get(h, "/v1/phases/stage-1/enrollments/motif"), 200, "motif");
-	expect(num(e, "window.days") == 310 && strcmp(str(e, "window.end"), "2026-12-26T15:00:00Z")
+	h_expect(num(e, "window.days") == 310 && strcmp(str(e, "window.end"), "2026-12-26T15:00:00Z")
 	    == 0, "GET motif after the extension: expected a 310-day window to 2026-12-27; got %s",
 	    dump(e));
 	json_decref(e);
@@ -532,13 +502,13 @@ check_extension(struct harness *h, json_t *x)
 		const char *team = i < 3 ? survivors[i] : "motif";
 		json_t *row = row_of(rep, team);
 
-		expect(num(row, "days") == 310 && num(row, "extra_days") == (i < 3 ? 10 : 0) &&
+		h_expect(num(row, "days") == 310 && num(row, "extra_days") == (i < 3 ? 10 : 0) &&
 		    strcmp(str(row, "evaluation_on"), i < 3 ? "2026-07-25" : "2027-01-13") == 0,
 		    "GET /v1/phases/stage-1/fairness after the extension: expected %s with 310 "
 		    "days (%d after its window) and its evaluation on %s; got %s", team,
 		    i < 3 ? 10 : 0, i < 3 ? "2026-07-25" : "2027-01-13", dump(row));
 	}
-	expect(json_is_true(at(rep, "summary.equal_period")) &&
+	h_expect(json_is_true(at(rep, "summary.equal_period")) &&
 	    json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
 	    "right after the extension: expected equal period and delivery; got %s",
 	    dump(json_object_get(rep, "summary")));
@@ -551,7 +521,7 @@ check_fair_report(json_t *rep)
 	json_t *s = json_object_get(rep, "summary"), *row;
 	size_t i;
 
-	expect(json_is_true(json_object_get(s, "equal_period")) &&
+	h_expect(json_is_true(json_object_get(s, "equal_period")) &&
 	    json_is_true(json_object_get(s, "equal_resource")) &&
 	    json_is_true(json_object_get(s, "equal_delivery")) &&
 	    names_are(at(s, "unequal.equal_period"), "") &&
@@ -559,27 +529,27 @@ check_fair_report(json_t *rep)
 	    names_are(at(s, "unequal.equal_delivery"), ""),
 	    "GET /v1/phases/stage-1/fairness after the year: expected every rule kept; got %s",
 	    dump(s));
-	expect(json_number_value(json_object_get(s, "jain_index_delivered")) >= 0.999999 &&
+	h_expect(json_number_value(json_object_get(s, "jain_index_delivered")) >= 0.999999 &&
 	    json_number_value(json_object_get(s, "max_deviation_pct")) < 0.01 &&
 	    num(s, "common_day") >= 300, "fairness summary after the year: expected Jain 1, "
 	    "deviation 0, a common day of 300 or more; got %s", dump(s));
-	expect(json_array_size(json_object_get(rep, "teams")) == 6, "fairness: expected 6 rows; "
+	h_expect(json_array_size(json_object_get(rep, "teams")) == 6, "fairness: expected 6 rows; "
 	    "got %s", dump(json_object_get(rep, "teams")));
 	json_array_foreach(json_object_get(rep, "teams"), i, row) {
 		const char *team = str(row, "team");
 		bool out = strcmp(team, "naver-cloud") == 0 || strcmp(team, "nc-ai") == 0;
 
-		expect(json_is_true(json_object_get(row, "equal_period")) &&
+		h_expect(json_is_true(json_object_get(row, "equal_period")) &&
 		    json_is_true(json_object_get(row, "equal_resource")) &&
 		    json_is_true(json_object_get(row, "equal_delivery")) &&
 		    json_array_size(json_object_get(row, "breaks")) == 0,
 		    "fairness row of %s: expected no break; got %s", team, dump(row));
-		expect(strcmp(str(row, "window.start_date"), str(row, "enrolled_on")) >= 0,
+		h_expect(strcmp(str(row, "window.start_date"), str(row, "enrolled_on")) >= 0,
 		    "fairness row of %s: its window starts before the day it was enrolled: %s",
 		    team, dump(row));
 		if (out) {
 			/* Compared only up to their end: 2025-09-01 to 2026-01-15. */
-			expect(strcmp(str(row, "state"), "eliminated") == 0 &&
+			h_expect(strcmp(str(row, "state"), "eliminated") == 0 &&
 			    strcmp(str(row, "ended_at"), ELIMINATED_AT) == 0 &&
 			    num(row, "reached_days") == days_between(EARLY_START, ELIMINATED_AT) &&
 			    json_is_false(json_object_get(row, "in_index")),
@@ -588,14 +558,14 @@ check_fair_report(json_t *rep)
 			    (long long)days_between(EARLY_START, ELIMINATED_AT), dump(row));
 			continue;
 		}
-		expect(num(row, "days") == 310 && strcmp(str(row, "state"), "completed") == 0 &&
+		h_expect(num(row, "days") == 310 && strcmp(str(row, "state"), "completed") == 0 &&
 		    json_is_true(json_object_get(row, "in_index")), "fairness row of %s: expected "
 		    "completed with 310 days; got %s", team, dump(row));
 	}
-	expect(strcmp(str(row_of(rep, "motif"), "window.start_date"), "2026-02-20") == 0,
+	h_expect(strcmp(str(row_of(rep, "motif"), "window.start_date"), "2026-02-20") == 0,
 	    "fairness row of motif: expected its window from 2026-02-20; got %s",
 	    dump(row_of(rep, "motif")));
-	expect(json_is_integer(json_object_get(rep, "audit_seq")) && num(rep, "audit_seq") > 0 &&
+	h_expect(json_is_integer(json_object_get(rep, "audit_seq")) && num(rep, "audit_seq") > 0 &&
 	    strncmp(str(rep, "digest"), "sha256:", 7) == 0, "fairness: expected audit_seq and "
 	    "a sha256 digest; got audit_seq %s, digest %s", dump(json_object_get(rep,
 	    "audit_seq")), dump(json_object_get(rep, "digest")));
@@ -634,13 +604,13 @@ START_TEST(year_replay)
 	json_decref(o);
 	snprintf(q, sizeof(q), "?as_of=%lld", (long long)seq);
 	old = fairness(&h, q);
-	expect(strcmp(str(old, "digest"), digest) == 0 && num(old, "audit_seq") == seq &&
+	h_expect(strcmp(str(old, "digest"), digest) == 0 && num(old, "audit_seq") == seq &&
 	    json_is_true(at(old, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness%s "
 	    "after a later outage: expected the same report (digest %s); got audit_seq %lld, "
 	    "digest %s", q, digest, (long long)num(old, "audit_seq"), str(old, "digest"));
 	json_decref(old);
 	now = fairness(&h, NULL);
-	expect(strcmp(str(now, "digest"), digest) != 0 && num(now, "audit_seq") > seq &&
+	h_expect(strcmp(str(now, "digest"), digest) != 0 && num(now, "audit_seq") > seq &&
 	    json_is_false(at(now, "summary.equal_delivery")) &&
 	    names_are(at(now, "summary.unequal.equal_delivery"), "motif"),
 	    "GET /v1/phases/stage-1/fairness after a late outage on motif's pool: expected a "
@@ -667,7 +637,7 @@ START_TEST(period_and_one_enrollment)
 	refused(&h, "/v1/phases/stage-1/enrollments", "{\"team\":\"runner-up\","
 	    "\"not_before\":\"2026-02-01\"}", "equal_period");
 	r = get(&h, "/v1/phases/stage-1/enrollments/runner-up");
-	expect(r.status == 404, "a refused enrollment was stored: GET runner-up gave %ld %s",
+	h_expect(r.status == 404, "a refused enrollment was stored: GET runner-up gave %ld %s",
 	    r.status, r.body);
 	hresp_free(&r);
 	/* A grant by hand for motif before the day it was chosen. */
@@ -690,7 +660,7 @@ START_TEST(period_and_one_enrollment)
 	/* From the day its stage-1 window ends: the normal flow, no override. */
 	e = must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"motif\","
 	    "\"not_before\":\"2026-12-17\"}"), 201, "motif into stage-2 after its window");
-	expect(strcmp(str(e, "window.start"), LATE_END) == 0 &&
+	h_expect(strcmp(str(e, "window.start"), LATE_END) == 0 &&
 	    json_object_get(e, "overridden") == NULL, "POST /v1/phases/stage-2/enrollments "
 	    "{\"team\":\"motif\",\"not_before\":\"2026-12-17\"}: expected a window from %s, no "
 	    "override; got %s", LATE_END, dump(e));
@@ -698,7 +668,7 @@ START_TEST(period_and_one_enrollment)
 	/* lg-ai, whose window and make-ups end in June, advances to stage 2 on 1 August. */
 	e = must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"lg-ai\"}"), 201,
 	    "lg-ai into stage-2");
-	expect(strcmp(str(e, "window.start_date"), "2026-08-01") == 0 &&
+	h_expect(strcmp(str(e, "window.start_date"), "2026-08-01") == 0 &&
 	    json_object_get(e, "overridden") == NULL, "POST /v1/phases/stage-2/enrollments "
 	    "{\"team\":\"lg-ai\"}: expected a window from 2026-08-01, no override; got %s",
 	    dump(e));
@@ -709,14 +679,14 @@ START_TEST(period_and_one_enrollment)
 	    "\"not_before\":\"2026-02-01\",\"pools\":[\"naver-b200\"],\"override\":{\"reason\":"
 	    "\"ministry decision: counted from the call's close\"}}"), 201,
 	    "runner-up, overridden");
-	expect(strcmp(str(e, "window.start_date"), "2026-02-01") == 0 &&
+	h_expect(strcmp(str(e, "window.start_date"), "2026-02-01") == 0 &&
 	    json_object_get(e, "overridden") != NULL,
 	    "an overridden back-dated enrollment: expected a window from 2026-02-01 and "
 	    "\"overridden\"; got %s", dump(e));
 	json_decref(e);
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "runner-up");
-	expect(json_is_false(at(rep, "summary.equal_period")) &&
+	h_expect(json_is_false(at(rep, "summary.equal_period")) &&
 	    names_are(at(rep, "summary.unequal.equal_period"), "runner-up") &&
 	    json_is_false(json_object_get(row, "equal_period")) &&
 	    json_array_size(json_object_get(row, "overrides")) > 0 &&
@@ -750,14 +720,14 @@ START_TEST(extra_cards)
 	s = json_object_get(rep, "summary");
 	row = row_of(rep, "motif");
 	/* Six teams compared (two up to their end): motif alone is off. */
-	expect(json_is_false(json_object_get(s, "equal_resource")) &&
+	h_expect(json_is_false(json_object_get(s, "equal_resource")) &&
 	    names_are(at(s, "unequal.equal_resource"), "motif") &&
 	    json_is_false(json_object_get(s, "equal_delivery")) &&
 	    names_are(at(s, "unequal.equal_delivery"), "motif") &&
 	    json_is_true(json_object_get(s, "equal_period")),
 	    "GET /v1/phases/stage-1/fairness after 4 extra cards for motif: expected "
 	    "equal_resource and equal_delivery false naming motif alone; got %s", dump(s));
-	expect(json_is_false(json_object_get(row, "equal_resource")) &&
+	h_expect(json_is_false(json_object_get(row, "equal_resource")) &&
 	    json_is_false(json_object_get(row, "equal_delivery")) &&
 	    json_array_size(json_object_get(row, "resource_breaks")) > 0 &&
 	    json_array_size(json_object_get(row, "overrides")) > 0,
@@ -786,17 +756,17 @@ START_TEST(outages_not_compensated)
 	json_decref(o);
 	rep = fairness(&h, NULL);
 	s = json_object_get(rep, "summary");
-	expect(json_is_false(json_object_get(s, "equal_delivery")) &&
+	h_expect(json_is_false(json_object_get(s, "equal_delivery")) &&
 	    json_is_false(json_object_get(row_of(rep, "upstage"), "equal_delivery")),
 	    "GET /v1/phases/stage-1/fairness after an outage on upstage, not compensated: "
 	    "expected equal_delivery false for upstage; got %s", dump(s));
-	expect(names_are(at(s, "unequal.equal_delivery"), "upstage"),
+	h_expect(names_are(at(s, "unequal.equal_delivery"), "upstage"),
 	    "GET /v1/phases/stage-1/fairness after an outage that took 96 unit-hours from "
 	    "upstage alone (4 teams compared): expected summary.unequal.equal_delivery "
 	    "[\"upstage\"]; got %s; rows: lg-ai %s",
 	    dump(at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
 	    "breaks")));
-	expect(json_is_true(json_object_get(s, "equal_period")) &&
+	h_expect(json_is_true(json_object_get(s, "equal_period")) &&
 	    json_is_true(json_object_get(s, "equal_resource")), "an outage broke another rule: "
 	    "%s", dump(s));
 	json_decref(rep);
@@ -809,16 +779,16 @@ START_TEST(outages_not_compensated)
 	o = must(post(&h, "/v1/grants", "{\"enrollment\":{\"phase\":\"stage-1\",\"team\":"
 	    "\"upstage\"},\"pool\":\"skt-b200\",\"cards\":1,\"start\":\"2026-06-28T15:00:00Z\","
 	    "\"end\":\"2026-06-29T15:00:00Z\"}"), 201, "a make-up by hand before the evaluation");
-	expect(strcmp(str(o, "kind"), "compensation") == 0, "a grant after the window: expected "
+	h_expect(strcmp(str(o, "kind"), "compensation") == 0, "a grant after the window: expected "
 	    "kind compensation; got %s", dump(o));
 	json_decref(o);
 	c = must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate");
 	json_array_foreach(json_object_get(c, "compensations"), i, v)
-		expect(strcmp(str(v, "team"), "upstage") == 0, "compensate: a make-up for a team "
+		h_expect(strcmp(str(v, "team"), "upstage") == 0, "compensate: a make-up for a team "
 		    "owed nothing: %s", dump(v));
 	json_decref(c);
 	rep = fairness(&h, NULL);
-	expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
+	h_expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
 	    "after upstage's make-ups: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
@@ -842,12 +812,12 @@ START_TEST(outage_on_two_teams)
 	json_decref(o);
 	rep = fairness(&h, NULL);
 	s = json_object_get(rep, "summary");
-	expect(json_is_false(json_object_get(s, "equal_delivery")) &&
+	h_expect(json_is_false(json_object_get(s, "equal_delivery")) &&
 	    holds(at(s, "unequal.equal_delivery"), "sk-telecom") &&
 	    holds(at(s, "unequal.equal_delivery"), "motif"), "GET /v1/phases/stage-1/fairness "
 	    "after an outage on sk-telecom and motif, not compensated: expected equal_delivery "
 	    "false naming both; got %s", dump(s));
-	expect(names_are(at(s, "unequal.equal_delivery"), "sk-telecom,motif"),
+	h_expect(names_are(at(s, "unequal.equal_delivery"), "sk-telecom,motif"),
 	    "GET /v1/phases/stage-1/fairness after an outage that took 144 unit-hours each from "
 	    "sk-telecom and motif (4 teams compared): expected summary.unequal.equal_delivery "
 	    "[\"motif\",\"sk-telecom\"]; got %s; lg-ai's breaks %s",
@@ -856,7 +826,7 @@ START_TEST(outage_on_two_teams)
 	json_decref(rep);
 	json_decref(must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate"));
 	rep = fairness(&h, NULL);
-	expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
+	h_expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
 	    "after every outage was paid back: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);

@@ -44,35 +44,6 @@
 #define GRACE_DAYS 90
 
 /* ------------------------------------------------------------------ */
-/* Checks that report instead of stopping. */
-
-static int discrepancies;
-static char first_discrepancy[1024];
-
-static void __attribute__((format(printf, 2, 3)))
-expect(bool ok, const char *fmt, ...)
-{
-	char msg[4096];
-	va_list ap;
-
-	if (ok)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "DISCREPANCY: %s\n", msg);
-	if (discrepancies++ == 0)
-		snprintf(first_discrepancy, sizeof(first_discrepancy), "%.1000s", msg);
-}
-
-static void
-no_discrepancies(void)
-{
-	ck_assert_msg(discrepancies == 0, "%d discrepanc%s (all on stderr); the first: %s",
-	    discrepancies, discrepancies == 1 ? "y" : "ies", first_discrepancy);
-}
-
-/* ------------------------------------------------------------------ */
 /* Requests and JSON. */
 
 /* An admin request with a printf-made body (NULL fmt: no body). */
@@ -111,7 +82,7 @@ check(struct hresp r, long want, const char *code, const char *what)
 {
 	json_t *o;
 
-	expect(r.status == want && (code == NULL || strcmp(hresp_code(&r), code) == 0),
+	h_expect(r.status == want && (code == NULL || strcmp(hresp_code(&r), code) == 0),
 	    "%s: expected %ld%s%s; got %ld %s", what, want, code ? " " : "", code ? code : "",
 	    r.status, r.body);
 	o = r.status == want ? json_incref(r.json) : NULL;
@@ -354,7 +325,6 @@ db_text(const struct harness *h, const char *sql, char *out, size_t len)
 static void
 world(struct harness *h)
 {
-	discrepancies = 0;
 	h_init(h, NULL);
 	h_clock(h, "2026-02-27T00:00:00Z");
 	h_start(h);
@@ -397,7 +367,7 @@ done(struct harness *h)
 {
 	ck_assert_int_eq(h_stop(h), 0);
 	h_cleanup(h);
-	no_discrepancies();
+	h_no_discrepancies();
 }
 
 /* ------------------------------------------------------------------ */
@@ -447,14 +417,14 @@ START_TEST(late_outage_repaired)
 	    "\"to\":\"2026-03-05T12:00:00Z\",\"cards\":2,\"reason\":\"PDU failure, reported "
 	    "late\"}"), 201, "out_1");
 	snprintf(out1, sizeof(out1), "%s", str(o, "id"));
-	expect(json_array_size(json_object_get(o, "losses")) == 1 &&
+	h_expect(json_array_size(json_object_get(o, "losses")) == 1 &&
 	    strcmp(str(o, "losses.0.team"), "alpha") == 0 && num(o, "losses.0.lost_unit_hours") ==
 	    24.0, "POST /v1/pools/b1/outages (2 of alpha's 8 cards for 12 h, after its window): "
 	    "expected losses [alpha 24 uh]; got %s", dump(o));
 	json_decref(o);
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "alpha");
-	expect(json_is_false(at(rep, "summary.equal_delivery")) &&
+	h_expect(json_is_false(at(rep, "summary.equal_delivery")) &&
 	    names_are(at(rep, "summary.unequal.equal_delivery"), "alpha") &&
 	    row && num(row, "lost_unit_hours") == 24.0 && num(row, "owed_unit_hours") == 24.0,
 	    "GET /v1/phases/ph/fairness after a late outage on completed alpha: expected "
@@ -467,7 +437,7 @@ START_TEST(late_outage_repaired)
 	grant = at(c, "compensations.0.grant");
 	start = instant(str(grant, "start"));
 	end = instant(str(grant, "end"));
-	expect(json_array_size(json_object_get(c, "compensations")) == 1 &&
+	h_expect(json_array_size(json_object_get(c, "compensations")) == 1 &&
 	    strcmp(str(c, "compensations.0.team"), "alpha") == 0 &&
 	    num(c, "compensations.0.owed_unit_hours") == 24.0 &&
 	    start >= instant("2026-03-12T00:00:00Z") &&
@@ -477,20 +447,20 @@ START_TEST(late_outage_repaired)
 	    "got %s", dump(c));
 	json_decref(c);
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.owed") == 0.0 && num(q, "unit_hours.lost") == 24.0,
+	h_expect(num(q, "unit_hours.owed") == 0.0 && num(q, "unit_hours.lost") == 24.0,
 	    "GET /v1/teams/alpha/quota after the make-up: expected lost 24, owed 0; got %s",
 	    dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	/* Fair now, and once the make-up has run. */
 	rep = fairness(&h, NULL);
-	expect(json_is_true(at(rep, "summary.equal_delivery")) &&
+	h_expect(json_is_true(at(rep, "summary.equal_delivery")) &&
 	    num(row_of(rep, "alpha"), "owed_unit_hours") == 0.0, "GET /v1/phases/ph/fairness "
 	    "after compensate: expected equal_delivery true, alpha owed 0; got summary %s, "
 	    "alpha %s", dump(json_object_get(rep, "summary")), dump(row_of(rep, "alpha")));
 	json_decref(rep);
 	h_clock(&h, "2026-03-12T05:00:00Z");
 	rep = fairness(&h, NULL);
-	expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/ph/fairness "
+	h_expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/ph/fairness "
 	    "after the make-up ran: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
@@ -502,7 +472,7 @@ START_TEST(late_outage_repaired)
 	snprintf(out2, sizeof(out2), "%s", str(o, "id"));
 	json_decref(o);
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.owed") == 24.0 && num(q, "unit_hours.lost") == 48.0,
+	h_expect(num(q, "unit_hours.owed") == 24.0 && num(q, "unit_hours.lost") == 48.0,
 	    "GET /v1/teams/alpha/quota after out_2 (4 cards, 6 h): expected lost 48, owed 24; "
 	    "got %s", dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
@@ -519,20 +489,20 @@ START_TEST(late_outage_repaired)
 	    "\"x\"}"), 404, "not_found", "PATCH /v1/outages/out_999"));
 	o = check(req(&h, "PATCH", path, "{\"cards\":1,\"reason\":\"only one node was down\"}"),
 	    200, NULL, "PATCH out_2 {cards 1}");
-	expect(o && num(o, "cards") == 1.0 && strcmp(str(o, "id"), out2) == 0 &&
+	h_expect(o && num(o, "cards") == 1.0 && strcmp(str(o, "id"), out2) == 0 &&
 	    strcmp(str(o, "state"), "recorded") == 0 && *str(o, "updated_at") &&
 	    strcmp(str(o, "reason"), "node down") == 0, "PATCH %s {cards 1}: expected the "
 	    "outage corrected (same id, cards 1, state recorded, updated_at, its reason kept); "
 	    "got %s", path, dump(o));
 	json_decref(o);
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.owed") == 6.0 && num(q, "unit_hours.lost") == 30.0,
+	h_expect(num(q, "unit_hours.owed") == 6.0 && num(q, "unit_hours.lost") == 30.0,
 	    "GET /v1/teams/alpha/quota after out_2 was corrected to 1 card: expected lost 30, "
 	    "owed 6; got %s", dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "alpha");
-	expect(row && num(row, "lost_unit_hours") == 30.0 && num(row, "owed_unit_hours") == 6.0 &&
+	h_expect(row && num(row, "lost_unit_hours") == 30.0 && num(row, "owed_unit_hours") == 6.0 &&
 	    json_is_false(at(rep, "summary.equal_delivery")) &&
 	    names_are(at(rep, "summary.unequal.equal_delivery"), "alpha"),
 	    "GET /v1/phases/ph/fairness after out_2 was corrected: expected alpha lost 30, owed "
@@ -544,16 +514,16 @@ START_TEST(late_outage_repaired)
 	    "\"alpha\"},\"pool\":\"b2\",\"cards\":6,\"start\":\"2026-03-12T06:00:00Z\",\"end\":"
 	    "\"2026-03-12T07:00:00Z\"}"), 201, NULL, "POST /v1/grants: a make-up by hand of 6 "
 	    "uh for completed alpha, owed 6, within the grace period");
-	expect(b == NULL || strcmp(str(b, "kind"), "compensation") == 0, "the make-up by hand: "
+	h_expect(b == NULL || strcmp(str(b, "kind"), "compensation") == 0, "the make-up by hand: "
 	    "expected kind compensation; got %s", dump(b));
 	json_decref(b);
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.owed") == 0.0, "GET /v1/teams/alpha/quota after the make-up "
+	h_expect(num(q, "unit_hours.owed") == 0.0, "GET /v1/teams/alpha/quota after the make-up "
 	    "by hand: expected owed 0; got %s", dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	h_clock(&h, "2026-03-12T08:00:00Z");
 	rep = fairness(&h, NULL);
-	expect(json_is_true(at(rep, "summary.equal_delivery")) &&
+	h_expect(json_is_true(at(rep, "summary.equal_delivery")) &&
 	    num(row_of(rep, "alpha"), "surplus_unit_hours") == 0.0, "GET /v1/phases/ph/fairness "
 	    "after every loss was made up: expected equal_delivery true, surplus 0; got summary "
 	    "%s, alpha %s", dump(json_object_get(rep, "summary")), dump(row_of(rep, "alpha")));
@@ -563,7 +533,7 @@ START_TEST(late_outage_repaired)
 	snprintf(path, sizeof(path), "/v1/outages/%s", out1);
 	o = check(req(&h, "DELETE", path, "{\"reason\":\"the PDU log shows no outage on b1\"}"),
 	    200, NULL, "DELETE out_1");
-	expect(o && strcmp(str(o, "state"), "cancelled") == 0 && *str(o, "cancelled_at") &&
+	h_expect(o && strcmp(str(o, "state"), "cancelled") == 0 && *str(o, "cancelled_at") &&
 	    strcmp(str(o, "cancel_reason"), "the PDU log shows no outage on b1") == 0,
 	    "DELETE %s: expected state cancelled with cancelled_at and cancel_reason; got %s",
 	    path, dump(o));
@@ -575,14 +545,14 @@ START_TEST(late_outage_repaired)
 	json_decref(check(req(&h, "DELETE", "/v1/outages/out_999", "{\"reason\":\"x\"}"), 404,
 	    "not_found", "DELETE /v1/outages/out_999"));
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.lost") == 6.0 && num(q, "unit_hours.owed") == 0.0,
+	h_expect(num(q, "unit_hours.lost") == 6.0 && num(q, "unit_hours.owed") == 0.0,
 	    "GET /v1/teams/alpha/quota after out_1 was cancelled: expected lost 6 (out_2 "
 	    "alone), owed 0; got %s", dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "alpha");
 	b = break_with(row, "equal_delivery", "surplus_unit_hours");
-	expect(row && num(row, "lost_unit_hours") == 6.0 && num(row, "surplus_unit_hours") ==
+	h_expect(row && num(row, "lost_unit_hours") == 6.0 && num(row, "surplus_unit_hours") ==
 	    24.0 && num(row, "owed_unit_hours") == 0.0 && b &&
 	    num(b, "surplus_unit_hours") == 24.0 && json_is_false(at(rep,
 	    "summary.equal_delivery")) && names_are(at(rep, "summary.unequal.equal_delivery"),
@@ -594,14 +564,14 @@ START_TEST(late_outage_repaired)
 
 	/* Each change audited with its reason. */
 	e = audit_find(&h, seq, "outage.update");
-	expect(e && strcmp(str(e, "reason"), "only one node was down") == 0 &&
+	h_expect(e && strcmp(str(e, "reason"), "only one node was down") == 0 &&
 	    num(e, "detail.before.cards") == 4.0 && num(e, "detail.after.cards") == 1.0 &&
 	    strstr(str(e, "target"), "b1") != NULL, "GET /v1/audit: expected outage.update with "
 	    "reason \"only one node was down\", detail before (4 cards) and after (1 card); "
 	    "got %s", dump(e));
 	json_decref(e);
 	e = audit_find(&h, seq, "outage.cancel");
-	expect(e && strcmp(str(e, "reason"), "the PDU log shows no outage on b1") == 0 &&
+	h_expect(e && strcmp(str(e, "reason"), "the PDU log shows no outage on b1") == 0 &&
 	    strcmp(str(e, "detail.after.state"), "cancelled") == 0, "GET /v1/audit: expected "
 	    "outage.cancel with its reason and the outage after (cancelled); got %s", dump(e));
 	json_decref(e);
@@ -612,13 +582,13 @@ START_TEST(late_outage_repaired)
 	    "\"2026-03-09T00:00:00Z\",\"to\":\"2026-03-09T12:00:00Z\",\"cards\":4,\"reason\":"
 	    "\"learnt in June\"}"), 201, "out_4"));
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.owed") == 24.0, "GET /v1/teams/alpha/quota after out_4 (48 uh, "
+	h_expect(num(q, "unit_hours.owed") == 24.0, "GET /v1/teams/alpha/quota after out_4 (48 uh, "
 	    "a surplus of 24 before): expected owed 24; got %s",
 	    dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	c = must(req(&h, "POST", "/v1/phases/ph/compensate", "{\"dry_run\":true}"), 200,
 	    "compensate dry run, 89 days after the window");
-	expect(json_array_size(json_object_get(c, "compensations")) == 1 &&
+	h_expect(json_array_size(json_object_get(c, "compensations")) == 1 &&
 	    strcmp(str(c, "compensations.0.team"), "alpha") == 0, "POST /v1/phases/ph/compensate "
 	    "{dry_run} on 06-08, 89 days after alpha's window (grace 90): expected a make-up for "
 	    "alpha; got %s", dump(c));
@@ -627,7 +597,7 @@ START_TEST(late_outage_repaired)
 	h_clock(&h, "2026-06-10T00:00:00Z");
 	c = must(req(&h, "POST", "/v1/phases/ph/compensate", "{}"), 200,
 	    "compensate past the grace period");
-	expect(json_array_size(json_object_get(c, "compensations")) == 0, "POST "
+	h_expect(json_array_size(json_object_get(c, "compensations")) == 0, "POST "
 	    "/v1/phases/ph/compensate on 06-10, 91 days after alpha's window (grace %d): "
 	    "expected no make-up; got %s", GRACE_DAYS, dump(c));
 	json_decref(c);
@@ -636,7 +606,7 @@ START_TEST(late_outage_repaired)
 	    "\"end\":\"2026-06-11T03:00:00Z\"}"), 409, "invalid_state", "POST /v1/grants: a "
 	    "make-up by hand for alpha 91 days after its window"));
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.owed") == 24.0, "GET /v1/teams/alpha/quota past the grace "
+	h_expect(num(q, "unit_hours.owed") == 24.0, "GET /v1/teams/alpha/quota past the grace "
 	    "period: expected still owed 24; got %s", dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	done(&h);
@@ -659,7 +629,7 @@ sample(struct harness *h, const char *agent, const char *batch, const char *t,
 	    "\"team\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"gpu_seconds\":%lld}]}", batch, t,
 	    from, to, gpu);
 	r = h_req(h, "POST", "/v1/usage", agent, body, NULL);
-	expect(r.status == 202, "POST /v1/usage %s: expected 202; got %ld %s", body, r.status,
+	h_expect(r.status == 202, "POST /v1/usage %s: expected 202; got %ld %s", body, r.status,
 	    r.body);
 	if (r.status == 202)
 		flagged = json_integer_value(json_object_get(r.json, "flagged"));
@@ -704,36 +674,36 @@ START_TEST(usage_in_service)
 
 	f = sample(&h, agent, "u-1", "alpha", "2026-03-02T01:00:00Z", "2026-03-02T02:00:00Z",
 	    8 * 3600);
-	expect(f == 1, "POST /v1/usage u-1: alpha used its 8 granted cards for an hour while "
+	h_expect(f == 1, "POST /v1/usage u-1: alpha used its 8 granted cards for an hour while "
 	    "the outage left 6 in service: expected flagged 1; got %lld", f);
 	db_text(&h, "SELECT f.reason || ' ' || f.granted FROM usage_flags f JOIN usage_batches b "
 	    "ON b.id = f.batch WHERE b.batch_id = 'u-1'", text, sizeof(text));
-	expect(strcmp(text, "above_cards_in_service 21600") == 0, "usage_flags of u-1: expected "
+	h_expect(strcmp(text, "above_cards_in_service 21600") == 0, "usage_flags of u-1: expected "
 	    "reason above_cards_in_service, granted (in service) 21600 card-seconds; got '%s'",
 	    text);
 	f = sample(&h, agent, "u-2", "alpha", "2026-03-02T02:00:00Z", "2026-03-02T03:00:00Z",
 	    6 * 3600);
-	expect(f == 0, "POST /v1/usage u-2: alpha used 6 cards, the 6 in service: expected "
+	h_expect(f == 0, "POST /v1/usage u-2: alpha used 6 cards, the 6 in service: expected "
 	    "flagged 0; got %lld", f);
 	f = sample(&h, agent, "u-3", "alpha", "2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z",
 	    8 * 3600);
-	expect(f == 0, "POST /v1/usage u-3: alpha used its 8 cards after the outage: expected "
+	h_expect(f == 0, "POST /v1/usage u-3: alpha used its 8 cards after the outage: expected "
 	    "flagged 0; got %lld", f);
 	f = sample(&h, agent, "u-4", "beta", "2026-03-02T03:00:00Z", "2026-03-02T04:00:00Z",
 	    7 * 3600);
-	expect(f == 1, "POST /v1/usage u-4: beta used 7 cards while 6 of its 8 were in "
+	h_expect(f == 1, "POST /v1/usage u-4: beta used 7 cards while 6 of its 8 were in "
 	    "service: expected flagged 1; got %lld", f);
 	db_text(&h, "SELECT f.reason FROM usage_flags f JOIN usage_batches b ON b.id = f.batch "
 	    "WHERE b.batch_id = 'u-2' OR b.batch_id = 'u-3'", text, sizeof(text));
-	expect(text[0] == '\0', "usage_flags: expected no row for u-2 or u-3; got '%s'", text);
+	h_expect(text[0] == '\0', "usage_flags: expected no row for u-2 or u-3; got '%s'", text);
 
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 22.0,
+	h_expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 22.0,
 	    "GET /v1/teams/alpha/quota: expected used 22, flagged 8 (u-1); got %s",
 	    dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	rep = fairness(&h, NULL);
-	expect(num(row_of(rep, "alpha"), "flagged_unit_hours") == 8.0 &&
+	h_expect(num(row_of(rep, "alpha"), "flagged_unit_hours") == 8.0 &&
 	    num(row_of(rep, "alpha"), "used_unit_hours") == 22.0 &&
 	    num(row_of(rep, "beta"), "flagged_unit_hours") == 7.0,
 	    "GET /v1/phases/ph/fairness: expected alpha used 22, flagged_unit_hours 8, beta "
@@ -747,10 +717,10 @@ START_TEST(usage_in_service)
 	    200, "cancel the outage"));
 	f = sample(&h, agent, "u-5", "alpha", "2026-03-02T04:00:00Z", "2026-03-02T05:00:00Z",
 	    8 * 3600);
-	expect(f == 0, "POST /v1/usage u-5: alpha used its 8 cards in the hours of a cancelled "
+	h_expect(f == 0, "POST /v1/usage u-5: alpha used its 8 cards in the hours of a cancelled "
 	    "outage: expected flagged 0; got %lld", f);
 	q = quota(&h, "alpha", NULL);
-	expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 30.0,
+	h_expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 30.0,
 	    "GET /v1/teams/alpha/quota after u-5: expected used 30, flagged still 8; got %s",
 	    dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
@@ -778,7 +748,7 @@ hold_is(struct harness *h, const char *id, const char *state, const char *by)
 
 	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", id);
 	o = must(get(h, path), 200, path);
-	expect(strcmp(str(o, "state"), state) == 0 && (by == NULL ||
+	h_expect(strcmp(str(o, "state"), state) == 0 && (by == NULL ||
 	    strcmp(str(o, "voided_by"), by) == 0), "GET %s: expected state %s%s%s; got %s",
 	    path, state, by ? ", voided_by " : "", by ? by : "", dump(o));
 	json_decref(o);
@@ -818,14 +788,14 @@ START_TEST(voucher_on_effective)
 
 	e = must(req(&h, "POST", "/v1/phases/ph/enrollments/alpha/eliminate", "{\"effective_on\":"
 	    "\"2026-03-06\",\"reason\":\"interim evaluation\"}"), 200, "eliminate");
-	expect(strcmp(str(e, "state"), "eliminated") == 0 &&
+	h_expect(strcmp(str(e, "state"), "eliminated") == 0 &&
 	    strcmp(str(e, "ended_at"), "2026-03-06T00:00:00Z") == 0, "eliminate alpha from "
 	    "2026-03-06: expected eliminated, ended_at 2026-03-06T00:00:00Z; got %s", dump(e));
 	json_decref(e);
 	seq = audit_head(&h);
 	/* Before the effective date: open, the hold stands, a new one is taken. */
 	v = voucher(&h, "alpha");
-	expect(strcmp(str(v, "state"), "open") == 0 && num(v, "held_krw") == 100000.0 &&
+	h_expect(strcmp(str(v, "state"), "open") == 0 && num(v, "held_krw") == 100000.0 &&
 	    num(v, "settled_krw") == 50000.0 && num(v, "returned_krw") == 0.0 &&
 	    num(v, "available_krw") == 850000.0, "GET /v1/teams/alpha/vouchers after an "
 	    "elimination effective 03-06, on 03-02: expected open, held 100000, settled 50000, "
@@ -840,7 +810,7 @@ START_TEST(voucher_on_effective)
 	/* The clock moves on while grantd runs, still before the date: nothing closes. */
 	h_clock(&h, "2026-03-05T23:00:00Z");
 	v = voucher(&h, "alpha");
-	expect(strcmp(str(v, "state"), "open") == 0, "GET /v1/teams/alpha/vouchers on 03-05 "
+	h_expect(strcmp(str(v, "state"), "open") == 0, "GET /v1/teams/alpha/vouchers on 03-05 "
 	    "23:00: expected open; got %s", dump(v));
 	json_decref(v);
 
@@ -849,7 +819,7 @@ START_TEST(voucher_on_effective)
 	h_clock(&h, "2026-03-07T00:00:00Z");
 	h_restart(&h);
 	v = voucher(&h, "alpha");
-	expect(strcmp(str(v, "state"), "closed") == 0 && num(v, "held_krw") == 0.0 &&
+	h_expect(strcmp(str(v, "state"), "closed") == 0 && num(v, "held_krw") == 0.0 &&
 	    num(v, "settled_krw") == 50000.0 && num(v, "returned_krw") == 950000.0 &&
 	    num(v, "available_krw") == 0.0, "GET /v1/teams/alpha/vouchers after a restart past "
 	    "the effective date: expected closed, held 0, settled 50000, returned 950000, "
@@ -861,11 +831,11 @@ START_TEST(voucher_on_effective)
 	json_decref(hold(&h, "alpha", 1000, 409, "POST /v1/vouchers/holds for alpha after its "
 	    "elimination took effect"));
 	e = audit_find(&h, seq, "voucher.close");
-	expect(e && strstr(str(e, "target"), "alpha") != NULL, "GET /v1/audit: expected "
+	h_expect(e && strstr(str(e, "target"), "alpha") != NULL, "GET /v1/audit: expected "
 	    "voucher.close for alpha after the restart; got %s", dump(e));
 	json_decref(e);
 	v = must(get(&h, "/v1/vouchers/verify"), 200, "ledger verify");
-	expect(json_is_true(json_object_get(v, "ok")), "ledger verify: %s", dump(v));
+	h_expect(json_is_true(json_object_get(v, "ok")), "ledger verify: %s", dump(v));
 	json_decref(v);
 	done(&h);
 }
@@ -897,30 +867,30 @@ START_TEST(vouchers_only)
 	r = check(req(&h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"kt\",\"grants\":[]}"),
 	    409, "fairness_violation", "POST /v1/phases/ph/enrollments {team kt, grants []} "
 	    "without an override");
-	expect(r == NULL || strcmp(str(r, "violations.0.rule"), "equal_resource") == 0,
+	h_expect(r == NULL || strcmp(str(r, "violations.0.rule"), "equal_resource") == 0,
 	    "the refusal of a vouchers-only enrollment: expected the rule equal_resource; got %s",
 	    dump(r));
 	json_decref(r);
 	r = must(get(&h, "/v1/phases/ph/enrollments"), 200, "enrollments");
-	expect(json_array_size(json_object_get(r, "items")) == 1, "a refused enrollment was "
+	h_expect(json_array_size(json_object_get(r, "items")) == 1, "a refused enrollment was "
 	    "stored: %s", dump(r));
 	json_decref(r);
 
 	e = check(req(&h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"kt\",\"grants\":[],"
 	    "\"override\":{\"reason\":\"KT provides its own GPUs\"}}"), 201, NULL,
 	    "POST /v1/phases/ph/enrollments {team kt, grants [], override}");
-	expect(e && json_is_array(json_object_get(e, "grants")) &&
+	h_expect(e && json_is_array(json_object_get(e, "grants")) &&
 	    json_array_size(json_object_get(e, "grants")) == 0 &&
 	    num(e, "voucher.budget_krw") == 1000000.0, "the vouchers-only enrollment: expected "
 	    "grants [] and the voucher of 1000000; got %s", dump(e));
 	json_decref(e);
 	json_decref(hold(&h, "kt", 10000, 201, "POST /v1/vouchers/holds for vouchers-only kt"));
 	r = voucher(&h, "kt");
-	expect(num(r, "budget_krw") == 1000000.0 && num(r, "held_krw") == 10000.0,
+	h_expect(num(r, "budget_krw") == 1000000.0 && num(r, "held_krw") == 10000.0,
 	    "GET /v1/teams/kt/vouchers: expected budget 1000000, held 10000; got %s", dump(r));
 	json_decref(r);
 	r = must(get(&h, "/v1/grants?team=kt"), 200, "kt's grants");
-	expect(json_array_size(json_object_get(r, "items")) == 0, "GET /v1/grants?team=kt: "
+	h_expect(json_array_size(json_object_get(r, "items")) == 0, "GET /v1/grants?team=kt: "
 	    "expected none; got %s", dump(r));
 	json_decref(r);
 	/* b1 holds alpha's 8 cards and nothing for kt. */
@@ -932,7 +902,7 @@ START_TEST(vouchers_only)
 
 		only_alpha &= num(seg, "allocated") == (in ? 8.0 : 0.0);
 	}
-	expect(only_alpha && json_array_size(json_object_get(r, "segments")) > 0,
+	h_expect(only_alpha && json_array_size(json_object_get(r, "segments")) > 0,
 	    "GET /v1/pools/b1/timeline: expected 8 cards allocated (alpha's) in [03-01, 03-11) "
 	    "and none elsewhere; got %s", dump(r));
 	json_decref(r);
@@ -940,14 +910,14 @@ START_TEST(vouchers_only)
 	h_clock(&h, "2026-03-05T00:00:00Z");
 	r = fairness(&h, NULL);
 	vo = json_object_get(r, "vouchers_only");
-	expect(json_array_size(vo) == 1 && strcmp(str(vo, "0.team"), "kt") == 0 &&
+	h_expect(json_array_size(vo) == 1 && strcmp(str(vo, "0.team"), "kt") == 0 &&
 	    num(vo, "0.voucher_budget_krw") == 1000000.0 &&
 	    strcmp(str(vo, "0.overrides.0.reason"), "KT provides its own GPUs") == 0 &&
 	    row_of(r, "kt") == NULL && row_of(r, "alpha") != NULL &&
 	    json_array_size(json_object_get(r, "teams")) == 1, "GET /v1/phases/ph/fairness: "
 	    "expected kt under vouchers_only with its override, outside teams; got "
 	    "vouchers_only %s, teams %s", dump(vo), dump(json_object_get(r, "teams")));
-	expect(json_is_true(at(r, "summary.equal_resource")), "GET /v1/phases/ph/fairness: "
+	h_expect(json_is_true(at(r, "summary.equal_resource")), "GET /v1/phases/ph/fairness: "
 	    "the vouchers-only team is outside the resource comparison: expected "
 	    "equal_resource true; got %s", dump(json_object_get(r, "summary")));
 	json_decref(r);
