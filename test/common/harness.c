@@ -357,3 +357,50 @@ h_no_discrepancies(void)
 	ck_assert_msg(discrepancies == 0, "%d discrepanc%s (all on stderr); the first: %s",
 	    discrepancies, discrepancies == 1 ? "y" : "ies", first_discrepancy);
 }
+
+json_t *
+h_must(struct hresp r, long want, const char *what)
+{
+	json_t *o;
+
+	ck_assert_msg(r.status == want, "%s: %ld %s", what, r.status, r.body);
+	o = json_incref(r.json);
+	hresp_free(&r);
+	return o;
+}
+
+json_t *
+h_check(struct hresp r, long want, const char *code, const char *what)
+{
+	json_t *o;
+
+	h_expect(r.status == want && (code == NULL || strcmp(hresp_code(&r), code) == 0),
+	    "%s: expected %ld%s%s; got %ld %s", what, want, code ? " " : "", code ? code : "",
+	    r.status, r.body);
+	o = r.status == want ? json_incref(r.json) : NULL;
+	hresp_free(&r);
+	return o;
+}
+
+json_t *
+h_at(json_t *o, const char *path)
+{
+	char buf[256], *save = NULL, *part;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (part = strtok_r(buf, ".", &save); o && part; part = strtok_r(NULL, ".", &save)) {
+		if (json_is_array(o))
+			o = json_array_get(o, strtoul(part, NULL, 10));
+		else
+			o = json_object_get(o, part);
+	}
+	return o;
+}
+
+const char *
+h_str(json_t *o, const char *path)
+{
+	const char *s = json_string_value(h_at(o, path));
+
+	return s ? s : "";
+}

@@ -91,4 +91,16 @@ const char *hresp_code(const struct hresp *r);
 void h_expect(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void h_no_discrepancies(void);
 
+/* A step a test stands on: a status other than want stops it.  The body (decref it). */
+json_t *h_must(struct hresp r, long want, const char *what);
+
+/* A checked step that reports (h_expect) when the status or code is not want's; the body or NULL. */
+json_t *h_check(struct hresp r, long want, const char *code, const char *what);
+
+/* The value at a dotted path ("summary.unequal.equal_delivery", "teams.0.team"), or NULL. */
+json_t *h_at(json_t *o, const char *path);
+
+/* The string at a dotted path, "" when there is none. */
+const char *h_str(json_t *o, const char *path);
+
 #endif

@@ -76,46 +76,10 @@ get(struct harness *h, const char *path)
 	return h_req(h, "GET", path, h->admin, NULL, NULL);
 }
 
-/* A step the replay stands on: anything but want stops the test. */
-static json_t *
-must(struct hresp r, long want, const char *what)
-{
-	json_t *o;
-
-	ck_assert_msg(r.status == want, "%s: %ld %s", what, r.status, r.body);
-	o = json_incref(r.json);
-	hresp_free(&r);
-	return o;
-}
-
-/* The value at a dotted path ("summary.unequal.equal_delivery", "teams.0.team"), or NULL. */
-static json_t *
-at(json_t *o, const char *path)
-{
-	char buf[256], *save = NULL, *part;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (part = strtok_r(buf, ".", &save); o && part; part = strtok_r(NULL, ".", &save)) {
-		if (json_is_array(o))
-			o = json_array_get(o, strtoul(part, NULL, 10));
-		else
-			o = json_object_get(o, part);
-	}
-	return o;
-}
-
-static const char *
-str(json_t *o, const char *path)
-{
-	const char *s = json_string_value(at(o, path));
-
-	return s ? s : "";
-}
-
 static json_int_t
 num(json_t *o, const char *path)
 {
-	return json_integer_value(at(o, path));
+	return json_integer_value(h_at(o, path));
 }
 
 /* Seconds since the epoch of "YYYY-MM-DDTHH:MM:SSZ", or a day number of "YYYY-MM-DD" x DAY. */
@@ -192,7 +156,7 @@ names_rule(json_t *problem, const char *rule)
 	json_t *v;
 
 	json_array_foreach(json_object_get(problem, "violations"), i, v)
-		if (strcmp(str(v, "rule"), rule) == 0)
+		if (strcmp(h_str(v, "rule"), rule) == 0)
 			return true;
 	return false;
 }
@@ -220,7 +184,7 @@ row_of(json_t *rep, const char *team)
 	json_t *t;
 
 	json_array_foreach(json_object_get(rep, "teams"), i, t)
-		if (strcmp(str(t, "team"), team) == 0)
+		if (strcmp(h_str(t, "team"), team) == 0)
 			return t;
 	ck_abort_msg("the fairness report has no row for %s: %s", team, dump(rep));
 	return NULL;
@@ -233,7 +197,7 @@ fairness(struct harness *h, const char *query)
 	char path[128];
 
 	snprintf(path, sizeof(path), "/v1/phases/stage-1/fairness%s", query ? query : "");
-	return must(get(h, path), 200, path);
+	return h_must(get(h, path), 200, path);
 }
 
 /* Moves the test clock and waits until team's enrollment in stage-1 is state. */
@@ -252,13 +216,13 @@ clock_and_wait(struct harness *h, const char *now, const char *const *teams, siz
 		snprintf(path, sizeof(path), "/v1/phases/stage-1/enrollments/%s", teams[i]);
 		for (tries = 0; tries < 250; tries++) {
 			json_decref(e);
-			e = must(get(h, path), 200, path);
-			if (strcmp(str(e, "state"), state) == 0)
+			e = h_must(get(h, path), 200, path);
+			if (strcmp(h_str(e, "state"), state) == 0)
 				break;
 			nanosleep(&ts, NULL);
 		}
 		ck_assert_msg(tries < 250, "at %s, %s is %s, not %s, after 5 s", now, teams[i],
-		    str(e, "state"), state);
+		    h_str(e, "state"), state);
 		json_decref(e);
 	}
 }
@@ -269,7 +233,7 @@ clock_and_wait(struct harness *h, const char *now, const char *const *teams, siz
 static json_t *
 enroll(struct harness *h, const char *body)
 {
-	return must(post(h, "/v1/phases/stage-1/enrollments", "%s", body), 201, body);
+	return h_must(post(h, "/v1/phases/stage-1/enrollments", "%s", body), 201, body);
 }
 
 static void
@@ -297,9 +261,9 @@ early_teams(struct harness *h)
 		char path[96];
 
 		snprintf(path, sizeof(path), "/v1/phases/stage-1/enrollments/%s", early[i]);
-		e = must(get(h, path), 200, path);
-		h_expect(strcmp(str(e, "window.start"), EARLY_START) == 0 &&
-		    strcmp(str(e, "window.end"), EARLY_END) == 0 && num(e, "window.days") == 300 &&
+		e = h_must(get(h, path), 200, path);
+		h_expect(strcmp(h_str(e, "window.start"), EARLY_START) == 0 &&
+		    strcmp(h_str(e, "window.end"), EARLY_END) == 0 && num(e, "window.days") == 300 &&
 		    num(e, "voucher.budget_krw") == 10000000000LL,
 		    "POST /v1/phases/stage-1/enrollments {\"team\":\"%s\"} on 2025-09-01: expected "
 		    "the window [%s, %s), 300 days, voucher %s; got %s", early[i], EARLY_START,
@@ -317,25 +281,25 @@ outage_and_makeups(struct harness *h)
 	bool lg = false, up = false;
 
 	h_clock(h, "2025-11-10T00:00:00Z");
-	o = must(post(h, "/v1/pools/skt-b200/outages", "{\"from\":\"2025-11-03T00:00:00Z\","
+	o = h_must(post(h, "/v1/pools/skt-b200/outages", "{\"from\":\"2025-11-03T00:00:00Z\","
 	    "\"to\":\"2025-11-05T00:00:00Z\",\"cards\":12,\"reason\":\"cooling failure\"}"), 201,
 	    "outage on skt-b200");
 	json_array_foreach(json_object_get(o, "losses"), i, v) {
-		lg |= strcmp(str(v, "team"), "lg-ai") == 0;
-		up |= strcmp(str(v, "team"), "upstage") == 0;
-		h_expect(strcmp(str(v, "team"), "lg-ai") == 0 ||
-		    strcmp(str(v, "team"), "upstage") == 0, "outage on skt-b200: a loss of a team "
+		lg |= strcmp(h_str(v, "team"), "lg-ai") == 0;
+		up |= strcmp(h_str(v, "team"), "upstage") == 0;
+		h_expect(strcmp(h_str(v, "team"), "lg-ai") == 0 ||
+		    strcmp(h_str(v, "team"), "upstage") == 0, "outage on skt-b200: a loss of a team "
 		    "not on the pool: %s", dump(o));
 	}
 	h_expect(lg && up, "POST /v1/pools/skt-b200/outages (12 of 24 cards, 20 granted): expected "
 	    "losses of lg-ai and upstage; got %s", dump(o));
 	json_decref(o);
-	c = must(post(h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate");
+	c = h_must(post(h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate");
 	lg = up = false;
 	json_array_foreach(json_object_get(c, "compensations"), i, v) {
-		lg |= strcmp(str(v, "team"), "lg-ai") == 0;
-		up |= strcmp(str(v, "team"), "upstage") == 0;
-		h_expect(strcmp(str(v, "grant.start"), EARLY_END) >= 0,
+		lg |= strcmp(h_str(v, "team"), "lg-ai") == 0;
+		up |= strcmp(h_str(v, "team"), "upstage") == 0;
+		h_expect(strcmp(h_str(v, "grant.start"), EARLY_END) >= 0,
 		    "POST /v1/phases/stage-1/compensate: expected make-ups after the window "
 		    "(from %s); got %s", EARLY_END, dump(v));
 	}
@@ -356,10 +320,10 @@ first_evaluation(struct harness *h)
 	for (size_t i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), "/v1/phases/stage-1/enrollments/%s/eliminate",
 		    out[i][0]);
-		e = must(post(h, path, "{\"effective_on\":\"2026-01-15\",\"reason\":\"%s\"}",
+		e = h_must(post(h, path, "{\"effective_on\":\"2026-01-15\",\"reason\":\"%s\"}",
 		    out[i][1]), 200, path);
-		ck_assert_msg(strcmp(str(e, "state"), "eliminated") == 0 &&
-		    strcmp(str(e, "ended_at"), ELIMINATED_AT) == 0, "%s: %s", path, dump(e));
+		ck_assert_msg(strcmp(h_str(e, "state"), "eliminated") == 0 &&
+		    strcmp(h_str(e, "ended_at"), ELIMINATED_AT) == 0, "%s: %s", path, dump(e));
 		json_decref(e);
 	}
 }
@@ -372,9 +336,9 @@ late_team(struct harness *h)
 
 	h_clock(h, "2026-02-20T01:00:00Z");
 	e = enroll(h, "{\"team\":\"motif\",\"pools\":[\"naver-b200\"]}");
-	h_expect(strcmp(str(e, "window.start"), LATE_START) == 0 &&
-	    strcmp(str(e, "window.start_date"), "2026-02-20") == 0 &&
-	    strcmp(str(e, "window.end"), LATE_END) == 0 && num(e, "window.days") == 300,
+	h_expect(strcmp(h_str(e, "window.start"), LATE_START) == 0 &&
+	    strcmp(h_str(e, "window.start_date"), "2026-02-20") == 0 &&
+	    strcmp(h_str(e, "window.end"), LATE_END) == 0 && num(e, "window.days") == 300,
 	    "POST /v1/phases/stage-1/enrollments {\"team\":\"motif\"} at 2026-02-20 10:00 KST, "
 	    "no not_before: expected the window [%s, %s) (2026-02-20 local, not the phase's "
 	    "starts_on), 300 days; got %s", LATE_START, LATE_END, dump(e));
@@ -382,13 +346,13 @@ late_team(struct harness *h)
 	rep = fairness(h, NULL);
 	lg = row_of(rep, "lg-ai");
 	late = row_of(rep, "motif");
-	h_expect(*str(late, "evaluation_on") && strcmp(str(lg, "evaluation_on"), "2026-07-15") == 0 &&
-	    days_between(str(lg, "evaluation_on"), str(late, "evaluation_on")) ==
+	h_expect(*h_str(late, "evaluation_on") && strcmp(h_str(lg, "evaluation_on"), "2026-07-15") == 0 &&
+	    days_between(h_str(lg, "evaluation_on"), h_str(late, "evaluation_on")) ==
 	    days_between(EARLY_START, LATE_START), "GET /v1/phases/stage-1/fairness, evaluation "
 	    "dates: expected lg-ai's on 2026-07-15 and motif's %lld days later; got lg-ai %s, "
 	    "motif %s", (long long)days_between(EARLY_START, LATE_START),
-	    str(lg, "evaluation_on"), str(late, "evaluation_on"));
-	h_expect(strcmp(str(late, "enrolled_on"), "2026-02-20") == 0 &&
+	    h_str(lg, "evaluation_on"), h_str(late, "evaluation_on"));
+	h_expect(strcmp(h_str(late, "enrolled_on"), "2026-02-20") == 0 &&
 	    json_is_true(json_object_get(late, "equal_period")), "fairness row of motif: expected "
 	    "enrolled_on 2026-02-20 and equal_period kept; got %s", dump(late));
 	json_decref(rep);
@@ -406,21 +370,21 @@ world(struct harness *h)
 	h_init(h, NULL);
 	h_clock(h, "2025-09-01T00:00:00Z");
 	h_start(h);
-	json_decref(must(post(h, "/v1/programs", "{\"id\":\"sovereign-ai\",\"name\":"
+	json_decref(h_must(post(h, "/v1/programs", "{\"id\":\"sovereign-ai\",\"name\":"
 	    "\"Sovereign AI Foundation Model\",\"timezone\":\"Asia/Seoul\"}"), 201, "programme"));
-	json_decref(must(post(h, "/v1/programs/sovereign-ai/phases", "{\"id\":\"stage-1\","
+	json_decref(h_must(post(h, "/v1/programs/sovereign-ai/phases", "{\"id\":\"stage-1\","
 	    "\"name\":\"Stage 1\",\"starts_on\":\"2025-09-01\",\"period_days\":300,"
 	    "\"evaluation_on\":\"2026-07-15\",\"package\":{\"card_model\":\"B200\",\"cards\":12,"
 	    "\"voucher_krw\":" PKG_KRW "}}"), 201, "phase stage-1"));
-	json_decref(must(post(h, "/v1/pools", "{\"id\":\"skt-b200\",\"provider\":\"SK Telecom\","
+	json_decref(h_must(post(h, "/v1/pools", "{\"id\":\"skt-b200\",\"provider\":\"SK Telecom\","
 	    "\"site\":\"Seoul\",\"card_model\":\"B200\",\"cards\":24}"), 201, "pool skt-b200"));
-	json_decref(must(post(h, "/v1/pools", "{\"id\":\"naver-b200\",\"provider\":\"Naver "
+	json_decref(h_must(post(h, "/v1/pools", "{\"id\":\"naver-b200\",\"provider\":\"Naver "
 	    "Cloud\",\"site\":\"Chuncheon\",\"card_model\":\"B200\",\"cards\":48}"), 201,
 	    "pool naver-b200"));
-	json_decref(must(post(h, "/v1/pools", "{\"id\":\"nhn-h100\",\"provider\":\"NHN Cloud\","
+	json_decref(h_must(post(h, "/v1/pools", "{\"id\":\"nhn-h100\",\"provider\":\"NHN Cloud\","
 	    "\"site\":\"Gwangju\",\"card_model\":\"H100\",\"cards\":16}"), 201, "pool nhn-h100"));
 	for (size_t i = 0; i < sizeof(teams) / sizeof(teams[0]); i++)
-		json_decref(must(post(h, "/v1/teams", "{\"id\":\"%s\",\"name\":\"%s consortium\","
+		json_decref(h_must(post(h, "/v1/teams", "{\"id\":\"%s\",\"name\":\"%s consortium\","
 		    "\"lead_org\":\"%s\",\"members\":[{\"org\":\"%s\",\"role\":\"lead\"}]}",
 		    teams[i][0], teams[i][1], teams[i][1], teams[i][1]), 201, teams[i][0]));
 	early_teams(h);
@@ -432,7 +396,7 @@ world(struct harness *h)
 static void
 done(struct harness *h)
 {
-	json_t *v = must(get(h, "/v1/audit/verify"), 200, "audit verify");
+	json_t *v = h_must(get(h, "/v1/audit/verify"), 200, "audit verify");
 
 	ck_assert_msg(json_is_true(json_object_get(v, "ok")), "audit verify: %s", dump(v));
 	json_decref(v);
@@ -455,20 +419,20 @@ check_extension(struct harness *h, json_t *x)
 	h_expect(json_array_size(ext) == 4, "POST /v1/phases/stage-1/extend {\"days\":10}: "
 	    "expected lg-ai, motif, sk-telecom and upstage in extended; got %s", dump(ext));
 	json_array_foreach(ext, i, v) {
-		const char *team = str(v, "team");
+		const char *team = h_str(v, "team");
 
 		h_expect(strcmp(team, "naver-cloud") != 0 && strcmp(team, "nc-ai") != 0,
 		    "extend: an eliminated team was extended: %s", dump(v));
 		if (strcmp(team, "motif") == 0) {
-			h_expect(strcmp(str(v, "how"), "window") == 0 &&
-			    instant(str(v, "window_end")) == instant(LATE_END) + 10 * DAY,
+			h_expect(strcmp(h_str(v, "how"), "window") == 0 &&
+			    instant(h_str(v, "window_end")) == instant(LATE_END) + 10 * DAY,
 			    "extend: expected motif's window to end 10 days after %s; got %s",
 			    LATE_END, dump(v));
 			continue;
 		}
-		h_expect(strcmp(str(v, "how"), "after_window") == 0 &&
-		    strcmp(str(v, "after_window.start"), EARLY_END) >= 0 &&
-		    instant(str(v, "after_window.end")) - instant(str(v, "after_window.start")) ==
+		h_expect(strcmp(h_str(v, "how"), "after_window") == 0 &&
+		    strcmp(h_str(v, "after_window.start"), EARLY_END) >= 0 &&
+		    instant(h_str(v, "after_window.end")) - instant(h_str(v, "after_window.start")) ==
 		    10 * DAY, "extend: expected %s, completed, to get 10 days after its window "
 		    "(%s); got %s", team, EARLY_END, dump(v));
 	}
@@ -476,13 +440,13 @@ check_extension(struct harness *h, json_t *x)
 		double units = 0;
 
 		snprintf(path, sizeof(path), "/v1/phases/stage-1/enrollments/%s", survivors[i]);
-		e = must(get(h, path), 200, path);
+		e = h_must(get(h, path), 200, path);
 		json_array_foreach(json_object_get(e, "grants"), k, g) {
-			if (strcmp(str(g, "kind"), "extension") != 0)
+			if (strcmp(h_str(g, "kind"), "extension") != 0)
 				continue;
 			units += json_number_value(json_object_get(g, "units"));
-			h_expect(strcmp(str(g, "start"), EARLY_END) >= 0 &&
-			    instant(str(g, "end")) - instant(str(g, "start")) == 10 * DAY,
+			h_expect(strcmp(h_str(g, "start"), EARLY_END) >= 0 &&
+			    instant(h_str(g, "end")) - instant(h_str(g, "start")) == 10 * DAY,
 			    "%s: an extension grant not of 10 days after the window: %s",
 			    survivors[i], dump(g));
 		}
@@ -491,8 +455,8 @@ check_extension(struct harness *h, json_t *x)
 		    dump(json_object_get(e, "grants")));
 		json_decref(e);
 	}
-	e = must(get(h, "/v1/phases/stage-1/enrollments/motif"), 200, "motif");
-	h_expect(num(e, "window.days") == 310 && strcmp(str(e, "window.end"), "2026-12-26T15:00:00Z")
+	e = h_must(get(h, "/v1/phases/stage-1/enrollments/motif"), 200, "motif");
+	h_expect(num(e, "window.days") == 310 && strcmp(h_str(e, "window.end"), "2026-12-26T15:00:00Z")
 	    == 0, "GET motif after the extension: expected a 310-day window to 2026-12-27; got %s",
 	    dump(e));
 	json_decref(e);
@@ -503,13 +467,13 @@ check_extension(struct harness *h, json_t *x)
 		json_t *row = row_of(rep, team);
 
 		h_expect(num(row, "days") == 310 && num(row, "extra_days") == (i < 3 ? 10 : 0) &&
-		    strcmp(str(row, "evaluation_on"), i < 3 ? "2026-07-25" : "2027-01-13") == 0,
+		    strcmp(h_str(row, "evaluation_on"), i < 3 ? "2026-07-25" : "2027-01-13") == 0,
 		    "GET /v1/phases/stage-1/fairness after the extension: expected %s with 310 "
 		    "days (%d after its window) and its evaluation on %s; got %s", team,
 		    i < 3 ? 10 : 0, i < 3 ? "2026-07-25" : "2027-01-13", dump(row));
 	}
-	h_expect(json_is_true(at(rep, "summary.equal_period")) &&
-	    json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
+	h_expect(json_is_true(h_at(rep, "summary.equal_period")) &&
+	    json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
 	    "right after the extension: expected equal period and delivery; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
@@ -524,9 +488,9 @@ check_fair_report(json_t *rep)
 	h_expect(json_is_true(json_object_get(s, "equal_period")) &&
 	    json_is_true(json_object_get(s, "equal_resource")) &&
 	    json_is_true(json_object_get(s, "equal_delivery")) &&
-	    names_are(at(s, "unequal.equal_period"), "") &&
-	    names_are(at(s, "unequal.equal_resource"), "") &&
-	    names_are(at(s, "unequal.equal_delivery"), ""),
+	    names_are(h_at(s, "unequal.equal_period"), "") &&
+	    names_are(h_at(s, "unequal.equal_resource"), "") &&
+	    names_are(h_at(s, "unequal.equal_delivery"), ""),
 	    "GET /v1/phases/stage-1/fairness after the year: expected every rule kept; got %s",
 	    dump(s));
 	h_expect(json_number_value(json_object_get(s, "jain_index_delivered")) >= 0.999999 &&
@@ -536,7 +500,7 @@ check_fair_report(json_t *rep)
 	h_expect(json_array_size(json_object_get(rep, "teams")) == 6, "fairness: expected 6 rows; "
 	    "got %s", dump(json_object_get(rep, "teams")));
 	json_array_foreach(json_object_get(rep, "teams"), i, row) {
-		const char *team = str(row, "team");
+		const char *team = h_str(row, "team");
 		bool out = strcmp(team, "naver-cloud") == 0 || strcmp(team, "nc-ai") == 0;
 
 		h_expect(json_is_true(json_object_get(row, "equal_period")) &&
@@ -544,13 +508,13 @@ check_fair_report(json_t *rep)
 		    json_is_true(json_object_get(row, "equal_delivery")) &&
 		    json_array_size(json_object_get(row, "breaks")) == 0,
 		    "fairness row of %s: expected no break; got %s", team, dump(row));
-		h_expect(strcmp(str(row, "window.start_date"), str(row, "enrolled_on")) >= 0,
+		h_expect(strcmp(h_str(row, "window.start_date"), h_str(row, "enrolled_on")) >= 0,
 		    "fairness row of %s: its window starts before the day it was enrolled: %s",
 		    team, dump(row));
 		if (out) {
 			/* Compared only up to their end: 2025-09-01 to 2026-01-15. */
-			h_expect(strcmp(str(row, "state"), "eliminated") == 0 &&
-			    strcmp(str(row, "ended_at"), ELIMINATED_AT) == 0 &&
+			h_expect(strcmp(h_str(row, "state"), "eliminated") == 0 &&
+			    strcmp(h_str(row, "ended_at"), ELIMINATED_AT) == 0 &&
 			    num(row, "reached_days") == days_between(EARLY_START, ELIMINATED_AT) &&
 			    json_is_false(json_object_get(row, "in_index")),
 			    "fairness row of %s: expected eliminated, compared up to %s "
@@ -558,15 +522,15 @@ check_fair_report(json_t *rep)
 			    (long long)days_between(EARLY_START, ELIMINATED_AT), dump(row));
 			continue;
 		}
-		h_expect(num(row, "days") == 310 && strcmp(str(row, "state"), "completed") == 0 &&
+		h_expect(num(row, "days") == 310 && strcmp(h_str(row, "state"), "completed") == 0 &&
 		    json_is_true(json_object_get(row, "in_index")), "fairness row of %s: expected "
 		    "completed with 310 days; got %s", team, dump(row));
 	}
-	h_expect(strcmp(str(row_of(rep, "motif"), "window.start_date"), "2026-02-20") == 0,
+	h_expect(strcmp(h_str(row_of(rep, "motif"), "window.start_date"), "2026-02-20") == 0,
 	    "fairness row of motif: expected its window from 2026-02-20; got %s",
 	    dump(row_of(rep, "motif")));
 	h_expect(json_is_integer(json_object_get(rep, "audit_seq")) && num(rep, "audit_seq") > 0 &&
-	    strncmp(str(rep, "digest"), "sha256:", 7) == 0, "fairness: expected audit_seq and "
+	    strncmp(h_str(rep, "digest"), "sha256:", 7) == 0, "fairness: expected audit_seq and "
 	    "a sha256 digest; got audit_seq %s, digest %s", dump(json_object_get(rep,
 	    "audit_seq")), dump(json_object_get(rep, "digest")));
 }
@@ -584,7 +548,7 @@ START_TEST(year_replay)
 	clock_and_wait(&h, "2026-06-28T00:00:00Z", (const char *const[]){ "motif" }, 1, "active");
 	/* Delivery slipped: 10 more days for every team, motif still in its window. */
 	h_clock(&h, "2026-07-01T00:00:00Z");
-	x = must(post(&h, "/v1/phases/stage-1/extend", "{\"days\":10,\"reason\":\"national "
+	x = h_must(post(&h, "/v1/phases/stage-1/extend", "{\"days\":10,\"reason\":\"national "
 	    "datacentre delays: ten more days for every team\"}"), 200, "extend");
 	check_extension(&h, x);
 	json_decref(x);
@@ -594,28 +558,28 @@ START_TEST(year_replay)
 	rep = fairness(&h, NULL);
 	check_fair_report(rep);
 	seq = num(rep, "audit_seq");
-	snprintf(digest, sizeof(digest), "%s", str(rep, "digest"));
+	snprintf(digest, sizeof(digest), "%s", h_str(rep, "digest"));
 	json_decref(rep);
 
 	/* A later correction: an outage during motif's window, reported in January. */
-	o = must(post(&h, "/v1/pools/naver-b200/outages", "{\"from\":\"2026-09-01T00:00:00Z\","
+	o = h_must(post(&h, "/v1/pools/naver-b200/outages", "{\"from\":\"2026-09-01T00:00:00Z\","
 	    "\"to\":\"2026-09-02T00:00:00Z\",\"cards\":44,\"reason\":\"power, reported late\"}"),
 	    201, "late outage");
 	json_decref(o);
 	snprintf(q, sizeof(q), "?as_of=%lld", (long long)seq);
 	old = fairness(&h, q);
-	h_expect(strcmp(str(old, "digest"), digest) == 0 && num(old, "audit_seq") == seq &&
-	    json_is_true(at(old, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness%s "
+	h_expect(strcmp(h_str(old, "digest"), digest) == 0 && num(old, "audit_seq") == seq &&
+	    json_is_true(h_at(old, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness%s "
 	    "after a later outage: expected the same report (digest %s); got audit_seq %lld, "
-	    "digest %s", q, digest, (long long)num(old, "audit_seq"), str(old, "digest"));
+	    "digest %s", q, digest, (long long)num(old, "audit_seq"), h_str(old, "digest"));
 	json_decref(old);
 	now = fairness(&h, NULL);
-	h_expect(strcmp(str(now, "digest"), digest) != 0 && num(now, "audit_seq") > seq &&
-	    json_is_false(at(now, "summary.equal_delivery")) &&
-	    names_are(at(now, "summary.unequal.equal_delivery"), "motif"),
+	h_expect(strcmp(h_str(now, "digest"), digest) != 0 && num(now, "audit_seq") > seq &&
+	    json_is_false(h_at(now, "summary.equal_delivery")) &&
+	    names_are(h_at(now, "summary.unequal.equal_delivery"), "motif"),
 	    "GET /v1/phases/stage-1/fairness after a late outage on motif's pool: expected a "
 	    "new digest and equal_delivery false naming motif alone; got audit_seq %lld, "
-	    "digest %s, summary %s", (long long)num(now, "audit_seq"), str(now, "digest"),
+	    "digest %s, summary %s", (long long)num(now, "audit_seq"), h_str(now, "digest"),
 	    dump(json_object_get(now, "summary")));
 	json_decref(now);
 	done(&h);
@@ -646,7 +610,7 @@ START_TEST(period_and_one_enrollment)
 	    "\"end\":\"2026-02-19T15:00:00Z\"}", "equal_period");
 
 	/* The next stage: an eliminated team, and motif while it still runs stage 1. */
-	json_decref(must(post(&h, "/v1/programs/sovereign-ai/phases", "{\"id\":\"stage-2\","
+	json_decref(h_must(post(&h, "/v1/programs/sovereign-ai/phases", "{\"id\":\"stage-2\","
 	    "\"name\":\"Stage 2\",\"starts_on\":\"2026-08-01\",\"period_days\":120,"
 	    "\"evaluation_on\":\"2026-12-15\",\"package\":{\"card_model\":\"B200\",\"cards\":12,"
 	    "\"voucher_krw\":" PKG_KRW "}}"), 201, "phase stage-2"));
@@ -658,36 +622,36 @@ START_TEST(period_and_one_enrollment)
 	refused(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"motif\","
 	    "\"not_before\":\"2026-12-16\"}", "one_enrollment");
 	/* From the day its stage-1 window ends: the normal flow, no override. */
-	e = must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"motif\","
+	e = h_must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"motif\","
 	    "\"not_before\":\"2026-12-17\"}"), 201, "motif into stage-2 after its window");
-	h_expect(strcmp(str(e, "window.start"), LATE_END) == 0 &&
+	h_expect(strcmp(h_str(e, "window.start"), LATE_END) == 0 &&
 	    json_object_get(e, "overridden") == NULL, "POST /v1/phases/stage-2/enrollments "
 	    "{\"team\":\"motif\",\"not_before\":\"2026-12-17\"}: expected a window from %s, no "
 	    "override; got %s", LATE_END, dump(e));
 	json_decref(e);
 	/* lg-ai, whose window and make-ups end in June, advances to stage 2 on 1 August. */
-	e = must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"lg-ai\"}"), 201,
+	e = h_must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"lg-ai\"}"), 201,
 	    "lg-ai into stage-2");
-	h_expect(strcmp(str(e, "window.start_date"), "2026-08-01") == 0 &&
+	h_expect(strcmp(h_str(e, "window.start_date"), "2026-08-01") == 0 &&
 	    json_object_get(e, "overridden") == NULL, "POST /v1/phases/stage-2/enrollments "
 	    "{\"team\":\"lg-ai\"}: expected a window from 2026-08-01, no override; got %s",
 	    dump(e));
 	json_decref(e);
 
 	/* With an override the back-dated window goes through, and the report says so. */
-	e = must(post(&h, "/v1/phases/stage-1/enrollments", "{\"team\":\"runner-up\","
+	e = h_must(post(&h, "/v1/phases/stage-1/enrollments", "{\"team\":\"runner-up\","
 	    "\"not_before\":\"2026-02-01\",\"pools\":[\"naver-b200\"],\"override\":{\"reason\":"
 	    "\"ministry decision: counted from the call's close\"}}"), 201,
 	    "runner-up, overridden");
-	h_expect(strcmp(str(e, "window.start_date"), "2026-02-01") == 0 &&
+	h_expect(strcmp(h_str(e, "window.start_date"), "2026-02-01") == 0 &&
 	    json_object_get(e, "overridden") != NULL,
 	    "an overridden back-dated enrollment: expected a window from 2026-02-01 and "
 	    "\"overridden\"; got %s", dump(e));
 	json_decref(e);
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "runner-up");
-	h_expect(json_is_false(at(rep, "summary.equal_period")) &&
-	    names_are(at(rep, "summary.unequal.equal_period"), "runner-up") &&
+	h_expect(json_is_false(h_at(rep, "summary.equal_period")) &&
+	    names_are(h_at(rep, "summary.unequal.equal_period"), "runner-up") &&
 	    json_is_false(json_object_get(row, "equal_period")) &&
 	    json_array_size(json_object_get(row, "overrides")) > 0 &&
 	    json_array_size(json_object_get(rep, "overrides")) > 0,
@@ -713,7 +677,7 @@ START_TEST(extra_cards)
 	snprintf(body, sizeof(body), grant, "");
 	refused(&h, "/v1/grants", body, "equal_resource");
 	snprintf(body, sizeof(body), grant, ",\"override\":{\"reason\":\"a favour\"}");
-	json_decref(must(h_req(&h, "POST", "/v1/grants", h.admin, body, NULL), 201,
+	json_decref(h_must(h_req(&h, "POST", "/v1/grants", h.admin, body, NULL), 201,
 	    "the extra cards, overridden"));
 	h_clock(&h, "2026-03-10T00:00:00Z");
 	rep = fairness(&h, NULL);
@@ -721,9 +685,9 @@ START_TEST(extra_cards)
 	row = row_of(rep, "motif");
 	/* Six teams compared (two up to their end): motif alone is off. */
 	h_expect(json_is_false(json_object_get(s, "equal_resource")) &&
-	    names_are(at(s, "unequal.equal_resource"), "motif") &&
+	    names_are(h_at(s, "unequal.equal_resource"), "motif") &&
 	    json_is_false(json_object_get(s, "equal_delivery")) &&
-	    names_are(at(s, "unequal.equal_delivery"), "motif") &&
+	    names_are(h_at(s, "unequal.equal_delivery"), "motif") &&
 	    json_is_true(json_object_get(s, "equal_period")),
 	    "GET /v1/phases/stage-1/fairness after 4 extra cards for motif: expected "
 	    "equal_resource and equal_delivery false naming motif alone; got %s", dump(s));
@@ -748,11 +712,11 @@ START_TEST(outages_not_compensated)
 	world(&h);
 	h_clock(&h, "2026-03-05T00:00:00Z");
 	/* 12 of nhn-h100's 16 H100 out for two days: upstage's 8 lose 4 (2 units x 48 h). */
-	o = must(post(&h, "/v1/pools/nhn-h100/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	o = h_must(post(&h, "/v1/pools/nhn-h100/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
 	    "\"to\":\"2026-03-04T00:00:00Z\",\"cards\":12,\"reason\":\"PSU failure\"}"), 201,
 	    "outage on nhn-h100");
 	ck_assert_msg(json_array_size(json_object_get(o, "losses")) == 1 &&
-	    strcmp(str(o, "losses.0.team"), "upstage") == 0, "outage: %s", dump(o));
+	    strcmp(h_str(o, "losses.0.team"), "upstage") == 0, "outage: %s", dump(o));
 	json_decref(o);
 	rep = fairness(&h, NULL);
 	s = json_object_get(rep, "summary");
@@ -760,11 +724,11 @@ START_TEST(outages_not_compensated)
 	    json_is_false(json_object_get(row_of(rep, "upstage"), "equal_delivery")),
 	    "GET /v1/phases/stage-1/fairness after an outage on upstage, not compensated: "
 	    "expected equal_delivery false for upstage; got %s", dump(s));
-	h_expect(names_are(at(s, "unequal.equal_delivery"), "upstage"),
+	h_expect(names_are(h_at(s, "unequal.equal_delivery"), "upstage"),
 	    "GET /v1/phases/stage-1/fairness after an outage that took 96 unit-hours from "
 	    "upstage alone (4 teams compared): expected summary.unequal.equal_delivery "
 	    "[\"upstage\"]; got %s; rows: lg-ai %s",
-	    dump(at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
+	    dump(h_at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
 	    "breaks")));
 	h_expect(json_is_true(json_object_get(s, "equal_period")) &&
 	    json_is_true(json_object_get(s, "equal_resource")), "an outage broke another rule: "
@@ -776,19 +740,19 @@ START_TEST(outages_not_compensated)
 	    "\"pool\":\"skt-b200\",\"cards\":1,\"start\":\"2026-07-14T15:00:00Z\","
 	    "\"end\":\"2026-07-15T15:00:00Z\"}", "evaluation_date");
 	/* One before it is fine: 24 of the 96 unit-hours owed. */
-	o = must(post(&h, "/v1/grants", "{\"enrollment\":{\"phase\":\"stage-1\",\"team\":"
+	o = h_must(post(&h, "/v1/grants", "{\"enrollment\":{\"phase\":\"stage-1\",\"team\":"
 	    "\"upstage\"},\"pool\":\"skt-b200\",\"cards\":1,\"start\":\"2026-06-28T15:00:00Z\","
 	    "\"end\":\"2026-06-29T15:00:00Z\"}"), 201, "a make-up by hand before the evaluation");
-	h_expect(strcmp(str(o, "kind"), "compensation") == 0, "a grant after the window: expected "
+	h_expect(strcmp(h_str(o, "kind"), "compensation") == 0, "a grant after the window: expected "
 	    "kind compensation; got %s", dump(o));
 	json_decref(o);
-	c = must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate");
+	c = h_must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate");
 	json_array_foreach(json_object_get(c, "compensations"), i, v)
-		h_expect(strcmp(str(v, "team"), "upstage") == 0, "compensate: a make-up for a team "
+		h_expect(strcmp(h_str(v, "team"), "upstage") == 0, "compensate: a make-up for a team "
 		    "owed nothing: %s", dump(v));
 	json_decref(c);
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
 	    "after upstage's make-ups: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
@@ -805,7 +769,7 @@ START_TEST(outage_on_two_teams)
 	world(&h);
 	h_clock(&h, "2026-03-05T00:00:00Z");
 	/* 36 of naver-b200's 48 cards out for a day: sk-telecom and motif lose 6 cards each. */
-	o = must(post(&h, "/v1/pools/naver-b200/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	o = h_must(post(&h, "/v1/pools/naver-b200/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
 	    "\"to\":\"2026-03-03T00:00:00Z\",\"cards\":36,\"reason\":\"power\"}"), 201,
 	    "outage on naver-b200");
 	ck_assert_msg(json_array_size(json_object_get(o, "losses")) == 2, "outage: %s", dump(o));
@@ -813,20 +777,20 @@ START_TEST(outage_on_two_teams)
 	rep = fairness(&h, NULL);
 	s = json_object_get(rep, "summary");
 	h_expect(json_is_false(json_object_get(s, "equal_delivery")) &&
-	    holds(at(s, "unequal.equal_delivery"), "sk-telecom") &&
-	    holds(at(s, "unequal.equal_delivery"), "motif"), "GET /v1/phases/stage-1/fairness "
+	    holds(h_at(s, "unequal.equal_delivery"), "sk-telecom") &&
+	    holds(h_at(s, "unequal.equal_delivery"), "motif"), "GET /v1/phases/stage-1/fairness "
 	    "after an outage on sk-telecom and motif, not compensated: expected equal_delivery "
 	    "false naming both; got %s", dump(s));
-	h_expect(names_are(at(s, "unequal.equal_delivery"), "sk-telecom,motif"),
+	h_expect(names_are(h_at(s, "unequal.equal_delivery"), "sk-telecom,motif"),
 	    "GET /v1/phases/stage-1/fairness after an outage that took 144 unit-hours each from "
 	    "sk-telecom and motif (4 teams compared): expected summary.unequal.equal_delivery "
 	    "[\"motif\",\"sk-telecom\"]; got %s; lg-ai's breaks %s",
-	    dump(at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
+	    dump(h_at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
 	    "breaks")));
 	json_decref(rep);
-	json_decref(must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate"));
+	json_decref(h_must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate"));
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
 	    "after every outage was paid back: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);

@@ -64,67 +64,17 @@ req(struct harness *h, const char *method, const char *path, const char *fmt, ..
 	return r;
 }
 
-/* A step the test stands on: anything but want stops it.  Returns the body (decref it). */
-static json_t *
-must(struct hresp r, long want, const char *what)
-{
-	json_t *o;
-
-	ck_assert_msg(r.status == want, "%s: %ld %s", what, r.status, r.body);
-	o = json_incref(r.json);
-	hresp_free(&r);
-	return o;
-}
-
-/* A checked request whose answer is reported when it is not want; the body or NULL. */
-static json_t *
-check(struct hresp r, long want, const char *code, const char *what)
-{
-	json_t *o;
-
-	h_expect(r.status == want && (code == NULL || strcmp(hresp_code(&r), code) == 0),
-	    "%s: expected %ld%s%s; got %ld %s", what, want, code ? " " : "", code ? code : "",
-	    r.status, r.body);
-	o = r.status == want ? json_incref(r.json) : NULL;
-	hresp_free(&r);
-	return o;
-}
-
 static struct hresp
 get(struct harness *h, const char *path)
 {
 	return h_req(h, "GET", path, h->admin, NULL, NULL);
 }
 
-/* The value at a dotted path ("summary.unequal.equal_delivery", "teams.0.team"), or NULL. */
-static json_t *
-at(json_t *o, const char *path)
-{
-	char buf[256], *save = NULL, *part;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (part = strtok_r(buf, ".", &save); o && part; part = strtok_r(NULL, ".", &save)) {
-		if (json_is_array(o))
-			o = json_array_get(o, strtoul(part, NULL, 10));
-		else
-			o = json_object_get(o, part);
-	}
-	return o;
-}
-
-static const char *
-str(json_t *o, const char *path)
-{
-	const char *s = json_string_value(at(o, path));
-
-	return s ? s : "";
-}
-
 /* A number at path; NAN-like -1e300 when absent. */
 static double
 num(json_t *o, const char *path)
 {
-	json_t *v = at(o, path);
+	json_t *v = h_at(o, path);
 
 	return json_is_number(v) ? json_number_value(v) : -1e300;
 }
@@ -190,7 +140,7 @@ row_of(json_t *rep, const char *team)
 	json_t *t;
 
 	json_array_foreach(json_object_get(rep, "teams"), i, t)
-		if (strcmp(str(t, "team"), team) == 0)
+		if (strcmp(h_str(t, "team"), team) == 0)
 			return t;
 	return NULL;
 }
@@ -203,7 +153,7 @@ break_with(json_t *row, const char *rule, const char *key)
 	json_t *b;
 
 	json_array_foreach(json_object_get(row, "breaks"), i, b)
-		if (strcmp(str(b, "rule"), rule) == 0 && json_object_get(b, key) != NULL)
+		if (strcmp(h_str(b, "rule"), rule) == 0 && json_object_get(b, key) != NULL)
 			return b;
 	return NULL;
 }
@@ -215,7 +165,7 @@ fairness(struct harness *h, const char *query)
 	char path[160];
 
 	snprintf(path, sizeof(path), "/v1/phases/ph/fairness%s", query ? query : "");
-	return must(get(h, path), 200, path);
+	return h_must(get(h, path), 200, path);
 }
 
 /* GET /v1/teams/TEAM/quota?phase=ph[&at=AT]; the quota (decref it). */
@@ -226,7 +176,7 @@ quota(struct harness *h, const char *team, const char *when)
 
 	snprintf(path, sizeof(path), "/v1/teams/%s/quota?phase=ph%s%s", team,
 	    when ? "&at=" : "", when ? when : "");
-	return must(get(h, path), 200, path);
+	return h_must(get(h, path), 200, path);
 }
 
 /* The team's voucher (GET /v1/teams/TEAM/vouchers, the first item; decref it). */
@@ -237,7 +187,7 @@ voucher(struct harness *h, const char *team)
 	json_t *v, *item;
 
 	snprintf(path, sizeof(path), "/v1/teams/%s/vouchers", team);
-	v = must(get(h, path), 200, path);
+	v = h_must(get(h, path), 200, path);
 	item = json_incref(json_array_get(json_object_get(v, "items"), 0));
 	ck_assert_msg(item != NULL, "%s: no voucher: %s", path, dump(v));
 	json_decref(v);
@@ -260,13 +210,13 @@ clock_and_wait(struct harness *h, const char *now, const char *const *teams, siz
 		snprintf(path, sizeof(path), "/v1/phases/ph/enrollments/%s", teams[i]);
 		for (tries = 0; tries < 250; tries++) {
 			json_decref(e);
-			e = must(get(h, path), 200, path);
-			if (strcmp(str(e, "state"), state) == 0)
+			e = h_must(get(h, path), 200, path);
+			if (strcmp(h_str(e, "state"), state) == 0)
 				break;
 			nanosleep(&ts, NULL);
 		}
 		ck_assert_msg(tries < 250, "at %s, %s is %s, not %s, after 5 s", now, teams[i],
-		    str(e, "state"), state);
+		    h_str(e, "state"), state);
 		json_decref(e);
 	}
 }
@@ -275,7 +225,7 @@ clock_and_wait(struct harness *h, const char *now, const char *const *teams, siz
 static json_int_t
 audit_head(struct harness *h)
 {
-	json_t *v = must(get(h, "/v1/audit/verify"), 200, "audit verify");
+	json_t *v = h_must(get(h, "/v1/audit/verify"), 200, "audit verify");
 	json_int_t n;
 
 	ck_assert_msg(json_is_true(json_object_get(v, "ok")), "audit verify: %s", dump(v));
@@ -293,9 +243,9 @@ audit_find(struct harness *h, json_int_t after, const char *action)
 	size_t i;
 
 	snprintf(path, sizeof(path), "/v1/audit?after=%lld&limit=1000", (long long)after);
-	page = must(get(h, path), 200, path);
+	page = h_must(get(h, path), 200, path);
 	json_array_foreach(json_object_get(page, "items"), i, e)
-		if (found == NULL && strcmp(str(e, "action"), action) == 0)
+		if (found == NULL && strcmp(h_str(e, "action"), action) == 0)
 			found = json_incref(e);
 	json_decref(page);
 	return found;
@@ -328,9 +278,9 @@ world(struct harness *h)
 	h_init(h, NULL);
 	h_clock(h, "2026-02-27T00:00:00Z");
 	h_start(h);
-	json_decref(must(req(h, "POST", "/v1/programs", "{\"id\":\"p\",\"name\":\"Programme\","
+	json_decref(h_must(req(h, "POST", "/v1/programs", "{\"id\":\"p\",\"name\":\"Programme\","
 	    "\"timezone\":\"UTC\"}"), 201, "programme"));
-	json_decref(must(req(h, "POST", "/v1/programs/p/phases", "{\"id\":\"ph\",\"name\":"
+	json_decref(h_must(req(h, "POST", "/v1/programs/p/phases", "{\"id\":\"ph\",\"name\":"
 	    "\"Phase\",\"starts_on\":\"2026-03-01\",\"period_days\":10,\"package\":{"
 	    "\"card_model\":\"B200\",\"cards\":8,\"voucher_krw\":1000000}}"), 201, "phase"));
 }
@@ -338,14 +288,14 @@ world(struct harness *h)
 static void
 pool(struct harness *h, const char *id, int cards)
 {
-	json_decref(must(req(h, "POST", "/v1/pools", "{\"id\":\"%s\",\"provider\":\"P\","
+	json_decref(h_must(req(h, "POST", "/v1/pools", "{\"id\":\"%s\",\"provider\":\"P\","
 	    "\"site\":\"S\",\"card_model\":\"B200\",\"cards\":%d}", id, cards), 201, id));
 }
 
 static void
 team(struct harness *h, const char *id)
 {
-	json_decref(must(req(h, "POST", "/v1/teams", "{\"id\":\"%s\",\"name\":\"Team %s\","
+	json_decref(h_must(req(h, "POST", "/v1/teams", "{\"id\":\"%s\",\"name\":\"Team %s\","
 	    "\"lead_org\":\"Org %s\"}", id, id, id), 201, id));
 }
 
@@ -353,11 +303,11 @@ team(struct harness *h, const char *id)
 static void
 enroll(struct harness *h, const char *t, const char *p)
 {
-	json_t *e = must(req(h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"%s\","
+	json_t *e = h_must(req(h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"%s\","
 	    "\"grants\":[{\"pool\":\"%s\",\"cards\":8}]}", t, p), 201, t);
 
-	ck_assert_msg(strcmp(str(e, "window.start"), "2026-03-01T00:00:00Z") == 0 &&
-	    strcmp(str(e, "window.end"), "2026-03-11T00:00:00Z") == 0, "enroll %s: %s", t,
+	ck_assert_msg(strcmp(h_str(e, "window.start"), "2026-03-01T00:00:00Z") == 0 &&
+	    strcmp(h_str(e, "window.end"), "2026-03-11T00:00:00Z") == 0, "enroll %s: %s", t,
 	    dump(e));
 	json_decref(e);
 }
@@ -408,24 +358,24 @@ START_TEST(late_outage_repaired)
 	enroll(&h, "gamma", "b2");
 	clock_and_wait(&h, "2026-03-12T00:00:00Z", all, 3, "completed");
 	rep = fairness(&h, NULL);
-	ck_assert_msg(json_is_true(at(rep, "summary.equal_delivery")), "before any outage: %s",
+	ck_assert_msg(json_is_true(h_at(rep, "summary.equal_delivery")), "before any outage: %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
 
 	/* The outage, reported a day after the windows ended. */
-	o = must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-05T00:00:00Z\","
+	o = h_must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-05T00:00:00Z\","
 	    "\"to\":\"2026-03-05T12:00:00Z\",\"cards\":2,\"reason\":\"PDU failure, reported "
 	    "late\"}"), 201, "out_1");
-	snprintf(out1, sizeof(out1), "%s", str(o, "id"));
+	snprintf(out1, sizeof(out1), "%s", h_str(o, "id"));
 	h_expect(json_array_size(json_object_get(o, "losses")) == 1 &&
-	    strcmp(str(o, "losses.0.team"), "alpha") == 0 && num(o, "losses.0.lost_unit_hours") ==
+	    strcmp(h_str(o, "losses.0.team"), "alpha") == 0 && num(o, "losses.0.lost_unit_hours") ==
 	    24.0, "POST /v1/pools/b1/outages (2 of alpha's 8 cards for 12 h, after its window): "
 	    "expected losses [alpha 24 uh]; got %s", dump(o));
 	json_decref(o);
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "alpha");
-	h_expect(json_is_false(at(rep, "summary.equal_delivery")) &&
-	    names_are(at(rep, "summary.unequal.equal_delivery"), "alpha") &&
+	h_expect(json_is_false(h_at(rep, "summary.equal_delivery")) &&
+	    names_are(h_at(rep, "summary.unequal.equal_delivery"), "alpha") &&
 	    row && num(row, "lost_unit_hours") == 24.0 && num(row, "owed_unit_hours") == 24.0,
 	    "GET /v1/phases/ph/fairness after a late outage on completed alpha: expected "
 	    "equal_delivery false naming alpha alone, lost and owed 24; got summary %s, row %s",
@@ -433,12 +383,12 @@ START_TEST(late_outage_repaired)
 	json_decref(rep);
 
 	/* compensate serves the completed team, within the grace period, after now. */
-	c = must(req(&h, "POST", "/v1/phases/ph/compensate", "{}"), 200, "compensate");
-	grant = at(c, "compensations.0.grant");
-	start = instant(str(grant, "start"));
-	end = instant(str(grant, "end"));
+	c = h_must(req(&h, "POST", "/v1/phases/ph/compensate", "{}"), 200, "compensate");
+	grant = h_at(c, "compensations.0.grant");
+	start = instant(h_str(grant, "start"));
+	end = instant(h_str(grant, "end"));
 	h_expect(json_array_size(json_object_get(c, "compensations")) == 1 &&
-	    strcmp(str(c, "compensations.0.team"), "alpha") == 0 &&
+	    strcmp(h_str(c, "compensations.0.team"), "alpha") == 0 &&
 	    num(c, "compensations.0.owed_unit_hours") == 24.0 &&
 	    start >= instant("2026-03-12T00:00:00Z") &&
 	    (end - start) * (int64_t)num(grant, "cards") == 24 * 3600,
@@ -453,23 +403,23 @@ START_TEST(late_outage_repaired)
 	json_decref(q);
 	/* Fair now, and once the make-up has run. */
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(at(rep, "summary.equal_delivery")) &&
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")) &&
 	    num(row_of(rep, "alpha"), "owed_unit_hours") == 0.0, "GET /v1/phases/ph/fairness "
 	    "after compensate: expected equal_delivery true, alpha owed 0; got summary %s, "
 	    "alpha %s", dump(json_object_get(rep, "summary")), dump(row_of(rep, "alpha")));
 	json_decref(rep);
 	h_clock(&h, "2026-03-12T05:00:00Z");
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(at(rep, "summary.equal_delivery")), "GET /v1/phases/ph/fairness "
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/ph/fairness "
 	    "after the make-up ran: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
 
 	/* An outage entered wrongly, then corrected. */
-	o = must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-07T00:00:00Z\","
+	o = h_must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-07T00:00:00Z\","
 	    "\"to\":\"2026-03-07T06:00:00Z\",\"cards\":4,\"reason\":\"node down\"}"), 201,
 	    "out_2");
-	snprintf(out2, sizeof(out2), "%s", str(o, "id"));
+	snprintf(out2, sizeof(out2), "%s", h_str(o, "id"));
 	json_decref(o);
 	q = quota(&h, "alpha", NULL);
 	h_expect(num(q, "unit_hours.owed") == 24.0 && num(q, "unit_hours.lost") == 48.0,
@@ -479,19 +429,19 @@ START_TEST(late_outage_repaired)
 	seq = audit_head(&h);
 	snprintf(path, sizeof(path), "/v1/outages/%s", out2);
 	/* Checked like a new one: more cards than the pool, to before from. */
-	json_decref(check(req(&h, "PATCH", path, "{\"cards\":9,\"reason\":\"typo\"}"), 400,
+	json_decref(h_check(req(&h, "PATCH", path, "{\"cards\":9,\"reason\":\"typo\"}"), 400,
 	    "bad_request", "PATCH out_2 {cards 9} on a pool of 8"));
-	json_decref(check(req(&h, "PATCH", path, "{\"to\":\"2026-03-06T00:00:00Z\","
+	json_decref(h_check(req(&h, "PATCH", path, "{\"to\":\"2026-03-06T00:00:00Z\","
 	    "\"reason\":\"typo\"}"), 400, "bad_request", "PATCH out_2 {to before from}"));
-	json_decref(check(req(&h, "PATCH", path, "{\"reason\":\"nothing\"}"), 400,
+	json_decref(h_check(req(&h, "PATCH", path, "{\"reason\":\"nothing\"}"), 400,
 	    "bad_request", "PATCH out_2 with nothing to correct"));
-	json_decref(check(req(&h, "PATCH", "/v1/outages/out_999", "{\"cards\":1,\"reason\":"
+	json_decref(h_check(req(&h, "PATCH", "/v1/outages/out_999", "{\"cards\":1,\"reason\":"
 	    "\"x\"}"), 404, "not_found", "PATCH /v1/outages/out_999"));
-	o = check(req(&h, "PATCH", path, "{\"cards\":1,\"reason\":\"only one node was down\"}"),
+	o = h_check(req(&h, "PATCH", path, "{\"cards\":1,\"reason\":\"only one node was down\"}"),
 	    200, NULL, "PATCH out_2 {cards 1}");
-	h_expect(o && num(o, "cards") == 1.0 && strcmp(str(o, "id"), out2) == 0 &&
-	    strcmp(str(o, "state"), "recorded") == 0 && *str(o, "updated_at") &&
-	    strcmp(str(o, "reason"), "node down") == 0, "PATCH %s {cards 1}: expected the "
+	h_expect(o && num(o, "cards") == 1.0 && strcmp(h_str(o, "id"), out2) == 0 &&
+	    strcmp(h_str(o, "state"), "recorded") == 0 && *h_str(o, "updated_at") &&
+	    strcmp(h_str(o, "reason"), "node down") == 0, "PATCH %s {cards 1}: expected the "
 	    "outage corrected (same id, cards 1, state recorded, updated_at, its reason kept); "
 	    "got %s", path, dump(o));
 	json_decref(o);
@@ -503,18 +453,18 @@ START_TEST(late_outage_repaired)
 	rep = fairness(&h, NULL);
 	row = row_of(rep, "alpha");
 	h_expect(row && num(row, "lost_unit_hours") == 30.0 && num(row, "owed_unit_hours") == 6.0 &&
-	    json_is_false(at(rep, "summary.equal_delivery")) &&
-	    names_are(at(rep, "summary.unequal.equal_delivery"), "alpha"),
+	    json_is_false(h_at(rep, "summary.equal_delivery")) &&
+	    names_are(h_at(rep, "summary.unequal.equal_delivery"), "alpha"),
 	    "GET /v1/phases/ph/fairness after out_2 was corrected: expected alpha lost 30, owed "
 	    "6, equal_delivery false naming alpha; got summary %s, alpha %s",
 	    dump(json_object_get(rep, "summary")), dump(row));
 	json_decref(rep);
 	/* A make-up by hand after the window, for what is owed, within the grace period. */
-	b = check(req(&h, "POST", "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\",\"team\":"
+	b = h_check(req(&h, "POST", "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\",\"team\":"
 	    "\"alpha\"},\"pool\":\"b2\",\"cards\":6,\"start\":\"2026-03-12T06:00:00Z\",\"end\":"
 	    "\"2026-03-12T07:00:00Z\"}"), 201, NULL, "POST /v1/grants: a make-up by hand of 6 "
 	    "uh for completed alpha, owed 6, within the grace period");
-	h_expect(b == NULL || strcmp(str(b, "kind"), "compensation") == 0, "the make-up by hand: "
+	h_expect(b == NULL || strcmp(h_str(b, "kind"), "compensation") == 0, "the make-up by hand: "
 	    "expected kind compensation; got %s", dump(b));
 	json_decref(b);
 	q = quota(&h, "alpha", NULL);
@@ -523,7 +473,7 @@ START_TEST(late_outage_repaired)
 	json_decref(q);
 	h_clock(&h, "2026-03-12T08:00:00Z");
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(at(rep, "summary.equal_delivery")) &&
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")) &&
 	    num(row_of(rep, "alpha"), "surplus_unit_hours") == 0.0, "GET /v1/phases/ph/fairness "
 	    "after every loss was made up: expected equal_delivery true, surplus 0; got summary "
 	    "%s, alpha %s", dump(json_object_get(rep, "summary")), dump(row_of(rep, "alpha")));
@@ -531,18 +481,18 @@ START_TEST(late_outage_repaired)
 
 	/* out_1 cancelled: its loss, already made up, leaves a surplus. */
 	snprintf(path, sizeof(path), "/v1/outages/%s", out1);
-	o = check(req(&h, "DELETE", path, "{\"reason\":\"the PDU log shows no outage on b1\"}"),
+	o = h_check(req(&h, "DELETE", path, "{\"reason\":\"the PDU log shows no outage on b1\"}"),
 	    200, NULL, "DELETE out_1");
-	h_expect(o && strcmp(str(o, "state"), "cancelled") == 0 && *str(o, "cancelled_at") &&
-	    strcmp(str(o, "cancel_reason"), "the PDU log shows no outage on b1") == 0,
+	h_expect(o && strcmp(h_str(o, "state"), "cancelled") == 0 && *h_str(o, "cancelled_at") &&
+	    strcmp(h_str(o, "cancel_reason"), "the PDU log shows no outage on b1") == 0,
 	    "DELETE %s: expected state cancelled with cancelled_at and cancel_reason; got %s",
 	    path, dump(o));
 	json_decref(o);
-	json_decref(check(req(&h, "DELETE", path, "{\"reason\":\"again\"}"), 409,
+	json_decref(h_check(req(&h, "DELETE", path, "{\"reason\":\"again\"}"), 409,
 	    "invalid_state", "DELETE out_1 a second time"));
-	json_decref(check(req(&h, "PATCH", path, "{\"cards\":1,\"reason\":\"x\"}"), 409,
+	json_decref(h_check(req(&h, "PATCH", path, "{\"cards\":1,\"reason\":\"x\"}"), 409,
 	    "invalid_state", "PATCH of the cancelled out_1"));
-	json_decref(check(req(&h, "DELETE", "/v1/outages/out_999", "{\"reason\":\"x\"}"), 404,
+	json_decref(h_check(req(&h, "DELETE", "/v1/outages/out_999", "{\"reason\":\"x\"}"), 404,
 	    "not_found", "DELETE /v1/outages/out_999"));
 	q = quota(&h, "alpha", NULL);
 	h_expect(num(q, "unit_hours.lost") == 6.0 && num(q, "unit_hours.owed") == 0.0,
@@ -554,8 +504,8 @@ START_TEST(late_outage_repaired)
 	b = break_with(row, "equal_delivery", "surplus_unit_hours");
 	h_expect(row && num(row, "lost_unit_hours") == 6.0 && num(row, "surplus_unit_hours") ==
 	    24.0 && num(row, "owed_unit_hours") == 0.0 && b &&
-	    num(b, "surplus_unit_hours") == 24.0 && json_is_false(at(rep,
-	    "summary.equal_delivery")) && names_are(at(rep, "summary.unequal.equal_delivery"),
+	    num(b, "surplus_unit_hours") == 24.0 && json_is_false(h_at(rep,
+	    "summary.equal_delivery")) && names_are(h_at(rep, "summary.unequal.equal_delivery"),
 	    "alpha"), "GET /v1/phases/ph/fairness after the made-up out_1 was cancelled: "
 	    "expected alpha lost 6, surplus_unit_hours 24 with an equal_delivery break naming "
 	    "it, equal_delivery false naming alpha; got summary %s, alpha %s",
@@ -564,21 +514,21 @@ START_TEST(late_outage_repaired)
 
 	/* Each change audited with its reason. */
 	e = audit_find(&h, seq, "outage.update");
-	h_expect(e && strcmp(str(e, "reason"), "only one node was down") == 0 &&
+	h_expect(e && strcmp(h_str(e, "reason"), "only one node was down") == 0 &&
 	    num(e, "detail.before.cards") == 4.0 && num(e, "detail.after.cards") == 1.0 &&
-	    strstr(str(e, "target"), "b1") != NULL, "GET /v1/audit: expected outage.update with "
+	    strstr(h_str(e, "target"), "b1") != NULL, "GET /v1/audit: expected outage.update with "
 	    "reason \"only one node was down\", detail before (4 cards) and after (1 card); "
 	    "got %s", dump(e));
 	json_decref(e);
 	e = audit_find(&h, seq, "outage.cancel");
-	h_expect(e && strcmp(str(e, "reason"), "the PDU log shows no outage on b1") == 0 &&
-	    strcmp(str(e, "detail.after.state"), "cancelled") == 0, "GET /v1/audit: expected "
+	h_expect(e && strcmp(h_str(e, "reason"), "the PDU log shows no outage on b1") == 0 &&
+	    strcmp(h_str(e, "detail.after.state"), "cancelled") == 0, "GET /v1/audit: expected "
 	    "outage.cancel with its reason and the outage after (cancelled); got %s", dump(e));
 	json_decref(e);
 
 	/* Still within the grace period on its last day but one: served (dry run). */
 	h_clock(&h, "2026-06-08T00:00:00Z");
-	json_decref(must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":"
+	json_decref(h_must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":"
 	    "\"2026-03-09T00:00:00Z\",\"to\":\"2026-03-09T12:00:00Z\",\"cards\":4,\"reason\":"
 	    "\"learnt in June\"}"), 201, "out_4"));
 	q = quota(&h, "alpha", NULL);
@@ -586,22 +536,22 @@ START_TEST(late_outage_repaired)
 	    "a surplus of 24 before): expected owed 24; got %s",
 	    dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
-	c = must(req(&h, "POST", "/v1/phases/ph/compensate", "{\"dry_run\":true}"), 200,
+	c = h_must(req(&h, "POST", "/v1/phases/ph/compensate", "{\"dry_run\":true}"), 200,
 	    "compensate dry run, 89 days after the window");
 	h_expect(json_array_size(json_object_get(c, "compensations")) == 1 &&
-	    strcmp(str(c, "compensations.0.team"), "alpha") == 0, "POST /v1/phases/ph/compensate "
+	    strcmp(h_str(c, "compensations.0.team"), "alpha") == 0, "POST /v1/phases/ph/compensate "
 	    "{dry_run} on 06-08, 89 days after alpha's window (grace 90): expected a make-up for "
 	    "alpha; got %s", dump(c));
 	json_decref(c);
 	/* Past it: neither compensate nor a make-up by hand. */
 	h_clock(&h, "2026-06-10T00:00:00Z");
-	c = must(req(&h, "POST", "/v1/phases/ph/compensate", "{}"), 200,
+	c = h_must(req(&h, "POST", "/v1/phases/ph/compensate", "{}"), 200,
 	    "compensate past the grace period");
 	h_expect(json_array_size(json_object_get(c, "compensations")) == 0, "POST "
 	    "/v1/phases/ph/compensate on 06-10, 91 days after alpha's window (grace %d): "
 	    "expected no make-up; got %s", GRACE_DAYS, dump(c));
 	json_decref(c);
-	json_decref(check(req(&h, "POST", "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\","
+	json_decref(h_check(req(&h, "POST", "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\","
 	    "\"team\":\"alpha\"},\"pool\":\"b1\",\"cards\":8,\"start\":\"2026-06-11T00:00:00Z\","
 	    "\"end\":\"2026-06-11T03:00:00Z\"}"), 409, "invalid_state", "POST /v1/grants: a "
 	    "make-up by hand for alpha 91 days after its window"));
@@ -666,10 +616,10 @@ START_TEST(usage_in_service)
 	enroll(&h, "beta", "b1");
 	agent = h_token(&h, "agent", NULL, "b1");
 	h_clock(&h, "2026-03-03T00:00:00Z");
-	o = must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	o = h_must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
 	    "\"to\":\"2026-03-02T06:00:00Z\",\"cards\":4,\"reason\":\"cooling\"}"), 201,
 	    "outage");
-	snprintf(out, sizeof(out), "%s", str(o, "id"));
+	snprintf(out, sizeof(out), "%s", h_str(o, "id"));
 	json_decref(o);
 
 	f = sample(&h, agent, "u-1", "alpha", "2026-03-02T01:00:00Z", "2026-03-02T02:00:00Z",
@@ -713,7 +663,7 @@ START_TEST(usage_in_service)
 
 	/* The outage cancelled: every granted card was in service after all. */
 	snprintf(path, sizeof(path), "/v1/outages/%s", out);
-	json_decref(must(req(&h, "DELETE", path, "{\"reason\":\"entered on the wrong pool\"}"),
+	json_decref(h_must(req(&h, "DELETE", path, "{\"reason\":\"entered on the wrong pool\"}"),
 	    200, "cancel the outage"));
 	f = sample(&h, agent, "u-5", "alpha", "2026-03-02T04:00:00Z", "2026-03-02T05:00:00Z",
 	    8 * 3600);
@@ -735,7 +685,7 @@ END_TEST
 static json_t *
 hold(struct harness *h, const char *t, long long amount, long want, const char *what)
 {
-	return check(req(h, "POST", "/v1/vouchers/holds", "{\"team\":\"%s\",\"phase\":\"ph\","
+	return h_check(req(h, "POST", "/v1/vouchers/holds", "{\"team\":\"%s\",\"phase\":\"ph\","
 	    "\"supplier\":\"data-co\",\"amount_krw\":%lld}", t, amount), want,
 	    want == 201 ? NULL : "invalid_state", what);
 }
@@ -747,9 +697,9 @@ hold_is(struct harness *h, const char *id, const char *state, const char *by)
 	json_t *o;
 
 	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", id);
-	o = must(get(h, path), 200, path);
-	h_expect(strcmp(str(o, "state"), state) == 0 && (by == NULL ||
-	    strcmp(str(o, "voided_by"), by) == 0), "GET %s: expected state %s%s%s; got %s",
+	o = h_must(get(h, path), 200, path);
+	h_expect(strcmp(h_str(o, "state"), state) == 0 && (by == NULL ||
+	    strcmp(h_str(o, "voided_by"), by) == 0), "GET %s: expected state %s%s%s; got %s",
 	    path, state, by ? ", voided_by " : "", by ? by : "", dump(o));
 	json_decref(o);
 }
@@ -773,29 +723,29 @@ START_TEST(voucher_on_effective)
 	pool(&h, "b1", 8);
 	team(&h, "alpha");
 	enroll(&h, "alpha", "b1");
-	json_decref(must(req(&h, "POST", "/v1/suppliers", "{\"id\":\"data-co\",\"name\":\"Data "
+	json_decref(h_must(req(&h, "POST", "/v1/suppliers", "{\"id\":\"data-co\",\"name\":\"Data "
 	    "Co\",\"org\":\"Data Co Ltd\"}"), 201, "supplier"));
 	h_clock(&h, "2026-03-02T00:00:00Z");
-	a = must(req(&h, "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
+	a = h_must(req(&h, "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
 	    "\"supplier\":\"data-co\",\"amount_krw\":100000}"), 201, "hold A");
-	snprintf(ha, sizeof(ha), "%s", str(a, "id"));
+	snprintf(ha, sizeof(ha), "%s", h_str(a, "id"));
 	json_decref(a);
-	s = must(req(&h, "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
+	s = h_must(req(&h, "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
 	    "\"supplier\":\"data-co\",\"amount_krw\":50000}"), 201, "hold B");
-	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/settle", str(s, "id"));
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/settle", h_str(s, "id"));
 	json_decref(s);
-	json_decref(must(req(&h, "POST", path, NULL), 200, "settle B"));
+	json_decref(h_must(req(&h, "POST", path, NULL), 200, "settle B"));
 
-	e = must(req(&h, "POST", "/v1/phases/ph/enrollments/alpha/eliminate", "{\"effective_on\":"
+	e = h_must(req(&h, "POST", "/v1/phases/ph/enrollments/alpha/eliminate", "{\"effective_on\":"
 	    "\"2026-03-06\",\"reason\":\"interim evaluation\"}"), 200, "eliminate");
-	h_expect(strcmp(str(e, "state"), "eliminated") == 0 &&
-	    strcmp(str(e, "ended_at"), "2026-03-06T00:00:00Z") == 0, "eliminate alpha from "
+	h_expect(strcmp(h_str(e, "state"), "eliminated") == 0 &&
+	    strcmp(h_str(e, "ended_at"), "2026-03-06T00:00:00Z") == 0, "eliminate alpha from "
 	    "2026-03-06: expected eliminated, ended_at 2026-03-06T00:00:00Z; got %s", dump(e));
 	json_decref(e);
 	seq = audit_head(&h);
 	/* Before the effective date: open, the hold stands, a new one is taken. */
 	v = voucher(&h, "alpha");
-	h_expect(strcmp(str(v, "state"), "open") == 0 && num(v, "held_krw") == 100000.0 &&
+	h_expect(strcmp(h_str(v, "state"), "open") == 0 && num(v, "held_krw") == 100000.0 &&
 	    num(v, "settled_krw") == 50000.0 && num(v, "returned_krw") == 0.0 &&
 	    num(v, "available_krw") == 850000.0, "GET /v1/teams/alpha/vouchers after an "
 	    "elimination effective 03-06, on 03-02: expected open, held 100000, settled 50000, "
@@ -805,12 +755,12 @@ START_TEST(voucher_on_effective)
 	c = hold(&h, "alpha", 20000, 201, "POST /v1/vouchers/holds for alpha on 03-02, before "
 	    "its elimination takes effect on 03-06");
 	if (c)
-		snprintf(hc, sizeof(hc), "%s", str(c, "id"));
+		snprintf(hc, sizeof(hc), "%s", h_str(c, "id"));
 	json_decref(c);
 	/* The clock moves on while grantd runs, still before the date: nothing closes. */
 	h_clock(&h, "2026-03-05T23:00:00Z");
 	v = voucher(&h, "alpha");
-	h_expect(strcmp(str(v, "state"), "open") == 0, "GET /v1/teams/alpha/vouchers on 03-05 "
+	h_expect(strcmp(h_str(v, "state"), "open") == 0, "GET /v1/teams/alpha/vouchers on 03-05 "
 	    "23:00: expected open; got %s", dump(v));
 	json_decref(v);
 
@@ -819,7 +769,7 @@ START_TEST(voucher_on_effective)
 	h_clock(&h, "2026-03-07T00:00:00Z");
 	h_restart(&h);
 	v = voucher(&h, "alpha");
-	h_expect(strcmp(str(v, "state"), "closed") == 0 && num(v, "held_krw") == 0.0 &&
+	h_expect(strcmp(h_str(v, "state"), "closed") == 0 && num(v, "held_krw") == 0.0 &&
 	    num(v, "settled_krw") == 50000.0 && num(v, "returned_krw") == 950000.0 &&
 	    num(v, "available_krw") == 0.0, "GET /v1/teams/alpha/vouchers after a restart past "
 	    "the effective date: expected closed, held 0, settled 50000, returned 950000, "
@@ -831,10 +781,10 @@ START_TEST(voucher_on_effective)
 	json_decref(hold(&h, "alpha", 1000, 409, "POST /v1/vouchers/holds for alpha after its "
 	    "elimination took effect"));
 	e = audit_find(&h, seq, "voucher.close");
-	h_expect(e && strstr(str(e, "target"), "alpha") != NULL, "GET /v1/audit: expected "
+	h_expect(e && strstr(h_str(e, "target"), "alpha") != NULL, "GET /v1/audit: expected "
 	    "voucher.close for alpha after the restart; got %s", dump(e));
 	json_decref(e);
-	v = must(get(&h, "/v1/vouchers/verify"), 200, "ledger verify");
+	v = h_must(get(&h, "/v1/vouchers/verify"), 200, "ledger verify");
 	h_expect(json_is_true(json_object_get(v, "ok")), "ledger verify: %s", dump(v));
 	json_decref(v);
 	done(&h);
@@ -861,22 +811,22 @@ START_TEST(vouchers_only)
 	team(&h, "alpha");
 	team(&h, "kt");
 	enroll(&h, "alpha", "b1");
-	json_decref(must(req(&h, "POST", "/v1/suppliers", "{\"id\":\"data-co\",\"name\":\"Data "
+	json_decref(h_must(req(&h, "POST", "/v1/suppliers", "{\"id\":\"data-co\",\"name\":\"Data "
 	    "Co\",\"org\":\"Data Co Ltd\"}"), 201, "supplier"));
 
-	r = check(req(&h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"kt\",\"grants\":[]}"),
+	r = h_check(req(&h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"kt\",\"grants\":[]}"),
 	    409, "fairness_violation", "POST /v1/phases/ph/enrollments {team kt, grants []} "
 	    "without an override");
-	h_expect(r == NULL || strcmp(str(r, "violations.0.rule"), "equal_resource") == 0,
+	h_expect(r == NULL || strcmp(h_str(r, "violations.0.rule"), "equal_resource") == 0,
 	    "the refusal of a vouchers-only enrollment: expected the rule equal_resource; got %s",
 	    dump(r));
 	json_decref(r);
-	r = must(get(&h, "/v1/phases/ph/enrollments"), 200, "enrollments");
+	r = h_must(get(&h, "/v1/phases/ph/enrollments"), 200, "enrollments");
 	h_expect(json_array_size(json_object_get(r, "items")) == 1, "a refused enrollment was "
 	    "stored: %s", dump(r));
 	json_decref(r);
 
-	e = check(req(&h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"kt\",\"grants\":[],"
+	e = h_check(req(&h, "POST", "/v1/phases/ph/enrollments", "{\"team\":\"kt\",\"grants\":[],"
 	    "\"override\":{\"reason\":\"KT provides its own GPUs\"}}"), 201, NULL,
 	    "POST /v1/phases/ph/enrollments {team kt, grants [], override}");
 	h_expect(e && json_is_array(json_object_get(e, "grants")) &&
@@ -889,16 +839,16 @@ START_TEST(vouchers_only)
 	h_expect(num(r, "budget_krw") == 1000000.0 && num(r, "held_krw") == 10000.0,
 	    "GET /v1/teams/kt/vouchers: expected budget 1000000, held 10000; got %s", dump(r));
 	json_decref(r);
-	r = must(get(&h, "/v1/grants?team=kt"), 200, "kt's grants");
+	r = h_must(get(&h, "/v1/grants?team=kt"), 200, "kt's grants");
 	h_expect(json_array_size(json_object_get(r, "items")) == 0, "GET /v1/grants?team=kt: "
 	    "expected none; got %s", dump(r));
 	json_decref(r);
 	/* b1 holds alpha's 8 cards and nothing for kt. */
-	r = must(get(&h, "/v1/pools/b1/timeline?from=2026-02-20T00:00:00Z&to="
+	r = h_must(get(&h, "/v1/pools/b1/timeline?from=2026-02-20T00:00:00Z&to="
 	    "2026-03-20T00:00:00Z"), 200, "timeline");
 	json_array_foreach(json_object_get(r, "segments"), i, seg) {
-		bool in = instant(str(seg, "from")) >= instant("2026-03-01T00:00:00Z") &&
-		    instant(str(seg, "to")) <= instant("2026-03-11T00:00:00Z");
+		bool in = instant(h_str(seg, "from")) >= instant("2026-03-01T00:00:00Z") &&
+		    instant(h_str(seg, "to")) <= instant("2026-03-11T00:00:00Z");
 
 		only_alpha &= num(seg, "allocated") == (in ? 8.0 : 0.0);
 	}
@@ -910,14 +860,14 @@ START_TEST(vouchers_only)
 	h_clock(&h, "2026-03-05T00:00:00Z");
 	r = fairness(&h, NULL);
 	vo = json_object_get(r, "vouchers_only");
-	h_expect(json_array_size(vo) == 1 && strcmp(str(vo, "0.team"), "kt") == 0 &&
+	h_expect(json_array_size(vo) == 1 && strcmp(h_str(vo, "0.team"), "kt") == 0 &&
 	    num(vo, "0.voucher_budget_krw") == 1000000.0 &&
-	    strcmp(str(vo, "0.overrides.0.reason"), "KT provides its own GPUs") == 0 &&
+	    strcmp(h_str(vo, "0.overrides.0.reason"), "KT provides its own GPUs") == 0 &&
 	    row_of(r, "kt") == NULL && row_of(r, "alpha") != NULL &&
 	    json_array_size(json_object_get(r, "teams")) == 1, "GET /v1/phases/ph/fairness: "
 	    "expected kt under vouchers_only with its override, outside teams; got "
 	    "vouchers_only %s, teams %s", dump(vo), dump(json_object_get(r, "teams")));
-	h_expect(json_is_true(at(r, "summary.equal_resource")), "GET /v1/phases/ph/fairness: "
+	h_expect(json_is_true(h_at(r, "summary.equal_resource")), "GET /v1/phases/ph/fairness: "
 	    "the vouchers-only team is outside the resource comparison: expected "
 	    "equal_resource true; got %s", dump(json_object_get(r, "summary")));
 	json_decref(r);
