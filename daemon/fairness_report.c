@@ -16,6 +16,7 @@
 #include "store_audit.h"
 #include "store_catalog.h"
 #include "store_enrollments.h"
+#include "store_evaluations.h"
 #include "store_grants.h"
 #include "store_overrides.h"
 #include "store_reports.h"
@@ -395,6 +396,7 @@ build(struct db *db, const struct phase_info *pi, int64_t at, int64_t seq, json_
 	int64_t *ids = NULL;
 	size_t n = 0;
 	json_t *teams = json_array(), *apart = json_array(), *all = NULL, *summary = NULL;
+	json_t *evals = NULL;
 	int rc;
 
 	if (teams == NULL || apart == NULL) {
@@ -411,16 +413,17 @@ build(struct db *db, const struct phase_info *pi, int64_t at, int64_t seq, json_
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = team_load(db, &cal, pi, ids[i], at, &ts[i]);
 	if (rc < 0 || (rc = judge(pi, ts, n, teams, apart, &summary)) < 0 ||
-	    (rc = store_override_list(db, pi->id, NULL, &all)) < 0)
+	    (rc = store_override_list(db, pi->id, NULL, &all)) < 0 ||
+	    (rc = store_evaluations_of(db, pi->id, &evals)) < 0)
 		goto out;
 	if ((*out = json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:s, s:I, s:o, s:I}, s:O, s:O, "
-	    "s:O, s:O, s:o}",
+	    "s:O, s:O, s:O, s:o}",
 	    "phase", pi->id, "timezone", pi->tz, "at", jv_instant(at),
 	    "audit_seq", (json_int_t)seq, "period_days", (json_int_t)pi->period_days,
 	    "package", "card_model", pi->card_model, "cards", (json_int_t)pi->cards,
 	    "units", jv_milli(pi->units_milli), "voucher_krw", (json_int_t)pi->voucher_krw,
 	    "teams", teams, "vouchers_only", apart, "summary", summary,
-	    "overrides", all, "definitions", definitions_json())) == NULL)
+	    "overrides", all, "evaluations", evals, "definitions", definitions_json())) == NULL)
 		rc = GD_ENOMEM;
 out:
 	for (size_t i = 0; ts && i < n; i++)
@@ -428,6 +431,7 @@ out:
 	free(ts);
 	free(ids);
 	json_decref(summary);
+	json_decref(evals);
 	json_decref(all);
 	json_decref(teams);
 	json_decref(apart);

@@ -5,6 +5,7 @@
 #include "app.h"
 #include "audit.h"
 #include "enroll.h"
+#include "evaluations.h"
 #include "err.h"
 #include "jsonv.h"
 #include "placement.h"
@@ -249,6 +250,81 @@ out:
 	json_decref(body);
 }
 
+/*
+ * POST /v1/phases/{phase}/evaluations: an evaluation recorded (issue 16),
+ * audited as evaluation.record; each team it eliminates is audited as an
+ * elimination too, with the evaluation as its reason.
+ */
+static void
+evaluation_record(struct request *rq, struct response *rs)
+{
+	struct phase_info pi;
+	struct evaluation_in in = { .effective_on = -1 };
+	json_t *results = NULL;
+	bool has_eff = false;
+	const struct jv_field f[] = {
+		{ "held_on", JV_DATE, JV_REQUIRED, 0, 0, &in.held_on, NULL },
+		{ "effective_on", JV_DATE, JV_NULLABLE, 0, 0, &in.effective_on, &has_eff },
+		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &in.reason, NULL },
+		{ "results", JV_ARRAY, JV_REQUIRED, 0, EVALUATION_MAX_RESULTS, &results, NULL },
+	};
+	char target[160], why[REASON_MAX_LEN + 64], err[GD_ERRBUF];
+	json_t *body, *obj = NULL, *elim = NULL, *t;
+	size_t i;
+	int rc;
+
+	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
+		return;
+	if (!load_phase(rq, rs, &pi))
+		goto out;
+	if (!has_eff || json_is_null(json_object_get(body, "effective_on")))
+		in.effective_on = in.held_on;
+	in.results = results;
+	if ((rc = evaluations_record(rq->db, &pi, &in, rq->now, &obj, &elim, err,
+	    sizeof(err))) < 0) {
+		resp_failure(rs, rc, err);
+		goto out;
+	}
+	snprintf(target, sizeof(target), "phase/%s/evaluation/%s", pi.id,
+	    json_string_value(json_object_get(obj, "id")) + 3);
+	rc = audit_request(rq, "evaluation.record", target, in.reason, body);
+	snprintf(why, sizeof(why), "evaluation %s: %s",
+	    json_string_value(json_object_get(obj, "id")), in.reason);
+	json_array_foreach(elim, i, t) {
+		if (rc < 0)
+			break;
+		snprintf(target, sizeof(target), "phase/%s/enrollment/%s", pi.id,
+		    json_string_value(t));
+		rc = audit_request(rq, "enrollment.eliminate", target, why, NULL);
+	}
+	if (rc < 0) {
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	resp_json(rs, 201, obj);
+	obj = NULL;
+out:
+	json_decref(obj);
+	json_decref(elim);
+	json_decref(body);
+}
+
+static void
+evaluation_list(struct request *rq, struct response *rs)
+{
+	struct phase_info pi;
+	json_t *items = NULL;
+	int rc;
+
+	if (!load_phase(rq, rs, &pi))
+		return;
+	if ((rc = evaluations_list(rq->db, &pi, &items)) < 0) {
+		resp_store_error(rs, rc);
+		return;
+	}
+	resp_json(rs, 200, json_pack("{s:o}", "items", items));
+}
+
 const struct route routes_enroll[] = {
 	{ "POST", "/v1/phases/{phase}/enrollments", 0, ROUTE_WRITE, enroll },
 	{ "GET", "/v1/phases/{phase}/enrollments", ROLE_AUDITOR | ROLE_TEAM, 0, enrollment_list },
@@ -258,5 +334,7 @@ const struct route routes_enroll[] = {
 	{ "POST", "/v1/phases/{phase}/enrollments/{team}/withdraw", 0, ROUTE_WRITE, withdraw },
 	{ "POST", "/v1/phases/{phase}/extend", 0, ROUTE_WRITE, extend },
 	{ "POST", "/v1/phases/{phase}/compensate", 0, ROUTE_WRITE, compensate },
+	{ "POST", "/v1/phases/{phase}/evaluations", 0, ROUTE_WRITE, evaluation_record },
+	{ "GET", "/v1/phases/{phase}/evaluations", ROLE_AUDITOR, 0, evaluation_list },
 	{ NULL, NULL, 0, 0, NULL },
 };
