@@ -23,7 +23,7 @@ decode_result(const json_t *o, size_t i, struct result *r, char *err, size_t err
 	const struct jv_field f[] = {
 		{ "team", JV_ID, JV_REQUIRED, 0, 0, &r->team, NULL },
 		{ "decision", JV_STR, JV_REQUIRED, 0, 16, &r->decision, NULL },
-		{ "score", JV_MILLI, JV_NULLABLE, 0, INT64_C(1000000000), &r->score, &r->has_score },
+		{ "score", JV_MILLI, JV_NULLABLE, 0, 1000000, &r->score, &r->has_score },
 		{ "note", JV_TEXT, JV_NULLABLE, 0, REASON_MAX_LEN, &r->note, NULL },
 	};
 	char prefix[32], detail[GD_ERRBUF];

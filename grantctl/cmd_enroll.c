@@ -396,3 +396,105 @@ cmd_grant_release(struct ctl *c, char **a)
 	return run_show(c, "POST", path_fmt("/v1/grants/%s/release", a[0]), body, grant_fields,
 	    NCOLS(grant_fields));
 }
+
+/* One row per team judged: the evaluation's id, date and reason, then the result. */
+static const struct col evaluation_cols[] = {
+	{ "EVALUATION", "id", F_STR }, { "HELD ON", "held_on", F_STR },
+	{ "TEAM", "team", F_STR }, { "DECISION", "decision", F_STR },
+	{ "SCORE", "score", F_NUM }, { "APPLIED", "applied", F_STR },
+	{ "REASON", "reason", F_STR },
+};
+
+/* The rows of evaluation_cols: each result with its evaluation's fields. */
+static json_t *
+evaluation_rows(const json_t *evals)
+{
+	json_t *rows = json_array(), *e, *r, *x;
+	size_t i, j;
+
+	json_array_foreach(evals, i, e) {
+		json_array_foreach(json_object_get(e, "results"), j, r) {
+			x = json_deep_copy(r);
+			json_object_set(x, "id", json_object_get(e, "id"));
+			json_object_set(x, "held_on", json_object_get(e, "held_on"));
+			json_object_set(x, "reason", json_object_get(e, "reason"));
+			json_array_append_new(rows, x);
+		}
+	}
+	return rows;
+}
+
+int
+cmd_evaluation_record(struct ctl *c, char **a)
+{
+	json_t *results = json_array(), *body, *one;
+	struct reply r;
+	char *path;
+	int rc;
+
+	for (int i = 0; i < c->nresults; i++) {
+		const char *s = c->results[i], *eq = strchr(s, '='), *colon;
+		char decision[16];
+		size_t dl;
+
+		colon = eq ? strchr(eq + 1, ':') : NULL;
+		dl = eq ? (colon ? (size_t)(colon - eq - 1) : strlen(eq + 1)) : 0;
+		if (eq == NULL || eq == s || dl == 0 || dl >= sizeof(decision)) {
+			json_decref(results);
+			return usage_error("--result must be TEAM=advance|eliminate[:SCORE], e.g. "
+			    "'motif=advance:91.5'");
+		}
+		memcpy(decision, eq + 1, dl);
+		decision[dl] = '\0';
+		one = json_pack("{s:s%, s:s}", "team", s, (size_t)(eq - s), "decision", decision);
+		if (colon) {
+			char *end;
+			double v = strtod(colon + 1, &end);
+
+			if (*end != '\0' || end == colon + 1) {
+				json_decref(one);
+				json_decref(results);
+				return usage_error("--result's SCORE must be a number");
+			}
+			json_object_set_new(one, "score", json_real(v));
+		}
+		json_array_append_new(results, one);
+	}
+	body = json_pack("{s:s, s:s, s:o}", "held_on", c->opt[O_ON], "reason", c->opt[O_REASON],
+	    "results", results);
+	path = path_fmt("/v1/phases/%s/evaluations", a[0]);
+	rc = api(c, "POST", path, body, &r);
+	free(path);
+	json_decref(body);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		json_t *one_eval = json_pack("[O]", r.json), *rows = evaluation_rows(one_eval);
+
+		print_rows(c, rows, evaluation_cols, NCOLS(evaluation_cols));
+		json_decref(rows);
+		json_decref(one_eval);
+	}
+	reply_free(&r);
+	return rc;
+}
+
+int
+cmd_evaluation_list(struct ctl *c, char **a)
+{
+	struct reply r;
+	char *path = path_fmt("/v1/phases/%s/evaluations", a[0]);
+	int rc = api(c, "GET", path, NULL, &r);
+
+	free(path);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		json_t *rows = evaluation_rows(json_object_get(r.json, "items"));
+
+		print_rows(c, rows, evaluation_cols, NCOLS(evaluation_cols));
+		json_decref(rows);
+	}
+	reply_free(&r);
+	return rc;
+}

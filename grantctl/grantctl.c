@@ -79,6 +79,10 @@ static const struct cmd cmds[] = {
 	    "extend PHASE --days N --reason TEXT [--override REASON]" },
 	{ "compensate", NULL, 1, 1, OPT(O_DRY_RUN) | OPT(O_OVERRIDE), 0, cmd_compensate,
 	    "compensate PHASE [--dry-run] [--override REASON]" },
+	{ "evaluation", "record", 1, 1, OPT(O_ON) | OPT(O_REASON) | OPT(O_RESULT),
+	    OPT(O_ON) | OPT(O_REASON) | OPT(O_RESULT), cmd_evaluation_record,
+	    "evaluation record PHASE --on DATE --reason TEXT --result TEAM=advance|eliminate[:SCORE] ..." },
+	{ "evaluation", "list", 1, 1, 0, 0, cmd_evaluation_list, "evaluation list PHASE" },
 	{ "grant", "add", 2, 2, OPT(O_POOL) | OPT(O_CARDS) | OPT(O_START) | OPT(O_END) |
 	    OPT(O_OVERRIDE), OPT(O_POOL) | OPT(O_CARDS) | OPT(O_START) | OPT(O_END),
 	    cmd_grant_add, "grant add PHASE TEAM --pool POOL --cards N --start TIME --end TIME "
@@ -170,6 +174,7 @@ static const struct option longopts[] = {
 	{ "after", required_argument, NULL, 256 + O_AFTER },
 	{ "limit", required_argument, NULL, 256 + O_LIMIT },
 	{ "as-of", required_argument, NULL, 256 + O_AS_OF },
+	{ "result", required_argument, NULL, 256 + O_RESULT },
 	{ "url", required_argument, NULL, G_URL },
 	{ "token", required_argument, NULL, G_TOKEN },
 	{ "json", no_argument, NULL, G_JSON },
@@ -455,6 +460,11 @@ main(int argc, char **argv)
 						return usage_error("at most %d --member options",
 						    MAX_MEMBERS);
 					c.members[c.nmembers++] = optarg;
+				} else if (o == O_RESULT) {
+					if (c.nresults == MAX_MEMBERS)
+						return usage_error("at most %d --result options",
+						    MAX_MEMBERS);
+					c.results[c.nresults++] = optarg;
 				} else if ((given & OPT(o)) && strcmp(c.opt[o], optarg ? optarg :
 				    "") != 0) {
 					return usage_error("--%s given twice", opt_name(ch));

@@ -32,7 +32,7 @@ enum opt {
 	O_PROVIDER, O_SITE, O_FROM, O_TO, O_REASON, O_NOT_BEFORE, O_POOLS, O_SPLIT,
 	O_DRY_RUN, O_OVERRIDE, O_ON, O_DAYS, O_PHASE, O_AT, O_START, O_END, O_ORG,
 	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
-	O_AFTER, O_LIMIT, O_AS_OF,
+	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT,
 	O_COUNT
 };
 #define OPT(o) (UINT64_C(1) << (o))
@@ -59,6 +59,8 @@ struct ctl {
 	const char *opt[O_COUNT];	/* value of each option given, "" for flags */
 	const char *members[MAX_MEMBERS];
 	int nmembers;
+	const char *results[MAX_MEMBERS];	/* --result, repeated */
+	int nresults;
 	const char *output;		/* -o FILE */
 	FILE *out;			/* stdout, or a memory stream for -o */
 	char conf_url[512], conf_token[512], conf_tz[64];
@@ -258,6 +260,8 @@ int cmd_eliminate(struct ctl *c, char **a);
 int cmd_withdraw(struct ctl *c, char **a);
 int cmd_extend(struct ctl *c, char **a);
 int cmd_compensate(struct ctl *c, char **a);
+int cmd_evaluation_record(struct ctl *c, char **a);
+int cmd_evaluation_list(struct ctl *c, char **a);
 int cmd_grant_add(struct ctl *c, char **a);
 int cmd_grant_list(struct ctl *c, char **a);
 int cmd_grant_show(struct ctl *c, char **a);
