@@ -33,6 +33,7 @@
 #include "err.h"
 #include "request.h"
 #include "router.h"
+#include "timers.h"
 #include "token.h"
 
 /*
@@ -495,6 +496,23 @@ fx_fingerprint(struct fx *f, char out[FX_FP_LEN])
 		    (long long)fx_count(f, tables[i]));
 	snprintf(out + o, FX_FP_LEN - o, "weights=%lld", (long long)fx_qint(f,
 	    "SELECT coalesce(sum(weight_milli), 0) FROM card_models", NULL, NULL));
+}
+
+/*
+ * The time-based transitions due at now (windows completing, vouchers
+ * closing, evaluation reminders, holds expiring), applied in a transaction
+ * of their own after any open batch is flushed, as the loop's tick does.
+ */
+static inline void
+fx_run_timers(struct fx *f, int64_t now)
+{
+	int applied = 0;
+
+	if (commit_pending(&f->app))
+		commit_flush(&f->app);
+	fx_sql(f, "BEGIN IMMEDIATE");
+	ck_assert_int_eq(timers_apply_due(&f->app, f->app.w, now, &applied), 0);
+	fx_sql(f, "COMMIT");
 }
 
 #endif

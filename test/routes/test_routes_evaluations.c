@@ -126,19 +126,6 @@ result_of(const json_t *ev, const char *team)
 	return NULL;
 }
 
-/* Applies every time-based transition due by now, as the daemon's timer does. */
-static void
-run_timers(int64_t now)
-{
-	int applied = 0;
-
-	if (commit_pending(&F.app))
-		commit_flush(&F.app);
-	fx_sql(&F, "BEGIN IMMEDIATE");
-	ck_assert_int_eq(timers_apply_due(&F.app, F.app.w, now, &applied), 0);
-	fx_sql(&F, "COMMIT");
-}
-
 static struct response
 post_eval(const char *body, int64_t now)
 {
@@ -267,7 +254,7 @@ START_TEST(completed)
 	int64_t audit, grants;
 	char *d;
 
-	run_timers(T0312);
+	fx_run_timers(&F, T0312);
 	ASSERT_STATE("alpha", "completed");
 	audit = fx_audit_count(&F);
 	grants = qint("SELECT coalesce(sum(end), 0) + count(*) FROM grants", NULL, NULL);

@@ -136,19 +136,6 @@ call(const char *method, const char *path, const char *body, int64_t now)
 	return fx_call(&F, &in);
 }
 
-/* Applies every time-based transition due by now, as the daemon's timer does. */
-static void
-run_timers(int64_t now)
-{
-	int applied = 0;
-
-	if (commit_pending(&F.app))
-		commit_flush(&F.app);
-	fx_sql(&F, "BEGIN IMMEDIATE");
-	ck_assert_int_eq(timers_apply_due(&F.app, F.app.w, now, &applied), 0);
-	fx_sql(&F, "COMMIT");
-}
-
 /* The first column of the first row as text, with one optional text argument; caller frees. */
 static char *
 qtext(const char *sql, const char *arg)
@@ -427,7 +414,7 @@ m_complete(int64_t now)
 			due = true;
 		}
 	if (due)
-		run_timers(now);
+		fx_run_timers(&F, now);
 }
 
 static bool

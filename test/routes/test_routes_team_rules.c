@@ -293,19 +293,6 @@ check_one(const struct response *rs, const char *rule, const char *a, const char
 	response_clear(&rs_);						\
 } while (0)
 
-/* Applies every time-based transition due by now, as the daemon's timer does. */
-static void
-run_timers(int64_t now)
-{
-	int applied = 0;
-
-	if (commit_pending(&F.app))
-		commit_flush(&F.app);
-	fx_sql(&F, "BEGIN IMMEDIATE");
-	ck_assert_int_eq(timers_apply_due(&F.app, F.app.w, now, &applied), 0);
-	fx_sql(&F, "COMMIT");
-}
-
 /* The number of overrides of rule listed in the phase's fairness report (all, or team's row). */
 static size_t
 report_overrides(const char *ph, const char *team, const char *rule, const char *reason)
@@ -690,7 +677,7 @@ extend_world(int cards)
 	    "{\"effective_on\":\"2026-03-05\",\"reason\":\"ranked last\"}", 200);
 	fx_must(&F, "POST", "/v1/phases/x/enrollments", "{\"team\":\"beta\","
 	    "\"not_before\":\"2026-03-06\"}", 201);
-	run_timers(LATER);
+	fx_run_timers(&F, LATER);
 	rs = fx_get(&F, "/v1/phases/x/enrollments/alpha");
 	ck_assert_str_eq(fx_str(rs.json, "state"), "completed");
 	response_clear(&rs);
@@ -852,7 +839,7 @@ START_TEST(extend_into_next_stage)
 	fx_must(&F, "POST", "/v1/phases/s1/enrollments", "{\"team\":\"alpha\"}", 201);
 	fx_must(&F, "POST", "/v1/phases/s2/enrollments", "{\"team\":\"alpha\","
 	    "\"not_before\":\"2026-03-14\"}", 201);
-	run_timers(LATER);
+	fx_run_timers(&F, LATER);
 	REFUSED(req_at("POST", "/v1/phases/s1/extend", "{\"days\":3,\"reason\":\"late\"}",
 	    LATER), "one_enrollment", "team 'alpha'", "phase 's2'", NULL);
 	ck_assert_uint_eq(nitems("/v1/grants?phase=s1&team=alpha"), 1);

@@ -962,19 +962,6 @@ START_TEST(close_voucher_test)
 }
 END_TEST
 
-/* The time-based transitions due at now, in a transaction of their own, as the loop runs them. */
-static void
-run_timers(int64_t now)
-{
-	int applied = 0;
-
-	if (commit_pending(&F.app))
-		commit_flush(&F.app);
-	fx_sql(&F, "BEGIN IMMEDIATE");
-	ck_assert_int_eq(timers_apply_due(&F.app, F.app.w, now, &applied), 0);
-	fx_sql(&F, "COMMIT");
-}
-
 /* After 2026-03-10 00:00 in the programme's zone, whatever it is. */
 #define AFTER_EFFECTIVE (FX_NOW + 10 * 86400)
 
@@ -1001,7 +988,7 @@ START_TEST(eliminate_closes)
 	ck_assert_int_eq(v.returned, 0);
 	/* The team still has its cards until then, and may still order data. */
 	hold_ok("lg-ai", 1000, b);
-	run_timers(AFTER_EFFECTIVE);
+	fx_run_timers(&F, AFTER_EFFECTIVE);
 	v = voucher_of("lg-ai");
 	ck_assert_str_eq(v.state, "closed");
 	ck_assert_int_eq(v.held, 0);
@@ -1059,7 +1046,7 @@ START_TEST(refund_after_eliminate)
 	    "{\"effective_on\":\"2026-03-10\",\"reason\":\"first evaluation\"}");
 	expect(&rs, 200, NULL);
 	response_clear(&rs);
-	run_timers(AFTER_EFFECTIVE);
+	fx_run_timers(&F, AFTER_EFFECTIVE);
 	v = voucher_of("lg-ai");
 	ck_assert_str_eq(v.state, "closed");
 	ck_assert_int_eq(v.refunded, 100000);
