@@ -30,12 +30,6 @@ calendar_find(const struct calendar *s, const char *id)
 	return -1;
 }
 
-int
-calendar_outages(struct db *db, const char *pool, struct timeline_outage **out, size_t *n)
-{
-	return store_outages_of(db, pool, 0, out, n);
-}
-
 static int
 load_pool(struct db *db, struct calendar *s, size_t i)
 {

@@ -27,13 +27,6 @@ struct calendar {
 int calendar_load(struct db *db, struct calendar *s);
 void calendar_free(struct calendar *s);
 
-/*
- * A pool's recorded outages, in no particular order: *out is malloc'd
- * (caller frees; NULL when there are none).  0, GD_EIO or GD_ENOMEM.
- */
-int calendar_outages(struct db *db, const char *pool, struct timeline_outage **out,
-    size_t *n);
-
 /* Index of a pool by id, or -1. */
 ssize_t calendar_find(const struct calendar *s, const char *id);
 
