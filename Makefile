@@ -122,7 +122,7 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) test
 
 # The layering, on the objects (scripts/check-layers says the rules): lib/
-# calls only libc, libm, jansson, inih and libsodium; routes_*.c call no
+# calls only libc, libm, jansson, inih, libsodium and libutf8proc; routes_*.c call no
 # store_* and include no sqlite3.h; only store_*.c and db.c call sqlite3_*.
 # The exceptions still excused are in scripts/layers-allow.
 .PHONY: check-layers

@@ -1,7 +1,11 @@
 /* catalog.c: card models, programmes, phases and teams, through store_catalog. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 
 #include "catalog.h"
+#include "orgs.h"
 #include "err.h"
 
 /* A lookup's GD_ENOENT, said as "WHAT 'ID' does not exist". */
@@ -139,12 +143,33 @@ catalog_team_list(struct db *db, const char *only, const char *after, int64_t li
 	return store_team_list(db, only, after, limit, items, next);
 }
 
-int
-catalog_team_create(struct db *db, const struct team_in *t, int64_t now, bool *existed,
-    json_t **out)
+/* The lead (i < 0) or members[i] as a membership from the team's start, its answer in resolved. */
+static int
+team_membership(struct db *db, const struct team_in *t, ssize_t i, int64_t now,
+    struct org_match *m, json_t *resolved, char *err, size_t errlen)
 {
+	struct membership_in in = { .team = t->id, .since = -1, .lead = i < 0 };
+	json_t *answer = NULL;
 	int rc;
 
+	in.given = i < 0 ? t->lead_org : t->members[i].org;
+	in.role = i < 0 ? "lead" : t->members[i].role;
+	if ((rc = orgs_resolve(db, in.given, now, m, &answer, err, errlen)) < 0)
+		return rc;
+	json_array_append_new(resolved, answer);
+	in.org = m->id;
+	return store_membership_insert(db, &in, NULL);
+}
+
+int
+catalog_team_create(struct db *db, const struct team_in *t, int64_t now, bool *existed,
+    json_t **out, char *err, size_t errlen)
+{
+	struct org_match lead, *m = NULL;
+	json_t *resolved;
+	int rc;
+
+	err[0] = '\0';
 	*existed = false;
 	if ((rc = store_team_get(db, t->id, out)) != GD_ENOENT) {
 		*existed = rc == 0;
@@ -152,7 +177,33 @@ catalog_team_create(struct db *db, const struct team_in *t, int64_t now, bool *e
 	}
 	if ((rc = store_team_insert(db, t, now)) < 0)
 		return rc;
-	return store_team_get(db, t->id, out);
+	if ((resolved = json_array()) == NULL ||
+	    (t->nmembers && (m = calloc(t->nmembers, sizeof(*m))) == NULL)) {
+		json_decref(resolved);
+		return GD_ENOMEM;
+	}
+	rc = team_membership(db, t, -1, now, &lead, resolved, err, errlen);
+	for (size_t i = 0; rc == 0 && i < t->nmembers; i++) {
+		if ((rc = team_membership(db, t, (ssize_t)i, now, &m[i], resolved, err,
+		    errlen)) < 0)
+			break;
+		/* Two spellings of one organisation: a slip, not two members. */
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(m[j].id, m[i].id) == 0) {
+				snprintf(err, errlen, "members[%zu].org '%s' and members[%zu].org "
+				    "'%s' are both organisation '%s'", j, t->members[j].org, i,
+				    t->members[i].org, m[i].id);
+				rc = GD_EINVAL;
+				break;
+			}
+		}
+	}
+	free(m);
+	if (rc == 0 && (rc = store_team_get(db, t->id, out)) == 0)
+		json_object_set_new(*out, "resolved", resolved);
+	else
+		json_decref(resolved);
+	return rc;
 }
 
 int

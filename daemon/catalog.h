@@ -54,8 +54,15 @@ int catalog_team_get(struct db *db, const char *id, json_t **out);
 /* Only `only` (a team's own token) or, NULL, every team. */
 int catalog_team_list(struct db *db, const char *only, const char *after, int64_t limit,
     json_t **items, char **next);
+/*
+ * Creates a team: its lead and each member organisation resolved from the
+ * text given (orgs_resolve: found by id, name or alias, else made), each a
+ * membership from the team's start; *out has "resolved", the answer for
+ * each (lead first).  GD_EINVAL with err when two members are one
+ * organisation or a name has nothing to compare.
+ */
 int catalog_team_create(struct db *db, const struct team_in *t, int64_t now, bool *existed,
-    json_t **out);
+    json_t **out, char *err, size_t errlen);
 
 /* Whether the team, or the phase, exists: GD_ENOENT (with err) when not. */
 int catalog_team_check(struct db *db, const char *id, char *err, size_t errlen);

@@ -11,6 +11,7 @@
 #include "db_sql.h"
 #include "err.h"
 #include "migrations.h"
+#include "store_orgs.h"
 #include "vec.h"
 
 /*
@@ -583,6 +584,26 @@ db_schema_version(struct db *db)
 }
 
 /*
+ * Steps of a migration that SQL cannot take alone (a name's key needs
+ * libutf8proc): each runs after its version's script, in its transaction.
+ */
+static const struct {
+	int version;
+	int (*fn)(struct db *db, char *err, size_t errlen);
+} migration_steps[] = {
+	{ 12, store_orgs_migrate },
+};
+
+static int
+migration_step(struct db *db, int version, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(migration_steps) / sizeof(migration_steps[0]); i++)
+		if (migration_steps[i].version == version)
+			return migration_steps[i].fn(db, err, errlen);
+	return 0;
+}
+
+/*
  * Each migration runs in its own transaction together with the bump of
  * user_version, so a crash leaves the database at a version boundary.
  */
@@ -614,6 +635,10 @@ db_migrate(struct db *db, char *err, size_t errlen)
 		if (db_exec(db, migrations[i].sql) < 0 || db_exec(db, sql) < 0) {
 			snprintf(err, errlen, "migration %s failed: %s", migrations[i].name,
 			    db_errmsg(db));
+			db_rollback(db);
+			return GD_EIO;
+		}
+		if (migration_step(db, migrations[i].version, err, errlen) < 0) {
 			db_rollback(db);
 			return GD_EIO;
 		}

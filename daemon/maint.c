@@ -16,6 +16,7 @@
 #include "err.h"
 #include "log.h"
 #include "maint.h"
+#include "store_orgs.h"
 #include "migrations.h"
 #include "store_backup.h"
 #include "vouchers.h"
@@ -140,21 +141,33 @@ maint_prepare(const char *db_path, bool init, const char *who, struct maint_note
 	return fd;
 }
 
+static void
+log_note(const char *note, void *arg)
+{
+	(void)arg;
+	log_info("migration 012_organisations: %s", note);
+}
+
 int
 maint_open_writer(const char *path, int busy_ms, struct db **out, char *err, size_t errlen)
 {
 	char why[GD_ERRBUF];
 	struct db *db;
+	int before;
 
 	if (db_open(path, DB_WRITER, busy_ms, &db, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
+	before = db_schema_version(db);
 	if (db_migrate(db, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, why);
 		db_close(db);
 		return -1;
 	}
+	/* What migration 12 made of the names it found, for whoever reads the log. */
+	if (before >= 0 && before < 12 && db_schema_version(db) >= 12)
+		store_migration_notes(db, 12, log_note, NULL);
 	*out = db;
 	return 0;
 }

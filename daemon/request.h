@@ -144,7 +144,8 @@ bool parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /*
  * Every key of want equals the same key of have (objects compared the same
- * way, recursively; other values with json_equal).  have may hold more.
+ * way, recursively; arrays of one length item by item; other values with
+ * json_equal).  have may hold more keys.
  */
 bool json_subset(const json_t *want, const json_t *have);
 

@@ -353,7 +353,17 @@ json_subset(const json_t *want, const json_t *have)
 {
 	const char *k;
 	json_t *v;
+	size_t i;
 
+	/* Arrays item by item: what the client sent may lack what the server adds. */
+	if (json_is_array(want) && json_is_array(have)) {
+		if (json_array_size(want) != json_array_size(have))
+			return false;
+		json_array_foreach(want, i, v)
+			if (!json_subset(v, json_array_get(have, i)))
+				return false;
+		return true;
+	}
 	if (!json_is_object(want) || !json_is_object(have))
 		return json_equal(want, have);
 	json_object_foreach((json_t *)want, k, v)

@@ -18,6 +18,7 @@ const struct route *const route_tables[] = {
 	routes_metrics,
 	routes_tokens,
 	routes_catalog,
+	routes_orgs,
 	routes_audit,
 	routes_pools,
 	routes_enroll,

@@ -36,6 +36,7 @@ struct route {
 extern const struct route routes_service[];
 extern const struct route routes_tokens[];
 extern const struct route routes_catalog[];
+extern const struct route routes_orgs[];
 extern const struct route routes_audit[];
 extern const struct route routes_pools[];
 extern const struct route routes_enroll[];

@@ -302,8 +302,10 @@ team_create(struct request *rq, struct response *rs)
 		goto out;
 	}
 	t.nmembers = marr ? json_array_size(marr) : 0;
-	rc = catalog_team_create(rq->db, &t, rq->now, &existed, &obj);
-	if (existed) {
+	rc = catalog_team_create(rq->db, &t, rq->now, &existed, &obj, err, sizeof(err));
+	if (rc < 0 && err[0] != '\0') {
+		resp_failure(rs, rc, err);
+	} else if (existed) {
 		want = json_pack("{s:s, s:s, s:o}", "name", t.name, "lead_org", t.lead_org,
 		    "members", marr ? json_incref(marr) : json_array());
 		resp_exists(rs, obj, want, "team", t.id);

@@ -54,14 +54,18 @@ supplier_create(struct request *rq, struct response *rs)
 		{ "name", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &s.name, NULL },
 		{ "org", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &s.org, NULL },
 	};
-	char target[96];
+	char target[96], err[GD_ERRBUF];
 	json_t *body, *obj = NULL, *want;
 	bool existed;
 	int rc;
 
 	if ((body = req_decode(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
-	rc = suppliers_create(rq->db, &s, rq->now, &existed, &obj);
+	rc = suppliers_create(rq->db, &s, rq->now, &existed, &obj, err, sizeof(err));
+	if (rc < 0 && err[0] != '\0') {
+		resp_failure(rs, rc, err);
+		goto out;
+	}
 	if (existed) {
 		want = json_pack("{s:s, s:s}", "name", s.name, "org", s.org);
 		resp_exists(rs, obj, want, "supplier", s.id);
@@ -148,7 +152,7 @@ static void
 hold_refused(const struct request *rq, struct response *rs, int rc, const char *err,
     const struct enrollment *e, const char *supplier, int64_t amount)
 {
-	char org[NAME_MAX_LEN + 1] = "";
+	char org[NAME_MAX_LEN + 1] = "", organisation[ID_MAX + 1] = "";
 	int64_t avail = 0;
 
 	switch (rc) {
@@ -161,11 +165,12 @@ hold_refused(const struct request *rq, struct response *rs, int rc, const char *
 		json_object_set_new(rs->json, "requested_krw", json_integer(amount));
 		break;
 	case GD_ERELATED:
-		suppliers_org(rq->db, supplier, org);
-		resp_problem(rs, 409, "related_party", "supplier '%s' belongs to '%s', a member of "
-		    "team '%s'; an admin may allow it with \"override\": {\"reason\": ...}",
-		    supplier, org, e->team);
+		suppliers_org(rq->db, supplier, org, organisation);
+		resp_problem(rs, 409, "related_party", "supplier '%s' belongs to organisation '%s' "
+		    "('%s'), a member of team '%s' now; an admin may allow it with \"override\": "
+		    "{\"reason\": ...}", supplier, organisation, org, e->team);
 		json_object_set_new(rs->json, "org", json_string(org));
+		json_object_set_new(rs->json, "organisation", json_string(organisation));
 		break;
 	case GD_ESTATE:
 		resp_problem(rs, 409, "invalid_state", "the voucher of team '%s' in phase '%s' is "

@@ -8,6 +8,7 @@
 #include "err.h"
 #include "jsonv.h"
 #include "store_catalog.h"
+#include "store_orgs.h"
 
 static json_t *
 date_json(int64_t days)
@@ -175,23 +176,14 @@ store_phase_insert(struct db *db, const struct phase_in *p, int64_t now)
 static json_t *
 team_row(struct db *db, sqlite3_stmt *st)
 {
-	sqlite3_stmt *ms;
-	json_t *o, *members = json_array();
+	json_t *lead = NULL, *members = NULL, *former = NULL;
 
-	ms = db_prep(db, "SELECT org, role FROM team_members WHERE team = ? ORDER BY pos");
-	if (ms == NULL || members == NULL) {
-		json_decref(members);
+	if (store_team_memberships(db, db_text(st, 0), &lead, &members, &former) < 0)
 		return NULL;
-	}
-	db_bind(ms, "t", db_text(st, 0));
-	while (sqlite3_step(ms) == SQLITE_ROW)
-		json_array_append_new(members, json_pack("{s:s, s:s}", "org", db_text(ms, 0),
-		    "role", db_text(ms, 1)));
-	db_done(ms);
-	o = json_pack("{s:s, s:s, s:s, s:o, s:o}", "id", db_text(st, 0), "name",
-	    db_text(st, 1), "lead_org", db_text(st, 2), "members", members, "created_at",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "id", db_text(st, 0), "name",
+	    db_text(st, 1), "lead_org", db_text(st, 2), "lead_organisation", lead, "members",
+	    members, "former_members", former, "created_at",
 	    jv_instant(sqlite3_column_int64(st, 3)));
-	return o;
 }
 
 int
@@ -213,15 +205,8 @@ store_team_list(struct db *db, const char *only, const char *after, int64_t limi
 int
 store_team_insert(struct db *db, const struct team_in *t, int64_t now)
 {
-	int rc;
-
-	rc = db_run(db, "INSERT INTO teams (id, name, lead_org, created_at) VALUES (?, ?, ?, ?)",
+	return db_run(db, "INSERT INTO teams (id, name, lead_org, created_at) VALUES (?, ?, ?, ?)",
 	    "ttti", t->id, t->name, t->lead_org, now);
-	for (size_t i = 0; rc == 0 && i < t->nmembers; i++)
-		rc = db_run(db, "INSERT INTO team_members (team, pos, org, role) "
-		    "VALUES (?, ?, ?, ?)", "titt", t->id, (int64_t)i, t->members[i].org,
-		    t->members[i].role);
-	return rc;
 }
 
 

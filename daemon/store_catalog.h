@@ -54,6 +54,7 @@ struct team_in {
 int store_team_get(struct db *db, const char *id, json_t **out);
 int store_team_list(struct db *db, const char *only, const char *after, int64_t limit,
     json_t **items, char **next);
+/* The team's row; its lead and members are memberships (store_orgs.h). */
 int store_team_insert(struct db *db, const struct team_in *t, int64_t now);
 
 /* Whether the team, or the phase, exists: 1, 0, or GD_EIO. */

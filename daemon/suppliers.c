@@ -6,25 +6,36 @@
 #include "store_vouchers.h"
 #include "store_suppliers.h"
 #include "suppliers.h"
+#include "orgs.h"
 
 int
 suppliers_create(struct db *db, const struct supplier_in *s, int64_t now, bool *existed,
-    json_t **out)
+    json_t **out, char *err, size_t errlen)
 {
+	struct supplier_in in = *s;
 	char account[ID_MAX + 16];
+	struct org_match m;
+	json_t *answer = NULL;
 	int rc;
 
+	err[0] = '\0';
 	*existed = false;
 	if ((rc = store_supplier_get(db, s->id, out)) != GD_ENOENT) {
 		*existed = rc == 0;
 		return rc;
 	}
-	snprintf(account, sizeof(account), "payable:%s", s->id);
-	if ((rc = store_supplier_insert(db, s, now)) < 0 ||
-	    (rc = store_account_insert(db, LEDGER_PAYABLE, account, NULL, -1, s->id, now,
-	    NULL)) < 0)
+	if ((rc = orgs_resolve(db, s->org, now, &m, &answer, err, errlen)) < 0)
 		return rc;
-	return store_supplier_get(db, s->id, out);
+	in.organisation = m.id;
+	snprintf(account, sizeof(account), "payable:%s", s->id);
+	if ((rc = store_supplier_insert(db, &in, now)) < 0 ||
+	    (rc = store_account_insert(db, LEDGER_PAYABLE, account, NULL, -1, s->id, now,
+	    NULL)) < 0 || (rc = store_supplier_get(db, s->id, out)) < 0) {
+		json_decref(answer);
+		return rc;
+	}
+	json_object_set_new(*out, "resolved", answer);
+	return 0;
 }
 
 int
@@ -40,7 +51,10 @@ suppliers_list(struct db *db, const char *after, int64_t limit, json_t **items, 
 }
 
 int
-suppliers_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1])
+suppliers_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1],
+    char organisation[ID_MAX + 1])
 {
-	return store_supplier_org(db, id, org);
+	int rc = store_supplier_org(db, id, org);
+
+	return rc < 0 ? rc : store_supplier_organisation(db, id, organisation);
 }

@@ -18,14 +18,17 @@ struct db;
 
 /*
  * Creates a supplier with its payable account (a hold needs one),
- * idempotent by id as catalog_team_create (*existed, *out).
+ * idempotent by id as catalog_team_create (*existed, *out).  Its org is
+ * resolved to an organisation (orgs_resolve), reported in *out's
+ * "resolved"; GD_EINVAL with err when it has nothing to compare.
  */
 int suppliers_create(struct db *db, const struct supplier_in *s, int64_t now, bool *existed,
-    json_t **out);
+    json_t **out, char *err, size_t errlen);
 int suppliers_get(struct db *db, const char *id, json_t **out);
 int suppliers_list(struct db *db, const char *after, int64_t limit, json_t **items,
     char **next);
-/* The organisation a supplier belongs to (org is left as it was when there is none). */
-int suppliers_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1]);
+/* A supplier's org as given and the organisation it is (each left as it was when there is none). */
+int suppliers_org(struct db *db, const char *id, char org[NAME_MAX_LEN + 1],
+    char organisation[ID_MAX + 1]);
 
 #endif

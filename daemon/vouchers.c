@@ -9,6 +9,7 @@
 #include "ledger.h"
 #include "store_catalog.h"
 #include "store_enrollments.h"
+#include "store_orgs.h"
 #include "store_suppliers.h"
 #include "store_vouchers.h"
 #include "vouchers.h"
@@ -257,7 +258,7 @@ vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int6
 	struct hold_meta m = { .enrollment = in->enrollment, .team = in->team,
 		.phase = in->phase, .supplier = in->supplier, .memo = in->memo,
 		.override = NULL, .created_by = in->created_by, .created_at = now };
-	char org[NAME_MAX_LEN + 1], **orgs = NULL;
+	char org[ID_MAX + 1], **orgs = NULL;
 	bool rel = false;
 	int rc;
 
@@ -269,9 +270,10 @@ vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int6
 		return rc == GD_ENOENT ? fail(GD_ESTATE, err, errlen,
 		    "the enrollment has no voucher account") : rc;
 	if ((rc = store_account_of_supplier(db, in->supplier, &p)) < 0 ||
-	    (rc = store_supplier_org(db, in->supplier, org)) < 0)
+	    (rc = store_supplier_organisation(db, in->supplier, org)) < 0)
 		return rc == GD_ENOENT ? fail(rc, err, errlen, "no such supplier") : rc;
-	if ((rc = store_team_orgs(db, in->team, &orgs, &party.nteam_orgs)) < 0)
+	/* Related parties are organisations, as the team was made up at the hold's time. */
+	if ((rc = store_team_orgs_at(db, in->team, now, &orgs, &party.nteam_orgs)) < 0)
 		return rc;
 	party.supplier_org = org;
 	party.team_orgs = (const char *const *)orgs;

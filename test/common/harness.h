@@ -103,4 +103,28 @@ json_t *h_at(json_t *o, const char *path);
 /* The string at a dotted path, "" when there is none. */
 const char *h_str(json_t *o, const char *path);
 
+/*
+ * SQL that undoes migrations 012 and 013 (organisations), for a test that takes a
+ * database back to an older schema inside its own transaction: team_members
+ * is made again from the memberships, suppliers loses its organisation
+ * column (rebuilt: a column with REFERENCES cannot be dropped; the test's
+ * connection has foreign keys off).
+ */
+#define H_UNDO_012							\
+	"CREATE TABLE team_members (team TEXT NOT NULL REFERENCES teams(id), "	\
+	"  pos INTEGER NOT NULL, org TEXT NOT NULL, role TEXT NOT NULL, "	\
+	"  PRIMARY KEY (team, pos)) STRICT;"					\
+	"INSERT INTO team_members SELECT team, row_number() OVER "		\
+	"  (PARTITION BY team ORDER BY id) - 1, given, role "			\
+	"  FROM team_memberships WHERE lead = 0;"				\
+	"DROP TABLE team_memberships;"						\
+	"DROP TABLE organisation_names;"					\
+	"DROP TABLE organisations;"						\
+	"DROP TABLE migration_log;"						\
+	"CREATE TABLE suppliers_011 (id TEXT PRIMARY KEY, name TEXT NOT NULL, "	\
+	"  org TEXT NOT NULL, created_at INTEGER NOT NULL) STRICT;"		\
+	"INSERT INTO suppliers_011 SELECT id, name, org, created_at FROM suppliers;" \
+	"DROP TABLE suppliers;"							\
+	"ALTER TABLE suppliers_011 RENAME TO suppliers;"
+
 #endif

@@ -210,7 +210,7 @@ wire_code(const struct wire *w)
 
 static const char *const tables[] = {
 	"tokens", "audit", "idempotency", "card_models", "programs", "phases", "teams",
-	"team_members", "pools", "outages", "enrollments", "grants", "overrides", "suppliers",
+	"team_memberships", "pools", "outages", "enrollments", "grants", "overrides", "suppliers",
 	"ledger_accounts", "ledger_transfers", "ledger_holds", "usage_batches",
 };
 #define NTABLES NELEMS(tables)
@@ -1469,7 +1469,7 @@ START_TEST(sql_fragments)
 		} made[] = {
 			{ "programs", 1 }, { "phases", 1 }, { "pools", 1 }, { "suppliers", 1 },
 			{ "outages", 1 }, { "ledger_holds", 1 }, { "tokens", 1 }, { "teams", 2 },
-			{ "team_members", 2 }, { "enrollments", 1 }, { "grants", 1 },
+			{ "team_memberships", 4 }, { "enrollments", 1 }, { "grants", 1 },
 			/*
 			 * Thirteen changes: eight creations, settle, refund, enrol,
 			 * withdraw and the idempotent team.

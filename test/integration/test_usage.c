@@ -469,10 +469,11 @@ START_TEST(batch_once_across_tokens)
 	/*
 	 * Back to schema 5, as a database from before 006 would be, with the
 	 * admin's copy stored beside the agent's, as 004's (token, batch_id)
-	 * key let it be.  (007 to 011 are undone too, so that they apply again;
+	 * key let it be.  (007 to 012 are undone too, so that they apply again;
 	 * 009's rebuild of grants applies to the table as it stands.)
 	 */
 	db_sql(&h, "BEGIN IMMEDIATE;"
+	    H_UNDO_012
 	    "DROP TABLE evaluation_results;"
 	    "DROP TABLE evaluations;"
 	    "DROP INDEX outages_pool_live;"

@@ -484,6 +484,7 @@ START_TEST(voided_by_every_way)
 
 		ck_assert_int_eq(sqlite3_open(h.db, &db), SQLITE_OK);
 		ck_assert_msg(sqlite3_exec(db, "BEGIN IMMEDIATE;"
+		    H_UNDO_012
 		    "DROP TABLE evaluation_results;"
 		    "DROP TABLE evaluations;"
 		    "DROP INDEX outages_pool_live;"

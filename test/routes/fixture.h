@@ -488,7 +488,8 @@ static inline void
 fx_fingerprint(struct fx *f, char out[FX_FP_LEN])
 {
 	static const char *const tables[] = { "audit", "tokens", "idempotency", "card_models",
-		"programs", "phases", "teams", "team_members", "pools" };
+		"programs", "phases", "teams", "team_memberships", "organisations",
+		"organisation_names", "pools" };
 	size_t o = 0;
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)

@@ -323,7 +323,8 @@ START_TEST(failed_commit)
 	ck_assert(fx_dispatch(&F, &a, &ra));
 	ck_assert_int_eq(ra.status, 201);
 	fx_sql(&F, "PRAGMA defer_foreign_keys = ON");
-	fx_sql(&F, "INSERT INTO team_members (team, pos, org, role) VALUES ('ghost', 0, 'o', 'r')");
+	fx_sql(&F, "INSERT INTO team_memberships (team, org, given, role, lead) "
+	    "VALUES ('ghost', 'ghost', 'o', 'r', 0)");
 	commit_wait(&F.app, fx_on_commit, &sa);
 	ck_assert_int_eq(commit_flush(&F.app), GD_EIO);
 	ck_assert_int_eq(sa, 2);

@@ -299,7 +299,8 @@ static const struct accept accepts[] = {
 	    "{\"id\":\"t3\",\"name\":\"x\",\"lead_org\":\"o\",\"members\":[]}", NULL, 201, 1,
 	    "members", "[]", "/v1/teams/t3" },
 	{ "team: identical re-create", "POST", "/v1/teams", T1_BODY, NULL, 200, 0, "members",
-	    "[{\"org\":\"Org A\",\"role\":\"lead\"},{\"org\":\"Org B\",\"role\":\"member\"}]",
+	    "[{\"org\":\"Org A\",\"organisation\":\"org-a\",\"role\":\"lead\"},"
+	    "{\"org\":\"Org B\",\"organisation\":\"org-b\",\"role\":\"member\"}]",
 	    "/v1/teams/t1" },
 	{ "team: identical re-create without members", "POST", "/v1/teams", T2_BODY, NULL, 200,
 	    0, "members", "[]", "/v1/teams/t2" },
@@ -599,7 +600,15 @@ START_TEST(team_shapes)
 	ck_assert_str_eq(fx_str(json_array_get(m, 2), "role"), "data");
 	ck_assert_str_eq(fx_audit_last(&F).action, "team.create");
 	ck_assert_str_eq(fx_audit_last(&F).target, "team/motif");
+	/* Each organisation as it was resolved: made from the text, none existing. */
+	ck_assert_int_eq(json_array_size(json_object_get(rs.json, "resolved")), 4);
+	ck_assert_str_eq(fx_str(json_array_get(json_object_get(rs.json, "resolved"), 0),
+	    "organisation"), "motif-technologies");
+	ck_assert(json_is_true(json_object_get(json_array_get(json_object_get(rs.json,
+	    "resolved"), 3), "created")));
+	ck_assert_str_eq(fx_str(json_array_get(m, 2), "organisation"), "acme");
 	g = fx_get(&F, "/v1/teams/motif");
+	json_object_del(rs.json, "resolved");	/* the answer's, not the team's */
 	ck_assert(json_equal(g.json, rs.json));
 	response_clear(&g);
 	response_clear(&rs);

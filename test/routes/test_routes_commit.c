@@ -96,7 +96,8 @@ poison(void)
 {
 	ck_assert(commit_pending(&F.app));
 	fx_sql(&F, "PRAGMA defer_foreign_keys = ON");
-	fx_sql(&F, "INSERT INTO team_members (team, pos, org, role) VALUES ('ghost', 0, 'o', 'r')");
+	fx_sql(&F, "INSERT INTO team_memberships (team, org, given, role, lead) "
+	    "VALUES ('ghost', 'ghost', 'o', 'r', 0)");
 }
 
 /* Flushes the batch; each waiting reply becomes what the client is sent. */

@@ -268,7 +268,8 @@ START_TEST(revoked_token_leaves_cache)
 	/* Revoked in a batch whose COMMIT fails: the token keeps working. */
 	ck_assert(fx_dispatch(&F, &del, &rd));
 	fx_sql(&F, "PRAGMA defer_foreign_keys = ON");
-	fx_sql(&F, "INSERT INTO team_members (team, pos, org, role) VALUES ('ghost', 0, 'o', 'r')");
+	fx_sql(&F, "INSERT INTO team_memberships (team, org, given, role, lead) "
+	    "VALUES ('ghost', 'ghost', 'o', 'r', 0)");
 	commit_wait(&F.app, fx_on_commit, &st);
 	ck_assert_int_eq(commit_flush(&F.app), GD_EIO);
 	response_clear(&rd);
