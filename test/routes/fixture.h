@@ -242,6 +242,24 @@ fx_on_commit(void *arg, bool committed)
  * Builds the request and runs dispatch() without flushing.  Returns what
  * dispatch returned: true when the response waits for the group commit.
  */
+/* A query value decoded in place as libmicrohttpd decodes it: %XX, and '+' for a space. */
+static inline void
+fx_unescape(char *s)
+{
+	char *o = s;
+	unsigned v;
+
+	for (; *s; s++) {
+		if (*s == '%' && sscanf(s + 1, "%2x", &v) == 1 && s[1] && s[2]) {
+			*o++ = (char)v;
+			s += 2;
+		} else {
+			*o++ = *s == '+' ? ' ' : *s;
+		}
+	}
+	*o = '\0';
+}
+
 static inline bool
 fx_dispatch(struct fx *f, const struct fx_rq *in, struct response *rs)
 {
@@ -261,8 +279,10 @@ fx_dispatch(struct fx *f, const struct fx_rq *in, struct response *rs)
 			char *eq = strchr(kv, '=');
 
 			ck_assert_int_lt(rq.nquery, REQ_MAX_QUERY);
-			if (eq)
+			if (eq) {
 				*eq++ = '\0';
+				fx_unescape(eq);
+			}
 			rq.query[rq.nquery].key = kv;
 			rq.query[rq.nquery].value = eq ? eq : "";
 			rq.nquery++;
