@@ -12,11 +12,25 @@ cmd_supplier_create(struct ctl *c, char **a)
 {
 	static const struct col fields[] = {
 		{ "id", "id", F_STR }, { "name", "name", F_STR }, { "org", "org", F_STR },
-		{ "created", "created_at", F_TIME },
+		{ "organisation", "organisation", F_STR }, { "created", "created_at", F_TIME },
 	};
+	json_t *body = json_pack("{s:s, s:s, s:s}", "id", a[0], "name", c->opt[O_NAME], "org",
+	    c->opt[O_ORG]);
+	char *path = path_fmt("/v1/suppliers");
+	struct reply r;
+	int rc = api(c, "POST", path, body, &r);
 
-	return run_show(c, "POST", path_fmt("/v1/suppliers"), json_pack("{s:s, s:s, s:s}",
-	    "id", a[0], "name", c->opt[O_NAME], "org", c->opt[O_ORG]), fields, NCOLS(fields));
+	free(path);
+	json_decref(body);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		print_fields(c, r.json, fields, NCOLS(fields));
+		/* Related parties are found by organisation: which one --org became. */
+		print_resolved(c, "org", json_object_get(r.json, "resolved"));
+	}
+	reply_free(&r);
+	return rc;
 }
 
 int
@@ -24,6 +38,7 @@ cmd_supplier_list(struct ctl *c, char **a)
 {
 	static const struct col cols[] = {
 		{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "ORG", "org", F_STR },
+		{ "ORGANISATION", "organisation", F_STR },
 	};
 
 	(void)a;

@@ -213,10 +213,6 @@ static const struct col team_fields[] = {
 	{ "created", "created_at", F_TIME },
 };
 
-static const struct col member_cols[] = {
-	{ "ORG", "org", F_STR }, { "ROLE", "role", F_STR },
-};
-
 static int
 show_team(struct ctl *c, const char *method, char *path, json_t *body)
 {
@@ -228,12 +224,9 @@ show_team(struct ctl *c, const char *method, char *path, json_t *body)
 	if (rc == 0 && c->json) {
 		print_raw(c, &r);
 	} else if (rc == 0) {
+		team_fix(r.json);
 		print_fields(c, r.json, team_fields, NCOLS(team_fields));
-		if (json_array_size(json_object_get(r.json, "members")) > 0) {
-			fputc('\n', c->out);
-			print_rows(c, json_object_get(r.json, "members"), member_cols,
-			    NCOLS(member_cols));
-		}
+		print_team_orgs(c, r.json);
 	}
 	reply_free(&r);
 	return rc;

@@ -10,15 +10,17 @@
 #include "grantctl.h"
 
 #define DEFAULT_URL "http://127.0.0.1:8440"
-#define MAX_ARGS 8
+/* Operands after the command's words: org alias takes an id and as many names as aliases. */
+#define MAX_ARGS (1 + MAX_ALIASES)
 
 /* Options that only some commands take, and the list options. */
 #define LIST (OPT(O_LIMIT) | OPT(O_AFTER))
 
 /*
  * One command: noun and verb as typed ("team" "list"; verb NULL for a command
- * of one word such as "enroll"), its positional arguments, the options it
- * takes and those it needs.  usage is shown after "grantctl ".
+ * of one word such as "enroll"; a verb of two words, "member add", for a
+ * command of three), its positional arguments, the options it takes and
+ * those it needs.  usage is shown after "grantctl ".
  */
 struct cmd {
 	const char *noun, *verb;
@@ -53,6 +55,24 @@ static const struct cmd cmds[] = {
 	    "team create ID --name NAME --lead-org ORG [--member ORG=ROLE]..." },
 	{ "team", "list", 0, 0, LIST, 0, cmd_team_list, "team list" },
 	{ "team", "show", 1, 1, 0, 0, cmd_team_show, "team show TEAM" },
+	{ "team", "member add", 2, 2, OPT(O_ROLE) | OPT(O_ON) | OPT(O_AT) | OPT(O_REASON),
+	    OPT(O_REASON), cmd_team_member_add,
+	    "team member add TEAM ORG [--role ROLE] [--on DATE | --at TIME] --reason TEXT" },
+	{ "team", "member remove", 2, 2, OPT(O_ON) | OPT(O_AT) | OPT(O_REASON), OPT(O_REASON),
+	    cmd_team_member_remove,
+	    "team member remove TEAM ORG [--on DATE | --at TIME] --reason TEXT" },
+	{ "org", "create", 1, 1, OPT(O_KO) | OPT(O_EN) | OPT(O_ALIAS) | OPT(O_BRN), 0,
+	    cmd_org_create,
+	    "org create ID [--ko NAME] [--en NAME] [--alias NAME]... [--brn NUMBER]" },
+	{ "org", "show", 1, 1, 0, 0, cmd_org_show, "org show ID" },
+	{ "org", "list", 0, 0, OPT(O_SEARCH) | LIST, 0, cmd_org_list, "org list [--search TEXT]" },
+	{ "org", "find", 1, 1, 0, 0, cmd_org_find, "org find NAME" },
+	{ "org", "alias", 2, MAX_ARGS, OPT(O_REASON), 0, cmd_org_alias,
+	    "org alias ID NAME... [--reason TEXT]" },
+	{ "org", "rename", 1, 1, OPT(O_KO) | OPT(O_EN) | OPT(O_REASON), OPT(O_REASON),
+	    cmd_org_rename, "org rename ID [--ko NAME] [--en NAME] --reason TEXT" },
+	{ "org", "merge", 2, 2, OPT(O_REASON), OPT(O_REASON), cmd_org_merge,
+	    "org merge INTO FROM --reason TEXT" },
 	{ "pool", "create", 1, 1, OPT(O_PROVIDER) | OPT(O_SITE) | OPT(O_CARD_MODEL) | OPT(O_CARDS),
 	    OPT(O_PROVIDER) | OPT(O_SITE) | OPT(O_CARD_MODEL) | OPT(O_CARDS), cmd_pool_create,
 	    "pool create ID --provider NAME --site NAME --card-model MODEL --cards N" },
@@ -175,6 +195,11 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, 256 + O_LIMIT },
 	{ "as-of", required_argument, NULL, 256 + O_AS_OF },
 	{ "result", required_argument, NULL, 256 + O_RESULT },
+	{ "ko", required_argument, NULL, 256 + O_KO },
+	{ "en", required_argument, NULL, 256 + O_EN },
+	{ "alias", required_argument, NULL, 256 + O_ALIAS },
+	{ "brn", required_argument, NULL, 256 + O_BRN },
+	{ "search", required_argument, NULL, 256 + O_SEARCH },
 	{ "url", required_argument, NULL, G_URL },
 	{ "token", required_argument, NULL, G_TOKEN },
 	{ "json", no_argument, NULL, G_JSON },
@@ -226,10 +251,24 @@ opt_name(int val)
 	return "?";
 }
 
+/* Whether the words after the noun are verb ("list", or "member add"): how many, or 0. */
+static int
+verb_words(const char *verb, int npos, char **pos)
+{
+	const char *sp = strchr(verb, ' ');
+
+	if (sp == NULL)
+		return npos > 1 && strcmp(verb, pos[1]) == 0 ? 1 : 0;
+	return npos > 2 && strlen(pos[1]) == (size_t)(sp - verb) &&
+	    strncmp(verb, pos[1], (size_t)(sp - verb)) == 0 && strcmp(sp + 1, pos[2]) == 0 ?
+	    2 : 0;
+}
+
 static const struct cmd *
 find_cmd(int npos, char **pos, int *used)
 {
 	bool noun_known = false;
+	int n;
 
 	for (size_t i = 0; i < NCMDS; i++) {
 		if (strcmp(cmds[i].noun, pos[0]) != 0)
@@ -239,8 +278,8 @@ find_cmd(int npos, char **pos, int *used)
 			*used = 1;
 			return &cmds[i];
 		}
-		if (npos > 1 && strcmp(cmds[i].verb, pos[1]) == 0) {
-			*used = 2;
+		if ((n = verb_words(cmds[i].verb, npos, pos)) > 0) {
+			*used = 1 + n;
 			return &cmds[i];
 		}
 	}
@@ -249,9 +288,20 @@ find_cmd(int npos, char **pos, int *used)
 		return NULL;
 	}
 	fprintf(stderr, "grantctl: '%s' needs one of:", pos[0]);
-	for (size_t i = 0; i < NCMDS; i++)
-		if (strcmp(cmds[i].noun, pos[0]) == 0)
-			fprintf(stderr, " %s", cmds[i].verb);
+	for (size_t i = 0, prev = NCMDS; i < NCMDS; i++) {
+		const char *v = cmds[i].verb, *sp;
+
+		if (strcmp(cmds[i].noun, pos[0]) != 0)
+			continue;
+		/* "member add|remove": verbs of two words that share the first, once. */
+		sp = strchr(v, ' ');
+		if (sp != NULL && prev < NCMDS && strncmp(cmds[prev].verb, v,
+		    (size_t)(sp - v + 1)) == 0)
+			fprintf(stderr, "|%s", sp + 1);
+		else
+			fprintf(stderr, " %s", v);
+		prev = i;
+	}
 	fputc('\n', stderr);
 	return NULL;
 }
@@ -465,6 +515,11 @@ main(int argc, char **argv)
 						return usage_error("at most %d --result options",
 						    MAX_MEMBERS);
 					c.results[c.nresults++] = optarg;
+				} else if (o == O_ALIAS) {
+					if (c.naliases == MAX_ALIASES)
+						return usage_error("at most %d --alias options",
+						    MAX_ALIASES);
+					c.aliases[c.naliases++] = optarg;
 				} else if ((given & OPT(o)) && strcmp(c.opt[o], optarg ? optarg :
 				    "") != 0) {
 					return usage_error("--%s given twice", opt_name(ch));

@@ -32,13 +32,15 @@ enum opt {
 	O_PROVIDER, O_SITE, O_FROM, O_TO, O_REASON, O_NOT_BEFORE, O_POOLS, O_SPLIT,
 	O_DRY_RUN, O_OVERRIDE, O_ON, O_DAYS, O_PHASE, O_AT, O_START, O_END, O_ORG,
 	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
-	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT,
+	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT, O_KO, O_EN, O_ALIAS, O_BRN, O_SEARCH,
 	O_COUNT
 };
 #define OPT(o) (UINT64_C(1) << (o))
 
 /* Most --member options one team create takes; the server's own limit is lower. */
 #define MAX_MEMBERS 64
+/* Most names one organisation has besides its own (the server's ORG_MAX_ALIASES). */
+#define MAX_ALIASES 50
 
 /*
  * Everything one invocation knows.  Strings point into argv, the
@@ -61,6 +63,8 @@ struct ctl {
 	int nmembers;
 	const char *results[MAX_MEMBERS];	/* --result, repeated */
 	int nresults;
+	const char *aliases[MAX_ALIASES];	/* --alias, repeated */
+	int naliases;
 	const char *output;		/* -o FILE */
 	FILE *out;			/* stdout, or a memory stream for -o */
 	char conf_url[512], conf_token[512], conf_tz[64];
@@ -278,6 +282,30 @@ int cmd_hold_list(struct ctl *c, char **a);
 int cmd_refund(struct ctl *c, char **a);
 int cmd_transfers(struct ctl *c, char **a);
 int cmd_ledger_verify(struct ctl *c, char **a);
+
+/* cmd_org.c: organisations, and the teams they are members of over time. */
+int cmd_org_create(struct ctl *c, char **a);
+int cmd_org_show(struct ctl *c, char **a);
+int cmd_org_list(struct ctl *c, char **a);
+int cmd_org_find(struct ctl *c, char **a);
+int cmd_org_alias(struct ctl *c, char **a);
+int cmd_org_rename(struct ctl *c, char **a);
+int cmd_org_merge(struct ctl *c, char **a);
+int cmd_team_member_add(struct ctl *c, char **a);
+int cmd_team_member_remove(struct ctl *c, char **a);
+/*
+ * A "resolved" answer, {"given", "organisation", "matched_by", "created"},
+ * as one line: "lead 'Seoul National University' -> organisation snu
+ * (matched by name_en)", or "(new organisation)".  what (or NULL) leads.
+ */
+void print_resolved(struct ctl *c, const char *what, const json_t *answer);
+/*
+ * A team's members and former members, each with the organisation it is,
+ * as tables; then, after a create, which organisation each spelling became.
+ */
+void print_team_orgs(struct ctl *c, const json_t *team);
+/* A team's "lead_org" shown with the organisation it is. */
+void team_fix(json_t *team);
 
 /* cmd_report.c: usage, quota, fairness, audit, health, completion. */
 int cmd_usage_post(struct ctl *c, char **a);

@@ -1062,6 +1062,217 @@ START_TEST(placement_delays_live)
 }
 END_TEST
 
+/*
+ * Organisations (issue 16): a registration number with a wrong check digit
+ * is refused, other spellings of a name find its organisation, a team's
+ * members change over time with a date and a reason, and two records of
+ * one university merged make its press a related party of the team.
+ */
+START_TEST(organisations)
+{
+	struct harness h;
+	struct env e;
+	struct run r;
+	json_t *j;
+	char ko[64], want[200];
+
+	start(&h, &e);
+	if (!has_route(&h, "GET", "/v1/organisations")) {
+		ck_assert_int_eq(h_stop(&h), 0);
+		h_cleanup(&h);
+		return;
+	}
+	setup_world(&e);
+
+	/* 123-45-67890's check digit is 1: refused, saying so, and nothing stored. */
+	CTL_EXPECT(1, r, &e, "org", "create", "snu", "--en", "Seoul National University",
+	    "--brn", "123-45-67890");
+	ck_assert_msg(strstr(r.err, "400 ") != NULL && strstr(r.err, "business registration "
+	    "number check digit is 1, not 0\n") != NULL, "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "org", "show", "snu");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "org", "create", "snu", "--en", "Seoul National University",
+	    "--alias", "SNU", "--brn", "1234567891");
+	ck_assert_msg(strstr(r.out, "id:         snu\n") != NULL &&
+	    strstr(r.out, "name (en):  Seoul National University\n") != NULL &&
+	    strstr(r.out, "aliases:    SNU\n") != NULL &&
+	    strstr(r.out, "brn:        123-45-67891\n") != NULL, "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "org", "create", "x", "--name", "X");
+	run_free(&r);
+
+	/* Full-width letters, another case and doubled spaces are the same name. */
+	CTL_EXPECT(0, r, &e, "org", "find",
+	    "\uff33\uff25\uff2f\uff35\uff2c  national   UNIVERSITY");
+	snprintf(want, sizeof(want), "'\uff33\uff25\uff2f\uff35\uff2c  national   UNIVERSITY' "
+	    "-> organisation snu (matched by name_en)\n");
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "%s", r.out);
+	ck_assert_msg(strstr(r.out, "id:         snu\n") != NULL, "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "org", "find", "snu ");
+	j = json_array_get(json_object_get(r.json, "items"), 0);
+	ck_assert_str_eq(h_str(j, "id"), "snu");
+	ck_assert_str_eq(h_str(j, "matched_by"), "alias");
+	run_free(&r);
+	/* No organisation answers: said on stderr, and 1 as grep says "none". */
+	CTL_EXPECT(1, r, &e, "org", "find", "Korea University");
+	ck_assert_msg(strstr(r.err, "no organisation answers to 'Korea University'") != NULL,
+	    "%s", r.err);
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "org", "list", "--search", "NATIONAL");
+	ck_assert_msg(has_line(r.out, "snu ", "  123-45-67891"), "%s", r.out);
+	ck_assert_msg(strstr(r.out, "motif-technologies") == NULL, "%s", r.out);
+	run_free(&r);
+
+	/* A team made through the API, its member spelled otherwise: resolved to snu. */
+	j = h_must(h_post(&h, h.admin, "/v1/teams", "{\"id\":\"snu-lab\",\"name\":\"SNU lab\","
+	    "\"lead_org\":\"Upstage\",\"members\":[{\"org\":\"seoul  national University\","
+	    "\"role\":\"university\"}]}"), 201, "team create");
+	ck_assert_str_eq(h_str(j, "resolved.1.organisation"), "snu");
+	ck_assert_str_eq(h_str(j, "resolved.1.matched_by"), "name_en");
+	ck_assert(json_is_false(h_at(j, "resolved.1.created")));
+	ck_assert(json_is_true(h_at(j, "resolved.0.created")));
+	ck_assert_str_eq(h_str(j, "members.0.organisation"), "snu");
+	json_decref(j);
+	CTL_EXPECT(0, r, &e, "team", "show", "snu-lab");
+	ck_assert_msg(strstr(r.out, "lead org:  Upstage (organisation upstage)\n") != NULL &&
+	    has_line(r.out, "ORG ", "  ORGANISATION  ROLE        SINCE") &&
+	    has_line(r.out, "seoul  national University  snu ", "university  -"), "%s", r.out);
+	run_free(&r);
+	/* grantctl's team create says what each spelling became. */
+	CTL_EXPECT(0, r, &e, "team", "create", "snu-lab2", "--name", "SNU lab 2", "--lead-org",
+	    "SNU", "--member", "Data Co=supplier");
+	ck_assert_msg(strstr(r.out, "\nlead 'SNU' -> organisation snu (matched by alias)\n"
+	    "member 'Data Co' -> organisation data-co (new organisation)\n") != NULL, "%s",
+	    r.out);
+	run_free(&r);
+
+	/* Motif takes the university on from 1 March (Seoul), and KAIST for a day. */
+	CTL_EXPECT(0, r, &e, "team", "member", "add", "motif", "Seoul National University",
+	    "--role", "university", "--on", "2026-03-01", "--reason", "consortium agreement "
+	    "amended");
+	snprintf(want, sizeof(want), "'Seoul National University' -> organisation snu "
+	    "(matched by name_en)\n");
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0 && strstr(r.out, "since:         "
+	    "2026-03-01 00:00 KST\n") != NULL && strstr(r.out, "why added:     consortium "
+	    "agreement amended\n") != NULL, "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(5, r, &e, "team", "member", "add", "motif", "SNU", "--reason", "again");
+	ck_assert_msg(strstr(r.err, "a member of team 'motif' already") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "team", "member", "add", "motif", "KAIST", "--on", "2026-03-01",
+	    "--reason", "speech corpus work");
+	ck_assert_msg(strstr(r.out, "'KAIST' -> organisation kaist (new organisation)\n") != NULL,
+	    "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "team", "member", "remove", "motif", "kaist", "--on", "2026-03-02",
+	    "--at", "2026-03-02T00:00:00Z", "--reason", "left");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "team", "member", "remove", "motif", "kaist", "--on", "2026-03-02");
+	ck_assert_msg(strstr(r.err, "--reason is required") != NULL, "%s", r.err);
+	run_free(&r);
+	/* A name, not an id: looked up first, and the answer shown. */
+	CTL_EXPECT(0, r, &e, "team", "member", "remove", "motif", "\uff2b\uff21\uff29\uff33\uff34",
+	    "--on", "2026-03-02", "--reason", "left the consortium");
+	ck_assert_msg(strstr(r.out, "'\uff2b\uff21\uff29\uff33\uff34' -> organisation kaist "
+	    "(matched by name_en)\n") != NULL && strstr(r.out, "until:         2026-03-02 00:00 "
+	    "KST\n") != NULL && strstr(r.out, "why removed:   left the consortium\n") != NULL,
+	    "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "team", "member", "remove", "motif", "Korea University", "--reason",
+	    "never was");
+	ck_assert_msg(strstr(r.err, "no organisation answers to 'Korea University'") != NULL,
+	    "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "team", "member", "remove", "motif", "kaist", "--reason", "twice");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "team", "show", "motif");
+	ck_assert_msg(has_line(r.out, "Seoul National University  snu ",
+	    "university  2026-03-01 00:00 KST") && strstr(r.out, "\nformer members:\n") != NULL &&
+	    has_line(r.out, "KAIST ", "2026-03-01 00:00 KST  2026-03-02 00:00 KST  left the "
+	    "consortium"), "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "org", "show", "kaist");
+	ck_assert_msg(has_line(r.out, "motif  member  no ", "2026-03-01 00:00 KST  2026-03-02 "
+	    "00:00 KST"), "%s", r.out);
+	run_free(&r);
+
+	/* Motif's press supplier under the Korean name: another organisation, made for it. */
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "motif");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "supplier", "create", "snu-press", "--name", "SNU Press",
+	    "--org", "\uc11c\uc6b8\ub300\ud559\uad50");
+	ck_assert(json_is_true(h_at(r.json, "resolved.created")));
+	snprintf(ko, sizeof(ko), "%s", h_str(r.json, "organisation"));
+	ck_assert_str_ne(ko, "snu");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "supplier", "create", "snu-books", "--name", "SNU Books", "--org",
+	    "\uc11c\uc6b8\ub300\ud559\uad50");
+	snprintf(want, sizeof(want), "org '\uc11c\uc6b8\ub300\ud559\uad50' -> organisation %s "
+	    "(matched by name_ko)\n", ko);
+	ck_assert_msg(strstr(r.out, want) != NULL, "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "hold", "create", "--team", "motif", "--phase", "stage-2",
+	    "--supplier", "snu-press", "--amount", "1,000,000");
+	run_free(&r);
+
+	/* The two records are one university: merged, its press is a related party. */
+	CTL_EXPECT(2, r, &e, "org", "merge", "snu", ko);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "org", "merge", "snu", ko, "--reason", "one university, two records");
+	snprintf(want, sizeof(want), "organisation %s merged into snu\n", ko);
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0 && strstr(r.out, "name (ko):  "
+	    "\uc11c\uc6b8\ub300\ud559\uad50\n") != NULL && strstr(r.out, "snu-books, snu-press")
+	    != NULL, "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "org", "show", ko);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "org", "find", "\uc11c\uc6b8\ub300\ud559\uad50");
+	ck_assert_msg(strstr(r.out, "-> organisation snu (matched by name_ko)\n") != NULL, "%s",
+	    r.out);
+	run_free(&r);
+	CTL_EXPECT(5, r, &e, "hold", "create", "--team", "motif", "--phase", "stage-2",
+	    "--supplier", "snu-press", "--amount", "1,000,000");
+	ck_assert_msg(strstr(r.err, "409 related_party: ") != NULL, "%s", r.err);
+	run_free(&r);
+
+	/* More names, and a new one with a reason; both audited. */
+	CTL_EXPECT(0, r, &e, "org", "alias", "snu", "\uc11c\uc6b8\ub300", "Seoul Nat'l Univ.");
+	ck_assert_msg(has_line(r.out, "aliases:    SNU, ", ", \uc11c\uc6b8\ub300, Seoul Nat'l "
+	    "Univ."), "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "org", "rename", "snu", "--reason", "nothing");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "org", "rename", "snu", "--en", "Seoul National University (SNU)",
+	    "--reason", "the name on its charter");
+	ck_assert_msg(strstr(r.out, "name (en):  Seoul National University (SNU)\n") != NULL,
+	    "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "audit", "list", "--limit", "200");
+	{
+		const char *acts[] = { "organisation.create", "organisation.update",
+			"organisation.merge", "team.member_add", "team.member_remove" };
+		const json_t *it;
+		size_t i;
+
+		for (size_t k = 0; k < sizeof(acts) / sizeof(acts[0]); k++) {
+			bool seen = false;
+
+			json_array_foreach(json_object_get(r.json, "items"), i, it)
+				seen = seen || strcmp(h_str((json_t *)it, "action"), acts[k]) == 0;
+			ck_assert_msg(seen, "no %s in the audit trail", acts[k]);
+		}
+	}
+	run_free(&r);
+
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1084,6 +1295,7 @@ main(void)
 	tcase_add_test(tc, login_and_config);
 	tcase_add_test(tc, placement_delays);
 	tcase_add_test(tc, placement_delays_live);
+	tcase_add_test(tc, organisations);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
