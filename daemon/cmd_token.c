@@ -1,6 +1,7 @@
 /* cmd_token.c: `grantd token create`, a token made offline, audited, shown once. */
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,10 +15,43 @@
 #include "store_pools.h"
 #include "token.h"
 
+/* At most ten years: an end a client may set, and one that fits any instant. */
+#define TTL_MAX (3660 * INT64_C(86400))
+
+/* "90d", "12h", "30m", "45s" or a number of seconds, 1 s to TTL_MAX: 0, or -1. */
+static int
+parse_ttl(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	int64_t unit = 1;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0') {
+		if (end[1] != '\0')
+			return -1;
+		switch (*end) {
+		case 'd': unit = 86400; break;
+		case 'h': unit = 3600; break;
+		case 'm': unit = 60; break;
+		case 's': unit = 1; break;
+		default: return -1;
+		}
+	}
+	if (v <= 0 || v > TTL_MAX / unit)
+		return -1;
+	*out = (int64_t)v * unit;
+	return 0;
+}
+
 /* The options, checked before anything is opened: 0, or 2 with the reason in err. */
 static int
 check_args(const struct cmd_token_in *in, enum role *role, char *err, size_t errlen)
 {
+	int64_t ttl;
+
 	if (!in->db || !in->role || !in->name) {
 		snprintf(err, errlen, "token create needs --db, --role and --name");
 		return 2;
@@ -29,6 +63,11 @@ check_args(const struct cmd_token_in *in, enum role *role, char *err, size_t err
 	if ((*role == ROLE_TEAM) != (in->team != NULL) ||
 	    (*role == ROLE_AGENT) != (in->pool != NULL)) {
 		snprintf(err, errlen, "--team goes with role team, --pool with role agent");
+		return 2;
+	}
+	if (in->ttl && parse_ttl(in->ttl, &ttl) < 0) {
+		snprintf(err, errlen, "--ttl must be a duration such as 90d, 12h, 30m or 3600 "
+		    "(seconds), at most 3660 days");
 		return 2;
 	}
 	if (strlen(in->name) == 0 || strlen(in->name) > NAME_MAX_LEN) {
@@ -46,6 +85,7 @@ create(struct db *db, const struct cmd_token_in *in, enum role role, int64_t now
 	static const struct principal cli = { .id = "cli", .name = "grantd token create",
 		.role = ROLE_ADMIN };
 	char id[TOKEN_ID_LEN + 1], target[64];
+	int64_t ttl = 0;
 	json_t *detail;
 	int rc;
 
@@ -59,11 +99,12 @@ create(struct db *db, const struct cmd_token_in *in, enum role role, int64_t now
 		rc = GD_ENOENT;
 	}
 	if (rc == 0)
-		rc = token_create(db, in->name, role, in->team, in->pool, now, id, secret);
+		rc = token_create(db, in->name, role, in->team, in->pool, now,
+		    in->ttl && parse_ttl(in->ttl, &ttl) == 0 ? now + ttl : -1, id, secret);
 	if (rc == 0) {
 		snprintf(target, sizeof(target), "token/%s", id);
-		detail = json_pack("{s:s, s:s, s:s?, s:s?}", "name", in->name, "role", in->role,
-		    "team", in->team, "pool", in->pool);
+		detail = json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "name", in->name, "role",
+		    in->role, "team", in->team, "pool", in->pool, "ttl", in->ttl);
 		rc = audit_append(db, &cli, "cli", now, "token.create", target, NULL, detail);
 		json_decref(detail);
 	}

@@ -15,11 +15,13 @@
 #include "store_idempotency.h"
 #include "store_reports.h"
 #include "timers.h"
+#include "tokens.h"
 
 /* How long a stopping daemon waits for requests in flight. */
 #define DRAIN_MS 10000
 #define DRAIN_POLL_MS 20
 #define HOUSEKEEPING_MS (10 * 60 * 1000)
+#define TOKEN_USE_MS (60 * 1000)
 /*
  * How often the database file is checked when nothing commits (every
  * COMMIT checks it too): a second is soon enough for health and the log,
@@ -32,7 +34,7 @@ struct loop {
 	struct app *app;
 	uv_loop_t uv;
 	uv_signal_t sigterm, sigint, sighup;
-	uv_timer_t watchdog, drain, housekeeping, dbwatch;
+	uv_timer_t watchdog, drain, housekeeping, dbwatch, tokenuse;
 	bool watchdog_on;
 	uint64_t drain_deadline;
 };
@@ -61,6 +63,24 @@ on_housekeeping(uv_timer_t *t)
 		log_warn("cannot expire kept fairness reports: %s", db_errmsg(app->w));
 }
 
+/*
+ * The tokens used in the last minute get their last_used_at, in one batch:
+ * a token's row is written at most once a minute whatever its traffic.
+ */
+static void
+on_tokenuse(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+	struct app *app = l->app;
+	struct token_seen seen[TOKEN_SEEN_MAX];
+	size_t n = token_cache_take(&app->tokens, seen);
+
+	if (n == 0 || commit_begin(app) < 0)
+		return;
+	if (tokens_note_use(app->w, seen, n) < 0)
+		log_warn("cannot note when tokens were last used: %s", db_errmsg(app->w));
+}
+
 static void
 on_dbwatch(uv_timer_t *t)
 {
@@ -81,6 +101,7 @@ close_all(struct loop *l)
 	uv_close((uv_handle_t *)&l->watchdog, NULL);
 	uv_close((uv_handle_t *)&l->drain, NULL);
 	uv_close((uv_handle_t *)&l->housekeeping, NULL);
+	uv_close((uv_handle_t *)&l->tokenuse, NULL);
 	uv_close((uv_handle_t *)&l->dbwatch, NULL);
 }
 
@@ -253,7 +274,10 @@ loop_run(struct app *app)
 	uv_timer_init(&l.uv, &l.drain);
 	uv_timer_init(&l.uv, &l.housekeeping);
 	uv_timer_init(&l.uv, &l.dbwatch);
+	uv_timer_init(&l.uv, &l.tokenuse);
 	l.watchdog.data = l.drain.data = l.housekeeping.data = l.dbwatch.data = &l;
+	l.tokenuse.data = &l;
+	uv_timer_start(&l.tokenuse, on_tokenuse, TOKEN_USE_MS, TOKEN_USE_MS);
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
 	uv_timer_start(&l.dbwatch, on_dbwatch, DBWATCH_MS, DBWATCH_MS);
 	if (timers_start(app, &l.uv) < 0)

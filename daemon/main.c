@@ -26,7 +26,7 @@ usage(FILE *f)
 	    "usage: grantd [-c FILE] [--listen ADDR:PORT] [--db PATH] [--init]\n"
 	    "       grantd -n [-c FILE]\n"
 	    "       grantd token create --db PATH --role ROLE --name NAME [--team T] [--pool P]\n"
-	    "                           [--init]\n"
+	    "                           [--ttl DURATION] [--init]\n"
 	    "       grantd audit verify --db PATH\n"
 	    "       grantd ledger verify --db PATH\n"
 	    "       grantd report --db PATH --phase PHASE [--csv] FILE\n"
@@ -37,7 +37,7 @@ usage(FILE *f)
 
 /* Options shared by the daemon and the subcommands. */
 struct opts {
-	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file, *phase;
+	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file, *phase, *ttl;
 	bool check, csv;
 	bool init;	/* a new database where an old one's files remain (maint_prepare) */
 };
@@ -53,6 +53,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "name", required_argument, NULL, 'N' },
 		{ "team", required_argument, NULL, 't' },
 		{ "pool", required_argument, NULL, 'p' },
+		{ "ttl", required_argument, NULL, 'T' },
 		{ "clock-file", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "phase", required_argument, NULL, 'P' },
@@ -73,6 +74,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->name = optarg; break;
 		case 't': o->team = optarg; break;
 		case 'p': o->pool = optarg; break;
+		case 'T': o->ttl = optarg; break;
 		case 'C': o->clock_file = optarg; break;
 		case 'n': o->check = true; break;
 		case 'P': o->phase = optarg; break;
@@ -115,7 +117,7 @@ run_token_create(const struct opts *o)
 {
 	static struct maint_notes notes;
 	const struct cmd_token_in in = { .db = o->db, .role = o->role, .name = o->name,
-		.team = o->team, .pool = o->pool, .clock_file = o->clock_file,
+		.team = o->team, .pool = o->pool, .ttl = o->ttl, .clock_file = o->clock_file,
 		.init = o->init };
 	char secret[TOKEN_SECRET_LEN + 1], err[CMD_ERRBUF];
 	int st = cmd_token_create(&in, secret, &notes, err, sizeof(err));

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "app.h"
+#include "civil.h"
 #include "commit.h"
 #include "db.h"
 #include "err.h"
@@ -132,8 +133,10 @@ static int
 authenticate(const struct route *r, struct request *rq, const char *auth,
     struct principal *who, struct response *rs)
 {
+	char at[CIVIL_INSTANT_LEN];
+	struct token_end end;
 	const char *secret;
-	int rc;
+	int rc = 0;
 
 	if ((r->flags & ROUTE_PUBLIC) ||
 	    ((r->flags & ROUTE_METRICS) && !rq->app->cfg.server.metrics_require_auth))
@@ -145,11 +148,20 @@ authenticate(const struct route *r, struct request *rq, const char *auth,
 	secret = auth + 7;
 	while (*secret == ' ')
 		secret++;
-	if (strlen(secret) > 512 || token_lookup_cached(&rq->app->tokens, rq->app->r, secret, who) < 0) {
-		resp_problem(rs, 401, "unauthorized", "unknown or revoked token");
+	if (strlen(secret) > 512 || (rc = token_lookup_cached(&rq->app->tokens, rq->app->r,
+	    secret, rq->now, who, &end)) < 0) {
+		if (rc == GD_ESTATE) {
+			civil_format_instant(end.at, at);
+			resp_problem(rs, 401, "unauthorized", end.rotated ? "this secret was "
+			    "replaced by a rotation; it stopped working at %s" : "token expired at %s",
+			    at);
+		} else {
+			resp_problem(rs, 401, "unauthorized", "unknown or revoked token");
+		}
 		return -1;
 	}
 	rq->who = who;
+	token_cache_seen(&rq->app->tokens, who->id, rq->now);
 	/*
 	 * The cache and the reader know committed tokens only.  While the open
 	 * batch holds a revocation, a token it revoked is refused to every

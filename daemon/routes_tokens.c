@@ -15,11 +15,13 @@ static void
 token_post(struct request *rq, struct response *rs)
 {
 	const char *name = NULL, *rolename = NULL, *team = NULL, *pool = NULL;
+	int64_t expires_at = -1;
 	const struct jv_field f[] = {
 		{ "name", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &name, NULL },
 		{ "role", JV_STR, JV_REQUIRED, 0, 16, &rolename, NULL },
 		{ "team", JV_ID, JV_NULLABLE, 0, 0, &team, NULL },
 		{ "pool", JV_ID, JV_NULLABLE, 0, 0, &pool, NULL },
+		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, NULL },
 	};
 	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
 	char err[GD_ERRBUF];
@@ -44,8 +46,8 @@ token_post(struct request *rq, struct response *rs)
 		    "an agent token needs \"pool\"" : "\"pool\" is only for role agent");
 		goto out;
 	}
-	if ((rc = tokens_create(rq->db, name, role, team, pool, rq->now, id, secret, &obj, err,
-	    sizeof(err))) < 0) {
+	if ((rc = tokens_create(rq->db, name, role, team, pool, rq->now, expires_at, id, secret,
+	    &obj, err, sizeof(err))) < 0) {
 		resp_failure(rs, rc, err);
 		goto out;
 	}
@@ -72,7 +74,7 @@ token_list(struct request *rq, struct response *rs)
 
 	if (!req_list_params(rq, rs, &limit, &after))
 		return;
-	resp_list(rs, tokens_list(rq->db, after, limit, &items, &next), &items, &next);
+	resp_list(rs, tokens_list(rq->db, after, limit, rq->now, &items, &next), &items, &next);
 }
 
 static void
@@ -95,9 +97,55 @@ token_delete(struct request *rq, struct response *rs)
 	resp_json(rs, 204, NULL);
 }
 
+/*
+ * POST /v1/tokens/{id}/rotate {"grace_seconds"?, "expires_at"?}: a new
+ * secret, shown once; the old one keeps working for the grace (default a
+ * day, at most 30), so that the holders of a shared token (a pool's agents)
+ * can be given the new one without a gap.  A second rotation ends the
+ * grace of the first.
+ */
+static void
+token_rotate_route(struct request *rq, struct response *rs)
+{
+	int64_t grace = TOKEN_GRACE_DEFAULT, expires_at = -1;
+	const struct jv_field f[] = {
+		{ "grace_seconds", JV_INT, 0, 0, TOKEN_GRACE_MAX, &grace, NULL },
+		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, NULL },
+	};
+	char secret[TOKEN_SECRET_LEN + 1], target[64], err[GD_ERRBUF];
+	json_t *body, *obj = NULL;
+	int rc;
+
+	if (strlen(rq->params[0]) > TOKEN_ID_LEN) {
+		resp_problem(rs, 404, "not_found", "no live token '%.40s'", rq->params[0]);
+		return;
+	}
+	if ((body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
+		return;
+	/* The old secret's cached principal must learn its new end. */
+	token_cache_hold(&rq->app->tokens);
+	if ((rc = tokens_rotate(rq->db, rq->params[0], rq->now, grace, expires_at, secret, &obj,
+	    err, sizeof(err))) < 0) {
+		resp_failure(rs, rc, err);
+		goto out;
+	}
+	snprintf(target, sizeof(target), "token/%s", rq->params[0]);
+	if ((rc = audit_request(rq, "token.rotate", target, NULL, body)) < 0) {
+		json_decref(obj);
+		resp_store_error(rs, rc);
+		goto out;
+	}
+	json_object_set_new(obj, "token", json_string(secret));
+	sodium_memzero(secret, sizeof(secret));
+	resp_json(rs, 200, obj);
+out:
+	json_decref(body);
+}
+
 const struct route routes_tokens[] = {
 	{ "POST", "/v1/tokens", 0, ROUTE_WRITE | ROUTE_SECRET, token_post },
 	{ "GET", "/v1/tokens", ROLE_AUDITOR, 0, token_list },
 	{ "DELETE", "/v1/tokens/{id}", 0, ROUTE_WRITE, token_delete },
+	{ "POST", "/v1/tokens/{id}/rotate", 0, ROUTE_WRITE | ROUTE_SECRET, token_rotate_route },
 	{ NULL, NULL, 0, 0, NULL },
 };

@@ -104,13 +104,20 @@ json_t *h_at(json_t *o, const char *path);
 const char *h_str(json_t *o, const char *path);
 
 /*
- * SQL that undoes migrations 012 and 013 (organisations), for a test that takes a
- * database back to an older schema inside its own transaction: team_members
+ * SQL that undoes migrations 012 to 014 (organisations, token lifetimes),
+ * for a test that takes a database back to an older schema inside its own
+ * transaction: the tokens' new columns go, team_members
  * is made again from the memberships, suppliers loses its organisation
  * column (rebuilt: a column with REFERENCES cannot be dropped; the test's
  * connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP INDEX tokens_prev_hash;"						\
+	"ALTER TABLE tokens DROP COLUMN expires_at;"				\
+	"ALTER TABLE tokens DROP COLUMN last_used_at;"				\
+	"ALTER TABLE tokens DROP COLUMN rotated_at;"				\
+	"ALTER TABLE tokens DROP COLUMN prev_hash;"				\
+	"ALTER TABLE tokens DROP COLUMN prev_until;"				\
 	"CREATE TABLE team_members (team TEXT NOT NULL REFERENCES teams(id), "	\
 	"  pos INTEGER NOT NULL, org TEXT NOT NULL, role TEXT NOT NULL, "	\
 	"  PRIMARY KEY (team, pos)) STRICT;"					\

@@ -731,16 +731,24 @@ START_TEST(token_states)
 	    != NULL, "%s", r.out);
 	free(line);
 	run_free(&r);
-	/* --json is what the server said: no "state" added. */
+	/* --json is what the server said: its own "state" for each token. */
 	CTL_EXPECT(0, r, &e, "--json", "token", "list");
 	{
 		const json_t *t;
 		size_t i;
 
-		json_array_foreach(json_object_get(r.json, "items"), i, t)
-			if (strcmp(json_string_value(json_object_get(t, "id")), dead) == 0)
+		json_array_foreach(json_object_get(r.json, "items"), i, t) {
+			const char *id = json_string_value(json_object_get(t, "id"));
+			const char *st = json_string_value(json_object_get(t, "state"));
+
+			ck_assert_ptr_nonnull(st);
+			if (strcmp(id, dead) == 0) {
 				ck_assert(json_is_string(json_object_get(t, "revoked_at")));
-		ck_assert_ptr_null(strstr(r.out, "\"live\""));
+				ck_assert_str_eq(st, "revoked");
+			} else if (strcmp(id, live) == 0) {
+				ck_assert_str_eq(st, "live");
+			}
+		}
 	}
 	run_free(&r);
 
