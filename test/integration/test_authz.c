@@ -12,9 +12,10 @@
  * to; "other" is another team (or pool).  Expected statuses follow the
  * contract (docs/api-v1.md, "Auth") and the additions docs/api-notes.md
  * documents: a team token also reads the catalogue (card models,
- * programmes, phases, suppliers) and voids its own team's holds; an agent
- * token also reads card models; auditors list tokens.  GET /metrics is
- * public (server.metrics_require_auth = false, the default).
+ * programmes, phases, suppliers, organisations) and voids its own team's
+ * holds; an agent token also reads card models; auditors list tokens.
+ * GET /metrics is public (server.metrics_require_auth = false, the
+ * default).
  *
  * Beyond the status, every 200 a team token gets is checked for leaks: it
  * must not name another team of the fixture (lists are narrowed to the
@@ -77,6 +78,26 @@ static const struct row rows[] = {
 	    ADMIN_ONLY(201), NULL },
 	{ "GET", "/v1/teams", NULL, ANY_TEAM, NULL },
 	{ "GET", "/v1/teams/alpha", NULL, OWN_TEAM, NULL },
+
+	/*
+	 * Organisations (issue 16): the fixture's acme (merged into by the
+	 * admin, from acme-dup), partner (added to alpha) and former-partner
+	 * (a member of alpha since February, removed).  acme is in no team, so
+	 * a team token's 200 names none.
+	 */
+	{ "POST", "/v1/organisations", "{\"id\":\"org-%R\",\"name_en\":\"Organisation %R\"}",
+	    ADMIN_ONLY(201), NULL },
+	{ "GET", "/v1/organisations", NULL, ANY_TEAM, NULL },
+	{ "GET", "/v1/organisations?name=ACME%20%20research", NULL, ANY_TEAM, NULL },
+	{ "GET", "/v1/organisations/acme", NULL, ANY_TEAM, NULL },
+	{ "PATCH", "/v1/organisations/acme", "{\"add_aliases\":[\"Acme %R\"],\"reason\":\"%R\"}",
+	    ADMIN_ONLY(200), NULL },
+	{ "POST", "/v1/organisations/acme/merge", "{\"from\":\"acme-dup\",\"reason\":\"%R\"}",
+	    ADMIN_ONLY(200), NULL },
+	{ "POST", "/v1/teams/alpha/members", "{\"org\":\"Partner Lab\",\"role\":\"partner\","
+	    "\"reason\":\"%R\"}", ADMIN_ONLY(201), NULL },
+	{ "DELETE", "/v1/teams/alpha/members/former-partner", "{\"reason\":\"%R\"}",
+	    ADMIN_ONLY(200), NULL },
 
 	{ "POST", "/v1/pools", "{\"id\":\"p-%R\",\"provider\":\"P\",\"site\":\"S\","
 	    "\"card_model\":\"B200\",\"cards\":8}", ADMIN_ONLY(201), NULL },
@@ -232,6 +253,15 @@ fixture(struct harness *h)
 		}
 		fx.team_tok[i] = h_token(h, "team", teams[i], NULL);
 	}
+	json_decref(must(h, "POST", "/v1/organisations", "{\"id\":\"acme\",\"name_en\":"
+	    "\"Acme Research\",\"name_ko\":\"애크미 연구소\",\"brn\":\"124-81-00998\"}", 201));
+	json_decref(must(h, "POST", "/v1/organisations", "{\"id\":\"acme-dup\",\"name_ko\":"
+	    "\"애크미\"}", 201));
+	json_decref(must(h, "POST", "/v1/organisations", "{\"id\":\"partner\",\"name_en\":"
+	    "\"Partner Lab\"}", 201));
+	/* From a date before the clock, so that removing it now ends it after it began. */
+	json_decref(must(h, "POST", "/v1/teams/alpha/members", "{\"org\":\"Former Partner\","
+	    "\"on\":\"2026-02-01\",\"reason\":\"fixture\"}", 201));
 	fx.auditor = h_token(h, "auditor", NULL, NULL);
 	fx.agent_a = h_token(h, "agent", NULL, "pool-a");
 	fx.agent_b = h_token(h, "agent", NULL, "pool-b");
