@@ -1,7 +1,7 @@
 # grantd: GNU make build.  `make` builds, `make run` starts a development
 # daemon, `make check` runs every test under ASan and UBSan.
 
-PKGS      = libuv sqlite3 libmicrohttpd jansson inih libsodium libsystemd libutf8proc
+PKGS      = libuv sqlite3 libmicrohttpd jansson inih libsodium libsystemd libutf8proc gnutls
 TEST_PKGS = check libcurl
 
 BUILD    ?= build
@@ -122,7 +122,7 @@ check: deps
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) test
 
 # The layering, on the objects (scripts/check-layers says the rules): lib/
-# calls only libc, libm, jansson, inih, libsodium and libutf8proc; routes_*.c call no
+# calls only libc, libm, jansson, inih, libsodium, libutf8proc and GnuTLS; routes_*.c call no
 # store_* and include no sqlite3.h; only store_*.c and db.c call sqlite3_*.
 # The exceptions still excused are in scripts/layers-allow.
 .PHONY: check-layers
@@ -147,7 +147,7 @@ clean:
 # grantctl, the command-line client: libcurl, jansson, inih, libsodium,
 # and civil/money from the core library.
 
-CTL_PKGS   = libcurl jansson inih libsodium
+CTL_PKGS   = libcurl jansson inih libsodium gnutls
 CTL_SRC   := $(wildcard grantctl/*.c)
 # Objects in $(BUILD)/ctl/: $(BUILD)/grantctl is the program itself.
 CTL_OBJ   := $(CTL_SRC:grantctl/%.c=$(BUILD)/ctl/%.o)
