@@ -25,7 +25,7 @@ orgs_resolve(struct db *db, const char *given, int64_t now, struct org_match *m,
 
 	if (rc == GD_EINVAL) {
 		snprintf(err, errlen, "organisation '%s' has nothing to compare once normalised "
-		    "(no letters or digits)", given);
+		    "(only spaces or invisible characters)", given);
 		return rc;
 	}
 	if (rc < 0)

@@ -114,7 +114,8 @@ org_list(struct request *rq, struct response *rs)
 	if ((q && !jv_valid_text(q, NAME_MAX_LEN, false)) ||
 	    (name && !jv_valid_text(name, NAME_MAX_LEN, false))) {
 		resp_problem(rs, 400, "bad_request", "%s must be 1 to %d bytes of text without "
-		    "control characters", q ? "q" : "name", NAME_MAX_LEN);
+		    "control characters", q && !jv_valid_text(q, NAME_MAX_LEN, false) ? "q" :
+		    "name", NAME_MAX_LEN);
 		return;
 	}
 	if (q && name) {
@@ -144,14 +145,33 @@ org_list(struct request *rq, struct response *rs)
 		resp_list(rs, rc, &items, &next);
 }
 
+/* A team token sees its own team among an organisation's teams, never another's. */
+static void
+only_own_team(const struct request *rq, json_t *org)
+{
+	json_t *teams = json_object_get(org, "teams"), *t;
+	size_t i;
+
+	if (rq->who == NULL || rq->who->role != ROLE_TEAM || teams == NULL)
+		return;
+	for (i = json_array_size(teams); i-- > 0;) {
+		t = json_array_get(teams, i);
+		if (strcmp(json_string_value(json_object_get(t, "team")), rq->who->team) != 0)
+			json_array_remove(teams, i);
+	}
+}
+
 static void
 org_get(struct request *rq, struct response *rs)
 {
 	json_t *obj = NULL;
+	int rc;
 
-	if (check_id_param(rs, rq->params[0], "organisation"))
-		resp_get(rs, orgs_get(rq->db, rq->params[0], &obj), &obj, "organisation",
-		    rq->params[0]);
+	if (!check_id_param(rs, rq->params[0], "organisation"))
+		return;
+	if ((rc = orgs_get(rq->db, rq->params[0], &obj)) == 0)
+		only_own_team(rq, obj);
+	resp_get(rs, rc, &obj, "organisation", rq->params[0]);
 }
 
 /* PATCH /v1/organisations/{id}: names, aliases, the registration number; audited with both states. */

@@ -45,8 +45,8 @@ put_name(struct db *db, const char *id, const char *kind, const char *name, int6
 	int rc;
 
 	if ((rc = orgname_key(name, key, sizeof(key))) < 0) {
-		snprintf(err, errlen, "%s '%s' has nothing to compare once normalised (no "
-		    "letters, or invalid UTF-8)", kind, name);
+		snprintf(err, errlen, "%s '%s' has nothing to compare once normalised (only "
+		    "spaces or invisible characters)", kind, name);
 		return GD_EINVAL;
 	}
 	rc = db_get_text(db, "SELECT org FROM organisation_names WHERE key = ?", owner,

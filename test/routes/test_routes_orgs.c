@@ -303,6 +303,21 @@ START_TEST(shapes)
 	rs = fx_req(&F, "POST", "/v1/organisations", auditor, "{\"id\":\"x\",\"name_en\":\"X\"}");
 	ck_assert_int_eq(rs.status, 403);
 	response_clear(&rs);
+
+	/* A team token sees its own team among an organisation's teams, not another's. */
+	rs = fx_req(&F, "GET", "/v1/organisations/snu", lg_tok, NULL);
+	ck_assert_int_eq(json_array_size(json_object_get(rs.json, "teams")), 1);
+	response_clear(&rs);
+	{
+		char motif[TOKEN_SECRET_LEN + 1];
+
+		fx_token(&F, "motif", ROLE_TEAM, "motif", NULL, motif, NULL);
+		rs = fx_req(&F, "GET", "/v1/organisations/snu", motif, NULL);
+		ck_assert_int_eq(rs.status, 200);
+		ck_assert_int_eq(json_array_size(json_object_get(rs.json, "teams")), 0);
+		ck_assert_int_eq(json_array_size(json_object_get(rs.json, "suppliers")), 1);
+		response_clear(&rs);
+	}
 }
 END_TEST
 
