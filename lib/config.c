@@ -20,6 +20,8 @@ enum kind {
 	K_LEVEL,	/* enum config_log_level */
 	K_LISTEN,	/* server.host and server.port */
 	K_PATH,		/* char[], non-empty */
+	K_OPTPATH,	/* char[], may be empty: not set */
+	K_TEXT,		/* char[], non-empty */
 	K_TZ,		/* char[] accepted by civil_tz_offset(), and tz_offset */
 };
 
@@ -40,6 +42,10 @@ struct key {
 	bool reloadable;
 };
 
+#define TLS_PRIORITIES_DEFAULT "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:" \
+	"+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+
 #define FIELD(sec, field) \
 	offsetof(struct config, sec.field), sizeof(((struct config *)0)->sec.field)
 #define KEY(sec, field, kind, lo, hi, def, reload) \
@@ -58,6 +64,17 @@ static const struct key keys[] = {
 	KEY(server, connection_memory_bytes, K_SIZE, 16384, 16777216, "32768", true),
 	KEY(server, max_json_depth, K_INT, 2, 256, "32", true),
 	KEY(server, metrics_require_auth, K_BOOL, 0, 0, "false", true),
+	/* Read with listen, at start: see config_check_listen(). */
+	KEY(server, allow_plain_http, K_BOOL, 0, 0, "false", false),
+	/* Reread on every reload, so a renewed certificate needs no restart. */
+	KEY(tls, certificate, K_OPTPATH, 0, 0, "", true),
+	KEY(tls, key, K_OPTPATH, 0, 0, "", true),
+	/*
+	 * TLS 1.3 and 1.2 only, AEAD ciphers only, ECDHE only (forward secrecy),
+	 * the server's order first; docs/https.md says why.  It must fit one
+	 * line of the file with "priorities = " before it.
+	 */
+	KEY(tls, priorities, K_TEXT, 0, 0, TLS_PRIORITIES_DEFAULT, false),
 	KEY(storage, database, K_PATH, 0, 0, "/var/lib/grantd/grantd.db", false),
 	KEY(storage, busy_timeout_ms, K_INT, 0, 600000, "5000", true),
 	KEY(log, level, K_LEVEL, 0, 0, "info", true),
@@ -78,7 +95,7 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-static const char *const sections[] = { "server", "storage", "log", "programme",
+static const char *const sections[] = { "server", "tls", "storage", "log", "programme",
 	"usage" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -232,6 +249,37 @@ config_parse_listen(const char *s, char *host, size_t hostlen, uint16_t *port)
 	return 0;
 }
 
+bool
+config_host_is_loopback(const char *host)
+{
+	/* ::ffff:127.x.y.z, an IPv4 loopback address on an IPv6 socket. */
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	if (inet_pton(AF_INET6, host, a) != 1)
+		return false;
+	if (memcmp(a, mapped, sizeof(mapped)) == 0)
+		return a[12] == 127;
+	for (size_t i = 0; i < 15; i++)
+		if (a[i] != 0)
+			return false;
+	return a[15] == 1;
+}
+
+int
+config_check_listen(const struct config *cfg, char *why, size_t n)
+{
+	if (cfg->tls.certificate[0] != '\0' || cfg->server.allow_plain_http ||
+	    config_host_is_loopback(cfg->server.host))
+		return 0;
+	/* Tokens and the ledger would cross the network in clear text. */
+	snprintf(why, n, "plain HTTP on %s, which is not loopback: set [tls] certificate and "
+	    "key, or [server] allow_plain_http = true", cfg->server.host);
+	return GD_EINVAL;
+}
+
 /*
  * Checks v for key k and stores it in cfg.  On error cfg is unchanged and why
  * says what was expected, without the section and key.
@@ -292,7 +340,9 @@ set_value(struct config *cfg, const struct key *k, const char *v, char *why, siz
 		cfg->server.port = port;
 		return 0;
 	case K_PATH:
-		if (*v == '\0') {
+	case K_OPTPATH:
+	case K_TEXT:
+		if (*v == '\0' && k->kind != K_OPTPATH) {
 			snprintf(why, n, "must not be empty");
 			return GD_EINVAL;
 		}
@@ -339,6 +389,8 @@ format_value(const struct config *cfg, const struct key *k, char *buf, size_t n)
 			return snprintf(buf, n, "[%s]:%u", cfg->server.host, cfg->server.port);
 		return snprintf(buf, n, "%s:%u", cfg->server.host, cfg->server.port);
 	case K_PATH:
+	case K_OPTPATH:
+	case K_TEXT:
 	case K_TZ:
 		return snprintf(buf, n, "%s", field);
 	}
@@ -422,6 +474,35 @@ add_error(struct parse *st, int line, const char *fmt, ...)
 		va_end(ap);
 	}
 	st->errs->n++;
+}
+
+/*
+ * As add_error(), for a check made once the whole file is read: the error
+ * goes where its line puts it, so that e[] stays in line order (and past
+ * CONFIG_ERRORS_MAX, the last one kept makes way for an earlier one).
+ */
+static void __attribute__((format(printf, 3, 4)))
+add_late_error(struct parse *st, int line, const char *fmt, ...)
+{
+	struct config_errors *errs = st->errs;
+	va_list ap;
+	int kept, i;
+
+	st->nerr++;
+	if (errs == NULL)
+		return;
+	kept = errs->n < CONFIG_ERRORS_MAX ? errs->n : CONFIG_ERRORS_MAX;
+	for (i = kept; i > 0 && errs->e[i - 1].line > line; i--)
+		;
+	errs->n++;
+	if (i == CONFIG_ERRORS_MAX)
+		return;
+	memmove(&errs->e[i + 1], &errs->e[i],
+	    (size_t)(kept - i - (kept == CONFIG_ERRORS_MAX)) * sizeof(errs->e[0]));
+	errs->e[i].line = line;
+	va_start(ap, fmt);
+	vsnprintf(errs->e[i].msg, sizeof(errs->e[0].msg), fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -583,6 +664,37 @@ handler(void *arg, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+/* The line that set key ("section.key"), 0 if none did. */
+static int
+line_of(const struct parse *st, const char *key)
+{
+	const struct key *k = find_dotted(key);
+
+	assert(k != NULL);
+	return st->seen[k - keys];
+}
+
+/*
+ * What one key alone cannot say: a certificate needs its key and a key its
+ * certificate, and plain HTTP stays on loopback unless the file allows more.
+ */
+static void
+check_whole(struct parse *st)
+{
+	const struct config *cfg = st->cfg;
+	char why[CONFIG_ERRMSG_LEN];
+	bool cert = cfg->tls.certificate[0] != '\0', key = cfg->tls.key[0] != '\0';
+
+	if (cert && !key)
+		add_late_error(st, line_of(st, "tls.certificate"), "[tls] certificate: set "
+		    "without key: set both (PEM files), or neither for plain HTTP");
+	if (key && !cert)
+		add_late_error(st, line_of(st, "tls.key"), "[tls] key: set without "
+		    "certificate: set both (PEM files), or neither for plain HTTP");
+	if (!cert && !key && config_check_listen(cfg, why, sizeof(why)) != 0)
+		add_late_error(st, line_of(st, "server.listen"), "[server] listen: %s", why);
+}
+
 int
 config_parse(const char *text, size_t len, struct config *cfg, struct config_errors *errs)
 {
@@ -613,6 +725,7 @@ config_parse(const char *text, size_t len, struct config *cfg, struct config_err
 	/* The reader has seen every syntax error inih can find; this is a guard. */
 	if (rc > 0 && rc != st.first_syntax)
 		add_error(&st, rc, "syntax error");
+	check_whole(&st);
 	return st.nerr != 0 ? GD_EINVAL : 0;
 }
 

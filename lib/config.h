@@ -15,6 +15,8 @@
 #define CONFIG_HOST_LEN 46
 #define CONFIG_PATH_LEN 4096
 #define CONFIG_TZ_LEN 64
+/* A GnuTLS priority string; a line of the file holds at most 199 bytes anyway. */
+#define CONFIG_PRIORITIES_LEN 256
 
 /* A configuration file larger than this is refused as a whole (line 0). */
 #define CONFIG_TEXT_MAX (1024 * 1024)
@@ -46,7 +48,17 @@ struct config {
 		size_t connection_memory_bytes;
 		int max_json_depth;
 		bool metrics_require_auth;
+		bool allow_plain_http;		/* without [tls], beyond loopback too */
 	} server;
+	/*
+	 * HTTPS.  certificate and key are both set or both empty; empty means
+	 * plain HTTP, which config_check_listen() keeps on loopback.
+	 */
+	struct config_tls {
+		char certificate[CONFIG_PATH_LEN];	/* PEM: the server's, then its CAs */
+		char key[CONFIG_PATH_LEN];		/* PEM: the certificate's private key */
+		char priorities[CONFIG_PRIORITIES_LEN];	/* GnuTLS priority string */
+	} tls;
 	struct config_storage {
 		char database[CONFIG_PATH_LEN];
 		int busy_timeout_ms;
@@ -129,10 +141,27 @@ void config_diff(const struct config *a, const struct config *b,
 
 /*
  * Whether a running daemon can apply a new value of key ("section.key")
- * without a restart.  server.listen and storage.database cannot; nor can a
- * key config.c does not know.
+ * without a restart.  server.listen, server.allow_plain_http,
+ * storage.database and tls.priorities cannot; nor can a key config.c does
+ * not know.  tls.certificate and tls.key can, as long as they stay set (or
+ * stay empty): a reload reads the files again, but never turns TLS on or off.
  */
 bool config_reloadable(const char *key);
+
+/*
+ * Whether host, a numeric address as in server.host, is a loopback address:
+ * 127.0.0.0/8, ::1, or 127.0.0.0/8 mapped into IPv6.
+ */
+bool config_host_is_loopback(const char *host);
+
+/*
+ * Whether cfg may listen where it says: without [tls], plain HTTP is served
+ * on a loopback address only, unless server.allow_plain_http.  Returns 0, or
+ * GD_EINVAL with the reason and the remedy in why (without the key's name).
+ * config_parse() applies it to the file; the daemon again to the address it
+ * is about to bind, which a command-line option may have changed.
+ */
+int config_check_listen(const struct config *cfg, char *why, size_t n);
 
 /* The i-th key as "section.key", in the order of the file; NULL past the last. */
 const char *config_key(size_t i);

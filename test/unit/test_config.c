@@ -65,6 +65,12 @@ START_TEST(defaults)
 	ck_assert_uint_eq(cfg.server.connection_memory_bytes, 32768);
 	ck_assert_int_eq(cfg.server.max_json_depth, 32);
 	ck_assert(!cfg.server.metrics_require_auth);
+	ck_assert(!cfg.server.allow_plain_http);
+	ck_assert_str_eq(cfg.tls.certificate, "");
+	ck_assert_str_eq(cfg.tls.key, "");
+	ck_assert_str_eq(cfg.tls.priorities, "SECURE256:+SECURE128:-VERS-ALL:+VERS-TLS1.3:"
+	    "+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:"
+	    "+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE");
 	ck_assert_str_eq(cfg.storage.database, "/var/lib/grantd/grantd.db");
 	ck_assert_int_eq(cfg.storage.busy_timeout_ms, 5000);
 	ck_assert_int_eq(cfg.log.level, CONFIG_LOG_INFO);
@@ -99,8 +105,10 @@ static const struct {
 	const char *errors;
 } cases[] = {
 	/* server.listen */
-	{ "listen ipv4", "[server]\nlisten = 10.1.2.3:80\n", "server.listen", "10.1.2.3:80", NULL },
-	{ "listen any", "[server]\nlisten = 0.0.0.0:8440\n", "server.listen", "0.0.0.0:8440", NULL },
+	{ "listen ipv4", "[server]\nlisten = 10.1.2.3:80\nallow_plain_http = true\n",
+	    "server.listen", "10.1.2.3:80", NULL },
+	{ "listen any", "[server]\nlisten = 0.0.0.0:8440\nallow_plain_http = true\n",
+	    "server.listen", "0.0.0.0:8440", NULL },
 	{ "listen ipv6", "[server]\nlisten = [::1]:9000\n", "server.listen", "[::1]:9000", NULL },
 	{ "listen port 0", "[server]\nlisten = 127.0.0.1:0\n", "server.listen", "127.0.0.1:0", NULL },
 	{ "listen port 65535", "[server]\nlisten = 127.0.0.1:65535\n", "server.listen",
@@ -114,6 +122,69 @@ static const struct {
 	{ "listen empty", "[server]\nlisten =\n", NULL, NULL,
 	    "line 2: [server] listen: expected IPV4:PORT or [IPV6]:PORT with a port in 0..65535, "
 	    "got \"\"\n" },
+
+	/* Plain HTTP beyond loopback: only with [tls], or when the file says so. */
+	{ "plain http on any address", "[server]\nlisten = 0.0.0.0:8440\n", NULL, NULL,
+	    "line 2: [server] listen: plain HTTP on 0.0.0.0, which is not loopback: set [tls] "
+	    "certificate and key, or [server] allow_plain_http = true\n" },
+	{ "plain http on an ipv6 address", "; x\n[server]\nmax_json_depth = 8\n"
+	    "listen = [2001:db8::1]:8440\n", NULL, NULL,
+	    "line 4: [server] listen: plain HTTP on 2001:db8::1, which is not loopback: set [tls] "
+	    "certificate and key, or [server] allow_plain_http = true\n" },
+	{ "plain http allowed before listen", "[server]\nallow_plain_http = yes\n"
+	    "listen = [::]:8440\n", "server.allow_plain_http", "true", NULL },
+	{ "plain http allowed is not enough to be wrong", "[server]\nallow_plain_http = true\n",
+	    "server.listen", "127.0.0.1:8440", NULL },
+	{ "plain http disallowed on another loopback address", "[server]\n"
+	    "listen = 127.10.0.1:8440\nallow_plain_http = false\n", "server.listen",
+	    "127.10.0.1:8440", NULL },
+	{ "plain http on ipv6 loopback", "[server]\nlisten = [::1]:8440\n", "server.listen",
+	    "[::1]:8440", NULL },
+	{ "plain http on mapped loopback", "[server]\nlisten = [::ffff:127.0.0.1]:8440\n",
+	    "server.listen", "[::ffff:127.0.0.1]:8440", NULL },
+	{ "plain http on mapped other address", "[server]\nlisten = [::ffff:10.0.0.1]:8440\n",
+	    NULL, NULL,
+	    "line 2: [server] listen: plain HTTP on ::ffff:10.0.0.1, which is not loopback: set "
+	    "[tls] certificate and key, or [server] allow_plain_http = true\n" },
+	{ "plain http error among others, in line order", "[server]\nlisten = 0.0.0.0:1\n"
+	    "max_connections = 0\n", NULL, NULL,
+	    "line 2: [server] listen: plain HTTP on 0.0.0.0, which is not loopback: set [tls] "
+	    "certificate and key, or [server] allow_plain_http = true\n"
+	    "line 3: [server] max_connections: expected an integer in 1..100000, got \"0\"\n" },
+
+	/* [tls] */
+	{ "tls on any address", "[server]\nlisten = 0.0.0.0:8443\n[tls]\n"
+	    "certificate = /etc/grantd/tls/server.pem\nkey = /etc/grantd/tls/server.key\n",
+	    "tls.certificate", "/etc/grantd/tls/server.pem", NULL },
+	{ "tls key", "[tls]\ncertificate = a.pem\nkey = /etc/grantd/tls/server.key\n",
+	    "tls.key", "/etc/grantd/tls/server.key", NULL },
+	{ "tls certificate and key in one file", "[tls]\ncertificate = /etc/grantd/tls/both.pem\n"
+	    "key = /etc/grantd/tls/both.pem\n", "tls.key", "/etc/grantd/tls/both.pem", NULL },
+	{ "tls on loopback", "[tls]\ncertificate = c.pem\nkey = k.pem\n", "server.listen",
+	    "127.0.0.1:8440", NULL },
+	{ "tls empty values are no tls", "[tls]\ncertificate =\nkey =\n", "tls.certificate", "",
+	    NULL },
+	{ "tls certificate without key", "[tls]\ncertificate = /etc/grantd/tls/server.pem\n",
+	    NULL, NULL,
+	    "line 2: [tls] certificate: set without key: set both (PEM files), or neither for "
+	    "plain HTTP\n" },
+	{ "tls key without certificate", "[tls]\ncertificate =\nkey = /etc/grantd/tls/k.pem\n",
+	    NULL, NULL,
+	    "line 3: [tls] key: set without certificate: set both (PEM files), or neither for "
+	    "plain HTTP\n" },
+	/* Half a pair on a public address: the pair is what to fix, said once. */
+	{ "tls half a pair on any address", "[tls]\nkey = k.pem\n[server]\n"
+	    "listen = 0.0.0.0:8443\n", NULL, NULL,
+	    "line 2: [tls] key: set without certificate: set both (PEM files), or neither for "
+	    "plain HTTP\n" },
+	{ "tls priorities", "[tls]\npriorities = SECURE128:-VERS-ALL:+VERS-TLS1.3\n",
+	    "tls.priorities", "SECURE128:-VERS-ALL:+VERS-TLS1.3", NULL },
+	{ "tls priorities empty", "[tls]\npriorities =\n", NULL, NULL,
+	    "line 2: [tls] priorities: must not be empty\n" },
+	{ "tls unknown key", "[tls]\ncert = a.pem\n", NULL, NULL,
+	    "line 2: unknown key \"cert\" in [tls]\n" },
+	{ "tls key of another section", "[server]\ncertificate = a.pem\n", NULL, NULL,
+	    "line 2: unknown key \"certificate\" in [server]\n" },
 
 	/* storage.database */
 	{ "database relative", "[storage]\ndatabase = ./var/grantd.db\n", "storage.database",
@@ -346,12 +417,15 @@ START_TEST(boolean_values)
 {
 	static const char *const keys[][2] = {
 		{ "server", "metrics_require_auth" }, { "log", "access_log" },
+		{ "server", "allow_plain_http" },
 	};
 	struct config cfg;
 	struct config_errors errs;
 	char text[128], want[CONFIG_ERRMSG_LEN];
+	const bool *field[] = { &cfg.server.metrics_require_auth, &cfg.log.access_log,
+		&cfg.server.allow_plain_http };
 
-	for (size_t k = 0; k < 2; k++) {
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", keys[k][0], keys[k][1],
 		    booleans[_i].in);
 		if (booleans[_i].want < 0) {
@@ -363,8 +437,7 @@ START_TEST(boolean_values)
 			continue;
 		}
 		ck_assert_msg(parse(text, &cfg, &errs) == 0, "%s", booleans[_i].what);
-		ck_assert_int_eq(k == 0 ? cfg.server.metrics_require_auth : cfg.log.access_log,
-		    booleans[_i].want);
+		ck_assert_int_eq(*field[k], booleans[_i].want);
 	}
 }
 END_TEST
@@ -432,6 +505,32 @@ START_TEST(error_overflow)
 		ck_assert_int_eq(errs.e[i].line, i + 2);
 	ck_assert_str_eq(errs.e[CONFIG_ERRORS_MAX - 1].msg,
 	    "syntax error: expected \"key = value\", got \"bad 31\"");
+
+	/*
+	 * An error found once the file is read (plain HTTP on a public address,
+	 * line 2) still takes its place in line order, and the last one kept
+	 * makes way for it.
+	 */
+	o = (size_t)snprintf(text, sizeof(text), "[server]\nlisten = 0.0.0.0:1\n");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "bad %d\n", i);
+	ck_assert_int_eq(parse(text, &cfg, &errs), GD_EINVAL);
+	ck_assert_int_eq(errs.n, 41);
+	ck_assert_int_eq(errs.e[0].line, 2);
+	ck_assert_ptr_nonnull(strstr(errs.e[0].msg, "plain HTTP on 0.0.0.0"));
+	for (int i = 1; i < CONFIG_ERRORS_MAX; i++)
+		ck_assert_int_eq(errs.e[i].line, i + 2);
+	ck_assert_str_eq(errs.e[CONFIG_ERRORS_MAX - 1].msg,
+	    "syntax error: expected \"key = value\", got \"bad 30\"");
+	/* Where it comes after every kept one, it is counted and not kept. */
+	o = (size_t)snprintf(text, sizeof(text), "[server]\n");
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof(text) - o, "bad %d\n", i);
+	snprintf(text + o, sizeof(text) - o, "listen = 0.0.0.0:1\n");
+	ck_assert_int_eq(parse(text, &cfg, &errs), GD_EINVAL);
+	ck_assert_int_eq(errs.n, 41);
+	for (int i = 0; i < CONFIG_ERRORS_MAX; i++)
+		ck_assert_int_eq(errs.e[i].line, i + 2);
 }
 END_TEST
 
@@ -597,6 +696,53 @@ START_TEST(listen_parsing)
 }
 END_TEST
 
+/* Loopback, for plain HTTP: which addresses serve this host alone. */
+static const struct {
+	const char *host;
+	bool loopback;
+} loopbacks[] = {
+	{ "127.0.0.1", true }, { "127.0.0.0", true }, { "127.255.255.254", true },
+	{ "127.1.2.3", true }, { "::1", true }, { "::ffff:127.0.0.1", true },
+	{ "::ffff:127.9.9.9", true }, { "0:0:0:0:0:0:0:1", true },
+	{ "0.0.0.0", false }, { "128.0.0.1", false }, { "126.255.255.255", false },
+	{ "10.0.0.1", false }, { "192.168.1.10", false }, { "::", false }, { "::2", false },
+	{ "::ffff:10.0.0.1", false }, { "::127.0.0.1", false }, { "fe80::1", false },
+	{ "1::1", false }, { "localhost", false }, { "", false },
+};
+
+START_TEST(loopback_hosts)
+{
+	struct config cfg;
+	char why[CONFIG_ERRMSG_LEN];
+	int rc;
+
+	ck_assert_msg(config_host_is_loopback(loopbacks[_i].host) == loopbacks[_i].loopback,
+	    "%s", loopbacks[_i].host);
+	/*
+	 * config_check_listen(), as the daemon calls it on the address it is
+	 * about to bind (--listen may have changed it): plain HTTP there only
+	 * when it is loopback or allowed; with [tls] anywhere.
+	 */
+	config_defaults(&cfg);
+	snprintf(cfg.server.host, sizeof(cfg.server.host), "%s", loopbacks[_i].host);
+	strcpy(why, "untouched");
+	rc = config_check_listen(&cfg, why, sizeof(why));
+	ck_assert_int_eq(rc, loopbacks[_i].loopback ? 0 : GD_EINVAL);
+	if (rc == 0)
+		ck_assert_str_eq(why, "untouched");
+	else
+		ck_assert_msg(strstr(why, "[tls] certificate and key") != NULL &&
+		    strstr(why, "[server] allow_plain_http = true") != NULL &&
+		    strstr(why, loopbacks[_i].host) != NULL, "%s", why);
+	cfg.server.allow_plain_http = true;
+	ck_assert_int_eq(config_check_listen(&cfg, why, sizeof(why)), 0);
+	cfg.server.allow_plain_http = false;
+	strcpy(cfg.tls.certificate, "/etc/grantd/tls/server.pem");
+	strcpy(cfg.tls.key, "/etc/grantd/tls/server.key");
+	ck_assert_int_eq(config_check_listen(&cfg, why, sizeof(why)), 0);
+}
+END_TEST
+
 START_TEST(listen_small_buffer)
 {
 	char host[10];
@@ -630,7 +776,8 @@ START_TEST(diff)
 	static const char text[] =
 	    "[server]\nlisten = [::1]:9000\nmax_body_bytes = 2048\nmetrics_require_auth = yes\n"
 	    "[storage]\ndatabase = /tmp/g.db\n[log]\nlevel = warning\n"
-	    "[programme]\ntimezone = UTC\nidle_threshold_pct = 0\n";
+	    "[programme]\ntimezone = UTC\nidle_threshold_pct = 0\n"
+	    "[tls]\ncertificate = /etc/grantd/tls/server.pem\nkey = /etc/grantd/tls/server.key\n";
 	struct config a, b;
 	struct diffs d = { .len = 0 };
 
@@ -642,6 +789,8 @@ START_TEST(diff)
 	    "server.listen: 127.0.0.1:8440 -> [::1]:9000\n"
 	    "server.max_body_bytes: 1048576 -> 2048\n"
 	    "server.metrics_require_auth: false -> true\n"
+	    "tls.certificate:  -> /etc/grantd/tls/server.pem\n"
+	    "tls.key:  -> /etc/grantd/tls/server.key\n"
 	    "storage.database: /var/lib/grantd/grantd.db -> /tmp/g.db\n"
 	    "log.level: info -> warning\n"
 	    "programme.timezone: Asia/Seoul -> UTC\n"
@@ -662,6 +811,8 @@ START_TEST(diff)
 	    "server.listen: [::1]:9000 -> [::1]:9001\n"
 	    "server.max_body_bytes: 2048 -> 1048576\n"
 	    "server.metrics_require_auth: true -> false\n"
+	    "tls.certificate: /etc/grantd/tls/server.pem -> \n"
+	    "tls.key: /etc/grantd/tls/server.key -> \n"
 	    "storage.database: /tmp/g.db -> /var/lib/grantd/grantd.db\n"
 	    "log.level: warning -> info\n"
 	    "programme.timezone: UTC -> Asia/Seoul\n"
@@ -672,18 +823,27 @@ END_TEST
 START_TEST(keys_and_values)
 {
 	struct config cfg;
-	char buf[64];
+	char buf[CONFIG_PRIORITIES_LEN];
 	size_t n = 0;
 
 	config_defaults(&cfg);
 	for (const char *key; (key = config_key(n)) != NULL; n++) {
 		bool restart = strcmp(key, "server.listen") == 0 ||
+		    strcmp(key, "server.allow_plain_http") == 0 ||
+		    strcmp(key, "tls.priorities") == 0 ||
 		    strcmp(key, "storage.database") == 0;
+		/* Without TLS, its files are "": the file writes "certificate =". */
+		bool empty = strcmp(key, "tls.certificate") == 0 || strcmp(key, "tls.key") == 0;
 
 		ck_assert_msg(config_reloadable(key) == !restart, "%s", key);
-		ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
+		if (empty)
+			ck_assert_int_eq(config_value(&cfg, key, buf, sizeof(buf)), 0);
+		else
+			ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 22);
+	ck_assert_uint_eq(n, 26);
+	ck_assert_int_eq(config_value(&cfg, "tls.priorities", buf, sizeof(buf)),
+	    (int)strlen(cfg.tls.priorities));
 	ck_assert(!config_reloadable("server.nope"));
 	ck_assert(!config_reloadable("listen"));
 	ck_assert(!config_reloadable(""));
@@ -715,7 +875,8 @@ START_TEST(shipped_files)
 
 		snprintf(want, sizeof(want), "[%.*s]\n", (int)(dot - key), key);
 		ck_assert_msg(strstr(text, want) != NULL, "no %s", want);
-		snprintf(want, sizeof(want), "\n%s = ", dot + 1);
+		/* "key =" with nothing after it: an empty default (no TLS). */
+		snprintf(want, sizeof(want), "\n%s =", dot + 1);
 		ck_assert_msg(strstr(text, want) != NULL, "no %s in grantd.conf", key);
 	}
 	config_defaults(&def);
@@ -749,6 +910,8 @@ START_TEST(random_files)
 		"max_connections", "database", "timezone", "=", ":", ";", "#", " ", "\t", "\n",
 		"\r\n", "\r", "debug", "127.0.0.1:80", "[::1]:1", "12", "-3", "yes", "UTC", "\xef",
 		"\xbb\xbf", "\0", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+		/* Errors found only once the whole file is read, which must still come in order. */
+		"[tls]", "certificate", "key", "a.pem", "0.0.0.0:1", "allow_plain_http",
 	};
 	unsigned seed = (unsigned)time(NULL);
 	struct config_errors errs;
@@ -799,6 +962,7 @@ main(void)
 	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, nul_and_size);
 	tcase_add_loop_test(tc, listen_parsing, 0, sizeof(listens) / sizeof(listens[0]));
+	tcase_add_loop_test(tc, loopback_hosts, 0, sizeof(loopbacks) / sizeof(loopbacks[0]));
 	tcase_add_test(tc, listen_small_buffer);
 	tcase_add_test(tc, diff);
 	tcase_add_test(tc, keys_and_values);
