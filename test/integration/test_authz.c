@@ -48,8 +48,10 @@ struct row {
  * grant of alpha's added by hand (released by the admin), {HOLD} a pending
  * hold of alpha's, {SHOLD} and {VHOLD} a pending hold of alpha's for this
  * cell alone (settle, void), {STL} a settlement of alpha's, {TOKEN} a spare
- * token id, {OUTAGE} a spare outage (corrected, then cancelled, by the admin).  Within a row the admin's cell runs last, so a change it makes
- * cannot decide another cell.
+ * token id (revoked by the admin), {ROTATE} a live token made to be rotated
+ * (by the admin: no cell uses its secret), {OUTAGE} a spare outage
+ * (corrected, then cancelled, by the admin).  Within a row the admin's cell
+ * runs last, so a change it makes cannot decide another cell.
  */
 static const struct row rows[] = {
 	{ "GET", "/v1/health", NULL, PUBLIC, NULL },
@@ -59,6 +61,8 @@ static const struct row rows[] = {
 	    NULL },
 	{ "GET", "/v1/tokens", NULL, AUDITORS, NULL },
 	{ "DELETE", "/v1/tokens/{TOKEN}", NULL, ADMIN_ONLY(204), NULL },
+	{ "POST", "/v1/tokens/{ROTATE}/rotate", "{\"grace_seconds\":3600}", ADMIN_ONLY(200),
+	    NULL },
 
 	{ "PUT", "/v1/card-models/X%R", "{\"weight\":0.25}", ADMIN_ONLY(200), NULL },
 	{ "GET", "/v1/card-models", NULL, ANY_TOKEN, NULL },
@@ -180,6 +184,7 @@ static const char *const teams[] = { "alpha", "beta", "gamma", "delta", "epsilon
 static struct {
 	char *team_tok[NTEAMS], *auditor, *agent_a, *agent_b;
 	char grant[32], xgrant[32], hold[32], stl[32], token[40], outage[32];
+	char rotate[40], rotate_secret[64];	/* the token {ROTATE}, its first secret */
 	char shold[NROLES][32], vhold[NROLES][32];
 } fx;
 
@@ -267,6 +272,13 @@ fixture(struct harness *h)
 	fx.agent_b = h_token(h, "agent", NULL, "pool-b");
 	must_id(h, "/v1/tokens", "{\"name\":\"spare\",\"role\":\"auditor\"}", "id", fx.token,
 	    sizeof(fx.token));
+	j = must(h, "POST", "/v1/tokens", "{\"name\":\"fleet\",\"role\":\"auditor\"}", 201);
+	snprintf(fx.rotate, sizeof(fx.rotate), "%s", json_string_value(json_object_get(j, "id")));
+	snprintf(fx.rotate_secret, sizeof(fx.rotate_secret), "%s",
+	    json_string_value(json_object_get(j, "token")));
+	json_decref(j);
+	ck_assert_str_ne(fx.rotate, "");
+	ck_assert_str_ne(fx.rotate_secret, "");
 	must_id(h, "/v1/pools/pool-b/outages", "{\"from\":\"2026-07-01T00:00:00Z\",\"to\":"
 	    "\"2026-07-02T00:00:00Z\",\"cards\":1,\"reason\":\"fixture\"}", "id", fx.outage,
 	    sizeof(fx.outage));
@@ -326,7 +338,8 @@ fill(const char *s, enum role r, char *out, size_t len)
 	} sub[] = {
 		{ "%R", role_id[r] }, { "{GRANT}", fx.grant }, { "{XGRANT}", fx.xgrant },
 		{ "{HOLD}", fx.hold }, { "{SHOLD}", fx.shold[r] }, { "{VHOLD}", fx.vhold[r] },
-		{ "{STL}", fx.stl }, { "{TOKEN}", fx.token }, { "{OUTAGE}", fx.outage },
+		{ "{STL}", fx.stl }, { "{TOKEN}", fx.token }, { "{ROTATE}", fx.rotate },
+		{ "{OUTAGE}", fx.outage },
 	};
 	size_t n = 0;
 
@@ -388,6 +401,32 @@ leak(const struct hresp *r, const char *team)
 	return NULL;
 }
 
+/*
+ * The admin's rotation took (once: the refused cells rotated nothing): the
+ * token is live and rotated, and its first secret still works in the grace.
+ */
+static void
+rotated(struct harness *h)
+{
+	struct hresp r = h_req(h, "GET", "/v1/tokens?limit=1000", h->admin, NULL, NULL);
+	json_t *t, *found = NULL;
+	size_t i;
+
+	ck_assert_int_eq(r.status, 200);
+	json_array_foreach(json_object_get(r.json, "items"), i, t)
+		if (strcmp(json_string_value(json_object_get(t, "id")), fx.rotate) == 0)
+			found = t;
+	ck_assert_msg(found != NULL, "token %s is not listed", fx.rotate);
+	ck_assert_str_eq(json_string_value(json_object_get(found, "state")), "live");
+	ck_assert_ptr_nonnull(json_object_get(found, "rotated_at"));
+	ck_assert_ptr_nonnull(json_object_get(found, "previous_valid_until"));
+	hresp_free(&r);
+	r = h_req(h, "GET", "/v1/tokens", fx.rotate_secret, NULL, NULL);
+	ck_assert_msg(r.status == 200, "the rotated token's first secret, in its grace: %ld %s",
+	    r.status, r.body);
+	hresp_free(&r);
+}
+
 START_TEST(matrix)
 {
 	struct harness h;
@@ -441,6 +480,7 @@ START_TEST(matrix)
 	ck_assert_msg(ndiff == 0, "%d cells of the authorization matrix differ (all listed "
 	    "above):\n%s", ndiff, diffs);
 	free(diffs);
+	rotated(&h);
 	for (size_t i = 0; i < NTEAMS; i++)
 		free(fx.team_tok[i]);
 	free(fx.auditor);
