@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "checkpoints.h"
 #include "civil.h"
 #include "config.h"
 #include "metrics.h"
@@ -34,6 +35,7 @@ struct app {
 	struct token_cache tokens;	/* principals of live tokens */
 	struct metrics metrics;		/* counters for GET /metrics (metrics.h) */
 	struct quota_cache quota;	/* recent quota answers (quota.h) */
+	struct checkpoints checkpoints;	/* the signing key, checkpoints to publish */
 	/*
 	 * Seals the secret of a new token in its idempotent reply, so that a
 	 * retry gets the same body; random per process and never stored, so

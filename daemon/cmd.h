@@ -36,9 +36,31 @@ struct cmd_token_in {
 int cmd_token_create(const struct cmd_token_in *in, char secret[TOKEN_SECRET_LEN + 1],
     struct maint_notes *notes, char *err, size_t errlen);
 
-/* cmd_audit.c: `grantd audit verify --db PATH`; on 0, the count and the head hash. */
-int cmd_audit_verify(const char *db_path, int64_t *entries, char head[AUDIT_HASH_HEX],
-    char *err, size_t errlen);
+/*
+ * cmd_audit.c: `grantd audit verify --db PATH [--checkpoint FILE]
+ * [--keyring FILE]`: the hash chain, then every published checkpoint
+ * (keys.h: by default the files beside the database) against it, so that
+ * a trail cut short or rewritten is caught by what was kept outside it.
+ */
+struct cmd_audit_in {
+	const char *db, *checkpoints, *keyring;	/* NULL: the defaults */
+};
+struct cmd_audit_out {
+	int64_t entries;
+	char head[AUDIT_HASH_HEX];
+	const char *checkpoint_file;	/* the file checked, or NULL when there was none */
+	int64_t checkpoints, newest_checkpoint;
+};
+int cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char *err,
+    size_t errlen);
+
+/*
+ * cmd_key.c: `grantd key create|rotate [--algorithm ALG]` and `grantd key
+ * show`, for the signing key beside --db (keys.h); show prints the public
+ * key ring, what a verifier needs.
+ */
+int cmd_key(const char *verb, const char *db_path, const char *alg_name, const char *clock_file,
+    FILE *out, char *err, size_t errlen);
 
 /* cmd_ledger.c: `grantd ledger verify --db PATH`; on 0, the counts checked. */
 int cmd_ledger_verify(const char *db_path, int64_t *accounts, int64_t *transfers, char *err,

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "db.h"
 #include "err.h"
+#include "keys.h"
 #include "maint.h"
 
 /* Whether path still names the inode made. */
@@ -73,6 +75,26 @@ cmd_backup(const char *db_path, const char *file, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A restore takes the trail back to the backup's end, on purpose: the
+ * checkpoints published since would call it cut short.  They are moved
+ * aside, kept (FILE.before-restore-SECONDS), not deleted, and err says so
+ * for the operator; the daemon starts a new file on its next start.
+ */
+static void
+set_checkpoints_aside(const char *db_path, char *note, size_t notelen)
+{
+	struct key_paths p;
+	char aside[KEYS_PATH_MAX + 64];
+
+	keys_paths(db_path, &p);
+	snprintf(aside, sizeof(aside), "%s.before-restore-%lld", p.checkpoints,
+	    (long long)time(NULL));
+	if (rename(p.checkpoints, aside) == 0)
+		snprintf(note, notelen, "the checkpoints published before the restore are kept "
+		    "in %s", aside);
+}
+
 int
 cmd_restore(const char *db_path, const char *file, char *err, size_t errlen)
 {
@@ -112,6 +134,8 @@ cmd_restore(const char *db_path, const char *file, char *err, size_t errlen)
 	else if ((rc = db_migrate(dst, why, sizeof(why))) < 0)
 		snprintf(err, errlen, "restore: %s", why);
 	db_close(dst);
+	if (rc == 0)
+		set_checkpoints_aside(db_path, err, errlen);
 	close(lock);
 	return rc < 0 ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include "commit.h"
 #include "db.h"
 #include "err.h"
+#include "checkpoints.h"
 #include "http.h"
 #include "log.h"
 #include "maint.h"
@@ -22,6 +23,7 @@
 #define DRAIN_POLL_MS 20
 #define HOUSEKEEPING_MS (10 * 60 * 1000)
 #define TOKEN_USE_MS (60 * 1000)
+#define CHECKPOINT_MS (60 * 60 * 1000)
 /*
  * How often the database file is checked when nothing commits (every
  * COMMIT checks it too): a second is soon enough for health and the log,
@@ -34,7 +36,7 @@ struct loop {
 	struct app *app;
 	uv_loop_t uv;
 	uv_signal_t sigterm, sigint, sighup;
-	uv_timer_t watchdog, drain, housekeeping, dbwatch, tokenuse;
+	uv_timer_t watchdog, drain, housekeeping, dbwatch, tokenuse, checkpoint;
 	bool watchdog_on;
 	uint64_t drain_deadline;
 };
@@ -81,6 +83,15 @@ on_tokenuse(uv_timer_t *t)
 		log_warn("cannot note when tokens were last used: %s", db_errmsg(app->w));
 }
 
+/* The committed audit head, signed and published when it moved (checkpoints.h). */
+static void
+on_checkpoint(uv_timer_t *t)
+{
+	struct loop *l = t->data;
+
+	checkpoints_tick(l->app);
+}
+
 static void
 on_dbwatch(uv_timer_t *t)
 {
@@ -94,6 +105,10 @@ close_all(struct loop *l)
 {
 	timers_close(l->app);
 	http_close(l->app);
+	/* The last minute's uses, before the batch machinery goes. */
+	on_tokenuse(&l->tokenuse);
+	if (commit_pending(l->app))
+		commit_flush(l->app);
 	commit_close(l->app);
 	uv_close((uv_handle_t *)&l->sigterm, NULL);
 	uv_close((uv_handle_t *)&l->sigint, NULL);
@@ -102,6 +117,7 @@ close_all(struct loop *l)
 	uv_close((uv_handle_t *)&l->drain, NULL);
 	uv_close((uv_handle_t *)&l->housekeeping, NULL);
 	uv_close((uv_handle_t *)&l->tokenuse, NULL);
+	uv_close((uv_handle_t *)&l->checkpoint, NULL);
 	uv_close((uv_handle_t *)&l->dbwatch, NULL);
 }
 
@@ -276,8 +292,10 @@ loop_run(struct app *app)
 	uv_timer_init(&l.uv, &l.dbwatch);
 	uv_timer_init(&l.uv, &l.tokenuse);
 	l.watchdog.data = l.drain.data = l.housekeeping.data = l.dbwatch.data = &l;
-	l.tokenuse.data = &l;
+	uv_timer_init(&l.uv, &l.checkpoint);
+	l.tokenuse.data = l.checkpoint.data = &l;
 	uv_timer_start(&l.tokenuse, on_tokenuse, TOKEN_USE_MS, TOKEN_USE_MS);
+	uv_timer_start(&l.checkpoint, on_checkpoint, CHECKPOINT_MS, CHECKPOINT_MS);
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
 	uv_timer_start(&l.dbwatch, on_dbwatch, DBWATCH_MS, DBWATCH_MS);
 	if (timers_start(app, &l.uv) < 0)

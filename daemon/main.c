@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "checkpoints.h"
 #include "cmd.h"
 #include "cmd_report.h"
 #include "db.h"
@@ -27,7 +28,9 @@ usage(FILE *f)
 	    "       grantd -n [-c FILE]\n"
 	    "       grantd token create --db PATH --role ROLE --name NAME [--team T] [--pool P]\n"
 	    "                           [--ttl DURATION] [--init]\n"
-	    "       grantd audit verify --db PATH\n"
+	    "       grantd audit verify --db PATH [--checkpoint FILE] [--keyring FILE]\n"
+	    "       grantd key create|rotate --db PATH [--algorithm ed25519|ecdsa-p256]\n"
+	    "       grantd key show --db PATH\n"
 	    "       grantd ledger verify --db PATH\n"
 	    "       grantd report --db PATH --phase PHASE [--csv] FILE\n"
 	    "       grantd backup --db PATH FILE\n"
@@ -38,6 +41,7 @@ usage(FILE *f)
 /* Options shared by the daemon and the subcommands. */
 struct opts {
 	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file, *phase, *ttl;
+	const char *checkpoint, *keyring, *algorithm;
 	bool check, csv;
 	bool init;	/* a new database where an old one's files remain (maint_prepare) */
 };
@@ -54,6 +58,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "team", required_argument, NULL, 't' },
 		{ "pool", required_argument, NULL, 'p' },
 		{ "ttl", required_argument, NULL, 'T' },
+		{ "checkpoint", required_argument, NULL, 'K' },
+		{ "keyring", required_argument, NULL, 'R' },
+		{ "algorithm", required_argument, NULL, 'A' },
 		{ "clock-file", required_argument, NULL, 'C' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "phase", required_argument, NULL, 'P' },
@@ -75,6 +82,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->team = optarg; break;
 		case 'p': o->pool = optarg; break;
 		case 'T': o->ttl = optarg; break;
+		case 'K': o->checkpoint = optarg; break;
+		case 'R': o->keyring = optarg; break;
+		case 'A': o->algorithm = optarg; break;
 		case 'C': o->clock_file = optarg; break;
 		case 'n': o->check = true; break;
 		case 'P': o->phase = optarg; break;
@@ -131,15 +141,23 @@ run_token_create(const struct opts *o)
 }
 
 static int
-run_audit_verify(const char *db_path)
+run_audit_verify(const struct opts *o)
 {
-	char head[AUDIT_HASH_HEX], err[CMD_ERRBUF];
-	int64_t n;
-	int st = cmd_audit_verify(db_path, &n, head, err, sizeof(err));
+	const struct cmd_audit_in in = { .db = o->db, .checkpoints = o->checkpoint,
+		.keyring = o->keyring };
+	struct cmd_audit_out out;
+	char err[CMD_ERRBUF];
+	int st = cmd_audit_verify(&in, &out, err, sizeof(err));
 
 	if (st != 0)
 		return say_status(st, err);
-	printf("audit OK: %lld entries, head %s\n", (long long)n, head);
+	printf("audit OK: %lld entries, head %s\n", (long long)out.entries, out.head);
+	if (out.checkpoint_file)
+		printf("checkpoints OK: %lld in %s, the newest at entry %lld\n",
+		    (long long)out.checkpoints, out.checkpoint_file,
+		    (long long)out.newest_checkpoint);
+	else
+		printf("no checkpoints to check beside the database (--checkpoint FILE)\n");
 	return 0;
 }
 
@@ -171,13 +189,26 @@ run_backup(const char *db_path, const char *file)
 static int
 run_restore(const char *db_path, const char *file)
 {
-	char err[CMD_ERRBUF];
+	char err[CMD_ERRBUF] = "";
 	int st = cmd_restore(db_path, file, err, sizeof(err));
 
 	if (st != 0)
 		return say_status(st, err);
 	printf("restored %s from %s (schema, audit trail and ledger verified)\n", db_path, file);
+	if (err[0] != '\0')
+		printf("%s\n", err);
 	return 0;
+}
+
+/* The signing key (made on the first start), for checkpoints and signed reports. */
+static int
+start_signing(struct app *app, char *err, size_t errlen)
+{
+	struct key_paths paths;
+
+	keys_paths(app->cfg.storage.database, &paths);
+	return checkpoints_open(&app->checkpoints, &paths, SIG_ED25519, app_now(app), err,
+	    errlen);
 }
 
 static int
@@ -224,7 +255,17 @@ run_daemon(struct app *app, const struct opts *o)
 		close(lock);
 		return 1;
 	}
+	if (start_signing(app, why, sizeof(why)) < 0) {
+		fprintf(stderr, "grantd: %s\n", why);
+		db_close(app->r);
+		db_close(app->w);
+		close(lock);
+		return 1;
+	}
 	rc = loop_run(app);
+	/* The head as it stands at the stop, anchored outside the database. */
+	checkpoints_tick(app);
+	checkpoints_close(&app->checkpoints);
 	db_close(app->r);
 	db_close(app->w);
 	close(lock);
@@ -246,7 +287,7 @@ main(int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-') {
 		sub = argv[1];
 		if (strcmp(sub, "token") == 0 || strcmp(sub, "audit") == 0 ||
-		    strcmp(sub, "ledger") == 0) {
+		    strcmp(sub, "ledger") == 0 || strcmp(sub, "key") == 0) {
 			verb = argc > 2 ? argv[2] : "";
 			argc -= 2;
 			argv += 2;
@@ -261,7 +302,13 @@ main(int argc, char **argv)
 		if (strcmp(sub, "token") == 0 && strcmp(verb, "create") == 0)
 			return run_token_create(&o);
 		if (strcmp(sub, "audit") == 0 && strcmp(verb, "verify") == 0)
-			return run_audit_verify(o.db);
+			return run_audit_verify(&o);
+		if (strcmp(sub, "key") == 0) {
+			char err[CMD_ERRBUF];
+
+			return say_status(cmd_key(verb, o.db, o.algorithm, o.clock_file, stdout, err,
+			    sizeof(err)), err);
+		}
 		if (strcmp(sub, "ledger") == 0 && strcmp(verb, "verify") == 0)
 			return run_ledger_verify(o.db);
 		if (strcmp(sub, "report") == 0 && optind == argc - 1) {

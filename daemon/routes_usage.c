@@ -5,6 +5,7 @@
 
 #include "app.h"
 #include "audit.h"
+#include "checkpoints.h"
 #include "civil.h"
 #include "err.h"
 #include "fairness_report.h"
@@ -171,6 +172,12 @@ fairness(struct request *rq, struct response *rs)
 		return;
 	}
 	if (format == NULL || strcmp(format, "json") == 0) {
+		/* Signed as served: the checkpoint it reflects, and the whole of it. */
+		if ((rc = checkpoints_sign_report(rq->app, rq->db, rep, rq->now)) < 0) {
+			json_decref(rep);
+			resp_store_error(rs, rc);
+			return;
+		}
 		resp_json(rs, 200, rep);
 		return;
 	}

@@ -60,6 +60,12 @@ store_audit_last(struct db *db, int64_t *seq, char *hash, size_t hashlen)
 }
 
 int
+store_audit_hash(struct db *db, int64_t seq, char *hash, size_t hashlen)
+{
+	return db_get_text(db, "SELECT hash FROM audit WHERE seq = ?", hash, hashlen, "i", seq);
+}
+
+int
 store_audit_insert(struct db *db, const struct audit_entry *e)
 {
 	static const char sql[] = "INSERT INTO audit (seq, at, actor_id, actor_name, "

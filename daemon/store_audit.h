@@ -22,6 +22,8 @@ struct audit_entry {
 /* The last entry's sequence number and hash: 0, GD_ENOENT when the trail is empty, GD_EIO. */
 int store_audit_last(struct db *db, int64_t *seq, char *hash, size_t hashlen);
 int store_audit_insert(struct db *db, const struct audit_entry *e);
+/* The hash of entry seq: 0, GD_ENOENT (no such entry), GD_EIO. */
+int store_audit_hash(struct db *db, int64_t seq, char *hash, size_t hashlen);
 
 /*
  * Calls fn with every entry in sequence order (borrowed for the call)

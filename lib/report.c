@@ -284,6 +284,9 @@ report_canonical(const json_t *report)
 		return NULL;
 	json_object_del(c, "generated_at");
 	json_object_del(c, "digest");
+	/* How this copy was served and signed, not what the report says. */
+	json_object_del(c, "checkpoint");
+	json_object_del(c, "signature");
 	s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII |
 	    JSON_REAL_PRECISION(15));
 	json_decref(c);

@@ -145,7 +145,8 @@ double report_max_deviation_pct(const double *x, size_t n);
 
 /*
  * The canonical serialisation of a report: the JSON object without its
- * "generated_at" and "digest" members, dumped by jansson with
+ * "generated_at", "digest", "checkpoint" and "signature" members (how a
+ * copy was produced and signed, not what it says), dumped by jansson with
  * JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15):
  *
  *	- no whitespace; object keys sorted by their UTF-8 bytes;
@@ -161,7 +162,8 @@ double report_max_deviation_pct(const double *x, size_t n);
  * shortest that reads back the same.  A reader recomputes the digest
  * from a published report, e.g. in Python:
  *
- *	r = json.loads(text); del r["generated_at"]; del r["digest"]
+ *	r = json.loads(text)
+ *	for k in ("generated_at", "digest", "checkpoint", "signature"): r.pop(k, None)
  *	s = json.dumps(r, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
  *	s = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m.group(1).upper(), s)
  *	"sha256:" + hashlib.sha256(s.encode()).hexdigest() == digest
