@@ -15,10 +15,8 @@
 #include "store_pools.h"
 #include "token.h"
 
-/* At most ten years: an end a client may set, and one that fits any instant. */
-#define TTL_MAX (3660 * INT64_C(86400))
 
-/* "90d", "12h", "30m", "45s" or a number of seconds, 1 s to TTL_MAX: 0, or -1. */
+/* "90d", "12h", "30m", "45s" or a number of seconds, 1 s to TOKEN_TTL_MAX: 0, or -1. */
 static int
 parse_ttl(const char *s, int64_t *out)
 {
@@ -40,7 +38,7 @@ parse_ttl(const char *s, int64_t *out)
 		default: return -1;
 		}
 	}
-	if (v <= 0 || v > TTL_MAX / unit)
+	if (v <= 0 || v > TOKEN_TTL_MAX / unit)
 		return -1;
 	*out = (int64_t)v * unit;
 	return 0;

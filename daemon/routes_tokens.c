@@ -11,17 +11,32 @@
 #include "request.h"
 #include "tokens.h"
 
+/*
+ * A token's end, when one is given, is later than now and at most ten
+ * years ahead (as --ttl): a date before 1970 would otherwise read as none.
+ */
+static bool
+end_ok(const struct request *rq, struct response *rs, int64_t expires_at)
+{
+	if (expires_at > rq->now && expires_at - rq->now <= TOKEN_TTL_MAX)
+		return true;
+	resp_problem(rs, 400, "bad_request", "expires_at must be later than now and at most "
+	    "3660 days ahead");
+	return false;
+}
+
 static void
 token_post(struct request *rq, struct response *rs)
 {
 	const char *name = NULL, *rolename = NULL, *team = NULL, *pool = NULL;
 	int64_t expires_at = -1;
+	bool has_end = false;
 	const struct jv_field f[] = {
 		{ "name", JV_STR, JV_REQUIRED, 0, NAME_MAX_LEN, &name, NULL },
 		{ "role", JV_STR, JV_REQUIRED, 0, 16, &rolename, NULL },
 		{ "team", JV_ID, JV_NULLABLE, 0, 0, &team, NULL },
 		{ "pool", JV_ID, JV_NULLABLE, 0, 0, &pool, NULL },
-		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, NULL },
+		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, &has_end },
 	};
 	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
 	char err[GD_ERRBUF];
@@ -46,6 +61,8 @@ token_post(struct request *rq, struct response *rs)
 		    "an agent token needs \"pool\"" : "\"pool\" is only for role agent");
 		goto out;
 	}
+	if (has_end && !end_ok(rq, rs, expires_at))
+		goto out;
 	if ((rc = tokens_create(rq->db, name, role, team, pool, rq->now, expires_at, id, secret,
 	    &obj, err, sizeof(err))) < 0) {
 		resp_failure(rs, rc, err);
@@ -108,9 +125,10 @@ static void
 token_rotate_route(struct request *rq, struct response *rs)
 {
 	int64_t grace = TOKEN_GRACE_DEFAULT, expires_at = -1;
+	bool has_end = false;
 	const struct jv_field f[] = {
 		{ "grace_seconds", JV_INT, 0, 0, TOKEN_GRACE_MAX, &grace, NULL },
-		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, NULL },
+		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, &has_end },
 	};
 	char secret[TOKEN_SECRET_LEN + 1], target[64], err[GD_ERRBUF];
 	json_t *body, *obj = NULL;
@@ -122,6 +140,12 @@ token_rotate_route(struct request *rq, struct response *rs)
 	}
 	if ((body = req_decode_opt(rq, rs, f, NFIELDS(f))) == NULL)
 		return;
+	if (has_end && !end_ok(rq, rs, expires_at)) {
+		json_decref(body);
+		return;
+	}
+	if (!has_end)
+		expires_at = -1;	/* kept as it is */
 	/* The old secret's cached principal must learn its new end. */
 	token_cache_hold(&rq->app->tokens);
 	if ((rc = tokens_rotate(rq->db, rq->params[0], rq->now, grace, expires_at, secret, &obj,

@@ -13,7 +13,8 @@
  * secret a rotation replaced still works.
  */
 #define TOKEN_COLS "id, name, role, team, pool, created_at, revoked_at, expires_at, " \
-	"last_used_at, rotated_at, CASE WHEN prev_until > ?3 THEN prev_until END, " \
+	"last_used_at, rotated_at, CASE WHEN prev_until > ?3 THEN min(prev_until, " \
+	"coalesce(expires_at, prev_until)) END, " \
 	"CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= ?3 THEN " \
 	"'expired' ELSE 'live' END"
 

@@ -15,6 +15,8 @@ struct db;
 /* A rotation's grace: a day unless asked, at most 30 days. */
 #define TOKEN_GRACE_DEFAULT (24 * 3600)
 #define TOKEN_GRACE_MAX (30 * 24 * 3600)
+/* The furthest end a token may be given: ten years (3660 days). */
+#define TOKEN_TTL_MAX (3660 * INT64_C(86400))
 
 const char *role_name(enum role r);
 int role_from_name(const char *s, enum role *r);

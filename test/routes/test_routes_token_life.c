@@ -121,6 +121,16 @@ START_TEST(expiry)
 		ck_assert_int_eq(rs.status, 400);
 		ck_assert_ptr_nonnull(strstr(fx_detail(&rs), "later than now"));
 		response_clear(&rs);
+		rs = fx_post(&F, "/v1/tokens", "{\"name\":\"x\",\"role\":\"auditor\","
+		    "\"expires_at\":\"1900-01-01T00:00:00Z\"}");
+		ck_assert_int_eq(rs.status, 400);
+		response_clear(&rs);
+		/* null is no end, as an absent field. */
+		rs = fx_post(&F, "/v1/tokens", "{\"name\":\"x\",\"role\":\"auditor\","
+		    "\"expires_at\":null}");
+		ck_assert_int_eq(rs.status, 201);
+		ck_assert_ptr_null(json_object_get(rs.json, "expires_at"));
+		response_clear(&rs);
 	}
 }
 END_TEST
@@ -167,6 +177,11 @@ START_TEST(rotation)
 	t = token_at(id, FX_NOW + 900);
 	ck_assert_str_eq(fx_str(t, "expires_at"), "2026-03-02T00:00:00Z");
 	json_decref(t);
+	/* A grace past the token's end says the end. */
+	rotate(id, "{\"grace_seconds\":2592000}", FX_NOW + 950, 200, s2);
+	t = token_at(id, FX_NOW + 960);
+	ck_assert_str_eq(fx_str(t, "previous_valid_until"), "2026-03-02T00:00:00Z");
+	json_decref(t);
 
 	/* Revoked: every secret of it refused. */
 	rotate(id, "{\"grace_seconds\":3600}", FX_NOW + 1000, 200, s1);
@@ -190,6 +205,10 @@ START_TEST(rotation_refused)
 	rotate(id, "{\"grace_seconds\":2592001}", 0, 400, NULL);
 	rotate(id, "{\"grace_seconds\":-1}", 0, 400, NULL);
 	rotate(id, "{\"expires_at\":\"2026-02-01T00:00:00Z\"}", 0, 400, NULL);
+	/* Before 1970 is not "never", nor "remove the end". */
+	rotate(id, "{\"expires_at\":\"1969-12-31T23:59:58Z\"}", 0, 400, NULL);
+	rotate(id, "{\"expires_at\":\"1900-01-01T00:00:00Z\"}", 0, 400, NULL);
+	rotate(id, "{\"expires_at\":\"2040-01-01T00:00:00Z\"}", 0, 400, NULL);
 	rotate(id, "{\"scope\":\"all\"}", 0, 400, NULL);
 	rotate("tok_0123456789abcdef", NULL, 0, 404, NULL);
 	ck_assert_int_eq(fx_audit_count(&F), audit);
