@@ -1,4 +1,4 @@
-/* http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume. */
+/* http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume, TLS. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <sodium.h>
@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "router.h"
+#include "tls.h"
 
 struct conn;
 struct peer;
@@ -28,6 +30,7 @@ struct peer;
 struct http {
 	struct app *app;
 	struct MHD_Daemon *d;
+	struct tls *tls;	/* the certificate handshakes take; NULL: plain HTTP */
 	uv_poll_t poll;
 	uv_timer_t timer;
 	uv_timer_t deadline;
@@ -51,6 +54,7 @@ struct conn {
 	struct conn *prev, *next;
 	struct peer *peer;	/* its client address; NULL if untracked */
 	MHD_socket fd;
+	struct tls_hold tls;	/* the credentials its handshake took (tls.h) */
 	uint64_t since;		/* uv_now(), ms */
 	bool listed;		/* on h->head..tail: its request is not all read */
 	bool cut;		/* shut down here; MHD closes it on its next run */
@@ -327,6 +331,52 @@ conn_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
+/*
+ * The certificate callback.  libmicrohttpd 0.9.75 makes each session's user
+ * pointer its MHD_Connection (gnutls_session_set_ptr in daemon.c, read back
+ * by its own PSK callback); tls_begin() has checked that for this session,
+ * whose socket context is the struct conn holding the credentials.
+ */
+static int
+on_certificate(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
+    const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
+    unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	struct MHD_Connection *c = gnutls_session_get_ptr(s);
+	struct conn *k = c ? conn_of(c) : NULL;
+
+	/* A server is never asked for a particular CA or algorithm: these are NULL. */
+	(void)req_ca_dn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	*pcert_length = 0;
+	return k ? tls_take(&k->tls, pcert, pcert_length, pkey) : -1;
+}
+
+/*
+ * Ties a new connection to the credentials its handshake will take, or
+ * refuses it when its session is not what on_certificate() expects: a
+ * libmicrohttpd that no longer points the session at its connection must
+ * fail loudly, not hand the callback a pointer of another type.
+ */
+static int
+tls_begin(struct http *h, struct MHD_Connection *c, struct conn *k)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	if (ci == NULL || gnutls_session_get_ptr(ci->tls_session) != c) {
+		log_error("TLS: libmicrohttpd's session does not point at its connection; "
+		    "refusing the connection (this build of grantd needs libmicrohttpd 0.9.75's "
+		    "behaviour)");
+		(void)shutdown(k->fd, SHUT_RDWR);
+		return -1;
+	}
+	tls_hold_begin(h->tls, &k->tls);
+	return 0;
+}
+
 static void
 on_deadline(uv_timer_t *t)
 {
@@ -364,6 +414,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 				k->peer->live--;
 			peer_drop(h, k->peer);
 		}
+		/* libmicrohttpd has already ended the session (gnutls_deinit). */
+		tls_hold_end(&k->tls);
 		free(k);
 		*socket_context = NULL;
 		h->nconn--;
@@ -380,6 +432,8 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	k->fd = ci->connect_fd;
 	*socket_context = k;
 	h->nconn++;
+	if (h->tls && tls_begin(h, c, k) < 0)
+		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if ((k->peer = peer_get(h, ci ? ci->client_addr : NULL)) != NULL) {
 		k->peer->n++;
@@ -689,6 +743,78 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("libmicrohttpd: %s", buf);
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * TLS.  With [tls] set, libmicrohttpd speaks HTTPS only and asks tls.c for
+ * the certificate at each handshake (MHD_OPTION_HTTPS_CERT_CALLBACK), so
+ * that a reload can swap it without closing a connection.  Each connection
+ * is tied to the credentials its handshake took (struct conn's tls) from
+ * MHD_CONNECTION_NOTIFY_STARTED to MHD_CONNECTION_NOTIFY_CLOSED.
+ */
+
+/* A day's notice is too late to renew through an agency CA; a month is not. */
+#define TLS_RENEW_NOTICE_S (30 * CIVIL_DAY)
+
+/* What an operator wants to know about the certificate now in use. */
+static void
+tls_log(struct http *h, const char *what)
+{
+	const struct tls_info *ti = tls_info(h->tls);
+	char until[CIVIL_INSTANT_LEN], from[CIVIL_INSTANT_LEN];
+	/* Clients judge validity by their clock, never by a test clock file. */
+	int64_t now = (int64_t)time(NULL);
+
+	civil_format_instant(ti->not_after, until);
+	civil_format_instant(ti->not_before, from);
+	log_notice("%s: serving certificate %s, serial %s, valid until %s (%u in the chain)",
+	    what, ti->subject, ti->serial, until, ti->chain);
+	if (ti->not_after <= now)
+		log_warn("%s: the certificate expired at %s: clients refuse it; install a "
+		    "renewed one and reload (systemctl reload grantd)", what, until);
+	else if (ti->not_after - now < TLS_RENEW_NOTICE_S)
+		log_warn("%s: the certificate expires at %s: renew it, then reload "
+		    "(systemctl reload grantd)", what, until);
+	if (ti->not_before > now)
+		log_warn("%s: the certificate is valid only from %s: clients refuse it until "
+		    "then", what, from);
+	if (ti->key_mode & 0007)
+		log_warn("%s: every user may read the key (mode %04o): chmod o-rwx it", what,
+		    (unsigned)ti->key_mode);
+}
+
+/* Reads [tls]'s files into h->tls when it is set; NULL stays plain HTTP. */
+static int
+tls_setup(struct http *h, char *err, size_t errlen)
+{
+	const struct config_tls *t = &h->app->cfg.tls;
+	char why[GD_ERRBUF];
+	int rc;
+
+	if (t->certificate[0] == '\0')
+		return 0;
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES ||
+	    MHD_is_feature_supported(MHD_FEATURE_HTTPS_CERT_CALLBACK) != MHD_YES) {
+		snprintf(err, errlen, "[tls] is set, but this libmicrohttpd was built without "
+		    "TLS or without certificate callbacks");
+		return GD_EINVAL;
+	}
+	if ((rc = tls_check_priorities(t->priorities, why, sizeof(why))) < 0 ||
+	    (rc = tls_new(&h->tls, t->certificate, t->key, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "TLS: %s", why);
+		return rc;
+	}
+	return 0;
+}
+
+/* Frees what http_start() made before its loop handles existed. */
+static void
+discard(struct http *h)
+{
+	tls_free(h->tls);
+	free(h->peers);
+	free(h);
+}
+
 int
 http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
     char *bound, size_t boundlen, char *err, size_t errlen)
@@ -698,9 +824,20 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	const union MHD_DaemonInfo *di;
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)on_certificate },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)app->cfg.tls.priorities },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	struct http *h;
 	int rc;
 
+	/*
+	 * The file was checked for this when it was read; --listen may have
+	 * moved the address since (host is app->cfg's).
+	 */
+	if (config_check_listen(&app->cfg, err, errlen) < 0)
+		return GD_EINVAL;
 	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
 		s4->sin_port = htons(port);
@@ -722,6 +859,12 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 		return GD_ENOMEM;
 	}
 	h->app = app;
+	if ((rc = tls_setup(h, err, errlen)) < 0) {
+		discard(h);
+		return rc;
+	}
+	if (h->tls)
+		flags |= MHD_USE_TLS;
 	/* The logger goes first, so no option's complaint reaches MHD's own. */
 	h->d = MHD_start_daemon(flags, port, NULL, NULL, on_access, h,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, h,
@@ -733,12 +876,13 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 511U,
+	    MHD_OPTION_ARRAY, h->tls ? tls_opts : &tls_opts[2],
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s:%u (address in use or not "
-		    "available)", host, (unsigned)port);
-		free(h->peers);
-		free(h);
+		    "available%s)", host, (unsigned)port, h->tls ? ", or libmicrohttpd could not "
+		    "set up TLS: log level debug shows its reason" : "");
+		discard(h);
 		return GD_EIO;
 	}
 	di = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
@@ -750,8 +894,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	if ((rc = uv_poll_init(loop, &h->poll, di->epoll_fd)) < 0) {
 		snprintf(err, errlen, "cannot poll the HTTP epoll fd: %s", uv_strerror(rc));
 		MHD_stop_daemon(h->d);
-		free(h->peers);
-		free(h);
+		discard(h);
 		return GD_EIO;
 	}
 	uv_timer_init(loop, &h->timer);
@@ -761,6 +904,8 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	h->deadline.data = h;
 	uv_poll_start(&h->poll, UV_READABLE, on_poll);
 	app->http = h;
+	if (h->tls)
+		tls_log(h, "TLS");
 	rearm(h);
 	return 0;
 }
@@ -801,6 +946,9 @@ http_close(struct app *app)
 	/* Stop watching the epoll fd before libmicrohttpd closes it. */
 	uv_poll_stop(&h->poll);
 	MHD_stop_daemon(h->d);
+	/* Every connection is closed: no session holds a certificate any more. */
+	tls_free(h->tls);
+	h->tls = NULL;
 	h->open_handles = 3;
 	uv_close((uv_handle_t *)&h->poll, on_handle_closed);
 	uv_close((uv_handle_t *)&h->timer, on_handle_closed);
@@ -810,10 +958,35 @@ http_close(struct app *app)
 void
 http_reload(struct app *app)
 {
-	(void)app;
+	struct http *h = app->http;
+	const struct config_tls *t = &app->cfg.tls;
+	char err[GD_ERRBUF];
+
 	/*
 	 * libmicrohttpd fixes its limits at start; max_body_bytes, the access
 	 * log and request_timeout_s are read per request and so change at once
 	 * (a changed deadline applies from the next time the timer is armed).
+	 * The certificate and key are read again on every reload, renamed or
+	 * not: a renewed certificate is usually written over the old file.
 	 */
+	if (h == NULL)
+		return;
+	if (h->tls == NULL) {
+		if (t->certificate[0] != '\0')
+			log_warn("reload: [tls] is set, but grantd started without it and a reload "
+			    "does not turn HTTPS on: restart grantd (systemctl restart grantd)");
+		return;
+	}
+	if (t->certificate[0] == '\0') {
+		log_warn("reload: [tls] is no longer set, but a reload does not turn HTTPS off: "
+		    "still serving serial %s; restart grantd for plain HTTP",
+		    tls_info(h->tls)->serial);
+		return;
+	}
+	if (tls_reload(h->tls, t->certificate, t->key, err, sizeof(err)) < 0) {
+		log_error("reload: TLS: %s; still serving serial %s", err,
+		    tls_info(h->tls)->serial);
+		return;
+	}
+	tls_log(h, "reload: TLS");
 }

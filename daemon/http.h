@@ -8,7 +8,11 @@
 
 struct app;
 
-/* Starts listening; writes the bound "ADDR:PORT" (port 0 resolved) to bound. */
+/*
+ * Starts listening, HTTPS when [tls] is set (its certificate and key are read
+ * here); writes the bound "ADDR:PORT" (port 0 resolved) to bound.  Refuses
+ * plain HTTP beyond loopback unless server.allow_plain_http.
+ */
 int http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
     char *bound, size_t boundlen, char *err, size_t errlen);
 
@@ -24,7 +28,11 @@ void http_kick(struct app *app);
 /* Closes the loop handles, then stops the daemon; frees in the close callback. */
 void http_close(struct app *app);
 
-/* Applies run-time limits from app->cfg that libmicrohttpd lets us change. */
+/*
+ * Applies run-time limits from app->cfg that libmicrohttpd lets us change,
+ * and reads [tls]'s certificate and key again: new handshakes take them,
+ * open connections keep theirs, and files that fail keep the old ones.
+ */
 void http_reload(struct app *app);
 
 #endif
