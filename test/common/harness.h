@@ -77,6 +77,8 @@ char *h_token(struct harness *h, const char *role, const char *team, const char 
 
 /* Runs a grantd subcommand; returns exit status, stdout in out (malloc'd) if non-NULL. */
 int h_run(const char *const *argv, char **out);
+/* The same, with what it said on stderr in *err (malloc'd); stdout is dropped. */
+int h_run_err(const char *const *argv, char **err);
 
 /* Problem code of a response ("" when none). */
 const char *hresp_code(const struct hresp *r);

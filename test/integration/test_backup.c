@@ -460,39 +460,6 @@ START_TEST(restore_refuses_a_corrupt_file)
 }
 END_TEST
 
-/* Runs a grantd subcommand; returns its exit status and what it said on stderr (malloc'd). */
-static int
-run_err(const char *const *argv, char **err)
-{
-	char buf[8192];
-	size_t len = 0;
-	ssize_t n;
-	int p[2], st;
-	pid_t pid;
-
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while (len < sizeof(buf) - 1 && (n = read(p[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(p[0]);
-	buf[len] = '\0';
-	waitpid(pid, &st, 0);
-	*err = strdup(buf);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /*
  * Ways to tamper with a backup, each applied to a fresh copy of an intact
  * one.  keep: a trigger dropped to let the change through and then put back
@@ -576,7 +543,7 @@ START_TEST(restore_refuses_tampered_backups)
 		tampered_copy(file, bad, t);
 		argv[3] = h.db;
 		argv[4] = bad;
-		rc = run_err(argv, &err);
+		rc = h_run_err(argv, &err);
 		ck_assert_msg(rc == 1, "%s: restore exited %d: %s", t->what, rc, err);
 		ck_assert_msg(strstr(err, "refused") && strstr(err, t->why), "%s: the refusal "
 		    "does not say '%s': %s", t->what, t->why, err);
@@ -588,7 +555,7 @@ START_TEST(restore_refuses_tampered_backups)
 		    "changed under a refused restore", t->what);
 		free(after);
 		argv[3] = fresh;
-		rc = run_err(argv, &err);
+		rc = h_run_err(argv, &err);
 		ck_assert_msg(rc == 1, "%s: restore to a fresh path exited %d: %s", t->what, rc,
 		    err);
 		free(err);

@@ -1,0 +1,278 @@
+/* test_checkpoints.c: the audit trail anchored outside the database (issue 17), against the real binary. */
+#include <check.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checkpoint.h"
+#include "err.h"
+#include "harness.h"
+
+/* `grantd ARGS...` with --db; its exit status, and what it said on stderr in *err. */
+static int
+grantd(struct harness *h, char **err, const char *a, const char *b, const char *c,
+    const char *d, const char *e)
+{
+	const char *argv[] = { h_bin(), a, b, "--db", h->db, c, d, e, NULL };
+
+	return h_run_err(argv, err);
+}
+
+static int
+verify_ok(struct harness *h)
+{
+	char *err = NULL;
+	int rc = grantd(h, &err, "audit", "verify", NULL, NULL, NULL);
+
+	ck_assert_msg(rc == 0, "audit verify: %d %s", rc, err);
+	free(err);
+	return rc;
+}
+
+/* audit verify must fail, saying `want`. */
+static void
+verify_fails(struct harness *h, const char *c, const char *d, const char *want)
+{
+	char *err = NULL;
+	int rc = grantd(h, &err, "audit", "verify", c, d, NULL);
+
+	ck_assert_msg(rc == 1 && strstr(err, want) != NULL, "audit verify: %d '%s', want '%s'",
+	    rc, err, want);
+	free(err);
+}
+
+static void
+sql(struct harness *h, const char *text)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(h->db, &db), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(db, text, NULL, NULL, &err) == SQLITE_OK, "%s", err);
+	sqlite3_close(db);
+}
+
+static void
+some_changes(struct harness *h, const char *prefix, int n)
+{
+	for (int i = 0; i < n; i++)
+		json_decref(h_must(h_post(h, h->admin, "/v1/teams", "{\"id\":\"%s-%d\",\"name\":"
+		    "\"T\",\"lead_org\":\"Org %s %d\"}", prefix, i, prefix, i), 201, "team"));
+}
+
+/* The public keys beside the database, as `grantd key show` prints them, parsed. */
+static size_t
+ring(struct harness *h, struct sig_key *keys, size_t cap)
+{
+	const char *argv[] = { h_bin(), "key", "show", "--db", h->db, NULL };
+	char *out = NULL, *line, *save = NULL;
+	size_t n = 0;
+
+	ck_assert_int_eq(h_run(argv, &out), 0);
+	for (line = strtok_r(out, "\n", &save); line && n < cap;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char alg[32], id[32], pub[SIG_B64_MAX];
+		unsigned char raw[SIG_PUB_MAX];
+		enum sig_alg a;
+		size_t len;
+
+		ck_assert_int_eq(sscanf(line, "%31s %31s %399s", alg, id, pub), 3);
+		ck_assert_int_eq(sig_alg_parse(alg, &a), 0);
+		ck_assert_int_eq(sig_unb64(pub, raw, sizeof(raw), &len), 0);
+		ck_assert_int_eq(sig_key_from(a, raw, len, NULL, 0, &keys[n]), 0);
+		ck_assert_str_eq(keys[n].id, id);
+		n++;
+	}
+	free(out);
+	return n;
+}
+
+/*
+ * The fairness report comes signed, with the checkpoint of the audit entry
+ * it reflects; both verify with the public key alone, and a changed figure
+ * does not.
+ */
+START_TEST(report_signed)
+{
+	struct harness h;
+	struct sig_key keys[4];
+	struct checkpoint c;
+	char err[GD_ERRBUF];
+	json_t *rep;
+	size_t n;
+
+	h_init(&h, NULL);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	h_start(&h);
+	json_decref(h_must(h_post(&h, h.admin, "/v1/programs", "{\"id\":\"p\",\"name\":\"P\"}"),
+	    201, "programme"));
+	json_decref(h_must(h_post(&h, h.admin, "/v1/programs/p/phases", "{\"id\":\"ph\","
+	    "\"name\":\"Ph\",\"starts_on\":\"2026-03-01\",\"period_days\":30,\"package\":"
+	    "{\"card_model\":\"B200\",\"cards\":8,\"voucher_krw\":1000}}"), 201, "phase"));
+	rep = h_must(h_get(&h, h.admin, "/v1/phases/ph/fairness"), 200, "report");
+	n = ring(&h, keys, 4);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_msg(doc_verify(rep, keys, n, err, sizeof(err)), "%s", err);
+	ck_assert_int_eq(checkpoint_parse(json_object_get(rep, "checkpoint"), &c, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(c.seq, json_integer_value(json_object_get(rep, "audit_seq")));
+	ck_assert(checkpoint_verify(&c, keys, n, err, sizeof(err)));
+	json_object_set_new(rep, "period_days", json_integer(31));
+	ck_assert(!doc_verify(rep, keys, n, err, sizeof(err)));
+	json_decref(rep);
+	ck_assert_int_eq(h_stop(&h), 0);
+	/* Its checkpoint was published, and the trail verifies against it. */
+	verify_ok(&h);
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * The promise of the issue: rows deleted from the end of the trail pass
+ * the chain's own check, but not the checkpoints published outside the
+ * database -- even when grantd goes on writing after the cut, and even
+ * when only a copy of the published file and the public keys are at hand.
+ */
+START_TEST(truncation_caught)
+{
+	struct harness h;
+	char cp[600], ring_copy[600], kept[600], cmd[4096];
+
+	h_init(&h, NULL);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	h_start(&h);
+	some_changes(&h, "a", 5);
+	ck_assert_int_eq(h_stop(&h), 0);	/* a checkpoint at the stop */
+	verify_ok(&h);
+
+	/* Copies kept elsewhere, as an auditor would. */
+	snprintf(cp, sizeof(cp), "%s/grantd-checkpoints.jsonl", h.dir);
+	snprintf(kept, sizeof(kept), "%s/kept-checkpoints", h.dir);
+	snprintf(ring_copy, sizeof(ring_copy), "%s/kept-ring", h.dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && cp %s/grantd-signing.pub %s", cp, kept, h.dir,
+	    ring_copy);
+	ck_assert_int_eq(system(cmd), 0);
+
+	/* The newest three rows deleted: the chain alone still holds. */
+	sql(&h, "DROP TRIGGER audit_no_delete; "
+	    "DELETE FROM audit WHERE seq > (SELECT max(seq) - 3 FROM audit);");
+	{
+		const char *argv[] = { h_bin(), "audit", "verify", "--db", h.db, "--checkpoint",
+			"/dev/null", NULL };
+
+		ck_assert_int_eq(h_run(argv, NULL), 0);
+	}
+	verify_fails(&h, NULL, NULL, "cut short");
+	verify_fails(&h, "--checkpoint", kept, "newer rows were deleted");
+
+	/* grantd runs on and writes over the gap: now entry N is another one. */
+	h_restart(&h);
+	some_changes(&h, "b", 4);
+	ck_assert_int_eq(h_stop(&h), 0);
+	verify_fails(&h, "--checkpoint", kept, "rewritten");
+	/* With only the kept copies: the keys and the file. */
+	{
+		char *err = NULL;
+		const char *argv[] = { h_bin(), "audit", "verify", "--db", h.db, "--checkpoint",
+			kept, "--keyring", ring_copy, NULL };
+
+		ck_assert_int_eq(h_run_err(argv, &err), 1);
+		ck_assert_ptr_nonnull(strstr(err, "rewritten"));
+		free(err);
+	}
+	/* A forged line is caught by its signature. */
+	snprintf(cmd, sizeof(cmd), "sed -i 's/\"seq\":[0-9]*/\"seq\":1/' %s", kept);
+	ck_assert_int_eq(system(cmd), 0);
+	verify_fails(&h, "--checkpoint", kept, "does not verify");
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * A rotated key: checkpoints signed by the old one still verify (its
+ * public key stays in the ring), new ones are signed by the new one, also
+ * when the agency configures ECDSA P-256.
+ */
+START_TEST(rotation_keeps_old_checkpoints)
+{
+	struct harness h;
+	struct sig_key keys[4];
+	char *err = NULL, *out = NULL;
+	json_t *rep;
+	char msg[GD_ERRBUF];
+	const char *rot[] = { h_bin(), "key", "rotate", "--db", NULL, "--algorithm",
+		"ecdsa-p256", NULL };
+
+	h_init(&h, NULL);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	h_start(&h);
+	some_changes(&h, "a", 2);
+	ck_assert_int_eq(h_stop(&h), 0);
+	rot[4] = h.db;
+	ck_assert_int_eq(h_run(rot, &out), 0);
+	ck_assert_ptr_nonnull(strstr(out, "ecdsa-p256 key"));
+	free(out);
+	ck_assert_uint_eq(ring(&h, keys, 4), 2);
+	ck_assert(keys[0].alg == SIG_ED25519 && keys[1].alg == SIG_ECDSA_P256);
+	h_restart(&h);
+	some_changes(&h, "b", 2);
+	json_decref(h_must(h_post(&h, h.admin, "/v1/programs", "{\"id\":\"p\",\"name\":\"P\"}"),
+	    201, "programme"));
+	json_decref(h_must(h_post(&h, h.admin, "/v1/programs/p/phases", "{\"id\":\"ph\","
+	    "\"name\":\"Ph\",\"starts_on\":\"2026-03-01\",\"period_days\":30,\"package\":"
+	    "{\"card_model\":\"B200\",\"cards\":8,\"voucher_krw\":1000}}"), 201, "phase"));
+	rep = h_must(h_get(&h, h.admin, "/v1/phases/ph/fairness"), 200, "report");
+	ck_assert_str_eq(h_str(rep, "signature.alg"), "ecdsa-p256");
+	ck_assert_str_eq(h_str(rep, "signature.key_id"), keys[1].id);
+	ck_assert_msg(doc_verify(rep, keys, 2, msg, sizeof(msg)), "%s", msg);
+	json_decref(rep);
+	ck_assert_int_eq(h_stop(&h), 0);
+	verify_ok(&h);
+	/* Without the old key, the old checkpoints cannot be checked. */
+	ck_assert_int_eq(grantd(&h, &err, "audit", "verify", NULL, NULL, NULL), 0);
+	free(err);
+	{
+		char ring_new[600], cmd[1400];
+		const char *argv[] = { h_bin(), "audit", "verify", "--db", h.db, "--keyring",
+			ring_new, NULL };
+
+		snprintf(ring_new, sizeof(ring_new), "%s/only-new", h.dir);
+		snprintf(cmd, sizeof(cmd), "tail -n 1 %s/grantd-signing.pub > %s", h.dir, ring_new);
+		ck_assert_int_eq(system(cmd), 0);
+		ck_assert_int_eq(h_run_err(argv, &err), 1);
+		ck_assert_ptr_nonnull(strstr(err, "not among the public keys"));
+		free(err);
+	}
+	/* A second key create is refused: rotation is the way. */
+	{
+		const char *argv[] = { h_bin(), "key", "create", "--db", h.db, NULL };
+
+		ck_assert_int_eq(h_run_err(argv, &err), 1);
+		ck_assert_ptr_nonnull(strstr(err, "exists already"));
+		free(err);
+	}
+	h_cleanup(&h);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("checkpoints");
+	TCase *tc = tcase_create("checkpoints");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, report_signed);
+	tcase_add_test(tc, truncation_caught);
+	tcase_add_test(tc, rotation_keeps_old_checkpoints);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
