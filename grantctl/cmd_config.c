@@ -12,6 +12,11 @@
 
 /* Longest token kept: what conf.c reads back (struct ctl's conf_token). */
 #define MAX_TOKEN 511
+/*
+ * Longest CA path kept: inih reads lines of at most 199 bytes (Debian's
+ * build), "cacert = " included.
+ */
+#define MAX_CACERT 190
 
 /*
  * Reads one line from standard input into buf: a token typed at a prompt
@@ -119,17 +124,44 @@ differs(const char *env, const char *saved)
 	return strcmp(a, b) != 0;
 }
 
+/*
+ * The CA file as the configuration file keeps it: absolute, so that it
+ * serves from any directory, and readable now.  Returns a malloc'd path, or
+ * NULL after saying why.
+ */
+static char *
+cacert_to_store(const char *path)
+{
+	char *abs = realpath(path, NULL);
+	FILE *f;
+
+	if (abs == NULL || (f = fopen(abs, "r")) == NULL) {
+		usage_error("cannot read the CA file %s: %s", path, strerror(errno));
+		free(abs);
+		return NULL;
+	}
+	fclose(f);
+	if (strlen(abs) > MAX_CACERT) {
+		usage_error("the CA file's path %s is longer than %d bytes: the configuration "
+		    "file cannot hold it; move the file", abs, MAX_CACERT);
+		free(abs);
+		return NULL;
+	}
+	return abs;
+}
+
 /* Writes the file and says what is in it now; the token is shown masked. */
 static int
-save(struct ctl *c, const char *url, const char *token, const char *tz, const char *checked)
+save(struct ctl *c, const struct conf_values *v, const char *checked)
 {
+	const char *url = v->url, *token = v->token, *tz = v->tz;
 	char m[64];
 	int rc;
 
 	if (c->conf_path[0] == '\0')
 		return usage_error("no configuration file to write: set HOME or "
 		    "XDG_CONFIG_HOME, or name one with --config FILE");
-	if ((rc = conf_save(c->conf_path, url, token, tz)) < 0) {
+	if ((rc = conf_save(c->conf_path, v)) < 0) {
 		fprintf(stderr, "grantctl: cannot write %s: %s; nothing changed\n", c->conf_path,
 		    strerror(-rc));
 		return EXIT_OTHER;
@@ -141,6 +173,8 @@ save(struct ctl *c, const char *url, const char *token, const char *tz, const ch
 		fprintf(c->out, "  token = %s)\n", masked(token, m, sizeof(m)));
 	if (tz && *tz)
 		fprintf(c->out, "  tz = %s\n", tz);
+	if (v->cacert && *v->cacert)
+		fprintf(c->out, "  cacert = %s\n", v->cacert);
 	/* The file is the last place looked: say when something else still wins. */
 	if (url && *url && differs(getenv("GRANTD_URL"), url))
 		fprintf(stderr, "grantctl: note: GRANTD_URL is set to another server and wins "
@@ -176,24 +210,61 @@ cmd_login(struct ctl *c, char **a)
 {
 	static char token[MAX_TOKEN + 2];
 	const char *given = NULL;
-	char checked[700];
+	char checked[700], *ca = NULL;
 	int rc;
 
 	(void)a;
+	/* The CA that vouched for the server is kept with it, as the URL is. */
+	if (c->cacert && (ca = cacert_to_store(c->cacert)) == NULL)
+		return EXIT_USAGE;
 	/* A token from the file being replaced is not a new one: ask for it. */
 	if (c->token && c->token_from && strcmp(c->token_from, "the configuration file") != 0)
 		given = c->token;
-	if ((rc = token_to_store(c, given, token, sizeof(token))) != 0)
+	if ((rc = token_to_store(c, given, token, sizeof(token))) != 0) {
+		free(ca);
 		return rc;
+	}
 	c->token = token;
 	if ((rc = check_token(c)) != 0) {
 		fprintf(stderr, "grantctl: %s did not accept the token; nothing written\n",
 		    c->url);
 	} else {
+		struct conf_values v = { c->url, token, c->conf_tz, ca };
+
 		snprintf(checked, sizeof(checked), "; %s accepted the token", c->url);
-		rc = save(c, c->url, token, c->conf_tz, checked);
+		rc = save(c, &v, checked);
 	}
 	sodium_memzero(token, sizeof(token));
+	free(ca);
+	return rc;
+}
+
+/* config set cacert FILE, or "" for none: the server must answer with it first. */
+static int
+set_cacert(struct ctl *c, const char *file)
+{
+	struct conf_values v = { c->conf_url, c->conf_token, c->conf_tz, NULL };
+	char checked[700], *ca = NULL;
+	int rc;
+
+	if (*file != '\0' && (ca = cacert_to_store(file)) == NULL)
+		return EXIT_USAGE;
+	c->cacert = ca;
+	c->cacert_from = "config set cacert";
+	/* Trust is what changes: the server must answer over it, token or not. */
+	if (strncmp(c->url, "https://", 8) == 0) {
+		if ((rc = check_server(c)) != 0) {
+			fprintf(stderr, "grantctl: %s: nothing written\n", c->url);
+			free(ca);
+			return rc;
+		}
+		snprintf(checked, sizeof(checked), "; %s answered", c->url);
+	} else {
+		checked[0] = '\0';
+	}
+	v.cacert = ca;
+	rc = save(c, &v, checked);
+	free(ca);
 	return rc;
 }
 
@@ -222,7 +293,8 @@ cmd_config_set(struct ctl *c, char **a)
 		}
 		snprintf(checked, sizeof(checked), "; %s %s", url, c->token ?
 		    "accepted the token" : "answered");
-		return save(c, url, c->conf_token, c->conf_tz, checked);
+		return save(c, &(struct conf_values){ url, c->conf_token, c->conf_tz,
+		    c->conf_cacert }, checked);
 	}
 	if (strcmp(a[0], "token") == 0) {
 		if ((rc = token_to_store(c, a[1], token, sizeof(token))) != 0)
@@ -233,7 +305,8 @@ cmd_config_set(struct ctl *c, char **a)
 			    c->url);
 		} else {
 			snprintf(checked, sizeof(checked), "; %s accepted the token", c->url);
-			rc = save(c, c->conf_url, token, c->conf_tz, checked);
+			rc = save(c, &(struct conf_values){ c->conf_url, token, c->conf_tz,
+			    c->conf_cacert }, checked);
 		}
 		sodium_memzero(token, sizeof(token));
 		return rc;
@@ -242,9 +315,12 @@ cmd_config_set(struct ctl *c, char **a)
 		if (civil_tz_offset(a[1], &off) != 0)
 			return usage_error("unsupported time zone '%s': use UTC, a zone without "
 			    "daylight saving time such as Asia/Seoul, or +HH:MM", a[1]);
-		return save(c, c->conf_url, c->conf_token, a[1], "");
+		return save(c, &(struct conf_values){ c->conf_url, c->conf_token, a[1],
+		    c->conf_cacert }, "");
 	}
-	return usage_error("config set takes url, token or tz, not '%s'", a[0]);
+	if (strcmp(a[0], "cacert") == 0)
+		return set_cacert(c, a[1]);
+	return usage_error("config set takes url, token, tz or cacert, not '%s'", a[0]);
 }
 
 int
@@ -271,6 +347,11 @@ cmd_config_show(struct ctl *c, char **a)
 	else
 		snprintf(line, sizeof(line), "the programme's zone, else UTC");
 	kv_add(t, "zone", line);
+	if (c->cacert)
+		snprintf(line, sizeof(line), "%s (from %s)", c->cacert, c->cacert_from);
+	else
+		snprintf(line, sizeof(line), "(none: the system's CAs)");
+	kv_add(t, "cacert", line);
 	table_print(t, c->out);
 	table_free(t);
 	return 0;

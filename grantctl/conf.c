@@ -1,4 +1,4 @@
-/* conf.c: grantctl's configuration file (url=, token=, tz=), owner-only, lexed by inih. */
+/* conf.c: grantctl's configuration file (url=, token=, tz=, cacert=), owner-only, lexed by inih. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -53,9 +53,12 @@ on_key(void *arg, const char *section, const char *name, const char *value)
 	} else if (strcmp(name, "tz") == 0) {
 		dst = p->c->conf_tz;
 		n = sizeof(p->c->conf_tz);
+	} else if (strcmp(name, "cacert") == 0) {
+		dst = p->c->conf_cacert;
+		n = sizeof(p->c->conf_cacert);
 	} else {
-		fprintf(stderr, "grantctl: %s: unknown key '%s' (expected url, token or tz)\n",
-		    p->path, name);
+		fprintf(stderr, "grantctl: %s: unknown key '%s' (expected url, token, tz or "
+		    "cacert)\n", p->path, name);
 		p->errors++;
 		return 1;
 	}
@@ -148,7 +151,7 @@ make_parents(const char *path)
 }
 
 int
-conf_save(const char *path, const char *url, const char *token, const char *tz)
+conf_save(const char *path, const struct conf_values *v)
 {
 	char tmp[4096 + 8], dir[4096], *slash;
 	FILE *f = NULL;
@@ -166,12 +169,14 @@ conf_save(const char *path, const char *url, const char *token, const char *tz)
 		goto fail;
 	fd = -1;
 	fprintf(f, "# grantctl configuration, written by grantctl; see grantctl(1).\n");
-	if (url && *url)
-		fprintf(f, "url = %s\n", url);
-	if (token && *token)
-		fprintf(f, "token = %s\n", token);
-	if (tz && *tz)
-		fprintf(f, "tz = %s\n", tz);
+	if (v->url && *v->url)
+		fprintf(f, "url = %s\n", v->url);
+	if (v->token && *v->token)
+		fprintf(f, "token = %s\n", v->token);
+	if (v->tz && *v->tz)
+		fprintf(f, "tz = %s\n", v->tz);
+	if (v->cacert && *v->cacert)
+		fprintf(f, "cacert = %s\n", v->cacert);
 	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
 		goto fail;
 	if (fclose(f) != 0) {

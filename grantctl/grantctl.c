@@ -140,8 +140,8 @@ static const struct cmd cmds[] = {
 	{ "audit", "list", 0, 0, LIST, 0, cmd_audit_list, "audit list [--after SEQ] [--limit N]" },
 	{ "audit", "verify", 0, 0, 0, 0, cmd_audit_verify, "audit verify" },
 	{ "health", NULL, 0, 0, 0, 0, cmd_health, "health" },
-	{ "login", NULL, 0, 0, 0, 0, cmd_login, "login [--url URL] [--token TOKEN]" },
-	{ "config", "set", 2, 2, 0, 0, cmd_config_set, "config set url|token|tz VALUE" },
+	{ "login", NULL, 0, 0, 0, 0, cmd_login, "login [--url URL] [--token TOKEN] [--cacert FILE]" },
+	{ "config", "set", 2, 2, 0, 0, cmd_config_set, "config set url|token|tz|cacert VALUE" },
 	{ "config", "show", 0, 0, 0, 0, cmd_config_show, "config show" },
 	/* For the bash completion: ids of one kind, one a line; not listed in the usage. */
 	{ "__complete", NULL, 1, 1, 0, 0, cmd_complete, NULL },
@@ -151,7 +151,7 @@ static const struct cmd cmds[] = {
 /* Global options have values at O_COUNT and above. */
 enum {
 	G_URL = 256 + O_COUNT, G_TOKEN, G_JSON, G_TZ, G_CONFIG, G_IDEM, G_TIMEOUT, G_VERSION,
-	G_HELP, G_OUTPUT
+	G_HELP, G_OUTPUT, G_CACERT
 };
 
 static const struct option longopts[] = {
@@ -202,6 +202,7 @@ static const struct option longopts[] = {
 	{ "search", required_argument, NULL, 256 + O_SEARCH },
 	{ "url", required_argument, NULL, G_URL },
 	{ "token", required_argument, NULL, G_TOKEN },
+	{ "cacert", required_argument, NULL, G_CACERT },
 	{ "json", no_argument, NULL, G_JSON },
 	{ "tz", required_argument, NULL, G_TZ },
 	{ "config", required_argument, NULL, G_CONFIG },
@@ -229,9 +230,9 @@ usage_error(const char *fmt, ...)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: grantctl [--url URL] [--token TOKEN] [--config FILE] [--json] "
-	    "[--tz ZONE]\n"
-	    "                [--idempotency-key KEY] [--timeout SECONDS] [-o FILE] "
+	fprintf(f, "usage: grantctl [--url URL] [--token TOKEN] [--cacert FILE] [--config FILE] "
+	    "[--json]\n"
+	    "                [--tz ZONE] [--idempotency-key KEY] [--timeout SECONDS] [-o FILE] "
 	    "COMMAND ...\n\ncommands:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		if (cmds[i].usage)
@@ -318,10 +319,32 @@ url_normalize(char *url)
 		url[n - 3] = '\0';
 }
 
+/*
+ * The CA file that vouches for an https:// server (the agency CA): --cacert,
+ * else GRANTD_CACERT, else cacert= in the file, else none, and libcurl
+ * trusts the system's CAs.  Verification is never turned off.
+ */
+static void
+resolve_cacert(struct ctl *c, const char *cacert)
+{
+	const char *e;
+
+	if (cacert != NULL) {
+		c->cacert = cacert;
+		c->cacert_from = "--cacert";
+	} else if ((e = getenv("GRANTD_CACERT")) != NULL && *e) {
+		c->cacert = e;
+		c->cacert_from = "GRANTD_CACERT";
+	} else if (c->conf_cacert[0]) {
+		c->cacert = c->conf_cacert;
+		c->cacert_from = "the configuration file";
+	}
+}
+
 /* Where the server and the token come from: flags, then the environment, then the file. */
 static int
 resolve(struct ctl *c, const char *config, const char *url, const char *token, const char *tz,
-    bool writes_conf)
+    const char *cacert, bool writes_conf)
 {
 	const char *e;
 	static char urlbuf[600];
@@ -354,6 +377,7 @@ resolve(struct ctl *c, const char *config, const char *url, const char *token, c
 	snprintf(urlbuf, sizeof(urlbuf), "%s", url);
 	url_normalize(urlbuf);
 	c->url = urlbuf;
+	resolve_cacert(c, cacert);
 
 	if (token) {
 		c->token = token;
@@ -446,7 +470,7 @@ int
 main(int argc, char **argv)
 {
 	static struct ctl c;
-	const char *url = NULL, *token = NULL, *tz = NULL, *config = NULL;
+	const char *url = NULL, *token = NULL, *tz = NULL, *config = NULL, *cacert = NULL;
 	char *pos[MAX_ARGS + 3], *membuf = NULL;
 	size_t memlen = 0;
 	const struct cmd *cmd;
@@ -480,6 +504,12 @@ main(int argc, char **argv)
 			break;
 		case G_URL: url = optarg; break;
 		case G_TOKEN: token = optarg; break;
+		case G_CACERT:
+			if (*optarg == '\0')
+				return usage_error("--cacert needs a file: the agency CA's "
+				    "certificate, PEM");
+			cacert = optarg;
+			break;
 		case G_JSON: c.json = true; break;
 		case G_TZ: tz = optarg; break;
 		case G_CONFIG: config = optarg; break;
@@ -557,7 +587,7 @@ main(int argc, char **argv)
 			return usage_error("--%s is required; usage: grantctl %s",
 			    opt_name(256 + o), cmd->usage);
 	}
-	if ((rc = resolve(&c, config, url, token, tz, strcmp(cmd->noun, "login") == 0 ||
+	if ((rc = resolve(&c, config, url, token, tz, cacert, strcmp(cmd->noun, "login") == 0 ||
 	    strcmp(cmd->noun, "config") == 0)) != 0)
 		return rc;
 	if (sodium_init() < 0 || http_init() < 0) {

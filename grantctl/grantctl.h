@@ -50,6 +50,8 @@ struct ctl {
 	const char *url;		/* base, without a trailing '/' */
 	const char *token;		/* NULL: send no Authorization */
 	const char *token_from;		/* where the token came from, for hints */
+	const char *cacert;		/* CA file for https://; NULL: the system's CAs */
+	const char *cacert_from;	/* where it came from, for hints */
 	const char *idem_key;		/* --idempotency-key, or NULL: generate */
 	bool json;			/* --json: print the server's JSON */
 	long timeout_s;
@@ -68,6 +70,7 @@ struct ctl {
 	const char *output;		/* -o FILE */
 	FILE *out;			/* stdout, or a memory stream for -o */
 	char conf_url[512], conf_token[512], conf_tz[64];
+	char conf_cacert[4096];
 	char conf_path[4096];		/* the file read (or to write); "" when none */
 	const char *url_from;		/* where the URL came from, for config show */
 };
@@ -111,20 +114,24 @@ void print_raw(struct ctl *c, const struct reply *r);
 
 /* conf.c */
 /*
- * Reads url=, token= and tz= from path into c->conf_*.  A missing file is
+ * Reads url=, token=, tz= and cacert= from path into c->conf_*.  A missing file is
  * fine when !must_exist.  Refuses a file that group or others may read or
  * write, or that another user owns.  Returns 0, or EXIT_USAGE after printing why.
  */
 int conf_load(struct ctl *c, const char *path, bool must_exist);
 /* The default path: $XDG_CONFIG_HOME/grantctl/config or ~/.config/grantctl/config. */
 int conf_default_path(char *buf, size_t n);
+/* What conf_save() writes; a NULL or "" member is left out. */
+struct conf_values {
+	const char *url, *token, *tz, *cacert;
+};
 /*
- * Replaces the file at path with url=, token= and tz= lines (each left out
- * when NULL or ""), atomically: a temporary file of mode 0600 in the same
- * directory, written, synced and renamed over it.  Missing directories are
- * made with mode 0700.  Returns 0 or a negative errno; prints nothing.
+ * Replaces the file at path with url=, token=, tz= and cacert= lines,
+ * atomically: a temporary file of mode 0600 in the same directory, written,
+ * synced and renamed over it.  Missing directories are made with mode 0700.
+ * Returns 0 or a negative errno; prints nothing.
  */
-int conf_save(const char *path, const char *url, const char *token, const char *tz);
+int conf_save(const char *path, const struct conf_values *v);
 
 /* table.c */
 enum align { AL_LEFT, AL_RIGHT };

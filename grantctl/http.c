@@ -238,6 +238,29 @@ new_idem_key(char out[40])
 	sodium_bin2hex(out + 3, 33, rnd, sizeof(rnd));
 }
 
+/*
+ * What to do when the connection failed for want of trust: the usual
+ * mistake with an agency server is a missing or wrong --cacert.
+ */
+static void
+connect_hint(const struct ctl *c, CURLcode rc)
+{
+	if (rc == CURLE_PEER_FAILED_VERIFICATION && c->cacert == NULL)
+		fprintf(stderr, "grantctl: no CA this system trusts signed the server's "
+		    "certificate: give the agency CA's certificate with --cacert FILE (or "
+		    "GRANTD_CACERT, or cacert = in the configuration file)\n");
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		fprintf(stderr, "grantctl: the server's certificate does not verify against %s "
+		    "(from %s): is that the CA that signed it, and does the certificate name the "
+		    "host of %s?\n", c->cacert, c->cacert_from, c->url);
+	else if (rc == CURLE_SSL_CACERT_BADFILE)
+		fprintf(stderr, "grantctl: cannot use %s (from %s): it must be a readable PEM "
+		    "file of CA certificates\n", c->cacert, c->cacert_from);
+	else if (rc == CURLE_GOT_NOTHING && strncmp(c->url, "http://", 7) == 0)
+		fprintf(stderr, "grantctl: nothing came back: if the server speaks HTTPS "
+		    "([tls] in grantd.conf), use an https:// URL\n");
+}
+
 static int
 exchange(struct ctl *c, const char *method, const char *path, const json_t *body,
     struct reply *r, bool quiet)
@@ -272,6 +295,16 @@ exchange(struct ctl *c, const char *method, const char *path, const json_t *body
 #else
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
+	/*
+	 * The server's certificate is always verified, its name included, and
+	 * TLS older than 1.2 never spoken.  --cacert replaces the system's CAs:
+	 * the agency CA alone then vouches for the server.
+	 */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	hl = curl_slist_append(hl, "Accept: application/json, application/problem+json, text/csv");
 	if (c->token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
@@ -308,9 +341,11 @@ exchange(struct ctl *c, const char *method, const char *path, const json_t *body
 	curl_easy_cleanup(h);
 	free(text);
 	if (rc != CURLE_OK) {
-		if (!quiet)
+		if (!quiet) {
 			fprintf(stderr, "grantctl: cannot reach %s: %s\n", c->url,
 			    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			connect_hint(c, rc);
+		}
 		free(url);
 		return EXIT_SERVER;
 	}

@@ -675,8 +675,8 @@ START_TEST(zones_and_tables)
 	CTL_EXPECT(0, r, &e, "--help");
 	ck_assert_ptr_nonnull(strstr(r.out, "  fairness PHASE [--at TIME] [--as-of SEQ] [--csv] "
 	    "[-o FILE]\n"));
-	ck_assert_ptr_nonnull(strstr(r.out, "  login [--url URL] [--token TOKEN]\n"));
-	ck_assert_ptr_nonnull(strstr(r.out, "  config set url|token|tz VALUE\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "  login [--url URL] [--token TOKEN] [--cacert FILE]\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "  config set url|token|tz|cacert VALUE\n"));
 	run_free(&r);
 	CTL_EXPECT(0, r, &e, "--version");
 	ck_assert_int_eq(strncmp(r.out, "grantctl ", 9), 0);
