@@ -23,7 +23,6 @@
 #define DRAIN_POLL_MS 20
 #define HOUSEKEEPING_MS (10 * 60 * 1000)
 #define TOKEN_USE_MS (60 * 1000)
-#define CHECKPOINT_MS (60 * 60 * 1000)
 /*
  * How often the database file is checked when nothing commits (every
  * COMMIT checks it too): a second is soon enough for health and the log,
@@ -295,7 +294,9 @@ loop_run(struct app *app)
 	uv_timer_init(&l.uv, &l.checkpoint);
 	l.tokenuse.data = l.checkpoint.data = &l;
 	uv_timer_start(&l.tokenuse, on_tokenuse, TOKEN_USE_MS, TOKEN_USE_MS);
-	uv_timer_start(&l.checkpoint, on_checkpoint, CHECKPOINT_MS, CHECKPOINT_MS);
+	uv_timer_start(&l.checkpoint, on_checkpoint,
+	    (uint64_t)app->cfg.signing.checkpoint_interval_minutes * 60 * 1000,
+	    (uint64_t)app->cfg.signing.checkpoint_interval_minutes * 60 * 1000);
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
 	uv_timer_start(&l.dbwatch, on_dbwatch, DBWATCH_MS, DBWATCH_MS);
 	if (timers_start(app, &l.uv) < 0)

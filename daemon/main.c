@@ -205,10 +205,11 @@ static int
 start_signing(struct app *app, char *err, size_t errlen)
 {
 	struct key_paths paths;
+	enum sig_alg alg = SIG_ED25519;
 
 	keys_paths(app->cfg.storage.database, &paths);
-	return checkpoints_open(&app->checkpoints, &paths, SIG_ED25519, app_now(app), err,
-	    errlen);
+	sig_alg_parse(app->cfg.signing.algorithm, &alg);	/* checked with the config */
+	return checkpoints_open(&app->checkpoints, &paths, alg, app_now(app), err, errlen);
 }
 
 static int

@@ -12,6 +12,7 @@
 #include "civil.h"
 #include "config.h"
 #include "err.h"
+#include "sig.h"
 
 enum kind {
 	K_INT,		/* int, lo..hi */
@@ -92,11 +93,18 @@ static const struct key keys[] = {
 	 */
 	KEY(usage, flagged_per_hour, K_INT, 1, 10000000, "10000", true),
 	KEY(usage, flagged_max, K_INT, 1, 1000000000, "1000000", true),
+	/*
+	 * The signing key's algorithm when grantd makes one (an existing key
+	 * keeps its own; `grantd key rotate --algorithm` changes it), and how
+	 * often the audit head is signed when the trail grew.
+	 */
+	KEY(signing, algorithm, K_TEXT, 0, 0, "ed25519", false),
+	KEY(signing, checkpoint_interval_minutes, K_INT, 1, 1440, "60", false),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const sections[] = { "server", "tls", "storage", "log", "programme",
-	"usage" };
+	"usage", "signing" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const char *const level_names[] = {
@@ -684,6 +692,7 @@ check_whole(struct parse *st)
 	const struct config *cfg = st->cfg;
 	char why[CONFIG_ERRMSG_LEN];
 	bool cert = cfg->tls.certificate[0] != '\0', key = cfg->tls.key[0] != '\0';
+	enum sig_alg alg;
 
 	if (cert && !key)
 		add_late_error(st, line_of(st, "tls.certificate"), "[tls] certificate: set "
@@ -693,6 +702,9 @@ check_whole(struct parse *st)
 		    "certificate: set both (PEM files), or neither for plain HTTP");
 	if (!cert && !key && config_check_listen(cfg, why, sizeof(why)) != 0)
 		add_late_error(st, line_of(st, "server.listen"), "[server] listen: %s", why);
+	if (sig_alg_parse(cfg->signing.algorithm, &alg) < 0)
+		add_late_error(st, line_of(st, "signing.algorithm"), "[signing] algorithm: "
+		    "must be ed25519 or ecdsa-p256 (for KCMVP-validated algorithms)");
 }
 
 int

@@ -86,6 +86,14 @@ struct config {
 		int flagged_per_hour;
 		int flagged_max;
 	} usage;
+	/*
+	 * Checkpoints and signed reports (daemon/checkpoints.h).  The key, the
+	 * public keys and the checkpoints are files beside the database.
+	 */
+	struct config_signing {
+		char algorithm[16];		/* of a key grantd makes: ed25519, ecdsa-p256 */
+		int checkpoint_interval_minutes;
+	} signing;
 };
 
 /*

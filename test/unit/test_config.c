@@ -152,6 +152,15 @@ static const struct {
 	    "certificate and key, or [server] allow_plain_http = true\n"
 	    "line 3: [server] max_connections: expected an integer in 1..100000, got \"0\"\n" },
 
+	/* [signing] */
+	{ "signing with ecdsa", "[signing]\nalgorithm = ecdsa-p256\n", "signing.algorithm",
+	    "ecdsa-p256", NULL },
+	{ "signing with rsa", "[signing]\nalgorithm = rsa\n", NULL, NULL,
+	    "line 2: [signing] algorithm: must be ed25519 or ecdsa-p256 (for KCMVP-validated "
+	    "algorithms)\n" },
+	{ "checkpoint interval", "[signing]\ncheckpoint_interval_minutes = 5\n",
+	    "signing.checkpoint_interval_minutes", "5", NULL },
+
 	/* [tls] */
 	{ "tls on any address", "[server]\nlisten = 0.0.0.0:8443\n[tls]\n"
 	    "certificate = /etc/grantd/tls/server.pem\nkey = /etc/grantd/tls/server.key\n",
@@ -831,7 +840,8 @@ START_TEST(keys_and_values)
 		bool restart = strcmp(key, "server.listen") == 0 ||
 		    strcmp(key, "server.allow_plain_http") == 0 ||
 		    strcmp(key, "tls.priorities") == 0 ||
-		    strcmp(key, "storage.database") == 0;
+		    strcmp(key, "storage.database") == 0 ||
+		    strncmp(key, "signing.", 8) == 0;
 		/* Without TLS, its files are "": the file writes "certificate =". */
 		bool empty = strcmp(key, "tls.certificate") == 0 || strcmp(key, "tls.key") == 0;
 
@@ -841,7 +851,7 @@ START_TEST(keys_and_values)
 		else
 			ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 26);
+	ck_assert_uint_eq(n, 28);
 	ck_assert_int_eq(config_value(&cfg, "tls.priorities", buf, sizeof(buf)),
 	    (int)strlen(cfg.tls.priorities));
 	ck_assert(!config_reloadable("server.nope"));
