@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "grantctl.h"
 
@@ -11,8 +12,81 @@ static const struct col token_cols[] = {
 	{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "ROLE", "role", F_STR },
 	{ "TEAM", "team", F_STR }, { "POOL", "pool", F_STR }, { "STATE", "state", F_STR },
 	{ "CREATED", "created_at", F_TIME }, { "REVOKED", "revoked_at", F_TIME },
-	{ "EXPIRES", "expires_at", F_TIME },
+	{ "EXPIRES", "expires_at", F_TIME }, { "LAST USED", "last_used_at", F_TIME },
+	{ "OLD SECRET UNTIL", "previous_valid_until", F_TIME },
 };
+
+/* One token's "title: value" lines (create, rotate, show); the secret only when given. */
+static const struct col token_fields[] = {
+	{ "id", "id", F_STR }, { "name", "name", F_STR }, { "role", "role", F_STR },
+	{ "team", "team", F_STR }, { "pool", "pool", F_STR }, { "state", "state", F_STR },
+	{ "created", "created_at", F_TIME }, { "expires", "expires_at", F_TIME },
+	{ "last used", "last_used_at", F_TIME }, { "revoked", "revoked_at", F_TIME },
+	{ "rotated", "rotated_at", F_TIME },
+	{ "old secret until", "previous_valid_until", F_TIME }, { "token", "token", F_STR },
+};
+
+/* The server's limits (docs/api-notes.md, Tokens that end), checked before anything is sent. */
+#define TTL_MAX (INT64_C(3660) * 86400)
+#define GRACE_MAX (INT64_C(30) * 86400)
+
+/*
+ * A duration as grantd token create takes it: "90d", "12h", "30m", "45s"
+ * or a bare number of seconds, from lo to hi seconds: 0, or -1.
+ */
+static int
+duration_arg(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	int64_t unit = 1, v;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'd': unit = 86400; break;
+	case 'h': unit = 3600; break;
+	case 'm': unit = 60; break;
+	case 's': unit = 1; break;
+	default: unit = 0; break;
+	}
+	if (unit != 0)
+		num[n - 1] = '\0';
+	else
+		unit = 1;
+	if (int_arg(num, 0, hi / unit, &v) != 0 || v * unit < lo)
+		return -1;
+	*out = v * unit;
+	return 0;
+}
+
+/*
+ * The token's end from --ttl (counted from this machine's clock, which
+ * should agree with the server's) or --expires: into body as "expires_at".
+ */
+static int
+token_end(struct ctl *c, json_t *body)
+{
+	char at[64];
+	int64_t ttl;
+
+	if (c->opt[O_TTL] && c->opt[O_EXPIRES])
+		return usage_error("give --ttl or --expires, not both");
+	if (c->opt[O_TTL]) {
+		if (duration_arg(c->opt[O_TTL], 1, TTL_MAX, &ttl) != 0)
+			return usage_error("--ttl must be a duration such as 90d, 12h, 30m or 3600 "
+			    "(seconds), from 1 second to 3660 days");
+		civil_format_instant((int64_t)time(NULL) + ttl, at);
+		jset_str(body, "expires_at", at);
+	} else if (c->opt[O_EXPIRES]) {
+		if (instant_arg(c, c->opt[O_EXPIRES], at, sizeof(at)) != 0)
+			return usage_error("--expires must be a date (YYYY-MM-DD) or an RFC 3339 "
+			    "instant");
+		jset_str(body, "expires_at", at);
+	}
+	return 0;
+}
 
 const char *
 token_state(const json_t *t)
@@ -41,17 +115,18 @@ token_fix(json_t *t)
 int
 cmd_token_create(struct ctl *c, char **a)
 {
-	static const struct col cols[] = {
-		{ "id", "id", F_STR }, { "name", "name", F_STR }, { "role", "role", F_STR },
-		{ "team", "team", F_STR }, { "pool", "pool", F_STR }, { "token", "token", F_STR },
-	};
 	json_t *body = json_pack("{s:s, s:s}", "name", c->opt[O_NAME], "role", c->opt[O_ROLE]);
 	int rc;
 
 	(void)a;
 	jset_str(body, "team", c->opt[O_TEAM]);
 	jset_str(body, "pool", c->opt[O_POOL]);
-	rc = run_show(c, "POST", path_fmt("/v1/tokens"), body, cols, NCOLS(cols));
+	if ((rc = token_end(c, body)) != 0) {
+		json_decref(body);
+		return rc;
+	}
+	rc = run_show(c, "POST", path_fmt("/v1/tokens"), body, token_fields,
+	    NCOLS(token_fields));
 	if (rc == 0 && !c->json)
 		fprintf(stderr, "grantctl: the token is shown only this once; store it now\n");
 	return rc;
@@ -62,6 +137,112 @@ cmd_token_list(struct ctl *c, char **a)
 {
 	(void)a;
 	return run_list_fix(c, path_fmt("/v1/tokens"), token_cols, NCOLS(token_cols), token_fix);
+}
+
+/*
+ * grantd has no GET /v1/tokens/{id}: the token is looked for in the list,
+ * page by page (the list holds revoked and expired tokens too).
+ */
+int
+cmd_token_show(struct ctl *c, char **a)
+{
+	struct reply r;
+	json_t *item, *found = NULL;
+	char *path, *after = NULL;
+	size_t i;
+	int rc;
+
+	do {
+		path = path_fmt("/v1/tokens?limit=1000");
+		path_query(&path, "after", after);
+		free(after);
+		after = NULL;
+		rc = api(c, "GET", path, NULL, &r);
+		free(path);
+		if (rc == 0) {
+			json_array_foreach(json_object_get(r.json, "items"), i, item)
+				if (found == NULL && strcmp(jstr(item, "id"), a[0]) == 0)
+					found = json_incref(item);
+			if (found == NULL && json_is_string(json_object_get(r.json, "next")))
+				after = strdup(jstr(r.json, "next"));
+		}
+		reply_free(&r);
+	} while (rc == 0 && found == NULL && after != NULL);
+	free(after);
+	if (rc != 0)
+		return rc;
+	if (found == NULL) {
+		fprintf(stderr, "grantctl: no token '%s' (grantctl token list shows them all)\n",
+		    a[0]);
+		return EXIT_NOTFOUND;
+	}
+	if (c->json) {
+		char *text = json_dumps(found, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+
+		fprintf(c->out, "%s\n", text ? text : "null");
+		free(text);
+	} else {
+		print_fields(c, found, token_fields, NCOLS(token_fields));
+	}
+	json_decref(found);
+	return 0;
+}
+
+/*
+ * A new secret for the token, shown once; the old one keeps working for
+ * the grace (the server's default is a day) so that every holder can be
+ * given the new one before it stops.
+ */
+int
+cmd_token_rotate(struct ctl *c, char **a)
+{
+	json_t *body = json_object();
+	struct reply r;
+	struct table *t;
+	char *path, until[64];
+	int64_t grace;
+	int rc;
+
+	if (c->opt[O_GRACE]) {
+		if (duration_arg(c->opt[O_GRACE], 0, GRACE_MAX, &grace) != 0) {
+			json_decref(body);
+			return usage_error("--grace must be a duration such as 1d, 12h, 30m or "
+			    "3600 (seconds), from 0 to 30 days");
+		}
+		json_object_set_new(body, "grace_seconds", json_integer(grace));
+	}
+	if ((rc = token_end(c, body)) != 0) {
+		json_decref(body);
+		return rc;
+	}
+	path = path_fmt("/v1/tokens/%s/rotate", a[0]);
+	rc = api(c, "POST", path, body, &r);
+	free(path);
+	json_decref(body);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		/*
+		 * token_fields ends with the old secret's end and the secret:
+		 * when there is no grace (--grace 0) that line says so, not "-".
+		 */
+		t = kv_new();
+		kv_fields(c, t, r.json, token_fields, NCOLS(token_fields) - 2);
+		if (jpath(r.json, "previous_valid_until") == NULL)
+			kv_add(t, "old secret until", "stopped at the rotation");
+		kv_fields(c, t, r.json, token_fields + NCOLS(token_fields) - 2, 2);
+		table_print(t, c->out);
+		table_free(t);
+		fprintf(stderr, "grantctl: the new secret is shown only this once; store it now\n");
+		if (jpath(r.json, "previous_valid_until") != NULL)
+			fprintf(stderr, "grantctl: the old secret keeps working until %s; give "
+			    "every holder the new one before then\n", fmt_value(c, r.json,
+			    "previous_valid_until", F_TIME, until, sizeof(until)));
+		else
+			fprintf(stderr, "grantctl: the old secret no longer works\n");
+	}
+	reply_free(&r);
+	return rc;
 }
 
 int

@@ -31,10 +31,15 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{ "token", "create", 0, 0, OPT(O_NAME) | OPT(O_ROLE) | OPT(O_TEAM) | OPT(O_POOL),
-	    OPT(O_NAME) | OPT(O_ROLE), cmd_token_create,
-	    "token create --name NAME --role admin|auditor|team|agent [--team TEAM] [--pool POOL]" },
+	{ "token", "create", 0, 0, OPT(O_NAME) | OPT(O_ROLE) | OPT(O_TEAM) | OPT(O_POOL) |
+	    OPT(O_TTL) | OPT(O_EXPIRES), OPT(O_NAME) | OPT(O_ROLE), cmd_token_create,
+	    "token create --name NAME --role admin|auditor|team|agent [--team TEAM] [--pool POOL] "
+	    "[--ttl DURATION | --expires TIME]" },
 	{ "token", "list", 0, 0, LIST, 0, cmd_token_list, "token list" },
+	{ "token", "show", 1, 1, 0, 0, cmd_token_show, "token show ID" },
+	{ "token", "rotate", 1, 1, OPT(O_GRACE) | OPT(O_TTL) | OPT(O_EXPIRES), 0,
+	    cmd_token_rotate,
+	    "token rotate ID [--grace DURATION] [--ttl DURATION | --expires TIME]" },
 	{ "token", "revoke", 1, 1, 0, 0, cmd_token_revoke, "token revoke ID" },
 	{ "card-model", "list", 0, 0, LIST, 0, cmd_card_model_list, "card-model list" },
 	{ "card-model", "set", 2, 2, 0, 0, cmd_card_model_set, "card-model set MODEL WEIGHT" },
@@ -140,6 +145,8 @@ static const struct cmd cmds[] = {
 	{ "audit", "list", 0, 0, LIST, 0, cmd_audit_list, "audit list [--after SEQ] [--limit N]" },
 	{ "audit", "verify", 0, 0, 0, 0, cmd_audit_verify, "audit verify" },
 	{ "health", NULL, 0, 0, 0, 0, cmd_health, "health" },
+	{ "verify", NULL, 1, 1, OPT(O_KEYS), OPT(O_KEYS), cmd_verify,
+	    "verify REPORT.json|- --keys FILE" },
 	{ "login", NULL, 0, 0, 0, 0, cmd_login, "login [--url URL] [--token TOKEN] [--cacert FILE]" },
 	{ "config", "set", 2, 2, 0, 0, cmd_config_set, "config set url|token|tz|cacert VALUE" },
 	{ "config", "show", 0, 0, 0, 0, cmd_config_show, "config show" },
@@ -200,6 +207,10 @@ static const struct option longopts[] = {
 	{ "alias", required_argument, NULL, 256 + O_ALIAS },
 	{ "brn", required_argument, NULL, 256 + O_BRN },
 	{ "search", required_argument, NULL, 256 + O_SEARCH },
+	{ "ttl", required_argument, NULL, 256 + O_TTL },
+	{ "expires", required_argument, NULL, 256 + O_EXPIRES },
+	{ "grace", required_argument, NULL, 256 + O_GRACE },
+	{ "keys", required_argument, NULL, 256 + O_KEYS },
 	{ "url", required_argument, NULL, G_URL },
 	{ "token", required_argument, NULL, G_TOKEN },
 	{ "cacert", required_argument, NULL, G_CACERT },

@@ -33,6 +33,7 @@ enum opt {
 	O_DRY_RUN, O_OVERRIDE, O_ON, O_DAYS, O_PHASE, O_AT, O_START, O_END, O_ORG,
 	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
 	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT, O_KO, O_EN, O_ALIAS, O_BRN, O_SEARCH,
+	O_TTL, O_EXPIRES, O_GRACE, O_KEYS,
 	O_COUNT
 };
 #define OPT(o) (UINT64_C(1) << (o))
@@ -243,6 +244,8 @@ void jset_str(json_t *obj, const char *key, const char *value);
 int cmd_token_create(struct ctl *c, char **a);
 int cmd_token_list(struct ctl *c, char **a);
 int cmd_token_revoke(struct ctl *c, char **a);
+int cmd_token_rotate(struct ctl *c, char **a);
+int cmd_token_show(struct ctl *c, char **a);
 /* A token's state as people read it: the server's "state", else "revoked" or "live". */
 const char *token_state(const json_t *token);
 int cmd_card_model_list(struct ctl *c, char **a);
@@ -322,6 +325,9 @@ int cmd_audit_list(struct ctl *c, char **a);
 int cmd_audit_verify(struct ctl *c, char **a);
 int cmd_health(struct ctl *c, char **a);
 int cmd_complete(struct ctl *c, char **a);
+
+/* cmd_verify.c: a fairness report's signature and checkpoint, checked offline. */
+int cmd_verify(struct ctl *c, char **a);
 
 /* cmd_config.c: the client's own configuration file. */
 int cmd_login(struct ctl *c, char **a);

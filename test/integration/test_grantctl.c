@@ -15,7 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "civil.h"
 #include "harness.h"
+#include "sig.h"
 
 /*
  * grantctl is found through $GRANTCTL_BIN (the Makefile's test rule sets it),
@@ -720,7 +722,8 @@ START_TEST(token_states)
 	run_free(&r);
 
 	CTL_EXPECT(0, r, &e, "token", "list");
-	ck_assert_msg(has_line(r.out, "ID ", "EXPIRES") && strstr(r.out, " STATE ") &&
+	ck_assert_msg(has_line(r.out, "ID ", "EXPIRES  LAST USED  OLD SECRET UNTIL") &&
+	    strstr(r.out, " STATE ") &&
 	    strstr(r.out, " REVOKED "), "%s", r.out);
 	line = line_with(r.out, live);
 	ck_assert_msg(strstr(line, " live ") != NULL, "%s", r.out);
@@ -1281,6 +1284,365 @@ START_TEST(organisations)
 }
 END_TEST
 
+/* The value after "title:" on a line of "title: value" output, malloc'd; "" when none. */
+static char *
+field(const char *out, const char *title)
+{
+	char head[80];
+	size_t hl, n;
+
+	snprintf(head, sizeof(head), "%s:", title);
+	hl = strlen(head);
+	for (const char *p = out; *p; p += n + (p[n] == '\n')) {
+		n = strcspn(p, "\n");
+		if (strncmp(p, head, hl) == 0) {
+			p += hl + strspn(p + hl, " ");
+			return strndup(p, strcspn(p, "\n"));
+		}
+	}
+	return strdup("");
+}
+
+/* An instant as grantd's clock file takes it. */
+static void
+instant(time_t t, char *buf, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The token's object in a --json token list, or NULL (borrowed from r). */
+static const json_t *
+listed(const struct run *r, const char *id)
+{
+	const json_t *t;
+	size_t i;
+
+	json_array_foreach(json_object_get(r->json, "items"), i, t)
+		if (strcmp(json_string_value(json_object_get(t, "id")), id) == 0)
+			return t;
+	return NULL;
+}
+
+/*
+ * Tokens that end (issue 17): --ttl counted from this machine's clock, the
+ * token works until then; a rotation prints the new secret once and when the
+ * old one stops, both work during the grace, and token list and show say
+ * which state each is in.  grantd runs on a test clock set to the real time,
+ * so that --ttl (the local clock) and the server agree, then moved on.
+ */
+START_TEST(token_lifetimes)
+{
+	struct harness h;
+	struct env e, as;
+	struct run r;
+	char clock[32], id[64], expected[32], *old, *new, *zero, *line, *v;
+	const json_t *t;
+	time_t now = time(NULL);
+	int64_t exp;
+
+	h_init(&h, NULL);
+	instant(now, clock, sizeof(clock));
+	h_clock(&h, clock);
+	h_start(&h);
+	memset(&e, 0, sizeof(e));
+	e.url = h.base;
+	e.token = h.admin;
+	e.home = h.dir;
+	as = e;
+
+	/* Malformed lifetimes are usage errors, and nothing is made. */
+	CTL_EXPECT(2, r, &e, "token", "create", "--name", "x", "--role", "auditor", "--ttl", "0");
+	ck_assert_msg(strstr(r.err, "--ttl must be a duration such as 90d") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "token", "create", "--name", "x", "--role", "auditor", "--ttl", "5w");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "token", "create", "--name", "x", "--role", "auditor", "--ttl",
+	    "3661d");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "token", "create", "--name", "x", "--role", "auditor", "--ttl", "1h",
+	    "--expires", "2030-01-01");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "token", "rotate", "tok_0000000000000000", "--grace", "31d");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "token", "list");
+	ck_assert_uint_eq(json_array_size(json_object_get(r.json, "items")), 1);
+	run_free(&r);
+
+	/* --ttl 1h: shown as its end, an hour from now by this machine's clock. */
+	CTL_EXPECT(0, r, &e, "token", "create", "--name", "fleet", "--role", "auditor", "--ttl",
+	    "1h");
+	v = field(r.out, "id");
+	snprintf(id, sizeof(id), "%s", v);
+	free(v);
+	old = field(r.out, "token");
+	ck_assert_msg(strncmp(old, "gd_", 3) == 0, "%s", r.out);
+	v = field(r.out, "expires");
+	ck_assert_msg(strstr(v, " UTC") != NULL, "%s", r.out);
+	free(v);
+	v = field(r.out, "state");
+	ck_assert_str_eq(v, "live");
+	free(v);
+	ck_assert_msg(strstr(r.err, "shown only this once") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "token", "list");
+	ck_assert_ptr_nonnull(t = listed(&r, id));
+	ck_assert_int_eq(civil_parse_instant(json_string_value(json_object_get(t, "expires_at")),
+	    &exp), 0);
+	ck_assert_msg(exp >= (int64_t)now + 3600 && exp <= (int64_t)now + 3600 + 60,
+	    "expires_at %lld, now %lld", (long long)exp, (long long)now);
+	run_free(&r);
+
+	/* The token works. */
+	as.token = old;
+	CTL_EXPECT(0, r, &as, "token", "list");
+	run_free(&r);
+
+	/* A rotation: the new secret once, and when the old one stops. */
+	CTL_EXPECT(0, r, &e, "token", "rotate", id, "--grace", "10m");
+	new = field(r.out, "token");
+	ck_assert_msg(strncmp(new, "gd_", 3) == 0 && strcmp(new, old) != 0, "%s", r.out);
+	v = field(r.out, "old secret until");
+	ck_assert_msg(*v != '\0' && strcmp(v, "stopped at the rotation") != 0, "%s", r.out);
+	free(v);
+	v = field(r.out, "rotated");
+	ck_assert_msg(*v != '\0', "%s", r.out);
+	free(v);
+	ck_assert_msg(strstr(r.err, "the old secret keeps working until ") != NULL &&
+	    strstr(r.err, "shown only this once") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "token", "list");
+	ck_assert_ptr_nonnull(t = listed(&r, id));
+	instant(now + 600, expected, sizeof(expected));
+	ck_assert_str_eq(json_string_value(json_object_get(t, "previous_valid_until")), expected);
+	run_free(&r);
+
+	/* Both secrets work during the grace. */
+	as.token = old;
+	CTL_EXPECT(0, r, &as, "token", "list");
+	run_free(&r);
+	as.token = new;
+	CTL_EXPECT(0, r, &as, "token", "list");
+	/* The list shows the state, the end and the old secret's end. */
+	ck_assert_msg(has_line(r.out, "ID ", " LAST USED  OLD SECRET UNTIL") &&
+	    strstr(r.out, " EXPIRES ") != NULL, "%s", r.out);
+	line = line_with(r.out, id);
+	ck_assert_msg(strstr(line, " live ") != NULL && strstr(line, " UTC") != NULL, "%s", line);
+	free(line);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "token", "show", id);
+	v = field(r.out, "old secret until");
+	ck_assert_msg(*v != '\0', "%s", r.out);
+	free(v);
+	v = field(r.out, "name");
+	ck_assert_str_eq(v, "fleet");
+	free(v);
+	ck_assert_msg(strstr(r.out, "token:") == NULL, "show has no secret: %s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "token", "show", id);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "state")), "live");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "token", "show", "tok_0000000000000000");
+	ck_assert_msg(strstr(r.err, "no token 'tok_0000000000000000'") != NULL, "%s", r.err);
+	run_free(&r);
+
+	/* After the grace only the new secret works. */
+	instant(now + 601, clock, sizeof(clock));
+	h_clock(&h, clock);
+	as.token = old;
+	CTL_EXPECT(3, r, &as, "token", "list");
+	ck_assert_msg(strstr(r.err, "replaced by a rotation") != NULL, "%s", r.err);
+	run_free(&r);
+	as.token = new;
+	CTL_EXPECT(0, r, &as, "token", "list");
+	run_free(&r);
+
+	/* --grace 0 cuts the old secret off at once, and says so. */
+	CTL_EXPECT(0, r, &e, "token", "rotate", id, "--grace", "0");
+	zero = field(r.out, "token");
+	v = field(r.out, "old secret until");
+	ck_assert_str_eq(v, "stopped at the rotation");
+	free(v);
+	ck_assert_msg(strstr(r.err, "the old secret no longer works") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(3, r, &as, "token", "list");
+	run_free(&r);
+
+	/* At its end the token stops and is listed as expired; no rotation brings it back. */
+	instant(now + 3700, clock, sizeof(clock));
+	h_clock(&h, clock);
+	as.token = zero;
+	CTL_EXPECT(3, r, &as, "token", "list");
+	ck_assert_msg(strstr(r.err, "expired") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "token", "list");
+	line = line_with(r.out, id);
+	ck_assert_msg(strstr(line, " expired ") != NULL, "%s", r.out);
+	free(line);
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "token", "rotate", id);
+	run_free(&r);
+
+	/* --expires takes a date (00:00 in the display zone, UTC here) or an instant. */
+	instant(now + 10 * 86400, clock, sizeof(clock));
+	clock[10] = '\0';
+	CTL_EXPECT(0, r, &e, "--json", "token", "create", "--name", "dated", "--role", "auditor",
+	    "--expires", clock);
+	snprintf(expected, sizeof(expected), "%.10sT00:00:00Z", clock);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "expires_at")), expected);
+	run_free(&r);
+
+	free(old);
+	free(new);
+	free(zero);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+/* Writes text to path. */
+static void
+spit(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(text, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A public key line of a key grantd never had, as `grantd key show` prints one. */
+static void
+stranger_key(char *line, size_t n)
+{
+	struct sig_key k;
+	char pub[SIG_B64_MAX];
+
+	ck_assert_int_eq(sig_generate(SIG_ED25519, &k), 0);
+	sig_b64(k.pub, k.publen, pub);
+	snprintf(line, n, "ed25519 %s %s 2026-03-01T00:00:00Z\n", k.id, pub);
+	sig_key_wipe(&k);
+}
+
+/*
+ * grantctl verify (issue 17): a fairness report fetched with --json checks
+ * out offline against the keys `grantd key show` prints, from a file or
+ * standard input, with no server to ask; one figure changed, or keys that
+ * lack the signing key, and it fails with the reason and exit status 1.
+ */
+START_TEST(verify_report)
+{
+	struct harness h;
+	struct env e, off;
+	struct run r;
+	char rep[400], keys[400], bad[400], other[400], both[400], line[600], *ring, *text;
+	const char *argv[] = { h_bin(), "key", "show", "--db", NULL, NULL };
+	json_t *doc, *fig;
+
+	start(&h, &e);
+	setup_world(&e);
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "motif");
+	run_free(&r);
+	snprintf(rep, sizeof(rep), "%s/report.json", h.dir);
+	snprintf(keys, sizeof(keys), "%s/keys", h.dir);
+	snprintf(bad, sizeof(bad), "%s/changed.json", h.dir);
+	snprintf(other, sizeof(other), "%s/other-keys", h.dir);
+	snprintf(both, sizeof(both), "%s/both-keys", h.dir);
+	CTL_EXPECT(0, r, &e, "--json", "fairness", "stage-2", "-o", rep);
+	run_free(&r);
+	argv[4] = h.db;
+	ck_assert_int_eq(h_run(argv, &ring), 0);
+	spit(keys, ring);
+
+	/* Offline: no server answers at this URL, and no token is needed. */
+	memset(&off, 0, sizeof(off));
+	off.url = "http://127.0.0.1:1";
+	off.home = h.dir;
+	CTL_EXPECT(0, r, &off, "verify", rep, "--keys", keys);
+	ck_assert_msg(has_line(r.out, "phase:", " stage-2") && has_line(r.out, "audit seq:", "") &&
+	    has_line(r.out, "checkpoint seq:", "") && has_line(r.out, "checkpoint head:", "") &&
+	    has_line(r.out, "checkpoint at:", " KST") && has_line(r.out, "key:", "") &&
+	    has_line(r.out, "signature OK", ""), "%s", r.out);
+	{
+		char *seq = field(r.out, "audit seq"), *cseq = field(r.out, "checkpoint seq");
+		char *key = field(r.out, "key");
+
+		ck_assert_str_eq(seq, cseq);
+		ck_assert_int_gt(atoi(seq), 0);
+		ck_assert_msg(strncmp(key, "ed25519 ", 8) == 0 && strstr(ring, key + 8) != NULL,
+		    "key '%s', ring %s", key, ring);
+		free(seq);
+		free(cseq);
+		free(key);
+	}
+	run_free(&r);
+	/* The report on standard input, and --json for scripts. */
+	text = slurp(rep);
+	off.input = text;
+	CTL_EXPECT(0, r, &off, "--json", "verify", "-", "--keys", keys);
+	ck_assert(json_is_true(json_object_get(r.json, "ok")));
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "phase")), "stage-2");
+	ck_assert(json_is_object(json_object_get(r.json, "checkpoint")));
+	run_free(&r);
+	off.input = NULL;
+
+	/* One figure changed: the signature no longer matches. */
+	doc = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(doc);
+	fig = h_at(doc, "teams.0.entitled_unit_hours");
+	ck_assert_ptr_nonnull(fig);
+	if (json_is_integer(fig))
+		json_integer_set(fig, json_integer_value(fig) + 1);
+	else
+		json_real_set(fig, json_real_value(fig) + 1);
+	ck_assert_int_eq(json_dump_file(doc, bad, JSON_INDENT(2)), 0);
+	json_decref(doc);
+	CTL_EXPECT(1, r, &off, "verify", bad, "--keys", keys);
+	ck_assert_msg(strstr(r.err, "does not verify") != NULL &&
+	    strstr(r.err, "not the one grantd signed") != NULL, "%s", r.err);
+	ck_assert_msg(strstr(r.out, "signature OK") == NULL, "%s", r.out);
+	run_free(&r);
+
+	/* Keys without the signing key: fails, naming the key it needs. */
+	stranger_key(line, sizeof(line));
+	spit(other, line);
+	CTL_EXPECT(1, r, &off, "verify", rep, "--keys", other);
+	ck_assert_msg(strstr(r.err, "not among the public keys given") != NULL, "%s", r.err);
+	run_free(&r);
+	/* The signing key among others (a ring after rotations) is found. */
+	{
+		char *all;
+
+		ck_assert_int_ge(asprintf(&all, "# published keys\n%s\n%s", line, ring), 0);
+		spit(both, all);
+		free(all);
+	}
+	CTL_EXPECT(0, r, &off, "verify", rep, "--keys", both);
+	run_free(&r);
+
+	/* What is not a key file, or not a report, is said so. */
+	CTL_EXPECT(1, r, &off, "verify", rep, "--keys", rep);
+	ck_assert_msg(strstr(r.err, "not a public key line") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(1, r, &off, "verify", keys, "--keys", keys);
+	ck_assert_msg(strstr(r.err, "is not a report as JSON") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(1, r, &off, "verify", "/nonexistent/report.json", "--keys", keys);
+	run_free(&r);
+	CTL_EXPECT(2, r, &off, "verify", rep);
+	run_free(&r);
+	CTL_EXPECT(2, r, &off, "verify", "-", "--keys", "-");
+	run_free(&r);
+
+	free(text);
+	free(ring);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1304,6 +1666,8 @@ main(void)
 	tcase_add_test(tc, placement_delays);
 	tcase_add_test(tc, placement_delays_live);
 	tcase_add_test(tc, organisations);
+	tcase_add_test(tc, token_lifetimes);
+	tcase_add_test(tc, verify_report);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
