@@ -79,7 +79,7 @@ cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char 
 	char why[GD_ERRBUF];
 	size_t nkeys = 0;
 	struct db *db;
-	FILE *probe;
+	FILE *probe = NULL;
 	int rc;
 
 	err[0] = '\0';
@@ -102,13 +102,14 @@ cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char 
 	}
 	/* The default file may be absent (a database that never ran); one named must be there. */
 	out->checkpoint_file = in->checkpoints ? in->checkpoints : paths.checkpoints;
-	if (in->checkpoints == NULL && (probe = fopen(paths.checkpoints, "re")) == NULL) {
-		out->checkpoint_file = NULL;
-		db_close(db);
-		return 0;
-	}
-	if (in->checkpoints == NULL)
+	if (in->checkpoints == NULL) {
+		if ((probe = fopen(paths.checkpoints, "re")) == NULL) {
+			out->checkpoint_file = NULL;
+			db_close(db);
+			return 0;
+		}
 		fclose(probe);
+	}
 	rc = keys_ring(in->keyring ? in->keyring : paths.ring, &keys, &nkeys, why, sizeof(why));
 	if (rc < 0) {
 		snprintf(err, errlen, "%s", rc == GD_ENOENT ? "no public keys to check the "
