@@ -148,7 +148,8 @@ spawn(struct harness *h)
 	ck_assert_msg(strncmp(line, "listening on ", 13) == 0, "grantd said: '%s'", line);
 	if ((nl = strchr(line, '\n')) != NULL)
 		*nl = '\0';
-	snprintf(h->base, sizeof(h->base), "http://%.56s", line + 13);
+	snprintf(h->base, sizeof(h->base), "%s://%.55s", h->cacert[0] ? "https" : "http",
+	    line + 13);
 }
 
 void
@@ -164,6 +165,14 @@ h_start(struct harness *h)
 	snprintf(h->admin, sizeof(h->admin), "%s", out);
 	free(out);
 	spawn(h);
+}
+
+void
+h_start_tls(struct harness *h, const char *cacert)
+{
+	ck_assert_uint_lt(strlen(cacert), sizeof(h->cacert));
+	snprintf(h->cacert, sizeof(h->cacert), "%s", cacert);
+	h_start(h);
 }
 
 void
@@ -285,6 +294,8 @@ h_req(struct harness *h, const char *method, const char *path, const char *token
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+	if (h->cacert[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cacert);
 	if (token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		hl = curl_slist_append(hl, auth);

@@ -16,7 +16,8 @@ struct harness {
 	char db[300];
 	char conf[300];
 	char clock[300];
-	char base[64];		/* "http://127.0.0.1:PORT" */
+	char base[64];		/* "http://127.0.0.1:PORT", "https://..." after h_start_tls() */
+	char cacert[300];	/* h_start_tls(): the CA file h_req() trusts, else "" */
 	char admin[64];		/* admin token secret */
 	pid_t pid;
 	int out_fd;		/* grantd's stdout */
@@ -44,6 +45,13 @@ void h_init(struct harness *h, const char *extra_conf);
 
 /* Creates the admin token and starts grantd; aborts the test on failure. */
 void h_start(struct harness *h);
+
+/*
+ * As h_start(), for a grantd whose configuration file (h->conf, which the
+ * test has given a [tls] section) makes it serve HTTPS: h->base is then
+ * "https://127.0.0.1:PORT", and h_req() trusts cacert, a PEM file, alone.
+ */
+void h_start_tls(struct harness *h, const char *cacert);
 
 /* Starts grantd again on the same database (after h_stop). */
 void h_restart(struct harness *h);
