@@ -52,6 +52,9 @@ checkpoints_open(struct checkpoints *cp, const struct key_paths *paths, enum sig
 		log_notice("made a %s signing key, %s, in %s; its public key is in %s "
 		    "(`grantd key show`)", sig_alg_name(cp->key.alg), cp->key.id, paths->key,
 		    paths->ring);
+	else
+		log_info("signing checkpoints and reports with %s key %s",
+		    sig_alg_name(cp->key.alg), cp->key.id);
 	cp->ready = true;
 	cp->last_seq = file_last_seq(paths->checkpoints);
 	return 0;
@@ -95,7 +98,7 @@ checkpoints_publish(struct checkpoints *cp, const struct checkpoint *c)
 	if (line == NULL)
 		return GD_ENOMEM;
 	/* The journal first: it is there even when the file's disk is not. */
-	log_notice("checkpoint %s", line);
+	log_record("checkpoint %s", line);
 	len = strlen(line);
 	line[len++] = '\n';	/* json_dumps left room: the NUL becomes the newline */
 	if ((fd = open(cp->paths.checkpoints, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
@@ -166,6 +169,11 @@ checkpoints_sign_report(struct app *app, struct db *db, json_t *report, int64_t 
 		    (commit_reserve(app) == 0 && commit_wait(app, on_batch_done, app) == 0))) {
 			cp->waiting = true;
 			cp->pending[cp->npending++] = c;
+		} else {
+			/* The report still carries it; the hourly one anchors the head. */
+			log_warn("checkpoint of audit entry %lld not published: %d reports in "
+			    "one batch already wait for its commit", (long long)c.seq,
+			    CHECKPOINTS_PENDING);
 		}
 	}
 	return doc_sign(report, &cp->key);

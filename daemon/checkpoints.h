@@ -27,7 +27,7 @@ struct db;
  * notice in the journal ("checkpoint {...}"), where `journalctl -u grantd`
  * keeps a copy the database cannot reach.
  */
-#define CHECKPOINTS_PENDING 16
+#define CHECKPOINTS_PENDING 64
 
 struct checkpoints {
 	struct key_paths paths;

@@ -40,7 +40,8 @@ check_file(struct db *db, const char *file, const struct sig_key *keys, size_t n
 		lineno++;
 		if (line[0] == '\n')
 			continue;
-		j = json_loads(line, 0, &je);
+		/* A line from the journal keeps its "checkpoint " word: taken as it is. */
+		j = json_loads(strncmp(line, "checkpoint ", 11) == 0 ? line + 11 : line, 0, &je);
 		if (j == NULL || checkpoint_parse(j, &c, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "%s:%d: not a checkpoint%s%s", file, lineno,
 			    j ? ": " : "", j ? why : "");

@@ -30,6 +30,12 @@ cmd_key(const char *verb, const char *db_path, const char *alg_name, const char 
 		return 2;
 	}
 	keys_paths(db_path, &p);
+	/* A rotation keeps the current key's algorithm unless told otherwise. */
+	if (strcmp(verb, "rotate") == 0 && alg_name == NULL &&
+	    keys_load(&p, &k, err, errlen) == 0) {
+		alg = k.alg;
+		sig_key_wipe(&k);
+	}
 	if (strcmp(verb, "create") == 0 || strcmp(verb, "rotate") == 0) {
 		rc = keys_create(&p, alg, clock_now(clock_file), strcmp(verb, "rotate") == 0, &k, err,
 		    errlen);

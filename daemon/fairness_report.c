@@ -65,8 +65,8 @@ definitions_json(void)
 	    "their delivered unit-hours by the end of that day of each one's own window",
 	    "audit_seq", "the last audit entry the report reflects: ?as_of=SEQ gives back a "
 	    "report produced then, with the same digest",
-	    "digest", "sha256 of the report without generated_at and digest, jansson "
-	    "JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII, reals as %.15g");
+	    "digest", "sha256 of the report without generated_at, digest, checkpoint and "
+	    "signature, jansson JSON_COMPACT|JSON_SORT_KEYS|JSON_ENSURE_ASCII, reals as %.15g");
 }
 
 static json_t *
@@ -264,7 +264,7 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 	const struct figures *f = &t->v;
 	int64_t share_ppm = 0, eval = team_evaluation_day(pi, f->e.start);
 	char enrolled[CIVIL_DATE_LEN], ev[CIVIL_DATE_LEN];
-	json_t *row, *br = team_breaks(pi, t, v);
+	json_t *row, *m, *br = team_breaks(pi, t, v);
 
 	if (br == NULL)
 		return NULL;
@@ -301,6 +301,8 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 	    "voucher_refunded_krw", (json_int_t)t->acc.refunded,
 	    "overrides", t->ovr, "breaks", br);
 	json_decref(br);
+	if (row && (m = figures_measured_json(&f->measured)) != NULL)
+		json_object_set_new(row, "measured", m);
 	if (row && t->ended)
 		json_object_set_new(row, "ended_at", jv_instant(f->e.ended_at));
 	if (row && eval >= 0) {

@@ -9,8 +9,9 @@
 #include "sig.h"
 
 /*
- * Where the signing material lives.  Unless configured, beside the
- * database (the service's state directory):
+ * Where the signing material lives: beside the database (the service's
+ * state directory), so that a backup, a restore and the unit's
+ * StateDirectory= keep them together:
  *	grantd-signing.key      the private key, mode 0600, one line
  *	                        "ALG KEYID SECRET-BASE64 PUBLIC-BASE64"
  *	grantd-signing.pub      every public key grantd has signed with, one
@@ -28,7 +29,7 @@ struct key_paths {
 	char key[KEYS_PATH_MAX], ring[KEYS_PATH_MAX], checkpoints[KEYS_PATH_MAX];
 };
 
-/* The default paths of a database's signing files (those configured win: keys_paths_set). */
+/* The paths of a database's signing files: always beside it. */
 void keys_paths(const char *db_path, struct key_paths *p);
 
 /* The signing key: 0, GD_ENOENT (no key file) or GD_EINVAL/GD_EIO with err. */

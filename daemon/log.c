@@ -94,19 +94,39 @@ log_escape(char *out, size_t n, const char *s)
 	return out;
 }
 
+static void log_v(enum log_level lvl, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 void
 log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	char line[2048], safe[2048], ts[CIVIL_INSTANT_LEN];
-	size_t o = 0;
 	va_list ap;
-	int n;
 
 	if (!log_enabled(lvl))
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	log_v(lvl, fmt, ap);
 	va_end(ap);
+}
+
+void
+log_record(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(LOG_LVL_NOTICE, fmt, ap);
+	va_end(ap);
+}
+
+static void
+log_v(enum log_level lvl, const char *fmt, va_list ap)
+{
+	char line[2048], safe[2048], ts[CIVIL_INSTANT_LEN];
+	size_t o = 0;
+	int n;
+
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
 	/*

@@ -32,6 +32,12 @@ const char *log_escape(char *out, size_t n, const char *s);
 void log_msg(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * A record, not a message: written at notice priority whatever the level,
+ * for what must reach the journal (a checkpoint is kept there).
+ */
+void log_record(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define log_error(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARNING, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)

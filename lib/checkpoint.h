@@ -11,7 +11,9 @@
 
 /*
  * A checkpoint says, under a key's signature: at instant `at`, the audit
- * trail ended with entry `seq`, whose hash was `head`.  Kept where deleting
+ * trail held entry `seq`, whose hash was `head` (its newest entry for the
+ * hourly and stopping checkpoints; the one a report reflects for a
+ * report's).  Kept where deleting
  * database rows cannot reach it (a file, the journal), it lets anyone
  * holding the public key see that a trail was cut short (it ends before a
  * checkpoint's seq) or rewritten (entry seq's hash is not head).
