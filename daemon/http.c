@@ -334,8 +334,8 @@ conn_of(struct MHD_Connection *c)
 /*
  * The certificate callback.  libmicrohttpd 0.9.75 makes each session's user
  * pointer its MHD_Connection (gnutls_session_set_ptr in daemon.c, read back
- * by its own PSK callback); tls_begin() has checked that for this session,
- * whose socket context is the struct conn holding the credentials.
+ * by its own PSK callback); conn_tls_begin() has checked that for this
+ * session, whose socket context is the struct conn holding the credentials.
  */
 static int
 on_certificate(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
@@ -361,7 +361,7 @@ on_certificate(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
  * fail loudly, not hand the callback a pointer of another type.
  */
 static int
-tls_begin(struct http *h, struct MHD_Connection *c, struct conn *k)
+conn_tls_begin(struct http *h, struct MHD_Connection *c, struct conn *k)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -432,7 +432,7 @@ on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 	k->fd = ci->connect_fd;
 	*socket_context = k;
 	h->nconn++;
-	if (h->tls && tls_begin(h, c, k) < 0)
+	if (h->tls && conn_tls_begin(h, c, k) < 0)
 		return;
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if ((k->peer = peer_get(h, ci ? ci->client_addr : NULL)) != NULL) {
@@ -757,7 +757,7 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* What an operator wants to know about the certificate now in use. */
 static void
-tls_log(struct http *h, const char *what)
+log_certificate(struct http *h, const char *what)
 {
 	const struct tls_info *ti = tls_info(h->tls);
 	char until[CIVIL_INSTANT_LEN], from[CIVIL_INSTANT_LEN];
@@ -784,7 +784,7 @@ tls_log(struct http *h, const char *what)
 
 /* Reads [tls]'s files into h->tls when it is set; NULL stays plain HTTP. */
 static int
-tls_setup(struct http *h, char *err, size_t errlen)
+start_tls(struct http *h, char *err, size_t errlen)
 {
 	const struct config_tls *t = &h->app->cfg.tls;
 	char why[GD_ERRBUF];
@@ -859,7 +859,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 		return GD_ENOMEM;
 	}
 	h->app = app;
-	if ((rc = tls_setup(h, err, errlen)) < 0) {
+	if ((rc = start_tls(h, err, errlen)) < 0) {
 		discard(h);
 		return rc;
 	}
@@ -905,7 +905,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	uv_poll_start(&h->poll, UV_READABLE, on_poll);
 	app->http = h;
 	if (h->tls)
-		tls_log(h, "TLS");
+		log_certificate(h, "TLS");
 	rearm(h);
 	return 0;
 }
@@ -988,5 +988,5 @@ http_reload(struct app *app)
 		    tls_info(h->tls)->serial);
 		return;
 	}
-	tls_log(h, "reload: TLS");
+	log_certificate(h, "reload: TLS");
 }
