@@ -16,6 +16,7 @@
 #include "err.h"
 #include "log.h"
 #include "maint.h"
+#include "tls.h"
 #include "version.h"
 
 #define DEFAULT_CONFIG "/etc/grantd/grantd.conf"
@@ -27,7 +28,7 @@ usage(FILE *f)
 	    "usage: grantd [-c FILE] [--listen ADDR:PORT] [--db PATH] [--init]\n"
 	    "       grantd -n [-c FILE]\n"
 	    "       grantd token create --db PATH --role ROLE --name NAME [--team T] [--pool P]\n"
-	    "                           [--ttl DURATION] [--init]\n"
+	    "                           [--node N] [--ttl DURATION] [--init]\n"
 	    "       grantd audit verify --db PATH [--checkpoint FILE] [--keyring FILE]\n"
 	    "       grantd key create|rotate --db PATH [--algorithm ed25519|ecdsa-p256]\n"
 	    "       grantd key show --db PATH\n"
@@ -40,7 +41,8 @@ usage(FILE *f)
 
 /* Options shared by the daemon and the subcommands. */
 struct opts {
-	const char *config, *listen, *db, *role, *name, *team, *pool, *clock_file, *phase, *ttl;
+	const char *config, *listen, *db, *role, *name, *team, *pool, *node, *clock_file, *phase;
+	const char *ttl;
 	const char *checkpoint, *keyring, *algorithm;
 	bool check, csv;
 	bool init;	/* a new database where an old one's files remain (maint_prepare) */
@@ -57,6 +59,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "name", required_argument, NULL, 'N' },
 		{ "team", required_argument, NULL, 't' },
 		{ "pool", required_argument, NULL, 'p' },
+		{ "node", required_argument, NULL, 'o' },
 		{ "ttl", required_argument, NULL, 'T' },
 		{ "checkpoint", required_argument, NULL, 'K' },
 		{ "keyring", required_argument, NULL, 'R' },
@@ -81,6 +84,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->name = optarg; break;
 		case 't': o->team = optarg; break;
 		case 'p': o->pool = optarg; break;
+		case 'o': o->node = optarg; break;
 		case 'T': o->ttl = optarg; break;
 		case 'K': o->checkpoint = optarg; break;
 		case 'R': o->keyring = optarg; break;
@@ -127,7 +131,7 @@ run_token_create(const struct opts *o)
 {
 	static struct maint_notes notes;
 	const struct cmd_token_in in = { .db = o->db, .role = o->role, .name = o->name,
-		.team = o->team, .pool = o->pool, .ttl = o->ttl, .clock_file = o->clock_file,
+		.team = o->team, .pool = o->pool, .node = o->node, .ttl = o->ttl, .clock_file = o->clock_file,
 		.init = o->init };
 	char secret[TOKEN_SECRET_LEN + 1], err[CMD_ERRBUF];
 	int st = cmd_token_create(&in, secret, &notes, err, sizeof(err));
@@ -273,6 +277,27 @@ run_daemon(struct app *app, const struct opts *o)
 	return rc;
 }
 
+/*
+ * `grantd -n` reads the certificate and key as the daemon will (the unit
+ * runs it as the service user before each start): a file it cannot read or
+ * a key of another certificate is said before the restart, not after.
+ */
+static int
+check_tls(const struct config *cfg)
+{
+	char err[GD_ERRBUF];
+	struct tls *t = NULL;
+
+	if (tls_check_priorities(cfg->tls.priorities, err, sizeof(err)) < 0 ||
+	    (cfg->tls.certificate[0] != '\0' &&
+	    tls_new(&t, cfg->tls.certificate, cfg->tls.key, err, sizeof(err)) < 0)) {
+		fprintf(stderr, "grantd: %s\n", err);
+		return -1;
+	}
+	tls_free(t);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -350,6 +375,8 @@ main(int argc, char **argv)
 			    "127.0.0.1:8440\n");
 			return 1;
 		}
+		if (check_tls(&app.cfg) < 0)
+			return 1;
 		printf("configuration OK\n");
 		return 0;
 	}

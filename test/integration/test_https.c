@@ -890,6 +890,7 @@ START_TEST(refused_at_start)
 	make_server(h.dir, "b", "2002");
 	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
 		const char *argv[] = { h_bin(), "-c", h.conf, NULL };
+		const char *check[] = { h_bin(), "-n", "-c", h.conf, NULL };
 
 		install(h.dir, "a");
 		sh("cd '%s' && %s", h.dir, refusals[i].setup);
@@ -899,6 +900,11 @@ START_TEST(refused_at_start)
 		    r.rc, started);
 		ck_assert_msg(strstr(r.err, refusals[i].want) != NULL, "%s: %s", refusals[i].what,
 		    r.err);
+		run_free(&r);
+		/* The unit's ExecStartPre= check says so before the start. */
+		r = run(check, h.dir, NULL, NULL);
+		ck_assert_msg(r.rc == 1 && strstr(r.err, refusals[i].want) != NULL,
+		    "-n, %s: exit %d: %s", refusals[i].what, r.rc, r.err);
 		run_free(&r);
 	}
 	/* And the files as they should be: it starts. */
