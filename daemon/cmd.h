@@ -23,6 +23,7 @@
 /* `grantd token create`: its options, as given (NULL where absent). */
 struct cmd_token_in {
 	const char *db, *role, *name, *team, *pool;
+	const char *node;	/* an agent token bound to one node of its pool; NULL: any */
 	const char *ttl;	/* how long it lasts: "90d", "12h", "30m", "3600s" or seconds; NULL: ever */
 	const char *clock_file;	/* the daemon's test clock, or NULL */
 	bool init;		/* a new database where an old one's files remain */

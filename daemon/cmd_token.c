@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "db.h"
 #include "err.h"
+#include "jsonv.h"
 #include "maint.h"
 #include "store_catalog.h"
 #include "store_pools.h"
@@ -59,8 +60,14 @@ check_args(const struct cmd_token_in *in, enum role *role, char *err, size_t err
 		return 2;
 	}
 	if ((*role == ROLE_TEAM) != (in->team != NULL) ||
-	    (*role == ROLE_AGENT) != (in->pool != NULL)) {
-		snprintf(err, errlen, "--team goes with role team, --pool with role agent");
+	    (*role == ROLE_AGENT) != (in->pool != NULL) ||
+	    (in->node != NULL && *role != ROLE_AGENT)) {
+		snprintf(err, errlen, "--team goes with role team, --pool (and --node) with role "
+		    "agent");
+		return 2;
+	}
+	if (in->node && !jv_valid_node(in->node)) {
+		snprintf(err, errlen, "--node must be a host name: [A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 		return 2;
 	}
 	if (in->ttl && parse_ttl(in->ttl, &ttl) < 0) {
@@ -97,12 +104,12 @@ create(struct db *db, const struct cmd_token_in *in, enum role role, int64_t now
 		rc = GD_ENOENT;
 	}
 	if (rc == 0)
-		rc = token_create(db, in->name, role, in->team, in->pool, now,
+		rc = token_create(db, in->name, role, in->team, in->pool, in->node, now,
 		    in->ttl && parse_ttl(in->ttl, &ttl) == 0 ? now + ttl : -1, id, secret);
 	if (rc == 0) {
 		snprintf(target, sizeof(target), "token/%s", id);
-		detail = json_pack("{s:s, s:s, s:s?, s:s?, s:s?}", "name", in->name, "role",
-		    in->role, "team", in->team, "pool", in->pool, "ttl", in->ttl);
+		detail = json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:s?}", "name", in->name, "role",
+		    in->role, "team", in->team, "pool", in->pool, "node", in->node, "ttl", in->ttl);
 		rc = audit_append(db, &cli, "cli", now, "token.create", target, NULL, detail);
 		json_decref(detail);
 	}

@@ -18,6 +18,7 @@ enum role {
 };
 
 #define ID_MAX 63		/* [a-z0-9][a-z0-9-]{0,62} */
+#define NODE_MAX 63		/* a node's host name: [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
 #define NAME_MAX_LEN 200	/* names, organisations, reasons: bytes of UTF-8 */
 #define REASON_MAX_LEN 2000
 #define REQ_MAX_PARAMS 4
@@ -31,6 +32,7 @@ struct principal {
 	enum role role;
 	char team[ID_MAX + 1];	/* role team only */
 	char pool[ID_MAX + 1];	/* role agent only */
+	char node[NODE_MAX + 1];	/* role agent bound to one node of its pool; "" when not */
 };
 
 /*

@@ -28,7 +28,7 @@ end_ok(const struct request *rq, struct response *rs, int64_t expires_at)
 static void
 token_post(struct request *rq, struct response *rs)
 {
-	const char *name = NULL, *rolename = NULL, *team = NULL, *pool = NULL;
+	const char *name = NULL, *rolename = NULL, *team = NULL, *pool = NULL, *node = NULL;
 	int64_t expires_at = -1;
 	bool has_end = false;
 	const struct jv_field f[] = {
@@ -36,6 +36,7 @@ token_post(struct request *rq, struct response *rs)
 		{ "role", JV_STR, JV_REQUIRED, 0, 16, &rolename, NULL },
 		{ "team", JV_ID, JV_NULLABLE, 0, 0, &team, NULL },
 		{ "pool", JV_ID, JV_NULLABLE, 0, 0, &pool, NULL },
+		{ "node", JV_NODE, JV_NULLABLE, 0, 0, &node, NULL },
 		{ "expires_at", JV_INSTANT, JV_NULLABLE, 0, 0, &expires_at, &has_end },
 	};
 	char id[TOKEN_ID_LEN + 1], secret[TOKEN_SECRET_LEN + 1], target[64];
@@ -61,10 +62,14 @@ token_post(struct request *rq, struct response *rs)
 		    "an agent token needs \"pool\"" : "\"pool\" is only for role agent");
 		goto out;
 	}
+	if (node && role != ROLE_AGENT) {
+		resp_problem(rs, 400, "bad_request", "\"node\" is only for role agent");
+		goto out;
+	}
 	if (has_end && !end_ok(rq, rs, expires_at))
 		goto out;
-	if ((rc = tokens_create(rq->db, name, role, team, pool, rq->now, expires_at, id, secret,
-	    &obj, err, sizeof(err))) < 0) {
+	if ((rc = tokens_create(rq->db, name, role, team, pool, node, rq->now, expires_at, id,
+	    secret, &obj, err, sizeof(err))) < 0) {
 		resp_failure(rs, rc, err);
 		goto out;
 	}

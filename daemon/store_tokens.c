@@ -16,7 +16,7 @@
 	"last_used_at, rotated_at, CASE WHEN prev_until > ?3 THEN min(prev_until, " \
 	"coalesce(expires_at, prev_until)) END, " \
 	"CASE WHEN revoked_at IS NOT NULL THEN 'revoked' WHEN expires_at <= ?3 THEN " \
-	"'expired' ELSE 'live' END"
+	"'expired' ELSE 'live' END, node"
 
 static void
 instant_if(json_t *o, const char *key, sqlite3_stmt *st, int col)
@@ -37,6 +37,8 @@ token_row(sqlite3_stmt *st)
 		json_object_set_new(o, "team", json_string(db_text(st, 3)));
 	if (o && sqlite3_column_type(st, 4) != SQLITE_NULL)
 		json_object_set_new(o, "pool", json_string(db_text(st, 4)));
+	if (o && sqlite3_column_type(st, 12) != SQLITE_NULL)
+		json_object_set_new(o, "node", json_string(db_text(st, 12)));
 	instant_if(o, "revoked_at", st, 6);
 	instant_if(o, "expires_at", st, 7);
 	instant_if(o, "last_used_at", st, 8);
@@ -76,11 +78,11 @@ store_token_revoke(struct db *db, const char *id, int64_t now)
 int
 store_token_insert(struct db *db, const struct token_row *t, int64_t now)
 {
-	static const char sql[] = "INSERT INTO tokens (id, name, role, team, pool, hash, "
-	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char sql[] = "INSERT INTO tokens (id, name, role, team, pool, node, hash, "
+	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-	return db_run(db, sql, "ttttttin", t->id, t->name, t->role, t->team, t->pool, t->hash,
-	    now, t->expires_at);
+	return db_run(db, sql, "tttttttin", t->id, t->name, t->role, t->team, t->pool, t->node,
+	    t->hash, now, t->expires_at);
 }
 
 static int64_t
@@ -94,8 +96,8 @@ store_token_by_hash(struct db *db, const char *hash, struct token_found *out)
 {
 	/* Two lookups by index: the current secret, else one a rotation replaced. */
 	static const char sql[] = "SELECT id, name, role, team, pool, revoked_at, expires_at, "
-	    "NULL FROM tokens WHERE hash = ?1 UNION ALL SELECT id, name, role, team, pool, "
-	    "revoked_at, expires_at, prev_until FROM tokens WHERE prev_hash = ?1 LIMIT 1";
+	    "NULL, node FROM tokens WHERE hash = ?1 UNION ALL SELECT id, name, role, team, pool, "
+	    "revoked_at, expires_at, prev_until, node FROM tokens WHERE prev_hash = ?1 LIMIT 1";
 	sqlite3_stmt *st;
 	int rc = GD_ENOENT;
 
@@ -107,6 +109,7 @@ store_token_by_hash(struct db *db, const char *hash, struct token_found *out)
 		snprintf(out->role, sizeof(out->role), "%s", db_text(st, 2));
 		snprintf(out->team, sizeof(out->team), "%s", db_text(st, 3));
 		snprintf(out->pool, sizeof(out->pool), "%s", db_text(st, 4));
+		snprintf(out->node, sizeof(out->node), "%s", db_text(st, 8));
 		out->revoked_at = int_or(st, 5, -1);
 		out->expires_at = int_or(st, 6, -1);
 		out->prev_until = int_or(st, 7, -1);

@@ -68,6 +68,7 @@ lookup_hash(struct db *db, const char *hex, int64_t now, struct principal *who,
 	snprintf(who->name, sizeof(who->name), "%s", t.name);
 	snprintf(who->team, sizeof(who->team), "%s", t.team);
 	snprintf(who->pool, sizeof(who->pool), "%s", t.pool);
+	snprintf(who->node, sizeof(who->node), "%s", t.node);
 	return 0;
 }
 
@@ -87,8 +88,8 @@ new_secret(char sec[TOKEN_SECRET_LEN + 1], char hex[crypto_hash_sha256_BYTES * 2
 
 int
 token_create(struct db *db, const char *name, enum role role, const char *team,
-    const char *pool, int64_t now, int64_t expires_at, char id[TOKEN_ID_LEN + 1],
-    char secret[TOKEN_SECRET_LEN + 1])
+    const char *pool, const char *node, int64_t now, int64_t expires_at,
+    char id[TOKEN_ID_LEN + 1], char secret[TOKEN_SECRET_LEN + 1])
 {
 	unsigned char idb[8];
 	char hex[crypto_hash_sha256_BYTES * 2 + 1], nid[TOKEN_ID_LEN + 1];
@@ -100,7 +101,7 @@ token_create(struct db *db, const char *name, enum role role, const char *team,
 	sodium_bin2hex(nid + 4, sizeof(nid) - 4, idb, sizeof(idb));
 	new_secret(sec, hex);
 	rc = store_token_insert(db, &(struct token_row){ nid, name, role_name(role), team, pool,
-	    hex, expires_at }, now);
+	    node, hex, expires_at }, now);
 	if (rc < 0)
 		return rc;
 	memcpy(id, nid, sizeof(nid));

@@ -23,12 +23,13 @@ int role_from_name(const char *s, enum role *r);
 
 /*
  * Inserts a token in the caller's transaction.  team is required for role
- * team, pool for role agent (NULL otherwise); expires_at -1 for never.
- * Writes the new id and secret.
+ * team, pool for role agent (NULL otherwise); node binds an agent token to
+ * one node of its pool (NULL: any node); expires_at -1 for never.  Writes
+ * the new id and secret.
  */
 int token_create(struct db *db, const char *name, enum role role, const char *team,
-    const char *pool, int64_t now, int64_t expires_at, char id[TOKEN_ID_LEN + 1],
-    char secret[TOKEN_SECRET_LEN + 1]);
+    const char *pool, const char *node, int64_t now, int64_t expires_at,
+    char id[TOKEN_ID_LEN + 1], char secret[TOKEN_SECRET_LEN + 1]);
 
 /*
  * A new secret for token id (the caller's transaction): the old one works

@@ -9,7 +9,7 @@
 
 int
 tokens_create(struct db *db, const char *name, enum role role, const char *team,
-    const char *pool, int64_t now, int64_t expires_at, char id[TOKEN_ID_LEN + 1],
+    const char *pool, const char *node, int64_t now, int64_t expires_at, char id[TOKEN_ID_LEN + 1],
     char secret[TOKEN_SECRET_LEN + 1], json_t **out, char *err, size_t errlen)
 {
 	json_t *obj = NULL;
@@ -32,7 +32,8 @@ tokens_create(struct db *db, const char *name, enum role role, const char *team,
 		snprintf(err, errlen, "expires_at must be later than now");
 		return GD_EINVAL;
 	}
-	if ((rc = token_create(db, name, role, team, pool, now, expires_at, id, secret)) < 0)
+	if ((rc = token_create(db, name, role, team, pool, node, now, expires_at, id,
+	    secret)) < 0)
 		return rc;
 	return store_token_get(db, id, now, out);
 }

@@ -19,13 +19,14 @@ struct db;
 
 /*
  * Creates a token (token_create) whose team or pool exists: GD_ENOENT
- * (with err) when not; expires_at (-1: never) must be later than now
- * (GD_EINVAL).  On success *id and *secret are the new token's (the secret
+ * (with err) when not; node (NULL: none) binds an agent token to one node
+ * of its pool, assigned or not; expires_at (-1: never) must be later than
+ * now (GD_EINVAL).  On success *id and *secret are the new token's (the secret
  * is never stored: the caller shows it once and wipes it) and *out its API
  * shape, without the secret.
  */
 int tokens_create(struct db *db, const char *name, enum role role, const char *team,
-    const char *pool, int64_t now, int64_t expires_at, char id[TOKEN_ID_LEN + 1],
+    const char *pool, const char *node, int64_t now, int64_t expires_at, char id[TOKEN_ID_LEN + 1],
     char secret[TOKEN_SECRET_LEN + 1], json_t **out, char *err, size_t errlen);
 int tokens_list(struct db *db, const char *after, int64_t limit, int64_t now, json_t **items,
     char **next);

@@ -39,6 +39,25 @@ jv_valid_model(const char *s)
 	return true;
 }
 
+/* A host name as agents give it: letters of either case, digits, '.', '_' and '-'. */
+bool
+jv_valid_node(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return false;
+	}
+	return true;
+}
+
 /* jansson has already refused invalid UTF-8; only control characters remain. */
 bool
 jv_valid_text(const char *s, size_t maxlen, bool allow_ws)
@@ -111,6 +130,7 @@ decode_one(const json_t *v, const struct jv_field *f, const char *where, char *e
 	case JV_TEXT:
 	case JV_ID:
 	case JV_MODEL:
+	case JV_NODE:
 	case JV_DATE:
 	case JV_INSTANT:
 		if (!json_is_string(v))
@@ -139,6 +159,11 @@ decode_one(const json_t *v, const struct jv_field *f, const char *where, char *e
 	case JV_MODEL:
 		if (!jv_valid_model(s))
 			FAIL("%s%s must match [A-Za-z0-9][A-Za-z0-9-]{0,62}", where, f->name);
+		*(const char **)f->out = s;
+		break;
+	case JV_NODE:
+		if (!jv_valid_node(s))
+			FAIL("%s%s must match [A-Za-z0-9][A-Za-z0-9._-]{0,62}", where, f->name);
 		*(const char **)f->out = s;
 		break;
 	case JV_DATE:

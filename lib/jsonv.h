@@ -20,6 +20,7 @@ enum jv_type {
 	JV_TEXT,	/* const char **: like JV_STR, but newlines and tabs allowed */
 	JV_ID,		/* const char **: [a-z0-9][a-z0-9-]{0,62} */
 	JV_MODEL,	/* const char **: a card model id, upper case allowed */
+	JV_NODE,	/* const char **: a node (host name): [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
 	JV_INT,		/* int64_t *: an integer in [min, max] */
 	JV_MONEY,	/* int64_t *: KRW, 0 < amount <= 10^13 (min/max unused) */
 	JV_BOOL,	/* bool * */
@@ -51,6 +52,7 @@ int jv_decode(const json_t *obj, const struct jv_field *fields, size_t nfields,
 
 bool jv_valid_id(const char *s);
 bool jv_valid_model(const char *s);
+bool jv_valid_node(const char *s);
 
 /* Checks text: valid for JV_STR (allow_ws false) or JV_TEXT (allow_ws true). */
 bool jv_valid_text(const char *s, size_t maxlen, bool allow_ws);

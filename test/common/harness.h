@@ -114,14 +114,21 @@ json_t *h_at(json_t *o, const char *path);
 const char *h_str(json_t *o, const char *path);
 
 /*
- * SQL that undoes migrations 012 to 014 (organisations, token lifetimes),
- * for a test that takes a database back to an older schema inside its own
- * transaction: the tokens' new columns go, team_members
+ * SQL that undoes migrations 012 to 015 (organisations, token lifetimes,
+ * nodes), for a test that takes a database back to an older schema inside
+ * its own transaction: nodes and the measured sums of usage_hourly go, the
+ * tokens' new columns go, team_members
  * is made again from the memberships, suppliers loses its organisation
  * column (rebuilt: a column with REFERENCES cannot be dropped; the test's
  * connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP TABLE nodes;"							\
+	"ALTER TABLE tokens DROP COLUMN node;"					\
+	"ALTER TABLE usage_hourly DROP COLUMN measured_seconds;"		\
+	"ALTER TABLE usage_hourly DROP COLUMN busy_seconds;"			\
+	"ALTER TABLE usage_hourly DROP COLUMN util_seconds;"			\
+	"ALTER TABLE usage_hourly DROP COLUMN energy_j;"			\
 	"DROP INDEX tokens_prev_hash;"						\
 	"ALTER TABLE tokens DROP COLUMN expires_at;"				\
 	"ALTER TABLE tokens DROP COLUMN last_used_at;"				\

@@ -86,8 +86,8 @@ fx_token(struct fx *f, const char *name, enum role role, const char *team, const
 	char tid[TOKEN_ID_LEN + 1];
 
 	fx_sql(f, "BEGIN IMMEDIATE");
-	ck_assert_int_eq(token_create(f->app.w, name, role, team, pool, FX_NOW, -1, id ? id : tid,
-	    secret), 0);
+	ck_assert_int_eq(token_create(f->app.w, name, role, team, pool, NULL, FX_NOW, -1,
+	    id ? id : tid, secret), 0);
 	fx_sql(f, "COMMIT");
 }
 
