@@ -22,6 +22,7 @@ const struct route *const route_tables[] = {
 	routes_orgs,
 	routes_audit,
 	routes_pools,
+	routes_nodes,
 	routes_enroll,
 	routes_grants,
 	routes_vouchers,

@@ -39,6 +39,7 @@ extern const struct route routes_catalog[];
 extern const struct route routes_orgs[];
 extern const struct route routes_audit[];
 extern const struct route routes_pools[];
+extern const struct route routes_nodes[];
 extern const struct route routes_enroll[];
 extern const struct route routes_grants[];
 extern const struct route routes_metrics[];
