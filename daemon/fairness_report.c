@@ -28,7 +28,7 @@ static json_t *
 definitions_json(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "unit_hours", "cards x card model weight (B200 1, H100 0.5) x hours",
 	    "counted", "[window start, min(at, window end, ended_at))",
 	    "entitled_unit_hours", "package units x the counted part of the window",
@@ -45,6 +45,10 @@ definitions_json(void)
 	    "flagged_unit_hours", "of used, what samples had flagged: no grant, above the "
 	    "grant, or above the cards an outage left in service",
 	    "utilization", "used / delivered (0 when nothing was delivered)",
+	    "measured", "what the team's nodes measured in the UTC hours that begin before at: "
+	    "the GPU-seconds of the samples that carried measurements, their busy and "
+	    "utilization-weighted GPU-seconds and their energy in joules; absent when nothing "
+	    "was measured",
 	    "delivered_share", "delivered / entitled, for reading only: fairness compares "
 	    "teams with each other, not each with its own entitlement",
 	    "days", "the team's period: its window's days plus extension days it was given "

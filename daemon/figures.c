@@ -193,6 +193,7 @@ figures_load(struct db *db, const struct calendar *cal, const struct phase_info 
 	    &f->lost_total)) < 0 ||
 	    (rc = store_usage_used(db, v->e.id, at, &f->used)) < 0 ||
 	    (rc = store_usage_flagged(db, v->e.id, at, &v->flagged)) < 0 ||
+	    (rc = store_usage_measured(db, v->e.id, at, &v->measured)) < 0 ||
 	    (rc = figures_beyond_service(db, cal, v->e.id, v->gs, v->ng, &v->beyond)) < 0)
 		return rc;
 	f->lost_total -= v->beyond < f->lost_total ? v->beyond : f->lost_total;
@@ -224,6 +225,16 @@ figures_idle_json(int64_t since)
 	if (o && since >= 0)
 		json_object_set_new(o, "since", jv_instant(since));
 	return o;
+}
+
+json_t *
+figures_measured_json(const struct usage_measured *m)
+{
+	if (m->seconds == 0 && m->busy == 0 && m->util == 0 && m->energy == 0)
+		return NULL;
+	return json_pack("{s:I, s:I, s:I, s:I}", "gpu_seconds", (json_int_t)m->seconds,
+	    "busy_gpu_seconds", (json_int_t)m->busy, "util_weighted_gpu_seconds",
+	    (json_int_t)m->util, "energy_j", (json_int_t)m->energy);
 }
 
 json_t *

@@ -12,6 +12,7 @@
 #include "store_grants.h"
 #include "store_catalog.h"
 #include "store_enrollments.h"
+#include "store_usage.h"
 
 struct calendar;
 struct db;
@@ -30,6 +31,7 @@ struct figures {
 	struct report_figures fig;
 	int64_t flagged;	/* mus of used that was flagged, up to at */
 	int64_t beyond;		/* mus used beyond the cards in service, all time */
+	struct usage_measured measured;	/* what its nodes measured, up to at */
 };
 
 void figures_free(struct figures *v);
@@ -76,6 +78,12 @@ int figures_voucher(struct db *db, int64_t enrollment, struct ledger_account *a,
  * Ratios and unit-hours are lib/jsonv's jv_ratio and jv_unit_hours.
  */
 json_t *figures_idle_json(int64_t since);
+/*
+ * What the enrollment's nodes measured up to at, as "measured" shows it
+ * ({"gpu_seconds", "busy_gpu_seconds", "util_weighted_gpu_seconds",
+ * "energy_j"}), or NULL when nothing was: the member is left out then.
+ */
+json_t *figures_measured_json(const struct usage_measured *m);
 json_t *figures_window_json(const struct figures *v, const struct phase_info *pi,
     bool days_detail);
 

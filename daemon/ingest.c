@@ -13,6 +13,7 @@
 #include "jsonv.h"
 #include "report.h"
 #include "timeline.h"
+#include "store_nodes.h"
 #include "store_usage.h"
 #include "units.h"
 #include "vec.h"
@@ -103,6 +104,7 @@ batch_free(struct batch_in *b)
 	free(b->s);
 	names_free(&b->pools);
 	names_free(&b->teams);
+	names_free(&b->nodes);
 }
 
 /* The where of a refusal: re-decodes the sample with its index in the messages. */
@@ -120,15 +122,28 @@ static int
 parse_sample(const json_t *o, struct batch_in *b, size_t i, char *err, size_t errlen)
 {
 	struct sample *s = &b->s[i];
-	const char *pool, *team;
+	const char *pool, *team, *node = NULL;
+	bool has_busy, has_util, has_energy;
+	/*
+	 * The measurements are optional (null reads as absent: a node whose
+	 * card has no energy counter says so); their ranges against
+	 * gpu_seconds are checked with the sample (check_sample).
+	 */
 	const struct jv_field f[] = {
 		{ "pool", JV_ID, JV_REQUIRED, 0, 0, &pool, NULL },
 		{ "team", JV_ID, JV_REQUIRED, 0, 0, &team, NULL },
+		{ "node", JV_NODE, JV_NULLABLE, 0, 0, &node, NULL },
 		{ "from", JV_INSTANT, JV_REQUIRED, 0, 0, &s->from, NULL },
 		{ "to", JV_INSTANT, JV_REQUIRED, 0, 0, &s->to, NULL },
 		/* 3600.0 is whole: some encoders write every number so. */
 		{ "gpu_seconds", JV_INT, JV_REQUIRED | JV_WHOLE, INT64_MIN, INT64_MAX, &s->gpu,
 		  NULL },
+		{ "busy_gpu_seconds", JV_INT, JV_NULLABLE | JV_WHOLE, INT64_MIN, INT64_MAX,
+		  &s->busy, &has_busy },
+		{ "util_weighted_gpu_seconds", JV_INT, JV_NULLABLE | JV_WHOLE, INT64_MIN,
+		  INT64_MAX, &s->util, &has_util },
+		{ "energy_j", JV_INT, JV_NULLABLE | JV_WHOLE, INT64_MIN, INT64_MAX, &s->energy,
+		  &has_energy },
 	};
 	int rc;
 
@@ -142,6 +157,18 @@ parse_sample(const json_t *o, struct batch_in *b, size_t i, char *err, size_t er
 	if ((rc = names_intern(&b->pools, pool, strlen(pool), &s->pool)) < 0 ||
 	    (rc = names_intern(&b->teams, team, strlen(team), &s->team)) < 0)
 		return rc;
+	s->node = NO_NODE;
+	s->node_given = node != NULL;
+	if (node && (rc = names_intern(&b->nodes, node, strlen(node), &s->node)) < 0)
+		return rc;
+	s->meas = (has_busy ? MEAS_BUSY : 0) | (has_util ? MEAS_UTIL : 0) |
+	    (has_energy ? MEAS_ENERGY : 0);
+	if (!has_busy)
+		s->busy = 0;
+	if (!has_util)
+		s->util = 0;
+	if (!has_energy)
+		s->energy = 0;
 	s->flag = FLAG_NONE;
 	s->granted = 0;
 	return 0;
@@ -281,9 +308,14 @@ agg_index(const struct agg *v, size_t cap, int64_t enrollment, int64_t hour, uin
 	return k;
 }
 
+/*
+ * Adds to one sum.  Within a batch nothing overflows: at most 10^4 samples,
+ * each at most 10^6 cards x 3600 s in an hour, and 5000 J a GPU-second of
+ * that (check_sample): 1.8e17 J an hour at most.
+ */
 int
 ingest_agg_add(struct sums *g, int64_t enrollment, int64_t hour, uint32_t pool, uint32_t team,
-    int64_t gpu, int64_t flagged)
+    int64_t gpu, int64_t flagged, const struct usage_measured *m)
 {
 	struct agg *a;
 	size_t k;
@@ -307,11 +339,17 @@ ingest_agg_add(struct sums *g, int64_t enrollment, int64_t hour, uint32_t pool, 
 	k = agg_index(g->agg, g->capagg, enrollment, hour, pool, team);
 	a = &g->agg[k];
 	if (!a->used) {
-		*a = (struct agg){ enrollment, hour, pool, team, 0, 0, true };
+		*a = (struct agg){ enrollment, hour, pool, team, 0, 0, { 0, 0, 0, 0 }, true };
 		g->nagg++;
 	}
 	a->gpu += gpu;
 	a->flagged += flagged;
+	if (m) {
+		a->m.seconds += m->seconds;
+		a->m.busy += m->busy;
+		a->m.util += m->util;
+		a->m.energy += m->energy;
+	}
 	return 0;
 }
 
@@ -368,6 +406,40 @@ resolve_names(struct db *db, struct batch_in *b)
 	return 0;
 }
 
+/*
+ * What a node measured lies within the sample's own usage: busy and
+ * utilization-weighted GPU-seconds are parts of gpu_seconds, and a card
+ * draws at most INGEST_MAX_WATTS (gpu_seconds <= 10^6 cards x 31 days, so
+ * the product, 1.4e16, fits).
+ */
+static bool
+check_measured(const struct sample *s, size_t i, struct refusal *ref)
+{
+	int64_t i64 = (int64_t)i;
+
+	if ((s->meas & MEAS_BUSY) && (s->busy < 0 || s->busy > s->gpu)) {
+		refuse(ref, GD_EINVAL, i64, "busy_out_of_range", "samples[%zu]: "
+		    "busy_gpu_seconds must be 0 to gpu_seconds (%lld), got %lld", i,
+		    (long long)s->gpu, (long long)s->busy);
+		return false;
+	}
+	if ((s->meas & MEAS_UTIL) && (s->util < 0 || s->util > s->gpu)) {
+		refuse(ref, GD_EINVAL, i64, "util_out_of_range", "samples[%zu]: "
+		    "util_weighted_gpu_seconds must be 0 to gpu_seconds (%lld), got %lld", i,
+		    (long long)s->gpu, (long long)s->util);
+		return false;
+	}
+	if ((s->meas & MEAS_ENERGY) && (s->energy < 0 ||
+	    s->energy > s->gpu * INGEST_MAX_WATTS)) {
+		refuse(ref, GD_EINVAL, i64, "energy_out_of_range", "samples[%zu]: energy_j must "
+		    "be 0 to %d J per GPU-second of the sample (%lld), got %lld", i,
+		    INGEST_MAX_WATTS, (long long)(s->gpu * INGEST_MAX_WATTS),
+		    (long long)s->energy);
+		return false;
+	}
+	return true;
+}
+
 /* The impossible: refused with the sample's index and nothing stored. */
 static bool
 check_sample(const struct batch_in *b, size_t i, int64_t now, struct refusal *ref)
@@ -417,34 +489,104 @@ check_sample(const struct batch_in *b, size_t i, int64_t now, struct refusal *re
 		    (long long)len, (long long)(p->cards * len));
 		return false;
 	}
-	return true;
+	return check_measured(s, i, ref);
+}
+
+static void
+put_le64(unsigned char *p, int64_t v)
+{
+	for (int j = 0; j < 8; j++)
+		p[j] = (unsigned char)((uint64_t)v >> (8 * j));
 }
 
 /*
  * What a batch holds, for telling a repeat from another batch under the
- * same batch_id: SHA-256 over each sample's ids and numbers, in order.
+ * same batch_id: SHA-256 over each sample's ids and numbers, in order, as
+ * sent (a node a bound token's sample left out is not added here).
+ *
+ * Each sample is its pool and team, each ended by a NUL, and from, to and
+ * gpu_seconds as 8 bytes little-endian.  A sample that names a node or
+ * carries a measurement (issue 18) is followed by 0xFF, a byte of which
+ * of them it has (1 node, 2 busy, 4 util, 8 energy), the node ended by a
+ * NUL, and each measurement given as 8 bytes, in that order.  0xFF never
+ * begins a pool id, so the bytes still read back one way; and a sample
+ * with none of them hashes as before 015, so the digests stored for older
+ * batches still match their repeats.
  */
 static void
 batch_digest(const struct batch_in *b, char hex[INGEST_DIGEST_LEN + 1])
 {
 	crypto_hash_sha256_state st;
-	unsigned char h[crypto_hash_sha256_BYTES], num[24];
+	unsigned char h[crypto_hash_sha256_BYTES], num[24], ext[2], m[24];
 
 	crypto_hash_sha256_init(&st);
 	for (size_t i = 0; i < b->n; i++) {
 		const struct sample *s = &b->s[i];
 		const struct name *p = &b->pools.v[s->pool], *t = &b->teams.v[s->team];
-		int64_t v[3] = { s->from, s->to, s->gpu };
+		size_t nm = 0;
 
-		for (int k = 0; k < 3; k++)
-			for (int j = 0; j < 8; j++)
-				num[k * 8 + j] = (unsigned char)((uint64_t)v[k] >> (8 * j));
+		put_le64(num, s->from);
+		put_le64(num + 8, s->to);
+		put_le64(num + 16, s->gpu);
 		crypto_hash_sha256_update(&st, (const unsigned char *)p->id, p->len + 1);
 		crypto_hash_sha256_update(&st, (const unsigned char *)t->id, t->len + 1);
 		crypto_hash_sha256_update(&st, num, sizeof(num));
+		if (!s->node_given && s->meas == 0)
+			continue;
+		ext[0] = 0xff;
+		ext[1] = (unsigned char)((s->node_given ? 1 : 0) | (s->meas << 1));
+		crypto_hash_sha256_update(&st, ext, 2);
+		if (s->node_given)
+			crypto_hash_sha256_update(&st, (const unsigned char *)b->nodes.v[s->node].id,
+			    b->nodes.v[s->node].len + 1);
+		if (s->meas & MEAS_BUSY) {
+			put_le64(m + nm, s->busy);
+			nm += 8;
+		}
+		if (s->meas & MEAS_UTIL) {
+			put_le64(m + nm, s->util);
+			nm += 8;
+		}
+		if (s->meas & MEAS_ENERGY) {
+			put_le64(m + nm, s->energy);
+			nm += 8;
+		}
+		crypto_hash_sha256_update(&st, m, nm);
 	}
 	crypto_hash_sha256_final(&st, h);
 	sodium_bin2hex(hex, INGEST_DIGEST_LEN + 1, h, sizeof(h));
+}
+
+static int
+cmp_pool_node(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Each distinct (pool, node) of the batch was seen now, in this batch. */
+static int
+nodes_seen(struct db *db, const struct batch_in *b, int64_t now)
+{
+	uint64_t *pn;
+	size_t n = 0;
+	int rc = 0;
+
+	if (b->nodes.n == 0)
+		return 0;
+	if ((pn = calloc(b->n, sizeof(*pn))) == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->s[i].node != NO_NODE)
+			pn[n++] = (uint64_t)b->s[i].pool << 32 | b->s[i].node;
+	qsort(pn, n, sizeof(*pn), cmp_pool_node);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		if (i == 0 || pn[i] != pn[i - 1])
+			rc = store_node_seen(db, b->pools.v[pn[i] >> 32].id,
+			    b->nodes.v[pn[i] & UINT32_MAX].id, b->batch_id, now);
+	free(pn);
+	return rc;
 }
 
 static int
@@ -468,7 +610,7 @@ write_batch(struct db *db, const char *token_id, const struct batch_in *b, const
 			rc = store_usage_total_add(db, a->enrollment, b->pools.v[a->pool].id, a->gpu);
 		else
 			rc = store_usage_hour_add(db, a->enrollment, b->pools.v[a->pool].id,
-			    b->teams.v[a->team].id, a->hour, a->gpu, a->flagged);
+			    b->teams.v[a->team].id, a->hour, a->gpu, a->flagged, &a->m);
 		if (rc < 0)
 			return rc;
 	}
@@ -482,7 +624,7 @@ write_batch(struct db *db, const char *token_id, const struct batch_in *b, const
 		    reasons[s->flag])) < 0)
 			return rc;
 	}
-	return 0;
+	return nodes_seen(db, b, now);
 }
 
 /*
@@ -601,10 +743,52 @@ refusal_fields(const struct refusal *ref)
 	return o;
 }
 
+/*
+ * An agent's samples are of its pool, and of its node when its token is
+ * bound to one: a sample that names none is that node's (after the digest,
+ * which covers the batch as sent).
+ */
+static int
+check_agent(const struct batch_in *b, const char *agent_pool, const char *agent_node,
+    struct refusal *ref)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct sample *s = &b->s[i];
+		const char *pool = b->pools.v[s->pool].id;
+
+		if (strcmp(pool, agent_pool) != 0)
+			return refuse(ref, GD_EFORBIDDEN, (int64_t)i, "other_pool",
+			    "samples[%zu]: this agent token reports for pool '%s' only, not '%s'", i,
+			    agent_pool, pool);
+		if (agent_node && s->node_given && strcmp(b->nodes.v[s->node].id, agent_node) != 0)
+			return refuse(ref, GD_EFORBIDDEN, (int64_t)i, "other_node",
+			    "samples[%zu]: this agent token reports for node '%s' only, not '%s'", i,
+			    agent_node, b->nodes.v[s->node].id);
+	}
+	return 0;
+}
+
+/* A bound agent's samples that name no node are its node's. */
+static int
+own_node(struct batch_in *b, const char *agent_node)
+{
+	uint32_t own;
+	int rc;
+
+	if (agent_node == NULL)
+		return 0;
+	if ((rc = names_intern(&b->nodes, agent_node, strlen(agent_node), &own)) < 0)
+		return rc;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->s[i].node == NO_NODE)
+			b->s[i].node = own;
+	return 0;
+}
+
 int
-ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const json_t *body,
-    int64_t now, const struct config_usage *lim, struct ingest_result *res, char *err,
-    size_t errlen, json_t **fields)
+ingest_batch(struct db *db, const char *token_id, const char *agent_pool,
+    const char *agent_node, const json_t *body, int64_t now, const struct config_usage *lim,
+    struct ingest_result *res, char *err, size_t errlen, json_t **fields)
 {
 	struct batch_in b = { 0 };
 	struct sums g = { 0 };
@@ -619,19 +803,11 @@ ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const 
 	if ((rc = parse_body(body, &b, err, errlen)) < 0)
 		goto out;
 	snprintf(r.batch_id, sizeof(r.batch_id), "%s", b.batch_id);
-	if (agent_pool) {
-		for (size_t i = 0; i < b.n; i++) {
-			const char *pool = b.pools.v[b.s[i].pool].id;
-
-			if (strcmp(pool, agent_pool) != 0) {
-				rc = refuse(&ref, GD_EFORBIDDEN, (int64_t)i, "other_pool",
-				    "samples[%zu]: this agent token reports for pool '%s' only, "
-				    "not '%s'", i, agent_pool, pool);
-				goto out;
-			}
-		}
-	}
+	if (agent_pool && (rc = check_agent(&b, agent_pool, agent_node, &ref)) < 0)
+		goto out;
 	batch_digest(&b, digest);
+	if (agent_pool && (rc = own_node(&b, agent_node)) < 0)
+		goto out;
 	/*
 	 * A batch accepted before, from this token or (with the same samples)
 	 * any other: the first answer, nothing added.  This token's batch_id
@@ -677,7 +853,15 @@ ingest_batch(struct db *db, const char *token_id, const char *agent_pool, const 
 	if ((rc = check_totals(db, &b, &g, &ref)) < 0 ||
 	    (agent_pool && (rc = check_budget(db, token_id, lim, r.flagged, now, &ref)) < 0))
 		goto out;
-	if ((rc = write_batch(db, token_id, &b, digest, &g, now, &r)) < 0)
+	/*
+	 * A sum of an hour beyond int64 (the totals, checked above, bound the
+	 * usage of an enrollment, not the joules nor the hours of no grant).
+	 */
+	if ((rc = write_batch(db, token_id, &b, digest, &g, now, &r)) == GD_ERANGE)
+		rc = refuse(&ref, GD_EINVAL, -1, "usage_overflow", "an hour's usage would pass "
+		    "what grantd can count (%lld) on pool and team; nothing was stored: usage "
+		    "already reported is being reported again", (long long)INT64_MAX);
+	if (rc < 0)
 		goto out;
 	*res = r;
 	r.overlaps = NULL;

@@ -18,6 +18,8 @@ struct db;
 #define INGEST_MAX_SKEW 300
 /* One sample covers at most this long (a month of 31 days). */
 #define INGEST_MAX_INTERVAL (31 * 86400)
+/* A sample's energy_j is at most this many joules per GPU-second (a card's watts). */
+#define INGEST_MAX_WATTS 5000
 
 /* What a batch came to: its samples and how many of them were flagged. */
 struct ingest_result {
@@ -36,7 +38,11 @@ struct ingest_result {
  * Ingests one POST /v1/usage body (parsed by the route) on the writer,
  * inside the request's savepoint, for the token token_id; agent_pool is
  * the pool of an agent's token (its samples must all be of that pool, and
- * its flagged samples are rate-limited), NULL for any other token.  Every
+ * its flagged samples are rate-limited), NULL for any other token;
+ * agent_node the node an agent's token is bound to (its samples must be of
+ * that node, and one that names none is taken as that node's), NULL when
+ * none.  Each distinct (pool, node) of an accepted batch is noted as seen
+ * (store_node_seen); a replay adds nothing, so notes nothing.  Every
  * sample is decoded and checked before anything is written, then the
  * samples are split across UTC hours (report_split), summed per
  * (enrollment, pool, team, hour) in memory and written as one upsert per
@@ -46,15 +52,17 @@ struct ingest_result {
  * end.  An enrollment's metered usage must stay countable: a batch that
  * would take one past INT64_MAX milli-unit-seconds (2.5 million million
  * unit-hours, far past what the largest window can deliver, lib/units.h)
- * is refused with reason "usage_overflow".  And with lim (NULL: no bound),
+ * is refused with reason "usage_overflow", and so is one that would take
+ * a sum of one hour (usage, flagged, measured, joules) past INT64_MAX.
+ * And with lim (NULL: no bound),
  * an agent token's flagged samples are bounded by a rate and a total
  * (config [usage]): past either, the batch is refused with retry_after.
  *
  * Returns 0 with *res, or a refusal with a one-line detail in err (errlen
  * bytes; GD_ERRBUF hold any) and nothing written:
  *	GD_EINVAL	the body or a sample breaks a rule
- *	GD_EFORBIDDEN	a sample of another pool than the agent's; or, with
- *			retry_after among the fields, the rate limit
+ *	GD_EFORBIDDEN	a sample of another pool (or node) than the agent's; or,
+ *			with retry_after among the fields, the rate limit
  *	GD_ECONFLICT	the token's batch_id again with other samples
  * with, in *fields (a new object, or NULL when there are none), what the
  * problem carries beside code and detail, in the order to give them:
@@ -65,7 +73,7 @@ struct ingest_result {
  * refusals.  The caller audits a batch that was not a replay.
  */
 int ingest_batch(struct db *db, const char *token_id, const char *agent_pool,
-    const json_t *body, int64_t now, const struct config_usage *lim,
+    const char *agent_node, const json_t *body, int64_t now, const struct config_usage *lim,
     struct ingest_result *res, char *err, size_t errlen, json_t **fields);
 
 #endif

@@ -14,9 +14,9 @@
 struct db;
 struct timeline;
 
-/* Distinct pool or team ids of a batch, each resolved against the store once. */
+/* Distinct pool, team or node ids of a batch, pools and teams resolved against the store once. */
 struct name {
-	char id[ID_MAX + 1];
+	char id[ID_MAX + 1];	/* NODE_MAX == ID_MAX */
 	size_t len;
 	int state;		/* 0: not looked up, 1: exists, -1: unknown */
 	int64_t cards, weight;	/* pools only */
@@ -32,9 +32,20 @@ struct names {
 /* One sample as decoded; flag and granted are filled by the ingest. */
 enum flag { FLAG_NONE, FLAG_NO_GRANT, FLAG_ABOVE_GRANT, FLAG_ABOVE_IN_SERVICE, FLAG_OVERLAPPING };
 
+/* A sample's measurements given (busy_gpu_seconds, util_weighted_gpu_seconds, energy_j). */
+#define MEAS_BUSY 0x1
+#define MEAS_UTIL 0x2
+#define MEAS_ENERGY 0x4
+
+#define NO_NODE UINT32_MAX
+
 struct sample {
 	uint32_t pool, team;
+	uint32_t node;		/* into the batch's nodes; NO_NODE: none */
+	bool node_given;	/* the sample named it (else its token's node, or none) */
+	unsigned meas;		/* MEAS_*: the measurements it carried */
 	int64_t from, to, gpu;
+	int64_t busy, util, energy;	/* 0 when not given */
 	int64_t granted;	/* card-seconds the team held on the pool then */
 	int64_t in_service;	/* of those, the ones no outage took out of service */
 	enum flag flag;
@@ -44,7 +55,7 @@ struct batch_in {
 	char batch_id[INGEST_BATCH_ID_MAX + 1];
 	struct sample *s;
 	size_t n, cap;
-	struct names pools, teams;
+	struct names pools, teams, nodes;
 };
 
 /*
@@ -64,6 +75,7 @@ struct agg {
 	int64_t enrollment, hour;
 	uint32_t pool, team;
 	int64_t gpu, flagged;
+	struct usage_measured m;	/* of samples that carried measurements; not in totals */
 	bool used;
 };
 
@@ -93,7 +105,7 @@ struct sums {
 int ingest_pair_get(struct db *db, const struct batch_in *b, struct sums *g,
     const struct sample *s, const struct pair **out);
 int ingest_agg_add(struct sums *g, int64_t enrollment, int64_t hour, uint32_t pool,
-    uint32_t team, int64_t gpu, int64_t flagged);
+    uint32_t team, int64_t gpu, int64_t flagged, const struct usage_measured *m);
 
 /*
  * ingest_judge.c: a sample judged against the team's grants and the cards

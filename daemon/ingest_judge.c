@@ -60,23 +60,39 @@ out_of_service(struct db *db, const struct batch_in *b, struct sums *g,
 /*
  * Adds the sample's hours to the sums: its GPU-seconds (gpu), and as
  * flagged (flagged) -- both at once when it is summed, the flagged part
- * alone when an overlap flags it later.
+ * alone when an overlap flags it later.  What the sample measured goes
+ * with its GPU-seconds, each split across the hours as they are (the
+ * pieces of each sum to its whole; an hour may get joules and no whole
+ * GPU-second).
  */
 static int
 add_hours(struct sums *g, const struct pair *pr, const struct sample *s, bool gpu,
     bool flagged)
 {
 	const struct usage_grant *gr = g->grants + pr->first;
-	struct report_split sp;
-	struct report_piece pc;
+	const bool meas = gpu && s->meas != 0;
+	struct report_split sp, sb, su, se;
+	struct report_piece pc, pb, pu, pe;
+	struct usage_measured m;
 	int64_t enr;
 	int rc;
 
 	if (s->gpu == 0)
 		return 0;
 	report_split_init(&sp, s->from, s->to, s->gpu);
+	if (meas) {
+		report_split_init(&sb, s->from, s->to, s->busy);
+		report_split_init(&su, s->from, s->to, s->util);
+		report_split_init(&se, s->from, s->to, s->energy);
+	}
 	while (report_split_next(&sp, &pc)) {
-		if (pc.share == 0)
+		/* The same interval: every split walks the same hours. */
+		if (meas && report_split_next(&sb, &pb) && report_split_next(&su, &pu) &&
+		    report_split_next(&se, &pe))
+			m = (struct usage_measured){ pc.share, pb.share, pu.share, pe.share };
+		else
+			m = (struct usage_measured){ 0, 0, 0, 0 };
+		if (pc.share == 0 && m.busy == 0 && m.util == 0 && m.energy == 0)
 			continue;
 		/* The hour's usage belongs to the enrollment whose grant covers it. */
 		enr = 0;
@@ -84,10 +100,10 @@ add_hours(struct sums *g, const struct pair *pr, const struct sample *s, bool gp
 			if (report_overlap(gr[k].start, gr[k].end, pc.from, pc.to) > 0)
 				enr = gr[k].enrollment;
 		if ((rc = ingest_agg_add(g, enr, pc.hour, s->pool, s->team, gpu ? pc.share : 0,
-		    flagged ? pc.share : 0)) < 0)
+		    flagged ? pc.share : 0, meas ? &m : NULL)) < 0)
 			return rc;
-		if (gpu && enr && (rc = ingest_agg_add(g, enr, HOUR_TOTAL, s->pool, s->team, pc.share,
-		    0)) < 0)
+		if (gpu && enr && pc.share && (rc = ingest_agg_add(g, enr, HOUR_TOTAL, s->pool,
+		    s->team, pc.share, 0, NULL)) < 0)
 			return rc;
 	}
 	return 0;

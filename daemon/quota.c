@@ -120,7 +120,7 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	struct ledger_account acc;
 	char ph[ID_MAX + 1];
 	int64_t since, avail;
-	json_t *o;
+	json_t *o, *m;
 	int rc;
 
 	if ((rc = quota_phase(db, team, phase, ph, err, errlen)) < 0) {
@@ -172,6 +172,8 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	if (v.e.ended_at >= 0)
 		json_object_set_new(json_object_get(o, "window"), "ended_at",
 		    jv_instant(v.e.ended_at));
+	if ((m = figures_measured_json(&v.measured)) != NULL)
+		json_object_set_new(o, "measured", m);
 	*out = o;
 out:
 	figures_free(&v);

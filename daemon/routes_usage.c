@@ -50,7 +50,7 @@ usage_post(struct request *rq, struct response *rs)
 	if ((body = req_json(rq, rs)) == NULL)
 		return;
 	rc = ingest_batch(rq->db, rq->who->id, rq->who->role == ROLE_AGENT ? rq->who->pool : NULL,
-	    body, rq->now, rq->app ? &rq->app->cfg.usage : NULL, &res, err, sizeof(err),
+	    rq->who->role == ROLE_AGENT && rq->who->node[0] ? rq->who->node : NULL, body, rq->now, rq->app ? &rq->app->cfg.usage : NULL, &res, err, sizeof(err),
 	    &fields);
 	json_decref(body);
 	if ((rc == GD_EINVAL || rc == GD_EFORBIDDEN || rc == GD_ECONFLICT) && err[0]) {

@@ -103,16 +103,30 @@ one_change(struct db *db, int rc)
 
 int
 store_usage_hour_add(struct db *db, int64_t enrollment, const char *pool, const char *team,
-    int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds)
+    int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds, const struct usage_measured *m)
 {
+	static const struct usage_measured none = { 0, 0, 0, 0 };
+
+	if (m == NULL)
+		m = &none;
 	return one_change(db, db_run(db, "INSERT INTO usage_hourly (enrollment, pool, team, "
-	    "hour, gpu_seconds, flagged_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "hour, gpu_seconds, flagged_seconds, measured_seconds, busy_seconds, util_seconds, "
+	    "energy_j) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 	    "ON CONFLICT (pool, team, hour, coalesce(enrollment, 0)) DO UPDATE SET "
 	    "gpu_seconds = gpu_seconds + excluded.gpu_seconds, "
-	    "flagged_seconds = flagged_seconds + excluded.flagged_seconds "
+	    "flagged_seconds = flagged_seconds + excluded.flagged_seconds, "
+	    "measured_seconds = measured_seconds + excluded.measured_seconds, "
+	    "busy_seconds = busy_seconds + excluded.busy_seconds, "
+	    "util_seconds = util_seconds + excluded.util_seconds, "
+	    "energy_j = energy_j + excluded.energy_j "
 	    "WHERE gpu_seconds <= 9223372036854775807 - ?5 "
-	    "AND flagged_seconds <= 9223372036854775807 - ?6", "nttiii",
-	    enrollment > 0 ? enrollment : -1, pool, team, hour, gpu_seconds, flagged_seconds));
+	    "AND flagged_seconds <= 9223372036854775807 - ?6 "
+	    "AND measured_seconds <= 9223372036854775807 - ?7 "
+	    "AND busy_seconds <= 9223372036854775807 - ?8 "
+	    "AND util_seconds <= 9223372036854775807 - ?9 "
+	    "AND energy_j <= 9223372036854775807 - ?10", "nttiiiiiii",
+	    enrollment > 0 ? enrollment : -1, pool, team, hour, gpu_seconds, flagged_seconds,
+	    m->seconds, m->busy, m->util, m->energy));
 }
 
 int
@@ -338,6 +352,33 @@ store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
 	if ((rc = wide_sum(st, &sum)) < 0)
 		return rc;
 	return units_narrow(sum, mus);
+}
+
+int
+store_usage_measured(struct db *db, int64_t enrollment, int64_t at, struct usage_measured *out)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT measured_seconds, busy_seconds, util_seconds, "
+	    "energy_j FROM usage_hourly WHERE enrollment = ? AND hour < ? AND "
+	    "(measured_seconds > 0 OR busy_seconds > 0 OR util_seconds > 0 OR energy_j > 0)");
+	units_wide sum[4] = { 0, 0, 0, 0 };
+	int64_t v[4];
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "ii", enrollment, at);
+	/* Summed wide, as the usage is: each row fits, months of them may not. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		for (int k = 0; k < 4; k++)
+			sum[k] += sqlite3_column_int64(st, k);
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_rc(rc);
+	for (int k = 0; k < 4; k++)
+		if ((rc = units_narrow(sum[k], &v[k])) < 0)
+			return rc;
+	*out = (struct usage_measured){ v[0], v[1], v[2], v[3] };
+	return 0;
 }
 
 int

@@ -30,9 +30,23 @@ int store_usage_batch_insert(struct db *db, const char *token_id, const char *ba
     const char *digest,
     int64_t samples, int64_t flagged, int64_t gpu_seconds, int64_t now, int64_t *id);
 
-/* Adds to one hour's aggregate; enrollment 0 means "no grant behind it". */
+/*
+ * What the nodes measured (schema/015): of the usage, the GPU-seconds of
+ * samples that carried measurements (seconds), and their busy and
+ * utilization-weighted GPU-seconds and joules.
+ */
+struct usage_measured {
+	int64_t seconds, busy, util, energy;
+};
+
+/*
+ * Adds to one hour's aggregate; enrollment 0 means "no grant behind it";
+ * m (NULL: nothing measured) adds to the hour's measured sums.  GD_ERANGE
+ * when a sum would pass INT64_MAX (nothing added).
+ */
 int store_usage_hour_add(struct db *db, int64_t enrollment, const char *pool,
-    const char *team, int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds);
+    const char *team, int64_t hour, int64_t gpu_seconds, int64_t flagged_seconds,
+    const struct usage_measured *m);
 /* Adds to an enrollment's running total on a pool. */
 int store_usage_total_add(struct db *db, int64_t enrollment, const char *pool,
     int64_t gpu_seconds);
@@ -94,6 +108,14 @@ int store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus
  * above the cards in service).
  */
 int store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
+
+/*
+ * What an enrollment's nodes measured in the hours that begin before at
+ * (every field 0 when nothing was measured); GD_ERANGE when a sum passes
+ * int64.
+ */
+int store_usage_measured(struct db *db, int64_t enrollment, int64_t at,
+    struct usage_measured *out);
 
 /* One hour of an enrollment's usage on a pool. */
 struct usage_hour {

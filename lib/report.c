@@ -387,6 +387,11 @@ static const struct column columns[] = {
 	{ "voucher_budget_krw", "voucher_budget_krw", false },
 	{ "voucher_settled_krw", "voucher_settled_krw", false },
 	{ "overrides", "overrides", false },
+	/* What the nodes measured (issue 18): empty where nothing was. */
+	{ "measured_gpu_seconds", "measured.gpu_seconds", false },
+	{ "measured_busy_gpu_seconds", "measured.busy_gpu_seconds", false },
+	{ "measured_util_weighted_gpu_seconds", "measured.util_weighted_gpu_seconds", false },
+	{ "measured_energy_j", "measured.energy_j", false },
 };
 
 static const json_t *

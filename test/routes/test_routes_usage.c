@@ -1177,7 +1177,7 @@ START_TEST(fairness_csv)
 	 */
 	want = "alpha,active,2026-03-01T00:00:00Z,2026-03-01T00:00:00+00:00,2026-03-11T00:00:00Z,"
 	    "2026-03-11T00:00:00+00:00,10,10,0,2,2026-03-01,,,,8,384,384,64,320,64,1856,19,9,"
-	    "0.059375,false,,,true,true,false,equal_delivery;equal_delivery,1000000,0,\r\n";
+	    "0.059375,false,,,true,true,false,equal_delivery;equal_delivery,1000000,0,,,,,\r\n";
 	ck_assert_msg(strncmp(line2 + 2, want, strlen(want)) == 0, "%s", line2 + 2);
 	ck_assert(strstr(rs.text, "\r\nbeta,") != NULL);
 	response_clear(&rs);

@@ -435,11 +435,12 @@ START_TEST(csv_report)
 	    "projected_unit_hours,"
 	    "used_unit_hours,flagged_unit_hours,utilization,idle,idle_since,idle_since_local,equal_period,"
 	    "equal_resource,equal_delivery,breaks,voucher_budget_krw,voucher_settled_krw,"
-	    "overrides\r\n"
+	    "overrides,measured_gpu_seconds,measured_busy_gpu_seconds,"
+	    "measured_util_weighted_gpu_seconds,measured_energy_j\r\n"
 	    "motif,active,2026-02-01T15:00:00Z,2026-02-02T00:00:00+09:00,2026-08-01T15:00:00Z,"
 	    "2026-08-02T00:00:00+09:00,181,183,2,60,2026-02-01,2026-07-17,,,768,18432,18432,1024.5,"
 	    "17407.5,1024.5,18944,0,,0.25,true,2026-03-04T01:30:00Z,2026-03-04T10:30:00+09:00,"
-	    "true,false,false,equal_resource;equal_delivery,10000000000,0,equal_resource\r\n";
+	    "true,false,false,equal_resource;equal_delivery,10000000000,0,equal_resource,,,,\r\n";
 	char *csv = NULL;
 	size_t len = 0;
 
