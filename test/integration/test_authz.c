@@ -115,6 +115,16 @@ static const struct row rows[] = {
 	{ "DELETE", "/v1/outages/{OUTAGE}", "{\"reason\":\"%R\"}", ADMIN_ONLY(200), NULL },
 	{ "GET", "/v1/pools/pool-a/timeline?from=2026-03-01T00:00:00Z&to=2026-05-01T00:00:00Z",
 	    NULL, AUDITORS, NULL },
+	/*
+	 * GPU nodes (issue 18): the fixture's gpu-01 of pool-a serves alpha.  An
+	 * agent token reads the nodes of its own pool (none of these is bound
+	 * to a node; test_routes_nodes has the bound ones).
+	 */
+	{ "PUT", "/v1/pools/pool-a/nodes/n-%R", "{\"team\":\"alpha\",\"reason\":\"%R\"}",
+	    ADMIN_ONLY(200), NULL },
+	{ "GET", "/v1/pools/pool-a/nodes/gpu-01", NULL, { 200, 200, 403, 403, 200, 403, 401, 401 },
+	    NULL },
+	{ "GET", "/v1/pools/pool-a/nodes", NULL, AUDITORS, NULL },
 
 	{ "POST", "/v1/phases/ph/enrollments", "{\"team\":\"epsilon\",\"dry_run\":false}",
 	    ADMIN_ONLY(201), "epsilon" },
@@ -279,6 +289,8 @@ fixture(struct harness *h)
 	json_decref(j);
 	ck_assert_str_ne(fx.rotate, "");
 	ck_assert_str_ne(fx.rotate_secret, "");
+	json_decref(must(h, "PUT", "/v1/pools/pool-a/nodes/gpu-01", "{\"team\":\"alpha\","
+	    "\"reason\":\"fixture\"}", 200));
 	must_id(h, "/v1/pools/pool-b/outages", "{\"from\":\"2026-07-01T00:00:00Z\",\"to\":"
 	    "\"2026-07-02T00:00:00Z\",\"cards\":1,\"reason\":\"fixture\"}", "id", fx.outage,
 	    sizeof(fx.outage));
