@@ -465,3 +465,53 @@ valgrind: deps
 	        GRANTD_REAL_BIN=$(abspath $(VG_BUILD)/grantd) $(VG_BUILD)/test/integration/$$t \
 	        || exit 1; \
 	done
+
+# ------------------------------------------------------------------
+# grantd-agent (agent/, issue 18): the GPU node's reporter.  libuv, libcurl,
+# jansson and inih; NVML through dlopen (-ldl), so it builds without CUDA.
+# Its log is grantd's (daemon/log.c), its instants the core's (lib/civil.c).
+# The tests: test/agent/ (its arithmetic and spool, linked with its objects),
+# test/integration/test_agent.c (a real grantd, the agent, and
+# test/fakenvml/, a scripted libnvidia-ml.so.1 built here).
+
+AGENT_PKGS    = libuv libcurl jansson inih
+AGENT_SRC    := $(wildcard agent/*.c)
+AGENT_OBJ    := $(AGENT_SRC:agent/%.c=$(BUILD)/agent/%.o)
+AGENT_LIBOBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ)) $(BUILD)/daemon/log.o
+AGENT        := $(BUILD)/grantd-agent
+AGENT_CFLAGS := $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
+AGENT_LIBS   := $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -ldl -lm
+AGENT_TEST_SRC := $(wildcard test/agent/test_*.c)
+AGENT_TEST_BIN := $(AGENT_TEST_SRC:%.c=$(BUILD)/%)
+FAKENVML     := $(BUILD)/test/fakenvml/libnvidia-ml.so.1
+
+all: $(AGENT)
+
+$(BUILD)/agent/%.o: agent/%.c
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) -Iagent $(AGENT_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(AGENT): $(AGENT_OBJ) $(BUILD)/daemon/log.o $(CORE_A)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+$(AGENT_TEST_SRC:%.c=$(BUILD)/%.o): CPPFLAGS += -Iagent
+
+$(BUILD)/test/agent/%: $(BUILD)/test/agent/%.o $(AGENT_LIBOBJ) $(BUILD)/test/common/brute.o $(CORE_A)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS) $(TEST_LIBS)
+
+# Never sanitized: it is loaded into the agent as the real library would be.
+$(FAKENVML): test/fakenvml/fakenvml.c agent/nvml_api.h
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iagent -shared -fPIC \
+	    -Wl,-soname,libnvidia-ml.so.1 -o $@ $<
+
+TEST_BIN += $(AGENT_TEST_BIN)
+test: $(AGENT) $(FAKENVML) $(AGENT_TEST_BIN)
+test: export GRANTD_AGENT_BIN = $(abspath $(AGENT))
+test: export FAKE_NVML_LIB = $(abspath $(FAKENVML))
+
+-include $(AGENT_OBJ:.o=.d) $(AGENT_TEST_BIN:=.d)
