@@ -94,6 +94,13 @@ struct config {
 		char algorithm[16];		/* of a key grantd makes: ed25519, ecdsa-p256 */
 		int checkpoint_interval_minutes;
 	} signing;
+	/*
+	 * The dashboard's static files, served under /ui/ (daemon/ui.c).
+	 * Empty: no dashboard, /ui/ is 404.
+	 */
+	struct config_ui {
+		char root[CONFIG_PATH_LEN];
+	} ui;
 };
 
 /*

@@ -851,7 +851,7 @@ START_TEST(keys_and_values)
 		else
 			ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 28);
+	ck_assert_uint_eq(n, 29);
 	ck_assert_int_eq(config_value(&cfg, "tls.priorities", buf, sizeof(buf)),
 	    (int)strlen(cfg.tls.priorities));
 	ck_assert(!config_reloadable("server.nope"));
@@ -901,7 +901,8 @@ START_TEST(shipped_files)
 	config_diff(&def, &cfg, collect, &d);
 	ck_assert_str_eq(d.buf,
 	    "storage.database: /var/lib/grantd/grantd.db -> ./var/grantd.db\n"
-	    "log.level: info -> debug\n");
+	    "log.level: info -> debug\n"
+	    "ui.root: /usr/share/grantd/ui -> ./ui\n");
 	ck_assert_str_eq(cfg.server.host, "127.0.0.1");
 	ck_assert_uint_eq(cfg.server.port, 8440);
 	free(text);
