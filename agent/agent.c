@@ -138,33 +138,52 @@ team_set(struct agent *a, const char *team)
 	team_remember(a);
 }
 
+/* The answer understood: the team (NULL for none), true; else false. */
+static bool
+team_answer(const struct http_reply *r, const char **team, json_t **doc)
+{
+	json_t *t;
+
+	*doc = NULL;
+	*team = NULL;
+	/* 404: grantd knows no such node; nobody has assigned it yet. */
+	if (r->status == 404)
+		return true;
+	if (r->status != 200 || (*doc = json_loadb(r->body, r->len, 0, NULL)) == NULL)
+		return false;
+	t = json_object_get(*doc, "team");
+	if (json_is_string(t) && conf_valid_id(json_string_value(t)))
+		*team = json_string_value(t);
+	return json_is_null(t) || *team != NULL;
+}
+
 static void
 on_team(void *arg, const struct http_reply *r)
 {
 	struct agent *a = arg;
 	int64_t now_ms = agent_clock_ms(a->clock_file);
-	json_t *doc, *t;
+	const char *team;
+	json_t *doc;
 
 	a->team_busy = false;
 	if (a->stopping)
 		return;
-	if (r->status == 200 && (doc = json_loadb(r->body, r->len, 0, NULL)) != NULL) {
-		t = json_object_get(doc, "team");
-		if (json_is_null(t) || (json_is_string(t) && conf_valid_id(json_string_value(t)))) {
-			team_set(a, json_is_string(t) ? json_string_value(t) : NULL);
-			json_decref(doc);
-			a->next_team_ms = now_ms + (int64_t)a->conf.post_interval * 1000;
-			return;
-		}
+	if (team_answer(r, &team, &doc)) {
+		if (a->team_failing)
+			log_notice("grantd answers again about node %s", a->conf.node);
+		a->team_failing = false;
+		team_set(a, team);
 		json_decref(doc);
-	}
-	if (r->status == 404) {
-		/* grantd knows no such node: nobody has assigned it yet. */
-		team_set(a, NULL);
 		a->next_team_ms = now_ms + (int64_t)a->conf.post_interval * 1000;
 		return;
 	}
+	json_decref(doc);
 	a->n.team_lookups_failed++;
+	a->next_team_ms = now_ms + (int64_t)a->conf.interval * 1000;
+	/* Said once, not at every try while grantd is away. */
+	if (a->team_failing)
+		return;
+	a->team_failing = true;
 	if (r->status != 0)
 		log_warn("grantd did not say which team node %s serves: HTTP %ld %.200s%s",
 		    a->conf.node, r->status, r->body, a->assigned == 1 ? "; keeping the last "
@@ -172,7 +191,6 @@ on_team(void *arg, const struct http_reply *r)
 	else
 		log_warn("cannot ask grantd which team node %s serves: %s%s", a->conf.node,
 		    r->error, a->assigned == 1 ? "; keeping the last answer" : "");
-	a->next_team_ms = now_ms + (int64_t)a->conf.interval * 1000;
 }
 
 static void

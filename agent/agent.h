@@ -383,6 +383,7 @@ struct agent {
 	char team[CONF_ID_LEN];
 	int assigned;			/* 1: team known, 0: grantd says none, -1: not known */
 	bool team_busy;
+	bool team_failing;		/* the last lookup failed (said once, not each time) */
 	int64_t next_team_ms;
 	/* The sender: one batch in flight at most, oldest first. */
 	bool send_busy;
