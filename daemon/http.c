@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "router.h"
 #include "tls.h"
+#include "ui.h"
 
 struct conn;
 struct peer;
@@ -541,6 +542,47 @@ send_response(struct query *q)
 	return ret;
 }
 
+/*
+ * A request under /ui/: the dashboard's static files (ui.c), with their
+ * own headers, never through the router.  The API's Cache-Control:
+ * no-store is not theirs: they are revalidated by ETag instead.
+ */
+static enum MHD_Result
+send_ui(struct query *q)
+{
+	struct ui_reply u;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	q->route = ui_route;
+	(void)ui_serve(q->h->app->cfg.ui.root, q->method, q->path,
+	    MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH), &u);
+	r = MHD_create_response_from_buffer(u.len, u.body, MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		ui_reply_clear(&u);
+		return MHD_NO;
+	}
+	for (size_t i = 0; ui_headers[i][0] != NULL; i++)
+		MHD_add_response_header(r, ui_headers[i][0], ui_headers[i][1]);
+	if (u.content_type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, u.content_type);
+	if (u.cache_control)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, u.cache_control);
+	if (u.etag[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, u.etag);
+	if (u.last_modified[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, u.last_modified);
+	if (u.location)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, u.location);
+	if (u.allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, u.allow);
+	MHD_add_response_header(r, "X-Request-Id", q->rid);
+	q->status = u.status;
+	ret = MHD_queue_response(q->c, (unsigned)u.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static void
 on_committed(void *arg, bool committed)
 {
@@ -598,6 +640,8 @@ handle(struct query *q)
 		    (size_t)app->cfg.server.max_body_bytes);
 		return send_response(q);
 	}
+	if (ui_claims(q->path))
+		return send_ui(q);
 	MHD_get_connection_values(q->c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
 	if (a.overflow) {
 		resp_problem(&q->rs, 400, "bad_request", "more than %d query parameters",
