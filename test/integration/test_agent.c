@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -471,6 +474,328 @@ START_TEST(every_period_once_through_an_outage)
 }
 END_TEST
 
+/* ---- the agent on its own: refusals, --once, retries, reloads ---- */
+
+/* Runs the agent to its end with the fake's story and clock: its status, stdout, stderr. */
+static int
+run_agent(const char *const *args, const char *scriptf, const char *clock, char **out,
+    char **err)
+{
+	const char *argv[16];
+	int po[2], pe[2], st, n = 0;
+	char *bufs[2];
+	size_t lens[2] = { 0, 0 };
+	pid_t pid;
+
+	argv[n++] = agent_bin();
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe(po), 0);
+	ck_assert_int_eq(pipe(pe), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]);
+		close(pe[0]);
+		if (scriptf != NULL)
+			setenv("FAKE_NVML_SCRIPT", scriptf, 1);
+		if (clock != NULL)
+			setenv("FAKE_NVML_CLOCK", clock, 1);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	for (int k = 0; k < 2; k++) {
+		int fd = k == 0 ? po[0] : pe[0];
+		ssize_t r;
+
+		bufs[k] = calloc(1, 65536);
+		while (lens[k] < 65535 && (r = read(fd, bufs[k] + lens[k], 65535 - lens[k])) > 0)
+			lens[k] += (size_t)r;
+		close(fd);
+	}
+	waitpid(pid, &st, 0);
+	*out = bufs[0];
+	*err = bufs[1];
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+struct scratch {
+	char dir[64], conf[128], scriptf[128], clock[128];
+};
+
+/* A directory with the story, a clock and a configuration (lib NULL: the fake NVML). */
+static void
+scratch_make(struct scratch *x, const char *story, const char *lib, const char *conf_text)
+{
+	char text[2048];
+
+	snprintf(x->dir, sizeof(x->dir), "/tmp/grantd-agent-test-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(x->dir));
+	snprintf(x->conf, sizeof(x->conf), "%s/agent.conf", x->dir);
+	snprintf(x->scriptf, sizeof(x->scriptf), "%s/script", x->dir);
+	snprintf(x->clock, sizeof(x->clock), "%s/clock", x->dir);
+	write_file(x->scriptf, story, 0644);
+	snprintf(text, sizeof(text), "nvml_library = %s\nnode = gpu-01\nspool_dir = %s/spool\n"
+	    "metrics_listen = 127.0.0.1:0\n%s", lib ? lib : fake_lib(), x->dir, conf_text);
+	write_file(x->conf, text, 0644);
+}
+
+static void
+scratch_clock(struct scratch *x, int64_t t)
+{
+	char buf[40], tmp[160];
+	time_t tt = (time_t)(T0 + t);
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ\n", &tm);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", x->clock);
+	write_file(tmp, buf, 0644);
+	ck_assert_int_eq(rename(tmp, x->clock), 0);
+}
+
+static void
+scratch_remove(struct scratch *x)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", x->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+#define REPORTS "url = http://127.0.0.1:9\ntoken = t0ken\npool = nhn-h100\n"
+
+static const struct {
+	const char *what, *story, *lib, *conf;
+	int status;
+	const char *said;
+	bool config_ok;		/* -n passes: NVML is the start's business, not the check's */
+} refusals[] = {
+	{ "no NVML library at all", "gpu GPU-1\n", "/nonexistent/libnvidia-ml.so.1", REPORTS,
+	  69, "is the NVIDIA driver installed", true },
+	{ "library and kernel module of two drivers", "init error LIB_RM_VERSION_MISMATCH\n"
+	  "gpu GPU-1\n", NULL, REPORTS, 69, "upgraded without a reboot", true },
+	{ "no kernel module", "init error DRIVER_NOT_LOADED\ngpu GPU-1\n", NULL, REPORTS, 69,
+	  "nvidia kernel module", true },
+	{ "a node without GPUs", "epoch 2026-03-02T00:00:00Z\n", NULL, REPORTS, 69,
+	  "sees no GPU", true },
+	{ "periods that are not whole intervals", "gpu GPU-1\n", NULL, REPORTS "interval = 7\n",
+	  78, "post_interval: must be a multiple of interval (7)", false },
+	{ "nowhere to report", "gpu GPU-1\n", NULL, "", 78, "url: must be set", false },
+	{ "a token in clear text beyond loopback", "gpu GPU-1\n", NULL,
+	  "url = http://grantd.invalid:8440\ntoken = t0ken\npool = nhn-h100\n", 78,
+	  "plain http:// only to loopback", false },
+	{ "a key twice", "gpu GPU-1\n", NULL, REPORTS "node = gpu-02\n", 78,
+	  "agent.conf:8: node: duplicate key, first set on line 2", false },
+};
+
+START_TEST(refused_at_start)
+{
+	const char *run[] = { "-c", NULL, NULL }, *check[] = { "-n", "-c", NULL, NULL };
+	struct scratch x;
+	char *out, *err;
+	int st;
+
+	scratch_make(&x, refusals[_i].story, refusals[_i].lib, refusals[_i].conf);
+	run[1] = check[2] = x.conf;
+	st = run_agent(run, x.scriptf, x.clock, &out, &err);
+	ck_assert_msg(st == refusals[_i].status && strstr(err, refusals[_i].said),
+	    "%s: exit %d, said: %s", refusals[_i].what, st, err);
+	free(out);
+	free(err);
+	st = run_agent(check, x.scriptf, x.clock, &out, &err);
+	if (refusals[_i].config_ok)
+		ck_assert_msg(st == 0 && strcmp(out, "configuration OK\n") == 0, "%s: -n %d %s %s",
+		    refusals[_i].what, st, out, err);
+	else
+		ck_assert_msg(st == 78 && strstr(err, refusals[_i].said), "%s: -n %d %s",
+		    refusals[_i].what, st, err);
+	free(out);
+	free(err);
+	scratch_remove(&x);
+}
+END_TEST
+
+START_TEST(once_reads_every_gpu)
+{
+	const char *args[] = { "--once", "-c", NULL, "--clock-file", NULL, NULL };
+	struct scratch x;
+	char *out, *err;
+	json_t *doc, *g0, *g1;
+	int st;
+
+	scratch_make(&x, script, NULL, "interval = 10\n");
+	args[2] = x.conf;
+	args[4] = x.clock;
+	/* At 150 s GPU 0 holds a process that sleeps: memory in use, not busy. */
+	scratch_clock(&x, 150);
+	st = run_agent(args, x.scriptf, x.clock, &out, &err);
+	ck_assert_msg(st == 0, "exit %d: %s", st, err);
+	ck_assert_msg((doc = json_loads(out, 0, NULL)) != NULL, "not JSON: %s", out);
+	ck_assert_str_eq(h_str(doc, "node"), "gpu-01");
+	ck_assert_str_eq(h_str(doc, "time"), "2026-03-02T00:02:30Z");
+	g0 = h_at(doc, "gpus.0");
+	g1 = h_at(doc, "gpus.1");
+	ck_assert_str_eq(h_str(g0, "uuid"), "GPU-11111111-2222-3333-4444-555555555555");
+	ck_assert_int_eq(json_integer_value(h_at(g0, "processes.0.pid")), 4100);
+	ck_assert_int_eq(json_integer_value(h_at(g0, "memory_used_bytes")), 20480LL << 20);
+	ck_assert(json_real_value(h_at(g0, "busy_seconds")) == 0.0);
+	ck_assert_int_eq(json_integer_value(h_at(g0, "utilization_gpu_percent")), 0);
+	ck_assert_int_eq(json_integer_value(h_at(g0, "energy_mj")), (90 * 400 + 60 * 80) * 1000);
+	ck_assert(json_real_value(h_at(g1, "busy_seconds")) == 10.0);
+	ck_assert(json_real_value(h_at(g1, "util_weighted_seconds")) == 4.0);
+	ck_assert(json_is_null(h_at(g1, "energy_mj")));
+	ck_assert_int_eq(json_integer_value(h_at(g1, "power_mw")), 250000);
+	json_decref(doc);
+	free(out);
+	free(err);
+	/* At 250 s the process has left and another works; GPU 1 is lost at 430 s. */
+	scratch_clock(&x, 430);
+	st = run_agent(args, x.scriptf, x.clock, &out, &err);
+	ck_assert_msg(st == 1, "exit %d with a GPU lost: %s", st, out);
+	ck_assert_ptr_nonnull(doc = json_loads(out, 0, NULL));
+	g0 = h_at(doc, "gpus.0");
+	ck_assert_int_eq(json_array_size(h_at(g0, "processes")), 1);
+	ck_assert_int_eq(json_integer_value(h_at(g0, "processes.0.pid")), 4200);
+	ck_assert(json_real_value(h_at(g0, "busy_seconds")) == 10.0);
+	ck_assert(json_real_value(h_at(g0, "util_weighted_seconds")) == 6.0);
+	ck_assert_str_eq(h_str(doc, "gpus.1.error_kind"), "gpu_lost");
+	ck_assert_str_eq(h_str(doc, "gpus.1.error"), "GPU is lost");
+	json_decref(doc);
+	free(out);
+	free(err);
+	scratch_remove(&x);
+}
+END_TEST
+
+/*
+ * A stand-in for grantd on a loopback port, in a child process: the first
+ * POST is 429 with Retry-After: 120, every later one 202; each request's
+ * first line is appended to a file, so the test counts the tries.
+ */
+static pid_t
+fake_grantd(int *port, const char *seen)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1, n = 0;
+	pid_t pid;
+
+	ck_assert_int_ge(s, 0);
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(s, 8), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	if ((pid = fork()) != 0) {
+		close(s);
+		return pid;
+	}
+	for (;;) {
+		char req[8192], *body;
+		size_t len = 0;
+		ssize_t r;
+		long clen = 0;
+		int c = accept(s, NULL, NULL);
+		FILE *f;
+
+		if (c < 0)
+			continue;
+		while (len < sizeof(req) - 1 && (r = read(c, req + len, sizeof(req) - 1 - len)) > 0) {
+			len += (size_t)r;
+			req[len] = '\0';
+			if ((body = strstr(req, "\r\n\r\n")) != NULL) {
+				char *cl = strcasestr(req, "Content-Length:");
+
+				clen = cl ? strtol(cl + 15, NULL, 10) : 0;
+				if ((size_t)(body + 4 - req) + (size_t)clen <= len)
+					break;
+			}
+		}
+		req[strcspn(req, "\r\n")] = '\0';
+		if ((f = fopen(seen, "a")) != NULL) {
+			fprintf(f, "%s\n", req);
+			fclose(f);
+		}
+		if (n++ == 0)
+			dprintf(c, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\n"
+			    "Content-Type: application/json\r\nContent-Length: 2\r\n"
+			    "Connection: close\r\n\r\n{}");
+		else
+			dprintf(c, "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\n"
+			    "Content-Length: 26\r\nConnection: close\r\n\r\n"
+			    "{\"accepted\":1,\"flagged\":0}");
+		close(c);
+	}
+}
+
+static int
+lines_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, ch;
+
+	if (f == NULL)
+		return 0;
+	while ((ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	fclose(f);
+	return n;
+}
+
+START_TEST(retry_after_is_honoured_and_sighup_reloads)
+{
+	struct scratch x;
+	struct agent a;
+	char conf[512], seen[160], path[200];
+	int port, st;
+	pid_t srv;
+
+	snprintf(seen, sizeof(seen), "/tmp/grantd-agent-seen-%d", (int)getpid());
+	unlink(seen);
+	srv = fake_grantd(&port, seen);
+	snprintf(conf, sizeof(conf), "url = http://127.0.0.1:%d\ntoken = t0ken\npool = nhn-h100\n"
+	    "team = acme\nlog_level = debug\n", port);
+	scratch_make(&x, script, NULL, conf);
+	/* One batch waits in the spool from before: it goes at the start. */
+	snprintf(path, sizeof(path), "%s/spool", x.dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/spool/001772409000-gpu-01-1772409000.json", x.dir);
+	write_file(path, "{\"batch_id\":\"gpu-01-1772409000\",\"samples\":[]}", 0600);
+	scratch_clock(&x, 0);
+	agent_spawn(&a, x.conf, x.clock, x.scriptf);
+	wait_metric(&a, "grantd_agent_posts_total{result=\"failed\"}", 1);
+	ck_assert_int_eq(lines_in(seen), 1);
+	/* Not again before the 120 s grantd asked for, whatever the back-off says. */
+	for (int64_t t = 10; t < 120; t += 10) {
+		scratch_clock(&x, t);
+		wait_metric(&a, "grantd_agent_last_reading_timestamp_seconds", T0 + t);
+	}
+	ck_assert_int_eq(lines_in(seen), 1);
+	ck_assert_int_eq(metric(&a, "grantd_agent_spool_batches"), 2);
+	/* A broken configuration is refused by SIGHUP; the agent goes on as it was. */
+	write_file(x.conf, "interval = nonsense\n", 0644);
+	kill(a.pid, SIGHUP);
+	usleep(100000);
+	ck_assert_int_eq(metric(&a, "grantd_agent_gpus"), 2);
+	scratch_clock(&x, 120);
+	wait_metric(&a, "grantd_agent_spool_batches", 0);
+	ck_assert_int_eq(metric(&a, "grantd_agent_posts_total{result=\"ok\"}"), 3);
+	ck_assert_int_eq(lines_in(seen), 4);
+	ck_assert_int_eq(agent_stop(&a), 0);
+	kill(srv, SIGKILL);
+	waitpid(srv, &st, 0);
+	unlink(seen);
+	scratch_remove(&x);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -481,6 +806,12 @@ main(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, every_period_once_through_an_outage);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("alone");
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, refused_at_start, 0, sizeof(refusals) / sizeof(refusals[0]));
+	tcase_add_test(tc, once_reads_every_gpu);
+	tcase_add_test(tc, retry_after_is_honoured_and_sighup_reloads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
