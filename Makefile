@@ -218,6 +218,9 @@ install: all
 	install -m 0644 packaging/man/grantd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 packaging/bash-completion/grantctl $(DESTDIR)$(BASHCOMPDIR)/grantctl
 	install -m 0644 packaging/zsh-completion/_grantctl $(DESTDIR)$(ZSHCOMPDIR)/_grantctl
+	@# The dashboard's pages, served from [ui] root (default $(DATADIR)/grantd/ui).
+	cd ui && find . -type d -exec install -d -m 0755 $(DESTDIR)$(DATADIR)/grantd/ui/{} \; && \
+	    find . -type f -exec install -m 0644 {} $(DESTDIR)$(DATADIR)/grantd/ui/{} \;
 
 # ------------------------------------------------------------------
 # The Debian package: an optimised build installed with PREFIX=/usr into a
