@@ -89,6 +89,71 @@ cmd_usage_post(struct ctl *c, char **a)
 	return rc;
 }
 
+/*
+ * "measured" of a quota or a fairness row (what the team's nodes measured,
+ * docs/api-notes.md, Nodes and agents), for the tables: busy and
+ * utilization-weighted GPU-seconds as shares of the GPU-seconds that were
+ * measured (never of "used": samples without measurements count there
+ * alone), energy in kWh as well as joules.  NULL when nothing was measured.
+ */
+static json_t *
+measured_view(const json_t *obj)
+{
+	const json_t *m = json_object_get(obj, "measured");
+	json_int_t secs = json_integer_value(json_object_get(m, "gpu_seconds"));
+	json_t *v;
+
+	if (!json_is_object(m))
+		return NULL;
+	v = json_deep_copy(m);
+	json_object_set(v, "team", json_object_get(obj, "team"));
+	if (secs > 0) {
+		json_object_set_new(v, "busy_share", json_real((double)json_integer_value(
+		    json_object_get(m, "busy_gpu_seconds")) / (double)secs));
+		json_object_set_new(v, "util_share", json_real((double)json_integer_value(
+		    json_object_get(m, "util_weighted_gpu_seconds")) / (double)secs));
+	}
+	if (json_is_integer(json_object_get(m, "energy_j")))
+		json_object_set_new(v, "energy_kwh", json_real((double)json_integer_value(
+		    json_object_get(m, "energy_j")) / 3.6e6));
+	return v;
+}
+
+/* "busy gpu-seconds:  300,000 (83.3 % of measured)": a figure and its share, if any. */
+static void
+kv_share(struct ctl *c, struct table *t, const char *title, const json_t *v, const char *path,
+    const char *share)
+{
+	char num[64], pct[32], text[128];
+
+	fmt_value(c, v, path, F_NUM, num, sizeof(num));
+	if (jpath(v, share) != NULL)
+		snprintf(text, sizeof(text), "%s (%s of measured)", num, fmt_value(c, v, share,
+		    F_RATIO, pct, sizeof(pct)));
+	else
+		snprintf(text, sizeof(text), "%s", num);
+	kv_add(t, title, text);
+}
+
+/* The quota's measured lines, when its nodes measured anything. */
+static void
+add_measured(struct ctl *c, struct table *t, const json_t *quota)
+{
+	json_t *v = measured_view(quota);
+	char j[64], kwh[64], text[160];
+
+	if (v == NULL)
+		return;
+	kv_add(t, "measured gpu-seconds", fmt_value(c, v, "gpu_seconds", F_NUM, j, sizeof(j)));
+	kv_share(c, t, "busy gpu-seconds", v, "busy_gpu_seconds", "busy_share");
+	kv_share(c, t, "util-weighted gpu-seconds", v, "util_weighted_gpu_seconds",
+	    "util_share");
+	snprintf(text, sizeof(text), "%s J (%s kWh)", fmt_value(c, v, "energy_j", F_NUM, j,
+	    sizeof(j)), fmt_value(c, v, "energy_kwh", F_NUM, kwh, sizeof(kwh)));
+	kv_add(t, "energy", text);
+	json_decref(v);
+}
+
 int
 cmd_quota(struct ctl *c, char **a)
 {
@@ -104,6 +169,7 @@ cmd_quota(struct ctl *c, char **a)
 		{ "owed unit-h", "unit_hours.owed", F_NUM },
 		{ "used unit-h", "unit_hours.used", F_NUM },
 		{ "utilization", "unit_hours.utilization", F_RATIO },
+		/* The measured lines come here (add_measured), then the rest. */
 		{ "idle", "idle.flagged", F_BOOL }, { "idle since", "idle.since", F_TIME },
 		{ "voucher budget", "voucher.budget_krw", F_KRW },
 		{ "voucher held", "voucher.held_krw", F_KRW },
@@ -117,7 +183,9 @@ cmd_quota(struct ctl *c, char **a)
 	char at[64], when[64];
 	char *path = path_fmt("/v1/teams/%s/quota", a[0]);
 	const json_t *grants;
+	struct table *t;
 	struct reply r;
+	size_t i;
 	int rc;
 
 	zone_for_phase(c, c->opt[O_PHASE]);
@@ -133,7 +201,14 @@ cmd_quota(struct ctl *c, char **a)
 		print_raw(c, &r);
 	} else if (rc == 0) {
 		zone_from(c, r.json);
-		print_fields(c, r.json, fields, NCOLS(fields));
+		t = kv_new();
+		for (i = 0; i < NCOLS(fields) && strcmp(fields[i].path, "idle.flagged") != 0; i++)
+			;
+		kv_fields(c, t, r.json, fields, i);
+		add_measured(c, t, r.json);
+		kv_fields(c, t, r.json, fields + i, NCOLS(fields) - i);
+		table_print(t, c->out);
+		table_free(t);
 		/* The grants active at "at": the table stays, empty or not, so it is seen. */
 		grants = json_object_get(r.json, "grants");
 		fputc('\n', c->out);
@@ -172,6 +247,14 @@ cmd_fairness(struct ctl *c, char **a)
 	static const struct col break_cols[] = {
 		{ "TEAM", "team", F_STR }, { "RULE", "rule", F_STR }, { "DETAIL", "detail", F_STR },
 	};
+	/* What each team's nodes measured: shown only when some node measured something. */
+	static const struct col measured_cols[] = {
+		{ "TEAM", "team", F_STR }, { "MEASURED GPU-S", "gpu_seconds", F_NUM },
+		{ "BUSY GPU-S", "busy_gpu_seconds", F_NUM }, { "BUSY", "busy_share", F_RATIO },
+		{ "UTIL-WEIGHTED GPU-S", "util_weighted_gpu_seconds", F_NUM },
+		{ "UTIL", "util_share", F_RATIO }, { "ENERGY J", "energy_j", F_NUM },
+		{ "ENERGY kWh", "energy_kwh", F_NUM },
+	};
 	static const struct col override_cols[] = {
 		{ "TEAM", "team", F_STR }, { "RULE", "rule", F_STR }, { "REASON", "reason", F_STR },
 		{ "AT", "at", F_TIME },
@@ -207,6 +290,18 @@ cmd_fairness(struct ctl *c, char **a)
 		zone_for_phase(c, a[0]);
 		teams = json_object_get(r.json, "teams");
 		print_rows(c, teams, team_cols, NCOLS(team_cols));
+		all = json_array();
+		json_array_foreach(teams, i, t) {
+			json_t *m = measured_view(t);
+
+			if (m != NULL)
+				json_array_append_new(all, m);
+		}
+		if (json_array_size(all) > 0) {
+			fputc('\n', c->out);
+			print_rows(c, all, measured_cols, NCOLS(measured_cols));
+		}
+		json_decref(all);
 		fputc('\n', c->out);
 		print_fields(c, r.json, summary, NCOLS(summary));
 		/* Every exception is listed, with its reason: nothing is silently unequal. */
@@ -352,6 +447,14 @@ cmd_complete(struct ctl *c, char **a)
 	/* Completion must never hang a shell for long. */
 	if (c->timeout_s > 3)
 		c->timeout_s = 3;
+	/* The nodes of one pool: "__complete nodes POOL". */
+	if (strcmp(a[0], "nodes") == 0) {
+		if (a[1] != NULL)
+			complete_ids(c, path_fmt("/v1/pools/%s/nodes", a[1]), "node", NULL);
+		return 0;
+	}
+	if (a[1] != NULL)
+		return EXIT_USAGE;
 	if (strcmp(a[0], "phases") == 0) {
 		char *path = path_fmt("/v1/programs?limit=1000");
 

@@ -1,4 +1,4 @@
-/* cmd_setup.c: grantctl commands for tokens, card models, programmes, phases, teams, pools and outages. */
+/* cmd_setup.c: grantctl commands for tokens, the catalogue, teams, pools, outages and nodes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,8 @@
 
 static const struct col token_cols[] = {
 	{ "ID", "id", F_STR }, { "NAME", "name", F_STR }, { "ROLE", "role", F_STR },
-	{ "TEAM", "team", F_STR }, { "POOL", "pool", F_STR }, { "STATE", "state", F_STR },
+	{ "TEAM", "team", F_STR }, { "POOL", "pool", F_STR }, { "NODE", "node", F_STR },
+	{ "STATE", "state", F_STR },
 	{ "CREATED", "created_at", F_TIME }, { "REVOKED", "revoked_at", F_TIME },
 	{ "EXPIRES", "expires_at", F_TIME }, { "LAST USED", "last_used_at", F_TIME },
 	{ "OLD SECRET UNTIL", "previous_valid_until", F_TIME },
@@ -19,7 +20,8 @@ static const struct col token_cols[] = {
 /* One token's "title: value" lines (create, rotate, show); the secret only when given. */
 static const struct col token_fields[] = {
 	{ "id", "id", F_STR }, { "name", "name", F_STR }, { "role", "role", F_STR },
-	{ "team", "team", F_STR }, { "pool", "pool", F_STR }, { "state", "state", F_STR },
+	{ "team", "team", F_STR }, { "pool", "pool", F_STR }, { "node", "node", F_STR },
+	{ "state", "state", F_STR },
 	{ "created", "created_at", F_TIME }, { "expires", "expires_at", F_TIME },
 	{ "last used", "last_used_at", F_TIME }, { "revoked", "revoked_at", F_TIME },
 	{ "rotated", "rotated_at", F_TIME },
@@ -121,6 +123,8 @@ cmd_token_create(struct ctl *c, char **a)
 	(void)a;
 	jset_str(body, "team", c->opt[O_TEAM]);
 	jset_str(body, "pool", c->opt[O_POOL]);
+	/* An agent token bound to one node of its pool; the server says which roles may. */
+	jset_str(body, "node", c->opt[O_NODE]);
 	if ((rc = token_end(c, body)) != 0) {
 		json_decref(body);
 		return rc;
@@ -580,4 +584,135 @@ cmd_outage_list(struct ctl *c, char **a)
 {
 	return run_list(c, path_fmt("/v1/pools/%s/outages", a[0]), outage_cols,
 	    NCOLS(outage_cols));
+}
+
+/* Nodes: the GPU hosts of a pool, the team each serves, and when each was last heard from. */
+
+/*
+ * How long ago an instant was by this machine's clock (which should agree
+ * with the server's): "45s ago", "12m ago", "3h 05m ago", "2d 04h ago";
+ * "just now" within a minute either way, "Nm ahead of this clock" beyond.
+ */
+static const char *
+fmt_ago(const char *rfc3339, char *buf, size_t n)
+{
+	int64_t t, d;
+
+	if (civil_parse_instant(rfc3339, &t) != 0) {
+		snprintf(buf, n, "?");
+		return buf;
+	}
+	d = (int64_t)time(NULL) - t;
+	if (d < -59)
+		snprintf(buf, n, "%lldm ahead of this clock", (long long)(-d / 60));
+	else if (d < 60)
+		snprintf(buf, n, "just now");
+	else if (d < 3600)
+		snprintf(buf, n, "%lldm ago", (long long)(d / 60));
+	else if (d < 86400)
+		snprintf(buf, n, "%lldh %02lldm ago", (long long)(d / 3600),
+		    (long long)(d % 3600 / 60));
+	else
+		snprintf(buf, n, "%lldd %02lldh ago", (long long)(d / 86400),
+		    (long long)(d % 86400 / 3600));
+	return buf;
+}
+
+/*
+ * Sets "last_seen" of a node to what a reader wants: "2026-03-02 09:00 KST
+ * (3h 05m ago)", or "never" when no batch of it was accepted.  Only for
+ * the tables: --json prints the server's objects untouched.
+ */
+static void
+node_fix(struct ctl *c, json_t *node)
+{
+	char when[64], ago[48], text[128];
+	const char *seen = json_string_value(json_object_get(node, "last_seen_at"));
+
+	if (seen == NULL) {
+		json_object_set_new(node, "last_seen", json_string("never"));
+		return;
+	}
+	snprintf(text, sizeof(text), "%s (%s)", fmt_instant(c, seen, false, when, sizeof(when)),
+	    fmt_ago(seen, ago, sizeof(ago)));
+	json_object_set_new(node, "last_seen", json_string(text));
+}
+
+static const struct col node_cols[] = {
+	{ "NODE", "node", F_STR }, { "TEAM", "team", F_STR },
+	{ "ASSIGNED", "assigned_at", F_TIME }, { "LAST SEEN", "last_seen", F_STR },
+	{ "LAST BATCH", "last_batch", F_STR },
+};
+
+static const struct col node_fields[] = {
+	{ "pool", "pool", F_STR }, { "node", "node", F_STR }, { "team", "team", F_STR },
+	{ "reason", "reason", F_STR }, { "assigned", "assigned_at", F_TIME },
+	{ "updated", "updated_at", F_TIME }, { "last seen", "last_seen", F_STR },
+	{ "last batch", "last_batch", F_STR },
+};
+
+static int
+show_node(struct ctl *c, const char *method, char *path, json_t *body)
+{
+	struct reply r;
+	int rc = api(c, method, path, body, &r);
+
+	free(path);
+	json_decref(body);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		node_fix(c, r.json);
+		print_fields(c, r.json, node_fields, NCOLS(node_fields));
+	}
+	reply_free(&r);
+	return rc;
+}
+
+/*
+ * Which team the node serves from now on; --none: none.  The server wants
+ * "team" always, null included, so that no forgotten option takes a node
+ * from its team: one of the two must be given.
+ */
+int
+cmd_node_assign(struct ctl *c, char **a)
+{
+	json_t *body;
+
+	if ((c->opt[O_TEAM] != NULL) == (c->opt[O_NONE] != NULL))
+		return usage_error("give --team TEAM or --none (the node serves no team), one of "
+		    "them; usage: grantctl node assign POOL NODE --team TEAM|--none --reason TEXT");
+	body = json_pack("{s:o, s:s}", "team", c->opt[O_TEAM] ? json_string(c->opt[O_TEAM]) :
+	    json_null(), "reason", c->opt[O_REASON]);
+	return show_node(c, "PUT", path_fmt("/v1/pools/%s/nodes/%s", a[0], a[1]), body);
+}
+
+int
+cmd_node_show(struct ctl *c, char **a)
+{
+	return show_node(c, "GET", path_fmt("/v1/pools/%s/nodes/%s", a[0], a[1]), NULL);
+}
+
+int
+cmd_node_list(struct ctl *c, char **a)
+{
+	char *path = path_fmt("/v1/pools/%s/nodes", a[0]);
+	struct reply r;
+	json_t *item;
+	size_t i;
+	int rc;
+
+	path_query(&path, "limit", c->opt[O_LIMIT]);
+	path_query(&path, "after", c->opt[O_AFTER]);
+	rc = api(c, "GET", path, NULL, &r);
+	free(path);
+	if (rc == 0 && c->json) {
+		print_raw(c, &r);
+	} else if (rc == 0) {
+		json_array_foreach(json_object_get(r.json, "items"), i, item)
+			node_fix(c, item);
+		print_list(c, r.json, node_cols, NCOLS(node_cols));
+	}
+	reply_free(&r);
+	return rc;
 }

@@ -32,9 +32,10 @@ struct cmd {
 
 static const struct cmd cmds[] = {
 	{ "token", "create", 0, 0, OPT(O_NAME) | OPT(O_ROLE) | OPT(O_TEAM) | OPT(O_POOL) |
-	    OPT(O_TTL) | OPT(O_EXPIRES), OPT(O_NAME) | OPT(O_ROLE), cmd_token_create,
+	    OPT(O_NODE) | OPT(O_TTL) | OPT(O_EXPIRES), OPT(O_NAME) | OPT(O_ROLE),
+	    cmd_token_create,
 	    "token create --name NAME --role admin|auditor|team|agent [--team TEAM] [--pool POOL] "
-	    "[--ttl DURATION | --expires TIME]" },
+	    "[--node NODE] [--ttl DURATION | --expires TIME]" },
 	{ "token", "list", 0, 0, LIST, 0, cmd_token_list, "token list" },
 	{ "token", "show", 1, 1, 0, 0, cmd_token_show, "token show ID" },
 	{ "token", "rotate", 1, 1, OPT(O_GRACE) | OPT(O_TTL) | OPT(O_EXPIRES), 0,
@@ -89,6 +90,10 @@ static const struct cmd cmds[] = {
 	    OPT(O_FROM) | OPT(O_TO) | OPT(O_CARDS) | OPT(O_REASON), cmd_outage_create,
 	    "outage create POOL --from TIME --to TIME --cards N --reason TEXT" },
 	{ "outage", "list", 1, 1, LIST, 0, cmd_outage_list, "outage list POOL" },
+	{ "node", "assign", 2, 2, OPT(O_TEAM) | OPT(O_NONE) | OPT(O_REASON), OPT(O_REASON),
+	    cmd_node_assign, "node assign POOL NODE --team TEAM|--none --reason TEXT" },
+	{ "node", "show", 2, 2, 0, 0, cmd_node_show, "node show POOL NODE" },
+	{ "node", "list", 1, 1, LIST, 0, cmd_node_list, "node list POOL" },
 	{ "enroll", NULL, 2, 2, OPT(O_NOT_BEFORE) | OPT(O_POOLS) | OPT(O_SPLIT) |
 	    OPT(O_DRY_RUN) | OPT(O_OVERRIDE), 0, cmd_enroll,
 	    "enroll PHASE TEAM [--not-before DATE] [--pools POOL,...] "
@@ -150,8 +155,11 @@ static const struct cmd cmds[] = {
 	{ "login", NULL, 0, 0, 0, 0, cmd_login, "login [--url URL] [--token TOKEN] [--cacert FILE]" },
 	{ "config", "set", 2, 2, 0, 0, cmd_config_set, "config set url|token|tz|cacert VALUE" },
 	{ "config", "show", 0, 0, 0, 0, cmd_config_show, "config show" },
-	/* For the bash completion: ids of one kind, one a line; not listed in the usage. */
-	{ "__complete", NULL, 1, 1, 0, 0, cmd_complete, NULL },
+	/*
+	 * For the completions: ids of one kind, one a line ("nodes" of the pool
+	 * given after it); not listed in the usage.
+	 */
+	{ "__complete", NULL, 1, 2, 0, 0, cmd_complete, NULL },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -211,6 +219,8 @@ static const struct option longopts[] = {
 	{ "expires", required_argument, NULL, 256 + O_EXPIRES },
 	{ "grace", required_argument, NULL, 256 + O_GRACE },
 	{ "keys", required_argument, NULL, 256 + O_KEYS },
+	{ "node", required_argument, NULL, 256 + O_NODE },
+	{ "none", no_argument, NULL, 256 + O_NONE },
 	{ "url", required_argument, NULL, G_URL },
 	{ "token", required_argument, NULL, G_TOKEN },
 	{ "cacert", required_argument, NULL, G_CACERT },

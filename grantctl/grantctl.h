@@ -33,7 +33,7 @@ enum opt {
 	O_DRY_RUN, O_OVERRIDE, O_ON, O_DAYS, O_PHASE, O_AT, O_START, O_END, O_ORG,
 	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
 	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT, O_KO, O_EN, O_ALIAS, O_BRN, O_SEARCH,
-	O_TTL, O_EXPIRES, O_GRACE, O_KEYS,
+	O_TTL, O_EXPIRES, O_GRACE, O_KEYS, O_NODE, O_NONE,
 	O_COUNT
 };
 #define OPT(o) (UINT64_C(1) << (o))
@@ -240,7 +240,7 @@ json_t *override_json(const struct ctl *c);
 /* Sets key to value in obj when value is non-NULL. */
 void jset_str(json_t *obj, const char *key, const char *value);
 
-/* cmd_setup.c: tokens, card models, programmes, phases, teams, pools, outages. */
+/* cmd_setup.c: tokens, card models, programmes, phases, teams, pools, outages, nodes. */
 int cmd_token_create(struct ctl *c, char **a);
 int cmd_token_list(struct ctl *c, char **a);
 int cmd_token_revoke(struct ctl *c, char **a);
@@ -265,6 +265,9 @@ int cmd_pool_show(struct ctl *c, char **a);
 int cmd_pool_timeline(struct ctl *c, char **a);
 int cmd_outage_create(struct ctl *c, char **a);
 int cmd_outage_list(struct ctl *c, char **a);
+int cmd_node_assign(struct ctl *c, char **a);
+int cmd_node_show(struct ctl *c, char **a);
+int cmd_node_list(struct ctl *c, char **a);
 
 /* cmd_enroll.c: enrollments, lifecycle and grants. */
 int cmd_enroll(struct ctl *c, char **a);

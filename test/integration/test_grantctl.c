@@ -1643,6 +1643,238 @@ START_TEST(verify_report)
 }
 END_TEST
 
+/*
+ * A usage batch of one sample of lg-ai on naver-chuncheon from 15:00Z on
+ * 2026-03-01 for an hour (the first hour of its window, in Seoul), by node
+ * (NULL: none named), with measurements when busy is not negative.
+ */
+static void
+node_batch(const char *path, const char *batch, const char *node, long long from_hour,
+    long long busy)
+{
+	char text[600], meas[160] = "", nd[80] = "";
+
+	if (node)
+		snprintf(nd, sizeof(nd), ",\"node\":\"%s\"", node);
+	if (busy >= 0)
+		snprintf(meas, sizeof(meas), ",\"busy_gpu_seconds\":%lld,"
+		    "\"util_weighted_gpu_seconds\":240000,\"energy_j\":252000000", busy);
+	snprintf(text, sizeof(text), "{\"batch_id\":\"%s\",\"samples\":[{\"pool\":"
+	    "\"naver-chuncheon\",\"team\":\"lg-ai\",\"from\":\"2026-03-01T%02lld:00:00Z\","
+	    "\"to\":\"2026-03-01T%02lld:00:00Z\",\"gpu_seconds\":360000%s%s}]}\n", batch,
+	    from_hour, from_hour + 1, nd, meas);
+	spit(path, text);
+}
+
+/*
+ * The nodes of a pool (issue 18): node assign (--team or --none, one of
+ * them), show and list with when each was last heard from and how long ago,
+ * paged; agent tokens bound to a node; what the nodes measured in quota
+ * and fairness.  "How long ago" is by this machine's clock, so the last
+ * part runs grantd on a test clock set from the real time.
+ */
+START_TEST(nodes)
+{
+	struct harness h;
+	struct env e, agent;
+	struct run r;
+	char batch[400], clock[32], tok_id[64], *v, *line;
+	time_t now;
+
+	start(&h, &e);
+	if (!has_route(&h, "GET", "/v1/pools/naver-chuncheon/nodes")) {
+		h_stop(&h);
+		h_cleanup(&h);
+		return;
+	}
+	setup_world(&e);
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "lg-ai", "--split", "naver-chuncheon=768");
+	run_free(&r);
+
+	/* --team or --none, exactly one, and a reason: usage errors, nothing sent. */
+	CTL_EXPECT(2, r, &e, "node", "assign", "naver-chuncheon", "gpu-01", "--reason", "rack 3");
+	ck_assert_msg(strstr(r.err, "give --team TEAM or --none") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "node", "assign", "naver-chuncheon", "gpu-01", "--team", "lg-ai",
+	    "--none", "--reason", "rack 3");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "node", "assign", "naver-chuncheon", "gpu-01", "--team", "lg-ai");
+	ck_assert_msg(strstr(r.err, "--reason is required") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "node", "show", "naver-chuncheon");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "node", "list", "naver-chuncheon", "--none");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "node", "show", "naver-chuncheon", "gpu-01");
+	run_free(&r);
+
+	/* An assignment: the node as it is now; never seen yet. */
+	CTL_EXPECT(0, r, &e, "node", "assign", "naver-chuncheon", "gpu-01", "--team", "lg-ai",
+	    "--reason", "rack 3, LG");
+	ck_assert_msg(has_line(r.out, "pool:", " naver-chuncheon") &&
+	    has_line(r.out, "node:", " gpu-01") && has_line(r.out, "team:", " lg-ai") &&
+	    has_line(r.out, "reason:", " rack 3, LG") &&
+	    has_line(r.out, "assigned:", " 2026-03-02 09:00 KST") &&
+	    has_line(r.out, "last seen:", " never") && has_line(r.out, "last batch:", " -"),
+	    "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "node", "assign", "naver-chuncheon", "gpu-03", "--none",
+	    "--reason", "spare");
+	ck_assert(json_is_null(json_object_get(r.json, "team")));
+	ck_assert(json_is_null(json_object_get(r.json, "last_seen_at")));
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "reason")), "spare");
+	run_free(&r);
+	/* The server's refusals: unknown team or pool, a node id that cannot be one. */
+	CTL_EXPECT(4, r, &e, "node", "assign", "naver-chuncheon", "gpu-01", "--team", "nobody",
+	    "--reason", "x");
+	ck_assert_msg(strstr(r.err, "team 'nobody' does not exist") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "node", "assign", "no-pool", "gpu-01", "--none", "--reason", "x");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "node", "show", "naver-chuncheon", "gpu/01");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "node", "list", "no-pool");
+	run_free(&r);
+
+	/* An agent token bound to gpu-01: --node, shown in the token and the list. */
+	CTL_EXPECT(1, r, &e, "token", "create", "--name", "x", "--role", "auditor", "--node",
+	    "gpu-01");
+	ck_assert_msg(strstr(r.err, "only for role agent") != NULL, "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "token", "create", "--name", "agent-gpu-01", "--role", "agent",
+	    "--pool", "naver-chuncheon", "--node", "gpu-01");
+	ck_assert_msg(has_line(r.out, "node:", " gpu-01"), "%s", r.out);
+	v = field(r.out, "id");
+	snprintf(tok_id, sizeof(tok_id), "%s", v);
+	free(v);
+	agent = e;
+	agent.token = field(r.out, "token");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "token", "list");
+	ck_assert_msg(has_line(r.out, "ID ", "OLD SECRET UNTIL") && strstr(r.out, " NODE ") != NULL,
+	    "%s", r.out);
+	line = line_with(r.out, tok_id);
+	ck_assert_msg(strstr(line, " naver-chuncheon  gpu-01 ") != NULL, "%s", r.out);
+	free(line);
+	run_free(&r);
+	/* The agent reads its own node, not another. */
+	CTL_EXPECT(0, r, &agent, "node", "show", "naver-chuncheon", "gpu-01");
+	ck_assert_msg(has_line(r.out, "team:", " lg-ai"), "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(3, r, &agent, "node", "show", "naver-chuncheon", "gpu-03");
+	run_free(&r);
+	CTL_EXPECT(3, r, &agent, "node", "list", "naver-chuncheon");
+	run_free(&r);
+
+	/* It reports for its node, measured: the node is seen, with the batch. */
+	snprintf(batch, sizeof(batch), "%s/node-batch.json", h.dir);
+	node_batch(batch, "m1", NULL, 15, 300000);
+	CTL_EXPECT(0, r, &agent, "usage", "post", batch);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "node", "show", "naver-chuncheon", "gpu-01");
+	v = field(r.out, "last seen");
+	ck_assert_msg(has_line(r.out, "last batch:", " m1") &&
+	    strncmp(v, "2026-03-02 09:00 KST (", 22) == 0 && has_line(v, "", " ago)"), "%s",
+	    r.out);
+	free(v);
+	run_free(&r);
+
+	/* What was measured, in the quota: shares of the measured GPU-seconds, and kWh. */
+	CTL_EXPECT(0, r, &e, "quota", "lg-ai", "--phase", "stage-2");
+	ck_assert_msg(has_line(r.out, "measured gpu-seconds:", " 360,000") &&
+	    has_line(r.out, "busy gpu-seconds:", " 300,000 (83.3 % of measured)") &&
+	    has_line(r.out, "util-weighted gpu-seconds:", " 240,000 (66.7 % of measured)") &&
+	    has_line(r.out, "energy:", " 252,000,000 J (70 kWh)"), "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "quota", "lg-ai", "--phase", "stage-2");
+	ck_assert_int_eq(json_integer_value(h_at(r.json, "measured.busy_gpu_seconds")), 300000);
+	run_free(&r);
+	/* A quota where nothing was measured has no such lines. */
+	CTL_EXPECT(0, r, &e, "quota", "lg-ai", "--phase", "stage-2", "--at", "2026-03-02");
+	ck_assert_msg(strstr(r.out, "measured") == NULL && strstr(r.out, "energy") == NULL,
+	    "%s", r.out);
+	run_free(&r);
+	/* And in the fairness report, a table of what each team's nodes measured. */
+	CTL_EXPECT(0, r, &e, "fairness", "stage-2");
+	ck_assert_msg(has_line(r.out, "TEAM ", "ENERGY J  ENERGY kWh"), "%s", r.out);
+	line = line_with(r.out, "252,000,000");
+	ck_assert_msg(strncmp(line, "lg-ai ", 6) == 0 && strstr(line, " 83.3 % ") != NULL &&
+	    strstr(line, " 66.7 % ") != NULL && strstr(line, " 70") != NULL, "%s", r.out);
+	free(line);
+	run_free(&r);
+
+	/* --none takes the node from its team; audited, with the reason. */
+	CTL_EXPECT(0, r, &e, "node", "assign", "naver-chuncheon", "gpu-01", "--none", "--reason",
+	    "returned to the pool");
+	ck_assert_msg(has_line(r.out, "team:", " -") && has_line(r.out, "last batch:", " m1"),
+	    "%s", r.out);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "audit", "list");
+	ck_assert_msg(strstr(r.out, "node.assign") != NULL &&
+	    strstr(r.out, "pool/naver-chuncheon/node/gpu-01") != NULL &&
+	    strstr(r.out, "returned to the pool") != NULL, "%s", r.out);
+	run_free(&r);
+
+	/*
+	 * A node that reported three hours ago by this machine's clock, one
+	 * that never did, and one months ago: how long ago says which is silent.
+	 */
+	now = time(NULL);
+	instant(now - 3 * 3600, clock, sizeof(clock));
+	h_clock(&h, clock);
+	node_batch(batch, "m2", "gpu-02", 16, -1);
+	CTL_EXPECT(0, r, &e, "usage", "post", batch);
+	run_free(&r);
+	instant(now, clock, sizeof(clock));
+	h_clock(&h, clock);
+	CTL_EXPECT(0, r, &e, "node", "list", "naver-chuncheon");
+	ck_assert_msg(has_line(r.out, "NODE ", "LAST BATCH") && strstr(r.out, " TEAM ") &&
+	    strstr(r.out, " ASSIGNED ") && strstr(r.out, " LAST SEEN "), "%s", r.out);
+	line = line_with(r.out, "gpu-01");
+	ck_assert_msg(strstr(line, " 2026-03-02 09:00 KST (") != NULL && strstr(line, "d ") &&
+	    strstr(line, "h ago) ") != NULL && has_line(line, "gpu-01 ", " m1"), "%s", r.out);
+	free(line);
+	line = line_with(r.out, "gpu-02");
+	ck_assert_msg(strstr(line, " (3h 00m ago)  m2") != NULL, "%s", r.out);
+	free(line);
+	line = line_with(r.out, "gpu-03");
+	ck_assert_msg(strstr(line, " never ") != NULL, "%s", r.out);
+	free(line);
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+	/* Paged like every list. */
+	CTL_EXPECT(0, r, &e, "node", "list", "naver-chuncheon", "--limit", "1");
+	ck_assert_msg(strstr(r.out, "gpu-01") != NULL && strstr(r.out, "gpu-02") == NULL &&
+	    strstr(r.err, "repeat with --after 'gpu-01'") != NULL, "%s\n%s", r.out, r.err);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "node", "list", "naver-chuncheon", "--limit", "2",
+	    "--after", "gpu-01");
+	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 2);
+	ck_assert_str_eq(h_str(r.json, "items.0.node"), "gpu-02");
+	ck_assert(json_is_null(h_at(r.json, "items.0.team")));
+	ck_assert_str_eq(h_str(r.json, "items.0.reason"), "first seen");
+	ck_assert(json_is_null(json_object_get(r.json, "next")) ||
+	    json_object_get(r.json, "next") == NULL);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "node", "list", "nhn-gwangju");
+	ck_assert_str_eq(r.out, "");
+	ck_assert_msg(strstr(r.err, "(none)") != NULL, "%s", r.err);
+	run_free(&r);
+
+	/* The completions' node ids, of the pool named. */
+	CTL_EXPECT(0, r, &e, "__complete", "nodes", "naver-chuncheon");
+	ck_assert_str_eq(r.out, "gpu-01\ngpu-02\ngpu-03\n");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "__complete", "nodes");
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+
+	free((char *)agent.token);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1668,6 +1900,7 @@ main(void)
 	tcase_add_test(tc, organisations);
 	tcase_add_test(tc, token_lifetimes);
 	tcase_add_test(tc, verify_report);
+	tcase_add_test(tc, nodes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
