@@ -286,6 +286,27 @@ START_TEST(tables_have_no_duplicates)
 }
 END_TEST
 
+/*
+ * /ui and everything below it is the dashboard's (daemon/ui.c): http.c
+ * answers it before the router, so a route or a documented operation there
+ * would never be reached.  The API keeps to /v1 and /metrics.
+ */
+START_TEST(ui_prefix_is_not_api)
+{
+	struct doc d;
+
+	for (int t = 0; route_tables[t]; t++)
+		for (const struct route *r = route_tables[t]; r->method; r++)
+			ck_assert_msg(strncmp(r->pattern, "/v1/", 4) == 0 ||
+			    strcmp(r->pattern, "/metrics") == 0, "%s %s: routes live under /v1/ "
+			    "(or are /metrics); /ui/ is the dashboard's", r->method, r->pattern);
+	parse_doc(&d);
+	for (int i = 0; i < d.n; i++)
+		ck_assert_msg(strncmp(d.ops[i].path, "/ui", 3) != 0, "%s:%d: %s is the dashboard's, "
+		    "not the API's", DOC, d.ops[i].line, d.ops[i].path);
+}
+END_TEST
+
 START_TEST(every_route_documented)
 {
 	char missing[4096] = "";
@@ -793,6 +814,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, layout);
 	tcase_add_test(tc, tables_have_no_duplicates);
+	tcase_add_test(tc, ui_prefix_is_not_api);
 	tcase_add_test(tc, every_route_documented);
 	tcase_add_test(tc, every_documented_route_exists);
 	tcase_add_test(tc, roles_security_and_idempotency_match);
