@@ -246,14 +246,18 @@ free_id(struct db *db, const char *base, bool numbered, char id[ID_MAX + 1])
 			len--;
 		stem[len] = '\0';
 	}
-	if (numbered)
-		snprintf(id, ID_MAX + 1, "%s-1", stem);
-	else
-		snprintf(id, ID_MAX + 1, "%s", base);
-	for (int n = 2; n < 1000000; n++) {
-		if ((rc = store_org_exists(db, id)) <= 0)
+	snprintf(id, ID_MAX + 1, "%s", numbered ? "" : base);
+	for (int n = numbered ? 1 : 2; n < 1000000; n++) {
+		char next[ID_MAX + 24];
+		size_t l;
+
+		if (id[0] != '\0' && (rc = store_org_exists(db, id)) <= 0)
 			return rc;
-		snprintf(id, ID_MAX + 1, "%s-%d", stem, n);
+		/* The stem leaves room for "-999999": the id always fits. */
+		snprintf(next, sizeof(next), "%.*s-%d", ID_MAX - 7, stem, n);
+		if ((l = strlen(next)) > ID_MAX)
+			return GD_ECONFLICT;
+		memcpy(id, next, l + 1);
 	}
 	return GD_ECONFLICT;
 }
