@@ -235,7 +235,7 @@ DEB      := build/grantd_$(VERSION)_$(DEB_ARCH).deb
 deb:
 	$(MAKE) BUILD=build/deb-bin SAN=0 all
 	rm -rf $(DEB_WORK)
-	$(MAKE) BUILD=build/deb-bin SAN=0 PREFIX=/usr \
+	$(MAKE) BUILD=build/deb-bin SAN=0 PREFIX=/usr INSTALL_AGENT=0 \
 	    DESTDIR=$(abspath $(DEB_WORK))/debian/grantd install
 	packaging/debian/build-deb $(DEB_WORK) $(VERSION) $(DEB_ARCH) $(DEB)
 	@if command -v lintian >/dev/null 2>&1; then \
@@ -518,3 +518,69 @@ test: export GRANTD_AGENT_BIN = $(abspath $(AGENT))
 test: export FAKE_NVML_LIB = $(abspath $(FAKENVML))
 
 -include $(AGENT_OBJ:.o=.d) $(AGENT_TEST_BIN:=.d)
+
+# Installed by `make install` with the rest, into its own package by `make deb`
+# (grantd-agent, a second binary package of the grantd source: build-deb-agent).
+# The configuration goes to /etc/grantd-agent and is never overwritten.
+INSTALL_AGENT ?= 1
+AGENT_DEB_WORK := build/debian-agent
+AGENT_DEB      := build/grantd-agent_$(VERSION)_$(DEB_ARCH).deb
+
+.PHONY: install-agent deb-agent check-unit-agent
+install: $(if $(filter 1,$(INSTALL_AGENT)),install-agent)
+
+install-agent: $(AGENT)
+	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/grantd-agent $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(AGENT) $(DESTDIR)$(SBINDIR)/grantd-agent
+	sed 's#/usr/sbin/grantd-agent#$(SBINDIR)/grantd-agent#g' \
+	    packaging/systemd/grantd-agent.service > $(DESTDIR)$(UNITDIR)/grantd-agent.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/grantd-agent.service
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/grantd-agent/grantd-agent.conf ]; then \
+	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/grantd-agent/grantd-agent.conf"; \
+	else \
+	    echo "install -m 0644 config/grantd-agent.conf $(DESTDIR)$(SYSCONFDIR)/grantd-agent/"; \
+	    install -m 0644 config/grantd-agent.conf $(DESTDIR)$(SYSCONFDIR)/grantd-agent/; \
+	fi
+	install -m 0644 packaging/man/grantd-agent.8 $(DESTDIR)$(MANDIR)/man8/
+
+deb: deb-agent
+
+deb-agent:
+	$(MAKE) BUILD=build/deb-bin SAN=0 all
+	rm -rf $(AGENT_DEB_WORK)
+	$(MAKE) BUILD=build/deb-bin SAN=0 PREFIX=/usr \
+	    DESTDIR=$(abspath $(AGENT_DEB_WORK))/debian/grantd-agent install-agent
+	packaging/debian/build-deb-agent $(AGENT_DEB_WORK) $(VERSION) $(DEB_ARCH) $(AGENT_DEB)
+	@if command -v lintian >/dev/null 2>&1; then \
+	    echo "lintian $(AGENT_DEB)"; lintian --fail-on error $(AGENT_DEB); \
+	else \
+	    echo "make deb: lintian is not installed, so $(AGENT_DEB) is unchecked;" \
+	        "make pkg-deps installs it"; \
+	fi
+
+# The agent's unit as check-unit checks grantd's: verify says nothing, exposure 2.0 at most.
+AGENT_UNIT_CHECK := $(BUILD)/unit-check-agent
+
+check-unit: check-unit-agent
+
+check-unit-agent: $(AGENT)
+	@command -v systemd-analyze >/dev/null 2>&1 || \
+	    { echo "check-unit: systemd-analyze is missing (make pkg-deps)"; exit 1; }
+	@rm -rf $(AGENT_UNIT_CHECK) && mkdir -p $(AGENT_UNIT_CHECK)/man/man8
+	@sed 's#/usr/sbin/grantd-agent#$(abspath $(AGENT))#g' \
+	    packaging/systemd/grantd-agent.service > $(AGENT_UNIT_CHECK)/grantd-agent.service
+	@cp packaging/man/grantd-agent.8 $(AGENT_UNIT_CHECK)/man/man8/
+	@echo "  VERIFY  $(AGENT_UNIT_CHECK)/grantd-agent.service"
+	@MANPATH=$(abspath $(AGENT_UNIT_CHECK))/man systemd-analyze verify \
+	    $(AGENT_UNIT_CHECK)/grantd-agent.service > $(AGENT_UNIT_CHECK)/verify.out 2>&1; \
+	rc=$$?; if [ $$rc -ne 0 ] || [ -s $(AGENT_UNIT_CHECK)/verify.out ]; then \
+	    cat $(AGENT_UNIT_CHECK)/verify.out; \
+	    echo "check-unit: systemd-analyze verify failed or was not silent"; exit 1; \
+	fi
+	@echo "  SECURITY $(AGENT_UNIT_CHECK)/grantd-agent.service"
+	@systemd-analyze security --offline=yes --threshold=20 \
+	    $(AGENT_UNIT_CHECK)/grantd-agent.service > $(AGENT_UNIT_CHECK)/security.out 2>&1 || \
+	    { cat $(AGENT_UNIT_CHECK)/security.out; \
+	      echo "check-unit: exposure above 2.0"; exit 1; }
+	@grep 'Overall exposure level' $(AGENT_UNIT_CHECK)/security.out

@@ -387,12 +387,23 @@ static void
 check_whole(struct parse *st)
 {
 	struct conf *c = st->c;
+	const char *cred = getenv("CREDENTIALS_DIRECTORY");
 	char *slash;
 
 	if (c->post_interval % c->interval != 0 || c->post_interval < c->interval) {
 		add_error(st->errs, key_line(st, "post_interval"), "post_interval: must be a "
 		    "multiple of interval (%d)", c->interval);
 		st->nerr++;
+	}
+	/*
+	 * Under systemd the token comes as a credential (LoadCredential=token:
+	 * in the unit): a dynamic user cannot read a root-only file in /etc.
+	 */
+	if (c->token[0] == '\0' && c->token_file[0] == '\0' && cred != NULL && cred[0] == '/' &&
+	    strlen(cred) + 7 < sizeof(c->token_file)) {
+		snprintf(c->token_file, sizeof(c->token_file), "%s/token", cred);
+		if (access(c->token_file, F_OK) != 0)
+			c->token_file[0] = '\0';
 	}
 	if (c->token[0] != '\0' && c->token_file[0] != '\0') {
 		add_error(st->errs, key_line(st, "token"), "token: set with token_file: set one");
@@ -490,7 +501,8 @@ conf_check_daemon(const struct conf *c, struct conf_errors *errs)
 		n++;
 	}
 	if (c->token[0] == '\0') {
-		add_error(errs, 0, "token_file: must be set (the node's agent token)");
+		add_error(errs, 0, "token_file: must be set (the node's agent token; under "
+		    "systemd, the credential token)");
 		n++;
 	}
 	if (c->pool[0] == '\0') {
