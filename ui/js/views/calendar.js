@@ -202,6 +202,8 @@ export async function render(root, ctx, params) {
     origin = node;
     clear(detail).append(h('h2', { id: 'cal-detail-h' }, [t('cal.details')]), dl, close);
     detail.classList.add('open');
+    // Keep what was chosen in view above the panel (focus not obscured).
+    requestAnimationFrame(() => node.scrollIntoView({ block: 'center' }));
     announce(dl.textContent);
   };
   // Closing gives the focus back to the grant or outage it came from.
