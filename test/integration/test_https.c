@@ -287,6 +287,49 @@ fresh(const char *base, const char *cacert, long version, const char *ciphers)
 	return t;
 }
 
+/* Collects a reply's header lines, for ui_over_tls(). */
+static size_t
+keep_headers(char *p, size_t sz, size_t n, void *arg)
+{
+	char *buf = arg;
+	size_t len = strlen(buf);
+
+	if (len + sz * n < 4096) {
+		memcpy(buf + len, p, sz * n);
+		buf[len + sz * n] = '\0';
+	}
+	return sz * n;
+}
+
+/*
+ * The dashboard's files come over the same HTTPS as the API (daemon/ui.c):
+ * /ui is redirected to /ui/ with the dashboard's headers, whatever [ui] root holds.
+ */
+static void
+ui_over_tls(const char *base, const char *cacert)
+{
+	CURL *c = curl_easy_init();
+	char url[300], headers[4096] = "";
+	long status = 0;
+	CURLcode rc;
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(url, sizeof(url), "%s/ui", base);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_headers);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)headers);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	ck_assert_msg(rc == CURLE_OK && status == 301 && strstr(headers, "Location: /ui/\r\n") &&
+	    strstr(headers, "Content-Security-Policy: default-src 'self';") &&
+	    strstr(headers, "X-Content-Type-Options: nosniff"), "GET %s over TLS: curl %d, "
+	    "status %ld, headers:\n%s", url, rc, status, headers);
+}
+
 #define TRY_OK(t, what) ck_assert_msg((t).rc == CURLE_OK && (t).status == 200,		\
 	"%s: curl %d (%s), status %ld", (what), (t).rc, (t).err, (t).status)
 #define TRY_REFUSED(t, what) ck_assert_msg((t).rc != CURLE_OK,				\
@@ -812,6 +855,7 @@ START_TEST(https_beyond_loopback)
 	snprintf(base, sizeof(base), "https://127.0.0.1:%s", strrchr(h.base, ':') + 1);
 	t = fresh(base, ca, 0, NULL);
 	TRY_OK(t, "HTTPS on 0.0.0.0");
+	ui_over_tls(base, ca);
 	/* A year's certificate and a private key: nothing to warn about. */
 	ck_assert_int_eq(log_count(&h, "warning: "), 0);
 	show_log(&h);
