@@ -693,6 +693,7 @@ on_hup(uv_signal_t *s, int signum)
 		for (int i = 0; i < errs.n; i++)
 			log_error("%s:%d: %s", a->conf_path, errs.e[i].line, errs.e[i].msg);
 		log_error("reload refused: the running configuration stays");
+		a->n.reloads_refused++;
 		return;
 	}
 	keep_restart_keys(&a->conf, &c);
@@ -705,6 +706,7 @@ on_hup(uv_signal_t *s, int signum)
 	a->conf = c;
 	apply_level(c.log_level);
 	spool_set_max(&a->spool, (size_t)c.spool_max_batches);
+	a->n.reloads_ok++;
 	log_notice("configuration reloaded from %s", a->conf_path);
 }
 
@@ -858,6 +860,11 @@ agent_render_metrics(void *arg, FILE *f)
 	    "team the node serves.", a->n.team_lookups_failed);
 	counter(f, "grantd_agent_reading_gaps_total", "Times readings were too far apart to "
 	    "count the time between.", a->n.gaps);
+	fprintf(f, "# HELP grantd_agent_reloads_total Configuration reloads (SIGHUP), by outcome.\n"
+	    "# TYPE grantd_agent_reloads_total counter\n"
+	    "grantd_agent_reloads_total{result=\"ok\"} %llu\n"
+	    "grantd_agent_reloads_total{result=\"refused\"} %llu\n",
+	    (unsigned long long)a->n.reloads_ok, (unsigned long long)a->n.reloads_refused);
 	gauge(f, "grantd_agent_assigned", "1: the node serves a team; 0: none; -1: not known "
 	    "yet.", a->conf.team[0] ? 1 : a->assigned);
 	gauge(f, "grantd_agent_last_reading_timestamp_seconds", "When the GPUs were last read "

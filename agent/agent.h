@@ -355,6 +355,7 @@ struct agent_counters {
 	uint64_t energy_backwards;
 	uint64_t team_lookups_failed;
 	uint64_t gaps;			/* readings too far apart to count */
+	uint64_t reloads_ok, reloads_refused;
 };
 
 /*

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -753,7 +754,7 @@ START_TEST(retry_after_is_honoured_and_sighup_reloads)
 {
 	struct scratch x;
 	struct agent a;
-	char conf[512], seen[160], path[200];
+	char conf[512], seen[160], path[1024];
 	int port, st;
 	pid_t srv;
 
@@ -784,6 +785,14 @@ START_TEST(retry_after_is_honoured_and_sighup_reloads)
 	kill(a.pid, SIGHUP);
 	usleep(100000);
 	ck_assert_int_eq(metric(&a, "grantd_agent_gpus"), 2);
+	ck_assert_int_eq(metric(&a, "grantd_agent_reloads_total{result=\"refused\"}"), 1);
+	/* A good one is taken, a key that needs a restart kept as it runs. */
+	snprintf(path, sizeof(path), "nvml_library = %s\nnode = gpu-01\nspool_dir = %s/spool\n"
+	    "metrics_listen = 127.0.0.1:0\n%sspool_max_batches = 50\ninterval = 5\n", fake_lib(),
+	    x.dir, conf);
+	write_file(x.conf, path, 0644);
+	kill(a.pid, SIGHUP);
+	wait_metric(&a, "grantd_agent_reloads_total{result=\"ok\"}", 1);
 	scratch_clock(&x, 120);
 	wait_metric(&a, "grantd_agent_spool_batches", 0);
 	ck_assert_int_eq(metric(&a, "grantd_agent_posts_total{result=\"ok\"}"), 3);
@@ -793,6 +802,90 @@ START_TEST(retry_after_is_honoured_and_sighup_reloads)
 	waitpid(srv, &st, 0);
 	unlink(seen);
 	scratch_remove(&x);
+}
+END_TEST
+
+/* ---- HTTPS ---- */
+
+static void
+sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	rc = system(cmd);
+	ck_assert_msg(rc == 0, "exit %d: %s", rc, cmd);
+}
+
+/*
+ * grantd over HTTPS with a certificate from a CA made here: the agent that
+ * is given the CA (cacert =) delivers; one left with the system's store
+ * refuses the certificate and keeps its batch, never sending it in clear
+ * or unverified.
+ */
+START_TEST(https_verified_with_cacert)
+{
+	char conf[400], scriptf[400], text[4096], *token;
+	struct harness h;
+	struct agent a, b;
+
+	h_init(&h, NULL);
+	sh("cd '%s' && printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+	    "extendedKeyUsage=serverAuth\n' > server.ext && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 "
+	    "-subj '/CN=Test Agency CA' -addext basicConstraints=critical,CA:TRUE "
+	    "-addext keyUsage=critical,keyCertSign -keyout ca.key -out ca.pem 2>/dev/null && "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj '/CN=grantd' "
+	    "-keyout server.key -out server.csr 2>/dev/null && "
+	    "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial 0x21 "
+	    "-days 30 -extfile server.ext -out server.pem 2>/dev/null && chmod 600 server.key && "
+	    "printf '[tls]\ncertificate = %s/server.pem\nkey = %s/server.key\n' >> grantd.conf",
+	    h.dir, h.dir, h.dir);
+	h_clock(&h, "2026-02-20T00:00:00Z");
+	snprintf(text, sizeof(text), "%s/ca.pem", h.dir);
+	h_start_tls(&h, text);
+	setup_programme(&h);
+	must(&h, "PUT", "/v1/pools/nhn-h100/nodes/gpu-01", 200, "{\"team\":\"acme\",\"reason\":"
+	    "\"rack 3\"}");
+	token = node_token(&h, "gpu-01");
+	agent_files(&h, token, conf, sizeof(conf), scriptf, sizeof(scriptf));
+	ck_assert_int_eq(strncmp(h.base, "https://", 8), 0);
+	/* The first agent trusts the CA. */
+	snprintf(text, sizeof(text), "cacert = %s/ca.pem\n", h.dir);
+	{
+		FILE *f = fopen(conf, "a");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(text, f);
+		fclose(f);
+	}
+	clock_at(&h, 0);
+	agent_spawn(&a, conf, h.clock, scriptf);
+	wait_metric(&a, "grantd_agent_assigned", 1);
+	/* The second, the same but for cacert and its spool, does not. */
+	sh("cd '%s' && sed -e '/^cacert/d' -e 's#/agent/spool#/agent2/spool#' grantd-agent.conf "
+	    "> agent2.conf && echo 'team = acme' >> agent2.conf", h.dir);
+	snprintf(text, sizeof(text), "%s/agent2.conf", h.dir);
+	agent_spawn(&b, text, h.clock, scriptf);
+	for (int64_t t = 10; t <= 60; t += 10) {
+		step(&h, &a, t);
+		wait_metric(&b, "grantd_agent_last_reading_timestamp_seconds", T0 + t);
+	}
+	wait_metric(&a, "grantd_agent_posts_total{result=\"ok\"}", 1);
+	ck_assert_int_eq(metric(&a, "grantd_agent_spool_batches"), 0);
+	/* Its batch is kept for a retry (after the operator gives it the CA), never sent unverified. */
+	wait_metric(&b, "grantd_agent_posts_total{result=\"failed\"}", 1);
+	ck_assert_int_eq(metric(&b, "grantd_agent_posts_total{result=\"ok\"}"), 0);
+	ck_assert_int_eq(metric(&b, "grantd_agent_spool_batches"), 1);
+	ck_assert_int_eq(agent_stop(&a), 0);
+	ck_assert_int_eq(agent_stop(&b), 0);
+	free(token);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
 }
 END_TEST
 
@@ -806,6 +899,7 @@ main(void)
 
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, every_period_once_through_an_outage);
+	tcase_add_test(tc, https_verified_with_cacert);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("alone");
 	tcase_set_timeout(tc, 60);
