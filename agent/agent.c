@@ -854,7 +854,7 @@ agent_render_metrics(void *arg, FILE *f)
 	    "full.", a->spool.dropped);
 	gauge(f, "grantd_agent_dead_letters", "Batches grantd refused, kept in the dead-letter "
 	    "directory.", (long long)a->spool.d.n);
-	counter(f, "grantd_agent_energy_counter_resets_total", "Times an energy counter went "
+	counter(f, "grantd_agent_energy_resets_total", "Times an energy counter went "
 	    "backwards (wrap or reset).", a->n.energy_backwards);
 	counter(f, "grantd_agent_team_lookups_failed_total", "Times grantd could not say which "
 	    "team the node serves.", a->n.team_lookups_failed);
