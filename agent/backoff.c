@@ -12,12 +12,15 @@ post_classify(long status)
 	if (status >= 200 && status < 300)
 		return POST_OK;
 	/*
-	 * 429 is grantd's rate limit and wants the same batch later.  Any other
-	 * 4xx says the batch itself is wrong (a sample refused, a token that may
-	 * not report for this pool or node): sending it again cannot help.
+	 * 429 is grantd's rate limit and wants the same batch later.  401 is
+	 * the token, not the batch (expired, revoked, or its grace after a
+	 * rotation over): the batches wait in the spool for an operator to put
+	 * a new one in place, rather than all going to the dead letters.  Any
+	 * other 4xx says the batch itself is wrong (a sample refused, a node
+	 * this token may not report for): sending it again cannot help.
 	 * Everything else -- no answer, 5xx, a proxy's 3xx -- may pass.
 	 */
-	if (status >= 400 && status < 500 && status != 429)
+	if (status >= 400 && status < 500 && status != 429 && status != 401)
 		return POST_DEAD;
 	return POST_RETRY;
 }

@@ -329,7 +329,7 @@ static const struct {
 } verdicts[] = {
 	{ 202, POST_OK }, { 200, POST_OK }, { 0, POST_RETRY }, { 429, POST_RETRY },
 	{ 500, POST_RETRY }, { 503, POST_RETRY }, { 302, POST_RETRY }, { 400, POST_DEAD },
-	{ 401, POST_DEAD }, { 403, POST_DEAD }, { 404, POST_DEAD }, { 409, POST_DEAD },
+	{ 401, POST_RETRY }, { 403, POST_DEAD }, { 404, POST_DEAD }, { 409, POST_DEAD },
 	{ 413, POST_DEAD }, { 422, POST_DEAD },
 };
 
