@@ -7,6 +7,7 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "events.h"
 #include "store_audit.h"
 
 const struct principal audit_system = { .id = "system", .name = "grantd", .role = ROLE_ADMIN };
@@ -64,6 +65,9 @@ audit_append(struct db *db, const struct principal *who, const char *request_id,
 		    .actor_id = who->id, .actor_name = who->name, .action = action,
 		    .target = target, .request_id = request_id, .reason = reason, .detail = dj,
 		    .prev_hash = prev, .hash = hash });
+	/* The change's event, in the same transaction: an outbox (daemon/events.c). */
+	if (rc == 0)
+		rc = events_from_audit(db, seq, now, action, target, detail);
 	free(dj);
 	return rc;
 }

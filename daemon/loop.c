@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "commit.h"
+#include "events.h"
 #include "db.h"
 #include "err.h"
 #include "checkpoints.h"
@@ -62,6 +63,9 @@ on_housekeeping(uv_timer_t *t)
 	keep = (int64_t)app->cfg.programme.report_retention_days * CIVIL_DAY;
 	if (store_report_purge(app->w, app_now(app) - keep) < 0)
 		log_warn("cannot expire kept fairness reports: %s", db_errmsg(app->w));
+	keep = (int64_t)app->cfg.events.retention_days * CIVIL_DAY;
+	if (events_prune(app->w, app_now(app) - keep) < 0)
+		log_warn("cannot expire old events: %s", db_errmsg(app->w));
 }
 
 /*

@@ -102,11 +102,13 @@ static const struct key keys[] = {
 	KEY(signing, checkpoint_interval_minutes, K_INT, 1, 1440, "60", false),
 	/* Read at every request, so a reload (or a new package) takes effect at once. */
 	KEY(ui, root, K_OPTPATH, 0, 0, "/usr/share/grantd/ui", true),
+	/* The change feed (daemon/events.c): pruned by the housekeeping. */
+	KEY(events, retention_days, K_INT, 1, 36600, "365", true),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const sections[] = { "server", "tls", "storage", "log", "programme",
-	"usage", "signing", "ui" };
+	"usage", "signing", "ui", "events" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const char *const level_names[] = {

@@ -101,6 +101,10 @@ struct config {
 	struct config_ui {
 		char root[CONFIG_PATH_LEN];
 	} ui;
+	/* The change feed (daemon/events.h): days an event is kept. */
+	struct config_events {
+		int retention_days;
+	} events;
 };
 
 /*

@@ -123,6 +123,8 @@ const char *h_str(json_t *o, const char *path);
  * connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP TABLE event_teams;"						\
+	"DROP TABLE events;"							\
 	"DROP TABLE nodes;"							\
 	"ALTER TABLE tokens DROP COLUMN node;"					\
 	"ALTER TABLE usage_hourly DROP COLUMN measured_seconds;"		\
