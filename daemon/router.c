@@ -27,6 +27,7 @@ const struct route *const route_tables[] = {
 	routes_grants,
 	routes_vouchers,
 	routes_usage,
+	routes_events,
 	NULL,
 };
 

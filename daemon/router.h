@@ -45,6 +45,7 @@ extern const struct route routes_grants[];
 extern const struct route routes_metrics[];
 extern const struct route routes_vouchers[];
 extern const struct route routes_usage[];
+extern const struct route routes_events[];
 
 /* Every table, in match order; ends with NULL. */
 extern const struct route *const route_tables[];

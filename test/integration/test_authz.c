@@ -173,6 +173,8 @@ static const struct row rows[] = {
 
 	{ "GET", "/v1/audit", NULL, AUDITORS, NULL },
 	{ "GET", "/v1/audit/verify", NULL, AUDITORS, NULL },
+	{ "GET", "/v1/events", NULL, ANY_TEAM, NULL },
+	{ "GET", "/v1/events?team=alpha", NULL, OWN_TEAM, NULL },
 
 	/* Changes that end things come last, each on a team of its own. */
 	{ "POST", "/v1/phases/ph/extend", "{\"days\":1,\"reason\":\"%R\"}", ADMIN_ONLY(200),
