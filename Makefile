@@ -1,7 +1,8 @@
 # grantd: GNU make build.  `make` builds, `make run` starts a development
 # daemon, `make check` runs every test under ASan and UBSan.
 
-PKGS      = libuv sqlite3 libmicrohttpd jansson inih libsodium libsystemd libutf8proc gnutls
+PKGS      = libuv sqlite3 libmicrohttpd jansson inih libsodium libsystemd libutf8proc gnutls \
+            libcurl
 TEST_PKGS = check libcurl
 
 BUILD    ?= build

@@ -53,6 +53,7 @@ static const struct {
 	{ "phase.create", "phase.created", false },
 	{ "team.create", "team.created", false },
 	{ "pool.create", "pool.created", false },
+	{ "webhook.disable", "webhook.disabled", false },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 

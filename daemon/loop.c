@@ -18,6 +18,7 @@
 #include "store_reports.h"
 #include "timers.h"
 #include "tokens.h"
+#include "webhooks.h"
 
 /* How long a stopping daemon waits for requests in flight. */
 #define DRAIN_MS 10000
@@ -37,6 +38,7 @@ struct loop {
 	uv_loop_t uv;
 	uv_signal_t sigterm, sigint, sighup;
 	uv_timer_t watchdog, drain, housekeeping, dbwatch, tokenuse, checkpoint;
+	struct webhooks_sender *webhooks;	/* deliveries of the feed (webhooks.h) */
 	bool watchdog_on;
 	uint64_t drain_deadline;
 };
@@ -108,6 +110,8 @@ close_all(struct loop *l)
 {
 	timers_close(l->app);
 	http_close(l->app);
+	webhooks_stop(l->webhooks);
+	l->webhooks = NULL;
 	/* The last minute's uses, before the batch machinery goes. */
 	on_tokenuse(&l->tokenuse);
 	if (commit_pending(l->app))
@@ -306,6 +310,9 @@ loop_run(struct app *app)
 	if (timers_start(app, &l.uv) < 0)
 		log_error("cannot start the timers (out of memory): time-based transitions "
 		    "wait for a restart");
+	if (webhooks_start(app, &l.uv, &l.webhooks) < 0)
+		log_error("cannot start the webhooks' sender (out of memory): deliveries wait "
+		    "for a restart");
 	/* Pet the watchdog at half its period, as sd_watchdog_enabled(3) advises. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
 		uv_timer_start(&l.watchdog, on_watchdog, usec / 2000, usec / 2000);

@@ -28,6 +28,7 @@ const struct route *const route_tables[] = {
 	routes_vouchers,
 	routes_usage,
 	routes_events,
+	routes_webhooks,
 	NULL,
 };
 

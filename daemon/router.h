@@ -46,6 +46,7 @@ extern const struct route routes_metrics[];
 extern const struct route routes_vouchers[];
 extern const struct route routes_usage[];
 extern const struct route routes_events[];
+extern const struct route routes_webhooks[];
 
 /* Every table, in match order; ends with NULL. */
 extern const struct route *const route_tables[];

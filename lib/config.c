@@ -104,11 +104,19 @@ static const struct key keys[] = {
 	KEY(ui, root, K_OPTPATH, 0, 0, "/usr/share/grantd/ui", true),
 	/* The change feed (daemon/events.c): pruned by the housekeeping. */
 	KEY(events, retention_days, K_INT, 1, 36600, "365", true),
+	/*
+	 * Webhooks (daemon/webhooks.c): how long an event is retried before
+	 * its webhook is disabled, each attempt's bound, and the targets allowed.
+	 */
+	KEY(webhooks, retry_hours, K_INT, 1, 8760, "72", true),
+	KEY(webhooks, timeout_s, K_INT, 1, 300, "10", true),
+	KEY(webhooks, allow_http, K_BOOL, 0, 0, "false", true),
+	KEY(webhooks, allow_private, K_BOOL, 0, 0, "false", true),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const char *const sections[] = { "server", "tls", "storage", "log", "programme",
-	"usage", "signing", "ui", "events" };
+	"usage", "signing", "ui", "events", "webhooks" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
 static const char *const level_names[] = {

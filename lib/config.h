@@ -105,6 +105,13 @@ struct config {
 	struct config_events {
 		int retention_days;
 	} events;
+	/* Signed deliveries of the feed (daemon/webhooks.h). */
+	struct config_webhooks {
+		int retry_hours;	/* an event's retries before the webhook is disabled */
+		int timeout_s;		/* one attempt, connect included */
+		bool allow_http;	/* plain http:// targets */
+		bool allow_private;	/* loopback, private, link-local, metadata (admin's only) */
+	} webhooks;
 };
 
 /*

@@ -123,6 +123,8 @@ const char *h_str(json_t *o, const char *path);
  * connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP TABLE webhook_deliveries;"					\
+	"DROP TABLE webhooks;"							\
 	"DROP TABLE event_teams;"						\
 	"DROP TABLE events;"							\
 	"DROP TABLE nodes;"							\

@@ -176,6 +176,19 @@ static const struct row rows[] = {
 	{ "GET", "/v1/events", NULL, ANY_TEAM, NULL },
 	{ "GET", "/v1/events?team=alpha", NULL, OWN_TEAM, NULL },
 
+	/* Webhooks: another team's is 404 (as if none), not 403. */
+	{ "POST", "/v1/webhooks", "{\"url\":\"https://hooks.example/%R\",\"types\":[\"*\"],"
+	    "\"team\":\"alpha\"}", { 201, 403, 201, 403, 403, 403, 401, 401 }, NULL },
+	{ "GET", "/v1/webhooks", NULL, ANY_TEAM, NULL },
+	{ "GET", "/v1/webhooks/{WEBHOOK}", NULL, { 200, 200, 200, 404, 403, 403, 401, 401 }, NULL },
+	{ "GET", "/v1/webhooks/{WEBHOOK}/deliveries", NULL,
+	    { 200, 200, 200, 404, 403, 403, 401, 401 }, NULL },
+	{ "POST", "/v1/webhooks/{WEBHOOK}/test", NULL, { 202, 403, 202, 404, 403, 403, 401, 401 },
+	    NULL },
+	/* The team's own cell deletes it first: the admin's, last, finds none. */
+	{ "DELETE", "/v1/webhooks/{XWEBHOOK}", NULL, { 404, 403, 204, 404, 403, 403, 401, 401 },
+	    NULL },
+
 	/* Changes that end things come last, each on a team of its own. */
 	{ "POST", "/v1/phases/ph/extend", "{\"days\":1,\"reason\":\"%R\"}", ADMIN_ONLY(200),
 	    NULL },
@@ -196,6 +209,7 @@ static const char *const teams[] = { "alpha", "beta", "gamma", "delta", "epsilon
 static struct {
 	char *team_tok[NTEAMS], *auditor, *agent_a, *agent_b;
 	char grant[32], xgrant[32], hold[32], stl[32], token[40], outage[32];
+	char webhook[32], xwebhook[32];	/* alpha's webhooks: one to read, one to delete */
 	char rotate[40], rotate_secret[64];	/* the token {ROTATE}, its first secret */
 	char shold[NROLES][32], vhold[NROLES][32];
 } fx;
@@ -293,6 +307,10 @@ fixture(struct harness *h)
 	ck_assert_str_ne(fx.rotate_secret, "");
 	json_decref(must(h, "PUT", "/v1/pools/pool-a/nodes/gpu-01", "{\"team\":\"alpha\","
 	    "\"reason\":\"fixture\"}", 200));
+	must_id(h, "/v1/webhooks", "{\"url\":\"https://hooks.example/a\",\"types\":[\"*\"],"
+	    "\"team\":\"alpha\"}", "id", fx.webhook, sizeof(fx.webhook));
+	must_id(h, "/v1/webhooks", "{\"url\":\"https://hooks.example/b\",\"types\":[\"*\"],"
+	    "\"team\":\"alpha\"}", "id", fx.xwebhook, sizeof(fx.xwebhook));
 	must_id(h, "/v1/pools/pool-b/outages", "{\"from\":\"2026-07-01T00:00:00Z\",\"to\":"
 	    "\"2026-07-02T00:00:00Z\",\"cards\":1,\"reason\":\"fixture\"}", "id", fx.outage,
 	    sizeof(fx.outage));
@@ -353,7 +371,8 @@ fill(const char *s, enum role r, char *out, size_t len)
 		{ "%R", role_id[r] }, { "{GRANT}", fx.grant }, { "{XGRANT}", fx.xgrant },
 		{ "{HOLD}", fx.hold }, { "{SHOLD}", fx.shold[r] }, { "{VHOLD}", fx.vhold[r] },
 		{ "{STL}", fx.stl }, { "{TOKEN}", fx.token }, { "{ROTATE}", fx.rotate },
-		{ "{OUTAGE}", fx.outage },
+		{ "{OUTAGE}", fx.outage }, { "{WEBHOOK}", fx.webhook },
+		{ "{XWEBHOOK}", fx.xwebhook },
 	};
 	size_t n = 0;
 
