@@ -1,9 +1,13 @@
 /* calendar.c: building the pools' timelines from outages and grants in the store. */
+#include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
+#include "db.h"
+#include "db_sql.h"
 #include "err.h"
 #include "outage.h"
 #include "store_grants.h"
@@ -48,8 +52,8 @@ load_pool(struct db *db, struct calendar *s, size_t i)
 	return rc;
 }
 
-int
-calendar_load(struct db *db, struct calendar *s)
+static int
+calendar_build(struct db *db, struct calendar *s)
 {
 	int rc;
 
@@ -65,6 +69,137 @@ calendar_load(struct db *db, struct calendar *s)
 	if (rc < 0)
 		calendar_free(s);
 	return rc;
+}
+
+/*
+ * The last calendar built on a connection, kept by the connection
+ * (db_set_aux) with the key of the state it shows.  A key is equal only
+ * when nothing that the calendar reads can have changed in between: no
+ * change on this connection (its change count, which only grows), nothing
+ * undone on it (rollbacks leave the count as it was: db_undos), and no
+ * commit from another connection (PRAGMA data_version).  So a batch's own
+ * changes are seen as soon as they are made, a failed batch's rollback
+ * drops them, and a COMMIT, which changes nothing, keeps the calendar.
+ * Owns cal.
+ */
+struct cal_key {
+	int64_t changes, data_version;
+	uint64_t undos;
+};
+struct cal_cache {
+	bool valid;
+	struct cal_key key;
+	struct calendar cal;
+};
+
+static void
+cache_free(void *arg)
+{
+	struct cal_cache *c = arg;
+
+	if (c == NULL)
+		return;
+	calendar_free(&c->cal);
+	free(c);
+}
+
+static int
+cache_key(struct db *db, struct cal_key *k)
+{
+	k->changes = (int64_t)sqlite3_total_changes64(db_handle(db));
+	k->undos = db_undos(db);
+	k->data_version = db_int(db, "PRAGMA data_version", NULL);
+	return k->data_version < 0 ? GD_EIO : 0;
+}
+
+static bool
+key_eq(const struct cal_key *a, const struct cal_key *b)
+{
+	return a->changes == b->changes && a->undos == b->undos &&
+	    a->data_version == b->data_version;
+}
+
+/* A deep copy of src into dst (zeroed first); 0 or GD_ENOMEM. */
+static int
+calendar_copy(const struct calendar *src, struct calendar *dst)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->n == 0)
+		return 0;
+	if ((dst->pools = malloc(src->n * sizeof(*dst->pools))) == NULL ||
+	    (dst->pp = calloc(src->n, sizeof(*dst->pp))) == NULL) {
+		free(dst->pools);
+		dst->pools = NULL;
+		return GD_ENOMEM;
+	}
+	memcpy(dst->pools, src->pools, src->n * sizeof(*dst->pools));
+	dst->n = src->n;
+	for (size_t i = 0; i < src->n; i++) {
+		dst->pp[i] = src->pp[i];
+		dst->pp[i].id = dst->pools[i].id;
+		dst->pp[i].tl = NULL;
+		if (timeline_clone(src->pp[i].tl, &dst->pp[i].tl) < 0) {
+			calendar_free(dst);
+			return GD_ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int
+calendar_load(struct db *db, struct calendar *s)
+{
+	struct cal_cache *c = db_aux(db);
+	struct cal_key k0, k1;
+	int rc;
+
+	if (cache_key(db, &k0) < 0)
+		return calendar_build(db, s);
+	if (c && c->valid && key_eq(&c->key, &k0))
+		return calendar_copy(&c->cal, s);
+	if ((rc = calendar_build(db, s)) < 0)
+		return rc;
+	/* Kept only when nothing moved while it was read. */
+	if (cache_key(db, &k1) < 0 || !key_eq(&k0, &k1))
+		return 0;
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return 0;
+		db_set_aux(db, c, cache_free);
+	}
+	calendar_free(&c->cal);
+	c->valid = calendar_copy(s, &c->cal) == 0;
+	c->key = k1;
+	return 0;
+}
+
+int
+calendar_check(struct db *db)
+{
+	struct calendar kept, built;
+	int rc, eq = 1;
+
+	if ((rc = calendar_load(db, &kept)) < 0)
+		return rc;
+	if ((rc = calendar_build(db, &built)) < 0) {
+		calendar_free(&kept);
+		return rc;
+	}
+	if (kept.n != built.n)
+		eq = 0;
+	for (size_t i = 0; eq == 1 && i < kept.n; i++) {
+		const struct cal_pool *a = &kept.pools[i], *b = &built.pools[i];
+
+		if (strcmp(a->id, b->id) != 0 || strcmp(a->card_model, b->card_model) != 0 ||
+		    a->weight_milli != b->weight_milli || a->cards != b->cards ||
+		    kept.pp[i].weight_milli != built.pp[i].weight_milli)
+			eq = 0;
+		else
+			eq = timeline_equal(kept.pp[i].tl, built.pp[i].tl);
+	}
+	calendar_free(&kept);
+	calendar_free(&built);
+	return eq < 0 ? eq : eq ? 0 : GD_ECONFLICT;
 }
 
 static int

@@ -27,6 +27,14 @@ struct calendar {
 int calendar_load(struct db *db, struct calendar *s);
 void calendar_free(struct calendar *s);
 
+/*
+ * calendar_load answers from a copy of the last calendar built on the same
+ * connection while the store has not changed since (calendar.c says how
+ * that is known); calendar_check builds one from the store and compares it
+ * with what calendar_load gives: 0 when equal, GD_ECONFLICT when not.
+ */
+int calendar_check(struct db *db);
+
 /* Index of a pool by id, or -1. */
 ssize_t calendar_find(const struct calendar *s, const char *id);
 

@@ -45,7 +45,17 @@ struct db {
 		char name[DB_SAVEPOINT_NAME + 1];
 		sqlite3_stmt *st[SP_NOPS];
 	} sp[DB_SAVEPOINTS];
+	uint64_t undos;		/* rollbacks and ROLLBACK TOs so far (db_undos) */
+	void *aux;		/* owned through aux_free (db_set_aux) */
+	void (*aux_free)(void *);
 };
+
+/* SQLite's rollback hook: explicit ROLLBACK and the implicit ones after an error. */
+static void
+count_rollback(void *arg)
+{
+	((struct db *)arg)->undos++;
+}
 
 int
 db_rc(int rc)
@@ -126,6 +136,7 @@ db_open(const char *path, enum db_mode mode, int busy_ms, struct db **out,
 		db_close(db);
 		return GD_EIO;
 	}
+	sqlite3_rollback_hook(db->h, count_rollback, db);
 	if (set_pragmas(db, mode, busy_ms) < 0) {
 		snprintf(err, errlen, "cannot set up database %s: %s", path,
 		    sqlite3_errmsg(db->h));
@@ -141,6 +152,8 @@ db_close(struct db *db)
 {
 	if (db == NULL)
 		return;
+	if (db->aux_free)
+		db->aux_free(db->aux);
 	for (int i = 0; i < DB_STMT_SLOTS; i++)
 		sqlite3_finalize(db->cache[i].st);
 	for (int i = 0; i < DB_SAVEPOINTS; i++)
@@ -217,11 +230,35 @@ sp_run(struct db *db, const char *name, enum sp_op op)
 		    SQLITE_OK)
 			return db_rc(sqlite3_extended_errcode(db->h));
 	}
+	/* SQLite's rollback hook does not see ROLLBACK TO: counted here, tried or not. */
+	if (op == SP_ROLLBACK_TO)
+		db->undos++;
 	while ((rc = sqlite3_step(*st)) == SQLITE_ROW)
 		;
 	rc = rc == SQLITE_DONE ? 0 : db_rc(sqlite3_extended_errcode(db->h));
 	sqlite3_reset(*st);
 	return rc;
+}
+
+uint64_t
+db_undos(const struct db *db)
+{
+	return db->undos;
+}
+
+void *
+db_aux(const struct db *db)
+{
+	return db->aux;
+}
+
+void
+db_set_aux(struct db *db, void *aux, void (*aux_free)(void *))
+{
+	if (db->aux_free && db->aux != aux)
+		db->aux_free(db->aux);
+	db->aux = aux;
+	db->aux_free = aux_free;
 }
 
 int

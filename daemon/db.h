@@ -56,6 +56,21 @@ int db_release(struct db *db, const char *name);
 int db_rollback_to(struct db *db, const char *name);
 
 /*
+ * How many times changes were undone on this connection (ROLLBACK, the
+ * implicit rollback after an error, ROLLBACK TO): with
+ * sqlite3_total_changes64 and PRAGMA data_version, a key for "nothing
+ * changed", since undone changes leave the change count as it was.
+ */
+uint64_t db_undos(const struct db *db);
+
+/*
+ * One object the connection keeps for a module (the calendar's cache),
+ * freed by aux_free when replaced or at db_close.
+ */
+void *db_aux(const struct db *db);
+void db_set_aux(struct db *db, void *aux, void (*aux_free)(void *));
+
+/*
  * Ends a savepoint by the outcome rc of the work done in it: kept (RELEASE)
  * when rc is 0, else undone and released.  A RELEASE that fails undoes it
  * too.  Returns 0 when the work was kept, else rc or the RELEASE's error.

@@ -649,3 +649,85 @@ timeline_check_add(const struct timeline *tl, const struct timeline_grant *grant
 	free(ev);
 	return 0;
 }
+
+/* Copies an array of n items of size sz (NULL for none); 0 or GD_ENOMEM. */
+static int
+dup_array(void **dst, const void *src, size_t n, size_t sz)
+{
+	*dst = NULL;
+	if (src == NULL || n == 0)
+		return 0;
+	if ((*dst = malloc(n * sz)) == NULL)
+		return GD_ENOMEM;
+	memcpy(*dst, src, n * sz);
+	return 0;
+}
+
+int
+timeline_clone(const struct timeline *tl, struct timeline **out)
+{
+	struct timeline *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return GD_ENOMEM;
+	c->base = tl->base;
+	c->nout = c->capout = tl->nout;
+	c->ngr = c->capgr = tl->ngr;
+	c->npt = tl->npt;
+	c->nleaf = tl->nleaf;
+	if (dup_array((void **)&c->out, tl->out, tl->nout, sizeof(*c->out)) != 0 ||
+	    dup_array((void **)&c->gr, tl->gr, tl->ngr, sizeof(*c->gr)) != 0 ||
+	    dup_array((void **)&c->pt, tl->pt, tl->npt, sizeof(*c->pt)) != 0 ||
+	    dup_array((void **)&c->cap, tl->cap, tl->nleaf, sizeof(*c->cap)) != 0 ||
+	    dup_array((void **)&c->mn, tl->mn, 4 * tl->nleaf, sizeof(*c->mn)) != 0 ||
+	    dup_array((void **)&c->add, tl->add, 4 * tl->nleaf, sizeof(*c->add)) != 0) {
+		timeline_free(c);
+		return GD_ENOMEM;
+	}
+	*out = c;
+	return 0;
+}
+
+static int
+cmp_outage(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct timeline_outage));
+}
+
+/* A sorted copy of items, for comparing as multisets. */
+static void *
+sorted_copy(const void *items, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+	void *s = malloc(n ? n * sz : 1);
+
+	if (s && n) {
+		memcpy(s, items, n * sz);
+		qsort(s, n, sz, cmp);
+	}
+	return s;
+}
+
+int
+timeline_equal(const struct timeline *a, const struct timeline *b)
+{
+	struct timeline_outage *oa, *ob;
+	struct timeline_grant *ga, *gb;
+	int eq;
+
+	if (a->base != b->base || a->nout != b->nout || a->ngr != b->ngr)
+		return 0;
+	oa = sorted_copy(a->out, a->nout, sizeof(*oa), cmp_outage);
+	ob = sorted_copy(b->out, b->nout, sizeof(*ob), cmp_outage);
+	ga = sorted_copy(a->gr, a->ngr, sizeof(*ga), cmp_grant_id);
+	gb = sorted_copy(b->gr, b->ngr, sizeof(*gb), cmp_grant_id);
+	if (oa == NULL || ob == NULL || ga == NULL || gb == NULL)
+		eq = GD_ENOMEM;
+	else
+		eq = memcmp(oa, ob, a->nout * sizeof(*oa)) == 0 &&
+		    memcmp(ga, gb, a->ngr * sizeof(*ga)) == 0;
+	free(oa);
+	free(ob);
+	free(ga);
+	free(gb);
+	return eq;
+}

@@ -83,6 +83,15 @@ int timeline_build(int64_t base, const struct timeline_outage *outages, size_t n
     const struct timeline_grant *grants, size_t ngrants, struct timeline **out);
 void timeline_free(struct timeline *tl);
 
+/* A copy of tl that owns its own arrays (0 or GD_ENOMEM): cheaper than a build. */
+int timeline_clone(const struct timeline *tl, struct timeline **out);
+
+/*
+ * 1 when a and b hold the same base, outages and grants (in any order), 0
+ * when not, GD_ENOMEM.  For checking a kept calendar against a rebuild.
+ */
+int timeline_equal(const struct timeline *a, const struct timeline *b);
+
 int64_t timeline_base(const struct timeline *tl);
 /* The grants as stored (order unspecified); valid until the next change. */
 const struct timeline_grant *timeline_grants(const struct timeline *tl, size_t *n);
