@@ -33,7 +33,7 @@ enum opt {
 	O_DRY_RUN, O_OVERRIDE, O_ON, O_DAYS, O_PHASE, O_AT, O_START, O_END, O_ORG,
 	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
 	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT, O_KO, O_EN, O_ALIAS, O_BRN, O_SEARCH,
-	O_TTL, O_EXPIRES, O_GRACE, O_KEYS, O_NODE, O_NONE,
+	O_TTL, O_EXPIRES, O_GRACE, O_KEYS, O_NODE, O_NONE, O_TYPE, O_TYPES, O_FOLLOW,
 	O_COUNT
 };
 #define OPT(o) (UINT64_C(1) << (o))
@@ -325,6 +325,13 @@ int cmd_usage_post(struct ctl *c, char **a);
 int cmd_quota(struct ctl *c, char **a);
 int cmd_fairness(struct ctl *c, char **a);
 int cmd_audit_list(struct ctl *c, char **a);
+/* cmd_events.c */
+int cmd_events(struct ctl *c, char **a);
+int cmd_webhook_create(struct ctl *c, char **a);
+int cmd_webhook_list(struct ctl *c, char **a);
+int cmd_webhook_delete(struct ctl *c, char **a);
+int cmd_webhook_test(struct ctl *c, char **a);
+int cmd_webhook_deliveries(struct ctl *c, char **a);
 int cmd_audit_verify(struct ctl *c, char **a);
 int cmd_health(struct ctl *c, char **a);
 int cmd_complete(struct ctl *c, char **a);

@@ -1875,6 +1875,50 @@ START_TEST(nodes)
 }
 END_TEST
 
+/* events and webhook: the feed as a table and as JSON, a webhook's life, its secret once. */
+START_TEST(events_and_webhooks)
+{
+	struct harness h;
+	struct env e;
+	struct run r;
+
+	start(&h, &e);
+	CTL_EXPECT(0, r, &e, "team", "create", "acme", "--name", "Acme", "--lead-org", "Acme Corp");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "events");
+	ck_assert_ptr_nonnull(strstr(r.out, "team.created"));
+	ck_assert_ptr_nonnull(strstr(r.out, "team/acme"));
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "events", "--type", "team.created", "--limit", "1");
+	ck_assert_ptr_nonnull(strstr(r.out, "\"ev_0000000000000001\""));
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "webhook", "create", "https://hooks.example/in", "--types",
+	    "outage.recorded,team.eliminated");
+	ck_assert_ptr_nonnull(strstr(r.out, "secret: whsec_"));
+	ck_assert_ptr_nonnull(strstr(r.out, "wh_1"));
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "webhook", "list");
+	ck_assert_ptr_nonnull(strstr(r.out, "https://hooks.example/in"));
+	ck_assert_ptr_null(strstr(r.out, "whsec_"));
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "webhook", "test", "wh_1");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "webhook", "deliveries", "wh_1");
+	run_free(&r);
+	/* http:// is refused without [webhooks] allow_http: a 400. */
+	CTL_EXPECT(1, r, &e, "webhook", "create", "http://hooks.example/in", "--types", "*");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "webhook", "create", "https://hooks.example/in");
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "webhook", "delete", "wh_1");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "webhook", "delete", "wh_1");
+	run_free(&r);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1901,6 +1945,7 @@ main(void)
 	tcase_add_test(tc, token_lifetimes);
 	tcase_add_test(tc, verify_report);
 	tcase_add_test(tc, nodes);
+	tcase_add_test(tc, events_and_webhooks);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
