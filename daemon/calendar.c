@@ -1,5 +1,4 @@
 /* calendar.c: building the pools' timelines from outages and grants in the store. */
-#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +6,6 @@
 
 #include "calendar.h"
 #include "db.h"
-#include "db_sql.h"
 #include "err.h"
 #include "outage.h"
 #include "store_grants.h"
@@ -82,13 +80,9 @@ calendar_build(struct db *db, struct calendar *s)
  * drops them, and a COMMIT, which changes nothing, keeps the calendar.
  * Owns cal.
  */
-struct cal_key {
-	int64_t changes, data_version;
-	uint64_t undos;
-};
 struct cal_cache {
 	bool valid;
-	struct cal_key key;
+	struct db_change_key key;
 	struct calendar cal;
 };
 
@@ -103,17 +97,8 @@ cache_free(void *arg)
 	free(c);
 }
 
-static int
-cache_key(struct db *db, struct cal_key *k)
-{
-	k->changes = (int64_t)sqlite3_total_changes64(db_handle(db));
-	k->undos = db_undos(db);
-	k->data_version = db_int(db, "PRAGMA data_version", NULL);
-	return k->data_version < 0 ? GD_EIO : 0;
-}
-
 static bool
-key_eq(const struct cal_key *a, const struct cal_key *b)
+key_eq(const struct db_change_key *a, const struct db_change_key *b)
 {
 	return a->changes == b->changes && a->undos == b->undos &&
 	    a->data_version == b->data_version;
@@ -150,17 +135,17 @@ int
 calendar_load(struct db *db, struct calendar *s)
 {
 	struct cal_cache *c = db_aux(db);
-	struct cal_key k0, k1;
+	struct db_change_key k0, k1;
 	int rc;
 
-	if (cache_key(db, &k0) < 0)
+	if (db_change_key(db, &k0) < 0)
 		return calendar_build(db, s);
 	if (c && c->valid && key_eq(&c->key, &k0))
 		return calendar_copy(&c->cal, s);
 	if ((rc = calendar_build(db, s)) < 0)
 		return rc;
 	/* Kept only when nothing moved while it was read. */
-	if (cache_key(db, &k1) < 0 || !key_eq(&k0, &k1))
+	if (db_change_key(db, &k1) < 0 || !key_eq(&k0, &k1))
 		return 0;
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL)

@@ -246,6 +246,15 @@ db_undos(const struct db *db)
 	return db->undos;
 }
 
+int
+db_change_key(struct db *db, struct db_change_key *k)
+{
+	k->changes = (int64_t)sqlite3_total_changes64(db->h);
+	k->undos = db->undos;
+	k->data_version = db_int(db, "PRAGMA data_version", NULL);
+	return k->data_version < 0 ? GD_EIO : 0;
+}
+
 void *
 db_aux(const struct db *db)
 {

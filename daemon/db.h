@@ -64,6 +64,16 @@ int db_rollback_to(struct db *db, const char *name);
 uint64_t db_undos(const struct db *db);
 
 /*
+ * The three together, for a cache kept beside the connection: equal keys
+ * mean nothing this connection sees has changed in between.  0 or GD_EIO.
+ */
+struct db_change_key {
+	int64_t changes, data_version;
+	uint64_t undos;
+};
+int db_change_key(struct db *db, struct db_change_key *k);
+
+/*
  * One object the connection keeps for a module (the calendar's cache),
  * freed by aux_free when replaced or at db_close.
  */
