@@ -496,7 +496,8 @@ valgrind: deps
 AGENT_PKGS    = libuv libcurl jansson inih
 AGENT_SRC    := $(wildcard agent/*.c)
 AGENT_OBJ    := $(AGENT_SRC:agent/%.c=$(BUILD)/agent/%.o)
-AGENT_LIBOBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ)) $(BUILD)/daemon/log.o
+AGENT_LIBOBJ := $(filter-out $(BUILD)/agent/main.o,$(AGENT_OBJ)) $(BUILD)/daemon/log.o \
+                $(BUILD)/daemon/curluv.o
 AGENT        := $(BUILD)/grantd-agent
 AGENT_CFLAGS := $(shell pkg-config --cflags $(AGENT_PKGS) 2>/dev/null)
 AGENT_LIBS   := $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -ldl -lm
@@ -511,7 +512,7 @@ $(BUILD)/agent/%.o: agent/%.c
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) -Iagent $(AGENT_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(AGENT): $(AGENT_OBJ) $(BUILD)/daemon/log.o $(CORE_A)
+$(AGENT): $(AGENT_OBJ) $(BUILD)/daemon/log.o $(BUILD)/daemon/curluv.o $(CORE_A)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
 

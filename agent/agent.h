@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <uv.h>
 
+#include "curluv.h"
 #include "nvml_api.h"
 
 /* sysexits(3): no NVML or no driver; a configuration that cannot work. */
@@ -295,9 +296,7 @@ struct http_call;
 
 /* The client: one multi handle, its timer, the calls in flight (owned). */
 struct http {
-	uv_loop_t *loop;
-	CURLM *multi;
-	uv_timer_t timer;
+	struct curluv cu;	/* daemon/curluv.h: curl on the loop */
 	struct http_call *calls;
 };
 

@@ -22,93 +22,13 @@ struct http_call {
 };
 
 /* A socket curl asked us to watch. */
-struct http_sock {
-	uv_poll_t poll;
-	curl_socket_t fd;
-	struct http *h;
-};
-
 static void check_done(struct http *h);
 
+/* curl has acted: the transfers that ended are answered. */
 static void
-sock_closed(uv_handle_t *hd)
+on_progress(void *arg)
 {
-	free(hd->data);
-}
-
-static void
-on_poll(uv_poll_t *p, int status, int events)
-{
-	struct http_sock *s = p->data;
-	int running, flags = 0;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(s->h->multi, s->fd, flags, &running);
-	check_done(s->h);
-}
-
-static int
-on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct http *h = userp;
-	struct http_sock *s = socketp;
-	int events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			uv_poll_stop(&s->poll);
-			uv_close((uv_handle_t *)&s->poll, sock_closed);
-			curl_multi_assign(h->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return -1;
-		s->fd = fd;
-		s->h = h;
-		if (uv_poll_init_socket(h->loop, &s->poll, fd) != 0) {
-			free(s);
-			return -1;
-		}
-		s->poll.data = s;
-		curl_multi_assign(h->multi, fd, s);
-	}
-	if (what != CURL_POLL_IN)
-		events |= UV_WRITABLE;
-	if (what != CURL_POLL_OUT)
-		events |= UV_READABLE;
-	uv_poll_start(&s->poll, events, on_poll);
-	return 0;
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct http *h = t->data;
-	int running;
-
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(h);
-}
-
-static int
-on_timeout(CURLM *multi, long ms, void *userp)
-{
-	struct http *h = userp;
-
-	(void)multi;
-	if (ms < 0)
-		uv_timer_stop(&h->timer);
-	else
-		uv_timer_start(&h->timer, on_timer, ms == 0 ? 1 : (uint64_t)ms, 0);
-	return 0;
+	check_done(arg);
 }
 
 static size_t
@@ -133,27 +53,14 @@ int
 http_init(struct http *h, uv_loop_t *loop)
 {
 	memset(h, 0, sizeof(*h));
-	h->loop = loop;
-	if ((h->multi = curl_multi_init()) == NULL)
-		return -1;
-	if (uv_timer_init(loop, &h->timer) != 0) {
-		curl_multi_cleanup(h->multi);
-		h->multi = NULL;
-		return -1;
-	}
-	h->timer.data = h;
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, on_timeout);
-	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	return 0;
+	return curluv_init(&h->cu, loop, on_progress, h);
 }
 
 static void
 call_free(struct http_call *c)
 {
 	if (c->easy != NULL) {
-		curl_multi_remove_handle(c->h->multi, c->easy);
+		curl_multi_remove_handle(c->h->cu.multi, c->easy);
 		curl_easy_cleanup(c->easy);
 	}
 	curl_slist_free_all(c->hdrs);
@@ -182,7 +89,7 @@ check_done(struct http *h)
 	int left;
 	curl_off_t ra = 0;
 
-	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(h->cu.multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
@@ -211,7 +118,7 @@ http_start(struct http *h, const struct http_req *rq, http_cb cb, void *arg)
 	char auth[CONF_TOKEN_LEN + 32];
 	struct curl_slist *l;
 
-	if (h->multi == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+	if (h->cu.multi == NULL || (c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	c->h = h;
 	c->cb = cb;
@@ -259,7 +166,7 @@ http_start(struct http *h, const struct http_req *rq, http_cb cb, void *arg)
 		curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, rq->method);
 	c->next = h->calls;
 	h->calls = c;
-	if (curl_multi_add_handle(h->multi, c->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(h->cu.multi, c->easy) != CURLM_OK) {
 		unlink_call(h, c);
 		goto bad;
 	}
@@ -281,14 +188,11 @@ http_close(struct http *h)
 {
 	struct http_call *c;
 
-	if (h->multi == NULL)
+	if (h->cu.multi == NULL)
 		return;
 	while ((c = h->calls) != NULL) {
 		h->calls = c->next;
 		call_free(c);
 	}
-	curl_multi_cleanup(h->multi);
-	h->multi = NULL;
-	uv_timer_stop(&h->timer);
-	uv_close((uv_handle_t *)&h->timer, NULL);
+	curluv_close(&h->cu, NULL, NULL);
 }

@@ -12,6 +12,7 @@
 #include "app.h"
 #include "audit.h"
 #include "commit.h"
+#include "curluv.h"
 #include "db.h"
 #include "err.h"
 #include "jsonv.h"
@@ -41,18 +42,11 @@ struct wsend {
 	struct wsend *next;
 };
 
-struct wsock {
-	uv_poll_t poll;
-	curl_socket_t fd;
-	struct webhooks_sender *s;
-};
-
 /* Owned by the loop (loop.c), between webhooks_start and webhooks_stop. */
 struct webhooks_sender {
 	struct app *app;
-	uv_loop_t *loop;
-	CURLM *multi;
-	uv_timer_t timer, tick;
+	struct curluv cu;	/* curl on the loop (curluv.h) */
+	uv_timer_t tick;
 	struct wsend *calls;
 	int inflight, closing;
 };
@@ -87,85 +81,11 @@ webhooks_addr_private(const struct sockaddr *sa)
 
 static void check_done(struct webhooks_sender *s);
 
+/* curl has acted: the deliveries that ended are recorded. */
 static void
-sock_closed(uv_handle_t *hd)
+on_progress(void *arg)
 {
-	free(hd->data);
-}
-
-static void
-on_poll(uv_poll_t *p, int status, int events)
-{
-	struct wsock *k = p->data;
-	int running, flags = 0;
-
-	if (status < 0)
-		flags = CURL_CSELECT_ERR;
-	if (events & UV_READABLE)
-		flags |= CURL_CSELECT_IN;
-	if (events & UV_WRITABLE)
-		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(k->s->multi, k->fd, flags, &running);
-	check_done(k->s);
-}
-
-static int
-on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
-{
-	struct webhooks_sender *s = userp;
-	struct wsock *k = socketp;
-	int events = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (k != NULL) {
-			uv_poll_stop(&k->poll);
-			uv_close((uv_handle_t *)&k->poll, sock_closed);
-			curl_multi_assign(s->multi, fd, NULL);
-		}
-		return 0;
-	}
-	if (k == NULL) {
-		if ((k = calloc(1, sizeof(*k))) == NULL)
-			return -1;
-		k->fd = fd;
-		k->s = s;
-		if (uv_poll_init_socket(s->loop, &k->poll, fd) != 0) {
-			free(k);
-			return -1;
-		}
-		k->poll.data = k;
-		curl_multi_assign(s->multi, fd, k);
-	}
-	if (what != CURL_POLL_IN)
-		events |= UV_WRITABLE;
-	if (what != CURL_POLL_OUT)
-		events |= UV_READABLE;
-	uv_poll_start(&k->poll, events, on_poll);
-	return 0;
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct webhooks_sender *s = t->data;
-	int running;
-
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(s);
-}
-
-static int
-on_timeout(CURLM *multi, long ms, void *userp)
-{
-	struct webhooks_sender *s = userp;
-
-	(void)multi;
-	if (ms < 0)
-		uv_timer_stop(&s->timer);
-	else
-		uv_timer_start(&s->timer, on_timer, ms == 0 ? 1 : (uint64_t)ms, 0);
-	return 0;
+	check_done(arg);
 }
 
 /* The receiver's answer is not read, only bounded. */
@@ -203,7 +123,7 @@ static void
 call_free(struct wsend *c)
 {
 	if (c->easy != NULL) {
-		curl_multi_remove_handle(c->s->multi, c->easy);
+		curl_multi_remove_handle(c->s->cu.multi, c->easy);
 		curl_easy_cleanup(c->easy);
 	}
 	curl_slist_free_all(c->hdrs);
@@ -241,7 +161,7 @@ static void
 record(struct webhooks_sender *s, struct wsend *c, long status, const char *error, bool ok)
 {
 	struct app *app = s->app;
-	int64_t now = app_now(app), ms = (int64_t)(uv_now(s->loop) - c->started);
+	int64_t now = app_now(app), ms = (int64_t)(uv_now(s->cu.loop) - c->started);
 	int64_t since = c->w.failing_since ? c->w.failing_since : now;
 	char target[WEBHOOK_ID_LEN + 16], why[CURL_ERROR_SIZE + 160];
 	int rc;
@@ -280,7 +200,7 @@ check_done(struct webhooks_sender *s)
 	long status = 0;
 	int left;
 
-	while ((msg = curl_multi_info_read(s->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(s->cu.multi, &left)) != NULL) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
@@ -375,11 +295,11 @@ send_one(struct webhooks_sender *s, const struct webhook *w, const json_t *event
 	curl_easy_setopt(c->easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDS, c->body);
 	curl_easy_setopt(c->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
-	c->started = uv_now(s->loop);
+	c->started = uv_now(s->cu.loop);
 	c->next = s->calls;
 	s->calls = c;
 	s->inflight++;
-	if (curl_multi_add_handle(s->multi, c->easy) != CURLM_OK) {
+	if (curl_multi_add_handle(s->cu.multi, c->easy) != CURLM_OK) {
 		unlink_call(s, c);
 		goto bad;
 	}
@@ -438,18 +358,12 @@ webhooks_start(struct app *app, uv_loop_t *loop, struct webhooks_sender **out)
 	if (s == NULL)
 		return GD_ENOMEM;
 	s->app = app;
-	s->loop = loop;
-	if ((s->multi = curl_multi_init()) == NULL) {
+	if (curluv_init(&s->cu, loop, on_progress, s) < 0) {
 		free(s);
 		return GD_ENOMEM;
 	}
-	uv_timer_init(loop, &s->timer);
 	uv_timer_init(loop, &s->tick);
-	s->timer.data = s->tick.data = s;
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, on_timeout);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	s->tick.data = s;
 	uv_timer_start(&s->tick, on_tick, TICK_MS, TICK_MS);
 	*out = s;
 	return 0;
@@ -477,9 +391,7 @@ webhooks_stop(struct webhooks_sender *s)
 		s->calls = c->next;
 		call_free(c);
 	}
-	curl_multi_cleanup(s->multi);
-	uv_timer_stop(&s->timer);
+	curluv_close(&s->cu, s, timer_closed);
 	uv_timer_stop(&s->tick);
-	uv_close((uv_handle_t *)&s->timer, timer_closed);
 	uv_close((uv_handle_t *)&s->tick, timer_closed);
 }
