@@ -42,6 +42,12 @@ struct app {
 	 * after a restart the sealed secret cannot be opened.
 	 */
 	unsigned char seal_key[32];
+	/*
+	 * GRANTD_CHECK_CALENDAR set: after every batch the kept calendar is
+	 * compared with a rebuild from the store, and a difference aborts
+	 * (tests; far too slow for a large programme).
+	 */
+	bool check_calendar;
 	/* Tests steer time: when set, app_now() returns this instead of the clock. */
 	const char *clock_file;
 };

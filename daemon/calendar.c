@@ -13,8 +13,39 @@
 #include "store_pools.h"
 #include "vec.h"
 
-void
-calendar_free(struct calendar *s)
+/* The kept calendar: see calendar.h, and "How it is kept" below. */
+struct gslot {
+	int64_t id;		/* 0: empty, -1: a removed entry */
+	int64_t enrollment;
+	size_t pool;
+};
+
+struct idlist {
+	int64_t *v;
+	size_t n, cap;
+};
+
+struct calmem {
+	unsigned refs;		/* connections that keep it */
+	struct db *w;		/* the writer; NULL once it is closed */
+	struct calendar cal;
+	bool valid;
+	bool rebuild;		/* outages, pools or card models changed */
+	bool other_open;	/* such a change in the open transaction */
+	bool other_done;	/* ... in one committed (or failed) since the last sync */
+	int64_t data_version;	/* the writer's: other processes' commits */
+	uint64_t undos;		/* db_undos(w) at the last sync */
+	struct gslot *slot;	/* live grants by id: open addressing, linear probes */
+	size_t cap, used, live;	/* used counts removed entries too */
+	struct idlist dirty;	/* grants to read again */
+	struct idlist open;	/* grants changed in the open transaction */
+	struct idlist done;	/* ... in transactions committed since the last sync */
+	unsigned views;		/* calendar_load views not yet freed */
+	struct calendar_stats st;
+};
+
+static void
+pools_free(struct calendar *s)
 {
 	for (size_t i = 0; s->pp && i < s->n; i++)
 		timeline_free(s->pp[i].tl);
@@ -23,9 +54,32 @@ calendar_free(struct calendar *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void
+calendar_free(struct calendar *s)
+{
+	if (s->kept) {
+		s->kept->views--;
+		memset(s, 0, sizeof(*s));
+		return;
+	}
+	pools_free(s);
+}
+
+static int
+cmp_pool_id(const void *key, const void *elt)
+{
+	return strcmp(key, ((const struct cal_pool *)elt)->id);
+}
+
 ssize_t
 calendar_find(const struct calendar *s, const char *id)
 {
+	const struct cal_pool *p;
+
+	if (s->sorted) {
+		p = s->n ? bsearch(id, s->pools, s->n, sizeof(*s->pools), cmp_pool_id) : NULL;
+		return p ? p - s->pools : -1;
+	}
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->pools[i].id, id) == 0)
 			return (ssize_t)i;
@@ -64,44 +118,11 @@ calendar_build(struct db *db, struct calendar *s)
 		s->pp[i].weight_milli = s->pools[i].weight_milli;
 		rc = load_pool(db, s, i);
 	}
+	/* store_pools_all gives them by id; strcmp orders ids as SQLite's BINARY does. */
+	s->sorted = true;
 	if (rc < 0)
-		calendar_free(s);
+		pools_free(s);
 	return rc;
-}
-
-/*
- * The last calendar built on a connection, kept by the connection
- * (db_set_aux) with the key of the state it shows.  A key is equal only
- * when nothing that the calendar reads can have changed in between: no
- * change on this connection (its change count, which only grows), nothing
- * undone on it (rollbacks leave the count as it was: db_undos), and no
- * commit from another connection (PRAGMA data_version).  So a batch's own
- * changes are seen as soon as they are made, a failed batch's rollback
- * drops them, and a COMMIT, which changes nothing, keeps the calendar.
- * Owns cal.
- */
-struct cal_cache {
-	bool valid;
-	struct db_change_key key;
-	struct calendar cal;
-};
-
-static void
-cache_free(void *arg)
-{
-	struct cal_cache *c = arg;
-
-	if (c == NULL)
-		return;
-	calendar_free(&c->cal);
-	free(c);
-}
-
-static bool
-key_eq(const struct db_change_key *a, const struct db_change_key *b)
-{
-	return a->changes == b->changes && a->undos == b->undos &&
-	    a->data_version == b->data_version;
 }
 
 /* A deep copy of src into dst (zeroed first); 0 or GD_ENOMEM. */
@@ -109,6 +130,7 @@ static int
 calendar_copy(const struct calendar *src, struct calendar *dst)
 {
 	memset(dst, 0, sizeof(*dst));
+	dst->sorted = src->sorted;
 	if (src->n == 0)
 		return 0;
 	if ((dst->pools = malloc(src->n * sizeof(*dst->pools))) == NULL ||
@@ -124,38 +146,382 @@ calendar_copy(const struct calendar *src, struct calendar *dst)
 		dst->pp[i].id = dst->pools[i].id;
 		dst->pp[i].tl = NULL;
 		if (timeline_clone(src->pp[i].tl, &dst->pp[i].tl) < 0) {
-			calendar_free(dst);
+			pools_free(dst);
 			return GD_ENOMEM;
 		}
 	}
 	return 0;
 }
 
+/*
+ * How it is kept.  Every change the writer makes to a row of grants goes
+ * on two lists: `dirty` (read that row again before the next answer) and
+ * `open` (changed in the open transaction).  At COMMIT (SQLite's commit
+ * hook, which runs before the commit is done) `open` moves to `done`.  A
+ * rollback of any kind (db_undos moved) may have put any of those rows
+ * back as they were, so they are all read again; only then, and when the
+ * undo count has not moved, is `done` dropped: a COMMIT that failed after
+ * its hook shows up as a rollback.  A grant read again is taken off the
+ * timeline it was on (the id index says which) and put on its pool's
+ * timeline if it is live.  Changes to outages, pools and card models are
+ * rare, and every pool's timeline may depend on them: the whole calendar
+ * is built again, as it is when another process commits (the writer's
+ * PRAGMA data_version moves) or anything fails on the way.
+ */
+static size_t
+slot_hash(int64_t id, size_t cap)
+{
+	uint64_t h = (uint64_t)id * UINT64_C(0x9e3779b97f4a7c15);
+
+	return (size_t)(h >> 20) & (cap - 1);
+}
+
+static struct gslot *
+slot_find(struct calmem *m, int64_t id)
+{
+	if (m->cap == 0)
+		return NULL;
+	for (size_t i = slot_hash(id, m->cap);; i = (i + 1) & (m->cap - 1)) {
+		if (m->slot[i].id == id)
+			return &m->slot[i];
+		if (m->slot[i].id == 0)
+			return NULL;
+	}
+}
+
+static int slot_put(struct calmem *m, int64_t id, int64_t enrollment, size_t pool);
+
+/* Doubles the table (or just drops removed entries) so that it is at most half full. */
+static int
+slot_grow(struct calmem *m)
+{
+	struct gslot *old = m->slot;
+	size_t oldcap = m->cap, cap = m->cap ? m->cap : 1024;
+
+	while (cap < 4 * (m->live + 1))
+		cap *= 2;
+	if ((m->slot = calloc(cap, sizeof(*m->slot))) == NULL) {
+		m->slot = old;
+		return GD_ENOMEM;
+	}
+	m->cap = cap;
+	m->used = m->live = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].id > 0)
+			(void)slot_put(m, old[i].id, old[i].enrollment, old[i].pool);
+	free(old);
+	return 0;
+}
+
+static int
+slot_put(struct calmem *m, int64_t id, int64_t enrollment, size_t pool)
+{
+	size_t i;
+	int rc;
+
+	if (2 * (m->used + 1) > m->cap && (rc = slot_grow(m)) < 0)
+		return rc;
+	for (i = slot_hash(id, m->cap); m->slot[i].id > 0; i = (i + 1) & (m->cap - 1))
+		;
+	if (m->slot[i].id == 0)
+		m->used++;
+	m->slot[i] = (struct gslot){ id, enrollment, pool };
+	m->live++;
+	return 0;
+}
+
+static void
+slot_drop(struct calmem *m, struct gslot *g)
+{
+	g->id = -1;
+	m->live--;
+}
+
+static int
+list_add(struct idlist *l, int64_t id)
+{
+	return vec_push(&l->v, &l->n, &l->cap, &id, sizeof(id));
+}
+
+static int
+list_cat(struct idlist *to, const struct idlist *from)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < from->n; i++)
+		rc = list_add(to, from->v[i]);
+	return rc;
+}
+
+/* More changed rows than this in one transaction: build again instead of listing them. */
+#define LIST_MAX	((size_t)1 << 20)
+
+static void
+on_row(void *arg, const char *table, enum db_row_op op, int64_t rowid)
+{
+	struct calmem *m = arg;
+
+	(void)op;
+	if (strcmp(table, "grants") == 0) {
+		if (m->open.n < LIST_MAX && list_add(&m->open, rowid) == 0 &&
+		    list_add(&m->dirty, rowid) == 0)
+			return;
+	} else if (strcmp(table, "outages") != 0 && strcmp(table, "pools") != 0 &&
+	    strcmp(table, "card_models") != 0)
+		return;
+	m->rebuild = m->other_open = true;
+}
+
+static void
+on_commit(void *arg)
+{
+	struct calmem *m = arg;
+
+	if (list_cat(&m->done, &m->open) < 0)
+		m->rebuild = true;
+	m->open.n = 0;
+	m->other_done |= m->other_open;
+	m->other_open = false;
+}
+
+/* Every pool's timeline and the id index from the store, replacing what is kept. */
+static int
+mem_rebuild(struct calmem *m)
+{
+	struct calendar c;
+	const struct timeline_grant *g;
+	struct grant_owner *own = NULL;
+	size_t ng, nown = 0;
+	int rc;
+
+	m->st.rebuilds++;
+	if ((rc = calendar_build(m->w, &c)) < 0 ||
+	    (rc = store_grant_owners(m->w, &own, &nown)) < 0)
+		goto fail;
+	pools_free(&m->cal);
+	m->cal = c;
+	memset(&c, 0, sizeof(c));
+	free(m->slot);
+	m->slot = NULL;
+	m->cap = m->used = m->live = 0;
+	for (size_t i = 0; rc == 0 && i < m->cal.n; i++) {
+		g = timeline_grants(m->cal.pp[i].tl, &ng);
+		for (size_t k = 0; rc == 0 && k < ng; k++)
+			rc = slot_put(m, g[k].id, 0, i);
+	}
+	for (size_t k = 0; rc == 0 && k < nown; k++) {
+		struct gslot *s = slot_find(m, own[k].grant);
+
+		if (s)
+			s->enrollment = own[k].enrollment;
+	}
+	free(own);
+	if (rc < 0)
+		goto fail;
+	m->rebuild = false;
+	m->dirty.n = 0;
+	m->valid = true;
+	return 0;
+fail:
+	free(own);
+	pools_free(&c);
+	m->valid = false;
+	return rc;
+}
+
+/* Reads one grant again and puts the kept calendar in line with it. */
+static int
+mem_regrant(struct calmem *m, int64_t id)
+{
+	struct grant_row r;
+	struct gslot *s;
+	ssize_t p;
+	int rc;
+
+	m->st.rows++;
+	if ((rc = store_grant_row(m->w, id, &r)) < 0 && rc != GD_ENOENT)
+		return rc;
+	if ((s = slot_find(m, id)) != NULL) {
+		if (timeline_remove_grant(m->cal.pp[s->pool].tl, id) < 0)
+			return GD_EIO;	/* the index and the timeline disagree: build again */
+		slot_drop(m, s);
+	}
+	if (rc == GD_ENOENT || !r.live)
+		return 0;
+	if ((p = calendar_find(&m->cal, r.pool)) < 0)
+		return GD_EIO;		/* a pool we do not know: build again */
+	if ((rc = timeline_add_grant(m->cal.pp[p].tl, &r.span)) < 0)
+		return rc;
+	if ((rc = slot_put(m, id, r.enrollment, (size_t)p)) < 0) {
+		(void)timeline_remove_grant(m->cal.pp[p].tl, id);
+		return rc;
+	}
+	return 0;
+}
+
+/* Whether a sync would change anything; *dv is the writer's data_version. */
+static bool
+mem_stale(struct calmem *m, int64_t dv)
+{
+	return !m->valid || m->rebuild || dv != m->data_version || m->dirty.n > 0 ||
+	    m->undos != db_undos(m->w);
+}
+
+static int
+mem_sync(struct calmem *m, int64_t dv)
+{
+	int rc = 0;
+
+	if (m->undos != db_undos(m->w)) {
+		if (m->other_open || m->other_done)
+			m->rebuild = true;
+		if (list_cat(&m->dirty, &m->open) < 0 || list_cat(&m->dirty, &m->done) < 0)
+			m->rebuild = true;
+		m->undos = db_undos(m->w);
+	}
+	m->done.n = 0;
+	m->other_done = false;
+	if (!db_in_transaction(m->w)) {
+		/* Nothing is open: what was listed as open is committed or gone. */
+		m->open.n = 0;
+		m->other_open = false;
+	}
+	if (m->valid && !m->rebuild && dv == m->data_version) {
+		for (size_t i = 0; rc == 0 && i < m->dirty.n; i++)
+			rc = mem_regrant(m, m->dirty.v[i]);
+		m->dirty.n = 0;
+		if (rc == 0)
+			return 0;
+	}
+	m->data_version = dv;
+	return mem_rebuild(m);
+}
+
+static void
+mem_free(struct calmem *m)
+{
+	if (m == NULL || --m->refs > 0)
+		return;
+	pools_free(&m->cal);
+	free(m->slot);
+	free(m->dirty.v);
+	free(m->open.v);
+	free(m->done.v);
+	free(m);
+}
+
+/* The writer is being closed: nothing can be kept in line any more. */
+static void
+mem_free_writer(void *arg)
+{
+	struct calmem *m = arg;
+
+	db_watch_rows(m->w, NULL, NULL, NULL);
+	m->w = NULL;
+	m->valid = false;
+	mem_free(m);
+}
+
+static void
+mem_free_reader(void *arg)
+{
+	mem_free(arg);
+}
+
+int
+calendar_attach(struct db *w, struct db *r)
+{
+	struct calmem *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return GD_ENOMEM;
+	m->w = w;
+	m->refs = r ? 2 : 1;
+	m->undos = db_undos(w);
+	db_set_aux(w, m, mem_free_writer);
+	if (r)
+		db_set_aux(r, m, mem_free_reader);
+	db_watch_rows(w, on_row, on_commit, m);
+	return 0;
+}
+
 int
 calendar_load(struct db *db, struct calendar *s)
 {
-	struct cal_cache *c = db_aux(db);
-	struct db_change_key k0, k1;
+	struct calmem *m = db_aux(db);
+	int64_t dv;
 	int rc;
 
-	if (db_change_key(db, &k0) < 0)
+	memset(s, 0, sizeof(*s));
+	if (m == NULL || m->w == NULL || (dv = db_data_version(m->w)) < 0)
 		return calendar_build(db, s);
-	if (c && c->valid && key_eq(&c->key, &k0))
-		return calendar_copy(&c->cal, s);
-	if ((rc = calendar_build(db, s)) < 0)
-		return rc;
-	/* Kept only when nothing moved while it was read. */
-	if (db_change_key(db, &k1) < 0 || !key_eq(&k0, &k1))
-		return 0;
-	if (c == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL)
-			return 0;
-		db_set_aux(db, c, cache_free);
+	/* The reader must not see the calendar changes of the writer's open batch. */
+	if ((db != m->w && db_in_transaction(m->w) && (m->open.n > 0 || m->other_open)) ||
+	    (m->views > 0 && mem_stale(m, dv))) {
+		m->st.private++;
+		return calendar_build(db, s);
 	}
-	calendar_free(&c->cal);
-	c->valid = calendar_copy(s, &c->cal) == 0;
-	c->key = k1;
+	if (mem_stale(m, dv) && (rc = mem_sync(m, dv)) < 0)
+		return rc;
+	*s = m->cal;
+	s->kept = m;
+	m->views++;
 	return 0;
+}
+
+int
+calendar_load_own(struct db *db, struct calendar *s)
+{
+	struct calendar v;
+	int rc;
+
+	if ((rc = calendar_load(db, &v)) < 0)
+		return rc;
+	if (v.kept == NULL) {
+		*s = v;
+		return 0;
+	}
+	rc = calendar_copy(&v, s);
+	calendar_free(&v);
+	return rc;
+}
+
+void
+calendar_stats(struct db *db, struct calendar_stats *out)
+{
+	struct calmem *m = db_aux(db);
+
+	memset(out, 0, sizeof(*out));
+	if (m) {
+		*out = m->st;
+		out->grants = m->live;
+	}
+}
+
+/* 1 when the kept id index names every live grant's pool and enrollment and nothing else. */
+static int
+index_check(struct db *db, struct calmem *m, const struct calendar *built)
+{
+	const struct timeline_grant *g;
+	struct grant_owner *own = NULL;
+	struct gslot *s;
+	size_t ng, nown = 0, total = 0;
+	int eq = 1;
+
+	if (store_grant_owners(db, &own, &nown) < 0)
+		return GD_EIO;
+	for (size_t i = 0; eq == 1 && i < built->n; i++) {
+		g = timeline_grants(built->pp[i].tl, &ng);
+		total += ng;
+		for (size_t k = 0; eq == 1 && k < ng; k++)
+			if ((s = slot_find(m, g[k].id)) == NULL || s->pool != i)
+				eq = 0;
+	}
+	for (size_t k = 0; eq == 1 && k < nown; k++)
+		if ((s = slot_find(m, own[k].grant)) == NULL || s->enrollment != own[k].enrollment)
+			eq = 0;
+	free(own);
+	return eq == 1 && total == m->live && nown == m->live ? 1 : 0;
 }
 
 int
@@ -182,8 +548,10 @@ calendar_check(struct db *db)
 		else
 			eq = timeline_equal(kept.pp[i].tl, built.pp[i].tl);
 	}
+	if (eq == 1 && kept.kept)
+		eq = index_check(db, kept.kept, &built);
 	calendar_free(&kept);
-	calendar_free(&built);
+	pools_free(&built);
 	return eq < 0 ? eq : eq ? 0 : GD_ECONFLICT;
 }
 
@@ -203,17 +571,37 @@ cmp_loss(const void *a, const void *b)
 	return (x->enrollment > y->enrollment) - (x->enrollment < y->enrollment);
 }
 
+/* The enrollment of a live grant, from the kept index or from own (sorted by grant). */
+static bool
+owner_of(const struct calendar *s, const struct grant_owner *own, size_t nown, int64_t grant,
+    int64_t *enrollment)
+{
+	struct grant_owner key = { grant, 0 }, *hit;
+	struct gslot *g;
+
+	if (s->kept) {
+		g = slot_find(s->kept, grant);
+		*enrollment = g ? g->enrollment : 0;
+		return g != NULL;
+	}
+	hit = nown ? bsearch(&key, own, nown, sizeof(*own), cmp_owner) : NULL;
+	*enrollment = hit ? hit->enrollment : 0;
+	return hit != NULL;
+}
+
 int
 calendar_losses(struct db *db, const struct calendar *s, int64_t from, int64_t to,
     struct enr_loss **lost, size_t *n)
 {
-	struct grant_owner *own = NULL, key, *hit;
+	struct grant_owner *own = NULL;
 	struct enr_loss *out = NULL;
 	struct outage_loss *gl;
 	size_t nown = 0, nout = 0, cout = 0, ngl, k, j;
+	int64_t enr;
 	int rc = 0;
 
-	if ((rc = store_grant_owners(db, &own, &nown)) < 0)
+	/* The kept calendar knows every live grant's enrollment; a built one asks the store. */
+	if (s->kept == NULL && (rc = store_grant_owners(db, &own, &nown)) < 0)
 		return rc;
 	if (nown)
 		qsort(own, nown, sizeof(*own), cmp_owner);
@@ -222,15 +610,13 @@ calendar_losses(struct db *db, const struct calendar *s, int64_t from, int64_t t
 		ngl = 0;
 		rc = outage_share_loss(s->pp[i].tl, s->pools[i].weight_milli, from, to, &gl, &ngl);
 		for (k = 0; rc == 0 && k < ngl; k++) {
-			key.grant = gl[k].grant_id;
-			hit = bsearch(&key, own, nown, sizeof(*own), cmp_owner);
-			if (hit == NULL)
+			if (!owner_of(s, own, nown, gl[k].grant_id, &enr))
 				continue;
-			for (j = 0; j < nout && out[j].enrollment != hit->enrollment; j++)
+			for (j = 0; j < nout && out[j].enrollment != enr; j++)
 				;
 			if (j == nout) {
 				if ((rc = vec_push(&out, &nout, &cout,
-				    &(struct enr_loss){ hit->enrollment, 0 }, sizeof(*out))) < 0)
+				    &(struct enr_loss){ enr, 0 }, sizeof(*out))) < 0)
 					break;
 			}
 			if (__builtin_add_overflow(out[j].lost, gl[k].lost, &out[j].lost))

@@ -2,6 +2,7 @@
 #ifndef GRANTD_CALENDAR_H
 #define GRANTD_CALENDAR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,28 +13,57 @@
 
 struct db;
 
+struct calmem;
+
 /*
  * Every pool with a timeline of its outages and live grants (grant ids are
- * the grants' row ids).  Built inside the request's transaction, so what it
- * shows is what the commit will check against: two placements in one batch
- * see each other.  Owns the timelines; calendar_free releases everything.
+ * the grants' row ids).  What it shows is what the request's transaction
+ * sees, so what it shows is what the commit will check against: two
+ * placements in one batch see each other.  calendar_free releases it.
  */
 struct calendar {
 	size_t n;
-	struct cal_pool *pools;
+	struct cal_pool *pools;		/* by id when sorted */
 	struct placement_pool *pp;	/* parallel to pools, for lib/placement */
+	bool sorted;
+	struct calmem *kept;		/* a view of the kept calendar: read only */
 };
 
+/*
+ * The daemon keeps one calendar in memory for its two connections
+ * (calendar_attach): loaded from the store once, then changed grant by
+ * grant as the writer changes the grants table (SQLite's update hook), and
+ * mended after a rollback by reading again the rows changed since the
+ * last commit.  A change to outages, pools or card models, or a commit by
+ * another process, makes it rebuild.  The reader shares it while the
+ * writer's open transaction has no calendar change of its own; otherwise
+ * it builds its own from what it sees.  calendar.c says more.
+ */
+int calendar_attach(struct db *w, struct db *r);
+
+/*
+ * The calendar as db sees it: a read-only view of the kept one when db is
+ * attached (cheap; do not change its timelines), else built from the
+ * store.  calendar_load_own always gives a copy the caller may change.
+ */
 int calendar_load(struct db *db, struct calendar *s);
+int calendar_load_own(struct db *db, struct calendar *s);
 void calendar_free(struct calendar *s);
 
 /*
- * calendar_load answers from a copy of the last calendar built on the same
- * connection while the store has not changed since (calendar.c says how
- * that is known); calendar_check builds one from the store and compares it
- * with what calendar_load gives: 0 when equal, GD_ECONFLICT when not.
+ * Builds a calendar from the store and compares it with what
+ * calendar_load gives: 0 when equal, GD_ECONFLICT when not.
  */
 int calendar_check(struct db *db);
+
+/* How the kept calendar was kept, for /metrics and tests. */
+struct calendar_stats {
+	uint64_t rebuilds;	/* loads of every pool from the store */
+	uint64_t rows;		/* grant rows read again one by one */
+	uint64_t private;	/* calendars built apart (reader during a change, views out) */
+	size_t grants;		/* live grants in the kept calendar */
+};
+void calendar_stats(struct db *db, struct calendar_stats *out);
 
 /* Index of a pool by id, or -1. */
 ssize_t calendar_find(const struct calendar *s, const char *id);

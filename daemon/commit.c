@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "calendar.h"
 #include "commit.h"
 #include "db.h"
 #include "err.h"
@@ -172,6 +173,18 @@ commit_wait(struct app *app, commit_done_fn *done, void *arg)
 	return 0;
 }
 
+/* The self-check app->check_calendar asks for: a difference is a bug, so it aborts. */
+static void
+check_calendar(struct app *app)
+{
+	int w = calendar_check(app->w), r = calendar_check(app->r);
+
+	if ((w < 0 && w != GD_ENOMEM) || (r < 0 && r != GD_ENOMEM)) {
+		log_error("the kept calendar differs from the store (writer %d, reader %d)", w, r);
+		abort();
+	}
+}
+
 /* Rolls the open batch back, or commits it; every waiter hears the outcome. */
 static int
 finish(struct app *app, bool commit)
@@ -208,6 +221,8 @@ finish(struct app *app, bool commit)
 		uv_idle_stop(&b->idle);
 	for (size_t i = 0; i < n; i++)
 		b->w[i].done(b->w[i].arg, ok);
+	if (app->check_calendar)
+		check_calendar(app);
 	return ok ? 0 : GD_EIO;
 }
 

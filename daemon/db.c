@@ -48,6 +48,9 @@ struct db {
 	uint64_t undos;		/* rollbacks and ROLLBACK TOs so far (db_undos) */
 	void *aux;		/* owned through aux_free (db_set_aux) */
 	void (*aux_free)(void *);
+	db_rowchange_fn *on_row;	/* db_watch_rows */
+	db_commit_fn *on_commit;
+	void *watch_arg;
 };
 
 /* SQLite's rollback hook: explicit ROLLBACK and the implicit ones after an error. */
@@ -251,8 +254,43 @@ db_change_key(struct db *db, struct db_change_key *k)
 {
 	k->changes = (int64_t)sqlite3_total_changes64(db->h);
 	k->undos = db->undos;
-	k->data_version = db_int(db, "PRAGMA data_version", NULL);
+	k->data_version = db_data_version(db);
 	return k->data_version < 0 ? GD_EIO : 0;
+}
+
+int64_t
+db_data_version(struct db *db)
+{
+	return db_int(db, "PRAGMA data_version", NULL);
+}
+
+static void
+row_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
+{
+	struct db *db = arg;
+
+	if (strcmp(dbname, "main") == 0)
+		db->on_row(db->watch_arg, table, op == SQLITE_INSERT ? DB_ROW_INSERT :
+		    op == SQLITE_DELETE ? DB_ROW_DELETE : DB_ROW_UPDATE, rowid);
+}
+
+static int
+commit_hook(void *arg)
+{
+	struct db *db = arg;
+
+	db->on_commit(db->watch_arg);
+	return 0;	/* never veto the commit */
+}
+
+void
+db_watch_rows(struct db *db, db_rowchange_fn *row, db_commit_fn *commit, void *arg)
+{
+	db->on_row = row;
+	db->on_commit = commit;
+	db->watch_arg = arg;
+	sqlite3_update_hook(db->h, row ? row_hook : NULL, row ? db : NULL);
+	sqlite3_commit_hook(db->h, commit ? commit_hook : NULL, commit ? db : NULL);
 }
 
 void *

@@ -73,6 +73,24 @@ struct db_change_key {
 };
 int db_change_key(struct db *db, struct db_change_key *k);
 
+/* PRAGMA data_version: changes when another connection commits; < 0 on error. */
+int64_t db_data_version(struct db *db);
+
+/*
+ * Row changes of rowid tables made on this connection (SQLite's update
+ * hook, statements and triggers alike), and the moment before each COMMIT
+ * (its commit hook: the commit may still fail, and then the rollback is
+ * counted by db_undos).  For a module that mirrors tables in memory
+ * (calendar.c).  The callbacks must not use the connection.  NULLs stop it.
+ * Not reported by SQLite, so not to be used on mirrored tables: WITHOUT
+ * ROWID tables, a DELETE with no WHERE (the truncate optimisation), rows
+ * that INSERT OR REPLACE deletes.
+ */
+enum db_row_op { DB_ROW_INSERT, DB_ROW_UPDATE, DB_ROW_DELETE };
+typedef void db_rowchange_fn(void *arg, const char *table, enum db_row_op op, int64_t rowid);
+typedef void db_commit_fn(void *arg);
+void db_watch_rows(struct db *db, db_rowchange_fn *row, db_commit_fn *commit, void *arg);
+
 /*
  * One object the connection keeps for a module (the calendar's cache),
  * freed by aux_free when replaced or at db_close.

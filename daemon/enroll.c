@@ -657,7 +657,7 @@ enroll_compensate(struct db *db, const struct phase_info *pi, const struct enrol
 	*violations = NULL;
 	/* Active teams, and completed ones within the grace period (checked per team below). */
 	if ((rc = store_enrollment_ids_live(db, pi->id, &ids, &nids)) < 0 ||
-	    (rc = calendar_load(db, &cal)) < 0)
+	    (rc = calendar_load_own(db, &cal)) < 0)
 		goto out;
 	debts = calloc(nids + 1, sizeof(*debts));
 	mk = calloc(nids + 1, sizeof(*mk));

@@ -379,7 +379,7 @@ enroll_extend(struct db *db, const struct phase_info *pi, const struct enroll_fi
 	}
 	/* Every team not eliminated or withdrawn: active ones in their window, completed after it. */
 	if ((rc = store_enrollment_ids_live(db, pi->id, &ids, &nids)) < 0 ||
-	    (rc = calendar_load(db, &cal)) < 0)
+	    (rc = calendar_load_own(db, &cal)) < 0)
 		goto out;
 	if (nids == 0) {
 		snprintf(err, errlen, "phase '%s' has no enrollment to extend (none that was not "

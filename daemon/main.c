@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "calendar.h"
 #include "checkpoints.h"
 #include "cmd.h"
 #include "cmd_report.h"
@@ -234,6 +235,7 @@ run_daemon(struct app *app, const struct opts *o)
 	if (log_level_from_name(config_log_level_name(app->cfg.log.level), &lvl) == 0)
 		log_set_level(lvl);
 	app->clock_file = o->clock_file;
+	app->check_calendar = getenv("GRANTD_CHECK_CALENDAR") != NULL;
 	crypto_secretbox_keygen(app->seal_key);
 	lock = maint_prepare(app->cfg.storage.database, o->init, "start", &notes, err,
 	    sizeof(err));
@@ -252,8 +254,13 @@ run_daemon(struct app *app, const struct opts *o)
 		close(lock);
 		return 1;
 	}
+	/* The pools' calendar kept in memory for both connections (calendar.h). */
+	if ((rc = calendar_attach(app->w, app->r)) < 0)
+		snprintf(why, sizeof(why), "out of memory");
 	/* From here on, every commit first checks that the file is still the one opened. */
-	if (db_watch_arm(app->w, why, sizeof(why)) < 0) {
+	else
+		rc = db_watch_arm(app->w, why, sizeof(why));
+	if (rc < 0) {
 		fprintf(stderr, "grantd: %s\n", why);
 		db_close(app->r);
 		db_close(app->w);

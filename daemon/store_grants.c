@@ -223,6 +223,27 @@ store_grant_spans(struct db *db, const char *pool, struct timeline_grant **out, 
 }
 
 int
+store_grant_row(struct db *db, int64_t id, struct grant_row *out)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT pool, start, end, cards, enrollment, "
+	    "cancelled FROM grants WHERE id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(out->pool, sizeof(out->pool), "%s", db_text(st, 0));
+		out->span = (struct timeline_grant){ id, sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3) };
+		out->enrollment = sqlite3_column_int64(st, 4);
+		out->live = sqlite3_column_int64(st, 5) == 0;
+	}
+	db_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GD_ENOENT : GD_EIO;
+}
+
+int
 store_grant_owners(struct db *db, struct grant_owner **out, size_t *n)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT id, enrollment FROM grants WHERE cancelled = 0");

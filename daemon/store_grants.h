@@ -40,6 +40,19 @@ int store_grant_json_of(struct db *db, int64_t enrollment, json_t *arr);
 int store_grant_spans(struct db *db, const char *pool, struct timeline_grant **out,
     size_t *n);
 
+/*
+ * One grant row as the calendar mirrors it (calendar.c): its pool, span,
+ * enrollment and whether it is live.  0, GD_ENOENT when there is no such
+ * row (deleted or never made), GD_EIO.
+ */
+struct grant_row {
+	char pool[ID_MAX + 1];
+	struct timeline_grant span;
+	int64_t enrollment;
+	bool live;
+};
+int store_grant_row(struct db *db, int64_t id, struct grant_row *out);
+
 /* Every live grant's enrollment, as (grant, enrollment) pairs in no order; *out malloc'd. */
 struct grant_owner {
 	int64_t grant, enrollment;

@@ -26,6 +26,7 @@
 
 #include "app.h"
 #include "audit.h"
+#include "calendar.h"
 #include "civil.h"
 #include "commit.h"
 #include "config.h"
@@ -110,6 +111,7 @@ fx_open(struct fx *f)
 	ck_assert_msg(db_migrate(f->app.w, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(db_open(f->path, DB_READER, 5000, &f->app.r, err, sizeof(err)) == 0,
 	    "%s", err);
+	ck_assert_int_eq(calendar_attach(f->app.w, f->app.r), 0);
 	ck_assert_int_eq(commit_init(&f->app, NULL, NULL), 0);
 	fx_token(f, "route-admin", ROLE_ADMIN, NULL, NULL, f->admin, f->admin_id);
 }
@@ -208,6 +210,7 @@ fx_clone(struct fx *f, const struct fx *tpl)
 	ck_assert_msg(db_migrate(f->app.w, err, sizeof(err)) == 0, "%s", err);
 	ck_assert_msg(db_open(f->path, DB_READER, 5000, &f->app.r, err, sizeof(err)) == 0,
 	    "%s", err);
+	ck_assert_int_eq(calendar_attach(f->app.w, f->app.r), 0);
 	ck_assert_int_eq(commit_init(&f->app, NULL, NULL), 0);
 }
 

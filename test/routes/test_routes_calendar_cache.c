@@ -1,5 +1,6 @@
 /* test_routes_calendar_cache.c: the kept calendar against a rebuild from the store, after seeded random writes (issue 20). */
 #include <check.h>
+#include <sqlite3.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +12,14 @@
 #include "fixture.h"
 
 /*
- * calendar_load answers from the last calendar built on the same
- * connection while its key (changes, undos, data_version) stands.  The
- * promise under test: what it gives is always what a rebuild from the store
- * gives, on the writer and on the reader, after any sequence of
- * enrollments (placed, refused, dry runs), outages, releases, withdrawals,
- * and batches that fail at COMMIT or are aborted after the calendar was
- * read inside them, and savepoints rolled back.
+ * The calendar kept in memory (calendar_attach) follows the writer's
+ * changes to grants row by row and rebuilds after other changes.  The
+ * promise under test: what calendar_load gives, and the kept grant index,
+ * are always what a rebuild from the store gives, on the writer and on the
+ * reader, after any sequence of enrollments (placed, refused, dry runs),
+ * outages, releases, withdrawals, batches that fail at COMMIT or are
+ * aborted after the calendar was read inside them, grants changed and then
+ * undone by ROLLBACK TO, and restarts.
  *
  * GRANTD_SEED picks the seed (a fixed default otherwise); a failure names
  * the seed and the step.
@@ -32,11 +34,95 @@ static int STEP;
 #define STEPS 160
 #define DAY INT64_C(86400)
 
+/*
+ * A VFS over the default one whose next xSync fails when armed: a COMMIT
+ * that fails after SQLite's commit hook has run (the disk refuses the
+ * fsync), the one failure a deferred constraint cannot make.
+ */
+struct ffile {
+	sqlite3_file base;
+	sqlite3_file *real;	/* just after this struct, szOsFile of the real VFS */
+};
+
+static sqlite3_vfs FVFS, *RVFS;
+static sqlite3_io_methods FMETHODS;
+static int FAIL_SYNC;
+
+#define REAL(f) (((struct ffile *)(f))->real)
+
+static int f_close(sqlite3_file *f) { return REAL(f)->pMethods->xClose(REAL(f)); }
+static int f_read(sqlite3_file *f, void *b, int n, sqlite3_int64 o)
+{ return REAL(f)->pMethods->xRead(REAL(f), b, n, o); }
+static int f_write(sqlite3_file *f, const void *b, int n, sqlite3_int64 o)
+{ return REAL(f)->pMethods->xWrite(REAL(f), b, n, o); }
+static int f_truncate(sqlite3_file *f, sqlite3_int64 n)
+{ return REAL(f)->pMethods->xTruncate(REAL(f), n); }
+static int f_size(sqlite3_file *f, sqlite3_int64 *n)
+{ return REAL(f)->pMethods->xFileSize(REAL(f), n); }
+static int f_lock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xLock(REAL(f), l); }
+static int f_unlock(sqlite3_file *f, int l) { return REAL(f)->pMethods->xUnlock(REAL(f), l); }
+static int f_reserved(sqlite3_file *f, int *r)
+{ return REAL(f)->pMethods->xCheckReservedLock(REAL(f), r); }
+static int f_fcntl(sqlite3_file *f, int op, void *a)
+{ return REAL(f)->pMethods->xFileControl(REAL(f), op, a); }
+static int f_sector(sqlite3_file *f) { return REAL(f)->pMethods->xSectorSize(REAL(f)); }
+static int f_devchar(sqlite3_file *f)
+{ return REAL(f)->pMethods->xDeviceCharacteristics(REAL(f)); }
+static int f_shmmap(sqlite3_file *f, int i, int sz, int ext, void volatile **p)
+{ return REAL(f)->pMethods->xShmMap(REAL(f), i, sz, ext, p); }
+static int f_shmlock(sqlite3_file *f, int o, int n, int fl)
+{ return REAL(f)->pMethods->xShmLock(REAL(f), o, n, fl); }
+static void f_shmbarrier(sqlite3_file *f) { REAL(f)->pMethods->xShmBarrier(REAL(f)); }
+static int f_shmunmap(sqlite3_file *f, int d) { return REAL(f)->pMethods->xShmUnmap(REAL(f), d); }
+
+static int
+f_sync(sqlite3_file *f, int flags)
+{
+	if (FAIL_SYNC) {
+		FAIL_SYNC = 0;
+		return SQLITE_IOERR_FSYNC;
+	}
+	return REAL(f)->pMethods->xSync(REAL(f), flags);
+}
+
+static int
+f_open(sqlite3_vfs *v, const char *name, sqlite3_file *f, int flags, int *out)
+{
+	struct ffile *x = (struct ffile *)f;
+	int rc;
+
+	(void)v;
+	x->real = (sqlite3_file *)(x + 1);
+	if ((rc = RVFS->xOpen(RVFS, name, x->real, flags, out)) != SQLITE_OK)
+		return rc;
+	x->base.pMethods = &FMETHODS;
+	return SQLITE_OK;
+}
+
+/* Installs the VFS as the default, for the connections fx_open makes next. */
+static void
+fvfs_install(void)
+{
+	if (RVFS != NULL)
+		return;
+	RVFS = sqlite3_vfs_find(NULL);
+	FVFS = *RVFS;
+	FVFS.iVersion = 1;	/* no xSetSystemCall & co.: nothing here needs them */
+	FVFS.zName = "failsync";
+	FVFS.szOsFile = (int)sizeof(struct ffile) + RVFS->szOsFile;
+	FVFS.xOpen = f_open;
+	FMETHODS = (sqlite3_io_methods){ 2, f_close, f_read, f_write, f_truncate, f_sync,
+		f_size, f_lock, f_unlock, f_reserved, f_fcntl, f_sector, f_devchar, f_shmmap,
+		f_shmlock, f_shmbarrier, f_shmunmap, NULL, NULL };
+	ck_assert_int_eq(sqlite3_vfs_register(&FVFS, 1), SQLITE_OK);
+}
+
 static void
 setup(void)
 {
 	char body[512];
 
+	fvfs_install();
 	fx_open(&F);
 	fx_must(&F, "POST", "/v1/programs", "{\"id\":\"sovereign-ai\",\"name\":\"Sovereign AI\"}",
 	    201);
@@ -127,13 +213,19 @@ START_TEST(random_writes_against_rebuild)
 {
 	uint64_t rs;
 	char body[1024], path[160];
-	int placed = 0, failed_batches = 0, undone = 0;
+	int placed = 0, failed_batches = 0, failed_syncs = 0, undone = 0, released = 0, restarts = 0;
+	struct calendar_stats cs;
+	uint64_t rebuilds = 0, rows = 0, apart = 0;
 
 	SEED = brute_seed();
 	rs = SEED;
 	check_both("start");
 	for (STEP = 0; STEP < STEPS; STEP++) {
-		int op = (int)brute_range(&rs, 0, 9), pool, st = 0;
+		int op = (int)brute_range(&rs, 0, 11), pool, st = 0;
+
+		/* Restarts are rarer than the other steps: one in 30. */
+		if (op == 11 && brute_range(&rs, 0, 2) != 0)
+			op = (int)brute_range(&rs, 0, 2);
 		struct response r;
 
 		switch (op) {
@@ -162,9 +254,20 @@ START_TEST(random_writes_against_rebuild)
 
 			if (g == 0)
 				break;
-			snprintf(path, sizeof(path), "/v1/grants/%" PRId64 "/release", g);
-			r = fx_req(&F, "POST", path, F.admin, "{\"reason\":\"test\"}");
+			char at[CIVIL_INSTANT_LEN], q[96];
+			int64_t a;
+
+			snprintf(q, sizeof(q), "SELECT start FROM grants WHERE id = %" PRId64, g);
+			a = fx_qint(&F, q, NULL, NULL);
+
+			/* At its start (cancelled) or a day later (cut short). */
+			civil_format_instant(a + (int64_t)brute_range(&rs, 0, 1) * DAY, at);
+			snprintf(path, sizeof(path), "/v1/grants/gr_%" PRId64 "/release", g);
+			snprintf(body, sizeof(body), "{\"at\":\"%s\",\"reason\":\"test\","
+			    "\"override\":{\"reason\":\"test\"}}", at);
+			r = fx_req(&F, "POST", path, F.admin, body);
 			st = r.status;
+			released += st == 200;
 			response_clear(&r);
 			break;
 		}
@@ -193,7 +296,15 @@ START_TEST(random_writes_against_rebuild)
 				ck_assert_int_eq(commit_wait(&F.app, fx_on_commit, &state), 0);
 			/* The batch's own change is seen inside it, and kept with it. */
 			check_both("inside the batch");
-			if (commit_pending(&F.app) && op == 7) {
+			if (commit_pending(&F.app) && op == 8 && brute_range(&rs, 0, 1)) {
+				/* The COMMIT fails after SQLite's commit hook: at the fsync. */
+				FAIL_SYNC = 1;
+				if (commit_flush(&F.app) != 0) {
+					failed_syncs++;
+					failed_batches++;
+				}	/* else the batch wrote nothing: no fsync to fail */
+				FAIL_SYNC = 0;
+			} else if (commit_pending(&F.app) && op == 7) {
 				fx_sql(&F, "PRAGMA defer_foreign_keys = ON");
 				fx_sql(&F, "INSERT INTO team_memberships (team, org, given, role, lead) "
 				    "VALUES ('ghost', 'ghost', 'o', 'r', 0)");
@@ -221,13 +332,56 @@ START_TEST(random_writes_against_rebuild)
 			commit_abort(&F.app);
 			undone++;
 			break;
+		case 10: {		/* grants changed, read, then undone by ROLLBACK TO */
+			int64_t g = some_grant(&rs), h = some_grant(&rs);
+
+			if (g == 0)
+				break;
+			ck_assert_int_eq(commit_begin(&F.app), 0);
+			snprintf(path, sizeof(path), "UPDATE grants SET end = end + 86400 WHERE id = %"
+			    PRId64, h);
+			fx_sql(&F, path);
+			check_both("a grant changed in the batch");
+			ck_assert_int_eq(db_savepoint(F.app.w, "cc"), 0);
+			snprintf(path, sizeof(path), "UPDATE grants SET cancelled = 1 WHERE id = %"
+			    PRId64, g);
+			fx_sql(&F, path);
+			check_both("a grant cancelled in the savepoint");
+			ck_assert_int_eq(db_rollback_to(F.app.w, "cc"), 0);
+			ck_assert_int_eq(db_release(F.app.w, "cc"), 0);
+			check_both("after ROLLBACK TO of a grant");
+			if (brute_range(&rs, 0, 1))
+				ck_assert_int_eq(commit_flush(&F.app), 0);
+			else
+				commit_abort(&F.app);
+			undone++;
+			break;
+		}
+		case 11:		/* a restart: the calendar loaded afresh from the store */
+			calendar_stats(F.app.w, &cs);
+			rebuilds += cs.rebuilds;
+			rows += cs.rows;
+			apart += cs.private;
+			ck_assert_int_eq(calendar_attach(F.app.w, F.app.r), 0);
+			restarts++;
+			break;
 		}
 		check_both("after the step");
 	}
-	fprintf(stderr, "calendar_cache: seed %llu: %d placed, %d failed batches, %d savepoints "
-	    "undone\n", (unsigned long long)SEED, placed, failed_batches, undone);
-	ck_assert_msg(placed >= 10 && failed_batches >= 5, "seed %llu: too little exercised",
-	    (unsigned long long)SEED);
+	calendar_stats(F.app.w, &cs);
+	rebuilds += cs.rebuilds;
+	rows += cs.rows;
+	apart += cs.private;
+	fprintf(stderr, "calendar_cache: seed %llu: %d placed, %d released, %d failed batches, "
+	    "%d savepoints undone, %d restarts, %d failed fsyncs; %llu rebuilds, %llu rows read again, %llu "
+	    "built apart, %zu grants kept\n", (unsigned long long)SEED, placed, released,
+	    failed_batches, undone, restarts, failed_syncs, (unsigned long long)rebuilds,
+	    (unsigned long long)rows, (unsigned long long)apart, cs.grants);
+	ck_assert_msg(placed >= 10 && failed_batches >= 5 && released >= 1 && undone >= 5 &&
+	    failed_syncs >= 2,
+	    "seed %llu: too little exercised", (unsigned long long)SEED);
+	/* Kept in line row by row, not rebuilt for every change. */
+	ck_assert_msg(rows > 0, "seed %llu: no grant was read again", (unsigned long long)SEED);
 }
 END_TEST
 
