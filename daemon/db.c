@@ -249,15 +249,6 @@ db_undos(const struct db *db)
 	return db->undos;
 }
 
-int
-db_change_key(struct db *db, struct db_change_key *k)
-{
-	k->changes = (int64_t)sqlite3_total_changes64(db->h);
-	k->undos = db->undos;
-	k->data_version = db_data_version(db);
-	return k->data_version < 0 ? GD_EIO : 0;
-}
-
 int64_t
 db_data_version(struct db *db)
 {

@@ -56,22 +56,11 @@ int db_release(struct db *db, const char *name);
 int db_rollback_to(struct db *db, const char *name);
 
 /*
- * How many times changes were undone on this connection (ROLLBACK, the
- * implicit rollback after an error, ROLLBACK TO): with
- * sqlite3_total_changes64 and PRAGMA data_version, a key for "nothing
- * changed", since undone changes leave the change count as it was.
+ * How many times changes may have been undone on this connection
+ * (ROLLBACK, the implicit rollback after an error, ROLLBACK TO): a module
+ * that mirrors rows (db_watch_rows) reads them again when it moved.
  */
 uint64_t db_undos(const struct db *db);
-
-/*
- * The three together, for a cache kept beside the connection: equal keys
- * mean nothing this connection sees has changed in between.  0 or GD_EIO.
- */
-struct db_change_key {
-	int64_t changes, data_version;
-	uint64_t undos;
-};
-int db_change_key(struct db *db, struct db_change_key *k);
 
 /* PRAGMA data_version: changes when another connection commits; < 0 on error. */
 int64_t db_data_version(struct db *db);
@@ -92,7 +81,7 @@ typedef void db_commit_fn(void *arg);
 void db_watch_rows(struct db *db, db_rowchange_fn *row, db_commit_fn *commit, void *arg);
 
 /*
- * One object the connection keeps for a module (the calendar's cache),
+ * One object the connection keeps for a module (the kept calendar),
  * freed by aux_free when replaced or at db_close.
  */
 void *db_aux(const struct db *db);
