@@ -411,17 +411,21 @@ bench-holds: $(BENCH_OUT)/holds
 # The national shape (bench/scale.c, issue 20): 1,000 pools of 50 B200 filled
 # through the API until BENCH_GRANTS grants stand, then what-if, quota,
 # fairness, /metrics, RSS and restart.  BENCH_BASE: another grantd binary
-# (today's tree, say) measured first on the same seeded workload.
+# (today's tree, say) measured first on the same seeded workload.  BENCH_NAMED:
+# pools named in each enrollment of the fill (254 for binaries from before
+# placement searched every pool; 0, the default, names none).
 BENCH_GRANTS ?= 100000
 BENCH_SEED   ?= 20
 BENCH_BASE   ?=
+BENCH_NAMED  ?= 0
 
 .PHONY: bench-scale
 bench-scale: $(BENCH_OUT)/scale
 	$(MAKE) BUILD=$(BUILD) SAN=0 all
 	$(if $(BENCH_BASE),$(BENCH_OUT)/scale -b $(BENCH_BASE) -D build/bench-tmp \
-	    -n $(BENCH_GRANTS) -s $(BENCH_SEED) &&) \
-	$(BENCH_OUT)/scale -b $(BUILD)/grantd -D build/bench-tmp -n $(BENCH_GRANTS) -s $(BENCH_SEED)
+	    -n $(BENCH_GRANTS) -s $(BENCH_SEED) -P $(BENCH_NAMED) &&) \
+	$(BENCH_OUT)/scale -b $(BUILD)/grantd -D build/bench-tmp -n $(BENCH_GRANTS) \
+	    -s $(BENCH_SEED) -P $(BENCH_NAMED)
 
 # ------------------------------------------------------------------
 # Crash test (test/crash/crash.c): grantd is SIGKILLed at seeded random

@@ -63,6 +63,7 @@
 #define KST (9 * 3600)
 
 static long target_grants = 100000;
+static int named_pools;		/* -P: pools named in each enrollment of the fill, 0: none */
 static unsigned long long seed = 20;
 static int nwhatif = 200;
 static int repeats = 20;
@@ -269,17 +270,18 @@ enroll(struct phase *ph, int team)
 	size_t o;
 
 	/*
-	 * grantd considers at most 254 pools (PLACEMENT_MAX_POOLS), the first
-	 * 254 when none are named: each enrollment names a seeded run of 254,
-	 * so the fill spreads over all 1,000.
+	 * With -P N each enrollment names a seeded run of N pools: grantd
+	 * before issue 20's placement considered at most 254 pools, the first
+	 * 254 when none were named, so a fill with -P 254 spreads over all
+	 * 1,000 for such a binary too.  By default none are named.
 	 */
 	snprintf(path, sizeof(path), "/v1/phases/%s/enrollments", ph->id);
 	o = (size_t)snprintf(body, sizeof(body), "{\"team\":\"t%04d\",\"override\":{\"reason\":"
-	    "\"bench\"},\"pools\":[", team);
-	for (int k = 0; k < 254; k++)
-		o += (size_t)snprintf(body + o, sizeof(body) - o, "%s\"p%04d\"", k ? "," : "",
-		    (first + k) % NPOOLS);
-	snprintf(body + o, sizeof(body) - o, "]}");
+	    "\"bench\"}", team);
+	for (int k = 0; k < named_pools; k++)
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "%s\"p%04d\"",
+		    k ? "," : ",\"pools\":[", (first + k) % NPOOLS);
+	snprintf(body + o, sizeof(body) - o, "%s}", named_pools ? "]" : "");
 	st = ka_request("POST", path, body, &rb);
 	if (st != 201) {
 		if (++refused <= 3)
@@ -488,7 +490,7 @@ main(int argc, char **argv)
 	static char errlog[600];
 
 	bench.name = "scale";
-	while ((ch = getopt(argc, argv, "b:D:n:s:q:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:D:n:s:q:r:P:")) != -1) {
 		switch (ch) {
 		case 'b': bench.grantd_bin = optarg; break;
 		case 'D': bench.dir_base = optarg; break;
@@ -496,14 +498,16 @@ main(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'q': nwhatif = atoi(optarg); break;
 		case 'r': repeats = atoi(optarg); break;
+		case 'P': named_pools = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: scale [-b GRANTD] [-D DIR] [-n GRANTS] [-s SEED] "
-			    "[-q WHATIFS] [-r REPEATS]\n");
+			    "[-q WHATIFS] [-r REPEATS] [-P NAMED]\n");
 			return 2;
 		}
 	}
-	if (target_grants < 1 || nwhatif < 1 || repeats < 1)
-		bench_die("bad -n, -q or -r");
+	if (target_grants < 1 || nwhatif < 1 || repeats < 1 || named_pools < 0 ||
+	    named_pools > NPOOLS)
+		bench_die("bad -n, -q, -r or -P");
 	rng = seed;
 	signal(SIGPIPE, SIG_IGN);
 	if ((ka_buf = malloc(KA_BUF)) == NULL || (ms = calloc((size_t)(nwhatif > repeats ?

@@ -86,12 +86,29 @@ decode_split(const json_t *arr, struct placement_split *sp, char *err, size_t er
 
 /* Where a new enrollment goes: pools (calendar indexes), cards and start. */
 struct spot {
-	size_t idx[PLACEMENT_MAX_POOLS];
-	int64_t cards[PLACEMENT_MAX_POOLS];
+	size_t *idx;		/* n of each, malloc'd (spot_free) */
+	int64_t *cards;
 	size_t n;
 	int64_t start;
 	json_t *delays;		/* why the start is later than asked, or NULL */
 };
+
+/* Room for n pools in sp; 0 or GD_ENOMEM. */
+static int
+spot_alloc(struct spot *sp, size_t n)
+{
+	sp->idx = malloc((n ? n : 1) * sizeof(*sp->idx));
+	sp->cards = malloc((n ? n : 1) * sizeof(*sp->cards));
+	return sp->idx && sp->cards ? 0 : GD_ENOMEM;
+}
+
+static void
+spot_free(struct spot *sp)
+{
+	free(sp->idx);
+	free(sp->cards);
+	json_decref(sp->delays);
+}
 
 /* A pool as a candidate for placement: its size in milli-units, and its index. */
 struct cand_size {
@@ -119,9 +136,10 @@ cmp_cand_size(const void *a, const void *b)
 
 /*
  * The pools the scheduler searches when the request names none: all of
- * them, or, past PLACEMENT_MAX_POOLS, the largest (cards x weight, then
- * calendar order): "as few pools as it can" favours large pools, and none
- * is dropped in silence for being late in the list.
+ * them.  Only past PLACEMENT_MAX_POOLS (65,534, the placement table's
+ * limit; a national programme has about a thousand) the largest (cards x
+ * weight, then calendar order): "as few pools as it can" favours large
+ * pools, and none is dropped for being late in the list.
  */
 static int
 auto_candidates(const struct calendar *cal, size_t *map, size_t *nc)
@@ -158,16 +176,19 @@ auto_candidates(const struct calendar *cal, size_t *map, size_t *nc)
 static json_t *
 delays_json(const struct placement_pool *cand, const struct placement *pl, int64_t start_min)
 {
-	struct placement_delay d[PLACEMENT_MAX_POOLS];
-	size_t n = placement_delays(cand, pl, start_min, d);
+	struct placement_delay *d = malloc((pl->nshares ? pl->nshares : 1) * sizeof(*d));
+	size_t n = d ? placement_delays(cand, pl, start_min, d) : 0;
 	json_t *arr;
 
-	if (n == 0 || (arr = json_array()) == NULL)
+	if (n == 0 || (arr = json_array()) == NULL) {
+		free(d);
 		return NULL;
+	}
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, json_pack("{s:s, s:I, s:o}", "pool",
 		    cand[d[i].pool].id, "free_cards", (json_int_t)d[i].free_cards, "until",
 		    jv_instant(d[i].until)));
+	free(d);
 	return arr;
 }
 
@@ -230,8 +251,8 @@ static int
 place_auto(const struct phase_info *pi, const struct calendar *cal, const json_t *pools,
     int64_t start_min, struct spot *sp, json_t **fields, char *err, size_t errlen)
 {
-	struct placement_pool cand[PLACEMENT_MAX_POOLS];
-	size_t map[PLACEMENT_MAX_POOLS], nc = 0;
+	struct placement_pool *cand = calloc(cal->n ? cal->n : 1, sizeof(*cand));
+	size_t *map = calloc(cal->n ? cal->n : 1, sizeof(*map)), nc = 0;
 	struct placement_request preq = {
 		.units_milli = pi->units_milli, .period = pi->period_days * CIVIL_DAY,
 		.not_before = start_min, .zone_offset = pi->tz_off,
@@ -240,17 +261,20 @@ place_auto(const struct phase_info *pi, const struct calendar *cal, const json_t
 	struct placement pl = { 0 };
 	int rc;
 
-	if (pools)
+	if (cand == NULL || map == NULL)
+		rc = GD_ENOMEM;
+	else if (pools)
 		rc = named_candidates(cal, pools, map, &nc, err, errlen);
 	else
 		rc = auto_candidates(cal, map, &nc);
 	if (rc < 0)
-		return rc;
+		goto out;
 	for (size_t i = 0; i < nc; i++)
 		cand[i] = cal->pp[map[i]];
 	if (nc == 0) {
 		snprintf(err, errlen, "there are no pools to place the team on");
-		return GD_ENOCAPACITY;
+		rc = GD_ENOCAPACITY;
+		goto out;
 	}
 	rc = placement_find(cand, nc, &preq, &pl);
 	if (rc == 0 && pl.start > start_min + ENROLL_HORIZON_DAYS * CIVIL_DAY)
@@ -259,7 +283,7 @@ place_auto(const struct phase_info *pi, const struct calendar *cal, const json_t
 		rc = no_capacity(pi, cand, &pl, start_min, fields, err, errlen);
 	else if (rc < 0)
 		snprintf(err, errlen, "placement failed");
-	if (rc == 0) {
+	if (rc == 0 && (rc = spot_alloc(sp, pl.nshares)) == 0) {
 		for (size_t i = 0; i < pl.nshares; i++) {
 			sp->idx[i] = map[pl.shares[i].pool];
 			sp->cards[i] = pl.shares[i].cards;
@@ -269,6 +293,9 @@ place_auto(const struct phase_info *pi, const struct calendar *cal, const json_t
 		sp->delays = delays_json(cand, &pl, start_min);
 	}
 	placement_release(&pl);
+out:
+	free(cand);
+	free(map);
 	return rc;
 }
 
@@ -309,6 +336,8 @@ place_split(const struct phase_info *pi, const struct calendar *cal, const json_
 		snprintf(err, errlen, "%s", detail);
 		return rc;
 	}
+	if ((rc = spot_alloc(sp, ns)) < 0)
+		return rc;
 	for (size_t i = 0; i < ns; i++) {
 		sp->idx[i] = (size_t)calendar_find(cal, split[i].pool);
 		sp->cards[i] = split[i].cards;
@@ -450,7 +479,7 @@ enroll_create(struct db *db, const struct phase_info *pi, const struct enroll_ne
 		json_object_set(obj, "delays", sp.delays);
 	*out = obj;
 out:
-	json_decref(sp.delays);
+	spot_free(&sp);
 	calendar_free(&cal);
 	json_decref(viol);
 	return rc;

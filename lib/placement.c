@@ -9,16 +9,29 @@
 #include "placement.h"
 #include "units.h"
 
-/* "No way to reach this sum" in the table; real counts stay below it (<= 254 pools). */
-#define UNREACHABLE 255
+/* "No way to reach this sum" in the table; real counts stay below it. */
+#define UNREACHABLE UINT16_MAX
 
 /* A pool with free cards over the window being tried. */
 struct ranked {
 	size_t pool;
+	const char *id;
 	int64_t free;		/* free cards over the window: the ranking key */
 	int64_t usable;		/* free, capped where more could never be used */
 	int64_t step;		/* weight / g: units per card, in table steps */
 };
+
+/*
+ * What is known of one pool while the start moves forward: at most `ub`
+ * cards free for every window starting before `until` (timeline_last_short
+ * says why), exact for the window it was computed on.
+ */
+struct bound {
+	int64_t ub, until;
+};
+
+/* How one candidate window went (solve). */
+enum { TRY_FIT = 1, TRY_BOUNDED = 2, TRY_NO = 3 };
 
 /* Scratch for one search, reused for every candidate day. */
 struct search {
@@ -26,9 +39,12 @@ struct search {
 	size_t npools;
 	int64_t g;		/* gcd of the units and every weight */
 	int64_t steps;		/* units / g */
-	uint8_t *table;		/* (npools + 1) rows of steps + 1 */
+	bool uniform;		/* every pool has the same weight */
+	uint16_t *table;	/* (rows + 1) x (steps + 1), grown as needed */
+	size_t rows;
 	int64_t *deque;		/* steps + 1 */
 	struct ranked *rank;	/* npools */
+	struct bound *bd;	/* npools */
 };
 
 static int64_t
@@ -44,16 +60,17 @@ gcd64(int64_t a, int64_t b)
 }
 
 /* Rank order: more free cards first, then id, then index. */
-static bool
-ranks_before(const struct placement_pool *pools, const struct ranked *x, const struct ranked *y)
+static int
+cmp_rank(const void *a, const void *b)
 {
+	const struct ranked *x = a, *y = b;
 	int c;
 
 	if (x->free != y->free)
-		return x->free > y->free;
-	if ((c = strcmp(pools[x->pool].id, pools[y->pool].id)) != 0)
-		return c < 0;
-	return x->pool < y->pool;
+		return x->free > y->free ? -1 : 1;
+	if ((c = strcmp(x->id, y->id)) != 0)
+		return c;
+	return (x->pool > y->pool) - (x->pool < y->pool);
 }
 
 /*
@@ -67,22 +84,22 @@ ranks_before(const struct placement_pool *pools, const struct ranked *x, const s
  * the previous `cards` entries, kept in a monotone deque: O(steps) per row.
  */
 static void
-table_row(const uint8_t *next, uint8_t *cur, int64_t steps, int64_t step, int64_t cards,
+table_row(const uint16_t *next, uint16_t *cur, int64_t steps, int64_t step, int64_t cards,
     int64_t *deque)
 {
 	for (int64_t r = 0; r < step && r <= steps; r++) {
 		size_t head = 0, tail = 0;
 
 		for (int64_t j = 0, s = r; s <= steps; j++, s += step) {
-			uint8_t best = next[s];
+			uint16_t best = next[s];
 
 			while (head < tail && deque[head] < j - cards)
 				head++;
 			if (head < tail) {
-				uint8_t w = next[r + deque[head] * step];
+				uint16_t w = next[r + deque[head] * step];
 
 				if (w != UNREACHABLE && w + 1 < best)
-					best = (uint8_t)(w + 1);
+					best = (uint16_t)(w + 1);
 			}
 			cur[s] = best;
 			while (head < tail && next[r + deque[tail - 1] * step] >= next[s])
@@ -92,50 +109,60 @@ table_row(const uint8_t *next, uint8_t *cur, int64_t steps, int64_t step, int64_
 	}
 }
 
-/* Tries the window [a, b); on success writes the split to shares. */
-static bool
-solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, size_t *nshares)
+/*
+ * Every pool of one weight: any pool can give any number of cards up to
+ * what it has free, so the fewest pools are the roomiest ones, and the walk
+ * below (most cards on the first-ranked pool, then the next) gives each of
+ * them all it can until the last takes the rest.  The same answer as the
+ * table, without it.
+ */
+static int
+solve_uniform(struct search *sr, size_t k, struct placement_share *shares, size_t *nshares)
 {
-	const struct placement_pool *pools = sr->pools;
-	int64_t steps = sr->steps, reach = 0, rest;
-	size_t k = 0, width = (size_t)steps + 1;
-	uint8_t *t = sr->table;
+	int64_t step = sr->rank[0].step, rest = sr->steps / step, c;
 
-	for (size_t p = 0; p < sr->npools; p++) {
-		struct ranked x = { p, timeline_free_min(pools[p].tl, a, b), 0,
-		    pools[p].weight_milli / sr->g };
-
-		if (x.free == 0 || x.step > steps)
-			continue;
-		/* More than steps / step cards can never be used; the cap bounds the sums. */
-		x.usable = x.free < steps / x.step ? x.free : steps / x.step;
-		reach += x.usable * x.step;
-		/* Insertion sort: a few pools, and the order must be total. */
-		size_t i = k++;
-
-		for (; i > 0 && ranks_before(pools, &x, &sr->rank[i - 1]); i--)
-			sr->rank[i] = sr->rank[i - 1];
-		sr->rank[i] = x;
+	if (sr->steps % step != 0)
+		return TRY_NO;
+	*nshares = 0;
+	for (size_t i = 0; i < k && rest > 0; i++) {
+		c = sr->rank[i].usable < rest ? sr->rank[i].usable : rest;
+		shares[(*nshares)++] = (struct placement_share){ sr->rank[i].pool, c };
+		rest -= c;
 	}
-	if (reach < steps)
-		return false;
+	return rest == 0 ? TRY_FIT : TRY_NO;
+}
 
+static int
+solve_table(struct search *sr, size_t k, struct placement_share *shares, size_t *nshares)
+{
+	int64_t steps = sr->steps, rest;
+	size_t width = (size_t)steps + 1;
+	uint16_t *t;
+
+	if (k + 1 > sr->rows) {
+		if ((t = realloc(sr->table, (k + 1) * width * sizeof(*t))) == NULL)
+			return GD_ENOMEM;
+		sr->table = t;
+		sr->rows = k + 1;
+	}
+	t = sr->table;
 	/* Row i: the fewest of pools i..k-1 (in rank order) reaching each sum. */
-	memset(t + k * width, UNREACHABLE, width);
+	for (size_t s = 0; s < width; s++)
+		t[k * width + s] = UNREACHABLE;
 	t[k * width] = 0;
 	for (size_t i = k; i-- > 0;)
 		table_row(t + (i + 1) * width, t + i * width, steps, sr->rank[i].step,
 		    sr->rank[i].usable, sr->deque);
 	if (t[steps] == UNREACHABLE)
-		return false;
+		return TRY_NO;
 
 	/* Walk in rank order, giving each pool the most cards that keep the optimum. */
 	*nshares = 0;
 	rest = steps;
 	for (size_t i = 0; i < k && rest > 0; i++) {
 		const struct ranked *x = &sr->rank[i];
-		const uint8_t *next = t + (i + 1) * width;
-		uint8_t need = t[i * width + rest];
+		const uint16_t *next = t + (i + 1) * width;
+		uint16_t need = t[i * width + rest];
 		int64_t c = x->usable < rest / x->step ? x->usable : rest / x->step;
 
 		for (; c > 0; c--)
@@ -147,7 +174,76 @@ solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, s
 		shares[(*nshares)++] = (struct placement_share){ x->pool, c };
 		rest -= c * x->step;
 	}
-	return true;
+	return TRY_FIT;
+}
+
+/* Cards of pool p that a split can use, in table steps. */
+static int64_t
+usable_steps(const struct search *sr, size_t p, int64_t free)
+{
+	int64_t step = sr->pools[p].weight_milli / sr->g;
+
+	if (step > sr->steps)
+		return 0;
+	return (free < sr->steps / step ? free : sr->steps / step) * step;
+}
+
+/* The exact free cards of pool p over [a, b), and the bound they give later windows. */
+static void
+refresh(struct search *sr, size_t p, int64_t a, int64_t b)
+{
+	const struct timeline *tl = sr->pools[p].tl;
+	struct bound *x = &sr->bd[p];
+
+	x->ub = timeline_free_min(tl, a, b);
+	/* The min is reached somewhere in [a, b): slack <= ub there. */
+	if (!timeline_last_short(tl, a, b, x->ub + 1, &x->until))
+		x->until = a + 1;	/* cannot happen; then exact again next time */
+}
+
+/*
+ * Tries the window [a, b); on TRY_FIT writes the split to shares.  The
+ * bounds first: when even they cannot reach the package (TRY_BOUNDED), no
+ * exact query is made, and they hold every window up to the earliest
+ * `until`.  TRY_NO: the exact search found no split; GD_ENOMEM.
+ */
+static int
+solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, size_t *nshares)
+{
+	const struct placement_pool *pools = sr->pools;
+	int64_t reach = 0;
+	size_t k = 0;
+
+	for (size_t p = 0; p < sr->npools; p++) {
+		if (sr->bd[p].until <= a)
+			refresh(sr, p, a, b);
+		reach += usable_steps(sr, p, sr->bd[p].ub);
+	}
+	if (reach < sr->steps)
+		return TRY_BOUNDED;
+	/* The bounds allow it: exact free cards for every pool that may have some. */
+	reach = 0;
+	for (size_t p = 0; p < sr->npools; p++) {
+		struct ranked x;
+
+		if (sr->bd[p].ub == 0)
+			continue;
+		refresh(sr, p, a, b);
+		x = (struct ranked){ p, pools[p].id, sr->bd[p].ub, 0,
+		    pools[p].weight_milli / sr->g };
+		if (x.free == 0 || x.step > sr->steps)
+			continue;
+		/* More than steps / step cards can never be used; the cap bounds the sums. */
+		x.usable = usable_steps(sr, p, x.free) / x.step;
+		reach += x.usable * x.step;
+		sr->rank[k++] = x;
+	}
+	/* Exact now, and valid from a: as good as bounds for the caller's jump. */
+	if (reach < sr->steps)
+		return TRY_BOUNDED;
+	qsort(sr->rank, k, sizeof(*sr->rank), cmp_rank);
+	return sr->uniform ? solve_uniform(sr, k, shares, nshares) :
+	    solve_table(sr, k, shares, nshares);
 }
 
 /* The first local midnight at or after t. */
@@ -159,16 +255,47 @@ first_day(int64_t t, int32_t off)
 	return civil_local_midnight(d, off) < t ? d + 1 : d;
 }
 
+/*
+ * The first start worth trying after the window at `start` failed as `how`
+ * says, or false: none.
+ */
+static bool
+next_start(const struct search *sr, int how, int64_t start, int64_t last, int32_t off,
+    int64_t *day)
+{
+	int64_t until = INT64_MAX, x;
+
+	/* Nothing changes after the last boundary of every pool: nothing later fits. */
+	if (start >= last)
+		return false;
+	if (how == TRY_BOUNDED) {
+		/* Every window starting before the earliest bound lapses is held back by them. */
+		for (size_t p = 0; p < sr->npools; p++)
+			if (sr->bd[p].until < until)
+				until = sr->bd[p].until;
+	} else {
+		/* The first midnight after a boundary of some pool (placement.h). */
+		for (size_t p = 0; p < sr->npools; p++)
+			if (timeline_next_change(sr->pools[p].tl, start, &x) && x < until)
+				until = x;
+	}
+	if (until == INT64_MAX)
+		return false;
+	*day = first_day(until, off);
+	return true;
+}
+
 int
 placement_find(const struct placement_pool *pools, size_t npools,
     const struct placement_request *req, struct placement *out)
 {
-	struct search sr = { .pools = pools, .npools = npools, .g = req->units_milli };
+	struct search sr = { .pools = pools, .npools = npools, .g = req->units_milli,
+		.uniform = true };
 	struct placement_share *shares = NULL;
 	size_t nshares = 0;
-	int64_t day, start, end, next = 0;
+	int64_t day, start, end, last = INT64_MIN, x;
 	bool found = false;
-	int rc = 0;
+	int rc = 0, how;
 
 	*out = (struct placement){ 0, 0, 0, NULL };
 	if (req->units_milli <= 0 || req->period <= 0 || npools > PLACEMENT_MAX_POOLS)
@@ -181,43 +308,44 @@ placement_find(const struct placement_pool *pools, size_t npools,
 		if (pools[p].weight_milli > PLACEMENT_MAX_WEIGHT)
 			return GD_ERANGE;
 		sr.g = gcd64(sr.g, pools[p].weight_milli);
+		if (pools[p].weight_milli != pools[0].weight_milli)
+			sr.uniform = false;
+		if (timeline_last_change(pools[p].tl, &x) && x > last)
+			last = x;
 	}
 	sr.steps = req->units_milli / sr.g;
-	/* (npools + 1) x (steps + 1) <= PLACEMENT_MAX_TABLE, written so nothing overflows. */
-	if (sr.steps > PLACEMENT_MAX_TABLE / (int64_t)(npools + 1) - 1)
+	/* (npools + 1) x (steps + 1) table entries fit PLACEMENT_MAX_TABLE bytes, no overflow. */
+	if (!sr.uniform && sr.steps > PLACEMENT_MAX_TABLE / (int64_t)sizeof(uint16_t) /
+	    (int64_t)(npools + 1) - 1)
 		return GD_ERANGE;
-	sr.table = malloc((npools + 1) * ((size_t)sr.steps + 1));
-	sr.deque = malloc(((size_t)sr.steps + 1) * sizeof(*sr.deque));
+	if (!sr.uniform)
+		sr.deque = malloc(((size_t)sr.steps + 1) * sizeof(*sr.deque));
 	sr.rank = malloc((npools ? npools : 1) * sizeof(*sr.rank));
+	sr.bd = calloc(npools ? npools : 1, sizeof(*sr.bd));	/* until 0: computed at once */
 	shares = malloc((npools ? npools : 1) * sizeof(*shares));
-	if (sr.table == NULL || sr.deque == NULL || sr.rank == NULL || shares == NULL) {
+	if ((!sr.uniform && sr.deque == NULL) || sr.rank == NULL || sr.bd == NULL ||
+	    shares == NULL) {
 		rc = GD_ENOMEM;
 		goto done;
 	}
+	for (size_t p = 0; p < npools; p++)
+		sr.bd[p].until = INT64_MIN;
 
 	day = first_day(req->not_before, req->zone_offset);
 	for (;;) {
 		start = civil_local_midnight(day, req->zone_offset);
 		if (__builtin_add_overflow(start, req->period, &end) || end > civil_max_instant())
 			break;
-		if (solve(&sr, start, end, shares, &nshares)) {
+		if ((how = solve(&sr, start, end, shares, &nshares)) == TRY_FIT) {
 			found = true;
 			break;
 		}
-		/* The next day where some pool's free cards may have changed (see placement.h). */
-		bool any = false;
-
-		for (size_t p = 0; p < npools; p++) {
-			int64_t x;
-
-			if (timeline_next_change(pools[p].tl, start, &x) && (!any || x < next)) {
-				next = x;
-				any = true;
-			}
+		if (how < 0) {
+			rc = how;
+			goto done;
 		}
-		if (!any)
+		if (!next_start(&sr, how, start, last, req->zone_offset, &day))
 			break;
-		day = first_day(next, req->zone_offset);
 	}
 	if (!found) {
 		rc = GD_ENOCAPACITY;
@@ -231,6 +359,7 @@ done:
 	free(sr.table);
 	free(sr.deque);
 	free(sr.rank);
+	free(sr.bd);
 	return rc;
 }
 

@@ -17,15 +17,16 @@ struct placement_pool {
 	struct timeline *tl;
 };
 
-#define PLACEMENT_MAX_POOLS 254
+#define PLACEMENT_MAX_POOLS 65534	/* the uint16_t table (placement.c) */
 #define PLACEMENT_MAX_WEIGHT INT64_C(1000000)
 
 /*
  * Exact search for mixed weights costs a table of (pools + 1) x (units / g
- * + 1) bytes per candidate day, g the gcd of the units and the weights
- * (1000 and 500 give g = 500, so 768 B200 is 1536 steps).  Weights with no
- * common factor make the table large; past this many bytes the search
- * refuses with GD_ERANGE rather than allocate without bound.
+ * + 1) 16-bit entries on the day that is solved, g the gcd of the units and
+ * the weights (1000 and 500 give g = 500, so 768 B200 is 1536 steps); pools
+ * of one weight need none.  Weights with no common factor make the table
+ * large; past this many bytes the search refuses with GD_ERANGE rather
+ * than allocate without bound.
  */
 #define PLACEMENT_MAX_TABLE (INT64_C(64) << 20)
 
@@ -66,10 +67,18 @@ struct placement {
  * Only days where something changes are tried: if day d fits and d - 1 does
  * not, some pool's free cards change in (midnight(d) - 1 day, midnight(d)],
  * because otherwise every pool's free minimum over d's window is at most
- * that over d - 1's.  So the search visits not_before's first midnight and
- * then the first midnight at or after each timeline boundary; after the
- * last boundary nothing changes, so the search ends.  Cost: O(B x (P log n
- * + P x units / g)) for B boundaries and P pools, in the worst case.
+ * that over d - 1's.  After the last boundary nothing changes, so the search
+ * ends.  And most days are passed over without a query: a pool's free
+ * cards over a window, with the end of the last stretch where its slack is
+ * that low, bound what it has free for every later window that starts
+ * before that end (timeline_last_short); while the bounds of all pools sum
+ * to less than the package, no start before the earliest of those ends can
+ * fit, and the search jumps there.  Only a day the bounds allow is solved
+ * exactly, so the answer is the same as trying every day.  Pools of one
+ * weight are then split by rank alone (the roomiest first: the fewest
+ * pools), mixed weights by the table.  Cost: O(P log n) per day the bounds
+ * allow or lapse on, plus O(P x units / g) per exactly solved day of mixed
+ * weights; no cut-off on P up to PLACEMENT_MAX_POOLS.
  *
  * Returns 0 with *out filled when the start is <= horizon.  GD_ENOCAPACITY
  * when not: then out->nshares > 0 gives the earliest start beyond the

@@ -161,6 +161,24 @@ tree_find(const struct timeline *tl, size_t node, size_t l, size_t r, size_t ql,
 	    tree_find(tl, 2 * node + 1, m + 1, r, ql, qr, cards, acc, leaf, slack);
 }
 
+/* The rightmost leaf of [ql, qr] whose slack is below cards (tree_find from the right). */
+static bool
+tree_find_last(const struct timeline *tl, size_t node, size_t l, size_t r, size_t ql,
+    size_t qr, int64_t cards, int64_t acc, size_t *leaf)
+{
+	if (qr < l || r < ql || tl->mn[node] + acc >= cards)
+		return false;
+	if (l == r) {
+		*leaf = l;
+		return true;
+	}
+	size_t m = l + (r - l) / 2;
+
+	acc += tl->add[node];
+	return tree_find_last(tl, 2 * node + 1, m + 1, r, ql, qr, cards, acc, leaf) ||
+	    tree_find_last(tl, 2 * node, l, m, ql, qr, cards, acc, leaf);
+}
+
 /* Writes the slack of leaves [ql, qr] into dst[0 ..]. */
 static void
 tree_leaves(const struct timeline *tl, size_t node, size_t l, size_t r, size_t ql, size_t qr,
@@ -534,6 +552,39 @@ timeline_first_short(const struct timeline *tl, int64_t a, int64_t b, int64_t ca
 		return true;
 	}
 	return false;
+}
+
+bool
+timeline_last_short(const struct timeline *tl, int64_t a, int64_t b, int64_t cards,
+    int64_t *until)
+{
+	size_t lo, hi, leaf;
+
+	assert(a < b);
+	/* After the last boundary (or everywhere, with none) slack is base. */
+	if (tl->base < cards && (tl->npt == 0 || b > tl->pt[tl->npt - 1])) {
+		*until = b;
+		return true;
+	}
+	if (leaf_range(tl, a, b, &lo, &hi) &&
+	    tree_find_last(tl, 1, 0, tl->nleaf - 1, lo, hi - 1, cards, 0, &leaf)) {
+		*until = min64(b, tl->pt[leaf + 1]);
+		return true;
+	}
+	if (tl->base < cards && a < tl->pt[0]) {
+		*until = min64(b, tl->pt[0]);
+		return true;
+	}
+	return false;
+}
+
+bool
+timeline_last_change(const struct timeline *tl, int64_t *last)
+{
+	if (tl->npt == 0)
+		return false;
+	*last = tl->pt[tl->npt - 1];
+	return true;
 }
 
 bool

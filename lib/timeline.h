@@ -116,6 +116,19 @@ bool timeline_first_short(const struct timeline *tl, int64_t a, int64_t b, int64
     int64_t *at, int64_t *slack);
 
 /*
+ * The end of the last stretch of [a, b) where slack < cards: true with
+ * a < *until <= b, or false when `cards` fit over all of [a, b).  Every
+ * window [a', a' + (b - a)) with a <= a' < *until then has an instant
+ * where slack < cards, so it holds fewer than `cards`: placement uses it
+ * as a bound that lasts.
+ */
+bool timeline_last_short(const struct timeline *tl, int64_t a, int64_t b, int64_t cards,
+    int64_t *until);
+
+/* The last boundary (where slack last changes); false when there is none. */
+bool timeline_last_change(const struct timeline *tl, int64_t *last);
+
+/*
  * The first boundary strictly after t, where slack may change.  False when
  * none: from t on, slack is base for ever.
  */

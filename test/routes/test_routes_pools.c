@@ -302,9 +302,9 @@ START_TEST(outage_list_pages)
 END_TEST
 
 /*
- * More pools than the scheduler searches at once (PLACEMENT_MAX_POOLS): it
- * searches the largest, so a big pool late in the list is still found, and
- * the team lands on it alone rather than on a crowd of small ones.
+ * Many pools (more than the 254 the scheduler once searched): every one is
+ * searched, so a big pool late in the list is found, and the team lands on
+ * it alone rather than on a crowd of small ones.
  */
 START_TEST(many_pools_big_one_last)
 {

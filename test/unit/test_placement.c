@@ -141,7 +141,7 @@ END_TEST
 
 START_TEST(find_bad_requests)
 {
-	struct placement_pool pools[1];
+	struct placement_pool pools[1], two[2];
 	static const struct pool_spec spec = { "a", 1000, 10, {{0}}, {{0}} };
 	struct placement_request req = { 1000, DAY(1), D0, SEOUL, D0 };
 	struct placement res;
@@ -157,12 +157,21 @@ START_TEST(find_bad_requests)
 	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_EINVAL);
 	pools[0].weight_milli = PLACEMENT_MAX_WEIGHT + 1;
 	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);
-	/* Weights with no common factor and a huge package: the table is refused. */
+	/* One weight needs no table: a huge package is simply too large for the pool. */
 	pools[0].weight_milli = 999;
 	req.units_milli = INT64_C(1) << 40;
-	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);
+	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ENOCAPACITY);
+	ck_assert_uint_eq(res.nshares, 0);
 	req.units_milli = INT64_MAX;
-	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);
+	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ENOCAPACITY);
+	/* Weights with no common factor and a huge package: the table is refused. */
+	two[0] = pools[0];
+	two[1] = pools[0];
+	two[1].weight_milli = 1000;
+	req.units_milli = INT64_C(1) << 40;
+	ck_assert_int_eq(placement_find(two, 2, &req, &res), GD_ERANGE);
+	req.units_milli = INT64_MAX;
+	ck_assert_int_eq(placement_find(two, 2, &req, &res), GD_ERANGE);
 	req.units_milli = 1000;
 	req.not_before = INT64_MIN;
 	ck_assert_int_eq(placement_find(pools, 1, &req, &res), GD_ERANGE);

@@ -328,6 +328,19 @@ START_TEST(random_against_brute)
 					    ops, (long long)(at - BRUTE_T0), (long long)slack,
 					    (long long)bad, (long long)brute_slack(&bp, bad));
 
+				/* last_short: the end of the last hour below `cards`, clipped to b. */
+				int64_t last = 0, until;
+
+				for (int64_t h = ha; h < hb; h++)
+					if (brute_slack(&bp, h) < cards)
+						last = h;
+				got = timeline_last_short(tl, a, b, cards, &until);
+				BRUTE_CHECK(got == short_found && (!got ||
+				    until == (H(last + 1) < b ? H(last + 1) : b)),
+				    "seed %llu op %ld: last_short %d until %+lld s, brute %d hour %lld",
+				    (unsigned long long)seed, ops, got, (long long)(until - BRUTE_T0),
+				    short_found, (long long)last);
+
 				/* segments: no gaps, no equal neighbours, brute values. */
 				ck_assert_int_eq(timeline_segments(tl, a, b, &seg, &n), 0);
 				SEEDED(n > 0 && seg[0].from == a && seg[n - 1].to == b);
