@@ -105,6 +105,11 @@ static const struct key keys[] = {
 	/* The change feed (daemon/events.c): pruned by the housekeeping. */
 	KEY(events, retention_days, K_INT, 1, 36600, "365", true),
 	/*
+	 * A day's warning before a hold expires: time for a team to settle it
+	 * or ask for a new one.  0: no hold.expiring notices; at most a year.
+	 */
+	KEY(events, hold_expiring_notice_minutes, K_INT, 0, 525600, "1440", true),
+	/*
 	 * Webhooks (daemon/webhooks.c): how long an event is retried before
 	 * its webhook is disabled, each attempt's bound, and the targets allowed.
 	 */

@@ -101,9 +101,14 @@ struct config {
 	struct config_ui {
 		char root[CONFIG_PATH_LEN];
 	} ui;
-	/* The change feed (daemon/events.h): days an event is kept. */
+	/*
+	 * The change feed (daemon/events.h): days an event is kept, and how
+	 * long before its expiry a pending hold's hold.expiring notice is made
+	 * (0: none).
+	 */
 	struct config_events {
 		int retention_days;
+		int hold_expiring_notice_minutes;
 	} events;
 	/* Signed deliveries of the feed (daemon/webhooks.h). */
 	struct config_webhooks {

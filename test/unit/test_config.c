@@ -364,6 +364,7 @@ static const struct {
 	{ "usage", "flagged_per_hour", 1, 10000000 },
 	{ "usage", "flagged_max", 1, 1000000000 },
 	{ "events", "retention_days", 1, 36600 },
+	{ "events", "hold_expiring_notice_minutes", 0, 525600 },
 	{ "webhooks", "retry_hours", 1, 8760 },
 	{ "webhooks", "timeout_s", 1, 300 },
 };
@@ -854,7 +855,7 @@ START_TEST(keys_and_values)
 		else
 			ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 34);
+	ck_assert_uint_eq(n, 35);
 	ck_assert_int_eq(config_value(&cfg, "tls.priorities", buf, sizeof(buf)),
 	    (int)strlen(cfg.tls.priorities));
 	ck_assert(!config_reloadable("server.nope"));
