@@ -249,3 +249,21 @@ events_prune(struct db *db, int64_t before)
 {
 	return store_event_purge(db, before);
 }
+
+int
+events_notice(struct db *db, const char *type, int64_t at, const char *resource,
+    const char *team, const json_t *payload)
+{
+	char *s = json_dumps(payload, JSON_COMPACT | JSON_SORT_KEYS);
+	int64_t seq;
+	int rc;
+
+	if (s == NULL)
+		return GD_ENOMEM;
+	rc = store_event_insert(db, type, at, resource, -1, s, &seq);
+	/* A notice carries its team's own figures alone: the team's copy is the same. */
+	if (rc == 0 && team != NULL)
+		rc = store_event_team(db, seq, team, s);
+	free(s);
+	return rc;
+}

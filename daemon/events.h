@@ -18,6 +18,16 @@ struct db;
 int events_from_audit(struct db *db, int64_t audit_seq, int64_t at, const char *action,
     const char *target, const json_t *detail);
 
+/*
+ * A notice: an event that is no audited change (a hold about to expire, a
+ * checkpoint signed), in the caller's open transaction.  payload
+ * (borrowed) is the whole copy; team, when not NULL, the one team it
+ * concerns, whose copy is the same (a notice holds that team's own figures
+ * alone); NULL: admins and auditors alone see it.  0 or a GD_* code.
+ */
+int events_notice(struct db *db, const char *type, int64_t at, const char *resource,
+    const char *team, const json_t *payload);
+
 /* The event type of an audit action, or NULL when it makes none. */
 const char *events_type_of(const char *action, const json_t *detail);
 

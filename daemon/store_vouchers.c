@@ -411,6 +411,73 @@ store_holds_next_due(struct db *db, int64_t *t)
 	return rc;
 }
 
+/*
+ * Pending holds not yet told, with expiry in (now, upto] (schema/018: the
+ * partial index ledger_holds_notice answers both queries).
+ */
+int
+store_holds_expiring(struct db *db, int64_t now, int64_t upto, size_t max,
+    struct hold_notice **out, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT id, amount, expires_at, team, phase "
+	    "FROM ledger_holds WHERE state = 'pending' AND expiring_notice_at IS NULL "
+	    "AND expires_at > ? AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
+	struct hold_notice *v = NULL;
+	size_t cnt = 0, cap = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "iii", now, upto, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (vec_reserve(&v, &cap, cnt + 1, sizeof(*v)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		v[cnt].id = sqlite3_column_int64(st, 0);
+		v[cnt].amount = sqlite3_column_int64(st, 1);
+		v[cnt].expires_at = sqlite3_column_int64(st, 2);
+		snprintf(v[cnt].team, sizeof(v[cnt].team), "%s", db_text(st, 3));
+		snprintf(v[cnt].phase, sizeof(v[cnt].phase), "%s", db_text(st, 4));
+		cnt++;
+	}
+	db_done(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_rc(rc);
+	}
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_hold_noticed(struct db *db, int64_t id, int64_t now)
+{
+	return db_run(db, "UPDATE ledger_holds SET expiring_notice_at = ? WHERE id = ? "
+	    "AND expiring_notice_at IS NULL", "ii", now, id);
+}
+
+int
+store_holds_next_notice(struct db *db, int64_t now, int64_t *expires_at)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT min(expires_at) FROM ledger_holds "
+	    "WHERE state = 'pending' AND expiring_notice_at IS NULL AND expires_at > ?");
+	int rc;
+
+	if (st == NULL || db_bind(st, "i", now) < 0)
+		return GD_EIO;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*expires_at = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = db_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
 #define HOLD_JSON_SQL "SELECT h.id, h.state, h.team, h.phase, h.supplier, h.amount, " \
 	"h.expires_at, h.resolved_by, h.resolved_at, h.settled, h.refunded, h.memo, " \
 	"h.override, h.created_at, v.name, p.name, h.voided_by FROM ledger_holds h " \

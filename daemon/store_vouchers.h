@@ -104,6 +104,21 @@ int store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_
 /* The earliest expiry of a pending hold, or -1 when none is pending. */
 int store_holds_next_due(struct db *db, int64_t *t);
 /*
+ * The holds whose hold.expiring notice is due (schema/018): pending, not
+ * told yet, expiring after now and by upto; soonest first, at most max,
+ * *out malloc'd (NULL when none).  store_hold_noticed records the notice
+ * made at now; store_holds_next_notice gives the soonest expiry after now
+ * of a hold not told yet, -1 when none.
+ */
+struct hold_notice {
+	int64_t id, amount, expires_at;
+	char team[ID_MAX + 1], phase[ID_MAX + 1];
+};
+int store_holds_expiring(struct db *db, int64_t now, int64_t upto, size_t max,
+    struct hold_notice **out, size_t *n);
+int store_hold_noticed(struct db *db, int64_t id, int64_t now);
+int store_holds_next_notice(struct db *db, int64_t now, int64_t *expires_at);
+/*
  * A hold as the API shows it: "state" pending, settled or voided (an
  * expired hold is voided, with "voided_by": "expiry"), and "voided_by" on
  * every voided hold.

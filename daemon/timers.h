@@ -12,8 +12,10 @@ struct db;
  * Applies, in time order, every transition due at or before now: a grant
  * starting or ending (audited), a hold expiring (voided by the ledger), an
  * enrollment's window ending (state completed, voucher closed), an
- * evaluation date arriving (audited as a reminder), and the idle scan.
- * Runs in the caller's open transaction.  *applied counts transitions.
+ * evaluation date arriving (audited as a reminder), and the idle scan;
+ * then the hold.expiring notices due ([events]
+ * hold_expiring_notice_minutes; vouchers_notice_expiring).  Runs in the
+ * caller's open transaction.  *applied counts transitions and notices.
  */
 int timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied);
 
@@ -32,7 +34,10 @@ int timers_succeeded(struct db *db, const char *kind, const char *target, int64_
 /* A GD_* code in words for a log line: SQLite's message for storage errors. */
 const char *timers_errtext(struct db *db, int rc);
 
-/* The instant of the next transition after now, or -1 when none is known. */
+/*
+ * The instant of the next transition or notice (possibly one due already),
+ * or -1 when none is known.
+ */
 int64_t timers_next_due(struct app *app, struct db *db);
 
 /*

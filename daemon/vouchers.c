@@ -6,6 +6,8 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "events.h"
+#include "jsonv.h"
 #include "ledger.h"
 #include "store_catalog.h"
 #include "store_enrollments.h"
@@ -214,6 +216,66 @@ vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expired,
 		return rc;
 	*expired = n_exp;
 	*next_due = next;
+	return 0;
+}
+
+/* One hold's notice: the event for its team, and the mark that it was made. */
+static int
+notice_one(struct db *db, const struct hold_notice *h, int64_t now)
+{
+	char hid[VID_LEN], target[VID_LEN + 8];
+	json_t *p;
+	int rc;
+
+	vid_format(VID_HOLD, h->id, hid);
+	snprintf(target, sizeof(target), "hold/%s", hid);
+	p = json_pack("{s:s, s:s, s:s, s:I, s:o}", "hold", hid, "team", h->team, "phase",
+	    h->phase, "amount_krw", (json_int_t)h->amount, "expires_at",
+	    jv_instant(h->expires_at));
+	if (p == NULL)
+		return GD_ENOMEM;
+	rc = events_notice(db, "hold.expiring", now, target, h->team, p);
+	json_decref(p);
+	if (rc == 0)
+		rc = store_hold_noticed(db, h->id, now);
+	return rc;
+}
+
+int
+vouchers_notice_expiring(struct db *db, int64_t within, int64_t now, int64_t *made)
+{
+	struct hold_notice *hs = NULL;
+	int64_t n_made = 0;
+	size_t n;
+	int rc;
+
+	if ((rc = sp_begin(db)) < 0)
+		return rc;
+	/* Each round marks what it told, so the next round reads the rest. */
+	do {
+		if ((rc = store_holds_expiring(db, now, now + within, EXPIRE_BATCH, &hs, &n)) < 0)
+			break;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = notice_one(db, &hs[i], now);
+		free(hs);
+		hs = NULL;
+		n_made += (int64_t)n;
+	} while (rc == 0 && n == EXPIRE_BATCH);
+	if ((rc = sp_end(db, rc)) < 0)
+		return rc;
+	*made = n_made;
+	return 0;
+}
+
+int
+vouchers_next_notice(struct db *db, int64_t within, int64_t now, int64_t *at)
+{
+	int64_t t;
+	int rc;
+
+	if ((rc = store_holds_next_notice(db, now, &t)) < 0)
+		return rc;
+	*at = t < 0 ? -1 : t - within;
 	return 0;
 }
 

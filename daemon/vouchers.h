@@ -26,7 +26,9 @@ struct db;
  * is not NULL; GD_ERRBUF bytes hold any), GD_EIO or GD_ENOMEM.
  *
  * Nothing here appends to the audit trail except vouchers_expire_due, which
- * has no request to do it: callers audit the change they made.
+ * has no request to do it: callers audit the change they made.  The feed
+ * hears of holds through those audit entries, and of a hold about to
+ * expire from vouchers_notice_expiring.
  */
 
 /*
@@ -58,6 +60,22 @@ int vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, si
  */
 int vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expired,
     int64_t *next_due);
+
+/*
+ * The hold.expiring notices due at now: every pending hold that expires
+ * within `within` seconds from now (and has not expired yet) and was not
+ * told before gets one event for its team (events_notice: the hold, its
+ * amount and expiry) and is marked told, so that no later tick or restart
+ * repeats it.  A notice is no change to the ledger: nothing is audited.
+ * In a savepoint of its own, as vouchers_expire_due.  *made counts them.
+ */
+int vouchers_notice_expiring(struct db *db, int64_t within, int64_t now, int64_t *made);
+
+/*
+ * When the next notice falls due (the soonest expiry of a hold not told,
+ * less within): possibly <= now already; -1 when none is pending.
+ */
+int vouchers_next_notice(struct db *db, int64_t within, int64_t now, int64_t *at);
 
 /*
  * Recomputes every balance and hold from the journal and compares them

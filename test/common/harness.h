@@ -114,15 +114,17 @@ json_t *h_at(json_t *o, const char *path);
 const char *h_str(json_t *o, const char *path);
 
 /*
- * SQL that undoes migrations 012 to 015 (organisations, token lifetimes,
- * nodes), for a test that takes a database back to an older schema inside
- * its own transaction: nodes and the measured sums of usage_hourly go, the
- * tokens' new columns go, team_members
- * is made again from the memberships, suppliers loses its organisation
- * column (rebuilt: a column with REFERENCES cannot be dropped; the test's
- * connection has foreign keys off).
+ * SQL that undoes migrations 012 to 018 (organisations, token lifetimes,
+ * nodes, events, webhooks, holds' expiry notices), for a test that takes a
+ * database back to an older schema inside its own transaction: nodes and
+ * the measured sums of usage_hourly go, the tokens' new columns go,
+ * team_members is made again from the memberships, suppliers loses its
+ * organisation column (rebuilt: a column with REFERENCES cannot be
+ * dropped; the test's connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP INDEX ledger_holds_notice;"					\
+	"ALTER TABLE ledger_holds DROP COLUMN expiring_notice_at;"		\
 	"DROP TABLE webhook_deliveries;"					\
 	"DROP TABLE webhooks;"							\
 	"DROP TABLE event_teams;"						\
