@@ -9,8 +9,11 @@
 #include "app.h"
 #include "checkpoints.h"
 #include "commit.h"
+#include "db.h"
 #include "err.h"
+#include "events.h"
 #include "log.h"
+#include "maint.h"
 #include "store_audit.h"
 
 /* The newest seq of the checkpoint file (-1 when none): read at start, to not repeat it. */
@@ -115,6 +118,52 @@ checkpoints_publish(struct checkpoints *cp, const struct checkpoint *c)
 	return rc;
 }
 
+/*
+ * The feed's copy of a checkpoint (checkpoint.signed, for admins and
+ * auditors alone): a webhook's receiver then keeps one more copy where
+ * the database cannot reach it.  In db's open transaction.
+ */
+static int
+signed_event(struct db *db, const struct checkpoint *c)
+{
+	json_t *j = checkpoint_json(c);
+	char resource[40];
+	int rc;
+
+	if (j == NULL)
+		return GD_ENOMEM;
+	snprintf(resource, sizeof(resource), "audit/%lld", (long long)c->seq);
+	rc = events_notice(db, "checkpoint.signed", c->at, resource, NULL, j);
+	json_decref(j);
+	return rc;
+}
+
+/*
+ * The event of a checkpoint the timer or the stop signed, which no change
+ * writes: on the loop a savepoint of the batch, committed with it; after
+ * the loop (app->batch gone: the stop's checkpoint) a transaction of its
+ * own, if the database file is still the one opened.
+ */
+static void
+note_signed(struct app *app, const struct checkpoint *c)
+{
+	int rc;
+
+	if (app->batch != NULL) {
+		if ((rc = commit_begin(app)) == 0 && (rc = db_savepoint(app->w, "notice")) == 0)
+			rc = db_savepoint_end(app->w, "notice", signed_event(app->w, c));
+	} else if ((rc = maint_watch(app)) == 0 &&
+	    (rc = db_begin(app->w, DB_IMMEDIATE)) == 0) {
+		if ((rc = signed_event(app->w, c)) == 0)
+			rc = db_commit(app->w);
+		if (rc < 0)
+			db_rollback(app->w);
+	}
+	if (rc < 0)
+		log_warn("checkpoint of audit entry %lld: no checkpoint.signed event: %s",
+		    (long long)c->seq, db_errmsg(app->w));
+}
+
 void
 checkpoints_tick(struct app *app)
 {
@@ -131,7 +180,9 @@ checkpoints_tick(struct app *app)
 		log_error("cannot sign a checkpoint of audit entry %lld", (long long)seq);
 		return;
 	}
+	/* Told even when the file failed: the journal and the feed then hold it. */
 	checkpoints_publish(cp, &c);
+	note_signed(app, &c);
 }
 
 /* The batch that produced the reports ended: publish their checkpoints if it committed. */
@@ -158,7 +209,9 @@ checkpoints_sign_report(struct app *app, struct db *db, json_t *report, int64_t 
 	if (!cp->ready)
 		return 0;
 	if (seq > 0) {
-		if ((rc = checkpoints_make(cp, db, seq, now, &c)) < 0)
+		/* The event in the report's own transaction: both are kept, or neither. */
+		if ((rc = checkpoints_make(cp, db, seq, now, &c)) < 0 ||
+		    (rc = signed_event(db, &c)) < 0)
 			return rc;
 		json_object_set_new(report, "checkpoint", checkpoint_json(&c));
 		/*

@@ -25,7 +25,9 @@ struct db;
  *   - when it stops,
  * each as a line appended (and synced) to the checkpoint file and as a
  * notice in the journal ("checkpoint {...}"), where `journalctl -u grantd`
- * keeps a copy the database cannot reach.
+ * keeps a copy the database cannot reach; and as a checkpoint.signed event
+ * of the feed (admins and auditors), which webhooks carry further still
+ * (a report's in the report's transaction, the others in their own).
  */
 #define CHECKPOINTS_PENDING 64
 
