@@ -14,6 +14,7 @@
 #include "store_audit.h"
 #include "store_enrollments.h"
 #include "store_vouchers.h"
+#include "store_webhooks.h"
 #include "timeline.h"
 #include "timers.h"
 #include "version.h"
@@ -80,6 +81,19 @@ metrics_batch(struct metrics *m, uint64_t n)
 			m->batch_buckets[i]++;
 	m->batch_count++;
 	m->batch_sum += n;
+}
+
+/* The label of each enum metrics_delivery. */
+static const char *const delivery_results[] = { "ok", "failed", "refused", "timeout" };
+#define NDELIVERY (sizeof(delivery_results) / sizeof(delivery_results[0]))
+
+_Static_assert(NDELIVERY == METRICS_DELIVERIES, "delivery_results and struct metrics disagree");
+
+void
+metrics_delivery(struct metrics *m, enum metrics_delivery how)
+{
+	if ((size_t)how < NDELIVERY)
+		m->deliveries[how]++;
 }
 
 /* A growing text buffer; on allocation failure it stops growing and says so. */
@@ -258,6 +272,34 @@ put_counts(struct out *o, struct db *db)
 	    (long long)store_audit_count(db));
 }
 
+/*
+ * Webhooks: attempts by result since the start (counters), and what waits,
+ * from one query (store_webhook_queue): the deliveries owed and how old the
+ * oldest event owed is, 0 when none.
+ */
+static void
+put_webhooks(struct out *o, const struct app *app, struct db *db, int64_t now)
+{
+	int64_t depth, oldest;
+
+	put(o, "# HELP grantd_webhook_deliveries_total Webhook delivery attempts by result: "
+	    "ok (2xx), failed (another answer or none), refused (a private address), timeout.\n"
+	    "# TYPE grantd_webhook_deliveries_total counter\n");
+	for (size_t i = 0; i < NDELIVERY; i++)
+		put(o, "grantd_webhook_deliveries_total{result=\"%s\"} %llu\n",
+		    delivery_results[i], (unsigned long long)app->metrics.deliveries[i]);
+	if (store_webhook_queue(db, &depth, &oldest) < 0)
+		return;
+	put(o, "# HELP grantd_webhook_queue_depth Events not yet delivered to enabled webhooks, "
+	    "counted once per webhook that takes them.\n"
+	    "# TYPE grantd_webhook_queue_depth gauge\ngrantd_webhook_queue_depth %lld\n"
+	    "# HELP grantd_webhook_oldest_undelivered_seconds Age of the oldest event not yet "
+	    "delivered to an enabled webhook that takes it (0: none).\n"
+	    "# TYPE grantd_webhook_oldest_undelivered_seconds gauge\n"
+	    "grantd_webhook_oldest_undelivered_seconds %lld\n", (long long)depth,
+	    (long long)(depth > 0 && now > oldest ? now - oldest : 0));
+}
+
 static void
 metrics_get(struct request *rq, struct response *rs)
 {
@@ -270,6 +312,7 @@ metrics_get(struct request *rq, struct response *rs)
 	if (put_pools(&o, rq->db, rq->now) < 0)
 		o.failed = true;
 	put_counts(&o, rq->db);
+	put_webhooks(&o, rq->app, rq->db, rq->now);
 	if (o.failed) {
 		free(o.p);
 		resp_problem(rs, 503, "unavailable", "cannot collect metrics");

@@ -17,6 +17,7 @@
 #define METRICS_SERIES 512
 #define METRICS_LAT_BUCKETS 13		/* lat_bounds in metrics.c */
 #define METRICS_BATCH_BUCKETS 10	/* batch_bounds in metrics.c */
+#define METRICS_DELIVERIES 4		/* enum metrics_delivery */
 
 struct metrics {
 	struct {
@@ -32,6 +33,7 @@ struct metrics {
 	uint64_t cuts[3];	/* by enum metrics_cut */
 	uint64_t batch_buckets[METRICS_BATCH_BUCKETS], batch_count, batch_sum;
 	uint64_t timer_failures;	/* each try of a transition that failed (timers.c) */
+	uint64_t deliveries[METRICS_DELIVERIES];	/* webhook attempts (webhooks_send.c) */
 };
 
 /*
@@ -54,5 +56,16 @@ void metrics_cut(struct metrics *m, enum metrics_cut why);
 
 /* Counts one group commit of n changes. */
 void metrics_batch(struct metrics *m, uint64_t n);
+
+/* How one webhook delivery attempt ended (webhooks_send.c). */
+enum metrics_delivery {
+	METRICS_DELIVERY_OK,		/* a 2xx answer */
+	METRICS_DELIVERY_FAILED,	/* another answer, or none (refused connection, TLS) */
+	METRICS_DELIVERY_REFUSED,	/* grantd would not connect: a private address */
+	METRICS_DELIVERY_TIMEOUT,	/* past webhooks.timeout_s */
+};
+
+/* Counts one webhook delivery attempt. */
+void metrics_delivery(struct metrics *m, enum metrics_delivery how);
 
 #endif

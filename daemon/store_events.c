@@ -34,6 +34,24 @@ store_event_insert(struct db *db, const char *type, int64_t at, const char *reso
 }
 
 int
+store_event_newest(struct db *db, int64_t *seq)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(max(seq), 0) FROM events");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = db_rc(rc);
+	}
+	db_done(st);
+	return rc;
+}
+
+int
 store_event_team(struct db *db, int64_t seq, const char *team, const char *payload)
 {
 	return db_run(db, "INSERT OR IGNORE INTO event_teams (seq, team, payload) "

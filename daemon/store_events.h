@@ -22,6 +22,8 @@ void event_id_format(int64_t seq, char buf[EVENT_ID_LEN]);
  */
 int store_event_insert(struct db *db, const char *type, int64_t at, const char *resource,
     int64_t audit_seq, const char *payload, int64_t *seq);
+/* The newest event's seq, 0 when there is none. */
+int store_event_newest(struct db *db, int64_t *seq);
 /* The event seq concerns team, with that team's own copy of the payload. */
 int store_event_team(struct db *db, int64_t seq, const char *team, const char *payload);
 

@@ -203,6 +203,13 @@ store_webhook_delivered(struct db *db, const char *id, int64_t seq)
 }
 
 int
+store_webhook_passed(struct db *db, const char *id, int64_t seq)
+{
+	return db_run(db, "UPDATE webhooks SET delivered_seq = ?2 WHERE id = ?1 AND "
+	    "delivered_seq < ?2 AND failing_since IS NULL", "ti", id, seq);
+}
+
+int
 store_webhook_tested(struct db *db, const char *id)
 {
 	return db_run(db, "UPDATE webhooks SET test_at = NULL WHERE id = ?", "t", id);
@@ -251,4 +258,34 @@ store_webhook_deliveries(struct db *db, const char *id, int64_t after, int64_t l
 	return db_page(db, "SELECT id, event_id, type, at, status, error, ok, ms "
 	    "FROM webhook_deliveries WHERE webhook = ? AND id > ? ORDER BY id LIMIT ?",
 	    delivery_row, int_cursor, limit, items, next, "tii", id, after, limit + 1);
+}
+
+/*
+ * One pass over what is owed: each enabled webhook's events after its
+ * cursor (the events' primary key) that it takes, by type and, for a
+ * team's, by that team's copy (event_teams' key).  The cursor passes over
+ * the events a webhook does not take (webhooks_send.c), so the range read
+ * is what is really owed.
+ */
+int
+store_webhook_queue(struct db *db, int64_t *depth, int64_t *oldest_at)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*), coalesce(min(e.at), 0) FROM webhooks w "
+	    "JOIN events e ON e.seq > w.delivered_seq WHERE w.deleted_at IS NULL AND "
+	    "w.disabled_at IS NULL AND EXISTS (SELECT 1 FROM json_each(w.types) "
+	    "WHERE value IN ('*', e.type)) AND (w.team IS NULL OR EXISTS (SELECT 1 "
+	    "FROM event_teams t WHERE t.team = w.team AND t.seq = e.seq))");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*depth = sqlite3_column_int64(st, 0);
+		*oldest_at = sqlite3_column_int64(st, 1);
+		rc = 0;
+	} else {
+		rc = db_rc(rc);
+	}
+	db_done(st);
+	return rc;
 }

@@ -54,11 +54,20 @@ int store_webhook_attempt(struct db *db, const char *id, int64_t event_seq,
 /* The event seq was delivered (or a test sent): the cursor moves, failures are forgotten. */
 int store_webhook_delivered(struct db *db, const char *id, int64_t seq);
 int store_webhook_tested(struct db *db, const char *id);
+/* The events up to seq were none the webhook takes: its cursor passes over them. */
+int store_webhook_passed(struct db *db, const char *id, int64_t seq);
 /* An attempt failed: the next at next_at; first_failed kept if already set. */
 int store_webhook_failed(struct db *db, const char *id, int64_t now, int64_t next_at);
 int store_webhook_disable(struct db *db, const char *id, int64_t now);
 
 int store_webhook_deliveries(struct db *db, const char *id, int64_t after, int64_t limit,
     json_t **items, char **next);
+
+/*
+ * What enabled webhooks are owed (for /metrics): *depth the deliveries
+ * waiting (an event counts once per webhook that takes it), *oldest_at the
+ * instant of the oldest event among them (0 when none).
+ */
+int store_webhook_queue(struct db *db, int64_t *depth, int64_t *oldest_at);
 
 #endif
