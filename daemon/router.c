@@ -246,7 +246,8 @@ valid_idem_key(const char *k)
  * holds the secret; this process alone can open it for a replay.
  */
 #define SEALED "sealed:"
-#define SEAL_RAW (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64)
+#define SEAL_SECRET_MAX 128	/* a token is 64 bytes, a webhook's secret 70 */
+#define SEAL_RAW (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + SEAL_SECRET_MAX)
 
 static json_t *
 seal_secret(const struct app *app, const char *secret)
@@ -255,7 +256,7 @@ seal_secret(const struct app *app, const char *secret)
 	char b64[sizeof(SEALED) + 2 * SEAL_RAW];
 	size_t n = strlen(secret);
 
-	if (n > 64)
+	if (n > SEAL_SECRET_MAX)
 		return NULL;
 	randombytes_buf(raw, crypto_secretbox_NONCEBYTES);
 	crypto_secretbox_easy(raw + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret,
@@ -272,7 +273,7 @@ static json_t *
 open_secret(const struct app *app, const char *sealed)
 {
 	unsigned char raw[SEAL_RAW];
-	char secret[65];
+	char secret[SEAL_SECRET_MAX + 1];
 	size_t n;
 
 	if (strncmp(sealed, SEALED, sizeof(SEALED) - 1) != 0 ||
@@ -286,6 +287,10 @@ open_secret(const struct app *app, const char *sealed)
 	secret[n - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES] = '\0';
 	return json_stringn_nocheck(secret, strlen(secret));
 }
+
+/* The members of a reply that hold a secret: a new token's, a webhook's signing key. */
+static const char *const secret_fields[] = { "token", "secret" };
+#define NSECRET_FIELDS (sizeof(secret_fields) / sizeof(secret_fields[0]))
 
 static bool
 legacy_match(const struct request *rq, const char *stored)
@@ -327,9 +332,11 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 			json_decref(j);
 			j = NULL;
 		}
-		tok = json_string_value(json_object_get(j, "token"));
-		if (tok != NULL && strncmp(tok, SEALED, sizeof(SEALED) - 1) == 0)
-			json_object_set_new(j, "token", open_secret(rq->app, tok));
+		for (size_t i = 0; i < NSECRET_FIELDS; i++) {
+			tok = json_string_value(json_object_get(j, secret_fields[i]));
+			if (tok != NULL && strncmp(tok, SEALED, sizeof(SEALED) - 1) == 0)
+				json_object_set_new(j, secret_fields[i], open_secret(rq->app, tok));
+		}
 		resp_json(rs, status, j);
 		rs->replayed = true;
 		rs->problem = rs->status >= 400;
@@ -344,24 +351,28 @@ idem_lookup(const struct request *rq, const char *hash, struct response *rs)
 }
 
 /*
- * Stores a successful reply for replays.  A secret (a new token) is stored
- * sealed (see seal_secret), never in the clear.
+ * Stores a successful reply for replays.  A secret (a new token, a
+ * webhook's signing secret) is stored sealed (see seal_secret), never in
+ * the clear.
  */
 static int
 idem_store(const struct request *rq, unsigned flags, const char *hash,
     const struct response *rs)
 {
 	json_t *copy = rs->json ? json_copy(rs->json) : json_null();
+	const char *f;
 	char *body;
 	int rc;
 
 	if (copy == NULL)
 		return GD_ENOMEM;
-	if ((flags & ROUTE_SECRET) && json_is_string(json_object_get(copy, "token")) &&
-	    json_object_set_new(copy, "token", seal_secret(rq->app,
-	    json_string_value(json_object_get(copy, "token")))) < 0) {
-		json_decref(copy);
-		return GD_ENOMEM;
+	for (size_t i = 0; (flags & ROUTE_SECRET) && i < NSECRET_FIELDS; i++) {
+		f = secret_fields[i];
+		if (json_is_string(json_object_get(copy, f)) && json_object_set_new(copy, f,
+		    seal_secret(rq->app, json_string_value(json_object_get(copy, f)))) < 0) {
+			json_decref(copy);
+			return GD_ENOMEM;
+		}
 	}
 	body = json_dumps(copy, RESP_JSON_FLAGS | JSON_ENCODE_ANY);
 	json_decref(copy);

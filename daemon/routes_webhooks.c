@@ -13,7 +13,9 @@
 /*
  * POST /v1/webhooks {"url", "types", "team"?}: an admin registers for every
  * event (or, with team, one team's copies); a team for its own alone.  The
- * secret is in this reply only.
+ * secret is in this reply only: an Idempotency-Key's stored copy keeps it
+ * sealed (ROUTE_SECRET), so a replay by this process shows it again and
+ * one after a restart cannot.
  */
 static void
 webhook_create(struct request *rq, struct response *rs)
@@ -161,7 +163,7 @@ webhook_deliveries(struct request *rq, struct response *rs)
 }
 
 const struct route routes_webhooks[] = {
-	{ "POST", "/v1/webhooks", ROLE_TEAM, ROUTE_WRITE, webhook_create },
+	{ "POST", "/v1/webhooks", ROLE_TEAM, ROUTE_WRITE | ROUTE_SECRET, webhook_create },
 	{ "GET", "/v1/webhooks", ROLE_AUDITOR | ROLE_TEAM, 0, webhook_list },
 	{ "GET", "/v1/webhooks/{id}", ROLE_AUDITOR | ROLE_TEAM, 0, webhook_get },
 	{ "DELETE", "/v1/webhooks/{id}", ROLE_TEAM, ROUTE_WRITE, webhook_delete },
