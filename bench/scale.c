@@ -592,6 +592,10 @@ main(int argc, char **argv)
 	}
 	ka_close();
 	bench_stop_grantd();
-	bench_remove_dir();
+	/* BENCH_KEEP set: the filled database stays, for a profiler. */
+	if (getenv("BENCH_KEEP") != NULL)
+		printf("kept      %s\n", bench.dir);
+	else
+		bench_remove_dir();
 	return whatif_wrong254 ? 1 : 0;
 }

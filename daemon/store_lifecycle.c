@@ -26,6 +26,17 @@ push(struct due **v, size_t *n, size_t *cap, struct due d)
 	"WHERE e.evaluation_noted = 0 AND p.evaluation_on IS NOT NULL " \
 	"AND e.state IN ('active', 'completed')"
 
+/*
+ * The earliest evaluation of each phase, in EVAL_SQL's columns (the first
+ * unused): a team's evaluation day grows with its window's start, so the
+ * earliest start not yet noted gives the phase's next one (schema/019).
+ */
+#define EVAL_NEXT_SQL "SELECT 0, (SELECT min(e.window_start) FROM enrollments e " \
+	"WHERE e.phase = p.id AND e.evaluation_noted = 0 " \
+	"AND e.state IN ('active', 'completed')) AS ws, p.evaluation_on, p.starts_on, " \
+	"p.extended_days, g.timezone, p.id FROM phases p " \
+	"JOIN programs g ON g.id = p.program WHERE p.evaluation_on IS NOT NULL"
+
 /* Vouchers of ended enrollments still open: each closes at its ended_at. */
 #define CLOSE_SQL "SELECT e.id, e.ended_at FROM enrollments e " \
 	"JOIN ledger_accounts a ON a.enrollment = e.id " \
@@ -119,7 +130,11 @@ store_next_due(struct db *db)
 	int64_t best = -1, t;
 	sqlite3_stmt *st;
 
-	/* The same sets as store_due, at any time: one already due comes out first. */
+	/*
+	 * The same sets as store_due, at any time: one already due comes out
+	 * first.  Asked after every commit, so each is answered from an index
+	 * (schema/019), not by reading every grant or enrollment.
+	 */
 #define TAKE(x) do { t = (x); if (t >= 0 && (best < 0 || t < best)) best = t; } while (0)
 	TAKE(db_int(db, "SELECT coalesce(min(start), -1) FROM grants WHERE noted = 0 "
 	    "AND cancelled = 0", NULL));
@@ -132,10 +147,11 @@ store_next_due(struct db *db)
 	TAKE(db_int(db, "SELECT coalesce(min(e.ended_at), -1) FROM enrollments e "
 	    "JOIN ledger_accounts a ON a.enrollment = e.id "
 	    "WHERE e.state IN ('eliminated', 'withdrawn') AND a.closed = 0", NULL));
-	st = db_prep(db, EVAL_SQL);
+	st = db_prep(db, EVAL_NEXT_SQL);
 	if (st != NULL) {
 		while (sqlite3_step(st) == SQLITE_ROW)
-			TAKE(evaluation_at(st));
+			if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+				TAKE(evaluation_at(st));
 		db_done(st);
 	}
 #undef TAKE

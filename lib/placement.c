@@ -45,6 +45,8 @@ struct search {
 	int64_t *deque;		/* steps + 1 */
 	struct ranked *rank;	/* npools */
 	struct bound *bd;	/* npools */
+	size_t *heap;		/* every pool, a min-heap by bd[].until */
+	int64_t reach;		/* what the bounds sum to, in table steps */
 };
 
 static int64_t
@@ -188,6 +190,29 @@ usable_steps(const struct search *sr, size_t p, int64_t free)
 	return (free < sr->steps / step ? free : sr->steps / step) * step;
 }
 
+/* Restores the heap below slot i after its pool's until grew. */
+static void
+heap_down(struct search *sr, size_t i)
+{
+	size_t n = sr->npools, c, p = sr->heap[i];
+
+	for (; (c = 2 * i + 1) < n; i = c) {
+		if (c + 1 < n && sr->bd[sr->heap[c + 1]].until < sr->bd[sr->heap[c]].until)
+			c++;
+		if (sr->bd[sr->heap[c]].until >= sr->bd[p].until)
+			break;
+		sr->heap[i] = sr->heap[c];
+	}
+	sr->heap[i] = p;
+}
+
+static void
+heapify(struct search *sr)
+{
+	for (size_t i = sr->npools / 2; i-- > 0;)
+		heap_down(sr, i);
+}
+
 /* The exact free cards of pool p over [a, b), and the bound they give later windows. */
 static void
 refresh(struct search *sr, size_t p, int64_t a, int64_t b)
@@ -195,7 +220,9 @@ refresh(struct search *sr, size_t p, int64_t a, int64_t b)
 	const struct timeline *tl = sr->pools[p].tl;
 	struct bound *x = &sr->bd[p];
 
+	sr->reach -= usable_steps(sr, p, x->ub);
 	x->ub = timeline_free_min(tl, a, b);
+	sr->reach += usable_steps(sr, p, x->ub);
 	/* The min is reached somewhere in [a, b): slack <= ub there. */
 	if (!timeline_last_short(tl, a, b, x->ub + 1, &x->until))
 		x->until = a + 1;	/* cannot happen; then exact again next time */
@@ -214,15 +241,14 @@ solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, s
 	int64_t reach = 0;
 	size_t k = 0;
 
-	for (size_t p = 0; p < sr->npools; p++) {
-		if (sr->bd[p].until <= a)
-			refresh(sr, p, a, b);
-		reach += usable_steps(sr, p, sr->bd[p].ub);
+	/* The bounds that lapsed by a, earliest first: exact again, and good for longer. */
+	while (sr->npools > 0 && sr->bd[sr->heap[0]].until <= a) {
+		refresh(sr, sr->heap[0], a, b);
+		heap_down(sr, 0);
 	}
-	if (reach < sr->steps)
+	if (sr->reach < sr->steps)
 		return TRY_BOUNDED;
 	/* The bounds allow it: exact free cards for every pool that may have some. */
-	reach = 0;
 	for (size_t p = 0; p < sr->npools; p++) {
 		struct ranked x;
 
@@ -238,6 +264,7 @@ solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, s
 		reach += x.usable * x.step;
 		sr->rank[k++] = x;
 	}
+	heapify(sr);
 	/* Exact now, and valid from a: as good as bounds for the caller's jump. */
 	if (reach < sr->steps)
 		return TRY_BOUNDED;
@@ -270,9 +297,8 @@ next_start(const struct search *sr, int how, int64_t start, int64_t last, int32_
 		return false;
 	if (how == TRY_BOUNDED) {
 		/* Every window starting before the earliest bound lapses is held back by them. */
-		for (size_t p = 0; p < sr->npools; p++)
-			if (sr->bd[p].until < until)
-				until = sr->bd[p].until;
+		if (sr->npools > 0)
+			until = sr->bd[sr->heap[0]].until;
 	} else {
 		/* The first midnight after a boundary of some pool (placement.h). */
 		for (size_t p = 0; p < sr->npools; p++)
@@ -321,15 +347,19 @@ placement_find(const struct placement_pool *pools, size_t npools,
 	if (!sr.uniform)
 		sr.deque = malloc(((size_t)sr.steps + 1) * sizeof(*sr.deque));
 	sr.rank = malloc((npools ? npools : 1) * sizeof(*sr.rank));
-	sr.bd = calloc(npools ? npools : 1, sizeof(*sr.bd));	/* until 0: computed at once */
+	sr.bd = calloc(npools ? npools : 1, sizeof(*sr.bd));
+	sr.heap = malloc((npools ? npools : 1) * sizeof(*sr.heap));
 	shares = malloc((npools ? npools : 1) * sizeof(*shares));
 	if ((!sr.uniform && sr.deque == NULL) || sr.rank == NULL || sr.bd == NULL ||
-	    shares == NULL) {
+	    sr.heap == NULL || shares == NULL) {
 		rc = GD_ENOMEM;
 		goto done;
 	}
-	for (size_t p = 0; p < npools; p++)
-		sr.bd[p].until = INT64_MIN;
+	/* No bound yet: every pool is asked on the first day. */
+	for (size_t p = 0; p < npools; p++) {
+		sr.bd[p] = (struct bound){ 0, INT64_MIN };
+		sr.heap[p] = p;
+	}
 
 	day = first_day(req->not_before, req->zone_offset);
 	for (;;) {
@@ -360,6 +390,7 @@ done:
 	free(sr.deque);
 	free(sr.rank);
 	free(sr.bd);
+	free(sr.heap);
 	return rc;
 }
 

@@ -114,8 +114,8 @@ json_t *h_at(json_t *o, const char *path);
 const char *h_str(json_t *o, const char *path);
 
 /*
- * SQL that undoes migrations 012 to 018 (organisations, token lifetimes,
- * nodes, events, webhooks, holds' expiry notices), for a test that takes a
+ * SQL that undoes migrations 012 to 019 (organisations, token lifetimes,
+ * nodes, events, webhooks, holds' expiry notices, due indexes), for a test that takes a
  * database back to an older schema inside its own transaction: nodes and
  * the measured sums of usage_hourly go, the tokens' new columns go,
  * team_members is made again from the memberships, suppliers loses its
@@ -123,6 +123,10 @@ const char *h_str(json_t *o, const char *path);
  * dropped; the test's connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP INDEX enrollments_eval;"						\
+	"DROP INDEX enrollments_ended;"						\
+	"DROP INDEX grants_due_start;"						\
+	"DROP INDEX grants_due_end;"						\
 	"DROP INDEX ledger_holds_notice;"					\
 	"ALTER TABLE ledger_holds DROP COLUMN expiring_notice_at;"		\
 	"DROP TABLE webhook_deliveries;"					\
