@@ -17,6 +17,7 @@ struct db;
 struct http;
 struct batch;
 struct timers;
+struct event_streams;
 
 /*
  * One per process.  main.c owns it and everything it points to; modules
@@ -30,6 +31,7 @@ struct app {
 	struct http *http;
 	struct batch *batch;
 	struct timers *timers;	/* the loop's tick (timers.c); NULL outside the loop */
+	struct event_streams *streams;	/* open SSE streams (events_stream.h); NULL outside the loop */
 	int32_t tz_default;	/* offset of cfg's programme timezone */
 	bool stopping;
 	struct token_cache tokens;	/* principals of live tokens */

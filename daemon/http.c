@@ -1,4 +1,4 @@
-/* http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume, TLS. */
+/* http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume, TLS, SSE. */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <sodium.h>
@@ -12,6 +12,7 @@
 #include "app.h"
 #include "commit.h"
 #include "err.h"
+#include "events_stream.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -93,6 +94,7 @@ struct query {
 	uint64_t t0;
 	int status;
 	const char *route;
+	struct event_stream *stream;	/* GET /v1/events/stream's, from its reply to the end */
 };
 
 static void on_timer(uv_timer_t *t);
@@ -583,6 +585,83 @@ send_ui(struct query *q)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/*
+ * Event streams.  The route answers 200 with the stream's start
+ * (events_stream.h); here that reply becomes a callback response of
+ * unknown length (chunked) whose reader takes the stream's bytes.  When it
+ * has none the connection is suspended, so libmicrohttpd neither polls the
+ * reader in a loop nor times the connection out (it restarts the idle
+ * clock on resume); the stream's tick resumes it when there is news, a
+ * heartbeat or an end.  Reads and suspends happen only inside the reader,
+ * as libmicrohttpd 0.9.75 requires.  The stream belongs to the request and
+ * is closed in on_completed, after which the reader is never called.
+ */
+
+/* The most bytes one call of the reader hands over; the connection's memory bounds it too. */
+#define STREAM_BLOCK 16384
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct query *q = cls;
+	ssize_t n = events_stream_read(q->stream, buf, max);
+
+	(void)pos;
+	if (n == 0) {
+		MHD_suspend_connection(q->c);
+		return 0;
+	}
+	if (n == EVENTS_STREAM_END)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n == EVENTS_STREAM_GONE)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	return n;
+}
+
+static void
+stream_wake(void *arg)
+{
+	struct query *q = arg;
+
+	MHD_resume_connection(q->c);
+}
+
+static bool
+is_stream(const struct response *rs)
+{
+	return rs->status == 200 && rs->json != NULL && rs->content_type != NULL &&
+	    strcmp(rs->content_type, EVENTS_STREAM_TYPE) == 0;
+}
+
+/* A stream that cannot start (no memory) closes the connection: it has no other answer. */
+static enum MHD_Result
+send_stream(struct query *q, const struct principal *who, const char *auth)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	if (ci == NULL || events_stream_open(q->h->app, q->rs.json, who->id, auth,
+	    ci->connect_fd, stream_wake, q, &q->stream) < 0)
+		return MHD_NO;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, q,
+	    NULL);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EVENTS_STREAM_TYPE);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Request-Id", q->rid);
+	/* nginx, the usual proxy in front of an agency's server, would hold the events back. */
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	/* The route's 200: the stream's status is its reply's. */
+	q->status = q->rs.status;
+	ret = MHD_queue_response(q->c, (unsigned)q->rs.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static void
 on_committed(void *arg, bool committed)
 {
@@ -623,6 +702,7 @@ handle(struct query *q)
 	struct request rq = { 0 };
 	struct principal who = { 0 };
 	struct args a = { &rq, false };
+	const char *auth, *last_id;
 	bool deferred;
 
 	conn_read(q->h, q->c);
@@ -642,6 +722,18 @@ handle(struct query *q)
 	}
 	if (ui_claims(q->path))
 		return send_ui(q);
+	/*
+	 * An event stream's resume point comes as the header Last-Event-ID
+	 * (what EventSource sends on reconnecting); routes read the query
+	 * alone, so it comes first there under its own name, which no query
+	 * parameter of the API takes.
+	 */
+	last_id = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Last-Event-ID");
+	if (last_id != NULL) {
+		rq.query[0].key = "Last-Event-ID";
+		rq.query[0].value = last_id;
+		rq.nquery = 1;
+	}
 	MHD_get_connection_values(q->c, MHD_GET_ARGUMENT_KIND, collect_arg, &a);
 	if (a.overflow) {
 		resp_problem(&q->rs, 400, "bad_request", "more than %d query parameters",
@@ -649,9 +741,11 @@ handle(struct query *q)
 		return send_response(q);
 	}
 	rq.route = "unmatched";
-	deferred = dispatch(&rq, MHD_lookup_connection_value(q->c, MHD_HEADER_KIND,
-	    "Authorization"), &who, &q->rs);
+	auth = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Authorization");
+	deferred = dispatch(&rq, auth, &who, &q->rs);
 	q->route = rq.route;
+	if (!deferred && is_stream(&q->rs))
+		return send_stream(q, &who, auth);
 	if (deferred) {
 		if (commit_wait(app, on_committed, q) == 0) {
 			q->state = Q_WAITING;
@@ -749,6 +843,7 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		    log_escape(pbuf, sizeof(pbuf), q->path), q->status,
 		    (double)(uv_hrtime() - q->t0) / 1e6, log_escape(rbuf, sizeof(rbuf), q->rid),
 		    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	events_stream_close(q->stream);
 	response_clear(&q->rs);
 	free(q->body);
 	free(q->path);

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "commit.h"
 #include "events.h"
+#include "events_stream.h"
 #include "db.h"
 #include "err.h"
 #include "checkpoints.h"
@@ -110,6 +111,7 @@ close_all(struct loop *l)
 {
 	timers_close(l->app);
 	http_close(l->app);
+	events_streams_close(l->app);
 	webhooks_stop(l->webhooks);
 	l->webhooks = NULL;
 	/* The last minute's uses, before the batch machinery goes. */
@@ -155,6 +157,8 @@ on_stop(uv_signal_t *s, int signum)
 	sd_notify(0, "STOPPING=1");
 	l->app->stopping = true;
 	http_quiesce(l->app);
+	/* Streams never finish by themselves: they end now, or the drain would wait them out. */
+	events_streams_stop(l->app);
 	l->drain_deadline = uv_now(&l->uv) + DRAIN_MS;
 	uv_timer_start(&l->drain, on_drain, 0, DRAIN_POLL_MS);
 }
@@ -225,10 +229,14 @@ on_hup(uv_signal_t *s, int signum)
 	sd_notify(0, "READY=1");
 }
 
-/* After each batch commits: answer the resumed requests, re-aim the timer. */
+/*
+ * After each batch commits: wake the event streams it gave news, answer
+ * the resumed requests, re-aim the timer.
+ */
 static void
 after_commit(struct app *app)
 {
+	events_streams_check(app);
 	http_kick(app);
 	timers_rearm(app);
 }
@@ -313,6 +321,9 @@ loop_run(struct app *app)
 	if (webhooks_start(app, &l.uv, &l.webhooks) < 0)
 		log_error("cannot start the webhooks' sender (out of memory): deliveries wait "
 		    "for a restart");
+	if (events_streams_start(app, &l.uv) < 0)
+		log_error("cannot start the event streams (out of memory): GET /v1/events/stream "
+		    "answers 503 until a restart");
 	/* Pet the watchdog at half its period, as sd_watchdog_enabled(3) advises. */
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec >= 2000)
 		uv_timer_start(&l.watchdog, on_watchdog, usec / 2000, usec / 2000);
