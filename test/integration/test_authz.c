@@ -1,5 +1,6 @@
 /* test_authz.c: the authorization matrix, every route x every role, on the real binary. */
 #include <check.h>
+#include <curl/curl.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,6 +176,9 @@ static const struct row rows[] = {
 	{ "GET", "/v1/audit/verify", NULL, AUDITORS, NULL },
 	{ "GET", "/v1/events", NULL, ANY_TEAM, NULL },
 	{ "GET", "/v1/events?team=alpha", NULL, OWN_TEAM, NULL },
+	/* A stream's 200 never ends: its cell reads for STREAM_CELL_MS (stream_req). */
+	{ "GET", "/v1/events/stream", NULL, ANY_TEAM, NULL },
+	{ "GET", "/v1/events/stream?team=alpha", NULL, OWN_TEAM, NULL },
 
 	/* Webhooks: another team's is 404 (as if none), not 403. */
 	{ "POST", "/v1/webhooks", "{\"url\":\"https://hooks.example/%R\",\"types\":[\"*\"],"
@@ -418,6 +422,59 @@ pattern_matches(const char *pat, const char *path)
 	return *a == '\0' && *b == '\0';
 }
 
+/*
+ * GET /v1/events/stream's cells: what the stream sent in STREAM_CELL_MS
+ * (its backlog, at once), then the cell hangs up; a refusal is a reply as
+ * any other.  The leak check reads the events as it reads a list.
+ */
+#define STREAM_CELL_MS 500L
+
+static size_t
+stream_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct hresp *r = arg;
+	size_t len = r->body ? strlen(r->body) : 0;
+	char *nb = realloc(r->body, len + sz * n + 1);
+
+	ck_assert_ptr_nonnull(nb);
+	memcpy(nb + len, p, sz * n);
+	nb[len + sz * n] = '\0';
+	r->body = nb;
+	return sz * n;
+}
+
+static struct hresp
+stream_req(const struct harness *h, const char *path, const char *token)
+{
+	struct hresp r = { .content_length = -1 };
+	struct curl_slist *hl = NULL;
+	char url[1024], auth[600];
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+
+	ck_assert_ptr_nonnull(c);
+	snprintf(url, sizeof(url), "%s%s", h->base, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, stream_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, STREAM_CELL_MS);
+	if (token) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		hl = curl_slist_append(hl, auth);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+	ck_assert_msg(rc == CURLE_OK || (rc == CURLE_OPERATION_TIMEDOUT && r.status == 200),
+	    "GET %s: %s", path, curl_easy_strerror(rc));
+	curl_slist_free_all(hl);
+	curl_easy_cleanup(c);
+	if (r.body == NULL)
+		r.body = strdup("");
+	r.json = json_loads(r.body, JSON_DECODE_ANY, NULL);
+	return r;
+}
+
 /* Whether a 200 given to a team token names a team other than its own. */
 static const char *
 leak(const struct hresp *r, const char *team)
@@ -484,7 +541,11 @@ START_TEST(matrix)
 			fill(row->path, r, path, sizeof(path));
 			if (row->body)
 				fill(row->body, r, body, sizeof(body));
-			resp = h_req(&h, row->method, path, tok, row->body ? body : NULL, NULL);
+			if (strncmp(path, "/v1/events/stream", 17) == 0)
+				resp = stream_req(&h, path, tok);
+			else
+				resp = h_req(&h, row->method, path, tok, row->body ? body : NULL,
+				    NULL);
 			ncells++;
 			bad = resp.status != row->want[r];
 			/* A refusal says why, in a problem with the matching code. */
