@@ -1919,6 +1919,167 @@ START_TEST(events_and_webhooks)
 }
 END_TEST
 
+/* A grantctl running in the background: its stdout through a pipe, read as it comes. */
+struct bg {
+	pid_t pid;
+	int out, err;
+	char buf[65536];
+	size_t len;
+};
+
+static void
+bg_start(struct bg *b, const struct env *e, const char *const *args)
+{
+	char url[300], tok[300], home[300], errpath[] = "/tmp/grantctl-err-XXXXXX";
+	char *envp[] = { url, tok, home, NULL };
+	const char *argv[16];
+	int p[2], n = 0;
+
+	memset(b, 0, sizeof(*b));
+	snprintf(url, sizeof(url), "GRANTD_URL=%s", e->url);
+	snprintf(tok, sizeof(tok), "GRANTD_TOKEN=%s", e->token);
+	snprintf(home, sizeof(home), "HOME=%s", e->home);
+	argv[n++] = ctl_bin();
+	while (*args && n < 15)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_ge(b->err = mkstemp(errpath), 0);
+	unlink(errpath);
+	ck_assert_int_ge(b->pid = fork(), 0);
+	if (b->pid == 0) {
+		dup2(p[1], 1);
+		dup2(b->err, 2);
+		close(p[0]);
+		close(p[1]);
+		execve(argv[0], (char *const *)argv, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	b->out = p[0];
+	fcntl(b->out, F_SETFL, O_NONBLOCK);
+}
+
+/* Reads what came for up to ms, until text is among it. */
+static bool
+bg_saw(struct bg *b, const char *text, int ms)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	ssize_t n;
+
+	for (int t = 0; t <= ms; t += 20) {
+		while (b->len < sizeof(b->buf) - 1 &&
+		    (n = read(b->out, b->buf + b->len, sizeof(b->buf) - 1 - b->len)) > 0)
+			b->len += (size_t)n;
+		b->buf[b->len] = '\0';
+		if (strstr(b->buf, text) != NULL)
+			return true;
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+/* Interrupts it; what it said on stderr (malloc'd). */
+static char *
+bg_stop(struct bg *b)
+{
+	char *err = calloc(1, 8192);
+	int st;
+
+	ck_assert_ptr_nonnull(err);
+	kill(b->pid, SIGINT);
+	waitpid(b->pid, &st, 0);
+	lseek(b->err, 0, SEEK_SET);
+	ck_assert_int_ge(read(b->err, err, 8191), 0);
+	close(b->out);
+	close(b->err);
+	return err;
+}
+
+static int
+count(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p += strlen(what))
+		n++;
+	return n;
+}
+
+/*
+ * events --follow reads the stream: after --after, each event once as it
+ * commits; grantd stopped and started again on the same address, it
+ * resumes with Last-Event-ID and misses nothing.  (--after, not "from
+ * now": the test cannot tell when grantctl has read the feed's end.)
+ */
+START_TEST(events_follow)
+{
+	const char *args[] = { "--json", "events", "--follow", "--after", NULL, NULL };
+	struct harness h;
+	struct env e;
+	struct run r;
+	struct bg b;
+	char conf[8192], after[32], *err, *port;
+	json_t *fd, *items;
+	FILE *f;
+	size_t n;
+
+	start(&h, &e);
+	if (!has_route(&h, "GET", "/v1/events/stream")) {
+		ck_assert_int_eq(h_stop(&h), 0);
+		h_cleanup(&h);
+		return;
+	}
+	CTL_EXPECT(0, r, &e, "team", "create", "acme", "--name", "Acme", "--lead-org", "Acme Corp");
+	run_free(&r);
+	fd = h_must(h_get(&h, h.admin, "/v1/events?limit=1000"), 200, "feed");
+	items = json_object_get(fd, "items");
+	snprintf(after, sizeof(after), "%lld", (long long)json_integer_value(json_object_get(
+	    json_array_get(items, json_array_size(items) - 1), "seq")));
+	json_decref(fd);
+	args[4] = after;
+	bg_start(&b, &e, args);
+	/* acme's event, at or before --after, is not shown. */
+	CTL_EXPECT(0, r, &e, "team", "create", "beta", "--name", "Beta", "--lead-org", "Beta Corp");
+	run_free(&r);
+	ck_assert(bg_saw(&b, "\"resource\":\"team/beta\"", 3000));
+	/* The same address after a restart: listen on the port it has now. */
+	ck_assert_ptr_nonnull(port = strrchr(h.base, ':'));
+	ck_assert_ptr_nonnull(f = fopen(h.conf, "r"));
+	n = fread(conf, 1, sizeof(conf) - 1, f);
+	fclose(f);
+	conf[n] = '\0';
+	ck_assert_int_eq(h_stop(&h), 0);
+	ck_assert(bg_saw(&b, "", 0));
+	ck_assert_ptr_nonnull(f = fopen(h.conf, "w"));
+	for (char *l = conf; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] != '\0'))
+		if (strncmp(l, "listen = ", 9) == 0)
+			fprintf(f, "listen = 127.0.0.1%s\n", port);
+		else
+			fprintf(f, "%.*s\n", (int)strcspn(l, "\n"), l);
+	fclose(f);
+	h_restart(&h);
+	CTL_EXPECT(0, r, &e, "team", "create", "gamma", "--name", "Gamma", "--lead-org",
+	    "Gamma Corp");
+	run_free(&r);
+	ck_assert_msg(bg_saw(&b, "\"resource\":\"team/gamma\"", 10000), "no gamma after the "
+	    "restart: %s", b.buf);
+	err = bg_stop(&b);
+	ck_assert_msg(strstr(err, "the stream ended (grantd is stopping") != NULL, "%s", err);
+	ck_assert_int_eq(count(b.buf, "\"resource\":\"team/acme\""), 0);
+	ck_assert_int_eq(count(b.buf, "\"resource\":\"team/beta\""), 1);
+	ck_assert_int_eq(count(b.buf, "\"resource\":\"team/gamma\""), 1);
+	free(err);
+	/* A refusal ends it with the refusal's exit status. */
+	CTL_EXPECT(3, r, &e, "--token", "gd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "events",
+	    "--follow", "--after", "0");
+	ck_assert_ptr_nonnull(strstr(r.err, "401 unauthorized"));
+	run_free(&r);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1946,6 +2107,7 @@ main(void)
 	tcase_add_test(tc, verify_report);
 	tcase_add_test(tc, nodes);
 	tcase_add_test(tc, events_and_webhooks);
+	tcase_add_test(tc, events_follow);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
