@@ -24,10 +24,14 @@
  *   1,000 pools of 50 B200 (50,000 cards), one programme (Asia/Seoul);
  *   phase f-500: 500 teams of 4 cards each (the fairness report's phase);
  *   NPHASES other phases whose packages range from 4 cards to 768 (so the
- *   large ones split over many pools), periods of 30 to 181 days, starting
- *   over the next year; teams enrolled round-robin over these phases,
- *   placed by grantd at the earliest start among a seeded run of 254
- *   pools (the most one request may name), until -n grants stand.
+ *   large ones split over many pools; most are small, as in the support
+ *   programmes that hand a few cards to hundreds of teams), periods of 30
+ *   to 181 days, starting over the next year, each taking teams up to a
+ *   budget of PHASE_CARD_DAYS (a 768-card phase takes a handful, a 4-card
+ *   one hundreds); teams enrolled round-robin over these phases, placed by
+ *   grantd at the earliest start (-P N: among a seeded run of N pools named
+ *   in the request), until -n grants stand.  The pools hold 50,000 cards
+ *   for about four years of starts; 100,000 grants take about two thirds.
  *
  * then measures, one after the other:
  *
@@ -55,8 +59,9 @@
 
 #define NPOOLS 1000
 #define POOL_CARDS 50
-#define NPHASES 200
+#define NPHASES 240
 #define NTEAMS 2000
+#define PHASE_CARD_DAYS 200000	/* cards x days each phase hands out at most */
 #define FAIR_TEAMS 500
 #define HORIZON_DAYS 1500	/* the model's days from the first phase's start */
 #define DAY 86400
@@ -96,6 +101,7 @@ struct phase {
 	int cards, days;
 	long start;	/* day number */
 	int next_team;
+	int max_teams;	/* PHASE_CARD_DAYS / (cards x days), at most NTEAMS */
 };
 static struct phase phases[NPHASES + 1];
 
@@ -205,13 +211,16 @@ setup(void)
 			bench_die("pool %d: %s", p, ka_buf);
 	}
 	/* Phase 0: the fairness report's 500 teams of 4 cards. */
-	phases[0] = (struct phase){ "f-500", 4, 181, day0, 0 };
+	phases[0] = (struct phase){ "f-500", 4, 181, day0, 0, FAIR_TEAMS };
 	for (int i = 1; i <= NPHASES; i++) {
-		static const int pkg[] = { 4, 8, 8, 16, 16, 32, 32, 64, 128, 256, 512, 768 };
+		static const int pkg[] = { 4, 4, 4, 4, 8, 8, 8, 16, 16, 32, 128, 768 };
 		static const int per[] = { 30, 60, 90, 181 };
+		int mt;
 
 		phases[i].cards = pkg[rnd() % (sizeof(pkg) / sizeof(pkg[0]))];
 		phases[i].days = per[rnd() % 4];
+		mt = PHASE_CARD_DAYS / (phases[i].cards * phases[i].days);
+		phases[i].max_teams = mt < 1 ? 1 : mt > NTEAMS ? NTEAMS : mt;
 		phases[i].start = day0 + rnd_range(0, 365);
 		snprintf(phases[i].id, sizeof(phases[i].id), "ph-%03d", i);
 	}
@@ -297,15 +306,19 @@ fill(void)
 {
 	uint64_t t0 = bench_now_ns(), t9 = 0;
 	long e9 = 0;
-	int k = 1;
+	int k = 1, full = 0;
 
 	for (int t = 0; t < FAIR_TEAMS; t++)
 		enroll(&phases[0], t);
 	while (grants_standing < target_grants) {
 		struct phase *ph = &phases[k];
 
-		if (ph->next_team < NTEAMS)
+		if (ph->next_team < ph->max_teams) {
 			enroll(ph, ph->next_team++);
+			full = 0;
+		} else if (++full > NPHASES) {
+			bench_die("every phase has its teams at %ld grants", grants_standing);
+		}
 		k = k % NPHASES + 1;
 		if (t9 == 0 && grants_standing >= target_grants * 9 / 10) {
 			t9 = bench_now_ns();

@@ -453,10 +453,10 @@ seal_and_keep(struct db *db, bool keep, const char *phase, json_t *o, int64_t se
 	struct kept_report k = { .audit_seq = seq, .at = at, .generated_at = now };
 	int rc;
 
-	if ((rc = report_digest(o, k.digest)) < 0)
-		return rc;
+	/* One canonical text for both: a 500-team report is large, and dumping it costly. */
 	if ((k.body = report_canonical(o)) == NULL)
 		return GD_ENOMEM;
+	report_digest_of(k.body, k.digest);
 	rc = keep ? store_report_keep(db, phase, &k) : 0;
 	free(k.body);
 	json_object_set_new(o, "generated_at", jv_instant(now));

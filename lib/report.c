@@ -293,18 +293,25 @@ report_canonical(const json_t *report)
 	return s;
 }
 
+void
+report_digest_of(const char *canonical, char out[REPORT_DIGEST_LEN])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, (const unsigned char *)canonical, strlen(canonical));
+	memcpy(out, "sha256:", 7);
+	sodium_bin2hex(out + 7, REPORT_DIGEST_LEN - 7, h, sizeof(h));
+}
+
 int
 report_digest(const json_t *report, char out[REPORT_DIGEST_LEN])
 {
-	unsigned char h[crypto_hash_sha256_BYTES];
 	char *s = report_canonical(report);
 
 	if (s == NULL)
 		return GD_ENOMEM;
-	crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+	report_digest_of(s, out);
 	free(s);
-	memcpy(out, "sha256:", 7);
-	sodium_bin2hex(out + 7, REPORT_DIGEST_LEN - 7, h, sizeof(h));
 	return 0;
 }
 

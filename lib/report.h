@@ -171,11 +171,13 @@ double report_max_deviation_pct(const double *x, size_t n);
  * (Python escapes with lower case hex; jansson with upper case.)
  *
  * report_canonical returns the malloc'd text or NULL (out of memory).
- * report_digest writes "sha256:" and 64 lower case hex digits.
+ * report_digest writes "sha256:" and 64 lower case hex digits;
+ * report_digest_of the same from a text report_canonical made.
  */
 #define REPORT_DIGEST_LEN (7 + 64 + 1)
 char *report_canonical(const json_t *report);
 int report_digest(const json_t *report, char out[REPORT_DIGEST_LEN]);
+void report_digest_of(const char *canonical, char out[REPORT_DIGEST_LEN]);
 
 /*
  * The CSV form of a fairness report (RFC 4180: CRLF line ends, a field
