@@ -21,7 +21,7 @@
 /*
  * One run, on one grantd and a fresh database, builds through the API:
  *
- *   1,000 pools of 50 B200 (50,000 cards), one programme (Asia/Seoul);
+ *   1,000 pools of 50 B200 (50,000 cards);
  *   phase f-500: 500 teams of 4 cards each (the fairness report's phase);
  *   NPHASES other phases whose packages range from 4 cards to 768 (so the
  *   large ones split over many pools; most are small, as in the support
@@ -202,8 +202,6 @@ setup(void)
 	time_t now = time(NULL);
 
 	day0 = (long)((now + KST) / DAY) + 7;
-	bench_must(201, "POST", "/v1/programs", "{\"id\":\"national\",\"name\":\"National GPUs\","
-	    "\"timezone\":\"Asia/Seoul\"}");
 	for (int p = 0; p < NPOOLS; p++) {
 		snprintf(body, sizeof(body), "{\"id\":\"p%04d\",\"provider\":\"Cloud%d\",\"site\":"
 		    "\"Site%d\",\"card_model\":\"B200\",\"cards\":%d}", p, p % 3, p, POOL_CARDS);
@@ -224,12 +222,25 @@ setup(void)
 		phases[i].start = day0 + rnd_range(0, 365);
 		snprintf(phases[i].id, sizeof(phases[i].id), "ph-%03d", i);
 	}
+	/*
+	 * Each phase in a programme of its own (Asia/Seoul): a team holds one
+	 * live enrollment per programme (issue 14), and the same teams enrol
+	 * in many phases here, as the same universities and companies do in
+	 * the ministry's many support programmes.
+	 */
 	for (int i = 0; i <= NPHASES; i++) {
+		char path[64];
+
+		snprintf(body, sizeof(body), "{\"id\":\"g-%03d\",\"name\":\"Programme %d\","
+		    "\"timezone\":\"Asia/Seoul\"}", i, i);
+		if (ka_request("POST", "/v1/programs", body, NULL) != 201)
+			bench_die("programme %d: %s", i, ka_buf);
 		fmt_day(phases[i].start, d, sizeof(d));
 		snprintf(body, sizeof(body), "{\"id\":\"%.15s\",\"name\":\"Phase %d\",\"starts_on\":"
 		    "\"%.10s\",\"period_days\":%d,\"package\":{\"card_model\":\"B200\",\"cards\":%d,"
 		    "\"voucher_krw\":1000000}}", phases[i].id, i, d, phases[i].days, phases[i].cards);
-		if (ka_request("POST", "/v1/programs/national/phases", body, NULL) != 201)
+		snprintf(path, sizeof(path), "/v1/programs/g-%03d/phases", i);
+		if (ka_request("POST", path, body, NULL) != 201)
 			bench_die("phase %d: %s", i, ka_buf);
 	}
 	for (int t = 0; t < NTEAMS; t++) {
