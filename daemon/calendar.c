@@ -555,6 +555,63 @@ calendar_check(struct db *db)
 	return eq < 0 ? eq : eq ? 0 : GD_ECONFLICT;
 }
 
+/*
+ * The deep check offline (grantd calendar verify): the calendar as the
+ * kept one is made, grant row by grant row through the same code a running
+ * grantd uses after every change, on a calendar of pools and outages
+ * alone, must equal one built from the store, index included.
+ */
+int
+calendar_verify(struct db *db, size_t *npools, size_t *ngrants, char *why, size_t len)
+{
+	struct calmem m = { .refs = 1, .w = db };
+	struct grant_owner *own = NULL;
+	struct calendar built = { 0 };
+	size_t nown = 0;
+	int rc, eq = 1;
+
+	why[0] = '\0';
+	if ((rc = calendar_build(db, &built)) < 0 || (rc = calendar_copy(&built, &m.cal)) < 0 ||
+	    (rc = store_grant_owners(db, &own, &nown)) < 0) {
+		snprintf(why, len, "cannot read the calendar from the store (%d)", rc);
+		goto out;
+	}
+	/* The same pools and outages, and no grant: then every grant as a change. */
+	for (size_t i = 0; rc == 0 && i < m.cal.n; i++) {
+		const struct timeline_grant *g;
+		size_t ng;
+
+		g = timeline_grants(m.cal.pp[i].tl, &ng);
+		while (rc == 0 && ng > 0) {
+			rc = timeline_remove_grant(m.cal.pp[i].tl, g[0].id);
+			g = timeline_grants(m.cal.pp[i].tl, &ng);
+		}
+	}
+	m.valid = true;
+	for (size_t k = 0; rc == 0 && k < nown; k++)
+		if ((rc = mem_regrant(&m, own[k].grant)) < 0)
+			snprintf(why, len, "grant gr_%lld cannot be put on the calendar (%d)",
+			    (long long)own[k].grant, rc);
+	for (size_t i = 0; rc == 0 && eq == 1 && i < built.n; i++)
+		if ((eq = timeline_equal(m.cal.pp[i].tl, built.pp[i].tl)) == 0)
+			snprintf(why, len, "pool %s: grant by grant, its timeline differs from the "
+			    "one built at once", built.pools[i].id);
+	if (rc == 0 && eq == 1 && (eq = index_check(db, &m, &built)) == 0)
+		snprintf(why, len, "the grants' index differs from the store");
+	if (rc == 0 && eq < 0)
+		rc = eq;
+	else if (rc == 0 && eq == 0)
+		rc = GD_ECONFLICT;
+	*npools = built.n;
+	*ngrants = m.live;
+out:
+	free(own);
+	pools_free(&built);
+	pools_free(&m.cal);
+	free(m.slot);
+	return rc;
+}
+
 static int
 cmp_owner(const void *a, const void *b)
 {

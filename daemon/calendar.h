@@ -56,6 +56,15 @@ void calendar_free(struct calendar *s);
  */
 int calendar_check(struct db *db);
 
+/*
+ * The deep check of `grantd calendar verify`: every live grant put on a
+ * calendar of the pools and outages one by one, as the kept calendar does
+ * after each change, must give what a build from the store gives, and the
+ * index must name every grant's pool and enrollment.  0, GD_ECONFLICT with
+ * the difference in why, or another GD_* code.
+ */
+int calendar_verify(struct db *db, size_t *npools, size_t *ngrants, char *why, size_t len);
+
 /* How the kept calendar was kept, for /metrics and tests. */
 struct calendar_stats {
 	uint64_t rebuilds;	/* loads of every pool from the store */

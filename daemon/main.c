@@ -34,6 +34,7 @@ usage(FILE *f)
 	    "       grantd key create|rotate --db PATH [--algorithm ed25519|ecdsa-p256]\n"
 	    "       grantd key show --db PATH\n"
 	    "       grantd ledger verify --db PATH\n"
+	    "       grantd calendar verify --db PATH\n"
 	    "       grantd report --db PATH --phase PHASE [--csv] FILE\n"
 	    "       grantd backup --db PATH FILE\n"
 	    "       grantd restore --db PATH FILE\n"
@@ -163,6 +164,32 @@ run_audit_verify(const struct opts *o)
 		    (long long)out.newest_checkpoint);
 	else
 		printf("no checkpoints to check beside the database (--checkpoint FILE)\n");
+	return 0;
+}
+
+/* grantd calendar verify --db PATH: the kept calendar's way against a build (calendar.h). */
+static int
+run_calendar_verify(const char *db_path)
+{
+	char why[GD_ERRBUF];
+	struct db *db;
+	size_t np = 0, ng = 0;
+	int rc;
+
+	if (db_path == NULL) {
+		fprintf(stderr, "grantd: calendar verify needs --db PATH\n");
+		return 2;
+	}
+	if (db_open(db_path, DB_READER, 5000, &db, why, sizeof(why)) < 0)
+		return say_status(1, why);
+	/* One read transaction: a running grantd's commits do not move under it. */
+	if ((rc = db_begin(db, DB_DEFERRED)) == 0)
+		rc = calendar_verify(db, &np, &ng, why, sizeof(why));
+	db_close(db);
+	if (rc < 0)
+		return say_status(1, why[0] ? why : "cannot verify the calendar");
+	printf("calendar OK: %zu pools, %zu live grants, each put on it as a change gives what "
+	    "a build from the store gives\n", np, ng);
 	return 0;
 }
 
@@ -320,7 +347,8 @@ main(int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-') {
 		sub = argv[1];
 		if (strcmp(sub, "token") == 0 || strcmp(sub, "audit") == 0 ||
-		    strcmp(sub, "ledger") == 0 || strcmp(sub, "key") == 0) {
+		    strcmp(sub, "ledger") == 0 || strcmp(sub, "key") == 0 ||
+		    strcmp(sub, "calendar") == 0) {
 			verb = argc > 2 ? argv[2] : "";
 			argc -= 2;
 			argv += 2;
@@ -344,6 +372,8 @@ main(int argc, char **argv)
 		}
 		if (strcmp(sub, "ledger") == 0 && strcmp(verb, "verify") == 0)
 			return run_ledger_verify(o.db);
+		if (strcmp(sub, "calendar") == 0 && strcmp(verb, "verify") == 0)
+			return run_calendar_verify(o.db);
 		if (strcmp(sub, "report") == 0 && optind == argc - 1) {
 			if (o.db == NULL || o.phase == NULL) {
 				fprintf(stderr, "grantd: report needs --db and --phase\n");

@@ -401,6 +401,15 @@ done(struct harness *h)
 	ck_assert_msg(json_is_true(json_object_get(v, "ok")), "audit verify: %s", dump(v));
 	json_decref(v);
 	ck_assert_int_eq(h_stop(h), 0);
+	/* The year's grants, releases, make-ups and extension, put on the calendar one by one. */
+	{
+		const char *argv[] = { h_bin(), "calendar", "verify", "--db", h->db, NULL };
+		char *out = NULL;
+
+		ck_assert_int_eq(h_run(argv, &out), 0);
+		ck_assert_msg(strncmp(out, "calendar OK: ", 13) == 0, "calendar verify: %s", out);
+		free(out);
+	}
 	h_cleanup(h);
 	h_no_discrepancies();
 }
