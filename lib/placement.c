@@ -23,7 +23,7 @@ struct ranked {
 
 /*
  * What is known of one pool while the start moves forward: at most `ub`
- * cards free for every window starting before `until` (timeline_last_short
+ * cards free for every window starting before `until` (timeline_short_until
  * says why), exact for the window it was computed on.
  */
 struct bound {
@@ -221,11 +221,9 @@ refresh(struct search *sr, size_t p, int64_t a, int64_t b)
 	struct bound *x = &sr->bd[p];
 
 	sr->reach -= usable_steps(sr, p, x->ub);
-	x->ub = timeline_free_min(tl, a, b);
+	/* The min is reached somewhere in [a, b): slack <= ub there, and maybe long after. */
+	x->ub = timeline_free_until(tl, a, b, &x->until);
 	sr->reach += usable_steps(sr, p, x->ub);
-	/* The min is reached somewhere in [a, b): slack <= ub there. */
-	if (!timeline_last_short(tl, a, b, x->ub + 1, &x->until))
-		x->until = a + 1;	/* cannot happen; then exact again next time */
 }
 
 /*

@@ -69,11 +69,11 @@ struct placement {
  * because otherwise every pool's free minimum over d's window is at most
  * that over d - 1's.  After the last boundary nothing changes, so the search
  * ends.  And most days are passed over without a query: a pool's free
- * cards over a window, with the end of the last stretch where its slack is
- * that low, bound what it has free for every later window that starts
- * before that end (timeline_last_short); while the bounds of all pools sum
- * to less than the package, no start before the earliest of those ends can
- * fit, and the search jumps there.  Only a day the bounds allow is solved
+ * cards over a window, with the end of the stretch (past the window too)
+ * where its slack is that low, bound what it has free for every later
+ * window that starts before that end (timeline_short_until); while the
+ * bounds of all pools sum to less than the package, no start before the
+ * earliest of those ends can fit, and the search jumps there.  Only a day the bounds allow is solved
  * exactly, so the answer is the same as trying every day.  Pools of one
  * weight are then split by rank alone (the roomiest first: the fewest
  * pools), mixed weights by the table.  Cost: O(P log n) per day the bounds

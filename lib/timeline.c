@@ -18,7 +18,8 @@ struct timeline {
 	size_t npt;
 	size_t nleaf;			/* npt - 1 intervals, or 0 */
 	int64_t *cap;			/* owned: capacity of each interval */
-	int64_t *mn;			/* owned: min slack of a node, its own add included */
+	int64_t *mn;			/* owned: min slack of a node, its own add included;
+					 * 8 * nleaf: the max follows the min (node_max) */
 	int64_t *add;			/* owned: add applied to a node's whole range */
 };
 
@@ -95,13 +96,22 @@ max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
+/* The max slack of each node, its own add included: the second half of mn. */
+static int64_t *
+node_max(const struct timeline *tl)
+{
+	return tl->mn + 4 * tl->nleaf;
+}
+
 /* Segment tree over leaves [l, r] (inclusive); node 1 is the root. */
 static void
 tree_build(struct timeline *tl, const int64_t *leaf, size_t node, size_t l, size_t r)
 {
+	int64_t *mx = node_max(tl);
+
 	tl->add[node] = 0;
 	if (l == r) {
-		tl->mn[node] = leaf[l];
+		tl->mn[node] = mx[node] = leaf[l];
 		return;
 	}
 	size_t m = l + (r - l) / 2;
@@ -109,16 +119,20 @@ tree_build(struct timeline *tl, const int64_t *leaf, size_t node, size_t l, size
 	tree_build(tl, leaf, 2 * node, l, m);
 	tree_build(tl, leaf, 2 * node + 1, m + 1, r);
 	tl->mn[node] = min64(tl->mn[2 * node], tl->mn[2 * node + 1]);
+	mx[node] = max64(mx[2 * node], mx[2 * node + 1]);
 }
 
 static void
 tree_add(struct timeline *tl, size_t node, size_t l, size_t r, size_t ql, size_t qr, int64_t v)
 {
+	int64_t *mx = node_max(tl);
+
 	if (qr < l || r < ql)
 		return;
 	if (ql <= l && r <= qr) {
 		tl->add[node] += v;
 		tl->mn[node] += v;
+		mx[node] += v;
 		return;
 	}
 	size_t m = l + (r - l) / 2;
@@ -126,6 +140,7 @@ tree_add(struct timeline *tl, size_t node, size_t l, size_t r, size_t ql, size_t
 	tree_add(tl, 2 * node, l, m, ql, qr, v);
 	tree_add(tl, 2 * node + 1, m + 1, r, ql, qr, v);
 	tl->mn[node] = min64(tl->mn[2 * node], tl->mn[2 * node + 1]) + tl->add[node];
+	mx[node] = max64(mx[2 * node], mx[2 * node + 1]) + tl->add[node];
 }
 
 static int64_t
@@ -179,6 +194,24 @@ tree_find_last(const struct timeline *tl, size_t node, size_t l, size_t r, size_
 	    tree_find_last(tl, 2 * node, l, m, ql, qr, cards, acc, leaf);
 }
 
+/* The leftmost leaf of [ql, qr] whose slack is at least cards (tree_find's opposite). */
+static bool
+tree_find_ok(const struct timeline *tl, size_t node, size_t l, size_t r, size_t ql, size_t qr,
+    int64_t cards, int64_t acc, size_t *leaf)
+{
+	if (qr < l || r < ql || node_max(tl)[node] + acc < cards)
+		return false;
+	if (l == r) {
+		*leaf = l;
+		return true;
+	}
+	size_t m = l + (r - l) / 2;
+
+	acc += tl->add[node];
+	return tree_find_ok(tl, 2 * node, l, m, ql, qr, cards, acc, leaf) ||
+	    tree_find_ok(tl, 2 * node + 1, m + 1, r, ql, qr, cards, acc, leaf);
+}
+
 /* Writes the slack of leaves [ql, qr] into dst[0 ..]. */
 static void
 tree_leaves(const struct timeline *tl, size_t node, size_t l, size_t r, size_t ql, size_t qr,
@@ -228,7 +261,7 @@ rebuild(struct timeline *tl)
 
 	if (nleaf > 0) {
 		cap = malloc(nleaf * sizeof(*cap));
-		mn = malloc(4 * nleaf * sizeof(*mn));
+		mn = malloc(8 * nleaf * sizeof(*mn));
 		add = malloc(4 * nleaf * sizeof(*add));
 		dout = calloc(npt, sizeof(*dout));
 		dgr = calloc(npt, sizeof(*dgr));
@@ -422,7 +455,7 @@ insert_point(struct timeline *tl, int64_t x)
 	if (nleaf > 0) {
 		cap = malloc(nleaf * sizeof(*cap));
 		slack = malloc(nleaf * sizeof(*slack));
-		mn = malloc(4 * nleaf * sizeof(*mn));
+		mn = malloc(8 * nleaf * sizeof(*mn));
 		add = malloc(4 * nleaf * sizeof(*add));
 	}
 	if (old > 0)
@@ -554,28 +587,72 @@ timeline_first_short(const struct timeline *tl, int64_t a, int64_t b, int64_t ca
 	return false;
 }
 
-bool
-timeline_last_short(const struct timeline *tl, int64_t a, int64_t b, int64_t cards,
-    int64_t *until)
+/* The first instant at or after leaf k's start where slack >= cards; INT64_MAX: none. */
+static int64_t
+stretch_end(const struct timeline *tl, size_t k, int64_t cards)
 {
-	size_t lo, hi, leaf;
+	size_t leaf;
 
-	assert(a < b);
-	/* After the last boundary (or everywhere, with none) slack is base. */
+	if (k < tl->nleaf && tree_find_ok(tl, 1, 0, tl->nleaf - 1, k, tl->nleaf - 1, cards, 0,
+	    &leaf))
+		return tl->pt[leaf];
+	/* After the last boundary slack is base. */
+	return tl->base >= cards ? tl->pt[tl->npt - 1] : INT64_MAX;
+}
+
+/* short_until on the leaves [lo, hi) of [a, b) (have: leaf_range's answer). */
+static bool
+short_until_in(const struct timeline *tl, int64_t a, int64_t b, size_t lo, size_t hi,
+    bool have, int64_t cards, int64_t *until)
+{
+	size_t leaf;
+
+	/* With no boundary slack is base everywhere; after the last, base for ever. */
 	if (tl->base < cards && (tl->npt == 0 || b > tl->pt[tl->npt - 1])) {
-		*until = b;
+		*until = INT64_MAX;
 		return true;
 	}
-	if (leaf_range(tl, a, b, &lo, &hi) &&
-	    tree_find_last(tl, 1, 0, tl->nleaf - 1, lo, hi - 1, cards, 0, &leaf)) {
-		*until = min64(b, tl->pt[leaf + 1]);
+	if (have && tree_find_last(tl, 1, 0, tl->nleaf - 1, lo, hi - 1, cards, 0, &leaf)) {
+		*until = stretch_end(tl, leaf + 1, cards);
 		return true;
 	}
+	/* Before the first boundary slack is base too. */
 	if (tl->base < cards && a < tl->pt[0]) {
-		*until = min64(b, tl->pt[0]);
+		*until = stretch_end(tl, 0, cards);
 		return true;
 	}
 	return false;
+}
+
+bool
+timeline_short_until(const struct timeline *tl, int64_t a, int64_t b, int64_t cards,
+    int64_t *until)
+{
+	size_t lo, hi;
+	bool have;
+
+	assert(a < b);
+	have = leaf_range(tl, a, b, &lo, &hi);
+	return short_until_in(tl, a, b, lo, hi, have, cards, until);
+}
+
+int64_t
+timeline_free_until(const struct timeline *tl, int64_t a, int64_t b, int64_t *until)
+{
+	int64_t m = INT64_MAX, f;
+	size_t lo, hi;
+	bool have;
+
+	assert(a < b);
+	if (tl->npt == 0 || a < tl->pt[0] || b > tl->pt[tl->npt - 1])
+		m = tl->base;
+	if ((have = leaf_range(tl, a, b, &lo, &hi)))
+		m = min64(m, tree_min(tl, 1, 0, tl->nleaf - 1, lo, hi - 1));
+	f = max64(0, m);
+	/* The minimum is reached in [a, b), so slack < f + 1 somewhere there. */
+	if (!short_until_in(tl, a, b, lo, hi, have, f + 1, until))
+		*until = a + 1;
+	return f;
 }
 
 bool
@@ -730,7 +807,7 @@ timeline_clone(const struct timeline *tl, struct timeline **out)
 	    dup_array((void **)&c->gr, tl->gr, tl->ngr, sizeof(*c->gr)) != 0 ||
 	    dup_array((void **)&c->pt, tl->pt, tl->npt, sizeof(*c->pt)) != 0 ||
 	    dup_array((void **)&c->cap, tl->cap, tl->nleaf, sizeof(*c->cap)) != 0 ||
-	    dup_array((void **)&c->mn, tl->mn, 4 * tl->nleaf, sizeof(*c->mn)) != 0 ||
+	    dup_array((void **)&c->mn, tl->mn, 8 * tl->nleaf, sizeof(*c->mn)) != 0 ||
 	    dup_array((void **)&c->add, tl->add, 4 * tl->nleaf, sizeof(*c->add)) != 0) {
 		timeline_free(c);
 		return GD_ENOMEM;

@@ -116,14 +116,22 @@ bool timeline_first_short(const struct timeline *tl, int64_t a, int64_t b, int64
     int64_t *at, int64_t *slack);
 
 /*
- * The end of the last stretch of [a, b) where slack < cards: true with
- * a < *until <= b, or false when `cards` fit over all of [a, b).  Every
- * window [a', a' + (b - a)) with a <= a' < *until then has an instant
- * where slack < cards, so it holds fewer than `cards`: placement uses it
- * as a bound that lasts.
+ * Where the stretch of slack < cards that holds the last such instant of
+ * [a, b) ends, however far past b it goes: true with a < *until (INT64_MAX
+ * when it never ends), or false when `cards` fit over all of [a, b).
+ * Every window [a', a' + (b - a)) with a <= a' < *until then has an
+ * instant where slack < cards, so it holds fewer than `cards`: placement
+ * uses it as a bound that lasts.
  */
-bool timeline_last_short(const struct timeline *tl, int64_t a, int64_t b, int64_t cards,
+bool timeline_short_until(const struct timeline *tl, int64_t a, int64_t b, int64_t cards,
     int64_t *until);
+
+/*
+ * timeline_free_min(a, b), with *until set as timeline_short_until sets
+ * it for that many cards plus one: how long the answer bounds the free
+ * cards of later windows of the same length.  One lookup of [a, b).
+ */
+int64_t timeline_free_until(const struct timeline *tl, int64_t a, int64_t b, int64_t *until);
 
 /* The last boundary (where slack last changes); false when there is none. */
 bool timeline_last_change(const struct timeline *tl, int64_t *last);

@@ -328,18 +328,35 @@ START_TEST(random_against_brute)
 					    ops, (long long)(at - BRUTE_T0), (long long)slack,
 					    (long long)bad, (long long)brute_slack(&bp, bad));
 
-				/* last_short: the end of the last hour below `cards`, clipped to b. */
-				int64_t last = 0, until;
+				/*
+				 * short_until: the last hour below `cards`, and the
+				 * stretch below it from there on, past b, to the first
+				 * hour that is not (none past the model: for ever).
+				 */
+				int64_t last = 0, until, end;
 
 				for (int64_t h = ha; h < hb; h++)
 					if (brute_slack(&bp, h) < cards)
 						last = h;
-				got = timeline_last_short(tl, a, b, cards, &until);
-				BRUTE_CHECK(got == short_found && (!got ||
-				    until == (H(last + 1) < b ? H(last + 1) : b)),
-				    "seed %llu op %ld: last_short %d until %+lld s, brute %d hour %lld",
-				    (unsigned long long)seed, ops, got, (long long)(until - BRUTE_T0),
-				    short_found, (long long)last);
+				for (end = last + 1; end <= BRUTE_HOURS &&
+				    brute_slack(&bp, end) < cards; end++)
+					;
+				got = timeline_short_until(tl, a, b, cards, &until);
+				BRUTE_CHECK(got == short_found && (!got || until ==
+				    (end > BRUTE_HOURS ? INT64_MAX : H(end))),
+				    "seed %llu op %ld: short_until %d until %+lld s, brute %d hour "
+				    "%lld to %lld", (unsigned long long)seed, ops, got,
+				    (long long)(until - BRUTE_T0), short_found, (long long)last,
+				    (long long)end);
+
+				/* free_until: both at once, the stretch for the minimum plus one. */
+				int64_t u1 = 0, u2 = 0, f = timeline_free_until(tl, a, b, &u2);
+
+				BRUTE_CHECK(f == want && timeline_short_until(tl, a, b, f + 1, &u1) &&
+				    u1 == u2, "seed %llu op %ld: free_until %lld until %+lld s, "
+				    "brute %lld, short_until %+lld s", (unsigned long long)seed, ops,
+				    (long long)f, (long long)(u2 - BRUTE_T0), (long long)want,
+				    (long long)(u1 - BRUTE_T0));
 
 				/* segments: no gaps, no equal neighbours, brute values. */
 				ck_assert_int_eq(timeline_segments(tl, a, b, &seg, &n), 0);
