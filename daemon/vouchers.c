@@ -279,6 +279,41 @@ vouchers_next_notice(struct db *db, int64_t within, int64_t now, int64_t *at)
 	return 0;
 }
 
+/*
+ * The voucher sums /metrics reads (schema/020's triggers keep them) against
+ * the accounts they sum: equal to the won while the sums stay under 2^53.
+ */
+static int
+totals_check(struct db *db, const struct ledger_snapshot *s, char *err, size_t errlen)
+{
+	static const char *const name[STORE_VOUCHER_TOTALS] = { "budget", "held", "settled",
+		"refunded", "returned" };
+	double kept[STORE_VOUCHER_TOTALS];
+	int64_t sum[STORE_VOUCHER_TOTALS] = { 0 };
+	bool big = false;
+	int rc;
+
+	for (size_t i = 0; i < s->naccounts; i++) {
+		const struct ledger_account *a = &s->accounts[i];
+		const int64_t v[STORE_VOUCHER_TOTALS] = { a->budget, a->held, a->settled,
+			a->refunded, a->returned };
+
+		for (int k = 0; a->type == LEDGER_VOUCHER && k < STORE_VOUCHER_TOTALS; k++)
+			big |= __builtin_add_overflow(sum[k], v[k], &sum[k]);
+	}
+	if ((rc = store_voucher_totals(db, kept)) < 0)
+		return fail(rc, err, errlen, "cannot read the voucher totals");
+	for (int k = 0; !big && k < STORE_VOUCHER_TOTALS; k++)
+		if (sum[k] < (INT64_C(1) << 53) && kept[k] != (double)sum[k]) {
+			if (err != NULL && errlen > 0)
+				snprintf(err, errlen, "the voucher total of %s kept for /metrics "
+				    "is %.0f, the accounts sum to %lld", name[k], kept[k],
+				    (long long)sum[k]);
+			return GD_ECONFLICT;
+		}
+	return 0;
+}
+
 int
 vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
     size_t errlen)
@@ -301,6 +336,8 @@ vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
 	}
 	rc = ledger_verify(s.accounts, s.naccounts, s.holds, s.nholds, s.journal, s.njournal,
 	    err, errlen);
+	if (rc == 0)
+		rc = totals_check(db, &s, err, errlen);
 	if (rc == 0) {
 		*accounts = (int64_t)s.naccounts;
 		*transfers = (int64_t)s.njournal;

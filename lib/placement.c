@@ -466,26 +466,22 @@ placement_delays(const struct placement_pool *pools, const struct placement *pl,
     int64_t not_before, struct placement_delay *out)
 {
 	size_t n = 0;
+	int64_t until;
 
 	if (pl->start <= not_before)
 		return 0;
 	for (size_t i = 0; i < pl->nshares; i++) {
 		const struct timeline *tl = pools[pl->shares[i].pool].tl;
-		int64_t a = not_before, at, slack, next, least = INT64_MAX, until = 0;
 
-		while (a < pl->start &&
-		    timeline_first_short(tl, a, pl->start, pl->shares[i].cards, &at, &slack)) {
-			if (slack < least)
-				least = slack;
-			if (!timeline_next_change(tl, at, &next) || next > pl->start)
-				next = pl->start;
-			until = a = next;
-		}
-		if (least == INT64_MAX)
+		/*
+		 * From pl->start on the share fits, so the last stretch too short
+		 * for it ends by then; two lookups, however many stretches.
+		 */
+		if (!timeline_short_until(tl, not_before, pl->start, pl->shares[i].cards, &until))
 			continue;
 		out[n].pool = pl->shares[i].pool;
-		out[n].free_cards = least > 0 ? least : 0;
-		out[n].until = until;
+		out[n].free_cards = timeline_free_min(tl, not_before, pl->start);
+		out[n].until = until < pl->start ? until : pl->start;
 		n++;
 	}
 	return n;

@@ -114,8 +114,9 @@ json_t *h_at(json_t *o, const char *path);
 const char *h_str(json_t *o, const char *path);
 
 /*
- * SQL that undoes migrations 012 to 019 (organisations, token lifetimes,
- * nodes, events, webhooks, holds' expiry notices, due indexes), for a test that takes a
+ * SQL that undoes migrations 012 to 020 (organisations, token lifetimes,
+ * nodes, events, webhooks, holds' expiry notices, due indexes, metric
+ * totals), for a test that takes a
  * database back to an older schema inside its own transaction: nodes and
  * the measured sums of usage_hourly go, the tokens' new columns go,
  * team_members is made again from the memberships, suppliers loses its
@@ -123,6 +124,14 @@ const char *h_str(json_t *o, const char *path);
  * dropped; the test's connection has foreign keys off).
  */
 #define H_UNDO_012							\
+	"DROP TRIGGER voucher_totals_insert;"					\
+	"DROP TRIGGER voucher_totals_update;"					\
+	"DROP TRIGGER voucher_totals_delete;"					\
+	"DROP TABLE voucher_totals;"						\
+	"DROP TRIGGER enrollment_counts_insert;"				\
+	"DROP TRIGGER enrollment_counts_update;"				\
+	"DROP TRIGGER enrollment_counts_delete;"				\
+	"DROP TABLE enrollment_counts;"						\
 	"DROP INDEX enrollments_eval;"						\
 	"DROP INDEX enrollments_ended;"						\
 	"DROP INDEX grants_due_start;"						\
