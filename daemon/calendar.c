@@ -41,6 +41,8 @@ struct calmem {
 	struct idlist open;	/* grants changed in the open transaction */
 	struct idlist done;	/* ... in transactions committed since the last sync */
 	unsigned views;		/* calendar_load views not yet freed */
+	struct placement_hint *hints;	/* one a pool (cal.pp[i].hint): cleared as it changes */
+	bool check;		/* calendar_set_checking */
 	struct calendar_stats st;
 };
 
@@ -145,6 +147,7 @@ calendar_copy(const struct calendar *src, struct calendar *dst)
 		dst->pp[i] = src->pp[i];
 		dst->pp[i].id = dst->pools[i].id;
 		dst->pp[i].tl = NULL;
+		dst->pp[i].hint = NULL;	/* a copy may be changed: what placement learnt is not its */
 		if (timeline_clone(src->pp[i].tl, &dst->pp[i].tl) < 0) {
 			pools_free(dst);
 			return GD_ENOMEM;
@@ -301,6 +304,13 @@ mem_rebuild(struct calmem *m)
 	pools_free(&m->cal);
 	m->cal = c;
 	memset(&c, 0, sizeof(c));
+	free(m->hints);
+	if ((m->hints = calloc(m->cal.n ? m->cal.n : 1, sizeof(*m->hints))) == NULL) {
+		rc = GD_ENOMEM;
+		goto fail;
+	}
+	for (size_t i = 0; i < m->cal.n; i++)
+		m->cal.pp[i].hint = &m->hints[i];
 	free(m->slot);
 	m->slot = NULL;
 	m->cap = m->used = m->live = 0;
@@ -316,6 +326,7 @@ mem_rebuild(struct calmem *m)
 			s->enrollment = own[k].enrollment;
 	}
 	free(own);
+	own = NULL;
 	if (rc < 0)
 		goto fail;
 	m->rebuild = false;
@@ -344,12 +355,16 @@ mem_regrant(struct calmem *m, int64_t id)
 	if ((s = slot_find(m, id)) != NULL) {
 		if (timeline_remove_grant(m->cal.pp[s->pool].tl, id) < 0)
 			return GD_EIO;	/* the index and the timeline disagree: build again */
+		if (m->hints)
+			m->hints[s->pool].valid = false;
 		slot_drop(m, s);
 	}
 	if (rc == GD_ENOENT || !r.live)
 		return 0;
 	if ((p = calendar_find(&m->cal, r.pool)) < 0)
 		return GD_EIO;		/* a pool we do not know: build again */
+	if (m->hints)
+		m->hints[p].valid = false;
 	if ((rc = timeline_add_grant(m->cal.pp[p].tl, &r.span)) < 0)
 		return rc;
 	if ((rc = slot_put(m, id, r.enrollment, (size_t)p)) < 0) {
@@ -403,6 +418,7 @@ mem_free(struct calmem *m)
 	if (m == NULL || --m->refs > 0)
 		return;
 	pools_free(&m->cal);
+	free(m->hints);
 	free(m->slot);
 	free(m->dirty.v);
 	free(m->open.v);
@@ -484,6 +500,21 @@ calendar_load_own(struct db *db, struct calendar *s)
 	rc = calendar_copy(&v, s);
 	calendar_free(&v);
 	return rc;
+}
+
+void
+calendar_set_checking(struct db *w, bool on)
+{
+	struct calmem *m = db_aux(w);
+
+	if (m)
+		m->check = on;
+}
+
+bool
+calendar_checking(const struct calendar *s)
+{
+	return s->kept && s->kept->check;
 }
 
 void

@@ -65,6 +65,16 @@ int calendar_check(struct db *db);
  */
 int calendar_verify(struct db *db, size_t *npools, size_t *ngrants, char *why, size_t len);
 
+/*
+ * The kept calendar also keeps what placement learnt of each pool (struct
+ * placement_hint, cleared when the pool changes), so that the next search
+ * from the same start skips what it already knows.  With checking on (the
+ * daemon under GRANTD_CHECK_CALENDAR, some tests), every placement on it is
+ * compared with one that starts from nothing.
+ */
+void calendar_set_checking(struct db *w, bool on);
+bool calendar_checking(const struct calendar *s);
+
 /* How the kept calendar was kept, for /metrics and tests. */
 struct calendar_stats {
 	uint64_t rebuilds;	/* loads of every pool from the store */

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "grants.h"
 #include "jsonv.h"
+#include "log.h"
 #include "outage.h"
 #include "placement.h"
 #include "store_catalog.h"
@@ -246,6 +247,39 @@ no_capacity(const struct phase_info *pi, const struct placement_pool *cand,
 	return GD_ENOCAPACITY;
 }
 
+/*
+ * Tests (calendar_checking): the same search from nothing, without what
+ * earlier searches left in the pools' hints, must give the same answer.
+ */
+static void
+check_hints(const struct placement_pool *cand, size_t nc, const struct placement_request *preq,
+    const struct placement *pl, int rc)
+{
+	struct placement_pool *bare = calloc(nc ? nc : 1, sizeof(*bare));
+	struct placement q = { 0 };
+	int qrc;
+	bool same;
+
+	if (bare == NULL)
+		return;
+	for (size_t i = 0; i < nc; i++) {
+		bare[i] = cand[i];
+		bare[i].hint = NULL;
+	}
+	qrc = placement_find(bare, nc, preq, &q);
+	same = qrc == rc && q.start == pl->start && q.nshares == pl->nshares;
+	for (size_t i = 0; same && i < q.nshares; i++)
+		same = q.shares[i].pool == pl->shares[i].pool &&
+		    q.shares[i].cards == pl->shares[i].cards;
+	placement_release(&q);
+	free(bare);
+	if (!same && qrc != GD_ENOMEM) {
+		log_error("placement with the pools' hints differs from one without (%d, %d)", rc,
+		    qrc);
+		abort();
+	}
+}
+
 /* Places the team by search from start_min; fills *sp. */
 static int
 place_auto(const struct phase_info *pi, const struct calendar *cal, const json_t *pools,
@@ -277,6 +311,8 @@ place_auto(const struct phase_info *pi, const struct calendar *cal, const json_t
 		goto out;
 	}
 	rc = placement_find(cand, nc, &preq, &pl);
+	if (calendar_checking(cal))
+		check_hints(cand, nc, &preq, &pl, rc);
 	if (rc == 0 && pl.start > start_min + ENROLL_HORIZON_DAYS * CIVIL_DAY)
 		rc = GD_ENOCAPACITY;
 	if (rc == GD_ENOCAPACITY)

@@ -284,8 +284,10 @@ run_daemon(struct app *app, const struct opts *o)
 	/* The pools' calendar kept in memory for both connections (calendar.h). */
 	if ((rc = calendar_attach(app->w, app->r)) < 0)
 		snprintf(why, sizeof(why), "out of memory");
-	/* From here on, every commit first checks that the file is still the one opened. */
 	else
+		calendar_set_checking(app->w, app->check_calendar);
+	/* From here on, every commit first checks that the file is still the one opened. */
+	if (rc == 0)
 		rc = db_watch_arm(app->w, why, sizeof(why));
 	if (rc < 0) {
 		fprintf(stderr, "grantd: %s\n", why);

@@ -213,16 +213,57 @@ heapify(struct search *sr)
 		heap_down(sr, i);
 }
 
-/* The exact free cards of pool p over [a, b), and the bound they give later windows. */
+/* A span of the hint that bounds windows of `period` or more from a, or NULL. */
+static const struct placement_hint_span *
+hint_find(const struct placement_hint *h, int64_t a, int64_t period)
+{
+	const struct placement_hint_span *best = NULL;
+
+	for (unsigned i = 0; h != NULL && h->valid && i < h->n; i++) {
+		const struct placement_hint_span *x = &h->span[i];
+
+		if (x->period <= period && x->from <= a && a < x->until &&
+		    (best == NULL || x->until > best->until))
+			best = x;
+	}
+	return best;
+}
+
 static void
-refresh(struct search *sr, size_t p, int64_t a, int64_t b)
+hint_add(struct placement_hint *h, const struct placement_hint_span *x)
+{
+	if (h == NULL)
+		return;
+	if (!h->valid)
+		*h = (struct placement_hint){ .valid = true };
+	h->span[h->next] = *x;
+	h->next = (h->next + 1) % PLACEMENT_HINT_SPANS;
+	if (h->n < PLACEMENT_HINT_SPANS)
+		h->n++;
+}
+
+/*
+ * A bound of pool p's free cards over [a, b) that lasts for later windows:
+ * from the pool's hint when an earlier search learnt one and `exact` is
+ * false, else the exact free cards, asked of the timeline and added to the
+ * hint.
+ */
+static void
+refresh(struct search *sr, size_t p, int64_t a, int64_t b, bool exact)
 {
 	const struct timeline *tl = sr->pools[p].tl;
+	struct placement_hint *h = sr->pools[p].hint;
+	const struct placement_hint_span *k = exact ? NULL : hint_find(h, a, b - a);
 	struct bound *x = &sr->bd[p];
 
 	sr->reach -= usable_steps(sr, p, x->ub);
-	/* The min is reached somewhere in [a, b): slack <= ub there, and maybe long after. */
-	x->ub = timeline_free_until(tl, a, b, &x->until);
+	if (k != NULL) {
+		*x = (struct bound){ k->ub, k->until };
+	} else {
+		/* The min is reached somewhere in [a, b): slack <= ub there, maybe long after. */
+		x->ub = timeline_free_until(tl, a, b, &x->until);
+		hint_add(h, &(struct placement_hint_span){ a, x->until, b - a, x->ub });
+	}
 	sr->reach += usable_steps(sr, p, x->ub);
 }
 
@@ -241,7 +282,7 @@ solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, s
 
 	/* The bounds that lapsed by a, earliest first: exact again, and good for longer. */
 	while (sr->npools > 0 && sr->bd[sr->heap[0]].until <= a) {
-		refresh(sr, sr->heap[0], a, b);
+		refresh(sr, sr->heap[0], a, b, false);
 		heap_down(sr, 0);
 	}
 	if (sr->reach < sr->steps)
@@ -252,7 +293,7 @@ solve(struct search *sr, int64_t a, int64_t b, struct placement_share *shares, s
 
 		if (sr->bd[p].ub == 0)
 			continue;
-		refresh(sr, p, a, b);
+		refresh(sr, p, a, b, true);
 		x = (struct ranked){ p, pools[p].id, sr->bd[p].ub, 0,
 		    pools[p].weight_milli / sr->g };
 		if (x.free == 0 || x.step > sr->steps)
@@ -353,13 +394,12 @@ placement_find(const struct placement_pool *pools, size_t npools,
 		rc = GD_ENOMEM;
 		goto done;
 	}
-	/* No bound yet: every pool is asked on the first day. */
+	day = first_day(req->not_before, req->zone_offset);
+	/* No bound yet: every pool is asked on the first day (or its hint is). */
 	for (size_t p = 0; p < npools; p++) {
 		sr.bd[p] = (struct bound){ 0, INT64_MIN };
 		sr.heap[p] = p;
 	}
-
-	day = first_day(req->not_before, req->zone_offset);
 	for (;;) {
 		start = civil_local_midnight(day, req->zone_offset);
 		if (__builtin_add_overflow(start, req->period, &end) || end > civil_max_instant())

@@ -8,6 +8,23 @@
 #include "timeline.h"
 
 /*
+ * What searches learnt of one pool, for later ones to start from: each span
+ * says the pool had at most `ub` cards free in every window of `period`
+ * seconds or more that starts in [from, until).  placement_find reads and
+ * adds spans (the newest replacing the oldest); the caller keeps one hint
+ * per pool and sets valid = false whenever the pool's timeline changes, or
+ * passes none.
+ */
+#define PLACEMENT_HINT_SPANS 4
+struct placement_hint {
+	bool valid;
+	unsigned n, next;	/* spans kept; the slot the next one takes */
+	struct placement_hint_span {
+		int64_t from, until, period, ub;
+	} span[PLACEMENT_HINT_SPANS];
+};
+
+/*
  * A candidate pool.  The caller owns everything; placement only reads the
  * timeline (outage_compensate, which reuses this type, adds grants to it).
  */
@@ -15,6 +32,7 @@ struct placement_pool {
 	const char *id;
 	int64_t weight_milli;	/* units per card, in milli-units: B200 1000, H100 500 */
 	struct timeline *tl;
+	struct placement_hint *hint;	/* NULL: none */
 };
 
 #define PLACEMENT_MAX_POOLS 65534	/* the uint16_t table (placement.c) */

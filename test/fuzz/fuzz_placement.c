@@ -443,7 +443,7 @@ check_placement(struct fuzz_in *in)
 	int rc;
 
 	for (size_t p = 0; p < npools; p++)
-		pp[p] = (struct placement_pool){ pools[p].id, pools[p].w, pools[p].tl };
+		pp[p] = (struct placement_pool){ pools[p].id, pools[p].w, pools[p].tl, NULL };
 	b = fuzz_u8(in);
 	if (b % 5 == 0)
 		rq.units_milli = 1 + fuzz_u16(in) % 2000;	/* odd units: g may be 1 */
@@ -550,7 +550,7 @@ check_split(struct fuzz_in *in)
 	int rc, want = 0;
 
 	for (size_t p = 0; p < npools; p++)
-		pp[p] = (struct placement_pool){ pools[p].id, pools[p].w, pools[p].tl };
+		pp[p] = (struct placement_pool){ pools[p].id, pools[p].w, pools[p].tl, NULL };
 	for (size_t i = 0; i < n; i++) {
 		uint8_t x = fuzz_u8(in);
 

@@ -394,7 +394,7 @@ START_TEST(compensate)
 	for (size_t p = 0; p < np; p++) {
 		const struct cpool *c = &comps[_i].pool[p];
 
-		pools[p] = (struct placement_pool){ c->id, c->weight, NULL };
+		pools[p] = (struct placement_pool){ c->id, c->weight, NULL, NULL };
 		ck_assert_int_eq(timeline_build(c->base, NULL, 0, &c->busy, c->busy.cards > 0,
 		    &pools[p].tl), 0);
 	}
@@ -457,7 +457,7 @@ random_pools(uint64_t *rs, int np, struct brute_pool *bp, struct placement_pool 
 			brute_add(bp[p].lost, h0, h1, o[i].cards);
 		}
 		pools[p] = (struct placement_pool){ names[p], weights[brute_range(rs, 0, 2)],
-		    NULL };
+		    NULL, NULL };
 		ck_assert_int_eq(timeline_build(bp[p].base, o, (size_t)no, g, (size_t)ng,
 		    &pools[p].tl), 0);
 	}
@@ -812,7 +812,7 @@ START_TEST(makeup_bound_random)
 		int64_t most, k, hours, got;
 		/* Owed from one milli-unit-second to about 10^15 (years of a big package). */
 		int digits = (int)brute_range(&rs, 0, 15);
-		struct placement_pool pool = { "p", w, NULL };
+		struct placement_pool pool = { "p", w, NULL, NULL };
 		struct outage_debt d;
 		struct outage_makeup m;
 

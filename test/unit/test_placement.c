@@ -41,6 +41,7 @@ make_pools(const struct pool_spec *spec, size_t n, struct placement_pool *pools)
 			    D0 + spec[p].outage[i].to, spec[p].outage[i].cards };
 		pools[p].id = spec[p].id;
 		pools[p].weight_milli = spec[p].weight;
+		pools[p].hint = NULL;
 		ck_assert_int_eq(timeline_build(spec[p].base, o, no, g, ng, &pools[p].tl), 0);
 	}
 }
@@ -346,6 +347,55 @@ check_delays(const struct placement_pool *pools, const struct placement *res, in
 	    (long long)(first - BRUTE_T0));
 }
 
+static bool
+same(int ra, const struct placement *a, int rb, const struct placement *b)
+{
+	if (ra != rb || a->start != b->start || a->nshares != b->nshares)
+		return false;
+	for (size_t i = 0; i < a->nshares; i++)
+		if (a->shares[i].pool != b->shares[i].pool || a->shares[i].cards != b->shares[i].cards)
+			return false;
+	return true;
+}
+
+/*
+ * Searches that start from what earlier ones left in the pools' hints (later
+ * starts, longer periods, and earlier ones the hints must not serve) answer
+ * as searches from nothing do.
+ */
+static void
+check_hints(struct placement_pool *pools, size_t n, const struct placement_request *req,
+    uint64_t *rs, uint64_t seed, int trial)
+{
+	struct placement_hint hints[RPOOLS];
+	struct placement a, b;
+	int ra, rb;
+
+	memset(hints, 0, sizeof(hints));
+	for (int v = 0; v < 6; v++) {
+		struct placement_request q = *req;
+
+		q.not_before += HOUR(24 * brute_range(rs, -2, 6));
+		q.period += HOUR(24 * brute_range(rs, -1, 3));
+		if (q.period < HOUR(24))
+			q.period = HOUR(24);
+		for (size_t p = 0; p < n; p++)
+			pools[p].hint = NULL;
+		ra = placement_find(pools, n, &q, &a);
+		for (size_t p = 0; p < n; p++)
+			pools[p].hint = &hints[p];
+		rb = placement_find(pools, n, &q, &b);
+		BRUTE_CHECK(same(ra, &a, rb, &b), "seed %llu trial %d: with hints %d start %lld "
+		    "%zu shares, without %d start %lld %zu shares", (unsigned long long)seed, trial,
+		    rb, (long long)(b.start - BRUTE_T0), b.nshares, ra,
+		    (long long)(a.start - BRUTE_T0), a.nshares);
+		placement_release(&a);
+		placement_release(&b);
+	}
+	for (size_t p = 0; p < n; p++)
+		pools[p].hint = NULL;
+}
+
 START_TEST(random_against_brute)
 {
 	static const char *names[RPOOLS] = { "d", "b", "c", "a" };
@@ -390,7 +440,7 @@ START_TEST(random_against_brute)
 				    brute_range(&rs, 1, 4) };
 				brute_add(bc.bp[p].lost, h0, h1, o[i].cards);
 			}
-			pools[p] = (struct placement_pool){ bc.id[p], bc.weight[p], NULL };
+			pools[p] = (struct placement_pool){ bc.id[p], bc.weight[p], NULL, NULL };
 			ck_assert_int_eq(timeline_build(bc.bp[p].base, o, (size_t)no, g, (size_t)ng,
 			    &pools[p].tl), 0);
 		}
@@ -444,6 +494,7 @@ START_TEST(random_against_brute)
 			check_delays(pools, &res, first, seed, trial);
 			founds++;
 		}
+		check_hints(pools, (size_t)bc.npools, &req, &rs, seed, trial);
 		placement_release(&res);
 		free_pools(pools, (size_t)bc.npools);
 	}
