@@ -195,6 +195,7 @@ events_from_audit(struct db *db, int64_t audit_seq, int64_t at, const char *acti
 	int64_t seq;
 	size_t i;
 	json_t *t;
+	bool own;
 	int rc = GD_ENOMEM;
 
 	if (type == NULL)
@@ -211,19 +212,18 @@ events_from_audit(struct db *db, int64_t audit_seq, int64_t at, const char *acti
 		goto out;
 	if ((rc = store_event_insert(db, type, at, target, audit_seq, s, &seq)) < 0)
 		goto out;
+	/* The team's own copy: its detail only where the detail is its alone. */
+	own = types[lookup(action)].own && json_array_size(teams) == 1;
 	json_array_foreach(teams, i, t) {
-		rc = GD_ENOMEM;
-		free(s);
-		s = NULL;
-		json_decref(mine);
-		if ((mine = json_deep_copy(ids)) == NULL)
-			goto out;
-		/* The team's own copy: its detail only where the detail is its alone. */
-		if (types[lookup(action)].own && json_array_size(teams) == 1 && detail &&
-		    json_object_set_new(mine, "detail", json_deep_copy(detail)) != 0)
-			goto out;
-		if ((s = dump(mine)) == NULL)
-			goto out;
+		/* With the detail its own, a team's copy is the full one: no second text. */
+		if (!own || detail == NULL) {
+			rc = GD_ENOMEM;
+			free(s);
+			s = NULL;
+			json_decref(mine);
+			if ((mine = json_deep_copy(ids)) == NULL || (s = dump(mine)) == NULL)
+				goto out;
+		}
 		if ((rc = store_event_team(db, seq, json_string_value(t), s)) < 0)
 			goto out;
 	}
