@@ -245,6 +245,12 @@ events_page(struct db *db, int64_t after, const char *type, const char *team, bo
 }
 
 int
+events_newest(struct db *db, int64_t *seq)
+{
+	return store_event_newest(db, seq);
+}
+
+int
 events_prune(struct db *db, int64_t before)
 {
 	return store_event_purge(db, before);

@@ -35,6 +35,9 @@ const char *events_type_of(const char *action, const json_t *detail);
 int events_page(struct db *db, int64_t after, const char *type, const char *team, bool own,
     int64_t limit, json_t **items, char **next);
 
+/* The newest event's seq (0: none yet). */
+int events_newest(struct db *db, int64_t *seq);
+
 /* Drops the events older than before (the newest always stays). */
 int events_prune(struct db *db, int64_t before);
 

@@ -79,7 +79,7 @@ event_list(struct request *rq, struct response *rs)
  * The feed as Server-Sent Events, from the events after Last-Event-ID (the
  * header, as EventSource sends it on reconnecting, which http.c hands over
  * as a query parameter of that name) or else ?after= (default 0, the
- * whole feed).  Everything a client can be refused is decided here; the
+ * whole feed; `now`, the newest event so far).  Everything a client can be refused is decided here; the
  * 200 carries the stream's start, which http.c turns into the stream
  * (events_stream.h).
  */
@@ -98,9 +98,16 @@ event_stream(struct request *rq, struct response *rs)
 		a = req_query(rq, "after");
 		what = "after";
 	}
-	if (a && !parse_int(a, 0, INT64_MAX, &after)) {
+	/* ?after=now: only what happens from here on (a dashboard that just read its view). */
+	if (a && strcmp(what, "after") == 0 && strcmp(a, "now") == 0) {
+		if (events_newest(rq->db, &after) < 0) {
+			resp_problem(rs, 503, "unavailable", "cannot read the feed's newest event");
+			return;
+		}
+	} else if (a && !parse_int(a, 0, INT64_MAX, &after)) {
 		resp_problem(rs, 400, "bad_request", "%s must be an event seq (an integer >= 0, "
-		    "as each event's id: line carries)", what);
+		    "as each event's id: line carries)%s", what, strcmp(what, "after") == 0 ?
+		    " or now" : "");
 		return;
 	}
 	if (!feed_filters(rq, rs, &type, &team, &own))

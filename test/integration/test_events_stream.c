@@ -414,6 +414,23 @@ START_TEST(resume_misses_nothing)
 	sse_close(&s);
 	evs_free(a, na);
 	json_decref(fd);
+	/* ?after=now: none of the past, then exactly what commits from here on. */
+	sse_open(&s, &h, h.admin, "/v1/events/stream?after=now", NULL);
+	ck_assert_int_eq(s.status, 200);
+	sse_pump(&s, 300);
+	ck_assert_int_eq(sse_count(&s), 0);
+	json_decref(h_must(h_post(&h, h.admin, "/v1/teams", "{\"id\":\"late\",\"name\":"
+	    "\"Late\",\"lead_org\":\"Late org\"}"), 201, "team"));
+	ck_assert_int_eq(sse_wait(&s, 1, 2000), 1);
+	nb = sse_events(&s, b, MAXEV);
+	fd = feed(&h, h.admin, "");
+	ck_assert_int_eq(nb, 1);
+	ck_assert_int_eq(b[0].id, json_integer_value(json_object_get(json_array_get(
+	    json_object_get(fd, "items"), json_array_size(json_object_get(fd, "items")) - 1),
+	    "seq")));
+	evs_free(b, nb);
+	json_decref(fd);
+	sse_close(&s);
 	/* A resume point that is not a seq. */
 	{
 		const char *hdr[] = { "Last-Event-ID: ev_0000000000000001", NULL };

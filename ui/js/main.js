@@ -1,5 +1,6 @@
 // main.js: sign-in, who the token is, the views and the language switch.
 import * as auth from './auth.js';
+import * as live from './live.js';
 import { get, all, ApiError } from './api.js';
 import { h, clear } from './dom.js';
 import { t, lang, setLang, translatePage } from './i18n.js';
@@ -14,6 +15,19 @@ import * as audit from './views/audit.js';
 const views = { calendar, fairness, team, vouchers, audit };
 const main = () => document.getElementById('main');
 let ctx = null;
+let changes = 0;	// events since the view on screen was drawn
+
+// The button that says the view is out of date, and redraws it.
+function showChanges() {
+  const b = document.getElementById('changes');
+  b.hidden = changes === 0;
+  b.textContent = t('live.changes', { n: changes });
+}
+
+function onLiveEvent() {
+  if (changes++ === 0) announce(t('live.stale'));
+  showChanges();
+}
 
 // Which role the token has and, for a team token, which team: the API has
 // no "who am I", so it is read from what the token may see.
@@ -96,7 +110,10 @@ async function route() {
     return;
   }
   try {
-    if (!ctx) ctx = await loadContext();
+    if (!ctx) {
+      ctx = await loadContext();
+      live.start(onLiveEvent);
+    }
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
       auth.signOut();
@@ -148,6 +165,8 @@ async function route() {
     m.removeAttribute('aria-busy');
     if (m.isConnected) main().setAttribute('data-ready', view);
   }
+  changes = 0;
+  showChanges();
   const h1 = m.querySelector('h1');
   if (h1 && document.activeElement && document.activeElement.closest('nav')) {
     h1.setAttribute('tabindex', '-1');
@@ -163,7 +182,9 @@ function start() {
       route();
     });
   }
+  document.getElementById('changes').addEventListener('click', () => route());
   document.getElementById('signout').addEventListener('click', () => {
+    live.stop();
     auth.signOut();
     ctx = null;
     history.replaceState(null, '', '#/');
