@@ -193,34 +193,41 @@ delays_json(const struct placement_pool *cand, const struct placement *pl, int64
 	return arr;
 }
 
-/* The candidates named by "pools", in the order given. */
+/* The candidates named by "pools", in the order given (each once: a flag per pool, not a scan). */
 static int
 named_candidates(const struct calendar *cal, const json_t *pools, size_t *map, size_t *nc,
     char *err, size_t errlen)
 {
+	bool *seen = calloc(cal->n ? cal->n : 1, sizeof(*seen));
 	json_t *v;
 	size_t i;
+	int rc = 0;
 
+	if (seen == NULL)
+		return GD_ENOMEM;
 	json_array_foreach(pools, i, v) {
 		ssize_t k = json_is_string(v) ? calendar_find(cal, json_string_value(v)) : -1;
 
 		if (!json_is_string(v)) {
 			snprintf(err, errlen, "pools[%zu] must be a pool id", i);
-			return GD_EINVAL;
+			rc = GD_EINVAL;
+			break;
 		}
 		if (k < 0) {
 			snprintf(err, errlen, "pool '%.64s' does not exist", json_string_value(v));
-			return GD_ENOENT;
+			rc = GD_ENOENT;
+			break;
 		}
-		for (size_t j = 0; j < *nc; j++) {
-			if (map[j] == (size_t)k) {
-				snprintf(err, errlen, "pools lists '%s' twice", cal->pools[k].id);
-				return GD_EINVAL;
-			}
+		if (seen[k]) {
+			snprintf(err, errlen, "pools lists '%s' twice", cal->pools[k].id);
+			rc = GD_EINVAL;
+			break;
 		}
+		seen[k] = true;
 		map[(*nc)++] = (size_t)k;
 	}
-	return 0;
+	free(seen);
+	return rc;
 }
 
 /* The refusal when the package fits nowhere within the horizon, with its fields. */
