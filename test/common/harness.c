@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,6 +26,20 @@ h_bin(void)
 	const char *b = getenv("GRANTD_BIN");
 
 	return b ? b : "build/grantd";
+}
+
+const char *
+h_ctl_bin(void)
+{
+	static char path[4096];
+	const char *b = getenv("GRANTCTL_BIN");
+	char dir[4096];
+
+	if (b && *b)
+		return b;
+	snprintf(dir, sizeof(dir), "%s", h_bin());
+	snprintf(path, sizeof(path), "%s/grantctl", dirname(dir));
+	return path;
 }
 
 void

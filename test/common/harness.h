@@ -39,6 +39,8 @@ struct hresp {
 
 /* Path of the grantd binary under test ($GRANTD_BIN). */
 const char *h_bin(void);
+/* grantctl: $GRANTCTL_BIN (the Makefile's test rule sets it), else beside grantd. */
+const char *h_ctl_bin(void);
 
 /* A fresh temporary directory with a config file; does not start grantd. */
 void h_init(struct harness *h, const char *extra_conf);

@@ -2,7 +2,6 @@
 #include <check.h>
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,22 +18,11 @@
 #include "harness.h"
 #include "sig.h"
 
-/*
- * grantctl is found through $GRANTCTL_BIN (the Makefile's test rule sets it),
- * else beside $GRANTD_BIN, else in build/.
- */
+/* grantctl is found by h_ctl_bin (harness.h). */
 static const char *
 ctl_bin(void)
 {
-	static char path[4096];
-	const char *b = getenv("GRANTCTL_BIN");
-	char dir[4096];
-
-	if (b && *b)
-		return b;
-	snprintf(dir, sizeof(dir), "%s", h_bin());
-	snprintf(path, sizeof(path), "%s/grantctl", dirname(dir));
-	return path;
+	return h_ctl_bin();
 }
 
 /* One run of grantctl: exit status, stdout, stderr, stdout parsed as JSON when it is. */

@@ -309,6 +309,52 @@ START_TEST(signed_delivery)
 END_TEST
 
 /*
+ * The issue's acceptance as an operator meets it: grantctl registers the
+ * webhook (its secret printed once), grantctl records an outage, and the
+ * receiver has a signed outage.recorded within a second.
+ */
+START_TEST(operator_with_grantctl)
+{
+	struct harness h;
+	char url[96], *out = NULL, *sec;
+	const char *made[] = { h_ctl_bin(), "webhook", "create", url, "--types",
+		"outage.recorded", NULL };
+	const char *outage[] = { h_ctl_bin(), "outage", "create", "b1", "--from",
+		"2026-03-02T00:00:00Z", "--to", "2026-03-03T00:00:00Z", "--cards", "4", "--reason",
+		"power", NULL };
+
+	receiver_start();
+	h_init(&h, CONF);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	h_start(&h);
+	world(&h);
+	setenv("GRANTD_URL", h.base, 1);
+	setenv("GRANTD_TOKEN", h.admin, 1);
+	setenv("HOME", h.dir, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/a", R.port);
+	ck_assert_int_eq(h_run(made, &out), 0);
+	ck_assert_msg((sec = strstr(out, "whsec_")) != NULL, "grantctl webhook create: %s", out);
+	pthread_mutex_lock(&R.mu);
+	sscanf(sec, "%79s", R.secret[0]);
+	pthread_mutex_unlock(&R.mu);
+	free(out);
+	ck_assert_int_eq(h_run(outage, &out), 0);
+	free(out);
+	ck_assert_int_eq(wait_got("/a", "outage.recorded", 1, 1000), 1);
+	pthread_mutex_lock(&R.mu);
+	ck_assert_int_eq(R.bad, 0);
+	ck_assert(R.got[0].sig_ok);
+	ck_assert_str_eq(R.got[0].type, "outage.recorded");
+	pthread_mutex_unlock(&R.mu);
+	unsetenv("GRANTD_URL");
+	unsetenv("GRANTD_TOKEN");
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+	receiver_stop();
+}
+END_TEST
+
+/*
  * Deliveries queued behind a failing receiver, grantd SIGKILLed, the
  * receiver mended and grantd started again: every event arrives, in the
  * feed's order, each id always with the same body.
@@ -401,6 +447,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, signed_delivery);
+	tcase_add_test(tc, operator_with_grantctl);
 	tcase_add_test(tc, crash_loses_nothing);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
