@@ -95,6 +95,28 @@ load(const char *req, size_t rl, int want_status)
 	return bench_run_load(&l);
 }
 
+/* grantd's CPU so far, user and system, in seconds (/proc/PID/stat); -1 when unknown. */
+static double
+grantd_cpu(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)bench.pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The fields after the command's ")": state is the 3rd, utime the 14th, stime the 15th. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Single-row durable commits, one after another, for `seconds`. */
 static double
 sqlite_rate(uint64_t *n_out)
@@ -154,7 +176,7 @@ main(int argc, char **argv)
 	struct utsname u;
 	long long c0, c1, ch0, ch1;
 	uint64_t nsql;
-	double sql;
+	double sql, cpu0, cpu1;
 	int ch, st;
 
 	bench.name = "holds";
@@ -211,7 +233,9 @@ main(int argc, char **argv)
 	if (only == NULL || strcmp(only, "holds") == 0) {
 		c0 = bench_metric("grantd_commits_total");
 		ch0 = bench_metric("grantd_commit_batch_size_sum");
+		cpu0 = grantd_cpu();
 		v = load(hold_req, strlen(hold_req), 201);
+		cpu1 = grantd_cpu();
 		c1 = bench_metric("grantd_commits_total");
 		ch1 = bench_metric("grantd_commit_batch_size_sum");
 		printf("holds   %8.0f holds/s     p50 %.2f ms  p99 %.2f ms  max %.2f ms  "
@@ -223,6 +247,10 @@ main(int argc, char **argv)
 			printf("group commit: %lld commits for %lld changes (%.1f per commit, "
 			    "warm-up included)\n", c1 - c0, ch1 - ch0,
 			    (double)(ch1 - ch0) / (double)(c1 - c0));
+		/* Every change of the run is a hold: grantd's CPU for each, all of it counted. */
+		if (cpu0 >= 0 && cpu1 > cpu0 && ch1 > ch0)
+			printf("cpu: %.0f us of grantd (user + system) per hold, warm-up included\n",
+			    (cpu1 - cpu0) * 1e6 / (double)(ch1 - ch0));
 	}
 	/*
 	 * The raw rate again, after: a shared disk's fsync varies from minute
