@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "hookrecv.h"
 
 #define CONF "[webhooks]\nallow_http = true\nallow_private = true\nretry_hours = 72\n" \
 	"timeout_s = 5\n"
@@ -32,149 +33,54 @@ struct got {
 };
 
 static struct receiver {
-	int fd, port;
-	pthread_t th;
+	struct hookrecv rx;
+	int port;
 	pthread_mutex_t mu;
 	char secret[2][80];	/* of /a and /b */
 	int status;
 	struct got got[MAXGOT];
 	int n, bad;
-	bool stop;
 } R;
 
-static const char *
-hdr(const char *req, const char *name, char *out, size_t len)
+/* Records a request to /a or /b with its signature checked; answers R.status. */
+static int
+on_request(const struct hook_req *rq, void *arg)
 {
-	const char *p = req;
-	size_t nl = strlen(name);
-
-	out[0] = '\0';
-	while ((p = strstr(p, "\r\n")) != NULL) {
-		p += 2;
-		if (strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
-			const char *v = p + nl + 1, *e;
-
-			while (*v == ' ')
-				v++;
-			e = strstr(v, "\r\n");
-			snprintf(out, len, "%.*s", (int)(e ? e - v : (long)strlen(v)), v);
-			return out;
-		}
-	}
-	return NULL;
-}
-
-/* Checks "t=T,v1=HEX" over "T.BODY" with the secret. */
-static bool
-sig_ok(const char *secret, const char *sig, const char *body, size_t len)
-{
-	crypto_auth_hmacsha256_state st;
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char hex[2 * sizeof(mac) + 1], ts[32];
-	const char *v1 = strstr(sig, ",v1=");
-
-	if (strncmp(sig, "t=", 2) != 0 || v1 == NULL || (size_t)(v1 - sig - 2) >= sizeof(ts) - 1)
-		return false;
-	snprintf(ts, sizeof(ts), "%.*s.", (int)(v1 - sig - 2), sig + 2);
-	crypto_auth_hmacsha256_init(&st, (const unsigned char *)secret, strlen(secret));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-	return strcmp(hex, v1 + 4) == 0;
-}
-
-static void
-serve(int c)
-{
-	char buf[65536], sig[256], id[64], type[64], cl[32], path[32] = "", reply[128];
-	size_t n = 0;
-	ssize_t r;
-	char *end = NULL;
-	long want;
 	int status;
 
-	while (n < sizeof(buf) - 1 && (r = read(c, buf + n, sizeof(buf) - 1 - n)) > 0) {
-		n += (size_t)r;
-		buf[n] = '\0';
-		if ((end = strstr(buf, "\r\n\r\n")) != NULL) {
-			want = hdr(buf, "Content-Length", cl, sizeof(cl)) ? atol(cl) : 0;
-			if ((long)(n - (size_t)(end + 4 - buf)) >= want)
-				break;
-		}
-	}
-	if (end == NULL)
-		return;
-	sscanf(buf, "POST %31s", path);
-	hdr(buf, "Grantd-Signature", sig, sizeof(sig));
-	hdr(buf, "Grantd-Event-Id", id, sizeof(id));
-	hdr(buf, "Grantd-Event-Type", type, sizeof(type));
+	(void)arg;
 	pthread_mutex_lock(&R.mu);
 	status = R.status;
 	if (status == 200 && R.n < MAXGOT) {
 		struct got *g = &R.got[R.n++];
-		const char *secret = R.secret[strcmp(path, "/b") == 0];
+		const char *secret = R.secret[strcmp(rq->path, "/b") == 0];
 
-		snprintf(g->path, sizeof(g->path), "%s", path);
-		snprintf(g->id, sizeof(g->id), "%s", id);
-		snprintf(g->type, sizeof(g->type), "%s", type);
-		g->body = strdup(end + 4);
-		g->sig_ok = sig_ok(secret, sig, end + 4, strlen(end + 4));
+		snprintf(g->path, sizeof(g->path), "%s", rq->path);
+		snprintf(g->id, sizeof(g->id), "%s", rq->id);
+		snprintf(g->type, sizeof(g->type), "%s", rq->type);
+		g->body = strdup(rq->body);
+		g->sig_ok = hook_sig_ok(secret, rq->sig, rq->body, rq->len);
 		if (!g->sig_ok)
 			R.bad++;
 	}
 	pthread_mutex_unlock(&R.mu);
-	snprintf(reply, sizeof(reply), "HTTP/1.1 %d X\r\nContent-Length: 0\r\n"
-	    "Connection: close\r\n\r\n", status);
-	if (write(c, reply, strlen(reply)) < 0)
-		return;
-}
-
-static void *
-receiver_main(void *arg)
-{
-	(void)arg;
-	for (;;) {
-		struct pollfd p = { .fd = R.fd, .events = POLLIN };
-		int c;
-
-		if (poll(&p, 1, 100) <= 0) {
-			if (__atomic_load_n(&R.stop, __ATOMIC_SEQ_CST))
-				return NULL;
-			continue;
-		}
-		if ((c = accept(R.fd, NULL, NULL)) < 0)
-			continue;
-		serve(c);
-		close(c);
-	}
+	return status;
 }
 
 static void
 receiver_start(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t al = sizeof(a);
-
-	ck_assert_int_ge(sodium_init(), 0);
 	memset(&R, 0, sizeof(R));
 	pthread_mutex_init(&R.mu, NULL);
 	R.status = 200;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_ge(R.fd = socket(AF_INET, SOCK_STREAM, 0), 0);
-	ck_assert_int_eq(bind(R.fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	ck_assert_int_eq(listen(R.fd, 64), 0);
-	ck_assert_int_eq(getsockname(R.fd, (struct sockaddr *)&a, &al), 0);
-	R.port = ntohs(a.sin_port);
-	ck_assert_int_eq(pthread_create(&R.th, NULL, receiver_main, NULL), 0);
+	hookrecv_start(&R.rx, on_request, NULL, 0);
+	R.port = R.rx.port;
 }
 
 static void
 receiver_stop(void)
 {
-	__atomic_store_n(&R.stop, true, __ATOMIC_SEQ_CST);
-	pthread_join(R.th, NULL);
-	close(R.fd);
+	hookrecv_stop(&R.rx);
 	for (int i = 0; i < R.n; i++)
 		free(R.got[i].body);
 }
