@@ -256,7 +256,7 @@ list_cat(struct idlist *to, const struct idlist *from)
 	return rc;
 }
 
-/* More changed rows than this in one transaction: build again instead of listing them. */
+/* More changed rows than this to read again: build again instead of listing them. */
 #define LIST_MAX	((size_t)1 << 20)
 
 static void
@@ -266,8 +266,9 @@ on_row(void *arg, const char *table, enum db_row_op op, int64_t rowid)
 
 	(void)op;
 	if (strcmp(table, "grants") == 0) {
-		if (m->open.n < LIST_MAX && list_add(&m->open, rowid) == 0 &&
-		    list_add(&m->dirty, rowid) == 0)
+		/* Lists grow until the next load; past LIST_MAX a rebuild is cheaper, and bounded. */
+		if (m->open.n < LIST_MAX && m->dirty.n < LIST_MAX &&
+		    list_add(&m->open, rowid) == 0 && list_add(&m->dirty, rowid) == 0)
 			return;
 	} else if (strcmp(table, "outages") != 0 && strcmp(table, "pools") != 0 &&
 	    strcmp(table, "card_models") != 0)
@@ -280,8 +281,11 @@ on_commit(void *arg)
 {
 	struct calmem *m = arg;
 
-	if (list_cat(&m->done, &m->open) < 0)
+	if (m->done.n + m->open.n > LIST_MAX || list_cat(&m->done, &m->open) < 0) {
+		/* A rebuild reads everything again: the lists are no longer needed. */
 		m->rebuild = true;
+		m->done.n = m->dirty.n = 0;
+	}
 	m->open.n = 0;
 	m->other_done |= m->other_open;
 	m->other_open = false;
