@@ -67,7 +67,7 @@ audit_append(struct db *db, const struct principal *who, const char *request_id,
 		    .prev_hash = prev, .hash = hash });
 	/* The change's event, in the same transaction: an outbox (daemon/events.c). */
 	if (rc == 0)
-		rc = events_from_audit(db, seq, now, action, target, detail);
+		rc = events_from_audit(db, seq, now, action, target, detail, dj);
 	free(dj);
 	return rc;
 }

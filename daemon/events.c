@@ -185,16 +185,36 @@ dump(const json_t *j)
 	return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 }
 
+/*
+ * The whole copy: the ids with the audit entry's detail under "detail".
+ * Keys are sorted and "detail" sorts before every id's name, so the text
+ * is "{"detail":" DETAIL, then the ids' members: what dumping the object
+ * would give, without copying the detail to dump it again.
+ */
+static char *
+full_text(const char *ids, const char *detail)
+{
+	size_t n;
+	char *s;
+
+	if (detail == NULL)
+		return strdup(ids);
+	n = strlen(ids) + strlen(detail) + sizeof("{\"detail\":,");
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "{\"detail\":%s%s%s", detail, strcmp(ids, "{}") == 0 ? "}" : ",",
+		    strcmp(ids, "{}") == 0 ? "" : ids + 1);
+	return s;
+}
+
 int
 events_from_audit(struct db *db, int64_t audit_seq, int64_t at, const char *action,
-    const char *target, const json_t *detail)
+    const char *target, const json_t *detail, const char *detail_text)
 {
 	const char *type = events_type_of(action, detail);
-	json_t *teams = NULL, *ids = NULL, *full = NULL, *mine = NULL;
-	char *s = NULL;
+	json_t *teams = NULL, *ids = NULL, *t;
+	char *idtext = NULL, *full = NULL;
 	int64_t seq;
 	size_t i;
-	json_t *t;
 	bool own;
 	int rc = GD_ENOMEM;
 
@@ -206,32 +226,19 @@ events_from_audit(struct db *db, int64_t audit_seq, int64_t at, const char *acti
 		goto out;
 	rc = GD_ENOMEM;
 	/* Admins and auditors see the audit entry's detail, which they can read anyway. */
-	if ((full = json_deep_copy(ids)) == NULL ||
-	    (detail && json_object_set_new(full, "detail", json_deep_copy(detail)) != 0) ||
-	    (s = dump(full)) == NULL)
+	if ((idtext = dump(ids)) == NULL || (full = full_text(idtext, detail_text)) == NULL)
 		goto out;
-	if ((rc = store_event_insert(db, type, at, target, audit_seq, s, &seq)) < 0)
+	if ((rc = store_event_insert(db, type, at, target, audit_seq, full, &seq)) < 0)
 		goto out;
-	/* The team's own copy: its detail only where the detail is its alone. */
+	/* The team's own copy: the full one where the detail is its alone, else the ids. */
 	own = types[lookup(action)].own && json_array_size(teams) == 1;
-	json_array_foreach(teams, i, t) {
-		/* With the detail its own, a team's copy is the full one: no second text. */
-		if (!own || detail == NULL) {
-			rc = GD_ENOMEM;
-			free(s);
-			s = NULL;
-			json_decref(mine);
-			if ((mine = json_deep_copy(ids)) == NULL || (s = dump(mine)) == NULL)
-				goto out;
-		}
-		if ((rc = store_event_team(db, seq, json_string_value(t), s)) < 0)
+	json_array_foreach(teams, i, t)
+		if ((rc = store_event_team(db, seq, json_string_value(t), own ? full : idtext)) < 0)
 			goto out;
-	}
 	rc = 0;
 out:
-	free(s);
-	json_decref(mine);
-	json_decref(full);
+	free(full);
+	free(idtext);
 	json_decref(ids);
 	json_decref(teams);
 	return rc;

@@ -12,11 +12,13 @@ struct db;
  * The event of an audited change, in the caller's open transaction (called
  * by audit_append, so that the event commits if and only if its change
  * does).  action, target and detail (borrowed, may be NULL) are the audit
- * entry's; an action that is no event's (tokens, organisations, a failed
- * timer) adds nothing.  0 or a GD_* code.
+ * entry's, and detail_text the detail as the entry holds it (compact, keys
+ * sorted: its copy in the event is that very text); an action that is no
+ * event's (tokens, organisations, a failed timer) adds nothing.  0 or a
+ * GD_* code.
  */
 int events_from_audit(struct db *db, int64_t audit_seq, int64_t at, const char *action,
-    const char *target, const json_t *detail);
+    const char *target, const json_t *detail, const char *detail_text);
 
 /*
  * A notice: an event that is no audited change (a hold about to expire, a
