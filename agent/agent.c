@@ -398,6 +398,11 @@ read_gpu(struct agent *a, unsigned i, int64_t now)
 		    "utilization snapshots, one per %d s", i, g->uuid, a->conf.interval);
 		g->said_snapshot = true;
 	}
+	if (r.wide_procs && !g->said_wide) {
+		log_notice("GPU %u (%s): the driver lists processes in 32-byte entries (as some "
+		    "R535 drivers do): read at that stride", i, g->uuid);
+		g->said_wide = true;
+	}
 	span_energy(a, g, &r, &sp);
 	if (acct_add(&a->acct, &sp) < 0)
 		log_error("GPU %u: a reading outside the open periods (a bug): not counted", i);

@@ -257,6 +257,7 @@ struct gpu_reading {
 	unsigned long long mem_used, mem_total;
 	nvmlProcessInfo_t *procs;
 	unsigned nprocs;
+	bool wide_procs;		/* the driver wrote 32-byte entries (some R535) */
 	uint64_t energy_mj;		/* the driver's counter since it loaded */
 	unsigned power_mw;
 	struct util_sample *samples;	/* newer than the last seen, oldest first */
@@ -337,7 +338,7 @@ struct gpu_state {
 	int64_t prev_ts;		/* newest utilization sample seen */
 	bool have_energy;
 	uint64_t energy_mj;		/* the counter at the last reading */
-	bool said_power, said_snapshot;	/* fallbacks, logged once each */
+	bool said_power, said_snapshot, said_wide;	/* fallbacks, logged once each */
 	nvmlReturn_t last_rc;
 	/* The last reading, for the metrics. */
 	unsigned util, nprocs, power_mw;

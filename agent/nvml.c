@@ -144,11 +144,31 @@ stop(struct gpu_reading *r, const char *call, nvmlReturn_t rc)
 	return -1;
 }
 
-/* The running compute processes: a sizing call first, then the list (it may grow between). */
+/*
+ * Whether n entries read at the stride of an entry of type T all name a
+ * process: pid 0 is none, and is what a 24-byte reading of a 32-byte list
+ * finds at the second entry (the low half of usedGpuCcProtectedMemory).
+ */
+#define PIDS_AT(buf, T, n, ok) do {						\
+	const T *e_ = (const T *)(const void *)(buf);				\
+	(ok) = true;								\
+	for (unsigned i_ = 0; i_ < (n); i_++)					\
+		(ok) = (ok) && e_[i_].pid != 0;					\
+} while (0)
+
+/*
+ * The running compute processes: a sizing call first, then the list (it
+ * may grow between).  The buffer has room for the wide entries some R535
+ * drivers write, so such a driver cannot write past it, and the entries
+ * are read at the stride the driver used: the header's, unless only the
+ * wide one gives every entry a process.
+ */
 static nvmlReturn_t
 read_procs(struct nvml *n, nvmlDevice_t dev, struct gpu_reading *r)
 {
-	unsigned cnt = 0, want;
+	unsigned cnt = 0, want = 0;
+	nvmlProcessInfoWide_t *raw = NULL;
+	bool narrow_ok, wide_ok;
 	nvmlReturn_t rc;
 
 	rc = n->procs(dev, &cnt, NULL);
@@ -160,14 +180,35 @@ read_procs(struct nvml *n, nvmlDevice_t dev, struct gpu_reading *r)
 		if (cnt > NVML_MAX_PROCS)
 			cnt = NVML_MAX_PROCS;
 		want = cnt + 8;		/* room for processes that start meanwhile */
+		free(raw);
 		free(r->procs);
-		if ((r->procs = calloc(want, sizeof(*r->procs))) == NULL)
+		r->procs = NULL;
+		if ((raw = calloc(want, sizeof(*raw))) == NULL ||
+		    (r->procs = calloc(want, sizeof(*r->procs))) == NULL) {
+			free(raw);
 			return NVML_ERROR_MEMORY;
+		}
 		cnt = want;
-		rc = n->procs(dev, &cnt, r->procs);
-		if (rc == NVML_SUCCESS)
-			r->nprocs = cnt <= want ? cnt : want;
+		rc = n->procs(dev, &cnt, (nvmlProcessInfo_t *)(void *)raw);
 	}
+	if (rc == NVML_SUCCESS) {
+		r->nprocs = cnt <= want ? cnt : want;
+		PIDS_AT(raw, nvmlProcessInfo_t, r->nprocs, narrow_ok);
+		PIDS_AT(raw, nvmlProcessInfoWide_t, r->nprocs, wide_ok);
+		r->wide_procs = !narrow_ok && wide_ok;
+		for (unsigned i = 0; i < r->nprocs; i++) {
+			if (r->wide_procs) {
+				r->procs[i].pid = raw[i].pid;
+				r->procs[i].usedGpuMemory = raw[i].usedGpuMemory;
+				r->procs[i].gpuInstanceId = raw[i].gpuInstanceId;
+				r->procs[i].computeInstanceId = raw[i].computeInstanceId;
+			} else {
+				memcpy(&r->procs[i], (const char *)raw + i * sizeof(nvmlProcessInfo_t),
+				    sizeof(nvmlProcessInfo_t));
+			}
+		}
+	}
+	free(raw);
 	return rc;
 }
 

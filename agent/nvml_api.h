@@ -61,6 +61,20 @@ typedef struct {
 	unsigned int computeInstanceId;
 } nvmlProcessInfo_t;
 
+/*
+ * What some R535 drivers write instead through the same _v3 call: the
+ * entry with usedGpuCcProtectedMemory after it, 32 bytes where the header
+ * says 24 (NVIDIA's headers and drivers disagreed for a while; pynvml and
+ * nvitop met it).  The first four fields are laid out alike.
+ */
+typedef struct {
+	unsigned int pid;
+	unsigned long long usedGpuMemory;
+	unsigned int gpuInstanceId;
+	unsigned int computeInstanceId;
+	unsigned long long usedGpuCcProtectedMemory;
+} nvmlProcessInfoWide_t;
+
 /* nvmlSamplingType_t */
 #define NVML_GPU_UTILIZATION_SAMPLES		1
 

@@ -13,8 +13,10 @@
  *
  *	epoch 2026-03-02T00:00:00Z	times below are seconds after this
  *	init error NAME			nvmlInit_v2 fails (LIB_RM_VERSION_MISMATCH, ...)
- *	gpu UUID [power-only] [no-samples]
- *					a GPU; power-only: no energy counter
+ *	gpu UUID [power-only] [no-samples] [wide-procs]
+ *					a GPU; power-only: no energy counter;
+ *					wide-procs: its process list in 32-byte
+ *					entries, as some R535 drivers write it
  *	at T gpu I util U		from T on, GPU I is U % busy
  *	at T gpu I power W		from T on, it draws W watts
  *	at T gpu I proc PID MIB		a process appears with MIB of memory
@@ -50,6 +52,7 @@ struct nvmlDevice_st {
 	int index;
 	int power_only;
 	int no_samples;
+	int wide_procs;
 };
 
 static struct {
@@ -159,7 +162,7 @@ static void
 load(void)
 {
 	const char *path = getenv("FAKE_NVML_SCRIPT");
-	char line[256], a[96], b[32], c[32];
+	char line[256], a[96], b[32], c[32], d[32];
 	FILE *f;
 
 	if (S.loaded)
@@ -183,14 +186,16 @@ load(void)
 		} else if (strncmp(line, "gpu ", 4) == 0 && S.ngpus < MAX_GPUS) {
 			struct nvmlDevice_st *g = &S.gpu[S.ngpus];
 
-			b[0] = c[0] = '\0';
-			n = sscanf(line + 4, "%95s %31s %31s", a, b, c);
+			b[0] = c[0] = d[0] = '\0';
+			n = sscanf(line + 4, "%95s %31s %31s %31s", a, b, c, d);
 			if (n < 1)
 				continue;
 			snprintf(g->uuid, sizeof(g->uuid), "%s", a);
 			g->index = S.ngpus;
 			g->power_only = strcmp(b, "power-only") == 0 || strcmp(c, "power-only") == 0;
 			g->no_samples = strcmp(b, "no-samples") == 0 || strcmp(c, "no-samples") == 0;
+			g->wide_procs = strcmp(b, "wide-procs") == 0 || strcmp(c, "wide-procs") == 0 ||
+			    strcmp(d, "wide-procs") == 0;
 			S.ngpus++;
 		} else if (strncmp(line, "at ", 3) == 0) {
 			parse_at(line + 3);
@@ -444,7 +449,17 @@ nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *count,
 		*count = (unsigned)n;
 		return n == 0 ? NVML_SUCCESS : NVML_ERROR_INSUFFICIENT_SIZE;
 	}
-	memcpy(infos, p, sizeof(p[0]) * (size_t)n);
+	if (d->wide_procs) {
+		nvmlProcessInfoWide_t *w = (nvmlProcessInfoWide_t *)(void *)infos;
+
+		for (int i = 0; i < n; i++)
+			w[i] = (nvmlProcessInfoWide_t){ .pid = p[i].pid,
+			    .usedGpuMemory = p[i].usedGpuMemory,
+			    .gpuInstanceId = p[i].gpuInstanceId,
+			    .computeInstanceId = p[i].computeInstanceId };
+	} else {
+		memcpy(infos, p, sizeof(p[0]) * (size_t)n);
+	}
 	*count = (unsigned)n;
 	return NVML_SUCCESS;
 }

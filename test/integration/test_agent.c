@@ -705,6 +705,58 @@ START_TEST(once_reads_every_gpu)
 END_TEST
 
 /*
+ * Some R535 drivers write the process list in 32-byte entries where the
+ * header says 24: beside a GPU listing them as the header says, one that
+ * lists them wide reads the same pids and memory, and the driver's writes
+ * stay inside the agent's buffer (ASan would see them past it).
+ */
+START_TEST(wide_process_entries)
+{
+	static const char wide[] =
+	    "epoch 2026-03-02T00:00:00Z\n"
+	    "gpu GPU-aaaaaaaa-2222-3333-4444-555555555555\n"
+	    "gpu GPU-bbbbbbbb-7777-8888-9999-000000000000 wide-procs\n";
+	const char *args[] = { "--once", "-c", NULL, "--clock-file", NULL, NULL };
+	char story[2048], path[64];
+	size_t len = strlen(wide);
+	struct scratch x;
+	char *out, *err;
+	json_t *doc;
+	int st;
+
+	memcpy(story, wide, len + 1);
+	/* More processes than the agent's first guess leaves room for. */
+	for (int gpu = 0; gpu < 2; gpu++)
+		for (int k = 0; k < 12; k++)
+			len += (size_t)snprintf(story + len, sizeof(story) - len,
+			    "at 0 gpu %d proc %d %d\n", gpu, 5000 + 100 * gpu + k, 1024 * (k + 1));
+	scratch_make(&x, story, NULL, "interval = 10\n");
+	args[2] = x.conf;
+	args[4] = x.clock;
+	scratch_clock(&x, 30);
+	st = run_agent(args, x.scriptf, x.clock, &out, &err);
+	ck_assert_msg(st == 0, "exit %d: %s", st, err);
+	ck_assert_msg((doc = json_loads(out, 0, NULL)) != NULL, "not JSON: %s", out);
+	for (int gpu = 0; gpu < 2; gpu++) {
+		snprintf(path, sizeof(path), "gpus.%d.processes", gpu);
+		ck_assert_int_eq(json_array_size(h_at(doc, path)), 12);
+		for (int k = 0; k < 12; k++) {
+			snprintf(path, sizeof(path), "gpus.%d.processes.%d.pid", gpu, k);
+			ck_assert_int_eq(json_integer_value(h_at(doc, path)), 5000 + 100 * gpu + k);
+			snprintf(path, sizeof(path), "gpus.%d.processes.%d.used_memory_bytes", gpu,
+			    k);
+			ck_assert_int_eq(json_integer_value(h_at(doc, path)),
+			    (json_int_t)(1024 * (k + 1)) << 20);
+		}
+	}
+	json_decref(doc);
+	free(out);
+	free(err);
+	scratch_remove(&x);
+}
+END_TEST
+
+/*
  * A stand-in for grantd on a loopback port, in a child process: the first
  * POST is 429 with Retry-After: 120, every later one 202; each request's
  * first line is appended to a file, so the test counts the tries.
@@ -935,6 +987,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, refused_at_start, 0, sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(tc, once_reads_every_gpu);
+	tcase_add_test(tc, wide_process_entries);
 	tcase_add_test(tc, retry_after_is_honoured_and_sighup_reloads);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
