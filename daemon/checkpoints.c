@@ -58,6 +58,14 @@ checkpoints_open(struct checkpoints *cp, const struct key_paths *paths, enum sig
 	else
 		log_info("signing checkpoints and reports with %s key %s",
 		    sig_alg_name(cp->key.alg), cp->key.id);
+	/* The setting chooses only a key grantd makes: one made before keeps its own. */
+	if (!made && cp->key.alg != alg)
+		log_warn("[signing] algorithm is %s, but the signing key %s in %s is %s, and "
+		    "signs as such: the setting applies only to a key grantd makes; `grantd key "
+		    "rotate --db DB --algorithm %s` (as the service's user, then a restart) "
+		    "changes the key, or set the algorithm to %s to match it", sig_alg_name(alg),
+		    cp->key.id, paths->key, sig_alg_name(cp->key.alg), sig_alg_name(alg),
+		    sig_alg_name(cp->key.alg));
 	cp->ready = true;
 	cp->last_seq = file_last_seq(paths->checkpoints);
 	return 0;

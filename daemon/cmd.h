@@ -42,15 +42,25 @@ int cmd_token_create(const struct cmd_token_in *in, char secret[TOKEN_SECRET_LEN
  * [--keyring FILE]`: the hash chain, then every published checkpoint
  * (keys.h: by default the files beside the database) against it, so that
  * a trail cut short or rewritten is caught by what was kept outside it.
+ *
+ * A trail with entries and no checkpoint to check it against is not
+ * vouched for: 0 with a warning in err where none may exist yet (grantd
+ * never stopped beside this database, or a restore set them aside), and
+ * CMD_AUDIT_UNANCHORED with the reason where some should: a file named
+ * that holds none, or the default file missing or empty although the
+ * database's own feed says grantd signed checkpoints of it.
  */
+#define CMD_AUDIT_UNANCHORED 3
+
 struct cmd_audit_in {
 	const char *db, *checkpoints, *keyring;	/* NULL: the defaults */
 };
 struct cmd_audit_out {
 	int64_t entries;
 	char head[AUDIT_HASH_HEX];
-	const char *checkpoint_file;	/* the file checked, or NULL when there was none */
-	int64_t checkpoints, newest_checkpoint;
+	const char *checkpoint_file;	/* the file read, or NULL when the default was absent */
+	int64_t checkpoints;		/* how many checked; 0: none, newest_checkpoint -1 */
+	int64_t newest_checkpoint;
 };
 int cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char *err,
     size_t errlen);

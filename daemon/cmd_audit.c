@@ -1,8 +1,11 @@
 /* cmd_audit.c: `grantd audit verify`, the audit trail's hash chain and its published checkpoints. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "checkpoint.h"
@@ -11,6 +14,7 @@
 #include "err.h"
 #include "keys.h"
 #include "store_audit.h"
+#include "store_events.h"
 
 /*
  * Every checkpoint of the file against the trail: its signature under the
@@ -71,6 +75,97 @@ check_file(struct db *db, const char *file, const struct sig_key *keys, size_t n
 	return rc;
 }
 
+/*
+ * Whether a restore set the checkpoint file at path aside (cmd_backup.c):
+ * a FILE.before-restore-SECONDS there, holding a line with head when head
+ * is not NULL.  Its name in aside.
+ */
+static bool
+set_aside(const char *path, const char *head, char *aside, size_t len)
+{
+	char dir[KEYS_PATH_MAX], prefix[KEYS_PATH_MAX + 32], line[2048], *slash;
+	struct dirent *e;
+	bool found = false;
+	DIR *d;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		snprintf(prefix, sizeof(prefix), "%s.before-restore-", path);
+		snprintf(dir, sizeof(dir), ".");
+	} else {
+		snprintf(prefix, sizeof(prefix), "%s.before-restore-", slash + 1);
+		slash[slash == dir] = '\0';	/* "/x" keeps its "/" */
+	}
+	if ((d = opendir(dir)) == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
+		    snprintf(aside, len, "%s/%s", dir, e->d_name) >= (int)len)
+			continue;
+		if (head == NULL) {
+			found = true;
+		} else if ((f = fopen(aside, "re")) != NULL) {
+			while (!found && fgets(line, sizeof(line), f) != NULL)
+				found = strstr(line, head) != NULL;
+			fclose(f);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/*
+ * A trail with entries and no checkpoint checked: the warning in err, and
+ * whether some should have been there (CMD_AUDIT_UNANCHORED) or may not
+ * exist yet (0).  grantd appends a checkpoint of its timer or its stop to
+ * the file before it adds the checkpoint.signed event to the feed
+ * (checkpoints.c), so such an event beside a signing key says that grantd
+ * published checkpoints beside this database -- unless a restore set the
+ * file that holds it aside.  (A report's event commits a moment before its
+ * line is appended: a kill between the two, with no checkpoint in the file
+ * before, is taken for a deleted file.)  A copy of the database elsewhere
+ * has no key beside it.
+ */
+static int
+unanchored(const struct cmd_audit_in *in, const struct key_paths *paths, struct db *db,
+    const struct cmd_audit_out *out, char *err, size_t errlen)
+{
+	char where[KEYS_PATH_MAX + 32], aside[KEYS_PATH_MAX + 64], head[CHECKPOINT_HEAD_HEX];
+	bool published;
+
+	snprintf(where, sizeof(where), "%s%s", paths->checkpoints,
+	    out->checkpoint_file ? " (empty)" : " (absent)");
+	if (in->checkpoints != NULL) {
+		snprintf(err, errlen, "no checkpoint in %s, though the audit trail has %lld "
+		    "entries: nothing checks that its newest rows are all there",
+		    in->checkpoints, (long long)out->entries);
+		return CMD_AUDIT_UNANCHORED;
+	}
+	published = access(paths->key, F_OK) == 0 &&
+	    store_event_checkpoint_head(db, head, sizeof(head)) == 0 && head[0] != '\0';
+	if (published && !set_aside(paths->checkpoints, head, aside, sizeof(aside))) {
+		snprintf(err, errlen, "no checkpoint in %s, though the database's feed has a "
+		    "checkpoint.signed event: grantd published checkpoints here, so the file was "
+		    "deleted or emptied, or could not be written (the journal has them: "
+		    "--checkpoint FILE); rows deleted from the trail's end go unnoticed without "
+		    "them", where);
+		return CMD_AUDIT_UNANCHORED;
+	}
+	if (published || set_aside(paths->checkpoints, NULL, aside, sizeof(aside))) {
+		snprintf(err, errlen, "no checkpoint in %s: a restore set the earlier ones aside "
+		    "(%s); grantd signs the restored trail's head when it next stops, or within "
+		    "[signing] checkpoint_interval_minutes of running", where, aside);
+		return 0;
+	}
+	snprintf(err, errlen, "no checkpoint in %s for the audit trail's %lld entries: grantd "
+	    "signs one when it stops and every [signing] checkpoint_interval_minutes, so a "
+	    "database that never ran here, or was killed before its first, has none; until "
+	    "then rows deleted from the trail's end go unnoticed", where,
+	    (long long)out->entries);
+	return 0;
+}
+
 int
 cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char *err,
     size_t errlen)
@@ -80,7 +175,6 @@ cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char 
 	char why[GD_ERRBUF];
 	size_t nkeys = 0;
 	struct db *db;
-	FILE *probe = NULL;
 	int rc;
 
 	err[0] = '\0';
@@ -101,26 +195,26 @@ cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, char 
 		db_close(db);
 		return 1;
 	}
-	/* The default file may be absent (a database that never ran); one named must be there. */
+	/* The default file may be absent (see unanchored()); one named must be there. */
 	out->checkpoint_file = in->checkpoints ? in->checkpoints : paths.checkpoints;
-	if (in->checkpoints == NULL) {
-		if ((probe = fopen(paths.checkpoints, "re")) == NULL) {
-			out->checkpoint_file = NULL;
+	if (in->checkpoints == NULL && access(paths.checkpoints, F_OK) < 0 && errno == ENOENT)
+		out->checkpoint_file = NULL;
+	rc = 0;
+	if (out->checkpoint_file != NULL) {
+		rc = keys_ring(in->keyring ? in->keyring : paths.ring, &keys, &nkeys, why,
+		    sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "%s", rc == GD_ENOENT ? "no public keys to check the "
+			    "checkpoints with (--keyring FILE, from `grantd key show`)" : why);
 			db_close(db);
-			return 0;
+			return 1;
 		}
-		fclose(probe);
+		rc = check_file(db, out->checkpoint_file, keys, nkeys, out->entries,
+		    &out->checkpoints, &out->newest_checkpoint, err, errlen);
+		free(keys);
 	}
-	rc = keys_ring(in->keyring ? in->keyring : paths.ring, &keys, &nkeys, why, sizeof(why));
-	if (rc < 0) {
-		snprintf(err, errlen, "%s", rc == GD_ENOENT ? "no public keys to check the "
-		    "checkpoints with (--keyring FILE, from `grantd key show`)" : why);
-		db_close(db);
-		return 1;
-	}
-	rc = check_file(db, out->checkpoint_file, keys, nkeys, out->entries, &out->checkpoints,
-	    &out->newest_checkpoint, err, errlen);
-	free(keys);
+	if (rc == 0 && out->checkpoints == 0 && out->entries > 0)
+		rc = unanchored(in, &paths, db, out, err, errlen);
 	db_close(db);
 	return rc;
 }

@@ -155,16 +155,21 @@ run_audit_verify(const struct opts *o)
 	char err[CMD_ERRBUF];
 	int st = cmd_audit_verify(&in, &out, err, sizeof(err));
 
-	if (st != 0)
+	if (st != 0 && st != CMD_AUDIT_UNANCHORED)
 		return say_status(st, err);
 	printf("audit OK: %lld entries, head %s\n", (long long)out.entries, out.head);
-	if (out.checkpoint_file)
+	if (out.checkpoints > 0)
 		printf("checkpoints OK: %lld in %s, the newest at entry %lld\n",
 		    (long long)out.checkpoints, out.checkpoint_file,
 		    (long long)out.newest_checkpoint);
+	else if (out.entries == 0)
+		printf("no checkpoints, none needed: the audit trail is empty\n");
 	else
-		printf("no checkpoints to check beside the database (--checkpoint FILE)\n");
-	return 0;
+		printf("checkpoints: none, the trail is not anchored (see the warning)\n");
+	/* On stderr even with status 0: nothing outside the database vouches for it. */
+	if (err[0] != '\0')
+		fprintf(stderr, "grantd: warning: %s\n", err);
+	return st;
 }
 
 /* grantd calendar verify --db PATH: the kept calendar's way against a build (calendar.h). */

@@ -52,6 +52,13 @@ store_event_newest(struct db *db, int64_t *seq)
 }
 
 int
+store_event_checkpoint_head(struct db *db, char *head, size_t len)
+{
+	return db_get_text(db, "SELECT json_extract(payload, '$.head') FROM events "
+	    "WHERE type = 'checkpoint.signed' ORDER BY seq DESC LIMIT 1", head, len, "");
+}
+
+int
 store_event_team(struct db *db, int64_t seq, const char *team, const char *payload)
 {
 	return db_run(db, "INSERT OR IGNORE INTO event_teams (seq, team, payload) "

@@ -24,6 +24,11 @@ int store_event_insert(struct db *db, const char *type, int64_t at, const char *
     int64_t audit_seq, const char *payload, int64_t *seq);
 /* The newest event's seq, 0 when there is none. */
 int store_event_newest(struct db *db, int64_t *seq);
+/*
+ * The audit head that the newest checkpoint.signed event kept names (its
+ * payload's "head"), cut to len - 1: 0, GD_ENOENT when there is none, GD_EIO.
+ */
+int store_event_checkpoint_head(struct db *db, char *head, size_t len);
 /* The event seq concerns team, with that team's own copy of the payload. */
 int store_event_team(struct db *db, int64_t seq, const char *team, const char *payload);
 

@@ -734,6 +734,52 @@ START_TEST(token_create_offline)
 }
 END_TEST
 
+/* The last_used_at of the token named name, as GET /v1/tokens has it (NULL: none yet). */
+static char *
+token_last_used(struct harness *h, const char *name)
+{
+	struct hresp r = h_get(h, h->admin, "/v1/tokens?limit=1000");
+	char *at = NULL;
+	json_t *it, *v;
+	size_t i;
+
+	expect(&r, 200, NULL, "tokens");
+	json_array_foreach(json_object_get(r.json, "items"), i, it)
+		if (strcmp(jstr(it, "name"), name) == 0 &&
+		    (v = json_object_get(it, "last_used_at")) != NULL)
+			at = strdup(json_string_value(v));
+	hresp_free(&r);
+	return at;
+}
+
+/*
+ * Uses are written once a minute; those noted since the last batch are
+ * written when grantd stops cleanly, not lost (loop.c's close_all).  The
+ * test ends well inside the first minute, so only the stop can write it.
+ */
+START_TEST(token_use_written_at_stop)
+{
+	struct harness h;
+	struct hresp r;
+	char *auditor, *at;
+
+	h_init(&h, NULL);
+	h_start(&h);
+	auditor = h_token(&h, "auditor", NULL, NULL);
+	r = h_get(&h, auditor, "/v1/teams");
+	expect(&r, 200, NULL, "a use");
+	hresp_free(&r);
+	ck_assert_ptr_null(token_last_used(&h, "auditor-token"));
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_restart(&h);
+	at = token_last_used(&h, "auditor-token");
+	ck_assert_msg(at != NULL, "the use noted before the stop was not written");
+	free(at);
+	free(auditor);
+	h_cleanup(&h);
+}
+END_TEST
+
 START_TEST(migrations)
 {
 	struct harness h;
@@ -1320,6 +1366,7 @@ main(void)
 	tcase_add_test(tc, signals_exit_cleanly);
 	tcase_add_test(tc, config_check);
 	tcase_add_test(tc, token_create_offline);
+	tcase_add_test(tc, token_use_written_at_stop);
 	tcase_add_test(tc, migrations);
 	tcase_add_test(tc, migration_from_first_version);
 	tcase_add_test(tc, newer_schema_refused);

@@ -1,5 +1,6 @@
 /* test_checkpoints.c: the audit trail anchored outside the database (issue 17), against the real binary. */
 #include <check.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +162,12 @@ START_TEST(truncation_caught)
 	{
 		const char *argv[] = { h_bin(), "audit", "verify", "--db", h.db, "--checkpoint",
 			"/dev/null", NULL };
+		char *err = NULL;
 
-		ck_assert_int_eq(h_run(argv, NULL), 0);
+		/* ... but a named file without a checkpoint vouches for nothing: status 3. */
+		ck_assert_int_eq(h_run_err(argv, &err), 3);
+		ck_assert_ptr_nonnull(strstr(err, "no checkpoint in /dev/null"));
+		free(err);
 	}
 	verify_fails(&h, NULL, NULL, "cut short");
 	verify_fails(&h, "--checkpoint", kept, "newer rows were deleted");
@@ -186,6 +191,64 @@ START_TEST(truncation_caught)
 	snprintf(cmd, sizeof(cmd), "sed -i 's/\"seq\":[0-9]*/\"seq\":1/' %s", kept);
 	ck_assert_int_eq(system(cmd), 0);
 	verify_fails(&h, "--checkpoint", kept, "does not verify");
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * No checkpoint to check the trail with is said, never passed in silence:
+ * with status 3 where grantd published some beside the database (the
+ * file deleted or emptied after a stop), and a warning with status 0 where
+ * none may exist yet (killed before its first checkpoint).  Never a
+ * "newest at entry -1".
+ */
+static const struct {
+	const char *what;
+	bool stop;		/* a clean stop (a checkpoint), else SIGKILL (none) */
+	const char *then;	/* done to the checkpoint file %s after it */
+	int status;
+	const char *says;	/* on stderr */
+} unanchored[] = {
+	{ "file deleted", true, "rm %s", 3, "(absent), though the database's feed has" },
+	{ "file emptied", true, ": > %s", 3, "(empty), though the database's feed has" },
+	{ "killed before the first", false, "true %s", 0, "(absent) for the audit trail's" },
+	{ "killed, file emptied", false, ": > %s", 0, "(empty) for the audit trail's" },
+};
+
+START_TEST(unanchored_said)
+{
+	struct harness h;
+	char cmd[1024], *err = NULL, *out = NULL;
+	const char *argv[] = { h_bin(), "audit", "verify", "--db", NULL, NULL };
+
+	h_init(&h, NULL);
+	argv[4] = h.db;
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	h_start(&h);
+	some_changes(&h, "a", 3);
+	if (unanchored[_i].stop) {
+		ck_assert_int_eq(h_stop(&h), 0);
+		verify_ok(&h);
+	} else {
+		ck_assert_int_eq(kill(h.pid, SIGKILL), 0);
+		ck_assert_int_eq(h_stop(&h), 128 + SIGKILL);
+	}
+	snprintf(cmd, sizeof(cmd), "cd %s && ", h.dir);
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), unanchored[_i].then,
+	    "grantd-checkpoints.jsonl");
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(h_run_err(argv, &err), unanchored[_i].status);
+	ck_assert_msg(strstr(err, "grantd: warning: no checkpoint in ") != NULL &&
+	    strstr(err, unanchored[_i].says) != NULL, "%s: %s", unanchored[_i].what, err);
+	ck_assert_int_eq(h_run(argv, &out), unanchored[_i].status);
+	ck_assert_msg(strstr(out, "audit OK: ") != NULL && strstr(out, "-1") == NULL &&
+	    strstr(out, "checkpoints: none") != NULL, "%s: %s", unanchored[_i].what, out);
+	free(err);
+	free(out);
+	/* The next clean stop anchors the trail again. */
+	h_restart(&h);
+	ck_assert_int_eq(h_stop(&h), 0);
+	verify_ok(&h);
 	h_cleanup(&h);
 }
 END_TEST
@@ -269,6 +332,8 @@ main(void)
 	tcase_add_test(tc, report_signed);
 	tcase_add_test(tc, truncation_caught);
 	tcase_add_test(tc, rotation_keeps_old_checkpoints);
+	tcase_add_loop_test(tc, unanchored_said, 0, (int)(sizeof(unanchored) /
+	    sizeof(unanchored[0])));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
