@@ -17,7 +17,7 @@ struct app;
  * line), with a comment ": heartbeat" after EVENTS_STREAM_HEARTBEAT_MS of
  * quiet.  The route decides everything a client can be told (filters,
  * authorisation, the limits below) and answers 200 with this content type
- * and the stream's start as its JSON body (events_stream_start); http.c,
+ * and the stream's start as its JSON body (events_stream_start); http_stream.c,
  * seeing that content type, sends the stream instead of the body.
  */
 #define EVENTS_STREAM_TYPE "text/event-stream"

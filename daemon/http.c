@@ -1,4 +1,7 @@
-/* http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume, TLS, SSE. */
+/*
+ * http.c: libmicrohttpd glue: uv_poll on its epoll fd, a uv_timer, suspend/resume, TLS.
+ * The slow-client bounds are in http_limits.c, event streams' replies in http_stream.c.
+ */
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <sodium.h>
@@ -14,88 +17,15 @@
 #include "err.h"
 #include "events_stream.h"
 #include "http.h"
+#include "http_internal.h"
 #include "log.h"
 #include "metrics.h"
 #include "router.h"
 #include "tls.h"
 #include "ui.h"
 
-struct conn;
-struct peer;
-
-/*
- * Owned by app->http; freed in the last close callback.  The connections on
- * head..tail are those still sending a request (or not yet begun on the
- * next one), oldest request first; the deadline timer is armed for the
- * head.  See "Slow clients" below.
- */
-struct http {
-	struct app *app;
-	struct MHD_Daemon *d;
-	struct tls *tls;	/* the certificate handshakes take; NULL: plain HTTP */
-	uv_poll_t poll;
-	uv_timer_t timer;
-	uv_timer_t deadline;
-	struct conn *head, *tail;
-	unsigned nconn;		/* open connections, as notified by MHD */
-	struct peer **peers;	/* by client address; npeers buckets, a power of two */
-	size_t npeers;
-	unsigned ncut[2];	/* slow connections cut since the last notice, by why */
-	uint64_t cut_noticed;	/* uv_now() of that notice */
-	int inflight;
-	int open_handles;
-	bool closing;
-};
-
-/*
- * One TCP connection, from accept to close: MHD's socket context, freed on
- * MHD_CONNECTION_NOTIFY_CLOSED.  since is when the clock of its current
- * request started: the accept, or the end of the previous request.
- */
-struct conn {
-	struct conn *prev, *next;
-	struct peer *peer;	/* its client address; NULL if untracked */
-	MHD_socket fd;
-	struct tls_hold tls;	/* the credentials its handshake took (tls.h) */
-	uint64_t since;		/* uv_now(), ms */
-	bool listed;		/* on h->head..tail: its request is not all read */
-	bool cut;		/* shut down here; MHD closes it on its next run */
-};
-
-/*
- * One client address with connections open, for
- * server.max_connections_per_ip; freed with its last connection.
- */
-struct peer {
-	struct peer *next;	/* in its bucket */
-	unsigned n;		/* connections open, cut ones included */
-	unsigned live;		/* of those, not cut */
-	size_t len;		/* of addr: 4 or 16 */
-	unsigned char addr[16];
-};
-
-enum q_state { Q_READING, Q_WAITING, Q_READY };
-
 /* The longest path an access log line shows, escaped, before "...". */
 #define LOG_PATH_MAX 1024
-
-/* One request; lives from the first access callback to the completed one. */
-struct query {
-	struct http *h;
-	struct MHD_Connection *c;
-	enum q_state state;
-	char *body;
-	size_t len, cap;
-	bool too_large;
-	struct response rs;
-	char rid[REQUEST_ID_MAX + 1];
-	char method[16];
-	char *path;
-	uint64_t t0;
-	int status;
-	const char *route;
-	struct event_stream *stream;	/* GET /v1/events/stream's, from its reply to the end */
-};
 
 static void on_timer(uv_timer_t *t);
 
@@ -122,8 +52,8 @@ connections(struct http *h)
 	return di ? di->num_connections : 0;
 }
 
-static void
-run(struct http *h)
+void
+http_run(struct http *h)
 {
 	unsigned before;
 
@@ -145,7 +75,7 @@ run(struct http *h)
 static void
 on_timer(uv_timer_t *t)
 {
-	run(t->data);
+	http_run(t->data);
 }
 
 static void
@@ -153,317 +83,20 @@ on_poll(uv_poll_t *p, int status, int events)
 {
 	(void)status;
 	(void)events;
-	run(p->data);
+	http_run(p->data);
 }
 
 void
 http_kick(struct app *app)
 {
 	if (app->http)
-		run(app->http);
+		http_run(app->http);
 }
 
 int
 http_inflight(const struct app *app)
 {
 	return app->http ? app->http->inflight : 0;
-}
-
-/* ------------------------------------------------------------------ */
-/*
- * Slow clients.  libmicrohttpd 0.9.75 has only an idle timeout, which a
- * client resets with every byte: one that sends a header line every few
- * seconds holds its connection for ever, and a few hundred such hold every
- * slot.  So grantd keeps its own list of the connections whose request is
- * not yet all read, oldest first, and
- *   - closes each one whose request (headers and body) has not arrived
- *     within server.request_timeout_s of its start (the accept, or the end
- *     of the previous request on a kept-alive connection);
- *   - when a new connection arrives with the table 7/8 full, closes the
- *     oldest of them at once, so a slot stays free for a prompt client
- *     such as a health check.
- * A request that is all read (being handled, or waiting for its commit)
- * is never cut: its slowness is ours.  Closing is shutdown(2) on the
- * socket, which MHD still owns: at its next run it reads the end of file
- * and closes the connection through its usual path.
- * One address may hold server.max_connections_per_ip connections: past
- * that, its own oldest unfinished connection is closed for the new one (or
- * the new one, when all of its others are being answered), so an address
- * cannot take the table from others, nor its slow clients from its prompt
- * ones.  (MHD_OPTION_PER_IP_CONNECTION_LIMIT would refuse the new one.)
- */
-
-/* FNV-1a over the address bytes. */
-static size_t
-peer_hash(const unsigned char *a, size_t len)
-{
-	uint32_t x = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		x = (x ^ a[i]) * 16777619u;
-	return x;
-}
-
-/* The entry of sa's address, made if new; NULL for another family or no memory. */
-static struct peer *
-peer_get(struct http *h, const struct sockaddr *sa)
-{
-	const unsigned char *a;
-	struct peer **b, *p;
-	size_t len;
-
-	if (h->peers == NULL || sa == NULL)
-		return NULL;
-	if (sa->sa_family == AF_INET) {
-		a = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		len = 4;
-	} else if (sa->sa_family == AF_INET6) {
-		a = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		len = 16;
-	} else {
-		return NULL;
-	}
-	b = &h->peers[peer_hash(a, len) & (h->npeers - 1)];
-	for (p = *b; p; p = p->next)
-		if (p->len == len && memcmp(p->addr, a, len) == 0)
-			return p;
-	if ((p = calloc(1, sizeof(*p))) == NULL)
-		return NULL;
-	p->len = len;
-	memcpy(p->addr, a, len);
-	p->next = *b;
-	*b = p;
-	return p;
-}
-
-static void
-peer_drop(struct http *h, struct peer *p)
-{
-	struct peer **b = &h->peers[peer_hash(p->addr, p->len) & (h->npeers - 1)];
-
-	if (--p->n > 0)
-		return;
-	while (*b != p)
-		b = &(*b)->next;
-	*b = p->next;
-	free(p);
-}
-
-static void
-conn_unlist(struct http *h, struct conn *k)
-{
-	if (!k->listed)
-		return;
-	if (k->prev)
-		k->prev->next = k->next;
-	else
-		h->head = k->next;
-	if (k->next)
-		k->next->prev = k->prev;
-	else
-		h->tail = k->prev;
-	k->prev = k->next = NULL;
-	k->listed = false;
-}
-
-static void on_deadline(uv_timer_t *t);
-
-static void
-arm_deadline(struct http *h)
-{
-	uint64_t due, now;
-
-	if (h->closing)
-		return;
-	if (h->head == NULL) {
-		uv_timer_stop(&h->deadline);
-		return;
-	}
-	now = uv_now(h->deadline.loop);
-	due = h->head->since + (uint64_t)h->app->cfg.server.request_timeout_s * 1000;
-	uv_timer_start(&h->deadline, on_deadline, due > now ? due - now : 0, 0);
-}
-
-/* The clock of k's next request starts now; it goes to the back of the list. */
-static void
-conn_list(struct http *h, struct conn *k)
-{
-	if (k->cut)
-		return;
-	conn_unlist(h, k);
-	k->since = uv_now(h->deadline.loop);
-	k->prev = h->tail;
-	if (h->tail)
-		h->tail->next = k;
-	else
-		h->head = k;
-	h->tail = k;
-	k->listed = true;
-	if (!uv_is_active((uv_handle_t *)&h->deadline))
-		arm_deadline(h);
-}
-
-static void
-conn_cut(struct http *h, struct conn *k, enum metrics_cut why)
-{
-	uint64_t now = uv_now(h->deadline.loop);
-
-	conn_unlist(h, k);
-	k->cut = true;
-	if (k->peer)
-		k->peer->live--;
-	(void)shutdown(k->fd, SHUT_RDWR);
-	metrics_cut(&h->app->metrics, why);
-	h->ncut[why == METRICS_CUT_DEADLINE ? 0 : 1]++;
-	/* An attack is worth a line, not a line per connection: one a minute at most. */
-	if (now - h->cut_noticed >= 60000) {
-		log_notice("slow clients: %u connection(s) closed for sending no complete "
-		    "request in %d s, %u to make room for new ones (since the last such line)",
-		    h->ncut[0], h->app->cfg.server.request_timeout_s, h->ncut[1]);
-		h->ncut[0] = h->ncut[1] = 0;
-		h->cut_noticed = now;
-	}
-}
-
-static struct conn *
-conn_of(struct MHD_Connection *c)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-
-	return ci ? ci->socket_context : NULL;
-}
-
-/*
- * The certificate callback.  libmicrohttpd 0.9.75 makes each session's user
- * pointer its MHD_Connection (gnutls_session_set_ptr in daemon.c, read back
- * by its own PSK callback); conn_tls_begin() has checked that for this
- * session, whose socket context is the struct conn holding the credentials.
- */
-static int
-on_certificate(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
-    const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
-    unsigned int *pcert_length, gnutls_privkey_t *pkey)
-{
-	struct MHD_Connection *c = gnutls_session_get_ptr(s);
-	struct conn *k = c ? conn_of(c) : NULL;
-
-	/* A server is never asked for a particular CA or algorithm: these are NULL. */
-	(void)req_ca_dn;
-	(void)nreqs;
-	(void)pk_algos;
-	(void)pk_algos_length;
-	*pcert_length = 0;
-	return k ? tls_take(&k->tls, pcert, pcert_length, pkey) : -1;
-}
-
-/*
- * Ties a new connection to the credentials its handshake will take, or
- * refuses it when its session is not what on_certificate() expects: a
- * libmicrohttpd that no longer points the session at its connection must
- * fail loudly, not hand the callback a pointer of another type.
- */
-static int
-conn_tls_begin(struct http *h, struct MHD_Connection *c, struct conn *k)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-
-	if (ci == NULL || gnutls_session_get_ptr(ci->tls_session) != c) {
-		log_error("TLS: libmicrohttpd's session does not point at its connection; "
-		    "refusing the connection (this build of grantd needs libmicrohttpd 0.9.75's "
-		    "behaviour)");
-		(void)shutdown(k->fd, SHUT_RDWR);
-		return -1;
-	}
-	tls_hold_begin(h->tls, &k->tls);
-	return 0;
-}
-
-static void
-on_deadline(uv_timer_t *t)
-{
-	struct http *h = t->data;
-	uint64_t ms = (uint64_t)h->app->cfg.server.request_timeout_s * 1000;
-	uint64_t now = uv_now(t->loop);
-	unsigned n = 0;
-
-	while (h->head && h->head->since + ms <= now) {
-		conn_cut(h, h->head, METRICS_CUT_DEADLINE);
-		n++;
-	}
-	arm_deadline(h);
-	/* MHD sees the end of file at once, not at its next unrelated event. */
-	if (n > 0)
-		run(h);
-}
-
-static void
-on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
-    enum MHD_ConnectionNotificationCode toe)
-{
-	struct http *h = cls;
-	struct conn *k = *socket_context, *old;
-	unsigned max = (unsigned)h->app->cfg.server.max_connections;
-	unsigned per = (unsigned)h->app->cfg.server.max_connections_per_ip;
-	const union MHD_ConnectionInfo *ci;
-
-	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
-		if (k == NULL)
-			return;
-		conn_unlist(h, k);
-		if (k->peer) {
-			if (!k->cut)
-				k->peer->live--;
-			peer_drop(h, k->peer);
-		}
-		/* libmicrohttpd has already ended the session (gnutls_deinit). */
-		tls_hold_end(&k->tls);
-		free(k);
-		*socket_context = NULL;
-		h->nconn--;
-		return;
-	}
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	if (ci == NULL)
-		return;
-	if ((k = calloc(1, sizeof(*k))) == NULL) {
-		/* Untracked, it could hold its slot for ever: refuse it instead. */
-		(void)shutdown(ci->connect_fd, SHUT_RDWR);
-		return;
-	}
-	k->fd = ci->connect_fd;
-	*socket_context = k;
-	h->nconn++;
-	if (h->tls && conn_tls_begin(h, c, k) < 0)
-		return;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if ((k->peer = peer_get(h, ci ? ci->client_addr : NULL)) != NULL) {
-		k->peer->n++;
-		k->peer->live++;
-	}
-	conn_list(h, k);
-	if (per > 0 && k->peer && k->peer->live > per) {
-		for (old = h->head; old && old->peer != k->peer; old = old->next)
-			;
-		/* Its oldest unfinished one, or, if none is older, the new one. */
-		conn_cut(h, old, METRICS_CUT_ADDRESS);
-		if (old == k)
-			return;
-	}
-	/* The magic 7/8 leaves room for a burst of prompt clients in one run. */
-	if (h->nconn > max - (max / 8 > 0 ? max / 8 : 1) && h->head != k)
-		conn_cut(h, h->head, METRICS_CUT_SHED);
-}
-
-/* The request on c is all read: its deadline no longer applies. */
-static void
-conn_read(struct http *h, struct MHD_Connection *c)
-{
-	struct conn *k = conn_of(c);
-
-	if (k)
-		conn_unlist(h, k);
 }
 
 /*
@@ -585,83 +218,6 @@ send_ui(struct query *q)
 	return ret;
 }
 
-/* ------------------------------------------------------------------ */
-/*
- * Event streams.  The route answers 200 with the stream's start
- * (events_stream.h); here that reply becomes a callback response of
- * unknown length (chunked) whose reader takes the stream's bytes.  When it
- * has none the connection is suspended, so libmicrohttpd neither polls the
- * reader in a loop nor times the connection out (it restarts the idle
- * clock on resume); the stream's tick resumes it when there is news, a
- * heartbeat or an end.  Reads and suspends happen only inside the reader,
- * as libmicrohttpd 0.9.75 requires.  The stream belongs to the request and
- * is closed in on_completed, after which the reader is never called.
- */
-
-/* The most bytes one call of the reader hands over; the connection's memory bounds it too. */
-#define STREAM_BLOCK 16384
-
-static ssize_t
-stream_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-	struct query *q = cls;
-	ssize_t n = events_stream_read(q->stream, buf, max);
-
-	(void)pos;
-	if (n == 0) {
-		MHD_suspend_connection(q->c);
-		return 0;
-	}
-	if (n == EVENTS_STREAM_END)
-		return MHD_CONTENT_READER_END_OF_STREAM;
-	if (n == EVENTS_STREAM_GONE)
-		return MHD_CONTENT_READER_END_WITH_ERROR;
-	return n;
-}
-
-static void
-stream_wake(void *arg)
-{
-	struct query *q = arg;
-
-	MHD_resume_connection(q->c);
-}
-
-static bool
-is_stream(const struct response *rs)
-{
-	return rs->status == 200 && rs->json != NULL && rs->content_type != NULL &&
-	    strcmp(rs->content_type, EVENTS_STREAM_TYPE) == 0;
-}
-
-/* A stream that cannot start (no memory) closes the connection: it has no other answer. */
-static enum MHD_Result
-send_stream(struct query *q, const struct principal *who, const char *auth)
-{
-	const union MHD_ConnectionInfo *ci =
-	    MHD_get_connection_info(q->c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	struct MHD_Response *r;
-	enum MHD_Result ret;
-
-	if (ci == NULL || events_stream_open(q->h->app, q->rs.json, who->id, auth,
-	    ci->connect_fd, stream_wake, q, &q->stream) < 0)
-		return MHD_NO;
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, stream_read, q,
-	    NULL);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, EVENTS_STREAM_TYPE);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	MHD_add_response_header(r, "X-Request-Id", q->rid);
-	/* nginx, the usual proxy in front of an agency's server, would hold the events back. */
-	MHD_add_response_header(r, "X-Accel-Buffering", "no");
-	/* The route's 200: the stream's status is its reply's. */
-	q->status = q->rs.status;
-	ret = MHD_queue_response(q->c, (unsigned)q->rs.status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static void
 on_committed(void *arg, bool committed)
 {
@@ -705,7 +261,7 @@ handle(struct query *q)
 	const char *auth, *last_id;
 	bool deferred;
 
-	conn_read(q->h, q->c);
+	http_conn_read(q->h, q->c);
 	rq.app = app;
 	rq.method = q->method;
 	rq.path = q->path;
@@ -744,8 +300,8 @@ handle(struct query *q)
 	auth = MHD_lookup_connection_value(q->c, MHD_HEADER_KIND, "Authorization");
 	deferred = dispatch(&rq, auth, &who, &q->rs);
 	q->route = rq.route;
-	if (!deferred && is_stream(&q->rs))
-		return send_stream(q, &who, auth);
+	if (!deferred && http_is_stream(&q->rs))
+		return http_send_stream(q, &who, auth);
 	if (deferred) {
 		if (commit_wait(app, on_committed, q) == 0) {
 			q->state = Q_WAITING;
@@ -827,12 +383,12 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct http *h = cls;
 	struct query *q = *con_cls;
-	struct conn *k = c ? conn_of(c) : NULL;
+	struct conn *k = c ? http_conn_of(c) : NULL;
 	char mbuf[3 * sizeof(q->method) + 4], pbuf[LOG_PATH_MAX], rbuf[3 * REQUEST_ID_MAX + 4];
 
 	/* A kept-alive connection's next request: its clock starts now. */
 	if (k && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		conn_list(h, k);
+		http_conn_list(h, k);
 	if (q == NULL)
 		return;
 	metrics_request(&h->app->metrics, q->method, q->route ? q->route : "unmatched", q->status,
@@ -890,6 +446,52 @@ on_mhd_log(void *cls, const char *fmt, va_list ap)
  * is tied to the credentials its handshake took (struct conn's tls) from
  * MHD_CONNECTION_NOTIFY_STARTED to MHD_CONNECTION_NOTIFY_CLOSED.
  */
+
+/*
+ * The certificate callback.  libmicrohttpd 0.9.75 makes each session's user
+ * pointer its MHD_Connection (gnutls_session_set_ptr in daemon.c, read back
+ * by its own PSK callback); http_tls_begin() has checked that for this
+ * session, whose socket context is the struct conn holding the credentials.
+ */
+static int
+on_certificate(gnutls_session_t s, const gnutls_datum_t *req_ca_dn, int nreqs,
+    const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length, gnutls_pcert_st **pcert,
+    unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+	struct MHD_Connection *c = gnutls_session_get_ptr(s);
+	struct conn *k = c ? http_conn_of(c) : NULL;
+
+	/* A server is never asked for a particular CA or algorithm: these are NULL. */
+	(void)req_ca_dn;
+	(void)nreqs;
+	(void)pk_algos;
+	(void)pk_algos_length;
+	*pcert_length = 0;
+	return k ? tls_take(&k->tls, pcert, pcert_length, pkey) : -1;
+}
+
+/*
+ * Ties a new connection to the credentials its handshake will take, or
+ * refuses it when its session is not what on_certificate() expects: a
+ * libmicrohttpd that no longer points the session at its connection must
+ * fail loudly, not hand the callback a pointer of another type.
+ */
+int
+http_tls_begin(struct http *h, struct MHD_Connection *c, struct conn *k)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+
+	if (ci == NULL || gnutls_session_get_ptr(ci->tls_session) != c) {
+		log_error("TLS: libmicrohttpd's session does not point at its connection; "
+		    "refusing the connection (this build of grantd needs libmicrohttpd 0.9.75's "
+		    "behaviour)");
+		(void)shutdown(k->fd, SHUT_RDWR);
+		return -1;
+	}
+	tls_hold_begin(h->tls, &k->tls);
+	return 0;
+}
 
 /* A day's notice is too late to renew through an agency CA; a month is not. */
 #define TLS_RENEW_NOTICE_S (30 * CIVIL_DAY)
@@ -1012,7 +614,7 @@ http_start(struct app *app, uv_loop_t *loop, const char *host, uint16_t port,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)app->cfg.server.idle_timeout_s,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)app->cfg.server.connection_memory_bytes,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, h,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 511U,
 	    MHD_OPTION_ARRAY, h->tls ? tls_opts : &tls_opts[2],

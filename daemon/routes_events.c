@@ -80,7 +80,7 @@ event_list(struct request *rq, struct response *rs)
  * header, as EventSource sends it on reconnecting, which http.c hands over
  * as a query parameter of that name) or else ?after= (default 0, the
  * whole feed; `now`, the newest event so far).  Everything a client can be refused is decided here; the
- * 200 carries the stream's start, which http.c turns into the stream
+ * 200 carries the stream's start, which http_stream.c turns into the stream
  * (events_stream.h).
  */
 static void

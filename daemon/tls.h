@@ -14,7 +14,7 @@ struct tls;
 struct tls_cred;
 
 /*
- * One connection's hold on credentials, inside http.c's struct conn: which
+ * One connection's hold on credentials, inside struct conn (http_internal.h): which
  * struct tls it belongs to, and the credentials its handshake took (NULL
  * until then).  The session keeps those until the connection closes, so a
  * reload never changes the certificate under a session already begun, and
