@@ -367,11 +367,14 @@ store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs, siz
 }
 
 int
-store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_t *n)
+store_holds_due(struct db *db, int64_t upto, const struct hold_due *after, size_t max,
+    struct hold_due **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT id FROM ledger_holds WHERE state = 'pending' "
-	    "AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
-	int64_t *v;
+	/* The partial index ledger_holds_due is (expires_at, id): the row value seeks in it. */
+	sqlite3_stmt *st = db_prep(db, "SELECT expires_at, id FROM ledger_holds "
+	    "WHERE state = 'pending' AND expires_at <= ? AND (expires_at, id) > (?, ?) "
+	    "ORDER BY expires_at, id LIMIT ?");
+	struct hold_due *v;
 	size_t cnt = 0;
 	int rc;
 
@@ -379,15 +382,17 @@ store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_t *n
 		return GD_EIO;
 	if ((v = malloc((max ? max : 1) * sizeof(*v))) == NULL)
 		return GD_ENOMEM;
-	db_bind(st, "ii", now, (int64_t)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < max)
-		v[cnt++] = sqlite3_column_int64(st, 0);
+	db_bind(st, "iiii", upto, after->expires_at, after->id, (int64_t)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && cnt < max) {
+		v[cnt].expires_at = sqlite3_column_int64(st, 0);
+		v[cnt++].id = sqlite3_column_int64(st, 1);
+	}
 	db_done(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		free(v);
 		return db_rc(rc);
 	}
-	*ids = v;
+	*out = v;
 	*n = cnt;
 	return 0;
 }
@@ -416,19 +421,20 @@ store_holds_next_due(struct db *db, int64_t *t)
  * partial index ledger_holds_notice answers both queries).
  */
 int
-store_holds_expiring(struct db *db, int64_t now, int64_t upto, size_t max,
-    struct hold_notice **out, size_t *n)
+store_holds_expiring(struct db *db, int64_t now, int64_t upto, const struct hold_due *after,
+    size_t max, struct hold_notice **out, size_t *n)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT id, amount, expires_at, team, phase "
 	    "FROM ledger_holds WHERE state = 'pending' AND expiring_notice_at IS NULL "
-	    "AND expires_at > ? AND expires_at <= ? ORDER BY expires_at, id LIMIT ?");
+	    "AND expires_at > ? AND expires_at <= ? AND (expires_at, id) > (?, ?) "
+	    "ORDER BY expires_at, id LIMIT ?");
 	struct hold_notice *v = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "iii", now, upto, (int64_t)max);
+	db_bind(st, "iiiii", now, upto, after->expires_at, after->id, (int64_t)max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (vec_reserve(&v, &cap, cnt + 1, sizeof(*v)) < 0) {
 			rc = SQLITE_NOMEM;

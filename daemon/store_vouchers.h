@@ -99,13 +99,27 @@ int store_hold_put(struct db *db, const struct ledger_hold *h, int64_t resolved_
 int store_hold_team(struct db *db, int64_t id, char team[ID_MAX + 1]);
 /* Every pending hold of a voucher, in id order; *hs malloc'd (NULL when none). */
 int store_holds_pending(struct db *db, int64_t voucher, struct ledger_hold **hs, size_t *n);
-/* Ids of pending holds with expires_at <= now, oldest expiry first, at most max. */
-int store_holds_due(struct db *db, int64_t now, size_t max, int64_t **ids, size_t *n);
+/*
+ * A pending hold's place in the order the timer takes them, (expires_at,
+ * id): the reads below start after one, so that a hold the timer could not
+ * resolve (left pending) is passed over, not read again first each round.
+ */
+struct hold_due {
+	int64_t expires_at, id;
+};
+/*
+ * Pending holds with expires_at <= upto that come after *after in that
+ * order, at most max; *out malloc'd.  HOLD_DUE_FIRST is before them all.
+ */
+#define HOLD_DUE_FIRST ((struct hold_due){ INT64_MIN, INT64_MIN })
+int store_holds_due(struct db *db, int64_t upto, const struct hold_due *after, size_t max,
+    struct hold_due **out, size_t *n);
 /* The earliest expiry of a pending hold, or -1 when none is pending. */
 int store_holds_next_due(struct db *db, int64_t *t);
 /*
  * The holds whose hold.expiring notice is due (schema/018): pending, not
- * told yet, expiring after now and by upto; soonest first, at most max,
+ * told yet, expiring after now and by upto, and after *after in the order
+ * (expires_at, id) (a hold passed over); soonest first, at most max,
  * *out malloc'd (NULL when none).  store_hold_noticed records the notice
  * made at now; store_holds_next_notice gives the soonest expiry after now
  * of a hold not told yet, -1 when none.
@@ -114,8 +128,8 @@ struct hold_notice {
 	int64_t id, amount, expires_at;
 	char team[ID_MAX + 1], phase[ID_MAX + 1];
 };
-int store_holds_expiring(struct db *db, int64_t now, int64_t upto, size_t max,
-    struct hold_notice **out, size_t *n);
+int store_holds_expiring(struct db *db, int64_t now, int64_t upto, const struct hold_due *after,
+    size_t max, struct hold_notice **out, size_t *n);
 int store_hold_noticed(struct db *db, int64_t id, int64_t now);
 int store_holds_next_notice(struct db *db, int64_t now, int64_t *expires_at);
 /*

@@ -217,12 +217,16 @@ run_one(struct db *db, const struct due *d, int64_t now, int *applied, int *fail
 	return timers_failed(db, failed, kind, target, d->at, now, why);
 }
 
-/* Holds due by upto expire in a savepoint of their own too (vouchers.c takes one). */
+/*
+ * Holds due by upto expire in a savepoint of their own too, each hold in
+ * one of its own (vouchers.c takes them and notes a hold that fails).  What
+ * is noted here is a failure of the round as a whole (reading the due).
+ */
 static int
 expire_holds(struct db *db, int64_t upto, int64_t now, int64_t *total, int *failed)
 {
 	int64_t expired = 0, next = -1;
-	int rc = vouchers_expire_due(db, upto, now, &expired, &next);
+	int rc = vouchers_expire_due(db, upto, now, &expired, &next, failed);
 
 	if (rc == 0) {
 		*total += expired;
@@ -254,7 +258,7 @@ notice_holds(struct app *app, struct db *db, int64_t now, int64_t *total, int *f
 
 	if (notice_within(app) == 0)
 		return 0;
-	rc = vouchers_notice_expiring(db, notice_within(app), now, &made);
+	rc = vouchers_notice_expiring(db, notice_within(app), now, &made, failed);
 	if (rc == 0) {
 		*total += made;
 		return timers_succeeded(db, "hold.expiring", "holds", 0);
@@ -281,7 +285,7 @@ timers_apply_due(struct app *app, struct db *db, int64_t now, int *applied)
 	 * Holds expire in the same time order: before each transition, every
 	 * hold due by its instant goes first, so a window that ends voids only
 	 * holds that were still pending at that moment.  Each transition, each
-	 * round of hold expiry and each enrollment's idle check runs alone: one
+	 * hold's expiry or notice and each enrollment's idle check runs alone: one
 	 * that fails is logged, counted, audited once and retried on the next
 	 * tick, and never keeps the others from happening.
 	 */

@@ -14,6 +14,7 @@
 #include "store_orgs.h"
 #include "store_suppliers.h"
 #include "store_vouchers.h"
+#include "timers.h"
 #include "vouchers.h"
 
 /* Expired per round of vouchers_expire_due, so its id array stays small. */
@@ -162,12 +163,12 @@ out:
 }
 
 static int
-expire_one(struct db *db, int64_t id, int64_t now)
+expire_one(struct db *db, int64_t id, int64_t now, char *err, size_t errlen)
 {
 	struct ledger_account v, p;
 	struct ledger_transfer t;
 	struct ledger_hold h;
-	char target[VID_LEN + 8], hid[VID_LEN], err[GD_ERRBUF];
+	char target[VID_LEN + 8], hid[VID_LEN];
 	json_t *detail = NULL;
 	int rc;
 
@@ -179,7 +180,7 @@ expire_one(struct db *db, int64_t id, int64_t now)
 	if ((rc = store_hold_get(db, id, &h)) < 0 ||
 	    (rc = hold_accounts(db, &h, &v, &p)) < 0 ||
 	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
-	    (rc = ledger_hold_expire(&h, &v, &p, t.id, h.expires_at, &t, err, sizeof(err))) < 0 ||
+	    (rc = ledger_hold_expire(&h, &v, &p, t.id, h.expires_at, &t, err, errlen)) < 0 ||
 	    (rc = store_resolution(db, &h, &t, &v, &p, HOLD_VOIDED_BY_EXPIRY)) < 0 ||
 	    (rc = store_hold_json(db, id, &detail)) < 0)
 		return rc;
@@ -191,24 +192,77 @@ expire_one(struct db *db, int64_t id, int64_t now)
 	return rc;
 }
 
+/*
+ * Ends one hold's step (an expiry, a notice), begun in a savepoint of its
+ * own by hold_begin: rc 0 keeps it; a failure (a bad row, a fault) is rolled
+ * back alone and handed to the timers (timers_failed: logged, counted,
+ * audited once, target "hold/ID"), and 0 comes back so that the other
+ * holds proceed.  An error comes back only when the savepoint itself cannot
+ * be used: then nothing else could proceed either.
+ */
+#define HOLD_SP "voucher_hold_one"
+
+static int
+hold_begin(struct db *db)
+{
+	return db_savepoint(db, HOLD_SP) < 0 ? GD_EIO : 0;
+}
+
+static int
+hold_end(struct db *db, int rc, const char *err, const char *kind, int64_t id, int64_t due_at,
+    int64_t now, int *failed)
+{
+	char hid[VID_LEN], target[VID_LEN + 8], why[GD_ERRBUF];
+
+	vid_format(VID_HOLD, id, hid);
+	snprintf(target, sizeof(target), "hold/%s", hid);
+	if (rc == 0) {
+		if (db_release(db, HOLD_SP) < 0)
+			return GD_EIO;
+		return timers_succeeded(db, kind, target, due_at);
+	}
+	/* The words before the rollback: SQLite's message is the failed statement's. */
+	snprintf(why, sizeof(why), "%s", err[0] ? err : timers_errtext(db, rc));
+	if (db_rollback_to(db, HOLD_SP) < 0 || db_release(db, HOLD_SP) < 0)
+		return GD_EIO;
+	return timers_failed(db, failed, kind, target, due_at, now, why);
+}
+
 int
 vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expired,
-    int64_t *next_due)
+    int64_t *next_due, int *failed)
 {
-	int64_t *ids = NULL, n_exp = 0, next = -1;
+	struct hold_due *due = NULL, after = HOLD_DUE_FIRST;
+	int64_t n_exp = 0, next = -1;
+	char err[GD_ERRBUF];
 	size_t n;
 	int rc;
 
 	if ((rc = sp_begin(db)) < 0)
 		return rc;
+	/*
+	 * Each round reads on from the last hold it took, so that one left
+	 * pending by a failure is not read again (and again) before the rest.
+	 */
 	do {
-		if ((rc = store_holds_due(db, upto, EXPIRE_BATCH, &ids, &n)) < 0)
+		if ((rc = store_holds_due(db, upto, &after, EXPIRE_BATCH, &due, &n)) < 0)
 			break;
-		for (size_t i = 0; i < n && rc == 0; i++)
-			rc = expire_one(db, ids[i], now);
-		free(ids);
-		ids = NULL;
-		n_exp += (int64_t)n;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			int f = *failed;
+
+			err[0] = '\0';
+			if ((rc = hold_begin(db)) < 0)
+				break;
+			rc = expire_one(db, due[i].id, now, err, sizeof(err));
+			rc = hold_end(db, rc, err, "voucher.hold.expire", due[i].id,
+			    due[i].expires_at, now, failed);
+			if (rc == 0 && *failed == f)
+				n_exp++;
+		}
+		if (n > 0)
+			after = due[n - 1];
+		free(due);
+		due = NULL;
 	} while (rc == 0 && n == EXPIRE_BATCH);
 	if (rc == 0)
 		rc = store_holds_next_due(db, &next);
@@ -242,24 +296,41 @@ notice_one(struct db *db, const struct hold_notice *h, int64_t now)
 }
 
 int
-vouchers_notice_expiring(struct db *db, int64_t within, int64_t now, int64_t *made)
+vouchers_notice_expiring(struct db *db, int64_t within, int64_t now, int64_t *made,
+    int *failed)
 {
 	struct hold_notice *hs = NULL;
+	struct hold_due after = HOLD_DUE_FIRST;
 	int64_t n_made = 0;
 	size_t n;
 	int rc;
 
 	if ((rc = sp_begin(db)) < 0)
 		return rc;
-	/* Each round marks what it told, so the next round reads the rest. */
+	/*
+	 * Each round marks what it told and reads on from the last hold it
+	 * took: one a failure left untold is passed over, not read again.
+	 */
 	do {
-		if ((rc = store_holds_expiring(db, now, now + within, EXPIRE_BATCH, &hs, &n)) < 0)
+		if ((rc = store_holds_expiring(db, now, now + within, &after, EXPIRE_BATCH, &hs,
+		    &n)) < 0)
 			break;
-		for (size_t i = 0; i < n && rc == 0; i++)
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			int f = *failed;
+
+			if ((rc = hold_begin(db)) < 0)
+				break;
 			rc = notice_one(db, &hs[i], now);
+			/* Filed under when the notice fell due: `within` before the expiry. */
+			rc = hold_end(db, rc, "", "hold.expiring", hs[i].id, hs[i].expires_at - within,
+			    now, failed);
+			if (rc == 0 && *failed == f)
+				n_made++;
+		}
+		if (n > 0)
+			after = (struct hold_due){ hs[n - 1].expires_at, hs[n - 1].id };
 		free(hs);
 		hs = NULL;
-		n_made += (int64_t)n;
 	} while (rc == 0 && n == EXPIRE_BATCH);
 	if ((rc = sp_end(db, rc)) < 0)
 		return rc;

@@ -54,12 +54,16 @@ int vouchers_close(struct db *db, int64_t enrollment, int64_t now, char *err, si
  * voided_by "expiry"), each with an audit entry by audit_system, request id
  * "timer", at now (when it is applied).  Runs in a savepoint of its
  * own, so it works inside the group-commit batch (call commit_begin first)
- * and alone (it then commits by itself).  On success
- * *expired is the number expired and *next_due the earliest expires_at of
- * a hold still pending, or -1 when none is.
+ * and alone (it then commits by itself); each hold in a savepoint of its
+ * own within it: one that cannot expire is rolled back alone and handed to
+ * timers_failed (kind "voucher.hold.expire", target "hold/ID", due at its
+ * expiry: logged, audited once, *failed counts the tries), stays pending
+ * for the next call, and the others still expire.  On success *expired is
+ * the number expired and *next_due the earliest expires_at of a hold still
+ * pending (a failed one included), or -1 when none is.
  */
 int vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expired,
-    int64_t *next_due);
+    int64_t *next_due, int *failed);
 
 /*
  * The hold.expiring notices due at now: every pending hold that expires
@@ -67,9 +71,13 @@ int vouchers_expire_due(struct db *db, int64_t upto, int64_t now, int64_t *expir
  * told before gets one event for its team (events_notice: the hold, its
  * amount and expiry) and is marked told, so that no later tick or restart
  * repeats it.  A notice is no change to the ledger: nothing is audited.
- * In a savepoint of its own, as vouchers_expire_due.  *made counts them.
+ * In a savepoint of its own, each hold in one of its own, as
+ * vouchers_expire_due (a failure: kind "hold.expiring", target "hold/ID",
+ * due `within` before the expiry; the hold stays untold for the next call).
+ * *made counts the notices made, *failed the failures.
  */
-int vouchers_notice_expiring(struct db *db, int64_t within, int64_t now, int64_t *made);
+int vouchers_notice_expiring(struct db *db, int64_t within, int64_t now, int64_t *made,
+    int *failed);
 
 /*
  * When the next notice falls due (the soonest expiry of a hold not told,

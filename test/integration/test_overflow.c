@@ -1,6 +1,7 @@
-/* test_overflow.c: an agent cannot stop time: extreme settings, usage at the limit, bounded flagged usage, one bad transition. */
+/* test_overflow.c: an agent cannot stop time: extreme settings, usage at the limit, bounded flagged usage, one bad transition, one bad hold. */
 #include <check.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -397,6 +398,126 @@ START_TEST(one_bad_row)
 }
 END_TEST
 
+/* One integer from the daemon's database, read from outside. */
+static int64_t
+sql_int(struct harness *h, const char *q)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v;
+
+	ck_assert_int_eq(sqlite3_open(h->db, &db), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	ck_assert_msg(sqlite3_prepare_v2(db, q, -1, &st, NULL) == SQLITE_OK, "%s: %s", q,
+	    sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/*
+ * One hold that cannot expire, and one that cannot be told it is about
+ * to (faults injected by triggers), hold back no other hold: each hold
+ * expires or is told in a savepoint of its own.  Before, every hold due
+ * ran in one, so the first bad one rolled them all back on every tick and
+ * holds stayed pending past their expiry.  Each failure is logged, counted
+ * in /metrics, audited once as timer.failed on hold/ID; grantd restarts;
+ * the holds are resolved once the fault is repaired.
+ */
+START_TEST(one_bad_hold)
+{
+	struct harness h;
+	struct hresp r;
+	char *hold[5], path[128], target[64];
+
+	h_init(&h, "[events]\nhold_expiring_notice_minutes = 60\n");
+	h_clock(&h, "2025-12-30T00:00:00Z");
+	h_start(&h);
+	must(&h, "POST", "/v1/programs", 201, "{\"id\":\"p\",\"name\":\"P\",\"timezone\":\"UTC\"}");
+	must(&h, "POST", "/v1/programs/p/phases", 201, "{\"id\":\"ph\",\"name\":\"Ph\","
+	    "\"starts_on\":\"2026-01-01\",\"period_days\":30,\"package\":{\"card_model\":\"B200\","
+	    "\"cards\":8,\"voucher_krw\":1000000}}");
+	must(&h, "POST", "/v1/teams", 201, "{\"id\":\"t1\",\"name\":\"T1\",\"lead_org\":\"T1 Org\","
+	    "\"members\":[{\"org\":\"T1 Lab\",\"role\":\"member\"}]}");
+	must(&h, "POST", "/v1/pools", 201, "{\"id\":\"pa\",\"provider\":\"P\",\"site\":\"S\","
+	    "\"card_model\":\"B200\",\"cards\":8}");
+	must(&h, "POST", "/v1/phases/ph/enrollments", 201, "{\"team\":\"t1\",\"grants\":"
+	    "[{\"pool\":\"pa\",\"cards\":8}]}");
+	must(&h, "POST", "/v1/suppliers", 201, "{\"id\":\"sup\",\"name\":\"Sup\",\"org\":\"Sup Org\"}");
+	/* Three due by the restart, the first of them bad; two to be told then, the first bad. */
+	for (int i = 0; i < 3; i++)
+		hold[i] = make_hold(&h, "t1", "ph", "2026-01-01T01:00:00Z");
+	hold[3] = make_hold(&h, "t1", "ph", "2026-01-01T03:30:00Z");
+	hold[4] = make_hold(&h, "t1", "ph", "2026-01-01T03:40:00Z");
+	ck_assert_int_eq(h_stop(&h), 0);
+
+	sql(&h, "CREATE TRIGGER inject_expiry BEFORE UPDATE OF state ON ledger_holds "
+	    "WHEN OLD.id = (SELECT min(id) FROM ledger_holds) BEGIN "
+	    "SELECT RAISE(ABORT, 'injected fault'); END;"
+	    "CREATE TRIGGER inject_notice BEFORE UPDATE OF expiring_notice_at ON ledger_holds "
+	    "WHEN OLD.id = (SELECT min(id) FROM ledger_holds WHERE expires_at > "
+	    "(SELECT min(expires_at) FROM ledger_holds)) BEGIN "
+	    "SELECT RAISE(ABORT, 'injected fault'); END;");
+	h_clock(&h, "2026-01-01T03:00:00Z");
+	h_restart(&h);
+	wait_hold(&h, hold[1], "voided");
+	wait_hold(&h, hold[2], "voided");
+	for (int i = 0; i < 100 && sql_int(&h, "SELECT count(*) FROM ledger_holds WHERE "
+	    "expiring_notice_at IS NOT NULL") < 1; i++)
+		usleep(100 * 1000);
+	/* Many ticks later: the bad ones alone are left, each failure audited once. */
+	usleep(800 * 1000);
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", hold[0]);
+	r = h_get(&h, h.admin, path);
+	CHECK(r, 200);
+	ck_assert_str_eq(str(r.json, "state"), "pending");
+	hresp_free(&r);
+	ck_assert_int_eq(audit_count(&h, "voucher.hold.expire", NULL), 2);
+	ck_assert_int_eq(sql_int(&h, "SELECT count(*) FROM ledger_holds WHERE "
+	    "expiring_notice_at IS NOT NULL"), 1);
+	ck_assert_int_eq(sql_int(&h, "SELECT count(*) FROM events WHERE type = 'hold.expiring'"),
+	    1);
+	ck_assert_int_eq(audit_count(&h, "timer.failed", "hold/"), 2);
+	ck_assert_int_eq(audit_count(&h, "timer.failed", NULL), 2);
+	snprintf(target, sizeof(target), "hold/%s", hold[0]);
+	ck_assert_int_eq(audit_count(&h, "timer.failed", target), 1);
+	snprintf(target, sizeof(target), "hold/%s", hold[3]);
+	ck_assert_int_eq(audit_count(&h, "timer.failed", target), 1);
+	r = h_get(&h, h.admin, "/metrics");
+	CHECK(r, 200);
+	ck_assert_msg(strstr(r.body, "\ngrantd_timer_failures_total ") != NULL, "%s", r.body);
+	ck_assert_msg(strstr(r.body, "\ngrantd_timer_failures_total 0\n") == NULL, "no failure "
+	    "counted");
+	hresp_free(&r);
+
+	/* A restart works, and audits nothing again. */
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_restart(&h);
+	usleep(300 * 1000);
+	ck_assert_int_eq(audit_count(&h, "timer.failed", NULL), 2);
+
+	/* The faults repaired, the bad hold expires and the other is told on the next tick. */
+	sql(&h, "DROP TRIGGER inject_expiry; DROP TRIGGER inject_notice;");
+	wait_hold(&h, hold[0], "voided");
+	for (int i = 0; i < 100 && sql_int(&h, "SELECT count(*) FROM ledger_holds WHERE "
+	    "expiring_notice_at IS NOT NULL") < 2; i++)
+		usleep(100 * 1000);
+	ck_assert_int_eq(sql_int(&h, "SELECT count(*) FROM ledger_holds WHERE "
+	    "expiring_notice_at IS NOT NULL"), 2);
+	ck_assert_int_eq(audit_count(&h, "voucher.hold.expire", NULL), 3);
+	ck_assert_int_eq(sql_int(&h, "SELECT count(*) FROM timer_failures"), 0);
+	r = h_get(&h, h.admin, "/v1/audit/verify");
+	CHECK(r, 200);
+	hresp_free(&r);
+	for (int i = 0; i < 5; i++)
+		free(hold[i]);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -410,6 +531,7 @@ main(void)
 	tcase_add_test(tc, limits_at_input);
 	tcase_add_test(tc, flagged_usage_bounded);
 	tcase_add_test(tc, one_bad_row);
+	tcase_add_test(tc, one_bad_hold);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

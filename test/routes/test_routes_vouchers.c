@@ -265,9 +265,11 @@ static int64_t
 expire_at(int64_t now, int64_t *next)
 {
 	int64_t n = -1, nx = -2;
+	int failed = 0;
 
 	txn_begin();
-	ck_assert_int_eq(vouchers_expire_due(F.app.w, now, now, &n, &nx), 0);
+	ck_assert_int_eq(vouchers_expire_due(F.app.w, now, now, &n, &nx, &failed), 0);
+	ck_assert_int_eq(failed, 0);
 	fx_sql(&F, "COMMIT");
 	if (next)
 		*next = nx;
