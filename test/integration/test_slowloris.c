@@ -1,4 +1,4 @@
-/* test_slowloris.c: clients that trickle their requests cannot starve prompt ones. */
+/* test_slowloris.c: clients that trickle their requests (headers or body) cannot starve prompt ones. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -325,6 +325,66 @@ START_TEST(prompt_enough_clients)
 }
 END_TEST
 
+/*
+ * A body trickled one byte every 200 ms, from a client that sent its
+ * headers at once: never idle, it is closed at the request deadline without
+ * an answer and without the change, while prompt clients are served.
+ */
+START_TEST(trickled_body)
+{
+	static const char body[] = "{\"id\":\"trickled\",\"name\":\"Trickled\",\"lead_org\":\"Org\"}";
+	struct harness h;
+	struct slow k;
+	struct hresp r;
+	char head[512];
+	size_t sent = 0;
+	int n;
+
+	h_init(&h, conf);
+	h.real_clock = true;
+	h_start(&h);
+	n = snprintf(head, sizeof(head), "POST /v1/teams HTTP/1.1\r\nHost: x\r\n"
+	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n", h.admin, sizeof(body) - 1);
+	ck_assert(n > 0 && (size_t)n < sizeof(head));
+	/* 20 bytes a second: the whole body would take 2.7 s, past the 2 s deadline. */
+	ck_assert_int_gt((int)(sizeof(body) - 1) * 200, (DEADLINE_S + 1) * 1000);
+	k.fd = dial_from(&h, 20);
+	k.opened = now_s();
+	k.closed = 0;
+	k.answered = false;
+	ck_assert_int_eq(send(k.fd, head, (size_t)n, MSG_NOSIGNAL), n);
+	while (!gone(&k) && sent < sizeof(body) - 1 && now_s() - k.opened < DEADLINE_S + 3) {
+		if (send(k.fd, body + sent, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+			sent++;
+		/* Others are served while it trickles. */
+		if (sent == 3) {
+			prompt(&h, "GET", "/v1/health", NULL, NULL, 200);
+			prompt(&h, "POST", "/v1/teams", h.admin,
+			    "{\"id\":\"prompt\",\"name\":\"Prompt\",\"lead_org\":\"Org\"}", 201);
+		}
+		usleep(200000);
+	}
+	ck_assert_msg(k.closed > 0, "a trickled body still connected after %.1f s, %zu of %zu "
+	    "bytes sent (deadline %d s)", now_s() - k.opened, sent, sizeof(body) - 1, DEADLINE_S);
+	ck_assert_msg(k.closed - k.opened > DEADLINE_S - 0.5 && k.closed - k.opened <
+	    DEADLINE_S + 1.5, "a trickled body closed after %.1f s (deadline %d s)",
+	    k.closed - k.opened, DEADLINE_S);
+	ck_assert_msg(sent < sizeof(body) - 1, "the whole body went in before the deadline");
+	ck_assert_msg(!k.answered, "a trickled body got an answer");
+	close(k.fd);
+	prompt(&h, "GET", "/v1/teams/trickled", h.admin, NULL, 404);
+	prompt(&h, "GET", "/v1/teams/prompt", h.admin, NULL, 200);
+	r = h_get(&h, NULL, "/metrics");
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_ge(metric(r.body, "grantd_http_slow_connections_closed_total"
+	    "{reason=\"deadline\"} "), 1);
+	hresp_free(&r);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -337,6 +397,7 @@ main(void)
 	tcase_add_test(tc, per_address_limit);
 	tcase_add_test(tc, trickling_clients);
 	tcase_add_test(tc, prompt_enough_clients);
+	tcase_add_test(tc, trickled_body);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
