@@ -1,64 +1,19 @@
-/* db.c: SQLite connections: pragmas, the statement cache, transactions, migrations, the file watch. */
-#include <errno.h>
+/*
+ * db.c: SQLite connections: pragmas, the statement cache, transactions, migrations.
+ * The change and rollback hooks are in db_hooks.c, the watch on the files in db_watch.c.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "db_internal.h"
 #include "db_sql.h"
 #include "err.h"
 #include "migrations.h"
 #include "store_orgs.h"
 #include "vec.h"
-
-/*
- * Open addressing on the SQL text's address.  512 slots is several times
- * the number of distinct statements grantd has, so probes stay short; a
- * full table is a programming error and reported as such.
- */
-#define DB_STMT_SLOTS 512
-
-/* What db_watch_arm() saw; `reason` is empty while the files are the ones armed. */
-struct db_watch {
-	bool armed;
-	char path[4096];
-	dev_t dev, wal_dev;
-	ino_t ino, wal_ino;
-	char reason[4096 + 128];
-	int64_t checked_ms;	/* CLOCK_MONOTONIC of the last verdict */
-};
-
-/* A savepoint's three statements, prepared at first use. */
-enum sp_op { SP_BEGIN, SP_RELEASE, SP_ROLLBACK_TO, SP_NOPS };
-
-struct db {
-	sqlite3 *h;
-	struct db_watch watch;
-	struct {
-		const char *sql;
-		sqlite3_stmt *st;
-	} cache[DB_STMT_SLOTS];
-	struct {
-		char name[DB_SAVEPOINT_NAME + 1];
-		sqlite3_stmt *st[SP_NOPS];
-	} sp[DB_SAVEPOINTS];
-	uint64_t undos;		/* rollbacks and ROLLBACK TOs so far (db_undos) */
-	void *aux;		/* owned through aux_free (db_set_aux) */
-	void (*aux_free)(void *);
-	db_rowchange_fn *on_row;	/* db_watch_rows */
-	db_commit_fn *on_commit;
-	void *watch_arg;
-};
-
-/* SQLite's rollback hook: explicit ROLLBACK and the implicit ones after an error. */
-static void
-count_rollback(void *arg)
-{
-	((struct db *)arg)->undos++;
-}
 
 int
 db_rc(int rc)
@@ -147,7 +102,7 @@ db_open(const char *path, enum db_mode mode, int busy_ms, struct db **out,
 		db_close(db);
 		return GD_EIO;
 	}
-	sqlite3_rollback_hook(db->h, count_rollback, db);
+	db_hooks_attach(db);
 	if (set_pragmas(db, mode, busy_ms) < 0) {
 		snprintf(err, errlen, "cannot set up database %s: %s", path,
 		    sqlite3_errmsg(db->h));
@@ -249,47 +204,6 @@ sp_run(struct db *db, const char *name, enum sp_op op)
 	rc = rc == SQLITE_DONE ? 0 : db_rc(sqlite3_extended_errcode(db->h));
 	sqlite3_reset(*st);
 	return rc;
-}
-
-uint64_t
-db_undos(const struct db *db)
-{
-	return db->undos;
-}
-
-int64_t
-db_data_version(struct db *db)
-{
-	return db_int(db, "PRAGMA data_version", NULL);
-}
-
-static void
-row_hook(void *arg, int op, const char *dbname, const char *table, sqlite3_int64 rowid)
-{
-	struct db *db = arg;
-
-	if (strcmp(dbname, "main") == 0)
-		db->on_row(db->watch_arg, table, op == SQLITE_INSERT ? DB_ROW_INSERT :
-		    op == SQLITE_DELETE ? DB_ROW_DELETE : DB_ROW_UPDATE, rowid);
-}
-
-static int
-commit_hook(void *arg)
-{
-	struct db *db = arg;
-
-	db->on_commit(db->watch_arg);
-	return 0;	/* never veto the commit */
-}
-
-void
-db_watch_rows(struct db *db, db_rowchange_fn *row, db_commit_fn *commit, void *arg)
-{
-	db->on_row = row;
-	db->on_commit = commit;
-	db->watch_arg = arg;
-	sqlite3_update_hook(db->h, row ? row_hook : NULL, row ? db : NULL);
-	sqlite3_commit_hook(db->h, commit ? commit_hook : NULL, commit ? db : NULL);
 }
 
 void *
@@ -733,114 +647,4 @@ db_migrate(struct db *db, char *err, size_t errlen)
 		}
 	}
 	return 0;
-}
-
-int
-db_watch_arm(struct db *db, char *err, size_t errlen)
-{
-	struct db_watch *w = &db->watch;
-	const char *path = sqlite3_db_filename(db->h, "main");
-	char wal[sizeof(w->path) + 8];
-	struct stat sb, wb;
-
-	if (path == NULL || path[0] == '\0')
-		return 0;	/* in memory or temporary: nothing to watch */
-	if (strlen(path) >= sizeof(w->path)) {
-		snprintf(err, errlen, "database path too long to watch");
-		return GD_EINVAL;
-	}
-	/*
-	 * A read makes SQLite open the -wal (a WAL database's readers need
-	 * it), so that it exists to be recorded.
-	 */
-	if (db_schema_version(db) < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, db_errmsg(db));
-		return GD_EIO;
-	}
-	snprintf(wal, sizeof(wal), "%s-wal", path);
-	if (stat(path, &sb) < 0 || stat(wal, &wb) < 0) {
-		snprintf(err, errlen, "cannot watch %s: %s", path, strerror(errno));
-		return GD_EIO;
-	}
-	memcpy(w->path, path, strlen(path) + 1);
-	w->dev = sb.st_dev;
-	w->ino = sb.st_ino;
-	w->wal_dev = wb.st_dev;
-	w->wal_ino = wb.st_ino;
-	w->reason[0] = '\0';
-	w->armed = true;
-	return 0;
-}
-
-/* Writes into why what is wrong with the armed files; leaves it empty when nothing is. */
-static void
-watch_verdict(struct db *db, char *why, size_t len)
-{
-	struct db_watch *w = &db->watch;
-	char wal[sizeof(w->path) + 8];
-	struct stat sb;
-	int moved = 0;
-
-	snprintf(wal, sizeof(wal), "%s-wal", w->path);
-	if (stat(w->path, &sb) < 0)
-		snprintf(why, len, "database file %s is gone (%s): deleted or moved", w->path,
-		    strerror(errno));
-	else if (sb.st_dev != w->dev || sb.st_ino != w->ino)
-		snprintf(why, len, "database file %s was replaced by another file", w->path);
-	else if (sb.st_size == 0)
-		snprintf(why, len, "database file %s was emptied", w->path);
-	else if ((sb.st_mode & 0222) == 0 || access(w->path, W_OK) < 0)
-		snprintf(why, len, "database file %s is not writable", w->path);
-	else if (stat(wal, &sb) < 0)
-		snprintf(why, len, "write-ahead log %s is gone (%s): deleted or moved", wal,
-		    strerror(errno));
-	else if (sb.st_dev != w->wal_dev || sb.st_ino != w->wal_ino)
-		snprintf(why, len, "write-ahead log %s was replaced by another file", wal);
-	/* SQLite's own view, by the file it opened (resolved symbolic links included). */
-	else if (sqlite3_file_control(db->h, "main", SQLITE_FCNTL_HAS_MOVED, &moved) ==
-	    SQLITE_OK && moved)
-		snprintf(why, len, "database file %s is no longer the file grantd opened",
-		    w->path);
-	else
-		why[0] = '\0';
-}
-
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-db_watch_age_ms(const struct db *db)
-{
-	return db->watch.armed ? monotonic_ms() - db->watch.checked_ms : 0;
-}
-
-int
-db_watch(struct db *db, bool *changed)
-{
-	struct db_watch *w = &db->watch;
-	char why[sizeof(w->reason)];
-
-	if (!w->armed) {
-		if (changed)
-			*changed = false;
-		return 0;
-	}
-	watch_verdict(db, why, sizeof(why));
-	w->checked_ms = monotonic_ms();
-	if (changed)
-		*changed = strcmp(why, w->reason) != 0;
-	memcpy(w->reason, why, strlen(why) + 1);
-	return why[0] ? GD_EIO : 0;
-}
-
-const char *
-db_watch_reason(const struct db *db)
-{
-	return db->watch.armed && db->watch.reason[0] ? db->watch.reason : NULL;
 }

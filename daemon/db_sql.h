@@ -1,4 +1,4 @@
-/* db_sql.h: statements on a struct db, for the store files (store_*.c) and db.c only. */
+/* db_sql.h: statements on a struct db, for the store files (store_*.c) and db.c (db_*.c) only. */
 #ifndef GRANTD_DB_SQL_H
 #define GRANTD_DB_SQL_H
 
