@@ -1,4 +1,5 @@
 /* maint.c: the database's files: the lock, creation, the watch, backup and restore. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include "audit.h"
 #include "db.h"
 #include "err.h"
+#include "keys.h"
 #include "log.h"
 #include "maint.h"
 #include "store_orgs.h"
@@ -51,6 +53,88 @@ maint_db_present(const char *db_path)
 /* The files a database leaves beside it, in the order they are reported. */
 static const char *const leftovers[] = { ".lock", "-wal", "-journal", "-shm" };
 
+/*
+ * The files grantd writes beside a database whatever it is called (keys.c,
+ * checkpoints.c), matched as a name's start so that their temporary and
+ * set-aside copies (".new", ".before-restore-SECONDS") count too.
+ */
+static const char *const beside[] = { "grantd-signing.key", "grantd-signing.pub",
+	"grantd-checkpoints.jsonl" };
+
+/*
+ * Whether name, an entry of the database's directory, is a file grantd
+ * wrote there for a database: one of the database's own (base + a suffix
+ * of leftovers[]: lock included only when made before this start), one of
+ * beside[], or anything grantd set aside (".orphan-").  Other files (a
+ * configuration, a test's clock) say nothing of a database.
+ */
+static bool
+left_by_grantd(const char *name, const char *base, bool had_lock)
+{
+	size_t blen = strlen(base);
+
+	if (strncmp(name, base, blen) == 0) {
+		for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++)
+			if (strcmp(name + blen, leftovers[i]) == 0)
+				return i > 0 || had_lock;
+	}
+	for (size_t i = 0; i < sizeof(beside) / sizeof(beside[0]); i++)
+		if (strncmp(name, beside[i], strlen(beside[i])) == 0)
+			return true;
+	return strstr(name, ".orphan-") != NULL;
+}
+
+/*
+ * The names in the database's directory that grantd wrote there, as a list
+ * for a message ("a, b and 3 more"): 0 with *count (0: none), or -1 with
+ * the reason in err when the directory cannot be read.
+ */
+static int
+scan_beside(const char *db_path, bool had_lock, char *found, size_t foundlen, size_t *count,
+    const char *who, char *err, size_t errlen)
+{
+	char dir[4200], base[4200];
+	const char *slash = strrchr(db_path, '/');
+	struct dirent *e;
+	size_t n = 0, listed = 0, len = 0;
+	DIR *d;
+
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		snprintf(base, sizeof(base), "%s", db_path);
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == db_path ? 1 : (int)(slash - db_path),
+		    db_path);
+		snprintf(base, sizeof(base), "%s", slash + 1);
+	}
+	found[0] = '\0';
+	if ((d = opendir(dir)) == NULL) {
+		if (errno == ENOENT) {
+			*count = 0;	/* a directory not made yet: SQLite's open says so */
+			return 0;
+		}
+		snprintf(err, errlen, "%s: cannot read %s to see what an earlier database left "
+		    "there: %s", who, dir, strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!left_by_grantd(e->d_name, base, had_lock))
+			continue;
+		/* Room kept for " and N more". */
+		if (listed == n && len + strlen(e->d_name) + 2 < foundlen - 32) {
+			len += (size_t)snprintf(found + len, foundlen - len, "%s%s",
+			    n ? ", " : "", e->d_name);
+			listed++;
+		}
+		n++;
+	}
+	closedir(d);
+	if (n > listed)
+		snprintf(found + len, foundlen - len, " and %zu more", n - listed);
+	*count = n;
+	return 0;
+}
+
 /* One line of notes; one too long for what is left is cut short, still ended. */
 static void
 note(struct maint_notes *notes, const char *fmt, ...)
@@ -71,11 +155,24 @@ note(struct maint_notes *notes, const char *fmt, ...)
 	notes->text[notes->len] = '\0';
 }
 
+/* Renames path to "PATH.orphan-SECONDS" (its name in aside): 0, or -1 with err. */
+static int
+set_aside(const char *path, char *aside, size_t asidelen, const char *who, char *err,
+    size_t errlen)
+{
+	snprintf(aside, asidelen, "%s.orphan-%lld", path, (long long)time(NULL));
+	if (rename(path, aside) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: cannot move %s aside: %s", who, path, strerror(errno));
+	return -1;
+}
+
 int
 maint_prepare(const char *db_path, bool init, const char *who, struct maint_notes *notes,
     char *err, size_t errlen)
 {
-	char path[4200], found[512] = "", aside[4300];
+	char path[4200], found[512], aside[4300];
+	struct key_paths kp;
 	bool had_lock;
 	size_t n = 0;
 	struct stat sb;
@@ -96,22 +193,24 @@ maint_prepare(const char *db_path, bool init, const char *who, struct maint_note
 		close(fd);
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", db_path, leftovers[i]);
-		if (i == 0 ? had_lock : lstat(path, &sb) == 0)
-			n += (size_t)snprintf(found + n, sizeof(found) - n, "%s%s",
-			    n ? ", " : "", leftovers[i]);
-		if (n >= sizeof(found))
-			n = sizeof(found) - 1;
+	/*
+	 * No database: a first start only where grantd has written nothing
+	 * beside it yet.  Its lock or log files, the signing key, the published
+	 * checkpoints, a file set aside: a database was here, and a new empty
+	 * one would hide its loss.
+	 */
+	if (scan_beside(db_path, had_lock, found, sizeof(found), &n, who, err, errlen) < 0) {
+		close(fd);
+		return -1;
 	}
 	if (n == 0)
-		return fd;	/* nothing was here: a first start */
+		return fd;	/* nothing of grantd's was here: a first start */
 	if (!init) {
-		snprintf(err, errlen, "%s: database %s is missing, but its %s %s there: "
-		    "it was deleted or moved.  Put it back or restore a backup (grantd "
-		    "restore --db %s FILE); to start over with an empty database, pass "
-		    "--init", who, db_path, found, strchr(found, ',') ? "are" : "is",
-		    db_path);
+		snprintf(err, errlen, "%s: database %s is missing, but grantd's files from an "
+		    "earlier database are beside it (%s): it was deleted or moved.  Put it "
+		    "back or restore a backup (grantd restore --db %s FILE); to start over "
+		    "with an empty database, pass --init (the signing key is kept)", who,
+		    db_path, found, db_path);
 		close(fd);
 		return -1;
 	}
@@ -128,14 +227,25 @@ maint_prepare(const char *db_path, bool init, const char *who, struct maint_note
 			close(fd);
 			return -1;
 		}
-		snprintf(aside, sizeof(aside), "%s.orphan-%lld", path, (long long)time(NULL));
-		if (rename(path, aside) < 0) {
-			snprintf(err, errlen, "%s: cannot move %s aside: %s", who, path,
-			    strerror(errno));
+		if (set_aside(path, aside, sizeof(aside), who, err, errlen) < 0) {
 			close(fd);
 			return -1;
 		}
 		note(notes, "%s: moved %s, left by the old database, to %s", who, path, aside);
+	}
+	/*
+	 * The old trail's checkpoints would contradict the new one's (as after
+	 * a restore, cmd_backup.c): kept aside, and the new trail starts a new
+	 * file.  The signing key stays: its public half may have been handed out.
+	 */
+	keys_paths(db_path, &kp);
+	if (lstat(kp.checkpoints, &sb) == 0) {
+		if (set_aside(kp.checkpoints, aside, sizeof(aside), who, err, errlen) < 0) {
+			close(fd);
+			return -1;
+		}
+		note(notes, "%s: moved %s, the old database's checkpoints, to %s", who,
+		    kp.checkpoints, aside);
 	}
 	note(notes, "%s: creating a new, empty database %s (--init)", who, db_path);
 	return fd;

@@ -28,14 +28,17 @@ bool maint_db_present(const char *db_path);
 /*
  * Takes the lock (as maint_lock) before a writer opens db_path, and makes
  * sure a missing database is not silently created anew.  When db_path is
- * missing or empty but the files a database leaves beside it are there
- * (its -wal, -shm or -journal, or the .lock that every start creates and
- * nothing removes), the database was deleted or moved: a new empty one
- * would hide the loss, so this refuses unless init.  init asks for a new
- * database: it is refused where one is present, and the leftovers SQLite
- * would read into the new file (-wal, -journal) are renamed aside
- * (".orphan-SECONDS") and -shm removed.  Returns the lock's fd, or -1 with
- * the reason in err.  Either way notes holds what was done on the way
+ * missing or empty but its directory holds anything grantd writes there
+ * (the database's -wal, -shm or -journal, the .lock that every start
+ * creates and nothing removes, grantd-signing.key or .pub,
+ * grantd-checkpoints.jsonl, a file set aside as ".orphan-"), the database
+ * was deleted or moved: a new empty one would hide the loss, so this
+ * refuses unless init, naming what it found.  Files that are not grantd's
+ * (a configuration beside it) do not count.  init asks for a new
+ * database: it is refused where one is present, the leftovers SQLite
+ * would read into the new file (-wal, -journal) and the old trail's
+ * checkpoints are renamed aside (".orphan-SECONDS"), -shm removed, and the
+ * signing key kept.  Returns the lock's fd, or -1 with the reason in err.  Either way notes holds what was done on the way
  * (files moved aside, a new database begun), one line each, for the caller
  * to say before err: a failure may come after some files were moved.
  */

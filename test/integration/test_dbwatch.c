@@ -399,6 +399,95 @@ START_TEST(first_start_and_leftovers)
 }
 END_TEST
 
+/*
+ * The database and its lock deleted while grantd is stopped, the rest of
+ * what grantd wrote beside it kept (the signing key, its public ring, the
+ * checkpoints): the next start and an offline token create refuse, saying
+ * what they found, rather than begin an empty database that health would
+ * call ok.  --init begins one, keeping the key and setting the old
+ * checkpoints aside.  A key made before the first start, as the Debian
+ * package makes it at install (grantd key create), begins the database
+ * with it, so that first start needs no --init; files that are not
+ * grantd's (h's configuration and clock) never count.
+ */
+START_TEST(leftovers_beside_the_database)
+{
+	const char *daemon[] = { NULL, "-c", NULL, "--clock-file", NULL, NULL, NULL };
+	const char *keygen[] = { NULL, "key", "create", "--db", NULL, "--clock-file", NULL, NULL };
+	char path[400], *key, *again, *err;
+	struct harness h;
+	struct hresp r;
+
+	h_init(&h, NULL);
+	h_clock(&h, NOW);
+	h_start(&h);
+	daemon[2] = h.conf;
+	daemon[4] = h.clock;
+	must(team(&h, "alpha"), 201, NULL, "team before");
+	ck_assert_int_eq(h_stop(&h), 0);
+	snprintf(path, sizeof(path), "%s/grantd-signing.key", h.dir);
+	key = slurp(path);
+	ck_assert(has_file(&h, "grantd-signing.pub"));
+	ck_assert(has_file(&h, "grantd-checkpoints.jsonl"));
+	ck_assert_int_eq(unlink(h.db), 0);
+	snprintf(path, sizeof(path), "%s.lock", h.db);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert(!has_file(&h, "grantd.db"));
+
+	err = refused(&h, daemon);
+	ck_assert_msg(strstr(err, h.db) && strstr(err, "grantd-signing.key") &&
+	    strstr(err, "grantd-checkpoints.jsonl") && strstr(err, "--init") &&
+	    strstr(err, "restore"), "the refusal says: %s", err);
+	ck_assert_msg(strstr(err, "grantd.conf") == NULL && strstr(err, "clock") == NULL,
+	    "files not grantd's were counted: %s", err);
+	free(err);
+	ck_assert(!exists(h.db));
+	ck_assert_int_eq(token_create(&h, NULL), 1);
+	ck_assert(!exists(h.db));
+
+	/* --init: a new, empty database; the key kept, the old checkpoints aside. */
+	daemon[5] = "--init";
+	started(&h, daemon);
+	daemon[5] = NULL;
+	health(&h, NULL);
+	ck_assert_int_eq(token_create(&h, NULL), 0);
+	r = h_get(&h, h.admin, "/v1/teams/alpha");
+	expect(&r, 404, NULL, "alpha in the new database");
+	hresp_free(&r);
+	ck_assert_int_eq(h_stop(&h), 0);
+	ck_assert(has_file(&h, "grantd-checkpoints.jsonl.orphan-"));
+	snprintf(path, sizeof(path), "%s/grantd-signing.key", h.dir);
+	again = slurp(path);
+	ck_assert_str_eq(again, key);
+	free(again);
+	free(key);
+	h_restart(&h);
+	health(&h, NULL);
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+
+	/* The package's order: the key at install, then the first start, without --init. */
+	h_init(&h, NULL);
+	h_clock(&h, NOW);
+	daemon[2] = h.conf;
+	daemon[4] = h.clock;
+	keygen[0] = h_bin();
+	keygen[4] = h.db;
+	keygen[6] = h.clock;
+	ck_assert_int_eq(h_run(keygen, NULL), 0);
+	snprintf(path, sizeof(path), "%s/grantd-signing.key", h.dir);
+	key = slurp(path);
+	started(&h, daemon);
+	health(&h, NULL);
+	ck_assert_int_eq(h_stop(&h), 0);
+	again = slurp(path);
+	ck_assert_str_eq(again, key);
+	free(again);
+	free(key);
+	h_cleanup(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -413,6 +502,7 @@ main(void)
 	tcase_add_test(tc, unwritable_database);
 	tcase_add_test(tc, deleted_wal);
 	tcase_add_test(tc, first_start_and_leftovers);
+	tcase_add_test(tc, leftovers_beside_the_database);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
