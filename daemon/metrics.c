@@ -1,4 +1,4 @@
-/* metrics.c: request and commit counters, and GET /metrics in Prometheus text format. */
+/* metrics.c: request and commit counters, and the text of GET /metrics (Prometheus format). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,8 +9,6 @@
 #include "commit.h"
 #include "err.h"
 #include "metrics.h"
-#include "router.h"
-#include "request.h"
 #include "store_audit.h"
 #include "store_enrollments.h"
 #include "store_vouchers.h"
@@ -300,32 +298,24 @@ put_webhooks(struct out *o, const struct app *app, struct db *db, int64_t now)
 	    (long long)(depth > 0 && now > oldest ? now - oldest : 0));
 }
 
-static void
-metrics_get(struct request *rq, struct response *rs)
+int
+metrics_collect(const struct app *app, struct db *db, int64_t now, char **text, size_t *len)
 {
 	struct out o = { 0 };
+	int rc;
 
 	put(&o, "# HELP grantd_build_info The running grantd.\n# TYPE grantd_build_info gauge\n"
 	    "grantd_build_info{version=\"%s\"} 1\n", GRANTD_VERSION);
-	put_requests(&o, &rq->app->metrics);
-	put_commits(&o, rq->app);
-	if (put_pools(&o, rq->db, rq->now) < 0)
-		o.failed = true;
-	put_counts(&o, rq->db);
-	put_webhooks(&o, rq->app, rq->db, rq->now);
-	if (o.failed) {
+	put_requests(&o, &app->metrics);
+	put_commits(&o, app);
+	rc = put_pools(&o, db, now);
+	put_counts(&o, db);
+	put_webhooks(&o, app, db, now);
+	if (rc < 0 || o.failed) {
 		free(o.p);
-		resp_problem(rs, 503, "unavailable", "cannot collect metrics");
-		return;
+		return rc < 0 ? rc : GD_ENOMEM;
 	}
-	response_clear(rs);
-	rs->status = 200;
-	rs->text = o.p;
-	rs->text_len = o.n;
-	rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	*text = o.p;
+	*len = o.n;
+	return 0;
 }
-
-const struct route routes_metrics[] = {
-	{ "GET", "/metrics", ROLE_AUDITOR, ROUTE_METRICS, metrics_get },
-	{ NULL, NULL, 0, 0, NULL },
-};

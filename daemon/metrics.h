@@ -68,4 +68,17 @@ enum metrics_delivery {
 /* Counts one webhook delivery attempt. */
 void metrics_delivery(struct metrics *m, enum metrics_delivery how);
 
+struct app;
+struct db;
+
+/*
+ * The text of GET /metrics (Prometheus' text format 0.0.4): app's
+ * counters, and what db (the reader) says at now: each pool's cards, the
+ * enrollments by state, the voucher money, the audit trail's length, the
+ * webhook queue.  0 with *text (malloc'd, the caller's) and its *len, or a
+ * GD_* code (a pool's timeline not loaded, no memory) with nothing made.
+ */
+int metrics_collect(const struct app *app, struct db *db, int64_t now, char **text,
+    size_t *len);
+
 #endif
