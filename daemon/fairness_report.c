@@ -60,10 +60,11 @@ definitions_json(void)
 	    "the window (to ended_at when cut short) and the voucher budget equals the "
 	    "package's; an overridden break still counts as a break",
 	    "equal_delivery", "on every day k of the teams' own windows reached so far, the "
-	    "teams' delivered unit-hours by the end of their day k (make-ups credited for the "
-	    "losses they pay) are within one unit-hour of each other and of the package fully "
-	    "delivered, and so are their projections to the end of their periods; and "
-	    "nothing is owed. Eliminated and withdrawn teams are compared up to their end",
+	    "teams' delivered unit-hours by the end of their day k (make-ups credited, up to "
+	    "the losses, for what they delivered before at) are within one unit-hour of each "
+	    "other and of the package fully delivered, and so are their projections to the "
+	    "end of their periods; and nothing is owed, nor waits for a make-up scheduled "
+	    "after at. Eliminated and withdrawn teams are compared up to their end",
 	    "common_day", "the fewest days reached among the teams compared (not eliminated "
 	    "or withdrawn, window begun); Jain's index and max_deviation_pct are taken over "
 	    "their delivered unit-hours by the end of that day of each one's own window",
@@ -95,6 +96,8 @@ struct team {
 	json_t *ovr;
 	bool ended, early, vouchers_only;	/* vouchers_only: never any grant */
 	int64_t *delivered;		/* by day of its window (lib/across.h) */
+	int64_t pending;		/* mus lost before at that make-ups deliver after it */
+	int64_t made_up_by;		/* when they have, -1 when pending is 0 */
 	struct across_team cmp;
 };
 
@@ -108,20 +111,52 @@ team_free(struct team *t)
 }
 
 /*
+ * What t is owed at `at` for losses before it that its make-ups, already
+ * granted, deliver only after it (t->pending), and the instant by which
+ * they will have (t->made_up_by).  paid_now: what make-ups delivered
+ * before at.
+ */
+static int
+pending_makeup(struct team *t, int64_t paid_now)
+{
+	const struct report_facts *f = &t->v.facts;
+	int64_t lost = f->lost - (t->v.beyond < f->lost ? t->v.beyond : f->lost);
+	int64_t due = lost < f->compensation_total ? lost : f->compensation_total;
+	int rc;
+
+	t->pending = due > paid_now ? due - paid_now : 0;
+	t->made_up_by = -1;
+	if (t->pending == 0)
+		return 0;
+	rc = report_compensation_reaches(t->v.rg, t->v.ng, due, &t->made_up_by);
+	/* due is at most every make-up: they reach it. */
+	return rc == GD_ENOENT ? GD_EIO : rc;
+}
+
+/*
  * Delivered by the end of each day k of the window reached by `at`
  * (lib/across.h): granted - lost in [start, start + k days), with what
- * make-ups pay credited up to the losses.
+ * make-ups delivered before `at` credited up to the losses.  A make-up
+ * granted but scheduled after `at` pays nothing yet: until it runs, the
+ * team is short (the owner's decision, issue 14's audit).
  */
 static int
 day_series(const struct calendar *cal, struct team *t, int64_t at)
 {
 	const struct enrollment *e = &t->v.e;
 	int64_t end = t->ended && e->ended_at < e->end ? e->ended_at : e->end, upto, g, l, paid;
+	int64_t made;
 	size_t reached;
-	int rc = 0;
+	int rc;
 
-	/* Losses are paid by make-ups, or were never losses where the team used the cards. */
-	if (__builtin_add_overflow(t->v.facts.compensation_total, t->v.beyond, &paid))
+	/*
+	 * Losses are paid by what make-ups delivered so far, or were never
+	 * losses where the team used the cards.
+	 */
+	if ((rc = report_compensation_before(t->v.rg, t->v.ng, at, &made)) < 0 ||
+	    (rc = pending_makeup(t, made)) < 0)
+		return rc;
+	if (__builtin_add_overflow(made, t->v.beyond, &paid))
 		paid = INT64_MAX;
 	upto = at < end ? at : end;
 	reached = upto > e->start ? (size_t)((upto - e->start) / CIVIL_DAY) : 0;
@@ -192,7 +227,7 @@ add_break(json_t *arr, json_t *o)
 static json_t *
 team_breaks(const struct phase_info *pi, const struct team *t, const struct across_verdict *v)
 {
-	char d[CIVIL_DATE_LEN], c[CIVIL_DATE_LEN], text[256];
+	char d[CIVIL_DATE_LEN], c[CIVIL_DATE_LEN], when[CIVIL_INSTANT_LEN], text[256];
 	json_t *a = json_array();
 	double gap = (double)v->gap / 3.6e6;
 
@@ -238,6 +273,15 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 		    (double)surplus(t) / 3.6e6);
 		add_break(a, json_pack("{s:s, s:s, s:o}", "rule", "equal_delivery", "detail", text,
 		    "surplus_unit_hours", jv_unit_hours(surplus(t))));
+	}
+	if (t->pending > REPORT_MUS_PER_UNIT_HOUR) {
+		civil_format_instant(t->made_up_by, when);
+		snprintf(text, sizeof(text), "owed %.3f unit-hours for losses before at that "
+		    "its make-up grants, scheduled after at, deliver by %s",
+		    (double)t->pending / 3.6e6, when);
+		add_break(a, json_pack("{s:s, s:s, s:o, s:o}", "rule", "equal_delivery", "detail",
+		    text, "pending_unit_hours", jv_unit_hours(t->pending), "made_up_by",
+		    jv_instant(t->made_up_by)));
 	}
 	if (!t->ended && t->v.fig.owed > 0) {
 		snprintf(text, sizeof(text), "owed %.3f unit-hours that no make-up pays yet",

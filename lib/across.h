@@ -20,7 +20,8 @@
  *		   its end when eliminated or withdrawn)
  *	delivered  delivered[k - 1], k = 1..reached: the normalised units it
  *		   was delivered by the end of its day k, in mus (lib/report.h),
- *		   make-ups credited for the losses they pay (the daemon's)
+ *		   make-ups credited, up to the losses, for what they delivered
+ *		   by `at` (the daemon's)
  *	projected  what it is delivered over its whole period as scheduled now
  *		   (window, make-ups and extension days after the window, less
  *		   every loss known), in mus

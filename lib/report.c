@@ -86,6 +86,62 @@ report_compensation(const struct report_grant *g, size_t n, int64_t *mus)
 	return 0;
 }
 
+int
+report_compensation_before(const struct report_grant *g, size_t n, int64_t at, int64_t *mus)
+{
+	int64_t sum = 0, v;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!g[i].compensation || at <= g[i].start)
+			continue;
+		if (__builtin_mul_overflow(g[i].units_milli, (at < g[i].end ? at : g[i].end) -
+		    g[i].start, &v) || __builtin_add_overflow(sum, v, &sum))
+			return GD_ERANGE;
+	}
+	*mus = sum;
+	return 0;
+}
+
+int
+report_compensation_reaches(const struct report_grant *g, size_t n, int64_t target,
+    int64_t *when)
+{
+	int64_t lo = INT64_MAX, hi = INT64_MIN, got;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!g[i].compensation || g[i].end <= g[i].start)
+			continue;
+		if (g[i].start < lo)
+			lo = g[i].start;
+		if (g[i].end > hi)
+			hi = g[i].end;
+	}
+	if (target <= 0) {
+		*when = civil_min_instant();
+		return 0;
+	}
+	if (hi == INT64_MIN)
+		return GD_ENOENT;
+	if ((rc = report_compensation_before(g, n, hi, &got)) < 0)
+		return rc;
+	if (got < target)
+		return GD_ENOENT;
+	/* Delivered by t grows with t: the first t in (lo, hi] that reaches target. */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if ((rc = report_compensation_before(g, n, mid, &got)) < 0)
+			return rc;
+		if (got >= target)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	*when = hi;
+	return 0;
+}
+
 /* max(0, lost - compensation): the step report_figures and report_owed share. */
 static int
 owed_of(int64_t lost_total, int64_t compensation_total, int64_t *owed)

@@ -97,6 +97,22 @@ int report_granted(const struct report_grant *g, size_t n, int64_t from, int64_t
  * the second term alone.  0, or GD_ERANGE when a sum passes int64_t.
  */
 int report_compensation(const struct report_grant *g, size_t n, int64_t *mus);
+/*
+ * What the compensation grants among g have delivered before `at`: units x
+ * the part of each one's interval before at.  A make-up scheduled after at
+ * has delivered nothing yet (the fairness report credits only this).  0 or
+ * GD_ERANGE.
+ */
+int report_compensation_before(const struct report_grant *g, size_t n, int64_t at,
+    int64_t *mus);
+/*
+ * The earliest instant by which the compensation grants among g have
+ * delivered `target` mus (report_compensation_before(g, n, *when) >=
+ * target): 0, or GD_ENOENT when all of them together deliver less, or
+ * GD_ERANGE.  A target of 0 or less is reached at civil_min_instant().
+ */
+int report_compensation_reaches(const struct report_grant *g, size_t n, int64_t target,
+    int64_t *when);
 int report_owed(const struct report_grant *g, size_t n, int64_t lost_total, int64_t *owed);
 
 /* What one enrollment's figures are computed from (see above). */

@@ -190,6 +190,38 @@ row_of(json_t *rep, const char *team)
 	return NULL;
 }
 
+/* The first equal_delivery break of row that holds key, or NULL. */
+static json_t *
+delivery_break(json_t *row, const char *key)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(json_object_get(row, "breaks"), i, b)
+		if (strcmp(h_str(b, "rule"), "equal_delivery") == 0 && json_object_get(b, key))
+			return b;
+	return NULL;
+}
+
+/*
+ * Whether team's row is short only by what make-ups already granted will
+ * deliver after the report's instant: a break with pending_unit_hours,
+ * made up by an instant after the window ends, and nothing owed.  The
+ * make-ups of the outage of 3-5 November (world()) lie after the windows
+ * of lg-ai and upstage: until they run, those two are short (issue 14's
+ * audit: a make-up counts for what it has delivered by at).
+ */
+static bool
+short_until_makeup(json_t *rep, const char *team)
+{
+	json_t *row = row_of(rep, team), *b = delivery_break(row, "pending_unit_hours");
+
+	return b && json_is_false(json_object_get(row, "equal_delivery")) &&
+	    json_number_value(json_object_get(b, "pending_unit_hours")) > 1.0 &&
+	    strcmp(h_str(b, "made_up_by"), EARLY_END) > 0 &&
+	    delivery_break(row, "owed_unit_hours") == NULL;
+}
+
 /* GET /v1/phases/stage-1/fairness[?query]. */
 static json_t *
 fairness(struct harness *h, const char *query)
@@ -692,14 +724,19 @@ START_TEST(extra_cards)
 	rep = fairness(&h, NULL);
 	s = json_object_get(rep, "summary");
 	row = row_of(rep, "motif");
-	/* Six teams compared (two up to their end): motif alone is off. */
+	/*
+	 * Six teams compared (two up to their end): motif alone has too much;
+	 * lg-ai and upstage wait for the November make-ups after their windows.
+	 */
 	h_expect(json_is_false(json_object_get(s, "equal_resource")) &&
 	    names_are(h_at(s, "unequal.equal_resource"), "motif") &&
 	    json_is_false(json_object_get(s, "equal_delivery")) &&
-	    names_are(h_at(s, "unequal.equal_delivery"), "motif") &&
+	    names_are(h_at(s, "unequal.equal_delivery"), "motif,lg-ai,upstage") &&
+	    short_until_makeup(rep, "lg-ai") && short_until_makeup(rep, "upstage") &&
 	    json_is_true(json_object_get(s, "equal_period")),
 	    "GET /v1/phases/stage-1/fairness after 4 extra cards for motif: expected "
-	    "equal_resource and equal_delivery false naming motif alone; got %s", dump(s));
+	    "equal_resource false naming motif alone, equal_delivery false naming motif and "
+	    "the two teams whose make-ups have not run; got %s", dump(s));
 	h_expect(json_is_false(json_object_get(row, "equal_resource")) &&
 	    json_is_false(json_object_get(row, "equal_delivery")) &&
 	    json_array_size(json_object_get(row, "resource_breaks")) > 0 &&
@@ -733,12 +770,15 @@ START_TEST(outages_not_compensated)
 	    json_is_false(json_object_get(row_of(rep, "upstage"), "equal_delivery")),
 	    "GET /v1/phases/stage-1/fairness after an outage on upstage, not compensated: "
 	    "expected equal_delivery false for upstage; got %s", dump(s));
-	h_expect(names_are(h_at(s, "unequal.equal_delivery"), "upstage"),
+	h_expect(names_are(h_at(s, "unequal.equal_delivery"), "upstage,lg-ai") &&
+	    delivery_break(row_of(rep, "upstage"), "owed_unit_hours") != NULL &&
+	    short_until_makeup(rep, "lg-ai"),
 	    "GET /v1/phases/stage-1/fairness after an outage that took 96 unit-hours from "
 	    "upstage alone (4 teams compared): expected summary.unequal.equal_delivery "
-	    "[\"upstage\"]; got %s; rows: lg-ai %s",
-	    dump(h_at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
-	    "breaks")));
+	    "upstage (owed) and lg-ai (its November make-up not run yet) alone; got %s; rows: "
+	    "lg-ai %s, upstage %s", dump(h_at(s, "unequal.equal_delivery")),
+	    dump(json_object_get(row_of(rep, "lg-ai"), "breaks")),
+	    dump(json_object_get(row_of(rep, "upstage"), "breaks")));
 	h_expect(json_is_true(json_object_get(s, "equal_period")) &&
 	    json_is_true(json_object_get(s, "equal_resource")), "an outage broke another rule: "
 	    "%s", dump(s));
@@ -760,11 +800,88 @@ START_TEST(outages_not_compensated)
 		h_expect(strcmp(h_str(v, "team"), "upstage") == 0, "compensate: a make-up for a team "
 		    "owed nothing: %s", dump(v));
 	json_decref(c);
+	/* Paid for, not yet delivered: short until the make-ups run, then equal. */
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
-	    "after upstage's make-ups: expected equal_delivery true; got %s",
+	h_expect(names_are(h_at(rep, "summary.unequal.equal_delivery"), "lg-ai,upstage") &&
+	    short_until_makeup(rep, "lg-ai") && short_until_makeup(rep, "upstage"),
+	    "GET /v1/phases/stage-1/fairness after upstage's make-ups were granted, before "
+	    "they run: expected lg-ai and upstage short until their make-ups, nothing owed; "
+	    "got %s; upstage %s", dump(json_object_get(rep, "summary")),
+	    dump(json_object_get(row_of(rep, "upstage"), "breaks")));
+	json_decref(rep);
+	rep = fairness(&h, "?at=2026-07-14T15:00:00Z");
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness"
+	    "?at=2026-07-14T15:00:00Z, the eve of the evaluation, every make-up run: expected "
+	    "equal_delivery true; got %s", dump(json_object_get(rep, "summary")));
+	json_decref(rep);
+	done(&h);
+}
+END_TEST
+
+/*
+ * A make-up counts when it has delivered, not when it is granted: the
+ * November outage's make-ups lie after the windows (world()), so a report
+ * in March names lg-ai and upstage as short, with what is pending and when
+ * it is made up; a report at that instant finds every team equal.  (Before
+ * the audit of issue 14 the report credited them as soon as they were
+ * granted and said equal_delivery true, Jain 1, all along.)
+ */
+START_TEST(makeup_counts_when_delivered)
+{
+	struct harness h;
+	json_t *rep, *s, *b;
+	char q[64], by[32] = "";
+
+	world(&h);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	rep = fairness(&h, NULL);
+	s = json_object_get(rep, "summary");
+	h_expect(json_is_false(json_object_get(s, "equal_delivery")) &&
+	    names_are(h_at(s, "unequal.equal_delivery"), "lg-ai,upstage") &&
+	    short_until_makeup(rep, "lg-ai") && short_until_makeup(rep, "upstage"),
+	    "GET /v1/phases/stage-1/fairness on 2026-03-01, the November make-ups granted for "
+	    "after the windows: expected equal_delivery false naming lg-ai and upstage, each "
+	    "with pending_unit_hours and made_up_by; got %s; lg-ai %s",
+	    dump(s), dump(json_object_get(row_of(rep, "lg-ai"), "breaks")));
+	for (size_t i = 0; i < 2; i++) {
+		const char *team = i ? "upstage" : "lg-ai";
+
+		b = delivery_break(row_of(rep, team), "pending_unit_hours");
+		if (b && strcmp(h_str(b, "made_up_by"), by) > 0)
+			snprintf(by, sizeof(by), "%s", h_str(b, "made_up_by"));
+		/* The same shortfall on every day from the outage: it is the pending amount. */
+		h_expect(b && delivery_break(row_of(rep, team), "gap_unit_hours") &&
+		    json_number_value(h_at(delivery_break(row_of(rep, team), "gap_unit_hours"),
+		    "gap_unit_hours")) == -json_number_value(json_object_get(b,
+		    "pending_unit_hours")), "fairness row of %s on 2026-03-01: expected a gap "
+		    "equal to minus what is pending; got %s", team,
+		    dump(json_object_get(row_of(rep, team), "breaks")));
+	}
+	json_decref(rep);
+	/*
+	 * At the windows' end the make-ups have not begun: still short, and
+	 * the index, at motif's day 128, after the outage's day 66, sees it.
+	 */
+	rep = fairness(&h, "?at=" EARLY_END);
+	h_expect(names_are(h_at(rep, "summary.unequal.equal_delivery"), "lg-ai,upstage") &&
+	    json_number_value(h_at(rep, "summary.jain_index_delivered")) < 1.0 &&
+	    json_number_value(h_at(rep, "summary.max_deviation_pct")) > 0.0,
+	    "GET /v1/phases/stage-1/fairness?at=%s: expected lg-ai and upstage short until "
+	    "their make-ups, Jain below 1; got %s", EARLY_END,
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
+	/* Once both have delivered, the days are equal again. */
+	if (*by) {
+		snprintf(q, sizeof(q), "?at=%s", by);
+		rep = fairness(&h, q);
+		s = json_object_get(rep, "summary");
+		h_expect(json_is_true(json_object_get(s, "equal_delivery")) &&
+		    names_are(h_at(s, "unequal.equal_delivery"), "") &&
+		    json_number_value(json_object_get(s, "jain_index_delivered")) >= 0.999999,
+		    "GET /v1/phases/stage-1/fairness%s, when the last make-up has delivered: "
+		    "expected equal_delivery true, Jain 1; got %s", q, dump(s));
+		json_decref(rep);
+	}
 	done(&h);
 }
 END_TEST
@@ -790,17 +907,32 @@ START_TEST(outage_on_two_teams)
 	    holds(h_at(s, "unequal.equal_delivery"), "motif"), "GET /v1/phases/stage-1/fairness "
 	    "after an outage on sk-telecom and motif, not compensated: expected equal_delivery "
 	    "false naming both; got %s", dump(s));
-	h_expect(names_are(h_at(s, "unequal.equal_delivery"), "sk-telecom,motif"),
+	/* lg-ai and upstage only for the November make-ups, not yet run: not for this one. */
+	h_expect(names_are(h_at(s, "unequal.equal_delivery"), "sk-telecom,motif,lg-ai,upstage") &&
+	    delivery_break(row_of(rep, "sk-telecom"), "owed_unit_hours") != NULL &&
+	    delivery_break(row_of(rep, "motif"), "owed_unit_hours") != NULL &&
+	    short_until_makeup(rep, "lg-ai") && short_until_makeup(rep, "upstage"),
 	    "GET /v1/phases/stage-1/fairness after an outage that took 144 unit-hours each from "
 	    "sk-telecom and motif (4 teams compared): expected summary.unequal.equal_delivery "
-	    "[\"motif\",\"sk-telecom\"]; got %s; lg-ai's breaks %s",
-	    dump(h_at(s, "unequal.equal_delivery")), dump(json_object_get(row_of(rep, "lg-ai"),
-	    "breaks")));
+	    "to name them, owed, and lg-ai and upstage only as short until their November "
+	    "make-ups; got %s; lg-ai's breaks %s", dump(h_at(s, "unequal.equal_delivery")),
+	    dump(json_object_get(row_of(rep, "lg-ai"), "breaks")));
 	json_decref(rep);
 	json_decref(h_must(post(&h, "/v1/phases/stage-1/compensate", "{}"), 200, "compensate"));
 	rep = fairness(&h, NULL);
-	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness "
-	    "after every outage was paid back: expected equal_delivery true; got %s",
+	h_expect(names_are(h_at(rep, "summary.unequal.equal_delivery"),
+	    "sk-telecom,motif,lg-ai,upstage") && short_until_makeup(rep, "sk-telecom") &&
+	    short_until_makeup(rep, "lg-ai") && short_until_makeup(rep, "upstage") &&
+	    delivery_break(row_of(rep, "motif"), "pending_unit_hours") != NULL &&
+	    delivery_break(row_of(rep, "motif"), "owed_unit_hours") == NULL,
+	    "GET /v1/phases/stage-1/fairness after every outage was paid for, no make-up run "
+	    "yet: expected every team short until its make-up, nothing owed; got %s",
+	    dump(json_object_get(rep, "summary")));
+	json_decref(rep);
+	/* Motif's make-up follows its window (to 2026-12-17): a report after it is fair. */
+	rep = fairness(&h, "?at=2027-01-10T00:00:00Z");
+	h_expect(json_is_true(h_at(rep, "summary.equal_delivery")), "GET /v1/phases/stage-1/fairness"
+	    "?at=2027-01-10T00:00:00Z, every make-up run: expected equal_delivery true; got %s",
 	    dump(json_object_get(rep, "summary")));
 	json_decref(rep);
 	done(&h);
@@ -820,6 +952,7 @@ main(void)
 	tcase_add_test(tc, period_and_one_enrollment);
 	tcase_add_test(tc, extra_cards);
 	tcase_add_test(tc, outages_not_compensated);
+	tcase_add_test(tc, makeup_counts_when_delivered);
 	tcase_add_test(tc, outage_on_two_teams);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

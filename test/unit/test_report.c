@@ -269,6 +269,49 @@ START_TEST(owed_table)
 }
 END_TEST
 
+/*
+ * What make-ups delivered before at, and when they reach a target, against
+ * a second-by-second count over small random grants (some not make-ups).
+ */
+START_TEST(compensation_by_instant)
+{
+	unsigned seed = (unsigned)time(NULL);
+	struct report_grant g[6];
+
+	srandom(seed);
+	for (int trial = 0; trial < 2000; trial++) {
+		size_t n = (size_t)(random() % 6);
+		int64_t at = random() % 120 - 10, want = 0, got = -1, target, when = -1, first = -1;
+		int rc;
+
+		for (size_t i = 0; i < n; i++) {
+			g[i].start = random() % 100;
+			g[i].end = g[i].start + random() % 20;
+			g[i].units_milli = 1 + random() % 3000;
+			g[i].compensation = random() % 4 != 0;
+		}
+		for (size_t i = 0; i < n; i++)
+			for (int64_t t = g[i].start; g[i].compensation && t < g[i].end; t++)
+				want += t < at ? g[i].units_milli : 0;
+		ck_assert_int_eq(report_compensation_before(g, n, at, &got), 0);
+		ck_assert_msg(got == want, "seed %u trial %d: before %lld: %lld, want %lld", seed,
+		    trial, (long long)at, (long long)got, (long long)want);
+		/* A target up to a little over everything the make-ups give. */
+		ck_assert_int_eq(report_compensation_before(g, n, 200, &want), 0);
+		target = 1 + random() % (want + 2000);
+		for (int64_t t = -10; t <= 200 && first < 0; t++) {
+			ck_assert_int_eq(report_compensation_before(g, n, t, &got), 0);
+			if (got >= target)
+				first = t;
+		}
+		rc = report_compensation_reaches(g, n, target, &when);
+		ck_assert_msg(first < 0 ? rc == GD_ENOENT : rc == 0 && when == first,
+		    "seed %u trial %d: target %lld reached at %lld (rc %d), want %lld", seed,
+		    trial, (long long)target, (long long)when, rc, (long long)first);
+	}
+}
+END_TEST
+
 START_TEST(owed_overflow)
 {
 	const struct report_grant g[] = {
@@ -474,6 +517,7 @@ main(void)
 	tcase_add_test(tc, granted_sum);
 	tcase_add_loop_test(tc, owed_table, 0, (int)NELEMS(oweds));
 	tcase_add_test(tc, owed_overflow);
+	tcase_add_test(tc, compensation_by_instant);
 	tcase_add_loop_test(tc, breaks_table, 0, (int)NELEMS(breaks));
 	tcase_add_test(tc, jain_bounds);
 	tcase_add_test(tc, canonical_digest);
