@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "app.h"
 #include "calendar.h"
 #include "civil.h"
 #include "enroll.h"
@@ -250,16 +251,46 @@ moved_json(const struct calendar *cal, const struct ext_piece *pc, size_t n)
 }
 
 /*
+ * Whether a completed enrollment would be given no day of the extension:
+ * none of its grants reached the end of its window (released or cancelled
+ * before), so no extension grant follows it.  One never given a grant
+ * (vouchers only) is not judged on cards, here as in the report.
+ */
+static int
+extend_nothing_given(struct db *db, const struct enrollment *e, const struct ext_piece *pc,
+    size_t npc, bool *nothing)
+{
+	int64_t ever;
+	int rc;
+
+	*nothing = false;
+	if (e->state != ENROLLMENT_COMPLETED)
+		return 0;
+	for (size_t k = 0; k < npc; k++)
+		if (pc[k].enrollment == e->id)
+			return 0;
+	if ((rc = store_grants_ever(db, e->id, &ever)) < 0)
+		return rc;
+	*nothing = ever > 0;
+	return 0;
+}
+
+/*
  * The rules between a team's enrollments and its evaluation date, for the
  * arrangement after the extension: each team's new span (window or days
  * after it) meets no other enrollment of the team, and what a completed
  * team gets after its window ends by its evaluation date (moved by days).
+ * A completed team that would get no day (extend_nothing_given) breaks
+ * equal_period: counting the days would say it had them.  Overridden, it
+ * gets neither the days nor their count, and the report names it.
  */
 static int
 extend_rules(struct db *db, const struct phase_info *pi, int64_t days, const int64_t *ids,
     size_t nids, const struct ext_piece *pc, size_t npc, json_t *viol)
 {
 	struct phase_info after = *pi;
+	char when[APP_WHEN_LEN];
+	bool nothing;
 	int rc = 0;
 
 	after.extended_days += days;
@@ -267,8 +298,22 @@ extend_rules(struct db *db, const struct phase_info *pi, int64_t days, const int
 		struct enrollment e;
 		int64_t from = -1, to = -1;
 
-		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0)
+		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0 ||
+		    (rc = extend_nothing_given(db, &e, pc, npc, &nothing)) < 0)
 			break;
+		if (nothing) {
+			json_t *v;
+
+			app_format_when_in(e.end, pi->tz, pi->tz_off, when);
+			v = grants_violation("equal_period", "team '%s' (completed) holds no grant "
+			    "that reaches the end of its window, %s (released or cancelled before), "
+			    "so it would be given none of the %lld days of the extension while they "
+			    "count in its period", e.team, when, (long long)days);
+			if (v != NULL)
+				json_object_set_new(v, "team", json_string(e.team));
+			json_array_append_new(viol, v);
+			continue;
+		}
 		for (size_t k = 0; k < npc; k++) {
 			if (pc[k].enrollment != e.id)
 				continue;
@@ -303,9 +348,14 @@ extend_write(struct db *db, const struct phase_info *pi, int64_t days, const int
 			    store_grant_set_end(db, pc[k].grant, pc[k].to);
 	for (size_t i = 0; rc == 0 && i < nids; i++) {
 		struct enrollment e;
+		bool nothing;
 
-		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0)
+		if ((rc = store_enrollment_by_id(db, ids[i], &e)) < 0 ||
+		    (rc = extend_nothing_given(db, &e, pc, npc, &nothing)) < 0)
 			break;
+		/* Given no day (overridden, extend_rules): the days do not count either. */
+		if (nothing)
+			continue;
 		if (e.state == ENROLLMENT_COMPLETED)
 			rc = store_enrollment_add_extra_days(db, ids[i], days);
 		else if (__builtin_add_overflow(e.end, add, &end))
@@ -337,8 +387,11 @@ extended_json(struct db *db, const int64_t *ids, size_t nids, const struct ext_p
 				to = pc[k].to;
 			}
 		o = json_pack("{s:s, s:s, s:s}", "team", e.team, "state",
-		    enrollment_state_name(e.state), "how", from < 0 ? "window" : "after_window");
-		if (o && from < 0)
+		    enrollment_state_name(e.state), "how", from >= 0 ? "after_window" :
+		    e.state == ENROLLMENT_COMPLETED ? "none" : "window");
+		if (o && from < 0 && e.state == ENROLLMENT_COMPLETED)
+			json_object_set_new(o, "window_end", jv_instant(e.end));
+		else if (o && from < 0)
 			json_object_set_new(o, "window_end", jv_instant(e.end));
 		else if (o)
 			json_object_set_new(o, "after_window", json_pack("{s:o, s:o}", "start",

@@ -822,6 +822,73 @@ START_TEST(extend_after_window_does_not_fit)
 END_TEST
 
 /*
+ * A completed team none of whose grants reached the end of its window
+ * (alpha's released on 03-08 local, overridden) would get no extension
+ * grant: counting the days would make its period look equal.  The
+ * extension is refused naming alpha, nothing changed; overridden, alpha
+ * gets neither days nor their count, and the report names it with the
+ * override.
+ */
+START_TEST(extend_completed_without_cards_at_its_end)
+{
+	struct response rs;
+	json_t *it, *a, *row = NULL, *x;
+	char path[64], gid[32];
+	size_t i;
+
+	pool("b1", 32);
+	phase("p", "x", "2026-03-01", 10, NULL);
+	fx_must(&F, "POST", "/v1/phases/x/enrollments", "{\"team\":\"alpha\"}", 201);
+	fx_must(&F, "POST", "/v1/phases/x/enrollments", "{\"team\":\"beta\","
+	    "\"not_before\":\"2026-03-06\"}", 201);
+	it = items("/v1/grants?phase=x&team=alpha");
+	ck_assert_uint_eq(json_array_size(it), 1);
+	snprintf(gid, sizeof(gid), "%s", fx_str(json_array_get(it, 0), "id"));
+	json_decref(it);
+	snprintf(path, sizeof(path), "/v1/grants/%s/release", gid);
+	rs = req_at("POST", path, "{\"at\":\"2026-03-07T15:00:00Z\",\"reason\":\"team asked\","
+	    "\"override\":{\"reason\":\"released at the team's request\"}}", FX_NOW + 6 * DAY);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	response_clear(&rs);
+	fx_run_timers(&F, LATER);
+	rs = fx_get(&F, "/v1/phases/x/enrollments/alpha");
+	ck_assert_str_eq(fx_str(rs.json, "state"), "completed");
+	response_clear(&rs);
+
+	REFUSED(req_at("POST", "/v1/phases/x/extend", "{\"days\":3,\"reason\":\"late hardware\"}",
+	    LATER), "equal_period", "team 'alpha' (completed) holds no grant that reaches the "
+	    "end of its window", "none of the 3 days of the extension", NULL);
+	ck_assert_uint_eq(grants_of_kind("alpha", "extension", NULL), 0);
+
+	rs = req_at("POST", "/v1/phases/x/extend", "{\"days\":3,\"reason\":\"late hardware\","
+	    "\"override\":{\"reason\":\"alpha gave its cards back\"}}", LATER);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	ck_assert_ptr_nonnull(a = extended_of(&rs, "alpha"));
+	ck_assert_str_eq(fx_str(a, "how"), "none");
+	ck_assert_ptr_null(fx_at(a, "after_window"));
+	ck_assert_str_eq(fx_str(extended_of(&rs, "beta"), "how"), "window");
+	response_clear(&rs);
+	ck_assert_uint_eq(grants_of_kind("alpha", "extension", NULL), 0);
+	ck_assert_int_eq(fx_qint(&F, "SELECT extra_days FROM enrollments WHERE team = ?1 AND "
+	    "phase = ?2", "alpha", "x"), 0);
+	/* The report: alpha's 10 days are not the phase's 13, and the override is there. */
+	rs = fx_get(&F, "/v1/phases/x/fairness");
+	ck_assert_int_eq(rs.status, 200);
+	json_array_foreach(fx_at(rs.json, "teams"), i, x)
+		if (strcmp(fx_str(x, "team"), "alpha") == 0)
+			row = x;
+	ck_assert_ptr_nonnull(row);
+	ck_assert_int_eq(json_integer_value(fx_at(row, "days")), 10);
+	ck_assert(json_is_false(fx_at(row, "equal_period")));
+	ck_assert(json_is_false(fx_at(rs.json, "summary.equal_period")));
+	response_clear(&rs);
+	ck_assert_uint_eq(report_overrides("x", "alpha", "equal_period",
+	    "alpha gave its cards back"), 1);
+	fx_audit_verify(&F);
+}
+END_TEST
+
+/*
  * The days a completed team gets after its window are its enrollment too:
  * they may not run into its enrollment of the next stage.  s1 as in
  * stages(); alpha also holds s2 from 03-14 local, and at LATER (03-12
@@ -941,6 +1008,7 @@ main(void)
 	tcase_add_test(tc, late_team_evaluated_later);
 	tcase_add_test(tc, extend_completed_and_active);
 	tcase_add_test(tc, extend_after_window_does_not_fit);
+	tcase_add_test(tc, extend_completed_without_cards_at_its_end);
 	tcase_add_test(tc, extend_into_next_stage);
 	tcase_add_test(tc, compensate_evaluation_date);
 	suite_add_tcase(s, tc);
