@@ -9,6 +9,7 @@
 #include "log.h"
 #include "maint.h"
 #include "metrics.h"
+#include "vec.h"
 
 struct waiter {
 	commit_done_fn *done;
@@ -148,17 +149,8 @@ int
 commit_reserve(struct app *app)
 {
 	struct batch *b = app->batch;
-	struct waiter *nw;
-	size_t cap;
 
-	if (b->n < b->cap)
-		return 0;
-	cap = b->cap ? b->cap * 2 : 64;
-	if ((nw = realloc(b->w, cap * sizeof(*nw))) == NULL)
-		return GD_ENOMEM;
-	b->w = nw;
-	b->cap = cap;
-	return 0;
+	return vec_reserve(&b->w, &b->cap, b->n + 1, sizeof(*b->w));
 }
 
 int

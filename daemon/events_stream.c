@@ -14,6 +14,7 @@
 #include "request.h"
 #include "store_events.h"
 #include "token.h"
+#include "vec.h"
 
 /* An idle stream gives back a buffer larger than this. */
 #define KEEP_BYTES 16384
@@ -74,22 +75,15 @@ pending(const struct event_stream *s)
 static int
 put(struct event_stream *s, const char *p, size_t n)
 {
-	size_t cap;
-	char *nb;
+	int rc;
 
 	if (s->len + n > s->cap && s->off > 0) {
 		memmove(s->buf, s->buf + s->off, s->len - s->off);
 		s->len -= s->off;
 		s->off = 0;
 	}
-	if (s->len + n > s->cap) {
-		for (cap = s->cap ? s->cap : 4096; cap < s->len + n; cap *= 2)
-			;
-		if ((nb = realloc(s->buf, cap)) == NULL)
-			return GD_ENOMEM;
-		s->buf = nb;
-		s->cap = cap;
-	}
+	if ((rc = vec_reserve(&s->buf, &s->cap, s->len + n, 1)) < 0)
+		return rc;
 	memcpy(s->buf + s->len, p, n);
 	s->len += n;
 	return 0;

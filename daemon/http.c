@@ -23,6 +23,7 @@
 #include "router.h"
 #include "tls.h"
 #include "ui.h"
+#include "vec.h"
 
 /* The longest path an access log line shows, escaped, before "...". */
 #define LOG_PATH_MAX 1024
@@ -322,7 +323,6 @@ on_access(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 	struct query *q = *con_cls;
 	size_t max = (size_t)h->app->cfg.server.max_body_bytes;
 	const char *cl;
-	char *nb;
 
 	(void)version;
 	if (q == NULL) {
@@ -357,16 +357,8 @@ on_access(void *cls, struct MHD_Connection *c, const char *url, const char *meth
 			q->len = q->cap = 0;
 		}
 		if (!q->too_large) {
-			if (q->len + *upload_size + 1 > q->cap) {
-				size_t cap = q->cap ? q->cap : 4096;
-
-				while (cap < q->len + *upload_size + 1)
-					cap *= 2;
-				if ((nb = realloc(q->body, cap)) == NULL)
-					return MHD_NO;
-				q->body = nb;
-				q->cap = cap;
-			}
+			if (vec_reserve(&q->body, &q->cap, q->len + *upload_size + 1, 1) < 0)
+				return MHD_NO;
 			memcpy(q->body + q->len, upload, *upload_size);
 			q->len += *upload_size;
 			q->body[q->len] = '\0';

@@ -16,6 +16,7 @@
 #include "timeline.h"
 #include "timers.h"
 #include "version.h"
+#include "vec.h"
 
 static const double lat_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
 	0.25, 0.5, 1, 2.5, 5 };
@@ -106,7 +107,6 @@ put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
 	int len;
-	char *np;
 
 	if (o->failed)
 		return;
@@ -122,14 +122,10 @@ put(struct out *o, const char *fmt, ...)
 			o->n += (size_t)len;
 			return;
 		}
-		o->cap = o->cap ? o->cap * 2 : 8192;
-		while (o->cap < o->n + (size_t)len + 1)
-			o->cap *= 2;
-		if ((np = realloc(o->p, o->cap)) == NULL) {
+		if (vec_reserve(&o->p, &o->cap, o->n + (size_t)len + 1, 1) < 0) {
 			o->failed = true;
 			return;
 		}
-		o->p = np;
 	}
 }
 

@@ -6,6 +6,7 @@
 #include "civil.h"
 #include "err.h"
 #include "timeline.h"
+#include "vec.h"
 
 /* See timeline.h for the representation and its costs. */
 struct timeline {
@@ -311,24 +312,6 @@ rebuild(struct timeline *tl)
 }
 
 static int
-reserve(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 8;
-	while (ncap < need)
-		ncap *= 2;
-	if ((q = realloc(*p, ncap * size)) == NULL)
-		return GD_ENOMEM;
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
-
-static int
 cmp_grant_id(const void *a, const void *b)
 {
 	int64_t x = ((const struct timeline_grant *)a)->id;
@@ -357,8 +340,8 @@ timeline_build(int64_t base, const struct timeline_outage *outages, size_t nout,
 	if ((tl = calloc(1, sizeof(*tl))) == NULL)
 		return GD_ENOMEM;
 	tl->base = base;
-	if (reserve((void **)&tl->out, &tl->capout, nout, sizeof(*tl->out)) != 0 ||
-	    reserve((void **)&tl->gr, &tl->capgr, ngrants, sizeof(*tl->gr)) != 0) {
+	if (vec_reserve(&tl->out, &tl->capout, nout, sizeof(*tl->out)) != 0 ||
+	    vec_reserve(&tl->gr, &tl->capgr, ngrants, sizeof(*tl->gr)) != 0) {
 		timeline_free(tl);
 		return GD_ENOMEM;
 	}
@@ -428,7 +411,7 @@ timeline_add_outage(struct timeline *tl, const struct timeline_outage *o)
 
 	if ((rc = check_item(o->from, o->to, o->cards)) != 0)
 		return rc;
-	if (reserve((void **)&tl->out, &tl->capout, tl->nout + 1, sizeof(*tl->out)) != 0)
+	if (vec_reserve(&tl->out, &tl->capout, tl->nout + 1, sizeof(*tl->out)) != 0)
 		return GD_ENOMEM;
 	tl->out[tl->nout++] = *o;
 	if ((rc = rebuild(tl)) != 0)
@@ -514,7 +497,7 @@ timeline_add_grant(struct timeline *tl, const struct timeline_grant *g)
 	for (size_t i = 0; i < tl->ngr; i++)
 		if (tl->gr[i].id == g->id)
 			return GD_EEXIST;
-	if (reserve((void **)&tl->gr, &tl->capgr, tl->ngr + 1, sizeof(*tl->gr)) != 0)
+	if (vec_reserve(&tl->gr, &tl->capgr, tl->ngr + 1, sizeof(*tl->gr)) != 0)
 		return GD_ENOMEM;
 	/* A boundary left behind by a failure splits nothing that matters. */
 	if ((rc = insert_point(tl, g->from)) != 0 || (rc = insert_point(tl, g->to)) != 0)
