@@ -305,7 +305,10 @@ hold_state_refused(const struct request *rq, struct response *rs, int rc, int64_
 		resp_problem(rs, 404, "not_found", "hold '%s' does not exist", hid);
 	} else if (rc == GD_ESTATE && vouchers_hold_get(rq->db, id, &h) == 0) {
 		app_format_when(rq->app, h.expires_at, when);
-		if (h.state == LEDGER_HOLD_PENDING) {
+		if (h.state == LEDGER_HOLD_PENDING && rq->now < h.expires_at) {
+			/* Its enrollment ended (vouchers_settle says when). */
+			resp_problem(rs, 409, "invalid_state", "hold '%s': %s", hid, err);
+		} else if (h.state == LEDGER_HOLD_PENDING) {
 			/* Past its expiry, before the daemon's timer voided it. */
 			resp_problem(rs, 409, "invalid_state", "hold '%s' expired at %s and can no "
 			    "longer be %s; the daemon voids it", hid, when, verb);

@@ -288,6 +288,22 @@ store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *
 	return hold_one(db, HOLD_SQL "WHERE resolved_by = ? AND state = 'settled'", settlement, h);
 }
 
+int
+store_hold_ends_at(struct db *db, int64_t id, int64_t *ends_at)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(e.ended_at, -1) FROM ledger_holds h "
+	    "JOIN enrollments e ON e.id = h.enrollment WHERE h.id = ?");
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "i", id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*ends_at = sqlite3_column_int64(st, 0);
+	db_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
+}
+
 /* HOLD_NOT_VOIDED has no name: the column is NULL. */
 static const struct name_entry voided_by_names[] = {
 	{ HOLD_VOIDED_BY_REQUEST, "request" }, { HOLD_VOIDED_BY_EXPIRY, "expiry" },

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "civil.h"
 #include "db.h"
 #include "err.h"
 #include "events.h"
@@ -485,10 +486,26 @@ vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
 	struct ledger_account v, p;
 	struct ledger_transfer t;
 	struct ledger_hold h;
+	char when[CIVIL_INSTANT_LEN];
+	int64_t ends_at;
 	int rc;
 
 	if ((rc = load_hold(db, hold, &h, &v, &p, err, errlen)) < 0 ||
-	    (rc = store_transfer_next_id(db, &t.id)) < 0 ||
+	    (rc = store_hold_ends_at(db, hold, &ends_at)) < 0)
+		return rc;
+	/*
+	 * As no new hold is taken from the enrollment's effective end, none is
+	 * settled from then: the voucher closes at that instant, and the timer
+	 * voids what is pending there, maybe a little after.
+	 */
+	if (h.state == LEDGER_HOLD_PENDING && ends_at >= 0 && now >= ends_at) {
+		civil_format_instant(ends_at, when);
+		snprintf(err, errlen, "the hold's enrollment ended at %s (its elimination or "
+		    "withdrawal took effect), when its voucher closed; a pending hold can no "
+		    "longer be settled, and the daemon voids it", when);
+		return GD_ESTATE;
+	}
+	if ((rc = store_transfer_next_id(db, &t.id)) < 0 ||
 	    (rc = ledger_hold_settle(&h, &v, &p, amount, t.id, now, &t, err, errlen)) < 0 ||
 	    (rc = store_resolution(db, &h, &t, &v, &p, HOLD_NOT_VOIDED)) < 0)
 		return rc;

@@ -968,6 +968,47 @@ END_TEST
 #define AFTER_EFFECTIVE (FX_NOW + 10 * 86400)
 
 /*
+ * A pending hold is not settled at or after the effective instant of its
+ * enrollment's end, even before the timer has closed the voucher (as a
+ * new hold is refused then): 409 invalid_state saying when it ended.
+ */
+START_TEST(settle_after_effective)
+{
+	char a[VID_LEN], b[VID_LEN];
+	struct response rs;
+	struct vfig v;
+
+	hold_ok("lg-ai", 100000, a);
+	hold_ok("lg-ai", 30000, b);
+	rs = fx_post(&F, "/v1/phases/stage-2/enrollments/lg-ai/eliminate",
+	    "{\"effective_on\":\"2026-03-10\",\"reason\":\"first evaluation\"}");
+	expect(&rs, 200, NULL);
+	response_clear(&rs);
+	/* Before the effective instant: settled. */
+	rs = hold_action(b, "settle", F.admin, NULL, FX_NOW + 5 * 86400);
+	expect(&rs, 200, NULL);
+	response_clear(&rs);
+	/* After it, the timer not yet run: refused, nothing moved. */
+	rs = hold_action(a, "settle", F.admin, NULL, AFTER_EFFECTIVE);
+	expect(&rs, 409, "invalid_state");
+	ck_assert_msg(strstr(fx_detail(&rs), "enrollment ended at 2026-03-") != NULL &&
+	    strstr(fx_detail(&rs), "can no longer be settled") != NULL, "detail: %s",
+	    fx_detail(&rs));
+	response_clear(&rs);
+	v = voucher_of("lg-ai");
+	ck_assert_int_eq(v.settled, 30000);
+	ck_assert_int_eq(v.held, 100000);
+	/* The timer voids it. */
+	fx_run_timers(&F, AFTER_EFFECTIVE);
+	hold_shown(a, "voided", "enrollment_end");
+	v = voucher_of("lg-ai");
+	ck_assert_int_eq(v.settled, 30000);
+	ck_assert_int_eq(v.returned, BUDGET - 30000);
+	ledger_ok();
+}
+END_TEST
+
+/*
  * Elimination through the enrollment route: the money follows the
  * effective date (issue 15).  Until then the voucher stays open and its
  * holds valid; on it, the timers void the pending holds and return the
@@ -1609,6 +1650,7 @@ main(void)
 	tcase_add_test(tc, idempotent_hold);
 	tcase_add_test(tc, close_voucher_test);
 	tcase_add_test(tc, eliminate_closes);
+	tcase_add_test(tc, settle_after_effective);
 	tcase_add_test(tc, refund_after_eliminate);
 	tcase_add_test(tc, expiry);
 	tcase_add_test(tc, voucher_list_pages);
