@@ -939,6 +939,116 @@ START_TEST(outage_on_two_teams)
 }
 END_TEST
 
+/* What an extension may change in stage-1: its period, its enrollments and its grants. */
+static char *
+stage1_state(struct harness *h)
+{
+	static const char *const paths[] = { "/v1/phases/stage-1",
+		"/v1/phases/stage-1/enrollments", "/v1/grants?phase=stage-1&limit=1000" };
+	char *out = NULL, *s;
+	size_t len = 0;
+
+	for (size_t i = 0; i < 3; i++) {
+		json_t *o = h_must(get(h, paths[i]), 200, paths[i]);
+
+		s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		ck_assert_ptr_nonnull(s);
+		out = realloc(out, len + strlen(s) + 2);
+		ck_assert_ptr_nonnull(out);
+		snprintf(out + len, strlen(s) + 2, "%s|", s);
+		len += strlen(s) + 1;
+		free(s);
+		json_decref(o);
+	}
+	return out;
+}
+
+/*
+ * Extensions attacked.  On 2026-06-29, the first windows over, stage 2
+ * starts on 2026-07-02: runner-up holds 12 of skt-b200's 24 cards from
+ * then, and lg-ai, advancing, 12 of naver-b200.  Ten more days for stage 1
+ * would give lg-ai (12) and upstage (8) their days on skt-b200 from
+ * 06-30: 32 cards of 24, refused whole (capacity, never overridable).
+ * runner-up withdraws; now lg-ai's days after its stage-1 window would
+ * overlap its stage-2 window: refused whole (one_enrollment), and pushed
+ * through with an override that the report then shows.
+ */
+START_TEST(extension_attacks)
+{
+	struct harness h;
+	struct hresp r;
+	char *before, *after;
+	json_t *x, *rep, *row, *o;
+	size_t i;
+	bool listed = false, in_row = false;
+	const char *reason = "ministry: lg-ai's stage 2 starts as planned, overlap accepted";
+
+	world(&h);
+	clock_and_wait(&h, "2026-06-28T00:00:00Z", survivors, 3, "completed");
+	h_clock(&h, "2026-06-29T00:00:00Z");
+	json_decref(h_must(post(&h, "/v1/programs/sovereign-ai/phases", "{\"id\":\"stage-2\","
+	    "\"name\":\"Stage 2\",\"starts_on\":\"2026-07-02\",\"period_days\":60,"
+	    "\"evaluation_on\":\"2026-09-15\",\"package\":{\"card_model\":\"B200\",\"cards\":12,"
+	    "\"voucher_krw\":" PKG_KRW "}}"), 201, "phase stage-2"));
+	json_decref(h_must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"runner-up\","
+	    "\"pools\":[\"skt-b200\"]}"), 201, "runner-up into stage-2"));
+	json_decref(h_must(post(&h, "/v1/phases/stage-2/enrollments", "{\"team\":\"lg-ai\","
+	    "\"pools\":[\"naver-b200\"]}"), 201, "lg-ai into stage-2"));
+
+	/* A full pool: nothing moves, not even motif's window. */
+	before = stage1_state(&h);
+	r = h_req(&h, "POST", "/v1/phases/stage-1/extend", h.admin, "{\"days\":10,\"reason\":"
+	    "\"delays\",\"override\":{\"reason\":\"no override lifts capacity\"}}", NULL);
+	h_expect(r.status == 409 && strcmp(hresp_code(&r), "capacity_exceeded") == 0 &&
+	    strstr(r.body, "skt-b200") && strstr(r.body, "nothing was extended"),
+	    "POST /v1/phases/stage-1/extend {days 10} with skt-b200 full from 07-02: expected "
+	    "409 capacity_exceeded naming skt-b200, nothing extended; got %ld %s", r.status,
+	    r.body);
+	hresp_free(&r);
+	after = stage1_state(&h);
+	h_expect(strcmp(before, after) == 0, "a refused extension (capacity) changed stage-1: "
+	    "%s -> %s", before, after);
+	free(after);
+
+	/* Room again; lg-ai's stage 2 is in the way: all or none again. */
+	json_decref(h_must(post(&h, "/v1/phases/stage-2/enrollments/runner-up/withdraw",
+	    "{\"effective_on\":\"2026-07-02\",\"reason\":\"consortium dissolved\"}"), 200,
+	    "runner-up withdraws"));
+	refused(&h, "/v1/phases/stage-1/extend", "{\"days\":10,\"reason\":\"delays\"}",
+	    "one_enrollment");
+	after = stage1_state(&h);
+	h_expect(strcmp(before, after) == 0, "a refused extension (one_enrollment) changed "
+	    "stage-1: %s -> %s", before, after);
+	free(after);
+	free(before);
+
+	/* Overridden: every team gets its days, and the report shows the override. */
+	x = h_must(post(&h, "/v1/phases/stage-1/extend", "{\"days\":10,\"reason\":\"delays\","
+	    "\"override\":{\"reason\":\"%s\"}}", reason), 200, "extend, overridden");
+	h_expect(json_array_size(json_object_get(x, "extended")) == 4 &&
+	    num(x, "period_days") == 310, "POST /v1/phases/stage-1/extend overridden: expected "
+	    "4 teams extended to 310 days; got %s", dump(x));
+	json_decref(x);
+	rep = fairness(&h, NULL);
+	row = row_of(rep, "lg-ai");
+	json_array_foreach(json_object_get(row, "overrides"), i, o)
+		in_row |= strcmp(h_str(o, "rule"), "one_enrollment") == 0 &&
+		    strcmp(h_str(o, "reason"), reason) == 0;
+	json_array_foreach(json_object_get(rep, "overrides"), i, o)
+		listed |= strcmp(h_str(o, "rule"), "one_enrollment") == 0 &&
+		    strcmp(h_str(o, "team"), "lg-ai") == 0 &&
+		    strcmp(h_str(o, "action"), "phase.extend") == 0;
+	h_expect(in_row && listed && num(row, "days") == 310 &&
+	    json_is_true(h_at(rep, "summary.equal_period")), "GET /v1/phases/stage-1/fairness "
+	    "after the overridden extension: expected lg-ai's one_enrollment override in its row "
+	    "and in overrides (phase.extend), every period 310 days; got row %s, overrides %s, "
+	    "summary %s", dump(row), dump(json_object_get(rep, "overrides")),
+	    dump(json_object_get(rep, "summary")));
+	json_decref(rep);
+	done(&h);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -954,6 +1064,7 @@ main(void)
 	tcase_add_test(tc, outages_not_compensated);
 	tcase_add_test(tc, makeup_counts_when_delivered);
 	tcase_add_test(tc, outage_on_two_teams);
+	tcase_add_test(tc, extension_attacks);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
