@@ -1,4 +1,7 @@
-/* cmd.h: the offline subcommands: token create, audit verify, ledger verify, backup, restore. */
+/*
+ * cmd.h: the offline subcommands: token create, audit verify, ledger and
+ * calendar verify, backup, restore.
+ */
 #ifndef GRANTD_CMD_H
 #define GRANTD_CMD_H
 
@@ -72,6 +75,13 @@ int cmd_audit_verify(const struct cmd_audit_in *in, struct cmd_audit_out *out, c
  */
 int cmd_key(const char *verb, const char *db_path, const char *alg_name, const char *clock_file,
     FILE *out, char *err, size_t errlen);
+
+/*
+ * cmd_calendar.c: `grantd calendar verify --db PATH` (calendar_verify in one
+ * read transaction); on 0, the pools and live grants checked.
+ */
+int cmd_calendar_verify(const char *db_path, size_t *pools, size_t *grants, char *err,
+    size_t errlen);
 
 /* cmd_ledger.c: `grantd ledger verify --db PATH`; on 0, the counts checked. */
 int cmd_ledger_verify(const char *db_path, int64_t *accounts, int64_t *transfers, char *err,

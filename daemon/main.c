@@ -172,27 +172,16 @@ run_audit_verify(const struct opts *o)
 	return st;
 }
 
-/* grantd calendar verify --db PATH: the kept calendar's way against a build (calendar.h). */
+/* grantd calendar verify --db PATH (cmd_calendar.c). */
 static int
 run_calendar_verify(const char *db_path)
 {
-	char why[GD_ERRBUF];
-	struct db *db;
-	size_t np = 0, ng = 0;
-	int rc;
+	char err[CMD_ERRBUF];
+	size_t np, ng;
+	int st = cmd_calendar_verify(db_path, &np, &ng, err, sizeof(err));
 
-	if (db_path == NULL) {
-		fprintf(stderr, "grantd: calendar verify needs --db PATH\n");
-		return 2;
-	}
-	if (db_open(db_path, DB_READER, 5000, &db, why, sizeof(why)) < 0)
-		return say_status(1, why);
-	/* One read transaction: a running grantd's commits do not move under it. */
-	if ((rc = db_begin(db, DB_DEFERRED)) == 0)
-		rc = calendar_verify(db, &np, &ng, why, sizeof(why));
-	db_close(db);
-	if (rc < 0)
-		return say_status(1, why[0] ? why : "cannot verify the calendar");
+	if (st != 0)
+		return say_status(st, err);
 	printf("calendar OK: %zu pools, %zu live grants, each put on it as a change gives what "
 	    "a build from the store gives\n", np, ng);
 	return 0;
