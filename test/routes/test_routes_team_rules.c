@@ -932,6 +932,91 @@ START_TEST(extend_into_next_stage)
 }
 END_TEST
 
+/*
+ * The reminders of each team's evaluation date (the timers' audit entry
+ * enrollment.evaluation, the event evaluation.due; schema 009): phase er
+ * from 2026-03-01, 10 days, evaluated on 03-15 local.  alpha from 03-01
+ * (its date 03-15), beta from 03-04 (03-18).  At LATER (03-12 09:00 local)
+ * the phase is extended by 2 days: the dates move to 03-17 and 03-20.
+ * Each reminder comes once, on its team's moved date, and a restart (the
+ * database reopened) does not bring it back.
+ */
+static long long
+reminders(const char *team)
+{
+	char target[96];
+	long long a, e;
+
+	snprintf(target, sizeof(target), "phase/er/enrollment/%s", team);
+	a = fx_qint(&F, "SELECT count(*) FROM audit WHERE action = 'enrollment.evaluation' AND "
+	    "target = ?1", target, NULL);
+	e = fx_qint(&F, "SELECT count(*) FROM events WHERE type = 'evaluation.due' AND "
+	    "resource = ?1", target, NULL);
+	ck_assert_msg(a == e, "%s: %lld enrollment.evaluation audit entries, %lld "
+	    "evaluation.due events", team, a, e);
+	return a;
+}
+
+/* 00:00 local (UTC+9) of 2026-03-DD. */
+#define LOCAL_MIDNIGHT(dd) (FX_NOW - 9 * HOUR + ((dd) - 1) * DAY)
+
+START_TEST(evaluation_reminders)
+{
+	struct response rs;
+	struct fx old;
+
+	pool("b1", 16);
+	phase("p", "er", "2026-03-01", 10, "2026-03-15");
+	fx_must(&F, "POST", "/v1/phases/er/enrollments", "{\"team\":\"alpha\"}", 201);
+	fx_must(&F, "POST", "/v1/phases/er/enrollments", "{\"team\":\"beta\","
+	    "\"not_before\":\"2026-03-04\"}", 201);
+	rs = fx_get(&F, "/v1/phases/er/enrollments/beta");
+	ck_assert_str_eq(fx_str(rs.json, "evaluation_on"), "2026-03-18");
+	response_clear(&rs);
+	fx_run_timers(&F, LATER);
+	ck_assert_int_eq(reminders("alpha"), 0);
+	rs = req_at("POST", "/v1/phases/er/extend", "{\"days\":2,\"reason\":\"late hardware\"}",
+	    LATER);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	response_clear(&rs);
+	rs = fx_get(&F, "/v1/phases/er/enrollments/alpha");
+	ck_assert_str_eq(fx_str(rs.json, "evaluation_on"), "2026-03-17");
+	response_clear(&rs);
+
+	/* alpha's old date, 03-15, and the second before its new one: nothing. */
+	fx_run_timers(&F, LOCAL_MIDNIGHT(15));
+	fx_run_timers(&F, LOCAL_MIDNIGHT(17) - 1);
+	ck_assert_int_eq(reminders("alpha"), 0);
+	ck_assert_int_eq(reminders("beta"), 0);
+	/* alpha's new date: alpha's alone, from the timers. */
+	fx_run_timers(&F, LOCAL_MIDNIGHT(17));
+	ck_assert_int_eq(reminders("alpha"), 1);
+	ck_assert_int_eq(reminders("beta"), 0);
+	ck_assert_str_eq(fx_audit_last(&F).action, "enrollment.evaluation");
+	ck_assert_str_eq(fx_audit_last(&F).target, "phase/er/enrollment/alpha");
+	ck_assert_str_eq(fx_audit_last(&F).actor_id, "system");
+	fx_run_timers(&F, LOCAL_MIDNIGHT(18));
+	ck_assert_int_eq(reminders("alpha"), 1);
+
+	/* A restart: the same database opened again; the reminder is not repeated. */
+	fx_template_save(&F);
+	old = F;
+	fx_clone(&F, &old);
+	fx_template_drop(&old);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(18));
+	ck_assert_int_eq(reminders("alpha"), 1);
+	ck_assert_int_eq(reminders("beta"), 0);
+	/* beta's old date passed without one; its new date brings it, once. */
+	fx_run_timers(&F, LOCAL_MIDNIGHT(20) - 1);
+	ck_assert_int_eq(reminders("beta"), 0);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(20));
+	fx_run_timers(&F, LOCAL_MIDNIGHT(25));
+	ck_assert_int_eq(reminders("alpha"), 1);
+	ck_assert_int_eq(reminders("beta"), 1);
+	fx_audit_verify(&F);
+}
+END_TEST
+
 /* ---------------------------------------------------------- 6. compensate */
 
 /*
@@ -1010,6 +1095,7 @@ main(void)
 	tcase_add_test(tc, extend_after_window_does_not_fit);
 	tcase_add_test(tc, extend_completed_without_cards_at_its_end);
 	tcase_add_test(tc, extend_into_next_stage);
+	tcase_add_test(tc, evaluation_reminders);
 	tcase_add_test(tc, compensate_evaluation_date);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
