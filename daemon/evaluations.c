@@ -135,5 +135,5 @@ evaluations_record(struct db *db, const struct phase_info *pi, const struct eval
 int
 evaluations_list(struct db *db, const struct phase_info *pi, json_t **items)
 {
-	return store_evaluations_of(db, pi->id, items);
+	return store_evaluations_of(db, pi->id, INT64_MAX, items);
 }

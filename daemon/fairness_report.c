@@ -462,9 +462,10 @@ build(struct db *db, const struct phase_info *pi, int64_t at, int64_t seq, json_
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = team_load(db, &cal, pi, ids[i], at, &ts[i]);
+	/* Only the evaluations held on or before at's local day, as the figures stop at `at`. */
 	if (rc < 0 || (rc = judge(pi, ts, n, teams, apart, &summary)) < 0 ||
 	    (rc = store_override_list(db, pi->id, NULL, &all)) < 0 ||
-	    (rc = store_evaluations_of(db, pi->id, &evals)) < 0)
+	    (rc = store_evaluations_of(db, pi->id, civil_local_day(at, pi->tz_off), &evals)) < 0)
 		goto out;
 	if ((*out = json_pack("{s:s, s:s, s:o, s:I, s:I, s:{s:s, s:I, s:o, s:I}, s:O, s:O, "
 	    "s:O, s:O, s:O, s:o}",

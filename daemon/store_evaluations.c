@@ -101,18 +101,18 @@ store_evaluation_json(struct db *db, int64_t id, json_t **out)
 }
 
 int
-store_evaluations_of(struct db *db, const char *phase, json_t **items)
+store_evaluations_of(struct db *db, const char *phase, int64_t held_by, json_t **items)
 {
 	int64_t *ids = NULL;
 	size_t n = 0;
 	json_t *arr, *o;
 	int rc;
 	sqlite3_stmt *st = db_prep(db, "SELECT id FROM evaluations WHERE phase = ? "
-	    "ORDER BY held_on, id");
+	    "AND held_on <= ? ORDER BY held_on, id");
 
 	if (st == NULL)
 		return GD_EIO;
-	db_bind(st, "t", phase);
+	db_bind(st, "ti", phase, held_by);
 	if ((rc = db_ints(st, &ids, &n)) < 0)
 		return rc;
 	if ((arr = json_array()) == NULL)

@@ -22,7 +22,10 @@ int store_evaluation_result_insert(struct db *db, int64_t evaluation, int64_t id
 
 /* The API shape of one evaluation, with its results in the order given. */
 int store_evaluation_json(struct db *db, int64_t id, json_t **out);
-/* A phase's evaluations by date, each in the API shape; *items a new array. */
-int store_evaluations_of(struct db *db, const char *phase, json_t **items);
+/*
+ * A phase's evaluations held on or before the local day held_by (INT64_MAX:
+ * all), by date, each in the API shape; *items a new array.
+ */
+int store_evaluations_of(struct db *db, const char *phase, int64_t held_by, json_t **items);
 
 #endif

@@ -365,6 +365,89 @@ START_TEST(report)
 }
 END_TEST
 
+/* The ids of a report's evaluations, "ev_1,ev_3", malloc'd. */
+static char *
+eval_ids(const json_t *rep)
+{
+	char buf[256] = "";
+	json_t *ev;
+	size_t i;
+
+	json_array_foreach(fx_at(rep, "evaluations"), i, ev)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "," : "",
+		    fx_str(ev, "id"));
+	return strdup(buf);
+}
+
+/* GET the fairness report at `query`; its evaluations' ids are want. */
+static json_t *
+report_evals(const char *query, const char *want)
+{
+	char path[160];
+	struct response rs;
+	json_t *rep;
+	char *ids;
+
+	snprintf(path, sizeof(path), "/v1/phases/ph/fairness?%s", query);
+	rs = fx_get(&F, path);
+	ck_assert_msg(rs.status == 200, "%s: %d", path, rs.status);
+	ids = eval_ids(rs.json);
+	ck_assert_msg(strcmp(ids, want) == 0, "%s: evaluations %s, want %s", path, ids, want);
+	free(ids);
+	rep = json_incref(rs.json);
+	response_clear(&rs);
+	return rep;
+}
+
+/*
+ * A report lists the evaluations held on or before its `at` (in the phase's
+ * zone, UTC here), not those held after; one at an earlier audit sequence,
+ * asked for with as_of, is the one produced then, to the digest, though an
+ * evaluation held before its `at` was recorded since.
+ */
+START_TEST(report_at)
+{
+	json_t *rep;
+	char digest[80], query[120];
+	int64_t seq;
+
+	fx_must(&F, "POST", "/v1/phases/ph/evaluations", "{\"held_on\":\"2026-03-04\","
+	    "\"reason\":\"first\",\"results\":[{\"team\":\"beta\",\"decision\":\"advance\"}]}",
+	    201);
+	fx_must(&F, "POST", "/v1/phases/ph/evaluations", "{\"held_on\":\"2026-03-09\","
+	    "\"reason\":\"second\",\"results\":[{\"team\":\"gamma\",\"decision\":\"advance\"}]}",
+	    201);
+	rep = report_evals("at=2026-03-08T23:59:59Z", "ev_1");
+	seq = json_integer_value(fx_at(rep, "audit_seq"));
+	snprintf(digest, sizeof(digest), "%s", fx_str(rep, "digest"));
+	json_decref(rep);
+	/* Held on the day `at` begins: listed. */
+	json_decref(report_evals("at=2026-03-09T00:00:00Z", "ev_1,ev_2"));
+	json_decref(report_evals("at=2026-03-03T23:59:59Z", ""));
+	/* The list itself is not narrowed. */
+	{
+		struct response rs = fx_get(&F, "/v1/phases/ph/evaluations");
+
+		ck_assert_int_eq(json_array_size(fx_at(rs.json, "items")), 2);
+		response_clear(&rs);
+	}
+
+	/* Recorded later, held before `at`: in a new report, not in the one kept. */
+	fx_must(&F, "POST", "/v1/phases/ph/evaluations", "{\"held_on\":\"2026-03-05\","
+	    "\"reason\":\"late record\",\"results\":[{\"team\":\"alpha\","
+	    "\"decision\":\"advance\"}]}", 201);
+	rep = report_evals("at=2026-03-08T23:59:59Z", "ev_1,ev_3");
+	ck_assert_int_gt(json_integer_value(fx_at(rep, "audit_seq")), seq);
+	ck_assert_str_ne(fx_str(rep, "digest"), digest);
+	json_decref(rep);
+	snprintf(query, sizeof(query), "at=2026-03-08T23:59:59Z&as_of=%lld", (long long)seq);
+	rep = report_evals(query, "ev_1");
+	ck_assert_int_eq(json_integer_value(fx_at(rep, "audit_seq")), seq);
+	ck_assert_str_eq(fx_str(rep, "digest"), digest);
+	json_decref(rep);
+}
+END_TEST
+
 /* ---------------------------------------------------------------- refusals */
 
 #define RES_OK "{\"team\":\"beta\",\"decision\":\"eliminate\"}"
@@ -456,6 +539,7 @@ main(void)
 	tcase_add_test(tc, effective_at_window_end);
 	tcase_add_test(tc, list_order);
 	tcase_add_test(tc, report);
+	tcase_add_test(tc, report_at);
 	tcase_add_loop_test(tc, refused, 0, (int)NELEMS(refusals));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
