@@ -397,12 +397,18 @@ cmd_grant_release(struct ctl *c, char **a)
 	    NCOLS(grant_fields));
 }
 
-/* One row per team judged: the evaluation's id, date and reason, then the result. */
+/*
+ * One row per team judged: the evaluation's id, dates and reason, then the
+ * result.  ENROLLED "no" is an applicant never enrolled in the phase (one
+ * not selected, or chosen before it enrolled), which APPLIED "none" alone
+ * does not tell from an enrolled team that advanced.
+ */
 static const struct col evaluation_cols[] = {
 	{ "EVALUATION", "id", F_STR }, { "HELD ON", "held_on", F_STR },
-	{ "TEAM", "team", F_STR }, { "DECISION", "decision", F_STR },
+	{ "EFFECTIVE ON", "effective_on", F_STR }, { "TEAM", "team", F_STR },
+	{ "ENROLLED", "enrolled", F_BOOL }, { "DECISION", "decision", F_STR },
 	{ "SCORE", "score", F_NUM }, { "APPLIED", "applied", F_STR },
-	{ "REASON", "reason", F_STR },
+	{ "NOTE", "note", F_STR }, { "REASON", "reason", F_STR },
 };
 
 /* The rows of evaluation_cols: each result with its evaluation's fields. */
@@ -417,11 +423,41 @@ evaluation_rows(const json_t *evals)
 			x = json_deep_copy(r);
 			json_object_set(x, "id", json_object_get(e, "id"));
 			json_object_set(x, "held_on", json_object_get(e, "held_on"));
+			json_object_set(x, "effective_on", json_object_get(e, "effective_on"));
 			json_object_set(x, "reason", json_object_get(e, "reason"));
 			json_array_append_new(rows, x);
 		}
 	}
 	return rows;
+}
+
+/* Each --note TEAM=TEXT onto the result of TEAM; EXIT_USAGE for one no --result judges. */
+static int
+evaluation_notes(const struct ctl *c, json_t *results)
+{
+	for (int i = 0; i < c->nnotes; i++) {
+		const char *s = c->notes[i], *eq = strchr(s, '=');
+		json_t *one = NULL, *r;
+		size_t k;
+
+		if (eq == NULL || eq == s || eq[1] == '\0')
+			return usage_error("--note must be TEAM=TEXT, e.g. 'trillion-labs=not "
+			    "chosen in the repechage'");
+		json_array_foreach(results, k, r) {
+			const char *team = json_string_value(json_object_get(r, "team"));
+
+			if (strlen(team) == (size_t)(eq - s) && strncmp(team, s, (size_t)(eq - s)) == 0)
+				one = r;
+		}
+		if (one == NULL)
+			return usage_error("--note '%.*s': no --result judges that team", (int)(eq - s),
+			    s);
+		if (json_object_get(one, "note") != NULL)
+			return usage_error("--note '%.*s' given twice", (int)(eq - s), s);
+		if (json_object_set_new(one, "note", json_string(eq + 1)) != 0)
+			return usage_error("--note '%.*s': the text must be UTF-8", (int)(eq - s), s);
+	}
+	return 0;
 }
 
 int
@@ -460,8 +496,13 @@ cmd_evaluation_record(struct ctl *c, char **a)
 		}
 		json_array_append_new(results, one);
 	}
+	if ((rc = evaluation_notes(c, results)) != 0) {
+		json_decref(results);
+		return rc;
+	}
 	body = json_pack("{s:s, s:s, s:o}", "held_on", c->opt[O_ON], "reason", c->opt[O_REASON],
 	    "results", results);
+	jset_str(body, "effective_on", c->opt[O_EFFECTIVE_ON]);
 	path = path_fmt("/v1/phases/%s/evaluations", a[0]);
 	rc = api(c, "POST", path, body, &r);
 	free(path);

@@ -109,9 +109,10 @@ static const struct cmd cmds[] = {
 	    "extend PHASE --days N --reason TEXT [--override REASON]" },
 	{ "compensate", NULL, 1, 1, OPT(O_DRY_RUN) | OPT(O_OVERRIDE), 0, cmd_compensate,
 	    "compensate PHASE [--dry-run] [--override REASON]" },
-	{ "evaluation", "record", 1, 1, OPT(O_ON) | OPT(O_REASON) | OPT(O_RESULT),
-	    OPT(O_ON) | OPT(O_REASON) | OPT(O_RESULT), cmd_evaluation_record,
-	    "evaluation record PHASE --on DATE --reason TEXT --result TEAM=advance|eliminate[:SCORE] ..." },
+	{ "evaluation", "record", 1, 1, OPT(O_ON) | OPT(O_EFFECTIVE_ON) | OPT(O_REASON) |
+	    OPT(O_RESULT) | OPT(O_NOTE), OPT(O_ON) | OPT(O_REASON) | OPT(O_RESULT),
+	    cmd_evaluation_record, "evaluation record PHASE --on DATE [--effective-on DATE] "
+	    "--reason TEXT --result TEAM=advance|eliminate[:SCORE] ... [--note TEAM=TEXT] ..." },
 	{ "evaluation", "list", 1, 1, 0, 0, cmd_evaluation_list, "evaluation list PHASE" },
 	{ "grant", "add", 2, 2, OPT(O_POOL) | OPT(O_CARDS) | OPT(O_START) | OPT(O_END) |
 	    OPT(O_OVERRIDE), OPT(O_POOL) | OPT(O_CARDS) | OPT(O_START) | OPT(O_END),
@@ -232,6 +233,8 @@ static const struct option longopts[] = {
 	{ "types", required_argument, NULL, 256 + O_TYPES },
 	{ "follow", no_argument, NULL, 256 + O_FOLLOW },
 	{ "node", required_argument, NULL, 256 + O_NODE },
+	{ "effective-on", required_argument, NULL, 256 + O_EFFECTIVE_ON },
+	{ "note", required_argument, NULL, 256 + O_NOTE },
 	{ "none", no_argument, NULL, 256 + O_NONE },
 	{ "url", required_argument, NULL, G_URL },
 	{ "token", required_argument, NULL, G_TOKEN },
@@ -578,6 +581,11 @@ main(int argc, char **argv)
 						return usage_error("at most %d --result options",
 						    MAX_MEMBERS);
 					c.results[c.nresults++] = optarg;
+				} else if (o == O_NOTE) {
+					if (c.nnotes == MAX_MEMBERS)
+						return usage_error("at most %d --note options",
+						    MAX_MEMBERS);
+					c.notes[c.nnotes++] = optarg;
 				} else if (o == O_ALIAS) {
 					if (c.naliases == MAX_ALIASES)
 						return usage_error("at most %d --alias options",

@@ -34,9 +34,11 @@ enum opt {
 	O_SUPPLIER, O_AMOUNT, O_MEMO, O_EXPIRES_AT, O_STATE, O_CSV,
 	O_AFTER, O_LIMIT, O_AS_OF, O_RESULT, O_KO, O_EN, O_ALIAS, O_BRN, O_SEARCH,
 	O_TTL, O_EXPIRES, O_GRACE, O_KEYS, O_NODE, O_NONE, O_TYPE, O_TYPES, O_FOLLOW,
+	O_EFFECTIVE_ON, O_NOTE,
 	O_COUNT
 };
 #define OPT(o) (UINT64_C(1) << (o))
+_Static_assert(O_COUNT <= 64, "OPT() gives each option a bit of a uint64_t");
 
 /* Most --member options one team create takes; the server's own limit is lower. */
 #define MAX_MEMBERS 64
@@ -66,6 +68,8 @@ struct ctl {
 	int nmembers;
 	const char *results[MAX_MEMBERS];	/* --result, repeated */
 	int nresults;
+	const char *notes[MAX_MEMBERS];		/* --note, repeated */
+	int nnotes;
 	const char *aliases[MAX_ALIASES];	/* --alias, repeated */
 	int naliases;
 	const char *output;		/* -o FILE */

@@ -1076,10 +1076,12 @@ START_TEST(organisations)
 	char ko[64], want[200];
 
 	start(&h, &e);
-	if (!has_route(&h, "GET", "/v1/organisations")) {
-		ck_assert_int_eq(h_stop(&h), 0);
-		h_cleanup(&h);
-		return;
+	/* Issue 16 is built: a grantd without organisations fails here, not skips. */
+	{
+		struct hresp hr = h_get(&h, h.admin, "/v1/organisations");
+
+		ck_assert_msg(hr.status == 200, "GET /v1/organisations: %ld %s", hr.status, hr.body);
+		hresp_free(&hr);
 	}
 	setup_world(&e);
 
@@ -1265,6 +1267,89 @@ START_TEST(organisations)
 			ck_assert_msg(seen, "no %s in the audit trail", acts[k]);
 		}
 	}
+	run_free(&r);
+
+	ck_assert_int_eq(h_stop(&h), 0);
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * Evaluations (issue 16): evaluation record with a date each decision takes
+ * effect, a note per team and an applicant that never enrolled; evaluation
+ * list tells that applicant from an enrolled team whose decision changed
+ * nothing; a --note for a team no --result judges is a usage error.
+ */
+START_TEST(evaluations)
+{
+	struct harness h;
+	struct env e;
+	struct run r;
+	const json_t *ev, *res;
+	char *line;
+
+	start(&h, &e);
+	setup_world(&e);
+	CTL_EXPECT(0, r, &e, "enroll", "stage-2", "motif");
+	run_free(&r);
+
+	/* Refused before anything is sent. */
+	CTL_EXPECT(2, r, &e, "evaluation", "record", "stage-2", "--on", "2026-03-02", "--reason",
+	    "repechage", "--result", "motif=advance", "--note", "lg-ai=not judged");
+	ck_assert_msg(strstr(r.err, "--note 'lg-ai': no --result judges that team") != NULL,
+	    "%s", r.err);
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "evaluation", "record", "stage-2", "--on", "2026-03-02", "--reason",
+	    "repechage", "--result", "motif=advance", "--note", "motif");
+	run_free(&r);
+	CTL_EXPECT(2, r, &e, "evaluation", "record", "stage-2", "--on", "2026-03-02", "--reason",
+	    "repechage", "--result", "motif=advance", "--note", "motif=a", "--note", "motif=b");
+	ck_assert_msg(strstr(r.err, "--note 'motif' given twice") != NULL, "%s", r.err);
+	run_free(&r);
+
+	CTL_EXPECT(0, r, &e, "evaluation", "record", "stage-2", "--on", "2026-03-02",
+	    "--effective-on", "2026-03-03", "--reason", "repechage", "--result",
+	    "motif=advance:91.5", "--result", "trillion-labs=eliminate:78.25", "--note",
+	    "trillion-labs=not chosen in the repechage", "--note", "motif=chosen");
+	ck_assert_msg(has_line(r.out, "EVALUATION  HELD ON     EFFECTIVE ON  TEAM", "REASON"),
+	    "%s", r.out);
+	ck_assert_msg(strstr(r.out, "\nev_1        2026-03-02  2026-03-03    trillion-labs  no        "
+	    "eliminate  78.25  none     not chosen in the repechage  repechage\n") != NULL, "%s",
+	    r.out);
+	run_free(&r);
+
+	/* The list: the enrolled team says yes, the applicant no; both applied none. */
+	CTL_EXPECT(0, r, &e, "evaluation", "list", "stage-2");
+	line = line_with(r.out, "motif");
+	ck_assert_msg(strstr(line, " motif ") && strstr(line, " yes ") &&
+	    strstr(line, " advance ") && strstr(line, " 91.5 ") && strstr(line, " none ") &&
+	    strstr(line, " chosen "), "%s", r.out);
+	free(line);
+	line = line_with(r.out, "trillion-labs");
+	ck_assert_msg(strstr(line, " trillion-labs ") && strstr(line, " no ") &&
+	    strstr(line, " none "), "%s", r.out);
+	free(line);
+	run_free(&r);
+	CTL_EXPECT(0, r, &e, "--json", "evaluation", "list", "stage-2");
+	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 1);
+	ev = json_array_get(json_object_get(r.json, "items"), 0);
+	ck_assert_str_eq(h_str((json_t *)ev, "held_on"), "2026-03-02");
+	ck_assert_str_eq(h_str((json_t *)ev, "effective_on"), "2026-03-03");
+	res = json_array_get(json_object_get(ev, "results"), 0);
+	ck_assert_str_eq(h_str((json_t *)res, "team"), "motif");
+	ck_assert(json_is_true(json_object_get(res, "enrolled")));
+	ck_assert_str_eq(h_str((json_t *)res, "note"), "chosen");
+	res = json_array_get(json_object_get(ev, "results"), 1);
+	ck_assert_str_eq(h_str((json_t *)res, "team"), "trillion-labs");
+	ck_assert(json_is_false(json_object_get(res, "enrolled")));
+	ck_assert_str_eq(h_str((json_t *)res, "applied"), "none");
+	ck_assert_str_eq(h_str((json_t *)res, "note"), "not chosen in the repechage");
+	run_free(&r);
+	/* motif is still active; the applicant has no enrollment. */
+	CTL_EXPECT(0, r, &e, "--json", "enrollment", "show", "stage-2", "motif");
+	ck_assert_str_eq(h_str(r.json, "state"), "active");
+	run_free(&r);
+	CTL_EXPECT(4, r, &e, "enrollment", "show", "stage-2", "trillion-labs");
 	run_free(&r);
 
 	ck_assert_int_eq(h_stop(&h), 0);
@@ -2091,6 +2176,7 @@ main(void)
 	tcase_add_test(tc, placement_delays);
 	tcase_add_test(tc, placement_delays_live);
 	tcase_add_test(tc, organisations);
+	tcase_add_test(tc, evaluations);
 	tcase_add_test(tc, token_lifetimes);
 	tcase_add_test(tc, verify_report);
 	tcase_add_test(tc, nodes);
