@@ -4,7 +4,7 @@
 
 /*
  * Functions return 0 on success or one of these negative codes.  Each code
- * maps to one problem code of the API contract (see daemon/http_problem.c),
+ * maps to one problem code of the API contract (resp_error in daemon/respond.c),
  * so a decision made in lib/ reaches the client without translation tables
  * scattered through the routes.  Codes that are not client errors (NOMEM,
  * IO) become 500/503.
