@@ -31,6 +31,15 @@ struct db;
  */
 #define CHECKPOINTS_PENDING 64
 
+/*
+ * The tests' interval: the environment variable GRANTD_CHECKPOINT_INTERVAL_MS
+ * (10 to 60000), read when the loop starts, replaces [signing]
+ * checkpoint_interval_minutes, whose least is a minute of real time;
+ * nothing else reads it.
+ */
+#define CHECKPOINTS_INTERVAL_ENV "GRANTD_CHECKPOINT_INTERVAL_MS"
+#define CHECKPOINTS_INTERVAL_ENV_MAX_MS 60000
+
 struct checkpoints {
 	struct key_paths paths;
 	struct sig_key key;

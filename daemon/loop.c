@@ -15,6 +15,7 @@
 #include "http.h"
 #include "log.h"
 #include "maint.h"
+#include "request.h"
 #include "store_idempotency.h"
 #include "store_reports.h"
 #include "timers.h"
@@ -96,6 +97,18 @@ on_checkpoint(uv_timer_t *t)
 	struct loop *l = t->data;
 
 	checkpoints_tick(l->app);
+}
+
+/* [signing] checkpoint_interval_minutes, or GRANTD_CHECKPOINT_INTERVAL_MS for the tests. */
+static uint64_t
+checkpoint_ms(const struct app *app)
+{
+	const char *v = getenv(CHECKPOINTS_INTERVAL_ENV);
+	int64_t ms;
+
+	if (v != NULL && parse_int(v, 10, CHECKPOINTS_INTERVAL_ENV_MAX_MS, &ms))
+		return (uint64_t)ms;
+	return (uint64_t)app->cfg.signing.checkpoint_interval_minutes * 60 * 1000;
 }
 
 static void
@@ -270,7 +283,7 @@ loop_run(struct app *app)
 {
 	struct loop l = { .app = app };
 	char bound[96], err[GD_ERRBUF];
-	uint64_t usec = 0;
+	uint64_t usec = 0, every;
 	int rc;
 
 	if ((rc = uv_loop_init(&l.uv)) < 0) {
@@ -310,9 +323,8 @@ loop_run(struct app *app)
 	uv_timer_init(&l.uv, &l.checkpoint);
 	l.tokenuse.data = l.checkpoint.data = &l;
 	uv_timer_start(&l.tokenuse, on_tokenuse, TOKEN_USE_MS, TOKEN_USE_MS);
-	uv_timer_start(&l.checkpoint, on_checkpoint,
-	    (uint64_t)app->cfg.signing.checkpoint_interval_minutes * 60 * 1000,
-	    (uint64_t)app->cfg.signing.checkpoint_interval_minutes * 60 * 1000);
+	every = checkpoint_ms(app);
+	uv_timer_start(&l.checkpoint, on_checkpoint, every, every);
 	uv_timer_start(&l.housekeeping, on_housekeeping, 1000, HOUSEKEEPING_MS);
 	uv_timer_start(&l.dbwatch, on_dbwatch, DBWATCH_MS, DBWATCH_MS);
 	if (timers_start(app, &l.uv) < 0)

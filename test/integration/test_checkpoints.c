@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checkpoint.h"
@@ -61,6 +62,79 @@ some_changes(struct harness *h, const char *prefix, int n)
 	for (int i = 0; i < n; i++)
 		json_decref(h_must(h_post(h, h->admin, "/v1/teams", "{\"id\":\"%s-%d\",\"name\":"
 		    "\"T\",\"lead_org\":\"Org %s %d\"}", prefix, i, prefix, i), 201, "team"));
+}
+
+/* The timer's interval in these tests (GRANTD_CHECKPOINT_INTERVAL_MS). */
+#define INTERVAL_MS 100
+#define INTERVAL_MS_TEXT "100"
+
+/* The newest seq of the audit trail, as committed. */
+static int64_t
+audit_head(struct harness *h)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t seq;
+
+	ck_assert_int_eq(sqlite3_open_v2(h->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT max(seq) FROM audit", -1, &st, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	seq = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return seq;
+}
+
+/* The lines of the checkpoint file beside h's database, and the newest seq in *last (-1). */
+static int
+file_lines(struct harness *h, int64_t *last)
+{
+	char path[600], line[2048];
+	int n = 0;
+	FILE *f;
+
+	*last = -1;
+	snprintf(path, sizeof(path), "%s/grantd-checkpoints.jsonl", h->dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		ck_assert_msg(j != NULL, "not JSON in %s: %s", path, line);
+		if (json_integer_value(json_object_get(j, "seq")) > *last)
+			*last = json_integer_value(json_object_get(j, "seq"));
+		json_decref(j);
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void
+sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+/* Waits (5 s at most) until the checkpoint file's newest line is of entry seq; its lines. */
+static int
+wait_checkpoint(struct harness *h, int64_t seq)
+{
+	int64_t last = -1;
+	int n = 0;
+
+	for (int waited = 0; waited < 5000; waited += 20) {
+		if ((n = file_lines(h, &last)) > 0 && last == seq)
+			return n;
+		sleep_ms(20);
+	}
+	ck_abort_msg("no checkpoint of entry %lld after 5 s: the newest is %lld (%d lines)",
+	    (long long)seq, (long long)last, n);
+	return -1;
 }
 
 /* The public keys beside the database, as `grantd key show` prints them, parsed. */
@@ -191,6 +265,126 @@ START_TEST(truncation_caught)
 	snprintf(cmd, sizeof(cmd), "sed -i 's/\"seq\":[0-9]*/\"seq\":1/' %s", kept);
 	ck_assert_int_eq(system(cmd), 0);
 	verify_fails(&h, "--checkpoint", kept, "does not verify");
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * The timer's checkpoint: after changes, the next interval appends a line
+ * for the new head -- and only when the head moved: intervals with no new
+ * audit entry add nothing, nor does the stop.  A repeated head would add
+ * no evidence about the trail, only lines to the file and checkpoint.signed
+ * events to the feed and its webhooks at every interval.
+ */
+START_TEST(periodic_checkpoint)
+{
+	struct harness h;
+	int64_t head, last;
+	int n, again;
+
+	h_init(&h, NULL);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	setenv("GRANTD_CHECKPOINT_INTERVAL_MS", INTERVAL_MS_TEXT, 1);
+	h_start(&h);
+	unsetenv("GRANTD_CHECKPOINT_INTERVAL_MS");
+	some_changes(&h, "a", 3);
+	head = audit_head(&h);
+	n = wait_checkpoint(&h, head);
+
+	/* Five intervals with nothing new: nothing written. */
+	sleep_ms(5 * INTERVAL_MS);
+	ck_assert_int_eq(audit_head(&h), head);
+	again = file_lines(&h, &last);
+	ck_assert_msg(again == n && last == head, "%d lines, newest %lld; want %d, %lld", again,
+	    (long long)last, n, (long long)head);
+
+	/* New entries: a line for the new head, without a stop or a report. */
+	some_changes(&h, "b", 2);
+	ck_assert_int_gt(audit_head(&h), head);
+	head = audit_head(&h);
+	again = wait_checkpoint(&h, head);
+	ck_assert_int_gt(again, n);
+	n = again;
+
+	/* The stop finds the head published already. */
+	ck_assert_int_eq(h_stop(&h), 0);
+	ck_assert_int_eq(file_lines(&h, &last), n);
+	ck_assert_int_eq(last, head);
+	verify_ok(&h);
+	h_cleanup(&h);
+}
+END_TEST
+
+/*
+ * The journal's copy: the "checkpoint {...}" lines grantd logs are the
+ * lines of its checkpoint file, and alone, with a copy of the key ring,
+ * they catch the newest rows deleted when the file went too.
+ */
+START_TEST(journal_copy_catches_truncation)
+{
+	struct harness h;
+	char logpath[] = "/tmp/grantd-checkpoint-log-XXXXXX";
+	char cp[600], journal[600], ring_copy[600], cmd[2000];
+	char *text, *nl, *err = NULL;
+	long got;
+	int fd, saved, lines = 0;
+	FILE *f;
+
+	h_init(&h, NULL);
+	h_clock(&h, "2026-03-01T00:00:00Z");
+	/* grantd's stderr, which journald would keep, into a file of its own. */
+	ck_assert_int_ge(fd = mkstemp(logpath), 0);
+	fflush(stderr);
+	ck_assert_int_ge(saved = dup(2), 0);
+	ck_assert_int_eq(dup2(fd, 2), 2);
+	h_start(&h);
+	ck_assert_int_eq(dup2(saved, 2), 2);
+	close(saved);
+	some_changes(&h, "a", 5);
+	ck_assert_int_eq(h_stop(&h), 0);	/* a checkpoint at the stop */
+
+	/* The checkpoint lines of the log, as `journalctl -o cat` gives them. */
+	ck_assert_int_ge(got = lseek(fd, 0, SEEK_END), 0);
+	ck_assert_ptr_nonnull(text = calloc(1, (size_t)got + 1));
+	ck_assert_int_eq(pread(fd, text, (size_t)got, 0), got);
+	close(fd);
+	unlink(logpath);
+	snprintf(journal, sizeof(journal), "%s/journal-checkpoints", h.dir);
+	ck_assert_ptr_nonnull(f = fopen(journal, "w"));
+	for (char *p = text, *c; *p; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if ((c = strstr(p, "checkpoint {")) != NULL) {
+			fprintf(f, "%s\n", c);
+			lines++;
+		}
+	}
+	fclose(f);
+	free(text);
+	ck_assert_int_ge(lines, 1);
+
+	/* They are the file's lines, each with the word "checkpoint " before it. */
+	snprintf(cp, sizeof(cp), "%s/grantd-checkpoints.jsonl", h.dir);
+	snprintf(cmd, sizeof(cmd), "sed 's/^checkpoint //' %s | cmp -s - %s", journal, cp);
+	ck_assert_msg(system(cmd) == 0, "the journal's checkpoints differ from %s", cp);
+
+	/* The file gone with the newest rows: the journal's copy still catches it. */
+	snprintf(ring_copy, sizeof(ring_copy), "%s/kept-ring", h.dir);
+	snprintf(cmd, sizeof(cmd), "cp %s/grantd-signing.pub %s && rm %s", h.dir, ring_copy, cp);
+	ck_assert_int_eq(system(cmd), 0);
+	sql(&h, "DROP TRIGGER audit_no_delete; "
+	    "DELETE FROM audit WHERE seq > (SELECT max(seq) - 3 FROM audit);");
+	{
+		const char *argv[] = { h_bin(), "audit", "verify", "--db", h.db, "--checkpoint",
+			journal, "--keyring", ring_copy, NULL };
+		int rc = h_run_err(argv, &err);
+
+		ck_assert_msg(rc == 1 && strstr(err, "cut short") != NULL &&
+		    strstr(err, "newer rows were deleted") != NULL, "audit verify: %d '%s'", rc,
+		    err);
+		free(err);
+	}
 	h_cleanup(&h);
 }
 END_TEST
@@ -331,6 +525,8 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, report_signed);
 	tcase_add_test(tc, truncation_caught);
+	tcase_add_test(tc, periodic_checkpoint);
+	tcase_add_test(tc, journal_copy_catches_truncation);
 	tcase_add_test(tc, rotation_keeps_old_checkpoints);
 	tcase_add_loop_test(tc, unanchored_said, 0, (int)(sizeof(unanchored) /
 	    sizeof(unanchored[0])));
