@@ -91,11 +91,16 @@ app_load_config(const char *path, struct config *cfg, FILE *report)
 void
 app_format_when_in(int64_t t, const char *zone, int32_t off, char *buf)
 {
-	char utc[CIVIL_INSTANT_LEN];
+	struct civil_zone z;
 
-	civil_format_zoned(t, zone, off, buf);
-	civil_format_instant(t, utc);
-	snprintf(buf + strlen(buf), APP_WHEN_LEN - strlen(buf), " (%s)", utc);
+	civil_zone_of(zone, off, &z);
+	civil_format_when(t, &z, buf);
+}
+
+void
+app_zone(const struct app *app, struct civil_zone *z)
+{
+	civil_zone_of(app->cfg.programme.timezone, app->cfg.programme.tz_offset, z);
 }
 
 void

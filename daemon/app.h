@@ -62,11 +62,14 @@ int64_t app_now(const struct app *app);
  * UTC beside it: "2026-03-05 09:00 KST (2026-03-05T00:00:00Z)".  For
  * details about things no one programme owns (pools, holds' expiry).
  */
-#define APP_WHEN_LEN (CIVIL_HUMAN_LEN + CIVIL_INSTANT_LEN + 3)
+#define APP_WHEN_LEN CIVIL_WHEN_LEN
 void app_format_when(const struct app *app, int64_t t, char *buf);
 
 /* The same in a given zone (a programme's). */
 void app_format_when_in(int64_t t, const char *zone, int32_t off, char *buf);
+
+/* The configured default programme zone, for a detail lib/ or a service writes. */
+void app_zone(const struct app *app, struct civil_zone *z);
 
 /* The same for a clock file alone (NULL: the system clock), for the offline commands. */
 int64_t clock_now(const char *clock_file);

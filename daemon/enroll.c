@@ -350,6 +350,7 @@ place_split(const struct phase_info *pi, const struct calendar *cal, const json_
 	struct placement_split split[ENROLL_MAX_SPLIT];
 	/* GD_ERRBUF: the decoder's and placement's details are cut where they always were. */
 	char detail[GD_ERRBUF];
+	struct civil_zone zone;
 	size_t ns = json_array_size(grants);
 	int rc;
 
@@ -371,8 +372,9 @@ place_split(const struct phase_info *pi, const struct calendar *cal, const json_
 		snprintf(err, errlen, "%s", detail);
 		return GD_EINVAL;
 	}
+	civil_zone_of(pi->tz, pi->tz_off, &zone);
 	rc = placement_check_split(cal->pp, cal->n, split, ns, pi->units_milli, start,
-	    start + pi->period_days * CIVIL_DAY, detail, sizeof(detail));
+	    start + pi->period_days * CIVIL_DAY, &zone, detail, sizeof(detail));
 	if (rc == GD_EFAIRNESS)
 		json_array_append_new(viol, grants_violation("equal_resource", "%s", detail));
 	else if (rc < 0) {

@@ -187,13 +187,13 @@ extend_refusal(const struct phase_info *pi, int64_t days, const struct calendar 
     const struct ext_piece *pc, size_t n, size_t p, const struct timeline_breach *br,
     char *err, size_t errlen)
 {
-	char when[CIVIL_INSTANT_LEN], gid[32], one[128], list[512] = "";
+	char when[APP_WHEN_LEN], gid[32], one[128], list[512] = "";
 	int64_t win = 0, mk = 0;
 	size_t o = 0;
 	bool full = false;
 	int len;
 
-	civil_format_instant(br->at, when);
+	app_format_when_in(br->at, pi->tz, pi->tz_off, when);
 	for (size_t k = 0; k < n; k++) {
 		if (pc[k].pool != p || br->at < pc[k].from || br->at >= pc[k].to)
 			continue;

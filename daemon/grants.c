@@ -129,19 +129,20 @@ fairness_grants(const struct calendar *cal, const struct grant *gs, size_t n,
 
 /* The violation for the first stretch where the new units pass the package. */
 static json_t *
-excess_violation(const struct enrollment *e, const struct cal_pool *cp, int64_t cards,
-    int64_t add, int64_t package, const struct fairness_gap *over, size_t n)
+excess_violation(const struct enrollment *e, const struct phase_info *pi,
+    const struct cal_pool *cp, int64_t cards, int64_t add, const struct fairness_gap *over,
+    size_t n)
 {
-	char s[CIVIL_INSTANT_LEN], t[CIVIL_INSTANT_LEN], more[48] = "";
+	char s[APP_WHEN_LEN], t[APP_WHEN_LEN], more[48] = "";
 	char held[UNITS_LEN], added[UNITS_LEN], total[UNITS_LEN], pkg[UNITS_LEN];
 	int64_t sum;
 
-	civil_format_instant(over->from, s);
-	civil_format_instant(over->to, t);
+	app_format_when_in(over->from, pi->tz, pi->tz_off, s);
+	app_format_when_in(over->to, pi->tz, pi->tz_off, t);
 	units_format(over->units_milli, held);
 	units_format(add, added);
 	units_format(money_add(over->units_milli, add, &sum) ? sum : INT64_MAX, total);
-	units_format(package, pkg);
+	units_format(pi->units_milli, pkg);
 	if (n > 1)
 		snprintf(more, sizeof(more), " (and %zu more stretches)", n - 1);
 	return grants_violation("equal_resource", "team '%s' holds %s units in [%s, %s); %lld %s "
@@ -182,8 +183,8 @@ check_resource(struct db *db, const struct calendar *cal, const struct enrollmen
 	if ((rc = fairness_excess(&ph, &fe, start, end, add, &over, &no)) < 0)
 		goto out;
 	if (no > 0)
-		json_array_append_new(viol, excess_violation(e, &cal->pools[p], cards, add,
-		    pi->units_milli, over, no));
+		json_array_append_new(viol, excess_violation(e, pi, &cal->pools[p], cards, add,
+		    over, no));
 out:
 	free(over);
 	free(fg);

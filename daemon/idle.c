@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "app.h"
 #include "audit.h"
 #include "calendar.h"
 #include "civil.h"
@@ -16,6 +17,7 @@
 #include "jsonv.h"
 #include "log.h"
 #include "report.h"
+#include "store_catalog.h"
 #include "store_grants.h"
 #include "store_enrollments.h"
 #include "store_usage.h"
@@ -30,7 +32,8 @@ idle_one(struct db *db, const struct config_programme *cp, const struct calendar
 	struct figures v = { 0 };
 	struct report_grant *rg = NULL;
 	int64_t granted = 0, delivered, used = 0, since, ppm;
-	char target[160], reason[200], when[CIVIL_INSTANT_LEN];
+	char target[160], reason[256], when[APP_WHEN_LEN];
+	struct phase_info pi;
 	json_t *detail = NULL;
 	bool idle;
 	ssize_t p;
@@ -67,7 +70,10 @@ idle_one(struct db *db, const struct config_programme *cp, const struct calendar
 	if (idle == (since >= 0))
 		goto out;
 	snprintf(target, sizeof(target), "phase/%s/enrollment/%s", v.e.phase, v.e.team);
-	civil_format_instant(to, when);
+	/* In the zone of the enrollment's programme, which the reader works in. */
+	if ((rc = store_phase_info(db, v.e.phase, &pi)) < 0)
+		goto out;
+	app_format_when_in(to, pi.tz, pi.tz_off, when);
 	snprintf(reason, sizeof(reason), "utilization %.1f %% over the %d hours before %s, %s "
 	    "the %d %% threshold", (double)ppm / 1e4, cp->idle_window_hours, when,
 	    idle ? "under" : "back at or above", cp->idle_threshold_pct);

@@ -165,7 +165,8 @@ outage_standing(struct db *db, int64_t id, struct outage_row *o, char *err, size
 
 int
 pools_outage_update(struct db *db, int64_t id, const struct outage_fix *fx, int64_t now,
-    struct outage_overflow *ov, json_t **before, json_t **out, char *err, size_t errlen)
+    const struct civil_zone *zone, struct outage_overflow *ov, json_t **before, json_t **out,
+    char *err, size_t errlen)
 {
 	struct outage_row o;
 	struct outage_in in;
@@ -192,11 +193,11 @@ pools_outage_update(struct db *db, int64_t id, const struct outage_fix *fx, int6
 		return GD_EINVAL;
 	}
 	if ((rc = outage_fits(db, &in, id, cards, ov)) < 0) {
-		char at[CIVIL_INSTANT_LEN];
+		char at[CIVIL_WHEN_LEN];
 
 		if (rc != GD_ECAPACITY)
 			return rc;
-		civil_format_instant(ov->at, at);
+		civil_format_when(ov->at, zone, at);
 		snprintf(err, errlen, "other outages take %lld of the %lld cards of pool "
 			    "'%s' out of service at %s; %lld more would exceed the pool's size",
 			    (long long)ov->out, (long long)cards, o.pool, at, (long long)in.cards);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "civil.h"		/* struct civil_zone */
 #include "outage.h"		/* struct outage_overflow */
 #include "store_outages.h"	/* struct outage_in: what to record */
 #include "store_pools.h"	/* struct pool_in: what to create */
@@ -50,14 +51,16 @@ int pools_outage_add(struct db *db, const struct outage_in *o, int64_t pool_card
  * is the outage as it stands after; *before (on update) as it stood.
  * Refusals, with err: GD_ENOENT (no such outage), GD_ESTATE (already
  * cancelled), GD_EINVAL (to not after from, more cards than the pool),
- * GD_ECAPACITY with *ov (outages would take more cards than the pool has).
+ * GD_ECAPACITY with *ov (outages would take more cards than the pool has;
+ * err names the instant in `zone` with UTC beside it).
  */
 struct outage_fix {
 	int64_t from, to, cards;
 	bool has_from, has_to, has_cards;
 };
 int pools_outage_update(struct db *db, int64_t id, const struct outage_fix *fx, int64_t now,
-    struct outage_overflow *ov, json_t **before, json_t **out, char *err, size_t errlen);
+    const struct civil_zone *zone, struct outage_overflow *ov, json_t **before, json_t **out,
+    char *err, size_t errlen);
 int pools_outage_cancel(struct db *db, int64_t id, const char *reason, int64_t now,
     json_t **out, char *err, size_t errlen);
 

@@ -136,7 +136,7 @@ static int
 authenticate(const struct route *r, struct request *rq, const char *auth,
     struct principal *who, struct response *rs)
 {
-	char at[CIVIL_INSTANT_LEN];
+	char at[APP_WHEN_LEN];
 	struct token_end end;
 	const char *secret;
 	int rc = 0;
@@ -154,7 +154,7 @@ authenticate(const struct route *r, struct request *rq, const char *auth,
 	if (strlen(secret) > 512 || (rc = token_lookup_cached(&rq->app->tokens, rq->app->r,
 	    secret, rq->now, who, &end)) < 0) {
 		if (rc == GD_ESTATE) {
-			civil_format_instant(end.at, at);
+			app_format_when(rq->app, end.at, at);
 			resp_problem(rs, 401, "unauthorized", end.rotated ? "this secret was "
 			    "replaced by a rotation; it stopped working at %s" : "token expired at %s",
 			    at);

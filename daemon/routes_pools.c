@@ -282,6 +282,7 @@ outage_update(struct request *rq, struct response *rs)
 		{ "reason", JV_TEXT, JV_REQUIRED, 0, REASON_MAX_LEN, &reason, NULL },
 	};
 	struct outage_overflow ov;
+	struct civil_zone zone;
 	json_t *body, *before = NULL, *obj = NULL;
 	char err[GD_ERRBUF];
 	int64_t id;
@@ -294,7 +295,8 @@ outage_update(struct request *rq, struct response *rs)
 		resp_problem(rs, 400, "bad_request", "give from, to or cards to correct");
 		goto out;
 	}
-	if ((rc = pools_outage_update(rq->db, id, &fx, rq->now, &ov, &before, &obj, err,
+	app_zone(rq->app, &zone);
+	if ((rc = pools_outage_update(rq->db, id, &fx, rq->now, &zone, &ov, &before, &obj, err,
 	    sizeof(err))) < 0) {
 		if (rc == GD_ECAPACITY)
 			resp_problem(rs, 400, "bad_request", "%s", err);

@@ -312,3 +312,22 @@ civil_format_zoned(int64_t t, const char *name, int32_t off, char *buf)
 	civil_tz_label(name, off, label);
 	civil_format_human(t, off, label, buf);
 }
+
+void
+civil_zone_of(const char *name, int32_t off, struct civil_zone *z)
+{
+	z->off = off;
+	civil_tz_label(name, off, z->label);
+}
+
+void
+civil_format_when(int64_t t, const struct civil_zone *z, char *buf)
+{
+	char utc[CIVIL_INSTANT_LEN];
+	size_t n;
+
+	civil_format_human(t, z->off, z->label, buf);
+	civil_format_instant(t, utc);
+	n = strlen(buf);
+	snprintf(buf + n, CIVIL_WHEN_LEN - n, " (%s)", utc);
+}

@@ -72,6 +72,27 @@ void civil_format_human(int64_t t, int32_t off, const char *label, char *buf);
 /* The same, labelled for the zone `name` of offset `off` (civil_tz_label). */
 void civil_format_zoned(int64_t t, const char *name, int32_t off, char *buf);
 
+/*
+ * A zone as a detail for people names it: its offset and label.  lib/
+ * functions that write such details take one, since they cannot know the
+ * programme's zone themselves.
+ */
+struct civil_zone {
+	int32_t off;
+	char label[CIVIL_TZ_LABEL_LEN];
+};
+
+/* The zone `name` of offset `off`, labelled by civil_tz_label. */
+void civil_zone_of(const char *name, int32_t off, struct civil_zone *z);
+
+/*
+ * t for a person with the UTC instant beside it, so that no reader has to
+ * know the zone: "2026-12-08 00:00 KST (2026-12-07T15:00:00Z)"; CIVIL_WHEN_LEN
+ * bytes.
+ */
+#define CIVIL_WHEN_LEN (CIVIL_HUMAN_LEN + CIVIL_INSTANT_LEN + 3)
+void civil_format_when(int64_t t, const struct civil_zone *z, char *buf);
+
 /* 00:00 local on day `days` in a zone of offset `off` -> UTC instant. */
 static inline int64_t
 civil_local_midnight(int64_t days, int32_t off)

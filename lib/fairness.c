@@ -222,7 +222,7 @@ team_at(const struct fairness_enrollment *e, size_t n, const char *pool, int64_t
 
 static int
 check_capacity(const struct fairness_enrollment *e, size_t n, const struct fairness_pool *pools,
-    size_t npools, struct fairness_report *r)
+    size_t npools, const struct civil_zone *zone, struct fairness_report *r)
 {
 	struct timeline_grant *add = NULL;
 	size_t total = 0;
@@ -248,7 +248,7 @@ check_capacity(const struct fairness_enrollment *e, size_t n, const struct fairn
 		return GD_ENOMEM;
 	for (size_t p = 0; p < npools && rc == 0; p++) {
 		struct timeline_breach b;
-		char at[CIVIL_INSTANT_LEN];
+		char at[CIVIL_WHEN_LEN];
 		size_t k = 0;
 
 		for (size_t i = 0; i < n; i++)
@@ -262,7 +262,7 @@ check_capacity(const struct fairness_enrollment *e, size_t n, const struct fairn
 			}
 		rc = timeline_check_add(pools[p].tl, add, k, &b);
 		if (rc == GD_ECAPACITY) {
-			civil_format_instant(b.at, at);
+			civil_format_when(b.at, zone, at);
 			rc = add_violation(r, "capacity",
 			    "pool %s has %lld cards free at %s, %lld asked (team %s)", pools[p].id,
 			    (long long)b.free, at, (long long)b.asked,
@@ -275,15 +275,15 @@ check_capacity(const struct fairness_enrollment *e, size_t n, const struct fairn
 
 static int
 check_period(const struct fairness_phase *ph, const struct fairness_enrollment *e,
-    struct fairness_report *r)
+    const struct civil_zone *zone, struct fairness_report *r)
 {
-	char s[CIVIL_INSTANT_LEN], t[CIVIL_INSTANT_LEN], have[32], want[32];
+	char s[CIVIL_WHEN_LEN], t[CIVIL_WHEN_LEN], have[32], want[32];
 
 	if (has_left(e) || (e->overrides & FAIRNESS_OVERRIDE_PERIOD) ||
 	    e->end - e->start == ph->period)
 		return 0;
-	civil_format_instant(e->start, s);
-	civil_format_instant(e->end, t);
+	civil_format_when(e->start, zone, s);
+	civil_format_when(e->end, zone, t);
 	format_duration(e->end - e->start, have, sizeof(have));
 	format_duration(ph->period, want, sizeof(want));
 	return add_violation(r, "equal_period", "team %s: window [%s, %s) lasts %s, the period %s",
@@ -292,10 +292,9 @@ check_period(const struct fairness_phase *ph, const struct fairness_enrollment *
 
 static int
 check_resource(const struct fairness_phase *ph, const struct fairness_enrollment *e,
-    struct fairness_report *r)
+    const struct civil_zone *zone, struct fairness_report *r)
 {
-	char s[CIVIL_INSTANT_LEN], t[CIVIL_INSTANT_LEN];
-	char ws[CIVIL_INSTANT_LEN], wt[CIVIL_INSTANT_LEN];
+	char s[CIVIL_WHEN_LEN], t[CIVIL_WHEN_LEN], ws[CIVIL_WHEN_LEN], wt[CIVIL_WHEN_LEN];
 	char have[UNITS_LEN], want[UNITS_LEN], more[48];
 	struct fairness_gap *gaps;
 	size_t ngaps, outside = 0, first = 0;
@@ -307,8 +306,8 @@ check_resource(const struct fairness_phase *ph, const struct fairness_enrollment
 	if ((rc = fairness_unit_gaps(ph, e, &gaps, &ngaps)) != 0)
 		return rc;
 	if (ngaps > 0) {
-		civil_format_instant(gaps[0].from, s);
-		civil_format_instant(gaps[0].to, t);
+		civil_format_when(gaps[0].from, zone, s);
+		civil_format_when(gaps[0].to, zone, t);
 		units_format(gaps[0].units_milli, have);
 		units_format(ph->units_milli, want);
 		more_of(ngaps, "stretches", more, sizeof(more));
@@ -327,10 +326,10 @@ check_resource(const struct fairness_phase *ph, const struct fairness_enrollment
 	if (outside > 0) {
 		const struct fairness_grant *g = &e->grants[first];
 
-		civil_format_instant(g->from, s);
-		civil_format_instant(g->to, t);
-		civil_format_instant(a, ws);
-		civil_format_instant(b, wt);
+		civil_format_when(g->from, zone, s);
+		civil_format_when(g->to, zone, t);
+		civil_format_when(a, zone, ws);
+		civil_format_when(b, zone, wt);
 		more_of(outside, "grants", more, sizeof(more));
 		rc = add_violation(r, "equal_resource",
 		    "team %s: %lld cards of pool %s over [%s, %s) reach outside [%s, %s)%s",
@@ -351,15 +350,16 @@ check_resource(const struct fairness_phase *ph, const struct fairness_enrollment
 }
 
 static int
-check_delivery(const struct fairness_enrollment *e, int64_t at, struct fairness_report *r)
+check_delivery(const struct fairness_enrollment *e, int64_t at, const struct civil_zone *zone,
+    struct fairness_report *r)
 {
-	char when[CIVIL_INSTANT_LEN], hours[UNITS_LEN];
+	char when[CIVIL_WHEN_LEN], hours[UNITS_LEN];
 	int64_t owed = e->lost - e->compensated;	/* both >= 0: no overflow */
 
 	if (has_left(e) || (e->overrides & FAIRNESS_OVERRIDE_DELIVERY) || e->end > at ||
 	    owed <= 0)
 		return 0;
-	civil_format_instant(e->end, when);
+	civil_format_when(e->end, zone, when);
 	/* milli-unit-seconds / 3600 = milli-unit-hours, shown rounded down. */
 	units_format(owed / 3600, hours);
 	return add_violation(r, "equal_delivery",
@@ -370,7 +370,7 @@ check_delivery(const struct fairness_enrollment *e, int64_t at, struct fairness_
 int
 fairness_check(const struct fairness_phase *ph, const struct fairness_enrollment *e,
     size_t n, const struct fairness_pool *pools, size_t npools, int64_t at,
-    struct fairness_report *out)
+    const struct civil_zone *zone, struct fairness_report *out)
 {
 	struct fairness_report r = { NULL, 0, 0 };
 	int rc;
@@ -380,16 +380,16 @@ fairness_check(const struct fairness_phase *ph, const struct fairness_enrollment
 	for (size_t i = 0; i < n; i++)
 		if ((rc = check_enrollment(&e[i])) != 0)
 			return rc;
-	if ((rc = check_capacity(e, n, pools, npools, &r)) != 0)
+	if ((rc = check_capacity(e, n, pools, npools, zone, &r)) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = check_period(ph, &e[i], &r)) != 0)
+		if ((rc = check_period(ph, &e[i], zone, &r)) != 0)
 			goto fail;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = check_resource(ph, &e[i], &r)) != 0)
+		if ((rc = check_resource(ph, &e[i], zone, &r)) != 0)
 			goto fail;
 	for (size_t i = 0; i < n; i++)
-		if ((rc = check_delivery(&e[i], at, &r)) != 0)
+		if ((rc = check_delivery(&e[i], at, zone, &r)) != 0)
 			goto fail;
 	*out = r;
 	return 0;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "civil.h"
 #include "timeline.h"
 
 enum fairness_state {
@@ -59,8 +60,11 @@ struct fairness_pool {
 	const struct timeline *tl;
 };
 
-/* Room for two 63-character ids, four instants and the sentence around them. */
-#define FAIRNESS_DETAIL_LEN 512
+/*
+ * Room for two 63-character ids, four instants (each local and UTC,
+ * CIVIL_WHEN_LEN) and the sentence around them.
+ */
+#define FAIRNESS_DETAIL_LEN 640
 
 struct fairness_violation {
 	const char *rule;	/* "capacity", "equal_period", "equal_resource", "equal_delivery" */
@@ -79,7 +83,8 @@ struct fairness_report {
  * finding is reported once, naming its first instance and how many more
  * there are: per pool a capacity breach; per enrollment a wrong window, a
  * stretch of wrong units, a grant outside its range, a wrong voucher, a
- * debt.  The rules:
+ * debt.  Instants in a detail are written in `zone` (the programme's) with
+ * UTC beside them (civil_format_when).  The rules:
  *
  * capacity: on each pool, the added grants fit on top of its timeline
  *	(timeline_check_add): granted <= capacity wherever they hold cards.
@@ -108,7 +113,7 @@ struct fairness_report {
  */
 int fairness_check(const struct fairness_phase *ph, const struct fairness_enrollment *e,
     size_t n, const struct fairness_pool *pools, size_t npools, int64_t at,
-    struct fairness_report *out);
+    const struct civil_zone *zone, struct fairness_report *out);
 void fairness_report_free(struct fairness_report *r);
 
 /* GD_ECAPACITY if any capacity violation, else GD_EFAIRNESS if any, else 0. */

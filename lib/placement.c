@@ -453,9 +453,9 @@ find_pool(const struct placement_pool *pools, size_t npools, const char *id)
 int
 placement_check_split(const struct placement_pool *pools, size_t npools,
     const struct placement_split *split, size_t n, int64_t units_milli, int64_t start,
-    int64_t end, char *detail, size_t len)
+    int64_t end, const struct civil_zone *zone, char *detail, size_t len)
 {
-	char at[CIVIL_INSTANT_LEN], have[UNITS_LEN], want[UNITS_LEN];
+	char at[CIVIL_WHEN_LEN], have[UNITS_LEN], want[UNITS_LEN];
 	int64_t sum = 0, t, slack, u;
 
 	if (start >= end) {
@@ -482,7 +482,7 @@ placement_check_split(const struct placement_pool *pools, size_t npools,
 		const struct placement_pool *p = find_pool(pools, npools, split[i].pool);
 
 		if (timeline_first_short(p->tl, start, end, split[i].cards, &t, &slack)) {
-			civil_format_instant(t, at);
+			civil_format_when(t, zone, at);
 			snprintf(detail, len, "pool %s has %lld cards free at %s, %lld asked",
 			    p->id, (long long)(slack > 0 ? slack : 0), at,
 			    (long long)split[i].cards);

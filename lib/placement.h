@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "civil.h"
 #include "timeline.h"
 
 /*
@@ -141,10 +142,11 @@ struct placement_split {
  * (GD_EINVAL); every pool has the cards free over the whole window
  * (GD_ECAPACITY); the cards times weights sum to exactly units_milli
  * (GD_EFAIRNESS, which an operator may override).  On failure a sentence
- * naming the pool, the instant and the numbers is written to detail.
+ * naming the pool, the instant and the numbers is written to detail, the
+ * instant in the programme's zone with UTC beside it (civil_format_when).
  */
 int placement_check_split(const struct placement_pool *pools, size_t npools,
     const struct placement_split *split, size_t n, int64_t units_milli, int64_t start,
-    int64_t end, char *detail, size_t len);
+    int64_t end, const struct civil_zone *zone, char *detail, size_t len);
 
 #endif

@@ -546,6 +546,7 @@ check_split(struct fuzz_in *in)
 	size_t n = 1 + fuzz_u8(in) % 3;
 	int64_t a = pick_instant(in), b = a + pick_length(in) - (fuzz_u8(in) == 0 ? 40 * DAY : 0);
 	int64_t units = (int64_t)(1 + fuzz_u8(in) % 48) * 250, sum = 0;
+	static const struct civil_zone zone = { 9 * 3600, "KST" };
 	char detail[256] = "";
 	int rc, want = 0;
 
@@ -557,7 +558,7 @@ check_split(struct fuzz_in *in)
 		sp[i].pool = x % 8 < npools ? pools[x % 8].id : unknown;
 		sp[i].cards = (int64_t)(fuzz_u8(in) % 22) - 1;
 	}
-	rc = placement_check_split(pp, npools, sp, n, units, a, b, detail, sizeof(detail));
+	rc = placement_check_split(pp, npools, sp, n, units, a, b, &zone, detail, sizeof(detail));
 	if (a >= b)
 		want = GD_EINVAL;
 	for (size_t i = 0; i < n && want == 0; i++) {

@@ -212,6 +212,33 @@ START_TEST(create)
 }
 END_TEST
 
+/*
+ * A split refused for capacity names the instant in the programme's zone,
+ * with UTC beside it: in Seoul the window opens 2026-03-01 00:00 KST, and
+ * alpha's 8 cards of b1 (from 2026-03-01T00:00:00Z) leave 8 free at 09:00.
+ */
+START_TEST(split_refusal_in_programme_zone)
+{
+	struct response rs;
+	char *s;
+
+	fx_must(&F, "POST", "/v1/programs", "{\"id\":\"k\",\"name\":\"K\","
+	    "\"timezone\":\"Asia/Seoul\"}", 201);
+	fx_must(&F, "POST", "/v1/programs/k/phases", "{\"id\":\"kph\",\"name\":\"Seoul\","
+	    "\"starts_on\":\"2026-03-01\",\"period_days\":10,\"package\":{\"card_model\":"
+	    "\"B200\",\"cards\":8,\"voucher_krw\":1000000}}", 201);
+	rs = fx_post(&F, "/v1/phases/kph/enrollments", "{\"team\":\"beta\","
+	    "\"grants\":[{\"pool\":\"b1\",\"cards\":16}]}");
+	s = dump(rs.json);
+	ck_assert_msg(rs.status == 409, "%s", s);
+	ck_assert_str_eq(fx_code(&rs), "capacity_exceeded");
+	ck_assert_str_eq(fx_detail(&rs), "pool b1 has 8 cards free at 2026-03-01 09:00 KST "
+	    "(2026-03-01T00:00:00Z), 16 asked");
+	free(s);
+	response_clear(&rs);
+}
+END_TEST
+
 /* The 409 of a package that fits only past the horizon says when it would, and why. */
 START_TEST(no_capacity_names_earliest_start)
 {
@@ -563,6 +590,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, create, 0, (int)NELEMS(creates));
 	tcase_add_test(tc, no_capacity_names_earliest_start);
+	tcase_add_test(tc, split_refusal_in_programme_zone);
 	tcase_add_test(tc, create_unknown_phase);
 	tcase_add_loop_test(tc, end, 0, (int)NELEMS(ends));
 	tcase_add_test(tc, extend);

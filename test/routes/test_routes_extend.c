@@ -270,7 +270,8 @@ START_TEST(extend_plain_refused)
 	ck_assert_int_eq(rs.status, 409);
 	ck_assert_str_eq(fx_code(&rs), "capacity_exceeded");
 	ck_assert_str_eq(fx_detail(&rs), "extending phase ph by 5 days needs 16 cards of pool "
-	    "b1 at 2026-03-11T00:00:00Z, but only 8 are free; nothing was extended");
+	    "b1 at 2026-03-11 00:00 UTC (2026-03-11T00:00:00Z), but only 8 are free; nothing "
+	    "was extended");
 	after = fingerprint();
 	ck_assert_str_eq(after, before);
 	free(before);
@@ -356,7 +357,8 @@ START_TEST(extend_makeups_do_not_fit)
 	ck_assert_int_eq(rs.status, 409);
 	ck_assert_str_eq(fx_code(&rs), "capacity_exceeded");
 	snprintf(want, sizeof(want), "extending phase ph by 5 days needs 16 cards of pool b1 at "
-	    "2026-03-16T00:00:00Z (0 to lengthen windows, 16 for make-up grants moved 5 days "
+	    "2026-03-16 00:00 UTC (2026-03-16T00:00:00Z) (0 to lengthen windows, 16 for make-up "
+	    "grants moved 5 days "
 	    "later to stay after the windows: %s of team 'alpha', %s of team 'beta'), but only "
 	    "12 are free; nothing was extended", ids[0], ids[1]);
 	ck_assert_str_eq(fx_detail(&rs), want);

@@ -112,15 +112,18 @@ static const struct {
 	    T(08, 00), NULL, 201, NULL, NULL, NULL },
 	{ "a replacement that overlaps the kept day", true, "upstage", "b2", 8, T(04, 00),
 	    T(11, 00), NULL, 409, "fairness_violation", "equal_resource",
-	    "team 'upstage' holds 8.000 units in [2026-03-04T00:00:00Z, 2026-03-05T00:00:00Z); "
+	    "team 'upstage' holds 8.000 units in [2026-03-04 00:00 UTC (2026-03-04T00:00:00Z), "
+	    "2026-03-05 00:00 UTC (2026-03-05T00:00:00Z)); "
 	    "8 B200 cards add 8.000, making 16.000, above the phase's package of 8.000 units" },
 	{ "a second package without a release", false, "upstage", "b2", 8, T(05, 00),
 	    T(11, 00), NULL, 409, "fairness_violation", "equal_resource",
-	    "team 'upstage' holds 8.000 units in [2026-03-05T00:00:00Z, 2026-03-11T00:00:00Z); "
+	    "team 'upstage' holds 8.000 units in [2026-03-05 00:00 UTC (2026-03-05T00:00:00Z), "
+	    "2026-03-11 00:00 UTC (2026-03-11T00:00:00Z)); "
 	    "8 B200 cards add 8.000, making 16.000, above the phase's package of 8.000 units" },
 	{ "one card more than a release freed", true, "upstage", "b2", 9, T(05, 00), T(11, 00),
 	    NULL, 409, "fairness_violation", "equal_resource",
-	    "team 'upstage' holds 0.000 units in [2026-03-05T00:00:00Z, 2026-03-11T00:00:00Z); "
+	    "team 'upstage' holds 0.000 units in [2026-03-05 00:00 UTC (2026-03-05T00:00:00Z), "
+	    "2026-03-11 00:00 UTC (2026-03-11T00:00:00Z)); "
 	    "9 B200 cards add 9.000, making 9.000, above the phase's package of 8.000 units" },
 	{ "a top-up to exactly the package", false, "half", "b2", 4, T(01, 00), T(11, 00),
 	    NULL, 201, NULL, NULL, NULL },
@@ -128,11 +131,13 @@ static const struct {
 	    T(06, 00), NULL, 201, NULL, NULL, NULL },
 	{ "one unit over the package", false, "half", "b2", 5, T(01, 00), T(11, 00), NULL, 409,
 	    "fairness_violation", "equal_resource",
-	    "team 'half' holds 4.000 units in [2026-03-01T00:00:00Z, 2026-03-11T00:00:00Z); "
+	    "team 'half' holds 4.000 units in [2026-03-01 00:00 UTC (2026-03-01T00:00:00Z), "
+	    "2026-03-11 00:00 UTC (2026-03-11T00:00:00Z)); "
 	    "5 B200 cards add 5.000, making 9.000, above the phase's package of 8.000 units" },
 	{ "one unit over the package, overridden", false, "half", "b2", 5, T(01, 00),
 	    T(11, 00), "hackathon week", 201, NULL, "equal_resource",
-	    "team 'half' holds 4.000 units in [2026-03-01T00:00:00Z, 2026-03-11T00:00:00Z); "
+	    "team 'half' holds 4.000 units in [2026-03-01 00:00 UTC (2026-03-01T00:00:00Z), "
+	    "2026-03-11 00:00 UTC (2026-03-11T00:00:00Z)); "
 	    "5 B200 cards add 5.000, making 9.000, above the phase's package of 8.000 units" },
 	{ "a top-up reaching past the window", false, "half", "b2", 4, T(01, 00), T(12, 00),
 	    NULL, 409, "fairness_violation", "equal_resource",
@@ -230,6 +235,41 @@ START_TEST(create)
 		    "'grant.create' AND rule = 'equal_resource' AND team = 'half' AND "
 		    "reason = ?1 AND detail = ?2", cases[_i].override, cases[_i].detail), 1);
 	free(d);
+	response_clear(&rs);
+}
+END_TEST
+
+/*
+ * A fairness violation names its instants in the programme's zone, with UTC
+ * beside them: in Seoul, a second package for the team's 6th day.
+ */
+START_TEST(violation_in_programme_zone)
+{
+	struct response rs;
+	json_t *v;
+	char *s;
+
+	fx_must(&F, "POST", "/v1/programs", "{\"id\":\"k\",\"name\":\"K\","
+	    "\"timezone\":\"Asia/Seoul\"}", 201);
+	fx_must(&F, "POST", "/v1/programs/k/phases", "{\"id\":\"kph\",\"name\":\"Seoul\","
+	    "\"starts_on\":\"2026-03-01\",\"period_days\":10,\"package\":{\"card_model\":"
+	    "\"B200\",\"cards\":8,\"voucher_krw\":1000000}}", 201);
+	fx_must(&F, "POST", "/v1/teams", "{\"id\":\"seoul\",\"name\":\"Seoul\","
+	    "\"lead_org\":\"Seoul Org\"}", 201);
+	fx_must(&F, "POST", "/v1/phases/kph/enrollments", "{\"team\":\"seoul\","
+	    "\"grants\":[{\"pool\":\"b2\",\"cards\":8}]}", 201);
+	rs = fx_post(&F, "/v1/grants", "{\"enrollment\":{\"phase\":\"kph\",\"team\":\"seoul\"},"
+	    "\"pool\":\"b2\",\"cards\":8,\"start\":\"2026-03-05T15:00:00Z\","
+	    "\"end\":\"2026-03-06T15:00:00Z\"}");
+	s = dump(rs.json);
+	v = fx_at(rs.json, "violations");
+	ck_assert_msg(rs.status == 409 && json_array_size(v) == 1, "%s", s);
+	ck_assert_str_eq(fx_str(json_array_get(v, 0), "rule"), "equal_resource");
+	ck_assert_str_eq(fx_str(json_array_get(v, 0), "detail"), "team 'seoul' holds 8.000 "
+	    "units in [2026-03-06 00:00 KST (2026-03-05T15:00:00Z), 2026-03-07 00:00 KST "
+	    "(2026-03-06T15:00:00Z)); 8 B200 cards add 8.000, making 16.000, above the phase's "
+	    "package of 8.000 units");
+	free(s);
 	response_clear(&rs);
 }
 END_TEST
@@ -384,6 +424,7 @@ main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, create, 0, (int)NELEMS(cases));
+	tcase_add_test(tc, violation_in_programme_zone);
 	tcase_add_test(tc, replacement_restores_equality);
 	tcase_add_test(tc, cancelled_grant_frees_its_units);
 	tcase_add_test(tc, manual_makeups_pay_the_debt);

@@ -628,9 +628,15 @@ patch_outage(uint64_t *rs, int k, long *ok, long *refused)
 		    (long long)M.p[o->pool].cards, rtext(&r));
 		(*refused)++;
 	} else if ((breach = room_breach(o->pool, n.from, n.to, n.cards, k, &out)) >= 0) {
+		char when[CIVIL_WHEN_LEN];
+		struct civil_zone z;
+
+		/* The instant in the configured zone, UTC beside it. */
+		civil_zone_of(F.app.cfg.programme.timezone, F.app.cfg.programme.tz_offset, &z);
+		civil_format_when(breach, &z, when);
 		snprintf(want, sizeof(want), "other outages take %lld of the %lld cards of pool "
 		    "'%s' out of service at %s", (long long)out, (long long)M.p[o->pool].cards,
-		    M.p[o->pool].id, inst(breach, a));
+		    M.p[o->pool].id, when);
 		CHECK(r.status == 400 && strcmp(fx_code(&r), "bad_request") == 0 &&
 		    strstr(fx_detail(&r), want) != NULL, "a correction beyond the pool: expected "
 		    "400 saying \"%s\"; got %s", want, rtext(&r));

@@ -101,7 +101,7 @@ START_TEST(expiry)
 	ck_assert_int_eq(read_at(secret, FX_NOW + 3599, NULL), 200);
 	ck_assert_uint_ge(F.app.tokens.hits, 1);
 	ck_assert_int_eq(read_at(secret, FX_NOW + 3600, detail), 401);
-	ck_assert_str_eq(detail, "token expired at 2026-03-01T01:00:00Z");
+	ck_assert_str_eq(detail, "token expired at 2026-03-01 10:00 KST (2026-03-01T01:00:00Z)");
 	ck_assert_int_eq(read_at(secret, FX_NOW + 86400, NULL), 401);
 
 	t = token_at(id, FX_NOW + 10);

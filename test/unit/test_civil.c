@@ -1,5 +1,6 @@
 /* test_civil.c: calendar arithmetic, RFC 3339 parsing and zones. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -177,6 +178,8 @@ static const struct {
 START_TEST(for_people)
 {
 	char label[CIVIL_TZ_LABEL_LEN], local[CIVIL_LOCAL_LEN], human[CIVIL_HUMAN_LEN];
+	char when[CIVIL_WHEN_LEN], want[CIVIL_WHEN_LEN + 8];
+	struct civil_zone z;
 	int64_t t;
 	int32_t off;
 
@@ -189,6 +192,11 @@ START_TEST(for_people)
 	ck_assert_str_eq(local, people[_i].local);
 	civil_format_human(t, off, label, human);
 	ck_assert_str_eq(human, people[_i].human);
+	/* The form of details: the same with the UTC instant beside it. */
+	civil_zone_of(people[_i].zone, off, &z);
+	civil_format_when(t, &z, when);
+	snprintf(want, sizeof(want), "%s (%s)", people[_i].human, people[_i].instant);
+	ck_assert_str_eq(when, want);
 	/* The local form is RFC 3339: it reads back as the same instant. */
 	ck_assert_int_eq(civil_parse_instant(local, &t), 0);
 	ck_assert_str_eq(people[_i].instant, (civil_format_instant(t, local), local));

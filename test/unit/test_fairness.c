@@ -16,6 +16,9 @@
 #define VOUCHER INT64_C(10000000000)
 #define PACKAGE 768000
 
+/* Details name instants in the programme's zone, UTC beside them. */
+static const struct civil_zone ZONE = { 9 * 3600, "KST" };
+
 /* 768 B200 for the given days, on pool skt. */
 #define B200(from, to) { "skt", 1000, 768, D(from), D(to), false, false }
 
@@ -53,36 +56,43 @@ static const struct {
 	{ "a shortened window", 30, 0,
 	    { { "motif", FAIRNESS_ACTIVE, 10, 39, 0, VOUCHER, { B200(10, 39) }, 1, 0, 0, 0 } },
 	    1, 5, GD_EFAIRNESS,
-	    { { "equal_period", "team motif: window [2026-03-10T15:00:00Z, 2026-04-08T15:00:00Z) "
-	      "lasts 29 days, the period 30 days" } }, 1 },
+	    { { "equal_period", "team motif: window [2026-03-11 00:00 KST (2026-03-10T15:00:00Z), "
+	      "2026-04-09 00:00 KST (2026-04-08T15:00:00Z)) lasts 29 days, the period 30 days" } },
+	    1 },
 	{ "an extension that missed one team", 40, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 40, 0, VOUCHER, { B200(0, 40) }, 1, 0, 0, 0 },
 	      { "b", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(0, 30) }, 1, 0, 0, 0 } },
 	    2, 5, GD_EFAIRNESS,
-	    { { "equal_period", "team b: window [2026-02-28T15:00:00Z, 2026-03-30T15:00:00Z) "
-	      "lasts 30 days, the period 40 days" } }, 1 },
+	    { { "equal_period", "team b: window [2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-31 00:00 KST (2026-03-30T15:00:00Z)) lasts 30 days, the period 40 days" } },
+	    1 },
 	{ "a completed team is held to the period", 30, 0,
 	    { { "a", FAIRNESS_COMPLETED, 0, 29, 0, VOUCHER, { B200(0, 29) }, 1, 0, 0, 0 } },
 	    1, 40, GD_EFAIRNESS,
-	    { { "equal_period", "team a: window [2026-02-28T15:00:00Z, 2026-03-29T15:00:00Z) "
-	      "lasts 29 days, the period 30 days" } }, 1 },
+	    { { "equal_period", "team a: window [2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-30 00:00 KST (2026-03-29T15:00:00Z)) lasts 29 days, the period 30 days" } },
+	    1 },
 	{ "fewer units for a stretch", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER,
 	      { B200(0, 10), { "skt", 1000, 700, D(10), D(30), false, false } }, 2, 0, 0, 0 } },
 	    1, 5, GD_EFAIRNESS,
 	    { { "equal_resource", "team a holds 700.000 units instead of 768.000 in "
-	      "[2026-03-10T15:00:00Z, 2026-03-30T15:00:00Z)" } }, 1 },
+	      "[2026-03-11 00:00 KST (2026-03-10T15:00:00Z), "
+	      "2026-03-31 00:00 KST (2026-03-30T15:00:00Z))" } }, 1 },
 	{ "late start and early end", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(1, 29) }, 1, 0, 0, 0 } },
 	    1, 5, GD_EFAIRNESS,
 	    { { "equal_resource", "team a holds 0.000 units instead of 768.000 in "
-	      "[2026-02-28T15:00:00Z, 2026-03-01T15:00:00Z) and 1 more stretches" } }, 1 },
+	      "[2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-02 00:00 KST (2026-03-01T15:00:00Z)) and 1 more stretches" } }, 1 },
 	{ "a grant past the window", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(0, 31) }, 1, 0, 0, 0 } },
 	    1, 5, GD_EFAIRNESS,
-	    { { "equal_resource", "team a: 768 cards of pool skt over [2026-02-28T15:00:00Z, "
-	      "2026-03-31T15:00:00Z) reach outside [2026-02-28T15:00:00Z, "
-	      "2026-03-30T15:00:00Z)" } },
+	    { { "equal_resource", "team a: 768 cards of pool skt over "
+	      "[2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-04-01 00:00 KST (2026-03-31T15:00:00Z)) reach outside "
+	      "[2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-31 00:00 KST (2026-03-30T15:00:00Z))" } },
 	    1 },
 	{ "eliminated: checked up to the effective date", 30, 0,
 	    { { "a", FAIRNESS_ELIMINATED, 0, 30, 15, 4000000000, { B200(0, 15) }, 1, 9, 0, 0 } },
@@ -90,9 +100,11 @@ static const struct {
 	{ "withdrawn but still holding cards", 30, 0,
 	    { { "a", FAIRNESS_WITHDRAWN, 0, 30, 15, 0, { B200(0, 20) }, 1, 0, 0, 0 } },
 	    1, 40, GD_EFAIRNESS,
-	    { { "equal_resource", "team a: 768 cards of pool skt over [2026-02-28T15:00:00Z, "
-	      "2026-03-20T15:00:00Z) reach outside [2026-02-28T15:00:00Z, "
-	      "2026-03-15T15:00:00Z)" } },
+	    { { "equal_resource", "team a: 768 cards of pool skt over "
+	      "[2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-21 00:00 KST (2026-03-20T15:00:00Z)) reach outside "
+	      "[2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-16 00:00 KST (2026-03-15T15:00:00Z))" } },
 	    1 },
 	{ "a smaller voucher", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, 9000000000, { B200(0, 30) }, 1, 0, 0, 0 } },
@@ -103,7 +115,7 @@ static const struct {
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(0, 30) }, 1, 7200000, 0, 0 } },
 	    1, 31, GD_EFAIRNESS,
 	    { { "equal_delivery", "team a is owed 2.000 unit-hours (7200000 milli-unit-seconds) "
-	      "after its window ended at 2026-03-30T15:00:00Z" } }, 1 },
+	      "after its window ended at 2026-03-31 00:00 KST (2026-03-30T15:00:00Z)" } }, 1 },
 	{ "a debt during the window is not late", 30, 0,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(0, 30) }, 1, 7200000, 0, 0 } },
 	    1, 20, 0, {{0}}, 0 },
@@ -121,16 +133,17 @@ static const struct {
 	    { { "motif", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER,
 	      { { "skt", 1000, 768, D(0), D(30), false, true } }, 1, 0, 0, 0 } },
 	    1, 5, GD_ECAPACITY,
-	    { { "capacity", "pool skt has 500 cards free at 2026-02-28T15:00:00Z, 768 asked "
-	      "(team motif)" } }, 1 },
+	    { { "capacity", "pool skt has 500 cards free at 2026-03-01 00:00 KST "
+	      "(2026-02-28T15:00:00Z), 768 asked (team motif)" } }, 1 },
 	{ "capacity and fairness at once", 30, 500,
 	    { { "motif", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER,
 	      { { "skt", 1000, 700, D(0), D(30), false, true } }, 1, 0, 0, 0 } },
 	    1, 5, GD_ECAPACITY,
-	    { { "capacity", "pool skt has 500 cards free at 2026-02-28T15:00:00Z, 700 asked "
-	      "(team motif)" },
+	    { { "capacity", "pool skt has 500 cards free at 2026-03-01 00:00 KST "
+	      "(2026-02-28T15:00:00Z), 700 asked (team motif)" },
 	      { "equal_resource", "team motif holds 700.000 units instead of 768.000 in "
-	      "[2026-02-28T15:00:00Z, 2026-03-30T15:00:00Z)" } }, 2 },
+	      "[2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	      "2026-03-31 00:00 KST (2026-03-30T15:00:00Z))" } }, 2 },
 	{ "an existing grant is not re-checked", 30, 500,
 	    { { "a", FAIRNESS_ACTIVE, 0, 30, 0, VOUCHER, { B200(0, 30) }, 1, 0, 0, 0 } },
 	    1, 5, 0, {{0}}, 0 },
@@ -157,7 +170,8 @@ START_TEST(rules)
 		e[i] = (struct fairness_enrollment){ s->team, s->state, D(s->start), D(s->end),
 		    D(s->eff), s->voucher, s->g, s->ng, s->lost, s->comp, s->ovr };
 	}
-	ck_assert_int_eq(fairness_check(&ph, e, cases[_i].n, pools, 2, D(cases[_i].at), &r), 0);
+	ck_assert_int_eq(fairness_check(&ph, e, cases[_i].n, pools, 2, D(cases[_i].at), &ZONE,
+	    &r), 0);
 	ck_assert_msg(r.n == cases[_i].nv, "%s: %zu violations", cases[_i].what, r.n);
 	for (size_t k = 0; k < r.n; k++)
 		ck_assert_msg(strcmp(r.items[k].rule, cases[_i].v[k].rule) == 0 &&
@@ -179,24 +193,43 @@ START_TEST(bad_input)
 	struct fairness_report r;
 	struct fairness_phase bad = ph;
 
-	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &r), GD_ENOENT);
+	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &ZONE, &r), GD_ENOENT);
 	g.added = false;
 	g.cards = 0;
-	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &r), GD_EINVAL);
+	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &ZONE, &r), GD_EINVAL);
 	g.cards = 768;
 	e.lost = -1;
-	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &r), GD_EINVAL);
+	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &ZONE, &r), GD_EINVAL);
 	e.lost = 0;
 	e.state = (enum fairness_state)7;
-	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &r), GD_EINVAL);
+	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &ZONE, &r), GD_EINVAL);
 	e.state = FAIRNESS_ACTIVE;
 	bad.period = 0;
-	ck_assert_int_eq(fairness_check(&bad, &e, 1, NULL, 0, D(0), &r), GD_EINVAL);
-	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &r), 0);
+	ck_assert_int_eq(fairness_check(&bad, &e, 1, NULL, 0, D(0), &ZONE, &r), GD_EINVAL);
+	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &ZONE, &r), 0);
 	ck_assert_int_eq(r.n, 0);
 	ck_assert_int_eq(fairness_report_code(&r), 0);
 	fairness_report_free(&r);
 	fairness_report_free(NULL);
+}
+END_TEST
+
+/* The zone is the caller's: another offset and label, with seconds shown when not zero. */
+START_TEST(zone_of_caller)
+{
+	static const struct fairness_phase ph = { 30 * CIVIL_DAY, PACKAGE, VOUCHER };
+	static const struct civil_zone nepal = { 5 * 3600 + 45 * 60, "UTC+05:45" };
+	struct fairness_grant g = B200(0, 30);
+	struct fairness_enrollment e = { "a", FAIRNESS_ACTIVE, D(0), D(30) + 30, D(0), VOUCHER,
+	    &g, 1, 0, 0, FAIRNESS_OVERRIDE_RESOURCE };
+	struct fairness_report r;
+
+	ck_assert_int_eq(fairness_check(&ph, &e, 1, NULL, 0, D(0), &nepal, &r), 0);
+	ck_assert_int_eq(r.n, 1);
+	ck_assert_str_eq(r.items[0].detail, "team a: window [2026-02-28 20:45 UTC+05:45 "
+	    "(2026-02-28T15:00:00Z), 2026-03-30 20:45:30 UTC+05:45 (2026-03-30T15:00:30Z)) "
+	    "lasts 2592030 s, the period 30 days");
+	fairness_report_free(&r);
 }
 END_TEST
 
@@ -443,6 +476,7 @@ main(void)
 
 	tcase_add_loop_test(tc, rules, 0, N(cases));
 	tcase_add_test(tc, bad_input);
+	tcase_add_test(tc, zone_of_caller);
 	tcase_add_test(tc, gaps_against_brute);
 	tcase_add_loop_test(tc, excess_cases, 0, N(excess));
 	tcase_add_test(tc, excess_bad_input);

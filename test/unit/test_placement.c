@@ -194,11 +194,13 @@ static const struct {
 	    "pool h100 is listed twice" },
 	{ "zero cards", { { "h100", 0 } }, 1, GD_EINVAL, "pool h100: cards must be 1 to 1000000" },
 	{ "outage in the window", { { "b200", 512 }, { "h100", 512 } }, 2, GD_ECAPACITY,
-	    "pool b200 has 412 cards free at 2026-03-05T09:00:00Z, 512 asked" },
+	    "pool b200 has 412 cards free at 2026-03-05 18:00 KST (2026-03-05T09:00:00Z), "
+	    "512 asked" },
 	{ "units short", { { "b200", 400 }, { "h100", 480 } }, 2, GD_EFAIRNESS,
 	    "the split holds 640.000 units, the package 768.000" },
 	{ "capacity wins over units", { { "h100", 1025 } }, 1, GD_ECAPACITY,
-	    "pool h100 has 1024 cards free at 2026-02-28T15:00:00Z, 1025 asked" },
+	    "pool h100 has 1024 cards free at 2026-03-01 00:00 KST (2026-02-28T15:00:00Z), "
+	    "1025 asked" },
 	{ "empty split", {{0}}, 0, GD_EFAIRNESS,
 	    "the split holds 0.000 units, the package 768.000" },
 };
@@ -209,13 +211,15 @@ START_TEST(check_split)
 		{ "b200", 1000, 512, {{0}}, { { DAY(4) + HOUR(18), DAY(6), 100 } } },
 		{ "h100", 500, 1024, {{0}}, {{0}} },
 	};
+	/* The instant of a breach is named in the programme's zone, UTC beside it. */
+	static const struct civil_zone zone = { SEOUL, "KST" };
 	struct placement_pool pools[2];
 	char detail[GD_ERRBUF] = "";
 	int rc;
 
 	make_pools(spec, 2, pools);
 	rc = placement_check_split(pools, 2, splits[_i].split, splits[_i].n, 768000, D0,
-	    D0 + DAY(30), detail, sizeof(detail));
+	    D0 + DAY(30), &zone, detail, sizeof(detail));
 	ck_assert_msg(rc == splits[_i].rc, "%s: rc %d (%s)", splits[_i].what, rc, detail);
 	if (splits[_i].detail != NULL)
 		ck_assert_str_eq(detail, splits[_i].detail);
