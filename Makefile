@@ -191,6 +191,10 @@ MANDIR     ?= $(DATADIR)/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config \
               --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system),$(PREFIX)/lib/systemd/system)
+# The grantd user (packaging/sysusers/grantd.conf): Debian 12's systemd-sysusers
+# reads /usr/lib/sysusers.d and /etc/sysusers.d, not /usr/local/lib/sysusers.d.
+SYSUSERSDIR ?= $(if $(filter /usr,$(PREFIX)),$(or $(shell pkg-config \
+              --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d),$(SYSCONFDIR)/sysusers.d)
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 # Debian's zsh reads vendor-completions; other systems' site-functions.
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
@@ -201,12 +205,13 @@ install: all
 	install -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(SYSCONFDIR)/grantd $(DESTDIR)$(DATADIR)/grantd/schema \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	    $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(SYSUSERSDIR)
 	install -m 0755 $(GRANTD) $(DESTDIR)$(SBINDIR)/grantd
 	install -m 0755 $(GRANTCTL) $(DESTDIR)$(BINDIR)/grantctl
 	sed 's#/usr/sbin/grantd#$(SBINDIR)/grantd#g' packaging/systemd/grantd.service \
 	    > $(DESTDIR)$(UNITDIR)/grantd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/grantd.service
+	install -m 0644 packaging/sysusers/grantd.conf $(DESTDIR)$(SYSUSERSDIR)/grantd.conf
 	@if [ -e $(DESTDIR)$(SYSCONFDIR)/grantd/grantd.conf ]; then \
 	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/grantd/grantd.conf"; \
 	else \
