@@ -235,7 +235,8 @@ hold_create(struct request *rq, struct response *rs)
 	}
 	in.enrollment = e.id;
 	in.ends_at = e.ended_at;
-	if ((rc = vouchers_hold(rq->db, &in, rq->now, &hold, &related, err, sizeof(err))) < 0) {
+	if ((rc = vouchers_hold(rq->db, &in, rq->now, &hold, &related, &obj, err,
+	    sizeof(err))) < 0) {
 		hold_refused(rq, rs, rc, err, &e, in.supplier, in.amount);
 		goto out;
 	}
@@ -251,12 +252,14 @@ hold_create(struct request *rq, struct response *rs)
 		}
 	}
 	if ((rc = audit_request(rq, "voucher.hold.create", target, related ? in.override : NULL,
-	    body)) < 0 || (rc = vouchers_hold_json(rq->db, hold, &obj)) < 0) {
+	    body)) < 0) {
 		resp_store_error(rs, rc);
 		goto out;
 	}
 	resp_json(rs, 201, obj);
+	obj = NULL;
 out:
+	json_decref(obj);
 	json_decref(body);
 }
 

@@ -41,8 +41,8 @@ vid_parse(const char *prefix, const char *s, int64_t *id)
 
 /* Accounts. */
 
-#define ACCOUNT_SQL "SELECT id, type, closed, budget, held, settled, refunded, returned " \
-	"FROM ledger_accounts "
+#define ACCOUNT_SQL "SELECT id, type, closed, budget, held, settled, refunded, returned, " \
+	"name FROM ledger_accounts "
 
 static int
 account_row(sqlite3_stmt *st, struct ledger_account *a)
@@ -82,6 +82,35 @@ account_one(struct db *db, const char *sql, const char *fmt, const char *s, int6
 		rc = db_step_rc(rc);
 	db_done(st);
 	return rc;
+}
+
+int
+store_hold_accounts(struct db *db, int64_t enrollment, const char *supplier,
+    struct ledger_account *v, char vname[ACCOUNT_NAME_LEN], struct ledger_account *p,
+    char pname[ACCOUNT_NAME_LEN])
+{
+	sqlite3_stmt *st = db_prep(db, ACCOUNT_SQL "WHERE enrollment = ?1 OR supplier = ?2");
+	struct ledger_account a;
+	int rc;
+
+	v->id = p->id = 0;
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "it", enrollment, supplier);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((rc = account_row(st, &a)) < 0)
+			break;
+		if (a.type == LEDGER_VOUCHER) {
+			*v = a;
+			snprintf(vname, ACCOUNT_NAME_LEN, "%s", db_text(st, 8));
+		} else {
+			*p = a;
+			snprintf(pname, ACCOUNT_NAME_LEN, "%s", db_text(st, 8));
+		}
+	}
+	rc = rc < 0 ? rc : db_step_rc(rc);
+	db_done(st);
+	return rc == GD_ENOENT ? 0 : rc;
 }
 
 int
@@ -517,40 +546,59 @@ hold_api_state(const char *stored)
 	return strcmp(stored, "expired") == 0 ? "voided" : stored;
 }
 
+json_t *
+store_hold_view_json(const struct hold_view *h)
+{
+	char id[VID_LEN], stl[VID_LEN];
+	json_t *o;
+
+	vid_format(VID_HOLD, h->id, id);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "id", id,
+	    "state", hold_api_state(h->state), "team", h->team, "phase", h->phase,
+	    "supplier", h->supplier, "amount_krw", (json_int_t)h->amount,
+	    "expires_at", jv_instant(h->expires_at), "created_at", jv_instant(h->created_at),
+	    "debit", h->debit, "credit", h->credit);
+	if (o == NULL)
+		return NULL;
+	if (h->memo)
+		json_object_set_new(o, "memo", json_string(h->memo));
+	if (h->override)
+		json_object_set_new(o, "override", json_pack("{s:s, s:s}", "rule",
+		    "related_party", "reason", h->override));
+	if (h->resolved_at >= 0)
+		json_object_set_new(o, "resolved_at", jv_instant(h->resolved_at));
+	if (h->voided_by)
+		json_object_set_new(o, "voided_by", json_string(h->voided_by));
+	if (strcmp(h->state, "settled") == 0) {
+		vid_format(VID_SETTLEMENT, h->settlement, stl);
+		json_object_set_new(o, "settlement", json_string(stl));
+		json_object_set_new(o, "settled_krw", json_integer(h->settled));
+		json_object_set_new(o, "released_krw", json_integer(h->amount - h->settled));
+		json_object_set_new(o, "refunded_krw", json_integer(h->refunded));
+	}
+	return o;
+}
+
+static const char *
+text_or_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : db_text(st, col);
+}
+
 static json_t *
 hold_json_row(sqlite3_stmt *st)
 {
-	char id[VID_LEN], stl[VID_LEN];
-	const char *state = db_text(st, 1);
-	json_t *o;
-
-	vid_format(VID_HOLD, sqlite3_column_int64(st, 0), id);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:s}", "id", id,
-	    "state", hold_api_state(state), "team", db_text(st, 2), "phase", db_text(st, 3),
-	    "supplier", db_text(st, 4), "amount_krw", (json_int_t)sqlite3_column_int64(st, 5),
-	    "expires_at", jv_instant(sqlite3_column_int64(st, 6)),
-	    "created_at", jv_instant(sqlite3_column_int64(st, 13)),
-	    "debit", db_text(st, 14), "credit", db_text(st, 15));
-	if (o == NULL)
-		return NULL;
-	if (sqlite3_column_type(st, 11) != SQLITE_NULL)
-		json_object_set_new(o, "memo", json_string(db_text(st, 11)));
-	if (sqlite3_column_type(st, 12) != SQLITE_NULL)
-		json_object_set_new(o, "override", json_pack("{s:s, s:s}", "rule",
-		    "related_party", "reason", db_text(st, 12)));
-	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-		json_object_set_new(o, "resolved_at", jv_instant(sqlite3_column_int64(st, 8)));
-	if (sqlite3_column_type(st, 16) != SQLITE_NULL)
-		json_object_set_new(o, "voided_by", json_string(db_text(st, 16)));
-	if (strcmp(state, "settled") == 0) {
-		vid_format(VID_SETTLEMENT, sqlite3_column_int64(st, 7), stl);
-		json_object_set_new(o, "settlement", json_string(stl));
-		json_object_set_new(o, "settled_krw", json_integer(sqlite3_column_int64(st, 9)));
-		json_object_set_new(o, "released_krw", json_integer(sqlite3_column_int64(st, 5) -
-		    sqlite3_column_int64(st, 9)));
-		json_object_set_new(o, "refunded_krw", json_integer(sqlite3_column_int64(st, 10)));
-	}
-	return o;
+	return store_hold_view_json(&(struct hold_view){
+	    .id = sqlite3_column_int64(st, 0), .state = db_text(st, 1),
+	    .team = db_text(st, 2), .phase = db_text(st, 3), .supplier = db_text(st, 4),
+	    .amount = sqlite3_column_int64(st, 5), .expires_at = sqlite3_column_int64(st, 6),
+	    .settlement = sqlite3_column_int64(st, 7),
+	    .resolved_at = sqlite3_column_type(st, 8) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int64(st, 8),
+	    .settled = sqlite3_column_int64(st, 9), .refunded = sqlite3_column_int64(st, 10),
+	    .memo = text_or_null(st, 11), .override = text_or_null(st, 12),
+	    .created_at = sqlite3_column_int64(st, 13), .debit = db_text(st, 14),
+	    .credit = db_text(st, 15), .voided_by = text_or_null(st, 16) });
 }
 
 int

@@ -40,6 +40,15 @@ int store_account_programme(struct db *db, const char *program,
 int store_account_get(struct db *db, int64_t id, struct ledger_account *a);
 int store_account_of_enrollment(struct db *db, int64_t enrollment, struct ledger_account *a);
 int store_account_of_supplier(struct db *db, const char *supplier, struct ledger_account *a);
+
+#define ACCOUNT_NAME_LEN	(2 * ID_MAX + 16)	/* "voucher:PHASE/TEAM", "payable:ID" */
+/*
+ * A hold's two accounts in one read: the voucher of enrollment and the
+ * payable of supplier, with their names.  One not found has id 0.
+ */
+int store_hold_accounts(struct db *db, int64_t enrollment, const char *supplier,
+    struct ledger_account *v, char vname[ACCOUNT_NAME_LEN], struct ledger_account *p,
+    char pname[ACCOUNT_NAME_LEN]);
 /* The programme of a funding, returned or voucher account. */
 int store_account_program(struct db *db, int64_t id, char program[ID_MAX + 1]);
 /* Writes closed and the balance fields back. */
@@ -67,6 +76,19 @@ struct hold_meta {
 	int64_t created_at;
 };
 int store_hold_insert(struct db *db, const struct ledger_hold *h, const struct hold_meta *m);
+
+/* A hold as the API shows it, from its stored row or from what was just written. */
+struct hold_view {
+	int64_t id, amount, expires_at, created_at;
+	const char *state;		/* the ledger's name ("expired" reads "voided") */
+	const char *team, *phase, *supplier;
+	const char *debit, *credit;	/* the accounts' names */
+	const char *memo, *override;	/* NULL: none */
+	int64_t resolved_at;		/* -1: pending */
+	const char *voided_by;		/* NULL: not voided */
+	int64_t settlement, settled, refunded;	/* read when state is "settled" */
+};
+json_t *store_hold_view_json(const struct hold_view *h);
 
 /*
  * Why a hold was voided: the API shows every voided hold, the ones the

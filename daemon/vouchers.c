@@ -420,7 +420,7 @@ vouchers_verify(struct db *db, int64_t *accounts, int64_t *transfers, char *err,
 
 int
 vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int64_t *hold,
-    bool *related, char *err, size_t errlen)
+    bool *related, json_t **view, char *err, size_t errlen)
 {
 	struct ledger_account v, p;
 	struct ledger_transfer t;
@@ -429,7 +429,7 @@ vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int6
 	struct hold_meta m = { .enrollment = in->enrollment, .team = in->team,
 		.phase = in->phase, .supplier = in->supplier, .memo = in->memo,
 		.override = NULL, .created_by = in->created_by, .created_at = now };
-	char org[ID_MAX + 1], **orgs = NULL;
+	char org[ID_MAX + 1], **orgs = NULL, vname[ACCOUNT_NAME_LEN], pname[ACCOUNT_NAME_LEN];
 	bool rel = false;
 	int rc;
 
@@ -437,11 +437,14 @@ vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int6
 	if (in->ends_at >= 0 && now >= in->ends_at)
 		return fail(GD_ESTATE, err, errlen, "the enrollment ended; its voucher closes "
 		    "on the effective date");
-	if ((rc = store_account_of_enrollment(db, in->enrollment, &v)) < 0)
-		return rc == GD_ENOENT ? fail(GD_ESTATE, err, errlen,
-		    "the enrollment has no voucher account") : rc;
-	if ((rc = store_account_of_supplier(db, in->supplier, &p)) < 0 ||
-	    (rc = store_supplier_organisation(db, in->supplier, org)) < 0)
+	if ((rc = store_hold_accounts(db, in->enrollment, in->supplier, &v, vname, &p,
+	    pname)) < 0)
+		return rc;
+	if (v.id == 0)
+		return fail(GD_ESTATE, err, errlen, "the enrollment has no voucher account");
+	if (p.id == 0)
+		return fail(GD_ENOENT, err, errlen, "no such supplier");
+	if ((rc = store_supplier_organisation(db, in->supplier, org)) < 0)
 		return rc == GD_ENOENT ? fail(rc, err, errlen, "no such supplier") : rc;
 	/* Related parties are organisations, as the team was made up at the hold's time. */
 	if ((rc = store_team_orgs_at(db, in->team, now, &orgs, &party.nteam_orgs)) < 0)
@@ -462,6 +465,13 @@ vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now, int6
 	free(orgs);
 	if (rc < 0)
 		return rc;
+	/* The reply is what was just written: no read back. */
+	if (view && (*view = store_hold_view_json(&(struct hold_view){ .id = h.id,
+	    .amount = h.amount, .expires_at = h.expires_at, .created_at = now,
+	    .state = ledger_hold_state_name(h.state), .team = in->team, .phase = in->phase,
+	    .supplier = in->supplier, .debit = vname, .credit = pname, .memo = in->memo,
+	    .override = m.override, .resolved_at = -1 })) == NULL)
+		return GD_ENOMEM;
 	*hold = h.id;
 	*related = rel;
 	return 0;

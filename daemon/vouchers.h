@@ -107,10 +107,11 @@ struct voucher_hold_in {
 /*
  * Reserves money for a supplier's order.  *hold is the new hold's id (its
  * HOLD transfer); *related tells whether the supplier is a related party
- * (then allowed only because in->override was given).
+ * (then allowed only because in->override was given); *view, unless view
+ * is NULL, the hold as GET shows it (the caller's to free).
  */
 int vouchers_hold(struct db *db, const struct voucher_hold_in *in, int64_t now,
-    int64_t *hold, bool *related, char *err, size_t errlen);
+    int64_t *hold, bool *related, json_t **view, char *err, size_t errlen);
 
 /* Pays a pending hold: amount, or all of it for 0; *settlement is the SETTLE's id. */
 int vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,

@@ -800,6 +800,41 @@ START_TEST(hold_edges)
 }
 END_TEST
 
+/*
+ * A new hold's reply is built from what was written, not read back: it
+ * must be what GET shows, field for field, with a memo and an override,
+ * without either, and with an expiry given.
+ */
+START_TEST(hold_reply_is_get)
+{
+	static const char *const extra[] = {
+		",\"memo\":\"order 18, \\\"quoted\\\" \\u00e9\"",
+		"",
+		",\"expires_at\":\"2026-03-05T12:34:56Z\"",
+		",\"override\":{\"reason\":\"sole supplier\"},\"memo\":\"m\"",
+	};
+	static const char *const supplier[] = { "data-co", "data-co", "data-co", "lg-data" };
+	struct response rs, got;
+	char path[128], *a, *b;
+
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		rs = hold_req(F.admin, "lg-ai", supplier[i], 1000 + (int64_t)i, extra[i], 0);
+		expect(&rs, 201, NULL);
+		snprintf(path, sizeof(path), "/v1/vouchers/holds/%s", fx_str(rs.json, "id"));
+		got = fx_req(&F, "GET", path, F.admin, NULL);
+		expect(&got, 200, NULL);
+		a = dump(rs.json);
+		b = dump(got.json);
+		ck_assert_msg(json_equal(rs.json, got.json), "case %zu: POST %s, GET %s", i, a, b);
+		free(a);
+		free(b);
+		response_clear(&rs);
+		response_clear(&got);
+	}
+	ledger_ok();
+}
+END_TEST
+
 START_TEST(related_party_override)
 {
 	struct response rs;
@@ -1647,6 +1682,7 @@ main(void)
 	tcase_add_loop_test(tc, hold_refused, 0, (int)NELEMS(refusals));
 	tcase_add_test(tc, hold_edges);
 	tcase_add_test(tc, related_party_override);
+	tcase_add_test(tc, hold_reply_is_get);
 	tcase_add_test(tc, idempotent_hold);
 	tcase_add_test(tc, close_voucher_test);
 	tcase_add_test(tc, eliminate_closes);
