@@ -1,4 +1,4 @@
-/* routes_usage.c: usage ingest, quota status and the fairness report over HTTP. */
+/* routes_usage.c: usage ingest, quota status, the fairness report and the phase summary over HTTP. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 #include "fairness_report.h"
 #include "ingest.h"
 #include "jsonv.h"
+#include "phase_summary.h"
 #include "quota.h"
 #include "report.h"
 #include "router.h"
@@ -194,10 +195,42 @@ fairness(struct request *rq, struct response *rs)
 	rs->content_type = "text/csv; charset=utf-8; header=present";
 }
 
+/*
+ * Every team's window, state and delivered unit-hours (phase_summary.h):
+ * admins and auditors always, a team token only when the programme's
+ * configuration lets teams see each other's (programme.team_phase_summary).
+ */
+static void
+summary(struct request *rq, struct response *rs)
+{
+	const char *phase = rq->params[0];
+	char err[GD_ERRBUF] = "";
+	json_t *o = NULL;
+	int64_t at;
+	int rc;
+
+	if (rq->who->role == ROLE_TEAM && !(rq->app && rq->app->cfg.programme.team_phase_summary)) {
+		resp_problem(rs, 403, "forbidden", "team tokens may not read the phase summary: "
+		    "programme.team_phase_summary is off in grantd.conf");
+		return;
+	}
+	if (!check_id_param(rs, phase, "phase") || !at_param(rq, rs, &at))
+		return;
+	rc = phase_summary_json(rq->db, phase, at, &o, err, sizeof(err));
+	if (rc == GD_ENOENT && err[0])
+		resp_error(rs, rc, err);
+	else if (rc < 0)
+		resp_store_error(rs, rc);
+	else
+		resp_json(rs, 200, o);
+}
+
 const struct route routes_usage[] = {
 	{ "POST", "/v1/usage", ROLE_AGENT, ROUTE_WRITE, usage_post },
 	{ "GET", "/v1/teams/{team}/quota", ROLE_AUDITOR | ROLE_TEAM, 0, quota },
 	/* A write: each report is kept, so that ?as_of gives it back (fairness_report.h). */
 	{ "GET", "/v1/phases/{phase}/fairness", ROLE_AUDITOR, ROUTE_KEEPS, fairness },
+	/* A team only where programme.team_phase_summary is on (summary()). */
+	{ "GET", "/v1/phases/{phase}/summary", ROLE_AUDITOR | ROLE_TEAM, 0, summary },
 	{ NULL, NULL, 0, 0, NULL },
 };

@@ -88,6 +88,12 @@ static const struct key keys[] = {
 	KEY(programme, report_retention_days, K_INT, 1, 36600, "3660", true),
 	KEY(programme, compensation_grace_days, K_INT, 0, 3660, "90", true),
 	/*
+	 * Whether a team token may read GET /v1/phases/{phase}/summary: every
+	 * team's window, state and delivered unit-hours (no money, no usage).
+	 * Off: a team sees its own figures alone.  Read at every request.
+	 */
+	KEY(programme, team_phase_summary, K_BOOL, 0, 0, "false", true),
+	/*
 	 * Flagged usage one token may add: a full batch an hour, and a hundred
 	 * such hours in all, before an operator has looked.
 	 */

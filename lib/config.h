@@ -76,6 +76,7 @@ struct config {
 		int idempotency_retention_hours;
 		int report_retention_days;	/* fairness reports kept for ?as_of */
 		int compensation_grace_days;	/* make-ups for a completed window */
+		bool team_phase_summary;	/* team tokens read every team's summary */
 	} programme;
 	/*
 	 * Usage samples flagged as above the grant or without one are stored,

@@ -167,6 +167,8 @@ static const struct row rows[] = {
 	    { 202, 403, 403, 403, 202, 403, 401, 401 }, NULL },
 	{ "GET", "/v1/teams/alpha/quota?phase=ph", NULL, OWN_TEAM, NULL },
 	{ "GET", "/v1/phases/ph/fairness", NULL, AUDITORS, NULL },
+	/* Teams only with programme.team_phase_summary, off here as by default. */
+	{ "GET", "/v1/phases/ph/summary", NULL, AUDITORS, NULL },
 	{ "POST", "/v1/phases/ph/evaluations", "{\"held_on\":\"2026-03-15\",\"reason\":"
 	    "\"matrix %R\",\"results\":[{\"team\":\"alpha\",\"decision\":\"advance\"}]}",
 	    ADMIN_ONLY(201), NULL },

@@ -83,6 +83,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(cfg.programme.idempotency_retention_hours, 48);
 	ck_assert_int_eq(cfg.programme.report_retention_days, 3660);
 	ck_assert_int_eq(cfg.programme.compensation_grace_days, 90);
+	ck_assert(!cfg.programme.team_phase_summary);
 	ck_assert_int_eq(cfg.usage.flagged_per_hour, 10000);
 	ck_assert_int_eq(cfg.usage.flagged_max, 1000000);
 
@@ -430,13 +431,13 @@ START_TEST(boolean_values)
 {
 	static const char *const keys[][2] = {
 		{ "server", "metrics_require_auth" }, { "log", "access_log" },
-		{ "server", "allow_plain_http" },
+		{ "server", "allow_plain_http" }, { "programme", "team_phase_summary" },
 	};
 	struct config cfg;
 	struct config_errors errs;
 	char text[128], want[CONFIG_ERRMSG_LEN];
 	const bool *field[] = { &cfg.server.metrics_require_auth, &cfg.log.access_log,
-		&cfg.server.allow_plain_http };
+		&cfg.server.allow_plain_http, &cfg.programme.team_phase_summary };
 
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		snprintf(text, sizeof(text), "[%s]\n%s = %s\n", keys[k][0], keys[k][1],
@@ -855,7 +856,7 @@ START_TEST(keys_and_values)
 		else
 			ck_assert_int_gt(config_value(&cfg, key, buf, sizeof(buf)), 0);
 	}
-	ck_assert_uint_eq(n, 35);
+	ck_assert_uint_eq(n, 36);
 	ck_assert_int_eq(config_value(&cfg, "tls.priorities", buf, sizeof(buf)),
 	    (int)strlen(cfg.tls.priorities));
 	ck_assert(!config_reloadable("server.nope"));

@@ -1,7 +1,9 @@
 // team.js: one team as its own token sees it: its window and days left, its
 // cards by pool, quota and utilization over time, the idle flag, its voucher,
 // holds and settlements.  A team token is shown its own team and nothing else
-// (the API refuses it the others; this page does not even ask).
+// (the API refuses it the others; this page does not even ask), except the
+// phase's redacted summary -- every team's window and delivered unit-hours --
+// where the programme's configuration allows it (the API decides).
 import { all, get, ApiError } from '../api.js';
 import { h, s, clear, table } from '../dom.js';
 import { t } from '../i18n.js';
@@ -20,6 +22,18 @@ async function enrolledPhases(ctx, team) {
     }
   }
   return out;
+}
+
+// Every team's window and delivered unit-hours (GET /v1/phases/{phase}/summary),
+// or null where the token may not see them: a team token is refused (403)
+// unless the programme lets teams see each other (programme.team_phase_summary).
+async function phaseSummary(phase) {
+  try {
+    return await get(`/v1/phases/${encodeURIComponent(phase)}/summary`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 403) return null;
+    throw e;
+  }
 }
 
 // Utilization week by week: the quota at each week's end, differenced.
@@ -108,10 +122,11 @@ export async function render(root, ctx, params) {
     return;
   }
   const q = await get(`/v1/teams/${encodeURIComponent(teamId)}/quota`, { phase: cur.id });
-  const [holds, transfers, points] = await Promise.all([
+  const [holds, transfers, points, sum] = await Promise.all([
     all('/v1/vouchers/holds', { team: teamId, phase: cur.id }),
     all('/v1/vouchers/transfers', { team: teamId, phase: cur.id }),
     weekly(teamId, cur.id, q),
+    phaseSummary(cur.id),
   ]);
   const width = Math.max(600, Math.min(1100, root.clientWidth - 16 || 1000));
   const w = q.window;
@@ -145,6 +160,18 @@ export async function render(root, ctx, params) {
         ])),
       ]),
     ]),
+    sum ? h('section', { 'aria-labelledby': 'sum-h', id: 'team-summary' }, [
+      h('h2', { id: 'sum-h' }, [t('team.summary', { phase: cur.id })]),
+      h('p', { class: 'help' }, [t('team.summary_help')]),
+      table(null, [t('team'), t('state'), t('start'), t('end'), { v: t('fair.days'), num: true }, { v: t('uh.delivered'), num: true }],
+        sum.teams.map((r) => ({
+          attrs: { 'data-team': r.team, 'aria-current': r.team === teamId ? 'true' : undefined },
+          cells: [{ v: r.team === teamId ? `${r.team} ${t('team.summary_own')}` : r.team, th: true }, t(`state.${r.state}`),
+            r.window.start_date, r.window.end_date, { v: f.int(r.window.days), num: true, k: 'days' },
+            { v: f.uh(r.delivered_unit_hours), num: true, k: 'delivered' }],
+        })),
+        { id: 'summary-table' }),
+    ]) : null,
     h('section', { 'aria-labelledby': 'pools-h' }, [
       h('h2', { id: 'pools-h' }, [t('team.cards')]),
       q.grants.length ? table(null, [t('pool'), t('team.model'), { v: t('cards'), num: true }, { v: t('units'), num: true }, t('kind'), t('start'), t('end')],
