@@ -28,7 +28,7 @@ static json_t *
 definitions_json(void)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-	    "s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+	    "s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
 	    "unit_hours", "cards x card model weight (B200 1, H100 0.5) x hours",
 	    "counted", "[window start, min(at, window end, ended_at))",
 	    "entitled_unit_hours", "package units x the counted part of the window",
@@ -38,12 +38,17 @@ definitions_json(void)
 	    "among a pool's grants in proportion to their cards",
 	    "delivered_unit_hours", "granted - lost",
 	    "owed_unit_hours", "max(0, losses - make-up grants), all time, losses less the "
-	    "usage the team reported beyond the cards in service (hours it did use)",
+	    "lost cards the team reported using (in each hour, beyond_service up to that "
+	    "hour's loss)",
 	    "surplus_unit_hours", "max(0, make-up grants - losses), all time, losses counted "
 	    "as for owed: what a loss corrected or cancelled after its make-up left over",
 	    "used_unit_hours", "metered usage in the UTC hours that begin before at",
-	    "flagged_unit_hours", "of used, what samples had flagged: no grant, above the "
-	    "grant, or above the cards an outage left in service",
+	    "flagged_unit_hours", "of used, as things stand: the whole usage of each UTC hour "
+	    "beyond the cards in service, and in other hours the usage of samples flagged "
+	    "above_grant when accepted",
+	    "beyond_service_unit_hours", "of used, as things stand: in each UTC hour before at, "
+	    "usage less the team's granted cards that the outages as they stand left in "
+	    "service, when positive",
 	    "utilization", "used / delivered (0 when nothing was delivered)",
 	    "measured", "what the team's nodes measured in the UTC hours that begin before at: "
 	    "the GPU-seconds of the samples that carried measurements, their busy and "
@@ -321,7 +326,8 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 		    f->fig.entitled);
 	civil_format_date(civil_local_day(f->e.created_at, pi->tz_off), enrolled);
 	row = json_pack("{s:s, s:s, s:o, s:I, s:I, s:I, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, s:O}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:b, s:b, s:o, s:I, s:I, s:I, s:O, "
+	    "s:O}",
 	    "team", f->e.team, "state", enrollment_state_name(f->e.state),
 	    "window", figures_window_json(f, pi, false),
 	    "days", (json_int_t)t->cmp.days, "extra_days", (json_int_t)f->e.extra_days,
@@ -335,6 +341,7 @@ team_row(const struct phase_info *pi, const struct team *t, const struct across_
 	    "surplus_unit_hours", jv_unit_hours(surplus(t)),
 	    "used_unit_hours", jv_unit_hours(f->fig.used),
 	    "flagged_unit_hours", jv_unit_hours(f->flagged),
+	    "beyond_service_unit_hours", jv_unit_hours(f->beyond_service),
 	    "projected_unit_hours", jv_unit_hours(t->cmp.projected),
 	    "utilization", jv_ratio(f->fig.utilization_ppm),
 	    "delivered_share", jv_ratio(share_ppm),

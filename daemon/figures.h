@@ -29,8 +29,9 @@ struct figures {
 	size_t ng;
 	struct report_facts facts;
 	struct report_figures fig;
-	int64_t flagged;	/* mus of used that was flagged, up to at */
-	int64_t beyond;		/* mus used beyond the cards in service, all time */
+	int64_t flagged;	/* mus of used flagged as things stand, up to at (figures_service) */
+	int64_t beyond_service;	/* mus used beyond the cards in service, up to at */
+	int64_t beyond;		/* mus of the lost cards the team used, all time */
 	struct usage_measured measured;	/* what its nodes measured, up to at */
 };
 
@@ -47,19 +48,32 @@ int figures_load(struct db *db, const struct calendar *cal, const struct phase_i
     int64_t at, struct figures *v, bool have_grants);
 
 /*
- * What the enrollment's team reported using beyond the cards in service,
- * all time, in mus: in each UTC hour that an outage of one of its grants'
- * pools touches, its usage there less the card-seconds of its grants that
- * the outages left in service (shared as losses are), when positive.
- * Judged from the usage as stored and the outages as they stand, so an
- * outage recorded or corrected after the usage counts too.
+ * The enrollment's usage against the cards in service, judged from the
+ * stored hourly usage and the outages as they stand (so an outage
+ * recorded, corrected or cancelled after the usage counts), in mus.  In
+ * each UTC hour that an outage of its grants' pools touches or where a
+ * sample was flagged when accepted, in_service is its grants' card-seconds
+ * less what the outages took from them (shared as losses are, rounded
+ * down), and
+ *   beyond:    usage - in_service, when positive (hours before at);
+ *   flagged:   the hour's whole usage when beyond > 0, else the part of it
+ *              that samples flagged above_grant (a verdict against the
+ *              grants alone) (hours before at);
+ *   used_lost: min(beyond, what the outages took in the hour), all time:
+ *              lost cards the team reported using, which no make-up owes.
+ * team NULL: flagged is not wanted (left without the above_grant part).
  */
-int figures_beyond_service(struct db *db, const struct calendar *cal, int64_t enrollment,
-    const struct grant *gs, size_t ng, int64_t *mus);
+struct figures_service {
+	int64_t flagged, beyond, used_lost;
+};
+int figures_service(struct db *db, const struct calendar *cal, int64_t enrollment,
+    const char *team, const struct grant *gs, size_t ng, int64_t at,
+    struct figures_service *out);
 
 /*
  * What outages took, as far as a make-up owes it: *lost (all time) less
- * what the team reported using beyond the cards in service (never below 0).
+ * the lost cards the team reported using (figures_service's used_lost;
+ * never below 0).
  */
 int figures_owed_losses(struct db *db, const struct calendar *cal, int64_t enrollment,
     int64_t *lost);

@@ -850,6 +850,9 @@ ingest_batch(struct db *db, const char *token_id, const char *agent_pool,
 	if ((rc = ingest_check_overlaps(db, &b, &g, r.overlaps, &newly)) < 0)
 		goto out;
 	r.flagged += newly;
+	if ((rc = ingest_check_stored(db, &b, &g, r.overlaps, &newly)) < 0)
+		goto out;
+	r.flagged += newly;
 	if ((rc = check_totals(db, &b, &g, &ref)) < 0 ||
 	    (agent_pool && (rc = check_budget(db, token_id, lim, r.flagged, now, &ref)) < 0))
 		goto out;

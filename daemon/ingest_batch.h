@@ -117,5 +117,12 @@ int ingest_sum_sample(struct db *db, const struct batch_in *b, struct sums *g,
     struct sample *s);
 int ingest_check_overlaps(struct db *db, struct batch_in *b, struct sums *g, json_t *overlaps,
     int64_t *newly);
+/*
+ * Then the batch's hours against the usage stored before it for the same
+ * (pool, team): the samples that meet an hour they take past the cards in
+ * service are flagged overlapping too.
+ */
+int ingest_check_stored(struct db *db, struct batch_in *b, struct sums *g, json_t *overlaps,
+    int64_t *newly);
 
 #endif

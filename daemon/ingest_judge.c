@@ -245,8 +245,9 @@ judge_cluster(struct db *db, struct batch_in *b, struct sums *g, const struct cl
 			(*newly)++;
 			rc = add_hours(g, pr, s, false, true);
 		}
-		json_array_append_new(overlaps, json_pack("{s:s, s:s, s:o, s:o, s:I, s:I, s:o}",
-		    "pool", b->pools.v[s0->pool].id, "team", b->teams.v[s0->team].id,
+		json_array_append_new(overlaps, json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:I, "
+		    "s:o}", "with", "batch", "pool", b->pools.v[s0->pool].id, "team",
+		    b->teams.v[s0->team].id,
 		    "from", jv_instant(bad_from), "to", jv_instant(bad_to),
 		    "used_seconds", (json_int_t)worst_used, "allowed_seconds",
 		    (json_int_t)worst_allowed, "samples", which));
@@ -293,3 +294,164 @@ ingest_check_overlaps(struct db *db, struct batch_in *b, struct sums *g, json_t 
 	return rc;
 }
 
+
+/*
+ * The batch against the usage stored before it (issue 15): samples of
+ * other batches, from this token or another, of the same pool and team
+ * add up with this batch's in the same UTC hour.  An hour where the stored
+ * usage and the batch's together pass the team's granted card-seconds
+ * less what the outages took (as a sample is judged) flags every sample of
+ * the batch that meets it `overlapping`, and the answer says so with
+ * "with": "stored" and the stored GPU-seconds.  Judged by the hour: the
+ * stored usage is kept by the hour, no finer.
+ */
+struct hour_use {
+	uint32_t pool, team;
+	int64_t hour, gpu;
+};
+
+static int
+cmp_hour_use(const void *a, const void *b)
+{
+	const struct hour_use *x = a, *y = b;
+
+	if (x->pool != y->pool)
+		return x->pool < y->pool ? -1 : 1;
+	if (x->team != y->team)
+		return x->team < y->team ? -1 : 1;
+	return (x->hour > y->hour) - (x->hour < y->hour);
+}
+
+/* What the hours of one (pool, team) that passed came to. */
+struct passed {
+	int64_t *hours;			/* in order */
+	size_t n;
+	int64_t used, allowed, stored;	/* of the hour passed by the most */
+};
+
+/* Judges one hour u of the batch against what is stored for it. */
+static int
+judge_hour(struct db *db, const struct batch_in *b, struct sums *g, const struct hour_use *u,
+    struct passed *ps)
+{
+	struct sample seg = { .pool = u->pool, .team = u->team, .from = u->hour,
+		.to = u->hour + REPORT_HOUR };
+	const struct pair *pr;
+	const struct usage_grant *gr;
+	int64_t stored, granted = 0, out = 0, used;
+	int rc;
+
+	if ((rc = store_usage_hour_sum(db, b->pools.v[u->pool].id, b->teams.v[u->team].id,
+	    u->hour, &stored)) < 0 || stored == 0)
+		return rc;
+	if ((rc = ingest_pair_get(db, b, g, &seg, &pr)) < 0)
+		return rc;
+	gr = g->grants + pr->first;
+	for (size_t k = 0; k < pr->n; k++)
+		granted += gr[k].cards * report_overlap(gr[k].start, gr[k].end, seg.from, seg.to);
+	/* Usage where the team holds no grant is judged by the sample (no_grant). */
+	if (granted == 0 || (rc = out_of_service(db, b, g, &seg, gr, pr->n, &out)) < 0)
+		return rc;
+	if (__builtin_add_overflow(stored, u->gpu, &used))
+		used = INT64_MAX;
+	if (used <= granted - out)
+		return 0;
+	/* Grown at each power of two. */
+	if ((ps->n & (ps->n - 1)) == 0) {
+		int64_t *v = realloc(ps->hours, (ps->n ? 2 * ps->n : 1) * sizeof(*v));
+
+		if (v == NULL)
+			return GD_ENOMEM;
+		ps->hours = v;
+	}
+	ps->hours[ps->n++] = u->hour;
+	if (ps->n == 1 || used - (granted - out) > ps->used - ps->allowed) {
+		ps->used = used;
+		ps->allowed = granted - out;
+		ps->stored = stored;
+	}
+	return 0;
+}
+
+/* Flags and reports the batch's samples of (pool, team) that meet an hour that passed. */
+static int
+flag_passed(struct db *db, struct batch_in *b, struct sums *g, uint32_t pool, uint32_t team,
+    const struct passed *ps, json_t *overlaps, int64_t *newly)
+{
+	int64_t from = ps->hours[0], to = ps->hours[ps->n - 1] + REPORT_HOUR;
+	json_t *which = json_array();
+	int rc = 0;
+
+	if (which == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < b->n && rc == 0; i++) {
+		struct sample *s = &b->s[i];
+		const struct pair *pr;
+		bool meets = false;
+
+		if (s->pool != pool || s->team != team || s->gpu == 0)
+			continue;
+		for (size_t k = 0; k < ps->n && !meets; k++)
+			meets = report_overlap(s->from, s->to, ps->hours[k],
+			    ps->hours[k] + REPORT_HOUR) > 0;
+		if (!meets)
+			continue;
+		json_array_append_new(which, json_integer((json_int_t)i));
+		if (s->flag != FLAG_NONE)
+			continue;
+		s->flag = FLAG_OVERLAPPING;
+		(*newly)++;
+		if ((rc = ingest_pair_get(db, b, g, s, &pr)) == 0)
+			rc = add_hours(g, pr, s, false, true);
+	}
+	if (rc == 0)
+		json_array_append_new(overlaps, json_pack("{s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, "
+		    "s:o}", "with", "stored", "pool", b->pools.v[pool].id, "team",
+		    b->teams.v[team].id, "from", jv_instant(from), "to", jv_instant(to),
+		    "used_seconds", (json_int_t)ps->used, "allowed_seconds",
+		    (json_int_t)ps->allowed, "stored_seconds", (json_int_t)ps->stored, "samples",
+		    which));
+	else
+		json_decref(which);
+	return rc;
+}
+
+int
+ingest_check_stored(struct db *db, struct batch_in *b, struct sums *g, json_t *overlaps,
+    int64_t *newly)
+{
+	struct hour_use *u = calloc(g->nagg ? g->nagg : 1, sizeof(*u));
+	size_t n = 0;
+	int rc = 0;
+
+	*newly = 0;
+	if (u == NULL)
+		return GD_ENOMEM;
+	for (size_t i = 0; i < g->capagg; i++) {
+		const struct agg *a = &g->agg[i];
+
+		if (a->used && a->hour != HOUR_TOTAL && a->gpu > 0)
+			u[n++] = (struct hour_use){ a->pool, a->team, a->hour, a->gpu };
+	}
+	qsort(u, n, sizeof(*u), cmp_hour_use);
+	for (size_t i = 0; rc == 0 && i < n; ) {
+		struct passed ps = { NULL, 0, 0, 0, 0 };
+		size_t j = i;
+
+		/* One (pool, team), hour by hour, the hour's enrollments summed. */
+		while (rc == 0 && j < n && u[j].pool == u[i].pool && u[j].team == u[i].team) {
+			struct hour_use h = u[j++];
+
+			while (j < n && u[j].pool == h.pool && u[j].team == h.team &&
+			    u[j].hour == h.hour)
+				h.gpu += u[j++].gpu;
+			rc = judge_hour(db, b, g, &h, &ps);
+		}
+		if (rc == 0 && ps.n > 0)
+			rc = flag_passed(db, b, g, u[i].pool, u[i].team, &ps, overlaps, newly);
+		free(ps.hours);
+		i = j;
+	}
+	free(u);
+	return rc;
+}

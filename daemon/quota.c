@@ -147,7 +147,7 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	    (rc = figures_voucher(db, v.e.id, &acc, &avail)) < 0)
 		goto out;
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, "
-	    "s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, "
+	    "s:{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}, s:o, "
 	    "s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 	    "team", team, "phase", ph, "state", enrollment_state_name(v.e.state), "at", jv_instant(at),
 	    "window", figures_window_json(&v, &pi, true),
@@ -160,6 +160,7 @@ quota_build(struct db *db, const char *team, const char *phase, int64_t at, json
 	    "delivered", jv_unit_hours(v.fig.delivered), "lost", jv_unit_hours(v.fig.lost),
 	    "owed", jv_unit_hours(v.fig.owed), "used", jv_unit_hours(v.fig.used),
 	    "flagged", jv_unit_hours(v.flagged),
+	    "beyond_service", jv_unit_hours(v.beyond_service),
 	    "utilization", jv_ratio(v.fig.utilization_ppm),
 	    "idle", figures_idle_json(since),
 	    "voucher", "budget_krw", (json_int_t)acc.budget, "held_krw", (json_int_t)acc.held,

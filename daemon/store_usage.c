@@ -337,24 +337,6 @@ store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
 }
 
 int
-store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus)
-{
-	sqlite3_stmt *st = db_prep(db, "SELECT u.flagged_seconds, m.weight_milli "
-	    "FROM usage_hourly u JOIN pools p ON p.id = u.pool "
-	    "JOIN card_models m ON m.id = p.card_model "
-	    "WHERE u.enrollment = ? AND u.hour < ? AND u.flagged_seconds > 0");
-	units_wide sum;
-	int rc;
-
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "ii", enrollment, at);
-	if ((rc = wide_sum(st, &sum)) < 0)
-		return rc;
-	return units_narrow(sum, mus);
-}
-
-int
 store_usage_measured(struct db *db, int64_t enrollment, int64_t at, struct usage_measured *out)
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT measured_seconds, busy_seconds, util_seconds, "
@@ -381,21 +363,17 @@ store_usage_measured(struct db *db, int64_t enrollment, int64_t at, struct usage
 	return 0;
 }
 
-int
-store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_t from,
-    int64_t to, struct usage_hour **v, size_t *n)
+/* Reads (hour, gpu_seconds, flagged_seconds) rows into *v. */
+static int
+hour_rows(sqlite3_stmt *st, struct usage_hour **v, size_t *n)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT hour, gpu_seconds FROM usage_hourly "
-	    "WHERE enrollment = ? AND pool = ? AND hour >= ? AND hour < ? ORDER BY hour");
 	struct usage_hour *out = NULL, one;
 	size_t cnt = 0, cap = 0;
 	int rc = 0, s;
 
-	if (st == NULL)
-		return GD_EIO;
-	db_bind(st, "itii", enrollment, pool, from, to);
 	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		one = (struct usage_hour){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
+		one = (struct usage_hour){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 2) };
 		rc = vec_push(&out, &cnt, &cap, &one, sizeof(one));
 	}
 	if (rc == 0 && s != SQLITE_DONE)
@@ -407,6 +385,87 @@ store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_
 	}
 	*v = out;
 	*n = cnt;
+	return 0;
+}
+
+int
+store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_t from,
+    int64_t to, struct usage_hour **v, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT hour, gpu_seconds, flagged_seconds "
+	    "FROM usage_hourly WHERE enrollment = ? AND pool = ? AND hour >= ? AND hour < ? "
+	    "ORDER BY hour");
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "itii", enrollment, pool, from, to);
+	return hour_rows(st, v, n);
+}
+
+int
+store_usage_flagged_hours_of(struct db *db, int64_t enrollment, const char *pool,
+    struct usage_hour **v, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT hour, gpu_seconds, flagged_seconds "
+	    "FROM usage_hourly WHERE enrollment = ? AND pool = ? AND flagged_seconds > 0 "
+	    "ORDER BY hour");
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "it", enrollment, pool);
+	return hour_rows(st, v, n);
+}
+
+int
+store_usage_above_grant_of(struct db *db, const char *team, const char *pool,
+    struct usage_span **v, size_t *n)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT from_t, to_t, gpu_seconds FROM usage_flags "
+	    "WHERE team = ? AND pool = ? AND reason = 'above_grant' ORDER BY from_t");
+	struct usage_span *out = NULL, one;
+	size_t cnt = 0, cap = 0;
+	int rc = 0, s;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "tt", team, pool);
+	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
+		one = (struct usage_span){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 2) };
+		rc = vec_push(&out, &cnt, &cap, &one, sizeof(one));
+	}
+	if (rc == 0 && s != SQLITE_DONE)
+		rc = GD_EIO;
+	db_done(st);
+	if (rc < 0) {
+		free(out);
+		return rc;
+	}
+	*v = out;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_usage_hour_sum(struct db *db, const char *pool, const char *team, int64_t hour,
+    int64_t *gpu_seconds)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT gpu_seconds FROM usage_hourly "
+	    "WHERE pool = ? AND team = ? AND hour = ?");
+	int64_t sum = 0;
+	int rc;
+
+	if (st == NULL)
+		return GD_EIO;
+	db_bind(st, "tti", pool, team, hour);
+	/* One row per enrollment (and one of no grant), each at most INT64_MAX. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (__builtin_add_overflow(sum, sqlite3_column_int64(st, 0), &sum))
+			sum = INT64_MAX;
+	db_done(st);
+	if (rc != SQLITE_DONE)
+		return db_rc(rc);
+	*gpu_seconds = sum;
 	return 0;
 }
 

@@ -102,12 +102,6 @@ int store_usage_used_wide(struct db *db, int64_t enrollment, units_wide *mus);
  */
 int store_usage_used(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
 
-/*
- * Of what an enrollment used in the hours that begin before at, the
- * milli-unit-seconds its samples had flagged (no grant, above the grant,
- * above the cards in service).
- */
-int store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *mus);
 
 /*
  * What an enrollment's nodes measured in the hours that begin before at
@@ -117,13 +111,31 @@ int store_usage_flagged(struct db *db, int64_t enrollment, int64_t at, int64_t *
 int store_usage_measured(struct db *db, int64_t enrollment, int64_t at,
     struct usage_measured *out);
 
-/* One hour of an enrollment's usage on a pool. */
+/* One hour of an enrollment's usage on a pool, and of it what samples had flagged. */
 struct usage_hour {
-	int64_t hour, gpu_seconds;
+	int64_t hour, gpu_seconds, flagged_seconds;
 };
 /* The enrollment's hours on pool that begin in [from, to), by hour; *v malloc'd. */
 int store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_t from,
     int64_t to, struct usage_hour **v, size_t *n);
+/* The enrollment's hours on pool where some sample was flagged when accepted, by hour. */
+int store_usage_flagged_hours_of(struct db *db, int64_t enrollment, const char *pool,
+    struct usage_hour **v, size_t *n);
+
+/* A flagged sample's interval and usage. */
+struct usage_span {
+	int64_t from, to, gpu_seconds;
+};
+/*
+ * The samples of team on pool flagged above_grant (judged against the
+ * grants alone, so no outage changes the verdict); *v malloc'd.
+ */
+int store_usage_above_grant_of(struct db *db, const char *team, const char *pool,
+    struct usage_span **v, size_t *n);
+
+/* The GPU-seconds stored for (pool, team) in one UTC hour, whatever the enrollment. */
+int store_usage_hour_sum(struct db *db, const char *pool, const char *team, int64_t hour,
+    int64_t *gpu_seconds);
 
 /* Milli-unit-seconds an enrollment used in the hours [from, to) (hour-aligned). */
 int store_usage_used_between(struct db *db, int64_t enrollment, int64_t from, int64_t to,

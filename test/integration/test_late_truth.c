@@ -29,9 +29,15 @@
  *	                         period nothing more is made up
  *	usage_in_service         usage of every granted card while an outage
  *	                         took some out of service is flagged
+ *	late_outage_flags        usage first, the outage recorded after: the
+ *	                         figures follow it (beyond_service, flagged,
+ *	                         owed), corrected and cancelled
  *	voucher_on_effective     an elimination with a future effective_on keeps
  *	                         the voucher open until that date, closed at once
  *	                         after a restart past it
+ *	voucher_on_withdrawal    a withdrawal with a future effective_on: closed
+ *	                         by the timer while grantd runs; a settlement
+ *	                         at the effective instant refused
  *	vouchers_only            grants [] with an override: the voucher, no cards
  *
  * Where grantd answers other than issue 15 and docs/api-notes.md ("Late
@@ -469,6 +475,26 @@ START_TEST(late_outage_repaired)
 	    "6, equal_delivery false naming alpha; got summary %s, alpha %s",
 	    dump(json_object_get(rep, "summary")), dump(row));
 	json_decref(rep);
+	/* A make-up by hand for more than is owed (7 uh, owed 6): refused, equal_delivery. */
+	b = h_check(req(&h, "POST", "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\",\"team\":"
+	    "\"alpha\"},\"pool\":\"b2\",\"cards\":7,\"start\":\"2026-03-12T06:00:00Z\",\"end\":"
+	    "\"2026-03-12T07:00:00Z\"}"), 409, "fairness_violation", "POST /v1/grants: a make-up "
+	    "by hand of 7 uh for completed alpha, owed 6");
+	{
+		json_t *viol = json_object_get(b, "violations"), *one;
+		bool delivery = false;
+		size_t i;
+
+		json_array_foreach(viol, i, one)
+			delivery |= strcmp(h_str(one, "rule"), "equal_delivery") == 0;
+		h_expect(delivery, "the refusal of a make-up by hand above what is owed: expected "
+		    "a violation of equal_delivery; got %s", dump(b));
+	}
+	json_decref(b);
+	q = quota(&h, "alpha", NULL);
+	h_expect(num(q, "unit_hours.owed") == 6.0, "GET /v1/teams/alpha/quota after a refused "
+	    "make-up: expected still owed 6; got %s", dump(json_object_get(q, "unit_hours")));
+	json_decref(q);
 	/* A make-up by hand after the window, for what is owed, within the grace period. */
 	b = h_check(req(&h, "POST", "/v1/grants", "{\"enrollment\":{\"phase\":\"ph\",\"team\":"
 	    "\"alpha\"},\"pool\":\"b2\",\"cards\":6,\"start\":\"2026-03-12T06:00:00Z\",\"end\":"
@@ -609,7 +635,9 @@ sample(struct harness *h, const char *agent, const char *batch, const char *t,
  *   the outage cancelled:
  *   u-5  alpha 04:00-05:00, 8 cards   not flagged (the cards were in service)
  *
- * alpha used 8 + 6 + 8 + 8 = 30 uh, 8 of them flagged; beta 7, all flagged.
+ * alpha used 8 + 6 + 8 + 8 = 30 uh, 8 of them flagged (u-1's hour, 2 of it
+ * beyond the 6 in service); beta 7, all flagged, 1 beyond.  Once the
+ * outage is cancelled the figures are judged again: nothing flagged.
  */
 START_TEST(usage_in_service)
 {
@@ -658,17 +686,20 @@ START_TEST(usage_in_service)
 	h_expect(text[0] == '\0', "usage_flags: expected no row for u-2 or u-3; got '%s'", text);
 
 	q = quota(&h, "alpha", NULL);
-	h_expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 22.0,
-	    "GET /v1/teams/alpha/quota: expected used 22, flagged 8 (u-1); got %s",
-	    dump(json_object_get(q, "unit_hours")));
+	h_expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 22.0 &&
+	    num(q, "unit_hours.beyond_service") == 2.0,
+	    "GET /v1/teams/alpha/quota: expected used 22, flagged 8 (u-1), beyond_service 2; "
+	    "got %s", dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
 	rep = fairness(&h, NULL);
 	h_expect(num(row_of(rep, "alpha"), "flagged_unit_hours") == 8.0 &&
 	    num(row_of(rep, "alpha"), "used_unit_hours") == 22.0 &&
-	    num(row_of(rep, "beta"), "flagged_unit_hours") == 7.0,
-	    "GET /v1/phases/ph/fairness: expected alpha used 22, flagged_unit_hours 8, beta "
-	    "flagged 7; got alpha %s, beta %s", dump(row_of(rep, "alpha")),
-	    dump(row_of(rep, "beta")));
+	    num(row_of(rep, "alpha"), "beyond_service_unit_hours") == 2.0 &&
+	    num(row_of(rep, "beta"), "flagged_unit_hours") == 7.0 &&
+	    num(row_of(rep, "beta"), "beyond_service_unit_hours") == 1.0,
+	    "GET /v1/phases/ph/fairness: expected alpha used 22, flagged_unit_hours 8, "
+	    "beyond_service_unit_hours 2, beta flagged 7, beyond 1; got alpha %s, beta %s",
+	    dump(row_of(rep, "alpha")), dump(row_of(rep, "beta")));
 	json_decref(rep);
 
 	/* The outage cancelled: every granted card was in service after all. */
@@ -680,10 +711,89 @@ START_TEST(usage_in_service)
 	h_expect(f == 0, "POST /v1/usage u-5: alpha used its 8 cards in the hours of a cancelled "
 	    "outage: expected flagged 0; got %lld", f);
 	q = quota(&h, "alpha", NULL);
-	h_expect(num(q, "unit_hours.flagged") == 8.0 && num(q, "unit_hours.used") == 30.0,
-	    "GET /v1/teams/alpha/quota after u-5: expected used 30, flagged still 8; got %s",
+	h_expect(num(q, "unit_hours.flagged") == 0.0 && num(q, "unit_hours.used") == 30.0 &&
+	    num(q, "unit_hours.beyond_service") == 0.0, "GET /v1/teams/alpha/quota after the "
+	    "outage was cancelled: expected used 30, flagged 0 and beyond_service 0 (u-1's "
+	    "flag was the ingest's verdict; as things stand every card was in service); got %s",
 	    dump(json_object_get(q, "unit_hours")));
 	json_decref(q);
+	/* The ingest's verdict stays as it was told. */
+	db_text(&h, "SELECT f.reason FROM usage_flags f JOIN usage_batches b ON b.id = f.batch "
+	    "WHERE b.batch_id = 'u-1'", text, sizeof(text));
+	h_expect(strcmp(text, "above_cards_in_service") == 0, "usage_flags of u-1 after the "
+	    "cancellation: expected kept as above_cards_in_service; got '%s'", text);
+	free(agent);
+	done(&h);
+}
+END_TEST
+
+/* Quota's and the report's figures for alpha: lost, owed, flagged, beyond_service. */
+static void
+service_figures_are(struct harness *h, double lost, double owed, double flagged,
+    double beyond, const char *when)
+{
+	json_t *q = quota(h, "alpha", NULL), *rep = fairness(h, NULL), *row = row_of(rep, "alpha");
+
+	h_expect(num(q, "unit_hours.lost") == lost && num(q, "unit_hours.owed") == owed &&
+	    num(q, "unit_hours.flagged") == flagged &&
+	    num(q, "unit_hours.beyond_service") == beyond && num(q, "unit_hours.used") == 8.0,
+	    "GET /v1/teams/alpha/quota %s: expected used 8, lost %g, owed %g, flagged %g, "
+	    "beyond_service %g; got %s", when, lost, owed, flagged, beyond,
+	    dump(json_object_get(q, "unit_hours")));
+	h_expect(row && num(row, "lost_unit_hours") == lost && num(row, "owed_unit_hours") == owed &&
+	    num(row, "flagged_unit_hours") == flagged &&
+	    num(row, "beyond_service_unit_hours") == beyond, "GET /v1/phases/ph/fairness %s: "
+	    "expected alpha lost %g, owed %g, flagged %g, beyond_service %g; got %s", when, lost,
+	    owed, flagged, beyond, dump(row));
+	json_decref(rep);
+	json_decref(q);
+}
+
+/*
+ * The issue's own case: usage first, the outage recorded after.  b1 has 8
+ * cards, all alpha's.
+ *
+ *   u-1  alpha 03-02 01:00-02:00, 8 cards: fits the 8 granted, not flagged
+ *   out  b1 03-02 00:00-06:00, 4 cards, recorded on 03-03: alpha loses
+ *        4 x 6 = 24 uh; in u-1's hour it had 4 in service and used 8:
+ *        beyond_service 4, flagged 8 (the hour, whole), owed 24 - 4 = 20
+ *   out  corrected to 2 cards: lost 12, beyond 8 - 6 = 2, owed 10
+ *   out  cancelled: lost, owed, flagged and beyond_service 0
+ */
+START_TEST(late_outage_flags)
+{
+	struct harness h;
+	json_t *o;
+	char *agent, out[32], path[96];
+	long long f;
+
+	world(&h);
+	pool(&h, "b1", 8);
+	team(&h, "alpha");
+	enroll(&h, "alpha", "b1");
+	agent = h_token(&h, "agent", NULL, "b1");
+	h_clock(&h, "2026-03-03T00:00:00Z");
+	f = sample(&h, agent, "u-1", "alpha", "2026-03-02T01:00:00Z", "2026-03-02T02:00:00Z",
+	    8 * 3600);
+	h_expect(f == 0, "POST /v1/usage u-1: alpha used its 8 granted cards, no outage known: "
+	    "expected flagged 0; got %lld", f);
+	service_figures_are(&h, 0, 0, 0, 0, "before the outage is known");
+
+	o = h_must(req(&h, "POST", "/v1/pools/b1/outages", "{\"from\":\"2026-03-02T00:00:00Z\","
+	    "\"to\":\"2026-03-02T06:00:00Z\",\"cards\":4,\"reason\":\"found in the logs\"}"), 201,
+	    "the late outage");
+	snprintf(out, sizeof(out), "%s", h_str(o, "id"));
+	json_decref(o);
+	service_figures_are(&h, 24, 20, 8, 4, "after the late outage of 4 cards");
+
+	snprintf(path, sizeof(path), "/v1/outages/%s", out);
+	json_decref(h_must(req(&h, "PATCH", path, "{\"cards\":2,\"reason\":\"two nodes, not "
+	    "four\"}"), 200, "correct the outage"));
+	service_figures_are(&h, 12, 10, 8, 2, "after the outage was corrected to 2 cards");
+
+	json_decref(h_must(req(&h, "DELETE", path, "{\"reason\":\"entered on the wrong "
+	    "pool\"}"), 200, "cancel the outage"));
+	service_figures_are(&h, 0, 0, 0, 0, "after the outage was cancelled");
 	free(agent);
 	done(&h);
 }
@@ -801,6 +911,73 @@ START_TEST(voucher_on_effective)
 }
 END_TEST
 
+/*
+ * alpha (voucher 1 000 000) holds A 100 000 on 03-02 and withdraws from
+ * 03-06.  Until then the voucher stays open and A pending.  The clock
+ * reaches 03-06 00:00 while grantd runs (no restart): its timer closes the
+ * voucher, A voided by the enrollment's end, 1 000 000 returned; settling
+ * A or a new hold is refused.
+ */
+START_TEST(voucher_on_withdrawal)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct harness h;
+	json_t *v = NULL, *a, *e;
+	char ha[32], path[96];
+	int tries;
+
+	world(&h);
+	pool(&h, "b1", 8);
+	team(&h, "alpha");
+	enroll(&h, "alpha", "b1");
+	json_decref(h_must(req(&h, "POST", "/v1/suppliers", "{\"id\":\"data-co\",\"name\":\"Data "
+	    "Co\",\"org\":\"Data Co Ltd\"}"), 201, "supplier"));
+	h_clock(&h, "2026-03-02T00:00:00Z");
+	a = h_must(req(&h, "POST", "/v1/vouchers/holds", "{\"team\":\"alpha\",\"phase\":\"ph\","
+	    "\"supplier\":\"data-co\",\"amount_krw\":100000}"), 201, "hold A");
+	snprintf(ha, sizeof(ha), "%s", h_str(a, "id"));
+	json_decref(a);
+	e = h_must(req(&h, "POST", "/v1/phases/ph/enrollments/alpha/withdraw", "{\"effective_on\":"
+	    "\"2026-03-06\",\"reason\":\"the team leaves the programme\"}"), 200, "withdraw");
+	h_expect(strcmp(h_str(e, "state"), "withdrawn") == 0 &&
+	    strcmp(h_str(e, "ended_at"), "2026-03-06T00:00:00Z") == 0, "withdraw alpha from "
+	    "2026-03-06: expected withdrawn, ended_at 2026-03-06T00:00:00Z; got %s", dump(e));
+	json_decref(e);
+	v = voucher(&h, "alpha");
+	h_expect(strcmp(h_str(v, "state"), "open") == 0 && num(v, "held_krw") == 100000.0 &&
+	    num(v, "returned_krw") == 0.0, "GET /v1/teams/alpha/vouchers after a withdrawal "
+	    "effective 03-06, on 03-02: expected open, held 100000, returned 0; got %s", dump(v));
+	json_decref(v);
+	hold_is(&h, ha, "pending", NULL);
+
+	/* The effective instant passes while grantd runs: the timer closes the voucher. */
+	h_clock(&h, "2026-03-06T00:00:00Z");
+	for (v = NULL, tries = 0; tries < 250; tries++) {
+		json_decref(v);
+		v = voucher(&h, "alpha");
+		if (strcmp(h_str(v, "state"), "closed") == 0)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	h_expect(strcmp(h_str(v, "state"), "closed") == 0 && num(v, "held_krw") == 0.0 &&
+	    num(v, "settled_krw") == 0.0 && num(v, "returned_krw") == 1000000.0 &&
+	    num(v, "available_krw") == 0.0, "GET /v1/teams/alpha/vouchers once the clock "
+	    "reached the effective instant, grantd running: expected closed by the timer within "
+	    "5 s, held 0, returned 1000000, available 0; got %s", dump(v));
+	json_decref(v);
+	hold_is(&h, ha, "voided", "enrollment_end");
+	snprintf(path, sizeof(path), "/v1/vouchers/holds/%s/settle", ha);
+	json_decref(h_check(req(&h, "POST", path, NULL), 409, "invalid_state", "settle hold A "
+	    "after the withdrawal took effect"));
+	json_decref(hold(&h, "alpha", 1000, 409, "POST /v1/vouchers/holds for alpha after its "
+	    "withdrawal took effect"));
+	v = h_must(get(&h, "/v1/vouchers/verify"), 200, "ledger verify");
+	h_expect(json_is_true(json_object_get(v, "ok")), "ledger verify: %s", dump(v));
+	json_decref(v);
+	done(&h);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* d. Vouchers only. */
 
@@ -896,7 +1073,9 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, late_outage_repaired);
 	tcase_add_test(tc, usage_in_service);
+	tcase_add_test(tc, late_outage_flags);
 	tcase_add_test(tc, voucher_on_effective);
+	tcase_add_test(tc, voucher_on_withdrawal);
 	tcase_add_test(tc, vouchers_only);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

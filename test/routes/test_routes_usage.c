@@ -280,6 +280,65 @@ END_TEST
  * them: no make-up is owed.  beta, whose 4 b1 cards reported nothing, is
  * owed its 4.
  */
+/*
+ * Overlaps across batches (issue 15): two agent tokens of b1 each report 6
+ * of alpha's 8 cards for the same hour, in batches of their own.  The
+ * first fits; the second takes the hour to 12 and is flagged overlapping
+ * "with" the stored usage.  The quota judges the stored hour whole: 12
+ * flagged, 4 beyond the cards in service.  In the next hour 4 cards from
+ * each token fit the 8: nothing flagged.
+ */
+START_TEST(overlapping_across_batches)
+{
+	char a[256], body[512], agent2[TOKEN_SECRET_LEN + 1];
+	struct response rs;
+	json_t *o;
+
+	fx_token(&F, "agent-b1-2", ROLE_AGENT, NULL, "b1", agent2, NULL);
+	sample(a, sizeof(a), "b1", "alpha", "2026-03-02T00:00:00Z", "2026-03-02T01:00:00Z",
+	    6 * 3600);
+	snprintf(body, sizeof(body), "{\"batch_id\":\"node-1\",\"samples\":[%s]}", a);
+	rs = post_usage(agent_tok, body, 0);
+	ck_assert_int_eq(rs.status, 202);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 0);
+	response_clear(&rs);
+	snprintf(body, sizeof(body), "{\"batch_id\":\"node-2\",\"samples\":[%s]}", a);
+	rs = post_usage(agent2, body, 0);
+	ck_assert_int_eq(rs.status, 202);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 1);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "overlaps")), 1);
+	o = json_array_get(fx_at(rs.json, "overlaps"), 0);
+	ck_assert_str_eq(fx_str(o, "with"), "stored");
+	ck_assert_str_eq(fx_str(o, "from"), "2026-03-02T00:00:00Z");
+	ck_assert_str_eq(fx_str(o, "to"), "2026-03-02T01:00:00Z");
+	ck_assert_int_eq(json_integer_value(fx_at(o, "used_seconds")), 12 * 3600);
+	ck_assert_int_eq(json_integer_value(fx_at(o, "allowed_seconds")), 8 * 3600);
+	ck_assert_int_eq(json_integer_value(fx_at(o, "stored_seconds")), 6 * 3600);
+	ck_assert_int_eq(json_array_size(fx_at(o, "samples")), 1);
+	ck_assert_int_eq(json_integer_value(json_array_get(fx_at(o, "samples"), 0)), 0);
+	response_clear(&rs);
+	ck_assert_int_eq(fx_qint(&F, "SELECT count(*) FROM usage_flags WHERE reason = "
+	    "'overlapping'", NULL, NULL), 1);
+	/* Another hour: 4 cards from each token fit the 8. */
+	sample(a, sizeof(a), "b1", "alpha", "2026-03-02T01:00:00Z", "2026-03-02T02:00:00Z",
+	    4 * 3600);
+	snprintf(body, sizeof(body), "{\"batch_id\":\"node-1b\",\"samples\":[%s]}", a);
+	rs = post_usage(agent_tok, body, 0);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 0);
+	response_clear(&rs);
+	snprintf(body, sizeof(body), "{\"batch_id\":\"node-2b\",\"samples\":[%s]}", a);
+	rs = post_usage(agent2, body, 0);
+	ck_assert_int_eq(json_integer_value(fx_at(rs.json, "flagged")), 0);
+	ck_assert_int_eq(json_array_size(fx_at(rs.json, "overlaps")), 0);
+	response_clear(&rs);
+	rs = quota_get("/v1/teams/alpha/quota?phase=ph&at=2026-03-05T00:00:00Z", F.admin);
+	ck_num(rs.json, "unit_hours.used", 20.0);
+	ck_num(rs.json, "unit_hours.flagged", 12.0);
+	ck_num(rs.json, "unit_hours.beyond_service", 4.0);
+	response_clear(&rs);
+}
+END_TEST
+
 START_TEST(late_outage_used_not_owed)
 {
 	char a[256], body[512];
@@ -298,6 +357,9 @@ START_TEST(late_outage_used_not_owed)
 	rs = quota_get("/v1/teams/alpha/quota?phase=ph&at=2026-03-05T00:00:00Z", F.admin);
 	ck_num(rs.json, "unit_hours.lost", 8.0);
 	ck_num(rs.json, "unit_hours.owed", 0.0);
+	/* The late outage judges the stored usage: all of it beyond the cards in service. */
+	ck_num(rs.json, "unit_hours.beyond_service", 8.0);
+	ck_num(rs.json, "unit_hours.flagged", 8.0);
 	response_clear(&rs);
 	rs = quota_get("/v1/teams/beta/quota?phase=ph&at=2026-03-05T00:00:00Z", F.admin);
 	ck_num(rs.json, "unit_hours.lost", 4.0);
@@ -1257,6 +1319,7 @@ main(void)
 	tcase_add_test(tc, fairness_csv);
 	tcase_add_test(tc, overlapping_samples);
 	tcase_add_test(tc, late_outage_used_not_owed);
+	tcase_add_test(tc, overlapping_across_batches);
 	tcase_add_test(tc, cli_report);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
