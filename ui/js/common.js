@@ -1,7 +1,8 @@
 // common.js: what every view shares: problems shown, announcements, the hash.
 import { ApiError } from './api.js';
 import { h } from './dom.js';
-import { problemText } from './i18n.js';
+import { problemText, t } from './i18n.js';
+import { setZone, getZone } from './format.js';
 
 // A problem as people read it: the code's text in their language, the
 // server's English detail beside it, and the code itself for support.
@@ -13,6 +14,15 @@ export function problem(err) {
     detail ? h('span', { lang: 'en', class: 'detail' }, [detail]) : null, ' ',
     h('code', {}, [code]),
   ]);
+}
+
+// Times and dates from here on in the zone of a programme (its `timezone`),
+// and the footer naming it: each programme has its own, and a view of a
+// phase shows that phase's programme's times.
+export function useZone(name) {
+  if (name) setZone(name);
+  const z = document.getElementById('zone');
+  if (z) z.textContent = t('zone', { zone: getZone().name, label: getZone().label });
 }
 
 export function announce(msg) {

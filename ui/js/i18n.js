@@ -23,6 +23,7 @@ const en = {
   'problem.unsupported_media_type': 'Unsupported media type', 'problem.idempotency_key_reused': 'Idempotency key reused',
   'problem.internal': 'Internal error', 'problem.unavailable': 'grantd is unavailable',
   'problem.network': 'grantd cannot be reached', 'problem.other': 'Unexpected answer',
+  'problem.rate_limited': 'Too many requests; try again later',
   all: 'All', close: 'Close', 'fair.days': 'Days', amount: 'Amount', available: 'available', cards: 'Cards', created: 'Created', credit: 'Credit',
   days: 'days', ndays: '{n} days', debit: 'Debit', end: 'End', expires: 'Expires', filter: 'Apply', hold: 'Hold', kind: 'Kind',
   legend: 'Legend', memo: 'Memo', more: 'More', none: 'None.', nophase: 'No phase yet.', now: 'now',
@@ -56,7 +57,7 @@ const en = {
   'fair.unit_hours': 'Unit-hours', 'fair.bars_alt': 'Entitled, delivered, lost and used unit-hours of each team; the table below gives the numbers',
   'fair.table': 'Unit-hours and rules by team', 'fair.makeups': 'Make-ups', 'fair.for': 'For',
   'fair.outage_reason': 'outage {id} of {start}: {reason}', 'fair.overrides': 'Overrides', 'fair.breaks': 'Breaks',
-  'fair.none': 'None.', 'fair.rule': 'Rule', 'fair.action': 'Change', 'fair.detail': 'Detail',
+  'fair.no_teams': 'No team has a window in this phase yet.', 'fair.none': 'None.', 'fair.rule': 'Rule', 'fair.action': 'Change', 'fair.detail': 'Detail',
   'team.none': 'No team.', 'team.not_enrolled': 'This team is in no phase.', 'team.window': 'Window',
   'team.days': '{days} days: {elapsed} gone, {left} left', 'team.progress': 'Days of the window gone',
   'team.days_left': 'Days left', 'team.evaluation': 'Evaluation', 'team.ended': 'Ended',
@@ -82,6 +83,7 @@ const en = {
   'audit.trail': 'Trail, newest first', 'audit.actor': 'Actor', 'audit.action': 'Action', 'audit.target': 'Target',
   'audit.from': 'From (date)', 'audit.to': 'To (date)', 'audit.older': 'Read older entries', 'audit.detail': 'Detail',
   'audit.show': 'show', 'audit.reach': 'Filters look at the newest {n} entries (from #{seq}); {shown} shown.',
+  'audit.cut': 'Only the newest {shown} of the {n} entries that match are shown: narrow the filters to see the others.',
 };
 
 const ko = {
@@ -104,6 +106,7 @@ const ko = {
   'problem.unsupported_media_type': '지원하지 않는 형식입니다', 'problem.idempotency_key_reused': '멱등 키가 재사용되었습니다',
   'problem.internal': '내부 오류', 'problem.unavailable': 'grantd를 사용할 수 없습니다',
   'problem.network': 'grantd에 연결할 수 없습니다', 'problem.other': '예상하지 못한 응답',
+  'problem.rate_limited': '요청이 너무 많습니다. 잠시 후 다시 시도하십시오',
   all: '전체', close: '닫기', 'fair.days': '일수', amount: '금액', available: '사용 가능', cards: '카드', created: '생성', credit: '대변',
   days: '일', ndays: '{n}일', debit: '차변', end: '종료', expires: '만료', filter: '적용', hold: '예약', kind: '종류',
   legend: '범례', memo: '메모', more: '더 보기', none: '없음.', nophase: '아직 단계가 없습니다.', now: '현재',
@@ -137,7 +140,7 @@ const ko = {
   'fair.unit_hours': '단위시간', 'fair.bars_alt': '팀별 권리, 제공, 손실, 사용 단위시간; 수치는 아래 표에 있습니다',
   'fair.table': '팀별 단위시간과 규칙', 'fair.makeups': '보상 할당', 'fair.for': '사유',
   'fair.outage_reason': '{start} 장애 {id}: {reason}', 'fair.overrides': '예외 승인', 'fair.breaks': '위반 내역',
-  'fair.none': '없음.', 'fair.rule': '규칙', 'fair.action': '변경', 'fair.detail': '상세',
+  'fair.no_teams': '이 단계에 기간이 있는 팀이 아직 없습니다.', 'fair.none': '없음.', 'fair.rule': '규칙', 'fair.action': '변경', 'fair.detail': '상세',
   'team.none': '팀이 없습니다.', 'team.not_enrolled': '이 팀은 어느 단계에도 없습니다.', 'team.window': '기간',
   'team.days': '{days}일: {elapsed}일 지남, {left}일 남음', 'team.progress': '지난 일수',
   'team.days_left': '남은 일수', 'team.evaluation': '평가일', 'team.ended': '종료',
@@ -163,6 +166,7 @@ const ko = {
   'audit.trail': '기록, 최신 순', 'audit.actor': '행위자', 'audit.action': '행위', 'audit.target': '대상',
   'audit.from': '시작일', 'audit.to': '종료일', 'audit.older': '이전 기록 읽기', 'audit.detail': '상세',
   'audit.show': '보기', 'audit.reach': '최신 {n}건(#{seq}부터)에서 찾습니다; {shown}건 표시.',
+  'audit.cut': '조건에 맞는 {n}건 중 최신 {shown}건만 표시합니다. 나머지를 보려면 조건을 좁히십시오.',
 };
 
 const dicts = { en, ko };

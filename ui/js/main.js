@@ -4,8 +4,7 @@ import * as live from './live.js';
 import { get, all, ApiError } from './api.js';
 import { h, clear } from './dom.js';
 import { t, lang, setLang, translatePage } from './i18n.js';
-import { problem, announce } from './common.js';
-import { setZone, getZone } from './format.js';
+import { problem, announce, useZone } from './common.js';
 import * as calendar from './views/calendar.js';
 import * as fairness from './views/fairness.js';
 import * as team from './views/team.js';
@@ -54,8 +53,10 @@ async function loadContext() {
       phases.push({ ...ph, timezone: p.timezone });
     }
   }
-  if (programs.length) setZone(programs[0].timezone);
-  return { ...w, programs, phases };
+  // Views of no one phase (calendar, vouchers, audit) use the first
+  // programme's zone; a phase's view switches to its own programme's.
+  const zone = programs.length ? programs[0].timezone : null;
+  return { ...w, programs, phases, zone };
 }
 
 function showSignIn(err) {
@@ -133,7 +134,7 @@ async function route() {
   document.getElementById('signout').hidden = false;
   document.getElementById('who').textContent =
     role === 'team' ? t('who.team', { team: ctx.team }) : t('who.staff');
-  document.getElementById('zone').textContent = t('zone', { zone: getZone().name, label: getZone().label });
+  useZone(ctx.zone);
   main().removeAttribute('data-ready');
   let { view, params } = parseHash();
   const allowed = role === 'team' ? ['team'] : Object.keys(views);

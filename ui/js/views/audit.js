@@ -9,6 +9,7 @@ import { t } from '../i18n.js';
 import * as f from '../format.js';
 
 const PAGE = 1000;
+const SHOWN = 500;	// rows drawn at most: the filters narrow the rest
 
 export async function render(root) {
   root.append(h('h1', {}, [t('nav.audit')]));
@@ -48,17 +49,21 @@ export async function render(root) {
   ]);
   const out = h('div', { id: 'audit-list' });
   const reach = h('p', { class: 'help', id: 'audit-reach' });
+  const cut = h('p', { class: 'help', id: 'audit-cut', hidden: true });
   const older = h('button', { type: 'button', id: 'audit-older' }, [t('audit.older')]);
   const show = () => {
     fill(actor, actors());
     fill(action, actions());
     const d0 = since.value ? Date.parse(`${since.value}T00:00:00Z`) - f.getZone().offset * 1000 : -Infinity;
     const d1 = until.value ? Date.parse(`${until.value}T00:00:00Z`) - f.getZone().offset * 1000 + 86400000 : Infinity;
-    const rows = entries.filter((e) => (!actor.value || e.actor === actor.value) &&
+    const match = entries.filter((e) => (!actor.value || e.actor === actor.value) &&
       (!action.value || e.action === action.value) &&
       (!target.value || (e.target || '').includes(target.value)) &&
-      Date.parse(e.at) >= d0 && Date.parse(e.at) < d1).slice(0, 500);
+      Date.parse(e.at) >= d0 && Date.parse(e.at) < d1);
+    const rows = match.slice(0, SHOWN);
     reach.textContent = t('audit.reach', { n: f.int(entries.length), seq: oldest, shown: rows.length });
+    cut.hidden = match.length <= SHOWN;
+    cut.textContent = cut.hidden ? '' : t('audit.cut', { shown: f.int(SHOWN), n: f.int(match.length) });
     older.hidden = oldest <= 1;
     clear(out).append(rows.length ? table(null, [{ v: '#', num: true }, t('when'), t('audit.actor'), t('audit.action'), t('audit.target'), t('reason'), t('audit.detail')],
       rows.map((e) => ({ attrs: { 'data-seq': e.seq }, cells: [{ v: String(e.seq), num: true }, f.when(e.at), e.actor, e.action, e.target || '—', e.reason || '—',
@@ -67,6 +72,6 @@ export async function render(root) {
   };
   form.addEventListener('submit', (ev) => { ev.preventDefault(); show(); });
   older.addEventListener('click', async () => { await readOlder(); show(); });
-  root.append(h('section', { 'aria-labelledby': 'tr-h' }, [h('h2', { id: 'tr-h' }, [t('audit.trail')]), form, reach, out, older]));
+  root.append(h('section', { 'aria-labelledby': 'tr-h' }, [h('h2', { id: 'tr-h' }, [t('audit.trail')]), form, reach, cut, out, older]));
   show();
 }

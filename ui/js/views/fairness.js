@@ -6,7 +6,7 @@ import { all, get } from '../api.js';
 import { h, s, clear, table } from '../dom.js';
 import { t } from '../i18n.js';
 import * as f from '../format.js';
-import { setParams, teamColours, pickPhase, problem } from '../common.js';
+import { setParams, teamColours, pickPhase, problem, useZone } from '../common.js';
 
 const RULES = ['equal_period', 'equal_resource', 'equal_delivery'];
 const METRICS = [
@@ -115,6 +115,7 @@ export async function render(root, ctx, params) {
     root.append(h('p', {}, [t('nophase')]));
     return;
   }
+  useZone(phase.timezone);
   if (ctx.phases.length > 1) {
     const sel = h('select', { id: 'phase', name: 'phase' }, ctx.phases.map((p) => h('option', { value: p.id, selected: p.id === phase.id }, [`${p.id} (${p.starts_on})`])));
     sel.addEventListener('change', () => {
@@ -173,11 +174,12 @@ export async function render(root, ctx, params) {
     h('section', { 'aria-labelledby': 'win-h' }, [
       h('h2', { id: 'win-h' }, [t('fair.windows')]),
       h('p', { class: 'help' }, [t('fair.windows_help')]),
-      windowsChart(rep, makeups, colours, width),
+      // A phase no team has joined yet has no axis to draw.
+      rep.teams.length ? windowsChart(rep, makeups, colours, width) : h('p', {}, [t('fair.no_teams')]),
     ]),
     h('section', { 'aria-labelledby': 'bars-h' }, [
       h('h2', { id: 'bars-h' }, [t('fair.unit_hours')]),
-      barsChart(rep, width),
+      rep.teams.length ? barsChart(rep, width) : null,
       table(t('fair.table'), [t('team'), t('state'), t('window'), t('fair.days'),
         ...METRICS.map((m) => ({ v: t(`metric.${m.k}`), num: true })),
         { v: t('metric.utilization'), num: true }, { v: t('metric.owed'), num: true },

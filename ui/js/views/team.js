@@ -8,7 +8,7 @@ import { all, get, ApiError } from '../api.js';
 import { h, s, clear, table } from '../dom.js';
 import { t } from '../i18n.js';
 import * as f from '../format.js';
-import { setParams, pickPhase } from '../common.js';
+import { setParams, pickPhase, useZone } from '../common.js';
 
 const DAY = 86400000;
 
@@ -121,6 +121,7 @@ export async function render(root, ctx, params) {
     root.append(h('p', {}, [t('team.not_enrolled')]));
     return;
   }
+  useZone(cur.timezone);
   const q = await get(`/v1/teams/${encodeURIComponent(teamId)}/quota`, { phase: cur.id });
   const [holds, transfers, points, sum] = await Promise.all([
     all('/v1/vouchers/holds', { team: teamId, phase: cur.id }),
