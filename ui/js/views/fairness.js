@@ -215,7 +215,9 @@ export async function render(root, ctx, params) {
   root.append(h('section', { 'aria-labelledby': 'ov-h', id: 'overrides' }, [
     h('h2', { id: 'ov-h' }, [t('fair.overrides')]),
     uniq.length ? table(null, [t('team'), t('fair.rule'), t('fair.action'), t('reason'), t('fair.detail'), t('when')],
-      uniq.map((o) => [o.team || '—', t(`rule.${o.rule}`), o.action, o.reason, h('span', { lang: 'en' }, [o.detail]), f.when(o.at)])) : h('p', {}, [t('fair.none')]),
+      uniq.map((o) => ({ attrs: { 'data-team': o.team || '', 'data-rule': o.rule },
+        cells: [o.team || '—', t(`rule.${o.rule}`), o.action, { v: o.reason, k: 'reason' }, h('span', { lang: 'en' }, [o.detail]), f.when(o.at)] })),
+      { id: 'override-table' }) : h('p', {}, [t('fair.none')]),
   ]));
   const breaks = rep.teams.flatMap((r) => (r.breaks || []).map((b) => [r.team, t(`rule.${b.rule}`), h('span', { lang: 'en' }, [b.detail])]));
   root.append(h('section', { 'aria-labelledby': 'br-h' }, [
