@@ -1,4 +1,4 @@
-/* ingest_batch.h: a usage batch as ingest.c and ingest_judge.c share it (private to them). */
+/* ingest_batch.h: a usage batch as ingest.c and its parts (ingest_*.c) share it, privately. */
 #ifndef GRANTD_INGEST_BATCH_H
 #define GRANTD_INGEST_BATCH_H
 
@@ -57,6 +57,15 @@ struct batch_in {
 	size_t n, cap;
 	struct names pools, teams, nodes;
 };
+
+/*
+ * ingest_decode.c: the body decoded into b (samples, their ids interned;
+ * GD_EINVAL with a message naming the sample in err); an id's index in t,
+ * added when new (s: len bytes, a valid id); b's memory freed.
+ */
+int ingest_decode(const json_t *body, struct batch_in *b, char *err, size_t errlen);
+int ingest_names_intern(struct names *t, const char *s, size_t len, uint32_t *idx);
+void ingest_batch_free(struct batch_in *b);
 
 /*
  * Checking, flagging and summing the samples.
