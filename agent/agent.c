@@ -652,7 +652,7 @@ apply_level(const char *name)
 {
 	enum log_level lvl;
 
-	if (log_level_from_name(name, &lvl) == 0)
+	if (log_level_parse(name, &lvl) == 0)
 		log_set_level(lvl);
 }
 

@@ -12,14 +12,6 @@
 static enum log_level log_max = LOG_LVL_INFO;
 static bool log_journal;
 
-static const char *const level_names[] = {
-	[LOG_LVL_ERR] = "error",
-	[LOG_LVL_WARNING] = "warning",
-	[LOG_LVL_NOTICE] = "notice",
-	[LOG_LVL_INFO] = "info",
-	[LOG_LVL_DEBUG] = "debug",
-};
-
 /*
  * systemd sets JOURNAL_STREAM to "DEV:INO" of the stream it connected to
  * stderr; only when stderr is still that stream does journald parse our
@@ -40,18 +32,6 @@ void
 log_set_level(enum log_level lvl)
 {
 	log_max = lvl;
-}
-
-int
-log_level_from_name(const char *name, enum log_level *lvl)
-{
-	for (int i = LOG_LVL_ERR; i <= LOG_LVL_DEBUG; i++) {
-		if (strcmp(name, level_names[i]) == 0) {
-			*lvl = (enum log_level)i;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 bool
@@ -149,6 +129,6 @@ log_v(enum log_level lvl, const char *fmt, va_list ap)
 		fprintf(stderr, "<%d>%s\n", (int)lvl, safe);
 	} else {
 		civil_format_instant((int64_t)time(NULL), ts);
-		fprintf(stderr, "%s %s: %s\n", ts, level_names[lvl], safe);
+		fprintf(stderr, "%s %s: %s\n", ts, log_level_name(lvl), safe);
 	}
 }

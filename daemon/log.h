@@ -5,18 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* syslog(3) priorities, as journald reads them from "<N>" prefixes. */
-enum log_level {
-	LOG_LVL_ERR = 3,
-	LOG_LVL_WARNING = 4,
-	LOG_LVL_NOTICE = 5,
-	LOG_LVL_INFO = 6,
-	LOG_LVL_DEBUG = 7,
-};
+#include "log_level.h"	/* enum log_level, its names */
 
 void log_init(void);
 void log_set_level(enum log_level lvl);
-int log_level_from_name(const char *name, enum log_level *lvl);
 bool log_enabled(enum log_level lvl);
 
 /*

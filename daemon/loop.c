@@ -213,7 +213,6 @@ on_hup(uv_signal_t *s, int signum)
 	struct app *app = l->app;
 	struct config next;
 	struct reload_ctx r = { 0, 0 };
-	enum log_level lvl;
 
 	(void)signum;
 	sd_notify(0, "RELOADING=1");
@@ -233,8 +232,7 @@ on_hup(uv_signal_t *s, int signum)
 		next.server.connection_memory_bytes = app->cfg.server.connection_memory_bytes;
 		next.storage = app->cfg.storage;
 		app->cfg = next;
-		if (log_level_from_name(config_log_level_name(app->cfg.log.level), &lvl) == 0)
-			log_set_level(lvl);
+		log_set_level(app->cfg.log.level);
 		http_reload(app);
 		log_notice("reload: %d setting(s) applied, %d need a restart", r.changed,
 		    r.ignored);

@@ -243,7 +243,6 @@ run_daemon(struct app *app, const struct opts *o)
 {
 	static struct maint_notes notes;
 	char err[MAINT_ERRBUF], why[GD_ERRBUF];
-	enum log_level lvl;
 	int rc, lock;
 
 	if (o->listen && config_parse_listen(o->listen, app->cfg.server.host,
@@ -253,8 +252,7 @@ run_daemon(struct app *app, const struct opts *o)
 	}
 	if (o->db)
 		snprintf(app->cfg.storage.database, sizeof(app->cfg.storage.database), "%s", o->db);
-	if (log_level_from_name(config_log_level_name(app->cfg.log.level), &lvl) == 0)
-		log_set_level(lvl);
+	log_set_level(app->cfg.log.level);
 	app->clock_file = o->clock_file;
 	app->check_calendar = getenv("GRANTD_CHECK_CALENDAR") != NULL;
 	crypto_secretbox_keygen(app->seal_key);

@@ -18,7 +18,7 @@ enum kind {
 	K_INT,		/* int, lo..hi */
 	K_SIZE,		/* size_t, lo..hi */
 	K_BOOL,
-	K_LEVEL,	/* enum config_log_level */
+	K_LEVEL,	/* enum log_level */
 	K_LISTEN,	/* server.host and server.port */
 	K_PATH,		/* char[], non-empty */
 	K_OPTPATH,	/* char[], may be empty: not set */
@@ -129,15 +129,6 @@ static const struct key keys[] = {
 static const char *const sections[] = { "server", "tls", "storage", "log", "programme",
 	"usage", "signing", "ui", "events", "webhooks" };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
-
-static const char *const level_names[] = {
-	[CONFIG_LOG_DEBUG] = "debug",
-	[CONFIG_LOG_INFO] = "info",
-	[CONFIG_LOG_NOTICE] = "notice",
-	[CONFIG_LOG_WARNING] = "warning",
-	[CONFIG_LOG_ERROR] = "error",
-};
-#define NLEVELS (sizeof(level_names) / sizeof(level_names[0]))
 
 /*
  * Text from the file is shown escaped and cut short in messages, so that a
@@ -351,13 +342,9 @@ set_value(struct config *cfg, const struct key *k, const char *v, char *why, siz
 		*(bool *)(void *)field = b;
 		return 0;
 	case K_LEVEL:
-		for (size_t i = 0; i < NLEVELS; i++) {
-			if (strcasecmp(v, level_names[i]) == 0) {
-				assert(k->size == sizeof(enum config_log_level));
-				*(enum config_log_level *)(void *)field = (enum config_log_level)i;
-				return 0;
-			}
-		}
+		assert(k->size == sizeof(enum log_level));
+		if (log_level_parse(v, (enum log_level *)(void *)field) == 0)
+			return 0;
 		snprintf(why, n, "expected debug, info, notice, warning or error, got \"%s\"",
 		    esc(e, v));
 		return GD_EINVAL;
@@ -410,8 +397,7 @@ format_value(const struct config *cfg, const struct key *k, char *buf, size_t n)
 	case K_BOOL:
 		return snprintf(buf, n, "%s", *(const bool *)(const void *)field ? "true" : "false");
 	case K_LEVEL: {
-		const char *name = config_log_level_name(
-		    *(const enum config_log_level *)(const void *)field);
+		const char *name = log_level_name(*(const enum log_level *)(const void *)field);
 
 		return snprintf(buf, n, "%s", name != NULL ? name : "?");
 	}
@@ -804,10 +790,4 @@ config_value(const struct config *cfg, const char *key, char *buf, size_t n)
 	if (r < 0 || (size_t)r >= n)
 		return GD_ERANGE;
 	return r;
-}
-
-const char *
-config_log_level_name(enum config_log_level level)
-{
-	return (size_t)level < NLEVELS ? level_names[level] : NULL;
 }

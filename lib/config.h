@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_level.h"
+
 /*
  * Sizes of the string fields, NUL included.  A numeric IPv6 address is at
  * most 45 characters ("ffff:...:255.255.255.255"), hence 46 as in
@@ -20,14 +22,6 @@
 
 /* A configuration file larger than this is refused as a whole (line 0). */
 #define CONFIG_TEXT_MAX (1024 * 1024)
-
-enum config_log_level {
-	CONFIG_LOG_DEBUG,
-	CONFIG_LOG_INFO,
-	CONFIG_LOG_NOTICE,
-	CONFIG_LOG_WARNING,
-	CONFIG_LOG_ERROR,
-};
 
 /*
  * The whole configuration, by value: no pointers and no heap, so a reload can
@@ -64,7 +58,7 @@ struct config {
 		int busy_timeout_ms;
 	} storage;
 	struct config_log {
-		enum config_log_level level;
+		enum log_level level;	/* log_level.h */
 		bool access_log;
 	} log;
 	struct config_programme {
@@ -204,8 +198,5 @@ const char *config_key(size_t i);
  * is too small (buf then holds a truncated string).
  */
 int config_value(const struct config *cfg, const char *key, char *buf, size_t n);
-
-/* "debug", "info", ...; the names the file uses. */
-const char *config_log_level_name(enum config_log_level level);
 
 #endif

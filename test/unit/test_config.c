@@ -73,7 +73,7 @@ START_TEST(defaults)
 	    "+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE");
 	ck_assert_str_eq(cfg.storage.database, "/var/lib/grantd/grantd.db");
 	ck_assert_int_eq(cfg.storage.busy_timeout_ms, 5000);
-	ck_assert_int_eq(cfg.log.level, CONFIG_LOG_INFO);
+	ck_assert_int_eq(cfg.log.level, LOG_LVL_INFO);
 	ck_assert(cfg.log.access_log);
 	ck_assert_str_eq(cfg.programme.timezone, "Asia/Seoul");
 	ck_assert_int_eq(cfg.programme.tz_offset, 9 * 3600);
@@ -497,7 +497,7 @@ START_TEST(multiple_errors)
 	/* The valid values are in, the rest keep their defaults. */
 	ck_assert_uint_eq(cfg.server.port, 9000);
 	ck_assert_int_eq(cfg.server.max_connections, 512);
-	ck_assert_int_eq(cfg.log.level, CONFIG_LOG_INFO);
+	ck_assert_int_eq(cfg.log.level, LOG_LVL_INFO);
 	/* Without errs only the result says so. */
 	ck_assert_int_eq(parse(text, &cfg, NULL), GD_EINVAL);
 }
@@ -590,7 +590,7 @@ START_TEST(long_lines)
 	ck_assert_int_eq(errs.e[0].line, 2);
 	ck_assert_int_eq(strncmp(errs.e[0].msg, "line too long: 4106 bytes", 25), 0);
 	ck_assert_str_eq(cfg.storage.database, "/var/lib/grantd/grantd.db");
-	ck_assert_int_eq(cfg.log.level, CONFIG_LOG_DEBUG);
+	ck_assert_int_eq(cfg.log.level, LOG_LVL_DEBUG);
 
 	/* A very long line without a newline at the end of the file. */
 	p = text + sprintf(text, "[log]\nlevel = ");
@@ -628,11 +628,11 @@ START_TEST(nul_and_size)
 	ck_assert_int_eq(errs.n, 1);
 	ck_assert_int_eq(errs.e[0].line, 2);
 	ck_assert_str_eq(errs.e[0].msg, "control character \\x00 in line");
-	ck_assert_int_eq(cfg.log.level, CONFIG_LOG_DEBUG);
+	ck_assert_int_eq(cfg.log.level, LOG_LVL_DEBUG);
 
 	/* The text need not end in a NUL: only len bytes are read. */
 	ck_assert_int_eq(config_parse("[log]\nlevel = debugXXXX", 19, &cfg, &errs), 0);
-	ck_assert_int_eq(cfg.log.level, CONFIG_LOG_DEBUG);
+	ck_assert_int_eq(cfg.log.level, LOG_LVL_DEBUG);
 
 	big = calloc(CONFIG_TEXT_MAX + 1, 1);
 	ck_assert_ptr_nonnull(big);
@@ -866,8 +866,26 @@ START_TEST(keys_and_values)
 	ck_assert_int_eq(config_value(&cfg, "server.listen", buf, sizeof(buf)), 14);
 	ck_assert_str_eq(buf, "127.0.0.1:8440");
 	ck_assert_int_eq(config_value(&cfg, "server.listen", buf, 14), GD_ERANGE);
-	ck_assert_str_eq(config_log_level_name(CONFIG_LOG_NOTICE), "notice");
-	ck_assert_ptr_null(config_log_level_name((enum config_log_level)99));
+	ck_assert_str_eq(log_level_name(LOG_LVL_NOTICE), "notice");
+	ck_assert_ptr_null(log_level_name((enum log_level)99));
+	/* The one table: every level's name parses back to it, in any case. */
+	for (int l = LOG_LVL_ERR; l <= LOG_LVL_DEBUG; l++) {
+		enum log_level got = LOG_LVL_INFO;
+		char up[16];
+
+		snprintf(up, sizeof(up), "%s", log_level_name((enum log_level)l));
+		up[0] = (char)(up[0] - 'a' + 'A');
+		ck_assert_int_eq(log_level_parse(up, &got), 0);
+		ck_assert_int_eq(got, l);
+	}
+	{
+		enum log_level got = LOG_LVL_INFO;
+
+		ck_assert_int_eq(log_level_parse("warn", &got), GD_EINVAL);
+		ck_assert_int_eq(log_level_parse("debugging", &got), GD_EINVAL);
+		ck_assert_int_eq(log_level_parse("", &got), GD_EINVAL);
+		ck_assert_int_eq(got, LOG_LVL_INFO);
+	}
 }
 END_TEST
 
