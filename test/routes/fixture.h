@@ -136,6 +136,8 @@ fx_close(struct fx *f)
 	if (f->app.batch && commit_pending(&f->app))
 		commit_flush(&f->app);
 	commit_free(&f->app);
+	/* The quota answers it kept: a fixture reused by fx_clone would lose them. */
+	quota_cache_clear(&f->app.quota);
 	db_close(f->app.r);
 	db_close(f->app.w);
 	f->app.r = f->app.w = NULL;

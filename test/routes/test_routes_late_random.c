@@ -12,7 +12,7 @@
 #include "fixture.h"
 
 /*
- * Two randomised tests through the routes, each judged by a reference
+ * Three randomised tests through the routes, each judged by a reference
  * written here from the rule in lib/outage.h (and docs/api-notes.md, "Late
  * truth"), not from grantd's code:
  *
@@ -32,6 +32,16 @@
  *	   granted and in-service card-seconds: the flag (POST /v1/usage's
  *	   flagged), its reason and the card-seconds stored with it (usage_flags)
  *	   must be the reference's.
+ *	3. batches_against_service: batches of several samples from several
+ *	   agent tokens, overlapping within a batch and with the usage stored
+ *	   before it (same pool, team and hour), between random outage
+ *	   creates, corrections and cancellations: each sample's verdict
+ *	   (reason and card-seconds in usage_flags, the reply's flagged and
+ *	   overlaps with their "with"), and after every step each team's
+ *	   quota (unit_hours.flagged, beyond_service, owed) and report row
+ *	   (flagged_unit_hours, beyond_service_unit_hours, owed_unit_hours),
+ *	   against a reference computed hour by hour from the samples and the
+ *	   outages as they stand (see the section's comment).
  *
  * The brute force walks minute by minute (every instant here is on a
  * minute boundary): at minute t of a pool, out(t) = min(cards, sum of the
@@ -793,6 +803,13 @@ END_TEST
 
 /* ------------------------------------------------------------ 2. usage */
 
+/* The start of the UTC hour of t (t >= SFROM, itself on an hour). */
+static int64_t
+hour_floor(int64_t t)
+{
+	return t - (t - SFROM) % HOUR;
+}
+
 /* The flag the reference gives a sample of team t on pool 0 (and the card-seconds stored). */
 static const char *
 model_flag(int t, int64_t from, int64_t to, int64_t gpu, int64_t *granted, int64_t *in_service)
@@ -873,7 +890,11 @@ START_TEST(usage_against_service)
 					holders[nh++] = M.g[k].team;
 			if (nh > 0 && brute_range(&rs, 0, 3) > 0)
 				t = holders[brute_range(&rs, 0, nh - 1)];
-			/* Never over another sample of the team's: each is judged alone. */
+			/*
+			 * Never in a UTC hour of another sample of the team's: each
+			 * is judged alone (a batch is also judged against the usage
+			 * stored for its hours, test 3).
+			 */
 			for (tries = 0; tries < 20; tries++) {
 				int k = pick_outage(&rs, true);
 				bool clash = false;
@@ -888,7 +909,8 @@ START_TEST(usage_against_service)
 				from = min64(from, STO - MINUTE);
 				to = min64(STO, from + brute_range(&rs, 1, 240) * MINUTE);
 				for (int j = 0; j < nused[t]; j++)
-					clash |= from < used[t][j][1] && used[t][j][0] < to;
+					clash |= hour_floor(from) < hour_floor(used[t][j][1] + HOUR - 1) &&
+					    hour_floor(used[t][j][0]) < hour_floor(to + HOUR - 1);
 				if (!clash)
 					break;
 			}
@@ -965,6 +987,659 @@ START_TEST(usage_against_service)
 }
 END_TEST
 
+/* ------------------------------------------------------------ 3. batches */
+
+/*
+ * Batches of several samples, from several agent tokens and the admin,
+ * overlapping in the same pool, team and hour; then outages recorded,
+ * corrected and cancelled after the usage.  The reference here is written
+ * from docs/api-notes.md ("Usage samples that are possible ...", "The
+ * figures are judged again ...", "Overlapping samples ...") and
+ * docs/fairness.md, not from daemon/ingest_judge.c or daemon/figures.c:
+ *
+ *	- each sample alone: no_grant, above_grant, above_cards_in_service
+ *	  (model_flag above);
+ *	- a cluster is a connected set of a team's samples that overlap (by
+ *	  more than a point), leaving out those that used nothing or were
+ *	  flagged no_grant or above_grant; between two consecutive boundaries
+ *	  of its samples, what they used (each sample's share of the stretch in
+ *	  whole GPU-seconds, rounded down) against the team's granted
+ *	  card-seconds there less what the standing outages took (brute_losses,
+ *	  rounded down): where it passes, every sample of the cluster that
+ *	  meets the stretch from the first such place to the last is flagged
+ *	  overlapping ("with": "batch");
+ *	- then every UTC hour where usage of the team is stored from before and
+ *	  the team holds a grant: the stored GPU-seconds plus the batch's (every
+ *	  sample split over the hours) against the same allowance for the hour;
+ *	  the samples that meet an hour that passes are flagged overlapping
+ *	  ("with": "stored");
+ *	- the figures, hour by hour, from the samples kept here and the outages
+ *	  as they stand: in each hour a standing outage touches or where a
+ *	  sample's flagged usage was summed, beyond = usage - (granted - lost,
+ *	  rounded down) when positive; flagged = the hour's usage when beyond >
+ *	  0, else what above_grant samples used there; owed = all-time losses
+ *	  less sum(min(beyond, lost)) (never below 0).
+ *
+ * An hour's usage of the team's enrollment is the share of each sample in
+ * it whose part of the hour meets a grant of the team on the pool.
+ */
+
+#define BATCH_TRIALS 16
+#define BATCH_STEPS 18
+#define MAXS 6				/* samples in a batch */
+#define MAXREC (BATCH_STEPS * MAXS)	/* samples kept in a trial */
+#define NAGENTS 3
+#define NHOURS ((STO - SFROM) / HOUR)	/* SFROM is on an hour */
+
+enum { V_NONE, V_NO_GRANT, V_ABOVE_GRANT, V_ABOVE_SERVICE, V_OVERLAPPING };
+
+static const char *const VNAME[] = { "", "no_grant", "above_grant", "above_cards_in_service",
+	"overlapping" };
+
+struct msample {
+	int team;
+	int64_t from, to, gpu;
+	int64_t granted, in_service;	/* card-seconds, when accepted */
+	int verdict;			/* V_* as accepted: never revised */
+};
+
+/* An entry of `overlaps` the reference expects. */
+struct mover {
+	bool stored;			/* "with": "stored", else "batch" */
+	int team;
+	int64_t from, to, used, allowed, stored_s;
+	unsigned samples;		/* bit i: samples[i] of the batch */
+	bool seen;
+};
+
+static struct {
+	int n;
+	struct msample s[MAXREC];
+	int64_t hour_sum[NTEAMS][NHOURS];	/* GPU-seconds stored, any flag, any enrollment */
+	int64_t lost_h[NHOURS][MAXG];		/* mus the standing outages take from each grant */
+} U;
+
+static int
+vindex(const char *name)
+{
+	for (int v = 0; v < 5; v++)
+		if (strcmp(name, VNAME[v]) == 0)
+			return v;
+	return -1;
+}
+
+/* The share of a sample in [a, b) (within it), as the docs split it over hours. */
+static int64_t
+share_in(const struct msample *s, int64_t a, int64_t b)
+{
+	int64_t L = s->to - s->from;
+
+	a = max64(a, s->from);
+	b = min64(b, s->to);
+	if (b <= a)
+		return 0;
+	return (int64_t)((__int128)s->gpu * (b - s->from) / L - (__int128)s->gpu * (a - s->from) /
+	    L);
+}
+
+/* Team t's granted card-seconds on q0 in [a, b). */
+static int64_t
+team_granted(int t, int64_t a, int64_t b)
+{
+	int64_t sum = 0;
+
+	for (int k = 0; k < M.ng; k++)
+		if (M.g[k].team == t && M.g[k].pool == 0)
+			sum += M.g[k].cards * max64(0, min64(b, M.g[k].to) - max64(a, M.g[k].from));
+	return sum;
+}
+
+/* What the standing outages took from team t's grants on q0 in [a, b), card-seconds rounded down. */
+static int64_t
+team_out(int t, int64_t a, int64_t b)
+{
+	int64_t lost[MAXG] = { 0 }, mus = 0;
+
+	brute_losses(0, a, b, lost);
+	for (int k = 0; k < M.ng; k++)
+		if (M.g[k].team == t && M.g[k].pool == 0)
+			mus += lost[k];
+	return mus / M.p[0].weight;
+}
+
+static bool
+meets(int64_t a, int64_t b, int64_t c, int64_t d)
+{
+	return a < d && c < b;
+}
+
+/*
+ * The reference's verdicts of a batch of n samples (s[], their `verdict`
+ * set alone by model_flag beforehand), with the entries of `overlaps`.
+ */
+static int
+judge_batch(struct msample *s, int n, struct mover *ov)
+{
+	int nov = 0, comp[MAXS];
+
+	/* Clusters: connected components of overlapping candidates of one team. */
+	for (int i = 0; i < n; i++)
+		comp[i] = i;
+	for (bool changed = true; changed; ) {
+		changed = false;
+		for (int i = 0; i < n; i++)
+			for (int j = 0; j < n; j++) {
+				bool ci = s[i].gpu > 0 && (s[i].verdict == V_NONE ||
+				    s[i].verdict == V_ABOVE_SERVICE);
+				bool cj = s[j].gpu > 0 && (s[j].verdict == V_NONE ||
+				    s[j].verdict == V_ABOVE_SERVICE);
+
+				if (ci && cj && s[i].team == s[j].team && comp[j] < comp[i] &&
+				    meets(s[i].from, s[i].to, s[j].from, s[j].to)) {
+					comp[i] = comp[j];
+					changed = true;
+				}
+			}
+	}
+	for (int c = 0; c < n; c++) {
+		int64_t b[2 * MAXS], bad_from = -1, bad_to = -1, wu = 0, wa = 0;
+		int nb = 0, members = 0;
+		struct mover o = { 0 };
+
+		for (int i = 0; i < n; i++)
+			if (comp[i] == c && s[i].gpu > 0 && (s[i].verdict == V_NONE ||
+			    s[i].verdict == V_ABOVE_SERVICE)) {
+				members++;
+				b[nb++] = s[i].from;
+				b[nb++] = s[i].to;
+			}
+		if (members < 2)
+			continue;
+		/* The boundaries in order (a few: a selection sort). */
+		for (int i = 0; i < nb; i++)
+			for (int j = i + 1; j < nb; j++)
+				if (b[j] < b[i]) {
+					int64_t x = b[i];
+
+					b[i] = b[j];
+					b[j] = x;
+				}
+		for (int k = 0; k + 1 < nb; k++) {
+			int64_t used = 0, allowed;
+
+			if (b[k] == b[k + 1])
+				continue;
+			for (int i = 0; i < n; i++)
+				if (comp[i] == c && meets(s[i].from, s[i].to, b[k], b[k + 1]))
+					used += (int64_t)((__int128)s[i].gpu * (min64(s[i].to,
+					    b[k + 1]) - max64(s[i].from, b[k])) / (s[i].to - s[i].from));
+			allowed = team_granted(s[c].team, b[k], b[k + 1]) -
+			    team_out(s[c].team, b[k], b[k + 1]);
+			if (used <= allowed)
+				continue;
+			if (bad_from < 0 || used - allowed > wu - wa) {
+				wu = used;
+				wa = allowed;
+			}
+			if (bad_from < 0)
+				bad_from = b[k];
+			bad_to = b[k + 1];
+		}
+		if (bad_from < 0)
+			continue;
+		o = (struct mover){ false, s[c].team, bad_from, bad_to, wu, wa, 0, 0, false };
+		for (int i = 0; i < n; i++)
+			if (comp[i] == c && meets(s[i].from, s[i].to, bad_from, bad_to)) {
+				o.samples |= 1u << i;
+				if (s[i].verdict == V_NONE)
+					s[i].verdict = V_OVERLAPPING;
+			}
+		ov[nov++] = o;
+	}
+	/* Against what is stored, hour by hour. */
+	for (int t = 0; t < NTEAMS; t++) {
+		struct mover o = { true, t, -1, -1, 0, 0, 0, 0, false };
+		bool passed[NHOURS] = { false };
+
+		for (int h = 0; h < NHOURS; h++) {
+			int64_t H = SFROM + h * HOUR, mine = 0, g, allowed;
+
+			for (int i = 0; i < n; i++)
+				if (s[i].team == t)
+					mine += share_in(&s[i], H, H + HOUR);
+			if (mine == 0 || U.hour_sum[t][h] == 0 ||
+			    (g = team_granted(t, H, H + HOUR)) == 0)
+				continue;
+			allowed = g - team_out(t, H, H + HOUR);
+			if (U.hour_sum[t][h] + mine <= allowed)
+				continue;
+			passed[h] = true;
+			if (o.from < 0 || U.hour_sum[t][h] + mine - allowed > o.used - o.allowed) {
+				o.used = U.hour_sum[t][h] + mine;
+				o.allowed = allowed;
+				o.stored_s = U.hour_sum[t][h];
+			}
+			if (o.from < 0)
+				o.from = H;
+			o.to = H + HOUR;
+		}
+		if (o.from < 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			bool hit = false;
+
+			for (int h = 0; h < NHOURS && !hit; h++)
+				hit = passed[h] && meets(s[i].from, s[i].to, SFROM + h * HOUR,
+				    SFROM + (h + 1) * HOUR);
+			if (s[i].team != t || s[i].gpu == 0 || !hit)
+				continue;
+			o.samples |= 1u << i;
+			if (s[i].verdict == V_NONE)
+				s[i].verdict = V_OVERLAPPING;
+		}
+		ov[nov++] = o;
+	}
+	return nov;
+}
+
+/* A random batch near an outage, a sample stored before or anywhere; n samples. */
+static int
+random_batch(uint64_t *rs, struct msample *s)
+{
+	int n = (int)brute_range(rs, 2, MAXS), holders[MAXG], nh = 0, t, k;
+	int64_t base;
+
+	for (k = 0; k < M.ng; k++)
+		if (M.g[k].pool == 0)
+			holders[nh++] = M.g[k].team;
+	t = nh > 0 && brute_range(rs, 0, 4) > 0 ? holders[brute_range(rs, 0, nh - 1)] :
+	    (int)brute_range(rs, 0, NTEAMS - 1);
+	k = pick_outage(rs, true);
+	switch (brute_range(rs, 0, 3)) {
+	case 0:
+	case 1:
+		/* Most of them over an outage, where cards are out of service. */
+		if (k >= 0) {
+			base = M.o[k].from + brute_range(rs, -60, (M.o[k].to - M.o[k].from) /
+			    MINUTE) * MINUTE;
+			break;
+		}
+		/* FALLTHROUGH */
+	case 2:
+		if (U.n > 0) {
+			base = U.s[brute_range(rs, 0, U.n - 1)].from;
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
+		base = SFROM + brute_range(rs, 0, (STO - SFROM) / MINUTE - 1) * MINUTE;
+		break;
+	}
+	for (int i = 0; i < n; i++) {
+		struct msample *x = &s[i];
+		int64_t g, sv, cap;
+
+		x->team = brute_range(rs, 0, 5) == 0 ? (int)brute_range(rs, 0, NTEAMS - 1) : t;
+		x->from = base + brute_range(rs, -90, 90) * MINUTE;
+		/* Now and then on the hour, where the stored usage is judged. */
+		if (brute_range(rs, 0, 3) == 0)
+			x->from -= ((x->from - SFROM) % HOUR + HOUR) % HOUR;
+		x->from = min64(max64(x->from, SFROM), STO - MINUTE);
+		x->to = min64(STO, x->from + (brute_range(rs, 0, 3) == 0 ? HOUR :
+		    brute_range(rs, 1, 150) * MINUTE));
+		model_flag(x->team, x->from, x->to, 0, &g, &sv);
+		cap = M.p[0].cards * (x->to - x->from);
+		switch (brute_range(rs, 0, 12)) {
+		case 0: x->gpu = sv; break;
+		case 1: x->gpu = g; break;
+		case 2: x->gpu = g + brute_range(rs, 1, 3); break;
+		case 3: x->gpu = sv + 1; break;
+		case 4: x->gpu = sv - brute_range(rs, 0, 3); break;
+		case 5: x->gpu = brute_range(rs, 0, cap / 2); break;
+		case 6: x->gpu = 0; break;
+		case 7:
+		case 8: x->gpu = brute_range(rs, sv + 1, max64(sv + 1, g)); break;
+		default: x->gpu = sv * brute_range(rs, 3, 8) / 10; break;
+		}
+		/* Never above the pool: that refuses the whole batch (tested above). */
+		x->gpu = min64(cap, max64(0, x->gpu));
+		x->verdict = vindex(model_flag(x->team, x->from, x->to, x->gpu, &x->granted,
+		    &x->in_service));
+	}
+	return n;
+}
+
+/* The `overlaps` of a reply against the reference's, in any order. */
+static void
+compare_overlaps(const json_t *got, struct mover *ov, int nov)
+{
+	const json_t *e;
+	size_t i;
+
+	CHECK(json_array_size(got) == (size_t)nov, "expected %d entries in overlaps; got %s",
+	    nov, jtext(got));
+	json_array_foreach(got, i, e) {
+		int64_t from = 0, to = 0;
+		unsigned bits = 0;
+		const json_t *x;
+		size_t j;
+		bool found = false;
+
+		CHECK(civil_parse_instant(fx_str(e, "from"), &from) == 0 &&
+		    civil_parse_instant(fx_str(e, "to"), &to) == 0, "overlaps[%zu] unreadable: %s",
+		    i, jtext(got));
+		json_array_foreach(json_object_get(e, "samples"), j, x)
+			bits |= 1u << json_integer_value(x);
+		for (int k = 0; k < nov && !found; k++) {
+			struct mover *o = &ov[k];
+			char a[CIVIL_INSTANT_LEN], b[CIVIL_INSTANT_LEN];
+
+			if (o->seen || strcmp(fx_str(e, "with"), o->stored ? "stored" : "batch") != 0 ||
+			    strcmp(fx_str(e, "team"), TEAM[o->team]) != 0 || from != o->from)
+				continue;
+			found = o->seen = true;
+			CHECK(to == o->to && strcmp(fx_str(e, "pool"), "q0") == 0 &&
+			    json_integer_value(json_object_get(e, "used_seconds")) == o->used &&
+			    json_integer_value(json_object_get(e, "allowed_seconds")) == o->allowed &&
+			    bits == o->samples && (!o->stored || json_integer_value(
+			    json_object_get(e, "stored_seconds")) == o->stored_s),
+			    "overlaps[%zu]: expected with %s, team %s, %s to %s, used %lld, allowed "
+			    "%lld, stored %lld, samples 0x%x; got %s", i, o->stored ? "stored" : "batch",
+			    TEAM[o->team], inst(o->from, a), inst(o->to, b), (long long)o->used,
+			    (long long)o->allowed, (long long)o->stored_s, o->samples, jtext(got));
+		}
+		CHECK(found, "overlaps[%zu] not expected (the reference has %d entries): %s", i, nov,
+		    jtext(got));
+	}
+}
+
+/*
+ * Posts a random batch with one of the tokens and checks the verdicts:
+ * the reply's flagged and overlaps, and usage_flags (reason, and the
+ * card-seconds the sample was held to).  Returns the overlaps expected,
+ * stored ones counted in *stored_ov.
+ */
+static int
+post_batch(uint64_t *rs, char tokens[][TOKEN_SECRET_LEN + 1], int ntok, long *stored_ov,
+    long *verdicts)
+{
+	struct msample s[MAXS];
+	struct mover ov[MAXS + NTEAMS];
+	int n = random_batch(rs, s), nov, flagged = 0;
+	char body[1200], bid[48], sql[300], got[600], want[600] = "", a[CIVIL_INSTANT_LEN],
+	    b[CIVIL_INSTANT_LEN];
+	size_t o = 0, w = 0;
+	struct fx_rq in = { .method = "POST", .path = "/v1/usage", .now = NOW_LATER };
+	struct response r;
+
+	nov = judge_batch(s, n, ov);
+	snprintf(bid, sizeof(bid), "b-%d-%d", TRIAL, STEP);
+	o += (size_t)snprintf(body, sizeof(body), "{\"batch_id\":\"%s\",\"samples\":[", bid);
+	for (int i = 0; i < n; i++) {
+		o += (size_t)snprintf(body + o, sizeof(body) - o, "%s{\"pool\":\"q0\",\"team\":"
+		    "\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"gpu_seconds\":%lld}", i ? "," : "",
+		    TEAM[s[i].team], inst(s[i].from, a), inst(s[i].to, b), (long long)s[i].gpu);
+		flagged += s[i].verdict != V_NONE;
+		verdicts[s[i].verdict]++;
+		if (s[i].verdict != V_NONE)
+			w += (size_t)snprintf(want + w, sizeof(want) - w, "%s%d %s %lld", w ? ";" : "",
+			    i, VNAME[s[i].verdict], (long long)(s[i].verdict == V_ABOVE_SERVICE ||
+			    s[i].verdict == V_OVERLAPPING ? s[i].in_service : s[i].granted));
+	}
+	snprintf(body + o, sizeof(body) - o, "]}");
+	in.token = tokens[brute_range(rs, 0, ntok - 1)];
+	in.body = body;
+	snprintf(CTX, sizeof(CTX), "seed %llu trial %d step %d: POST /v1/usage %s",
+	    (unsigned long long)SEED, TRIAL, STEP, body);
+	r = fx_call(&F, &in);
+	CHECK(r.status == 202 && json_integer_value(json_object_get(r.json, "flagged")) ==
+	    flagged, "expected 202, flagged %d (%s); got %s", flagged, want, rtext(&r));
+	compare_overlaps(json_object_get(r.json, "overlaps"), ov, nov);
+	response_clear(&r);
+	snprintf(sql, sizeof(sql), "SELECT group_concat(x, ';') FROM (SELECT f.idx || ' ' || "
+	    "f.reason || ' ' || f.granted AS x FROM usage_flags f JOIN usage_batches b ON "
+	    "b.id = f.batch WHERE b.batch_id = '%s' ORDER BY f.idx)", bid);
+	qtext(sql, got, sizeof(got));
+	CHECK(strcmp(got, want) == 0, "usage_flags of %s: expected '%s'; got '%s'", bid, want,
+	    got);
+	/* Kept, as the daemon keeps them: the hours summed, the verdicts never revised. */
+	for (int i = 0; i < n; i++) {
+		for (int h = 0; h < NHOURS; h++)
+			U.hour_sum[s[i].team][h] += share_in(&s[i], SFROM + h * HOUR,
+			    SFROM + (h + 1) * HOUR);
+		U.s[U.n++] = s[i];
+	}
+	for (int k = 0; k < nov; k++)
+		*stored_ov += ov[k].stored;
+	return nov;
+}
+
+/* Whether one of team t's grants on q0 holds cards in [a, b). */
+static bool
+team_holds(int t, int64_t a, int64_t b)
+{
+	for (int k = 0; k < M.ng; k++)
+		if (M.g[k].team == t && M.g[k].pool == 0 && meets(M.g[k].from, M.g[k].to, a, b))
+			return true;
+	return false;
+}
+
+/* What one team's figures should be, in mus, as things stand. */
+struct mfig {
+	int64_t flagged, beyond, owed, used_lost;
+};
+
+static struct mfig
+brute_figures(int t, int64_t at, int64_t lost_total)
+{
+	struct mfig f = { 0, 0, 0, 0 };
+	const int64_t w = M.p[0].weight;
+
+	for (int h = 0; h < NHOURS; h++) {
+		int64_t H = SFROM + h * HOUR, use = 0, fl = 0, ag = 0, out = 0, beyond, flagged;
+		bool touched = false;
+
+		for (int i = 0; i < U.n; i++) {
+			const struct msample *x = &U.s[i];
+			int64_t a = max64(H, x->from), b = min64(H + HOUR, x->to), sh;
+
+			/* The enrollment's usage: the part of the hour its grants meet. */
+			if (x->team != t || b <= a || !team_holds(t, a, b))
+				continue;
+			sh = share_in(x, a, b);
+			use += sh;
+			fl += x->verdict != V_NONE ? sh : 0;
+			ag += x->verdict == V_ABOVE_GRANT ? sh : 0;
+		}
+		for (int k = 0; k < M.no; k++)
+			touched |= M.o[k].standing && M.o[k].pool == 0 &&
+			    meets(M.o[k].from, M.o[k].to, H, H + HOUR);
+		if (!touched && fl == 0)
+			continue;
+		for (int k = 0; k < M.ng; k++)
+			if (M.g[k].team == t && M.g[k].pool == 0)
+				out += U.lost_h[h][k];
+		out /= w;
+		beyond = max64(0, use - (team_granted(t, H, H + HOUR) - out));
+		flagged = beyond > 0 ? use : min64(ag, fl);
+		f.used_lost += min64(beyond, out) * w;
+		if (H < at) {
+			f.beyond += beyond * w;
+			f.flagged += flagged * w;
+		}
+	}
+	f.owed = max64(0, lost_total - min64(f.used_lost, lost_total));
+	return f;
+}
+
+static double
+uh(int64_t mus)
+{
+	return round((double)mus / 3600.0) / 1000.0;
+}
+
+/* A number at a path of a reply, NAN when absent. */
+static double
+num_at(const json_t *j, const char *path)
+{
+	const json_t *v = fx_at(j, path);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A reply sent as text (quota is written so) read as JSON. */
+static struct response
+call_json(const char *method, const char *path, int64_t now)
+{
+	struct response r = call(method, path, NULL, now);
+
+	if (r.json == NULL && r.text != NULL)
+		r.json = json_loadb(r.text, r.text_len, 0, NULL);
+	return r;
+}
+
+/*
+ * Every enrolled team's quota (flagged, beyond_service, owed) and report
+ * row (flagged_unit_hours, beyond_service_unit_hours, owed_unit_hours) at
+ * `at`, against the brute force.  Counts the teams with something beyond.
+ */
+static int
+compare_service(int64_t at)
+{
+	int64_t lost_total[NTEAMS];
+	char path[200], a[CIVIL_INSTANT_LEN];
+	struct mfig want[NTEAMS];
+	struct response r;
+	int beyond = 0;
+
+	for (int h = 0; h < NHOURS; h++) {
+		memset(U.lost_h[h], 0, sizeof(U.lost_h[h]));
+		brute_losses(0, SFROM + h * HOUR, SFROM + (h + 1) * HOUR, U.lost_h[h]);
+	}
+	brute_team_losses(lost_total);
+	for (int t = 0; t < NTEAMS; t++) {
+		if (!M.enrolled[t])
+			continue;
+		want[t] = brute_figures(t, at, lost_total[t]);
+		beyond += want[t].beyond > 0;
+		snprintf(path, sizeof(path), "/v1/teams/%s/quota?phase=ph&at=%s", TEAM[t],
+		    inst(at, a));
+		r = call_json("GET", path, NOW_LATER);
+		CHECK(r.status == 200 && num_at(r.json, "unit_hours.flagged") == uh(want[t].flagged) &&
+		    num_at(r.json, "unit_hours.beyond_service") == uh(want[t].beyond) &&
+		    num_at(r.json, "unit_hours.owed") == uh(want[t].owed),
+		    "quota of %s: expected flagged %.3f, beyond_service %.3f, owed %.3f (losses "
+		    "%lld mus, lost cards used %lld mus); got %s", TEAM[t], uh(want[t].flagged),
+		    uh(want[t].beyond), uh(want[t].owed), (long long)lost_total[t],
+		    (long long)want[t].used_lost, rtext(&r));
+		response_clear(&r);
+	}
+	snprintf(path, sizeof(path), "/v1/phases/ph/fairness?at=%s", inst(at, a));
+	r = call_json("GET", path, NOW_LATER);
+	CHECK(r.status == 200, "the report: %s", rtext(&r));
+	for (int t = 0; t < NTEAMS; t++) {
+		const json_t *row = NULL, *v;
+		size_t i;
+
+		if (!M.enrolled[t])
+			continue;
+		json_array_foreach(json_object_get(r.json, "teams"), i, v)
+			if (strcmp(fx_str(v, "team"), TEAM[t]) == 0)
+				row = v;
+		CHECK(row != NULL && num_at(row, "flagged_unit_hours") == uh(want[t].flagged) &&
+		    num_at(row, "beyond_service_unit_hours") == uh(want[t].beyond) &&
+		    num_at(row, "owed_unit_hours") == uh(want[t].owed),
+		    "the report's row of %s: expected flagged_unit_hours %.3f, "
+		    "beyond_service_unit_hours %.3f, owed_unit_hours %.3f; got %s", TEAM[t],
+		    uh(want[t].flagged), uh(want[t].beyond), uh(want[t].owed),
+		    row ? jtext(row) : rtext(&r));
+	}
+	response_clear(&r);
+	return beyond;
+}
+
+START_TEST(batches_against_service)
+{
+	long batches = 0, stored_ov = 0, overlaps = 0, outage_ops = 0, dummy = 0, beyond = 0;
+	long v[5] = { 0 };
+
+	SEED = brute_seed();
+	template_open();
+	for (int trial = 0; trial < BATCH_TRIALS; trial++) {
+		char tok[NAGENTS + 1][TOKEN_SECRET_LEN + 1];
+		uint64_t rs;
+
+		trial_open(&rs, trial);
+		memset(&U, 0, sizeof(U));
+		/* Agents are bounded in what they may flag; not what is tested here. */
+		F.app.cfg.usage.flagged_per_hour = 1000000;
+		F.app.cfg.usage.flagged_max = 1000000;
+		add_pool(&rs, 4, 16);
+		add_pool(&rs, 2, 6);
+		add_grants(&rs, (int)brute_range(&rs, 2, NTEAMS), 4, 16);
+		snprintf(tok[0], sizeof(tok[0]), "%s", F.admin);
+		for (int i = 1; i <= NAGENTS; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "agent-q0-%d", i);
+			fx_token(&F, name, ROLE_AGENT, NULL, "q0", tok[i], NULL);
+		}
+		for (int i = (int)brute_range(&rs, 1, 4); i > 0; i--) {
+			int64_t from, to, cards;
+
+			random_outage(&rs, 0, &from, &to, &cards);
+			if (cards <= M.p[0].cards)
+				cards = brute_range(&rs, 1, M.p[0].cards);
+			create_outage(0, from, to, cards, &dummy);
+		}
+		for (STEP = 1; STEP <= BATCH_STEPS; STEP++) {
+			int64_t op = brute_range(&rs, 0, 99), at;
+			int k;
+
+			if (op < 60) {
+				overlaps += post_batch(&rs, tok, NAGENTS + 1, &stored_ov, v);
+				batches++;
+			} else if (op < 75 || M.no == 0) {
+				int64_t from, to, cards;
+
+				random_outage(&rs, 0, &from, &to, &cards);
+				if (cards <= M.p[0].cards)
+					cards = brute_range(&rs, 1, M.p[0].cards);
+				create_outage(0, from, to, cards, &dummy);
+				outage_ops++;
+			} else if ((k = pick_outage(&rs, true)) >= 0) {
+				if (op < 90)
+					patch_outage(&rs, k, &dummy, &dummy);
+				else
+					cancel_outage(&rs, k, &dummy, &dummy);
+				outage_ops++;
+			}
+			/* Mostly all of it; now and then up to an hour or a minute inside. */
+			switch (brute_range(&rs, 0, 3)) {
+			case 0: at = SFROM + brute_range(&rs, 0, NHOURS) * HOUR; break;
+			case 1: at = SFROM + brute_range(&rs, 0, (STO - SFROM) / MINUTE) * MINUTE; break;
+			default: at = NOW_LATER; break;
+			}
+			beyond += compare_service(at);
+		}
+		fx_close(&F);
+	}
+	fx_template_drop(&TPL);
+	fprintf(stderr, "batches_against_service: seed %llu: %ld batches, samples: none %ld, "
+	    "no_grant %ld, above_grant %ld, above_cards_in_service %ld, overlapping %ld; %ld "
+	    "overlaps (%ld with stored); %ld outage steps; %ld team-steps beyond service\n",
+	    (unsigned long long)SEED, batches, v[0], v[1], v[2], v[3], v[4], overlaps, stored_ov,
+	    outage_ops, beyond);
+	ck_assert_msg(batches > 80 && v[0] > 20 && v[1] > 20 && v[2] > 20 && v[3] > 10 &&
+	    v[4] > 50 && overlaps - stored_ov > 20 && stored_ov > 15 && outage_ops > 40 &&
+	    beyond > 100, "seed %llu: too little was exercised: %ld batches, none %ld, no_grant "
+	    "%ld, above_grant %ld, above_cards_in_service %ld, overlapping %ld, %ld overlaps "
+	    "(%ld with stored), %ld outage steps, %ld team-steps beyond service",
+	    (unsigned long long)SEED, batches, v[0], v[1], v[2], v[3], v[4], overlaps, stored_ov,
+	    outage_ops, beyond);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -976,6 +1651,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, losses_after_corrections);
 	tcase_add_test(tc, usage_against_service);
+	tcase_add_test(tc, batches_against_service);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
