@@ -439,6 +439,7 @@ static const struct column columns[] = {
 	{ "projected_unit_hours", "projected_unit_hours", false },
 	{ "used_unit_hours", "used_unit_hours", false },
 	{ "flagged_unit_hours", "flagged_unit_hours", false },
+	{ "beyond_service_unit_hours", "beyond_service_unit_hours", false },
 	{ "utilization", "utilization", false },
 	{ "idle", "idle.flagged", false },
 	{ "idle_since", "idle.since", false },

@@ -1234,11 +1234,12 @@ START_TEST(fairness_csv)
 	/*
 	 * alpha lost 64 unit-hours that nothing pays back: short of the package
 	 * by day 2 and in its projection (1856 of 1920), and owed; its breaks
-	 * name the rules, its overrides none.  9 of its 19 unit-hours used were
-	 * above the cards the outage left in service (issue 15): flagged.
+	 * name the rules, its overrides none.  9 of its 19 unit-hours used are
+	 * flagged as things stand (issue 15), and 1 was used beyond the cards
+	 * the outage left in service (beyond_service_unit_hours).
 	 */
 	want = "alpha,active,2026-03-01T00:00:00Z,2026-03-01T00:00:00+00:00,2026-03-11T00:00:00Z,"
-	    "2026-03-11T00:00:00+00:00,10,10,0,2,2026-03-01,,,,8,384,384,64,320,64,1856,19,9,"
+	    "2026-03-11T00:00:00+00:00,10,10,0,2,2026-03-01,,,,8,384,384,64,320,64,1856,19,9,1,"
 	    "0.059375,false,,,true,true,false,equal_delivery;equal_delivery,1000000,0,,,,,\r\n";
 	ck_assert_msg(strncmp(line2 + 2, want, strlen(want)) == 0, "%s", line2 + 2);
 	ck_assert(strstr(rs.text, "\r\nbeta,") != NULL);

@@ -457,14 +457,15 @@ END_TEST
 START_TEST(csv_report)
 {
 	json_t *r = json_pack("{s:s, s:s, s:[{s:s, s:s, s:{s:s, s:s, s:i}, s:i, s:f, s:f, s:f, "
-	    "s:f, s:f, s:f, s:f, s:{s:b, s:s}, s:b, s:I, s:I, s:[{s:s}], s:i, s:i, s:i, s:s, "
+	    "s:f, s:f, s:f, s:f, s:f, s:{s:b, s:s}, s:b, s:I, s:I, s:[{s:s}], s:i, s:i, s:i, s:s, "
 	    "s:s, s:f, s:b, s:b, s:[{s:s}, {s:s}]}]}",
 	    "phase", "stage-2", "timezone", "Asia/Seoul", "teams", "team", "motif", "state",
 	    "active", "window",
 	    "start", "2026-02-01T15:00:00Z", "end", "2026-08-01T15:00:00Z", "days", 181,
 	    "units", 768, "entitled_unit_hours", 18432.0, "granted_unit_hours", 18432.0,
 	    "lost_unit_hours", 1024.5, "delivered_unit_hours", 17407.5, "owed_unit_hours", 1024.5,
-	    "used_unit_hours", 0.0, "utilization", 0.25, "idle", "flagged", 1, "since", "2026-03-04T01:30:00Z",
+	    "used_unit_hours", 0.0, "beyond_service_unit_hours", 1.5, "utilization", 0.25,
+	    "idle", "flagged", 1, "since", "2026-03-04T01:30:00Z",
 	    "equal_resource", 0, "voucher_budget_krw", (json_int_t)10000000000,
 	    "voucher_settled_krw", (json_int_t)0, "overrides", "rule", "equal_resource",
 	    "days", 183, "extra_days", 2, "reached_days", 60, "enrolled_on", "2026-02-01",
@@ -476,13 +477,14 @@ START_TEST(csv_report)
 	    "ended_at,ended_at_local,units,entitled_unit_hours,"
 	    "granted_unit_hours,lost_unit_hours,delivered_unit_hours,owed_unit_hours,"
 	    "projected_unit_hours,"
-	    "used_unit_hours,flagged_unit_hours,utilization,idle,idle_since,idle_since_local,equal_period,"
+	    "used_unit_hours,flagged_unit_hours,beyond_service_unit_hours,utilization,idle,idle_since,"
+	    "idle_since_local,equal_period,"
 	    "equal_resource,equal_delivery,breaks,voucher_budget_krw,voucher_settled_krw,"
 	    "overrides,measured_gpu_seconds,measured_busy_gpu_seconds,"
 	    "measured_util_weighted_gpu_seconds,measured_energy_j\r\n"
 	    "motif,active,2026-02-01T15:00:00Z,2026-02-02T00:00:00+09:00,2026-08-01T15:00:00Z,"
 	    "2026-08-02T00:00:00+09:00,181,183,2,60,2026-02-01,2026-07-17,,,768,18432,18432,1024.5,"
-	    "17407.5,1024.5,18944,0,,0.25,true,2026-03-04T01:30:00Z,2026-03-04T10:30:00+09:00,"
+	    "17407.5,1024.5,18944,0,,1.5,0.25,true,2026-03-04T01:30:00Z,2026-03-04T10:30:00+09:00,"
 	    "true,false,false,equal_resource;equal_delivery,10000000000,0,equal_resource,,,,\r\n";
 	char *csv = NULL;
 	size_t len = 0;
