@@ -318,17 +318,19 @@ store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *
 }
 
 int
-store_hold_ends_at(struct db *db, int64_t id, int64_t *ends_at)
+store_hold_ends_at(struct db *db, int64_t id, int64_t *ends_at, char phase[ID_MAX + 1])
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(e.ended_at, -1) FROM ledger_holds h "
-	    "JOIN enrollments e ON e.id = h.enrollment WHERE h.id = ?");
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(e.ended_at, -1), h.phase FROM "
+	    "ledger_holds h JOIN enrollments e ON e.id = h.enrollment WHERE h.id = ?");
 	int rc;
 
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "i", id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*ends_at = sqlite3_column_int64(st, 0);
+		snprintf(phase, ID_MAX + 1, "%s", db_text(st, 1));
+	}
 	db_done(st);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? GD_ENOENT : db_rc(rc);
 }

@@ -110,8 +110,11 @@ int hold_voided_by_parse(const char *s, enum hold_voided_by *why);
 int store_hold_get(struct db *db, int64_t id, struct ledger_hold *h);
 /* The settled hold whose settlement is the transfer `settlement`. */
 int store_hold_by_settlement(struct db *db, int64_t settlement, struct ledger_hold *h);
-/* The ended_at of the hold's enrollment (-1 while it runs); GD_ENOENT: no such hold. */
-int store_hold_ends_at(struct db *db, int64_t id, int64_t *ends_at);
+/*
+ * The ended_at of the hold's enrollment (-1 while it runs) and its phase;
+ * GD_ENOENT: no such hold.
+ */
+int store_hold_ends_at(struct db *db, int64_t id, int64_t *ends_at, char phase[ID_MAX + 1]);
 /*
  * Writes state, resolved_by, settled and refunded back; resolved_at once
  * resolved, and why once voided (HOLD_NOT_VOIDED when this write voids

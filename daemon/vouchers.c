@@ -496,12 +496,14 @@ vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
 	struct ledger_account v, p;
 	struct ledger_transfer t;
 	struct ledger_hold h;
-	char when[CIVIL_INSTANT_LEN];
+	char when[CIVIL_WHEN_LEN], phase[ID_MAX + 1];
+	struct phase_info pi;
+	struct civil_zone zone;
 	int64_t ends_at;
 	int rc;
 
 	if ((rc = load_hold(db, hold, &h, &v, &p, err, errlen)) < 0 ||
-	    (rc = store_hold_ends_at(db, hold, &ends_at)) < 0)
+	    (rc = store_hold_ends_at(db, hold, &ends_at, phase)) < 0)
 		return rc;
 	/*
 	 * As no new hold is taken from the enrollment's effective end, none is
@@ -509,7 +511,10 @@ vouchers_settle(struct db *db, int64_t hold, int64_t amount, int64_t now,
 	 * voids what is pending there, maybe a little after.
 	 */
 	if (h.state == LEDGER_HOLD_PENDING && ends_at >= 0 && now >= ends_at) {
-		civil_format_instant(ends_at, when);
+		if ((rc = store_phase_info(db, phase, &pi)) < 0)
+			return rc;
+		civil_zone_of(pi.tz, pi.tz_off, &zone);
+		civil_format_when(ends_at, &zone, when);
 		snprintf(err, errlen, "the hold's enrollment ended at %s (its elimination or "
 		    "withdrawal took effect), when its voucher closed; a pending hold can no "
 		    "longer be settled, and the daemon voids it", when);

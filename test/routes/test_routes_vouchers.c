@@ -1026,7 +1026,8 @@ START_TEST(settle_after_effective)
 	/* After it, the timer not yet run: refused, nothing moved. */
 	rs = hold_action(a, "settle", F.admin, NULL, AFTER_EFFECTIVE);
 	expect(&rs, 409, "invalid_state");
-	ck_assert_msg(strstr(fx_detail(&rs), "enrollment ended at 2026-03-") != NULL &&
+	ck_assert_msg(strstr(fx_detail(&rs), "enrollment ended at 2026-03-10 00:00 KST "
+	    "(2026-03-09T15:00:00Z)") != NULL &&
 	    strstr(fx_detail(&rs), "can no longer be settled") != NULL, "detail: %s",
 	    fx_detail(&rs));
 	response_clear(&rs);
