@@ -16,6 +16,14 @@ const ZOOMS = [
   { id: 'day', days: 1 },
 ];
 
+// About how wide a bar's label is drawn (12 px, semibold): Hangul and other
+// wide characters a full 12 px, the rest about 6.5.
+function textWidth(str) {
+  let w = 0;
+  for (const c of str) w += c.codePointAt(0) >= 0x1100 ? 12 : 6.5;
+  return w;
+}
+
 function localMidnight(ms) {
   const l = f.local(ms);
   return f.fromLocal(l.y, l.m, l.d);
@@ -112,10 +120,14 @@ function chart(pool, segs, grants, outages, from, to, zoom, width, colours, show
     const label = t('cal.grant_label', {
       id: g.id, team: g.team, cards: f.int(g.cards), start: f.when(g.start), end: f.when(g.end),
     });
+    // The words on the bar are words of its name too (WCAG 2.5.3, label in name):
+    // "lg-ai · 768" in a name "Grant gr_1: lg-ai, 768 cards, ...", "lg-ai · 카드 768장"
+    // in "할당 gr_1: lg-ai, 카드 768장, ...".  Drawn where the bar is wide enough for them.
+    const barText = t('cal.bar_label', { team: g.team, cards: f.int(g.cards) });
     const node = s('g', { class: 'grant', tabindex: 0, role: 'button', 'aria-label': label, 'data-grant': g.id, 'data-team': g.team }, [
       s('title', {}, [label]),
       s('rect', { x: x0, y: y(g.off + g.cards), width: w, height: Math.max(2, y(g.off) - y(g.off + g.cards)), fill: colours.get(g.team) || '#4a5361', rx: 2 }),
-      w > 70 ? s('text', { x: x0 + 6, y: y(g.off + g.cards) + 16, class: 'bar-label' }, [`${g.team} · ${f.int(g.cards)}`]) : null,
+      w > Math.max(70, textWidth(barText) + 8) ? s('text', { x: x0 + 6, y: y(g.off + g.cards) + 16, class: 'bar-label' }, [barText]) : null,
     ]);
     const open = () => show(detailsOf('grant', g, pool), node);
     node.addEventListener('click', open);
