@@ -117,7 +117,9 @@ deps:
 	@scripts/install-deps
 
 # The unit and layer checks first, so that the tests' total is the last line.
-check: deps
+# make check's dependencies include the test tools (axe-core from npm).
+check:
+	@scripts/install-deps --tests
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) check-unit
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) check-layers
 	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 WERROR=$(WERROR) test
