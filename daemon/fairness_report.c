@@ -62,9 +62,12 @@ definitions_json(void)
 	    "(extensions included), and no window starts on a local date before the day its "
 	    "enrollment was made",
 	    "equal_resource", "granted units equal the package units at every instant of "
-	    "the window (to ended_at when cut short) and the voucher budget equals the "
-	    "package's; an overridden break still counts as a break",
-	    "equal_delivery", "on every day k of the teams' own windows reached so far, the "
+	    "the window (to ended_at when cut short) and of the extension days given after it "
+	    "(make-ups aside), and the voucher budget equals the package's; an overridden "
+	    "break still counts as a break",
+	    "equal_delivery", "on every day k of the teams' own periods reached so far (the "
+	    "window, then the extension days given after it: day w + j of a completed team "
+	    "whose window has w days is the j-th of those), the "
 	    "teams' delivered unit-hours by the end of their day k (make-ups credited, up to "
 	    "the losses, for what they delivered before at) are within one unit-hour of each "
 	    "other and of the package fully delivered, and so are their projections to the "
@@ -100,7 +103,11 @@ struct team {
 	int64_t since;			/* idle since, -1 */
 	json_t *ovr;
 	bool ended, early, vouchers_only;	/* vouchers_only: never any grant */
-	int64_t *delivered;		/* by day of its window (lib/across.h) */
+	struct report_span *sp;		/* its period: the window, then days after it */
+	size_t nsp;
+	struct report_grant *held;	/* its grants but the make-ups, which are credited */
+	size_t nheld;
+	int64_t *delivered;		/* by day of its period (lib/across.h) */
 	int64_t pending;		/* mus lost before at that make-ups deliver after it */
 	int64_t made_up_by;		/* when they have, -1 when pending is 0 */
 	struct across_team cmp;
@@ -111,6 +118,8 @@ team_free(struct team *t)
 {
 	figures_free(&t->v);
 	free(t->br);
+	free(t->sp);
+	free(t->held);
 	free(t->delivered);
 	json_decref(t->ovr);
 }
@@ -139,19 +148,54 @@ pending_makeup(struct team *t, int64_t paid_now)
 }
 
 /*
- * Delivered by the end of each day k of the window reached by `at`
- * (lib/across.h): granted - lost in [start, start + k days), with what
- * make-ups delivered before `at` credited up to the losses.  A make-up
- * granted but scheduled after `at` pays nothing yet: until it runs, the
- * team is short (the owner's decision, issue 14's audit).
+ * The team's period, day by day (lib/report.h): its window, up to its end
+ * when it ended early, then the extension days it was given after the
+ * window (kind extension, as planned: a release does not shorten the
+ * period, it leaves the team short there).  The grants it holds over them
+ * are all but the make-ups, which are credited against the losses
+ * instead: a make-up lies after the window, and may meet the extension
+ * days.
+ */
+static int
+period_load(struct team *t)
+{
+	const struct enrollment *e = &t->v.e;
+	const struct grant *gs = t->v.gs;
+	size_t ng = t->v.ng;
+
+	if ((t->sp = calloc(ng + 1, sizeof(*t->sp))) == NULL ||
+	    (ng && (t->held = calloc(ng, sizeof(*t->held))) == NULL))
+		return GD_ENOMEM;
+	t->sp[t->nsp++] = (struct report_span){ e->start, t->ended && e->ended_at < e->end ?
+		e->ended_at : e->end };
+	for (size_t k = 0; k < ng; k++) {
+		int64_t to = gs[k].planned_end > gs[k].end ? gs[k].planned_end : gs[k].end;
+
+		if (!t->v.rg[k].compensation)
+			t->held[t->nheld++] = t->v.rg[k];
+		if (gs[k].kind != GRANT_EXTENSION || gs[k].start < e->end)
+			continue;
+		if (t->ended && to > e->ended_at)
+			to = e->ended_at;
+		t->sp[t->nsp++] = (struct report_span){ gs[k].start, to };
+	}
+	report_period_merge(t->sp, &t->nsp);
+	return 0;
+}
+
+/*
+ * Delivered by the end of each day k of the period reached by `at`
+ * (lib/across.h): granted - lost in the first k days of the period, with
+ * what make-ups delivered before `at` credited up to the losses.  A
+ * make-up granted but scheduled after `at` pays nothing yet: until it
+ * runs, the team is short (the owner's decision, issue 14's audit).
  */
 static int
 day_series(const struct calendar *cal, struct team *t, int64_t at)
 {
-	const struct enrollment *e = &t->v.e;
-	int64_t end = t->ended && e->ended_at < e->end ? e->ended_at : e->end, upto, g, l, paid;
-	int64_t made;
-	size_t reached;
+	struct report_span *piece;
+	int64_t g, l, one, paid, made;
+	size_t reached, np;
 	int rc;
 
 	/*
@@ -163,17 +207,27 @@ day_series(const struct calendar *cal, struct team *t, int64_t at)
 		return rc;
 	if (__builtin_add_overflow(made, t->v.beyond, &paid))
 		paid = INT64_MAX;
-	upto = at < end ? at : end;
-	reached = upto > e->start ? (size_t)((upto - e->start) / CIVIL_DAY) : 0;
+	reached = (size_t)(report_period_elapsed(t->sp, t->nsp, at) / CIVIL_DAY);
 	if (reached && (t->delivered = calloc(reached, sizeof(*t->delivered))) == NULL)
 		return GD_ENOMEM;
+	/* A prefix has a piece in each span at most. */
+	if ((piece = calloc(t->nsp ? t->nsp : 1, sizeof(*piece))) == NULL)
+		return GD_ENOMEM;
 	for (size_t k = 1; rc == 0 && k <= reached; k++) {
-		int64_t to = e->start + (int64_t)k * CIVIL_DAY;
-
-		if ((rc = report_granted(t->v.rg, t->v.ng, e->start, to, &g)) == 0 &&
-		    (rc = figures_losses(cal, &t->v, e->start, to, &l)) == 0)
+		np = report_period_prefix(t->sp, t->nsp, (int64_t)k * CIVIL_DAY, piece);
+		g = l = 0;
+		for (size_t i = 0; rc == 0 && i < np; i++) {
+			if ((rc = report_granted(t->held, t->nheld, piece[i].from, piece[i].to,
+			    &one)) == 0 && __builtin_add_overflow(g, one, &g))
+				rc = GD_ERANGE;
+			if (rc == 0 && (rc = figures_losses(cal, &t->v, piece[i].from, piece[i].to,
+			    &one)) == 0 && __builtin_add_overflow(l, one, &l))
+				rc = GD_ERANGE;
+		}
+		if (rc == 0)
 			t->delivered[k - 1] = g - l + (l < paid ? l : paid);
 	}
+	free(piece);
 	t->cmp.reached = reached;
 	t->cmp.delivered = t->delivered;
 	return rc;
@@ -185,15 +239,15 @@ team_load(struct db *db, const struct calendar *cal, const struct phase_info *pi
     int64_t at, struct team *t)
 {
 	struct enrollment *e = &t->v.e;
-	int64_t end, avail, all, ever;
+	int64_t avail, all, ever;
 	int rc;
 
 	if ((rc = store_enrollment_by_id(db, id, e)) < 0)
 		return rc;
 	t->ended = e->ended_at >= 0;
-	end = t->ended && e->ended_at < e->end ? e->ended_at : e->end;
 	if ((rc = figures_load(db, cal, pi, at, &t->v, false)) < 0 ||
-	    (rc = report_resource_breaks(t->v.rg, t->v.ng, e->start, end, pi->units_milli,
+	    (rc = period_load(t)) < 0 ||
+	    (rc = report_period_breaks(t->held, t->nheld, t->sp, t->nsp, pi->units_milli,
 	    &t->br, &t->nbr)) < 0 ||
 	    (rc = store_usage_idle_get(db, id, at, &t->since)) < 0 ||
 	    (rc = figures_voucher(db, id, &t->acc, &avail)) < 0 ||
@@ -235,6 +289,7 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 	char d[CIVIL_DATE_LEN], c[CIVIL_DATE_LEN], when[CIVIL_INSTANT_LEN], text[256];
 	json_t *a = json_array();
 	double gap = (double)v->gap / 3.6e6;
+	int64_t wdays = (t->v.e.end - t->v.e.start) / CIVIL_DAY;
 
 	if (a == NULL)
 		return NULL;
@@ -259,7 +314,13 @@ team_breaks(const struct phase_info *pi, const struct team *t, const struct acro
 		add_break(a, json_pack("{s:s, s:s}", "rule", "equal_resource", "detail", text));
 	}
 	if (!v->delivery_ok) {
-		if (v->gap_day > 0)
+		if (v->gap_day > wdays)
+			snprintf(text, sizeof(text), "by the end of day %lld of its period (day %lld "
+			    "of the extension days after its window), %.3f unit-hours %s the package "
+			    "fully delivered by then", (long long)v->gap_day,
+			    (long long)(v->gap_day - wdays), gap < 0 ? -gap : gap, gap < 0 ?
+			    "below" : "above");
+		else if (v->gap_day > 0)
 			snprintf(text, sizeof(text), "by the end of day %lld of its window, %.3f "
 			    "unit-hours %s the package fully delivered by then",
 			    (long long)v->gap_day, gap < 0 ? -gap : gap, gap < 0 ? "below" :

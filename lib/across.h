@@ -8,15 +8,16 @@
 
 /*
  * The fairness report compares teams with each other, never each with
- * itself (issue 14).  Day k of a team is the k-th day of its own window, so
- * a late team's day 30 is compared with the first teams' day 30, not with
- * what they had on the same calendar day.
+ * itself (issue 14).  Day k of a team is the k-th day of its own period
+ * (its window, then the extension days it was given after the window:
+ * lib/report.h's report_period_*), so a late team's day 30 is compared with
+ * the first teams' day 30, not with what they had on the same calendar day.
  *
  * A team, as the comparison sees it:
  *
  *	days       its period: window days plus extension days it was given
  *		   after the window (extra_days)
- *	reached    whole days of its window reached so far (by `at`, or by
+ *	reached    whole days of its period reached so far (by `at`, or by
  *		   its end when eliminated or withdrawn)
  *	delivered  delivered[k - 1], k = 1..reached: the normalised units it
  *		   was delivered by the end of its day k, in mus (lib/report.h),

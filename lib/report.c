@@ -298,6 +298,99 @@ report_resource_breaks(const struct report_grant *g, size_t n, int64_t from, int
 	return 0;
 }
 
+static int
+cmp_span(const void *a, const void *b)
+{
+	const struct report_span *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return (x->to > y->to) - (x->to < y->to);
+}
+
+void
+report_period_merge(struct report_span *sp, size_t *n)
+{
+	size_t m = 0;
+
+	qsort(sp, *n, sizeof(*sp), cmp_span);
+	for (size_t i = 0; i < *n; i++) {
+		if (sp[i].from >= sp[i].to)
+			continue;
+		if (m > 0 && sp[i].from <= sp[m - 1].to) {
+			if (sp[i].to > sp[m - 1].to)
+				sp[m - 1].to = sp[i].to;
+			continue;
+		}
+		sp[m++] = sp[i];
+	}
+	*n = m;
+}
+
+/*
+ * The spans are disjoint instants of the civil range, so their lengths
+ * sum within int64_t, as every length here does.
+ */
+int64_t
+report_period_elapsed(const struct report_span *sp, size_t n, int64_t at)
+{
+	int64_t s = 0;
+
+	for (size_t i = 0; i < n && sp[i].from < at; i++)
+		s += (sp[i].to < at ? sp[i].to : at) - sp[i].from;
+	return s;
+}
+
+size_t
+report_period_prefix(const struct report_span *sp, size_t n, int64_t len,
+    struct report_span *out)
+{
+	size_t m = 0;
+
+	assert(len >= 0);
+	for (size_t i = 0; i < n && len > 0; i++) {
+		int64_t d = sp[i].to - sp[i].from;
+
+		if (d > len)
+			d = len;
+		out[m++] = (struct report_span){ sp[i].from, sp[i].from + d };
+		len -= d;
+	}
+	return m;
+}
+
+int
+report_period_breaks(const struct report_grant *g, size_t n, const struct report_span *sp,
+    size_t nsp, int64_t units_milli, struct report_break **out, size_t *nout)
+{
+	struct report_break *v = NULL, *one, *grown;
+	size_t total = 0, none;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (size_t i = 0; rc == 0 && i < nsp; i++) {
+		if ((rc = report_resource_breaks(g, n, sp[i].from, sp[i].to, units_milli, &one,
+		    &none)) < 0 || none == 0)
+			continue;
+		if ((grown = realloc(v, (total + none) * sizeof(*grown))) == NULL) {
+			rc = GD_ENOMEM;
+		} else {
+			v = grown;
+			memcpy(v + total, one, none * sizeof(*one));
+			total += none;
+		}
+		free(one);
+	}
+	if (rc < 0) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*nout = total;
+	return 0;
+}
+
 double
 report_jain(const double *x, size_t n)
 {

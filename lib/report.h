@@ -151,6 +151,40 @@ int report_resource_breaks(const struct report_grant *g, size_t n, int64_t from,
     int64_t units_milli, struct report_break **out, size_t *nout);
 
 /*
+ * A team's period as the fairness report walks it day by day (issue 14):
+ * its window, then the days it was given after the window (a completed
+ * team's extension grants, wherever on the calendar they fell), as spans
+ * [from, to).  Day k of the period is the k-th day of their concatenation
+ * in time order: after a window of 30 days, day 30 + j is the j-th day of
+ * the extension days, so it is compared with another team's day 30 + j
+ * inside its longer window.
+ *
+ * report_period_merge sorts sp[0..*n) by start and joins the spans that
+ * overlap or touch, in place, dropping empty ones: the spans then do not
+ * meet and are in time order, as the functions below take them.
+ *
+ * report_period_elapsed: the seconds of the period before at, the sum of
+ * |span intersected with (-inf, at)|; whole days reached = this / 86400.
+ *
+ * report_period_prefix: the first len seconds of the period (len >= 0), as
+ * the part of each span that lies in them, in order, into out (room for n;
+ * spans past the prefix give none); returns how many it wrote.  A prefix
+ * longer than the period is the whole period.
+ *
+ * report_period_breaks: report_resource_breaks over each span in turn,
+ * concatenated (time order); the same returns.
+ */
+struct report_span {
+	int64_t from, to;
+};
+void report_period_merge(struct report_span *sp, size_t *n);
+int64_t report_period_elapsed(const struct report_span *sp, size_t n, int64_t at);
+size_t report_period_prefix(const struct report_span *sp, size_t n, int64_t len,
+    struct report_span *out);
+int report_period_breaks(const struct report_grant *g, size_t n, const struct report_span *sp,
+    size_t nsp, int64_t units_milli, struct report_break **out, size_t *nout);
+
+/*
  * Jain's index and the largest relative deviation (percent) of x[0..n),
  * unrounded: J = (sum x)^2 / (n sum x^2) in [1/n, 1], 1 when all are equal
  * (also when n = 0 or every x is 0); deviation = 100 x max |x_i - mean| /

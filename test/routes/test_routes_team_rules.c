@@ -22,7 +22,9 @@
  *	4. each team has its own evaluation date: a late team's is as many
  *	   days later as its window (evaluation_date);
  *	5. extend gives the days to every enrollment neither eliminated nor
- *	   withdrawn, a completed one after its window, all or none;
+ *	   withdrawn, a completed one after its window, all or none; the
+ *	   report compares those days as the days of its period after the
+ *	   window;
  *	6. compensate keeps to the evaluation date too.
  *
  * Every test starts from a fresh database made by setup(): programmes p and
@@ -888,6 +890,137 @@ START_TEST(extend_completed_without_cards_at_its_end)
 }
 END_TEST
 
+/* The report row of team (the test fails when there is none). */
+static json_t *
+report_row(json_t *rep, const char *team)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(fx_at(rep, "teams"), i, x)
+		if (strcmp(fx_str(x, "team"), team) == 0)
+			return x;
+	ck_abort_msg("no row of %s", team);
+	return NULL;
+}
+
+/* The row's break of rule, the first, or NULL. */
+static json_t *
+row_break(json_t *row, const char *rule)
+{
+	json_t *b;
+	size_t i;
+
+	json_array_foreach(fx_at(row, "breaks"), i, b)
+		if (strcmp(fx_str(b, "rule"), rule) == 0)
+			return b;
+	return NULL;
+}
+
+/*
+ * The report walks each team's period day by day: its window, then the
+ * extension days it was given after it, wherever they fell.  rx: from
+ * 03-01, 10 days, 8 cards a team on pools of their own: alpha (b1) and
+ * gamma (b3) from 03-01, beta (b2) from 03-06.  At LATER (03-12 local)
+ * alpha's and gamma's windows are over and the phase is extended by 5
+ * days: they get 03-13 to 03-18 after their windows, beta's window runs to
+ * 03-21.  gamma gives back its last extension day (03-17).  On 03-22 every
+ * team has reached day 15 of its period, and gamma is short on day 15
+ * alone; then an outage on b1 on 03-15 takes a day of alpha's extension:
+ * alpha is short from day 13 of its period, the third of its extension
+ * days, not only in its projection.
+ */
+#define RX_AT "/v1/phases/rx/fairness?at=2026-03-22T00:00:00Z"
+
+START_TEST(report_extension_days)
+{
+	struct response rs;
+	json_t *g, *row, *b;
+	char path[96] = "", *d;
+	const char *team;
+	size_t i;
+
+	pool("b1", 8);
+	pool("b2", 8);
+	pool("b3", 8);
+	phase("p", "rx", "2026-03-01", 10, NULL);
+	fx_must(&F, "POST", "/v1/phases/rx/enrollments", "{\"team\":\"alpha\",\"grants\":"
+	    "[{\"pool\":\"b1\",\"cards\":8}]}", 201);
+	fx_must(&F, "POST", "/v1/phases/rx/enrollments", "{\"team\":\"gamma\",\"grants\":"
+	    "[{\"pool\":\"b3\",\"cards\":8}]}", 201);
+	fx_must(&F, "POST", "/v1/phases/rx/enrollments", "{\"team\":\"beta\",\"grants\":"
+	    "[{\"pool\":\"b2\",\"cards\":8}],\"not_before\":\"2026-03-06\"}", 201);
+	fx_run_timers(&F, LATER);
+	rs = req_at("POST", "/v1/phases/rx/extend", "{\"days\":5,\"reason\":\"late hardware\"}",
+	    LATER);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	ck_assert_str_eq(fx_str(extended_of(&rs, "alpha"), "after_window.start"),
+	    "2026-03-12T15:00:00Z");
+	ck_assert_str_eq(fx_str(extended_of(&rs, "gamma"), "after_window.end"),
+	    "2026-03-17T15:00:00Z");
+	response_clear(&rs);
+	/* gamma's extension grant given back from 03-17 00:00 local, its last day. */
+	g = items("/v1/grants?phase=rx&team=gamma");
+	json_array_foreach(g, i, b)
+		if (strcmp(fx_str(b, "kind"), "extension") == 0)
+			snprintf(path, sizeof(path), "/v1/grants/%s/release", fx_str(b, "id"));
+	json_decref(g);
+	ck_assert_msg(path[0], "gamma has no extension grant");
+	rs = req_at("POST", path, "{\"at\":\"2026-03-16T15:00:00Z\",\"reason\":\"gave it "
+	    "back\"}", LATER);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	response_clear(&rs);
+
+	rs = fx_get(&F, RX_AT);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	d = dump(fx_at(rs.json, "summary"));
+	ck_assert_msg(json_integer_value(fx_at(rs.json, "summary.common_day")) == 15, "%s", d);
+	free(d);
+	json_array_foreach(fx_at(rs.json, "teams"), i, row) {
+		team = fx_str(row, "team");
+		d = dump(fx_at(row, "breaks"));
+		ck_assert_msg(json_integer_value(fx_at(row, "reached_days")) == 15 &&
+		    json_integer_value(fx_at(row, "days")) == 15, "%s: reached %lld, days %lld",
+		    team, (long long)json_integer_value(fx_at(row, "reached_days")),
+		    (long long)json_integer_value(fx_at(row, "days")));
+		ck_assert_msg(strcmp(team, "gamma") == 0 || json_array_size(fx_at(row, "breaks")) ==
+		    0, "%s: %s", team, d);
+		free(d);
+	}
+	/* gamma: the day it gave back is a break of both rules, on day 15 of its period. */
+	row = report_row(rs.json, "gamma");
+	d = dump(row);
+	ck_assert_msg(json_is_false(fx_at(row, "equal_resource")) &&
+	    json_array_size(fx_at(row, "resource_breaks")) == 1, "%s", d);
+	b = json_array_get(fx_at(row, "resource_breaks"), 0);
+	ck_assert_str_eq(fx_str(b, "from"), "2026-03-16T15:00:00Z");
+	ck_assert_str_eq(fx_str(b, "to"), "2026-03-17T15:00:00Z");
+	ck_assert(json_number_value(fx_at(b, "units")) == 0);
+	ck_assert_ptr_nonnull(b = row_break(row, "equal_delivery"));
+	ck_assert_msg(json_integer_value(fx_at(b, "day")) == 15 &&
+	    json_number_value(fx_at(b, "gap_unit_hours")) == -192, "%s", d);
+	ck_assert_str_eq(fx_str(b, "detail"), "by the end of day 15 of its period (day 5 of the "
+	    "extension days after its window), 192.000 unit-hours below the package fully "
+	    "delivered by then");
+	free(d);
+	response_clear(&rs);
+
+	/* An outage on b1 for 03-15 local, the third of alpha's extension days. */
+	outage("b1", "2026-03-14T15:00:00Z", "2026-03-15T15:00:00Z", 8);
+	rs = fx_get(&F, RX_AT);
+	ck_assert(json_is_false(fx_at(rs.json, "summary.equal_delivery")));
+	row = report_row(rs.json, "alpha");
+	d = dump(fx_at(row, "breaks"));
+	ck_assert_ptr_nonnull(b = row_break(row, "equal_delivery"));
+	ck_assert_msg(json_integer_value(fx_at(b, "day")) == 13 &&
+	    json_number_value(fx_at(b, "gap_unit_hours")) == -192, "%s", d);
+	ck_assert(json_is_true(fx_at(row, "equal_resource")));
+	ck_assert(json_is_true(fx_at(report_row(rs.json, "beta"), "equal_delivery")));
+	free(d);
+	response_clear(&rs);
+}
+END_TEST
+
 /*
  * The days a completed team gets after its window are its enrollment too:
  * they may not run into its enrollment of the next stage.  s1 as in
@@ -1095,6 +1228,7 @@ main(void)
 	tcase_add_test(tc, extend_after_window_does_not_fit);
 	tcase_add_test(tc, extend_completed_without_cards_at_its_end);
 	tcase_add_test(tc, extend_into_next_stage);
+	tcase_add_test(tc, report_extension_days);
 	tcase_add_test(tc, evaluation_reminders);
 	tcase_add_test(tc, compensate_evaluation_date);
 	suite_add_tcase(s, tc);

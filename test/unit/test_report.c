@@ -385,6 +385,120 @@ START_TEST(breaks_table)
 END_TEST
 
 
+/*
+ * A period of spans (a window, then days after it), against a second-by-
+ * second count over small random spans and grants: the merged spans hold
+ * the same seconds, in order, apart; elapsed counts the seconds before at;
+ * a prefix is the first len seconds in time order; the breaks are the
+ * seconds of the period where the grants do not sum to the package.
+ */
+#define PT_LO (-10)
+#define PT_HI 160
+
+/* Units granted at second t. */
+static int64_t
+units_at(const struct report_grant *g, size_t n, int64_t t)
+{
+	int64_t u = 0;
+
+	for (size_t i = 0; i < n; i++)
+		u += g[i].start <= t && t < g[i].end ? g[i].units_milli : 0;
+	return u;
+}
+
+static bool
+in_spans(const struct report_span *sp, size_t n, int64_t t)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sp[i].from <= t && t < sp[i].to)
+			return true;
+	return false;
+}
+
+START_TEST(period_by_second)
+{
+	unsigned seed = (unsigned)time(NULL);
+	struct report_span raw[5], sp[5], pre[5];
+	struct report_grant g[5];
+	struct report_break *b;
+	size_t n, m, np, ng, nb;
+
+	srandom(seed);
+	for (int trial = 0; trial < 3000; trial++) {
+		int64_t at = PT_LO + random() % (PT_HI - PT_LO), len, want = 0, taken = 0;
+
+		n = (size_t)(random() % 5);
+		for (size_t i = 0; i < n; i++) {
+			raw[i].from = random() % 140;
+			raw[i].to = raw[i].from + random() % 25 - 3;
+			sp[i] = raw[i];
+		}
+		m = n;
+		report_period_merge(sp, &m);
+		for (size_t i = 0; i < m; i++)
+			ck_assert_msg(sp[i].from < sp[i].to && (i == 0 || sp[i - 1].to < sp[i].from),
+			    "seed %u trial %d: merged span %zu [%lld, %lld) out of order", seed,
+			    trial, i, (long long)sp[i].from, (long long)sp[i].to);
+		for (int64_t t = PT_LO; t < PT_HI; t++) {
+			bool was = false;
+
+			for (size_t i = 0; i < n; i++)
+				was |= raw[i].from <= t && t < raw[i].to;
+			ck_assert_msg(in_spans(sp, m, t) == was, "seed %u trial %d: second %lld",
+			    seed, trial, (long long)t);
+			want += was && t < at;
+		}
+		ck_assert_msg(report_period_elapsed(sp, m, at) == want, "seed %u trial %d: "
+		    "elapsed before %lld: %lld, want %lld", seed, trial, (long long)at,
+		    (long long)report_period_elapsed(sp, m, at), (long long)want);
+
+		/* The prefix: the first len seconds of the union, walked in time order. */
+		len = random() % 120;
+		np = report_period_prefix(sp, m, len, pre);
+		ck_assert_msg(np <= m, "seed %u trial %d: %zu pieces of %zu spans", seed, trial,
+		    np, m);
+		for (size_t i = 0; i < np; i++)
+			ck_assert_msg(pre[i].from == sp[i].from && pre[i].to > pre[i].from &&
+			    pre[i].to <= sp[i].to, "seed %u trial %d: piece %zu", seed, trial, i);
+		for (int64_t t = PT_LO; t < PT_HI; t++) {
+			bool want_in = in_spans(sp, m, t) && taken < len;
+
+			taken += in_spans(sp, m, t);
+			ck_assert_msg(in_spans(pre, np, t) == want_in, "seed %u trial %d: prefix of "
+			    "%lld s, second %lld", seed, trial, (long long)len, (long long)t);
+		}
+
+		/* The breaks: every second of the period where the units are not the package. */
+		ng = (size_t)(random() % 5);
+		for (size_t i = 0; i < ng; i++) {
+			g[i].start = random() % 150 - 5;
+			g[i].end = g[i].start + random() % 40;
+			g[i].units_milli = random() % 2 ? 1000 : 500;
+			g[i].compensation = false;
+		}
+		ck_assert_int_eq(report_period_breaks(g, ng, sp, m, 1000, &b, &nb), 0);
+		for (size_t i = 0; i < nb; i++)
+			ck_assert_msg(b[i].from < b[i].to && (i == 0 || b[i - 1].to <= b[i].from),
+			    "seed %u trial %d: break %zu out of order", seed, trial, i);
+		for (int64_t t = PT_LO; t < PT_HI; t++) {
+			int64_t u = units_at(g, ng, t), got = -1;
+
+			for (size_t i = 0; i < nb; i++)
+				if (b[i].from <= t && t < b[i].to)
+					got = b[i].units_milli;
+			if (in_spans(sp, m, t) && u != 1000)
+				ck_assert_msg(got == u, "seed %u trial %d: second %lld has %lld units, "
+				    "break says %lld", seed, trial, (long long)t, (long long)u,
+				    (long long)got);
+			else
+				ck_assert_msg(got == -1, "seed %u trial %d: second %lld in a break",
+				    seed, trial, (long long)t);
+		}
+		free(b);
+	}
+}
+END_TEST
+
 START_TEST(jain_bounds)
 {
 	const double one[] = { 3.0 }, two[] = { 1.0, 3.0 };
@@ -521,6 +635,7 @@ main(void)
 	tcase_add_test(tc, owed_overflow);
 	tcase_add_test(tc, compensation_by_instant);
 	tcase_add_loop_test(tc, breaks_table, 0, (int)NELEMS(breaks));
+	tcase_add_test(tc, period_by_second);
 	tcase_add_test(tc, jain_bounds);
 	tcase_add_test(tc, canonical_digest);
 	tcase_add_test(tc, csv_quoting);
