@@ -24,7 +24,7 @@
  *	5. extend gives the days to every enrollment neither eliminated nor
  *	   withdrawn, a completed one after its window, all or none; the
  *	   report compares those days as the days of its period after the
- *	   window;
+ *	   window, and a reminder moves with the evaluation date;
  *	6. compensate keeps to the evaluation date too.
  *
  * Every test starts from a fresh database made by setup(): programmes p and
@@ -1150,6 +1150,73 @@ START_TEST(evaluation_reminders)
 }
 END_TEST
 
+/*
+ * A reminder that already came is given again when an extension moves the
+ * date: the date that was noted is no longer the team's date.  Phase er, as
+ * above: alpha's reminder comes on 03-15, after its window (03-01 to
+ * 03-11); on 03-15 the phase is extended by 2 days, so alpha gets 03-16 to
+ * 03-18 after its window and its date moves to 03-17 (the days run past it:
+ * an override).  The reminder comes again on 03-17, once, and not before;
+ * beta's, not yet given, comes on its moved date, 03-20.  A second
+ * extension after the moved date has passed gives it at once.
+ */
+START_TEST(evaluation_reminder_moved_after_it_came)
+{
+	struct response rs;
+	struct fx old;
+
+	pool("b1", 16);
+	phase("p", "er", "2026-03-01", 10, "2026-03-15");
+	fx_must(&F, "POST", "/v1/phases/er/enrollments", "{\"team\":\"alpha\"}", 201);
+	fx_must(&F, "POST", "/v1/phases/er/enrollments", "{\"team\":\"beta\","
+	    "\"not_before\":\"2026-03-04\"}", 201);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(15));
+	ck_assert_int_eq(reminders("alpha"), 1);
+	ck_assert_int_eq(reminders("beta"), 0);
+
+	rs = req_at("POST", "/v1/phases/er/extend", "{\"days\":2,\"reason\":\"late hardware\","
+	    "\"override\":{\"reason\":\"the panel meets later\"}}", LOCAL_MIDNIGHT(15) + HOUR);
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	response_clear(&rs);
+	rs = fx_get(&F, "/v1/phases/er/enrollments/alpha");
+	ck_assert_str_eq(fx_str(rs.json, "evaluation_on"), "2026-03-17");
+	response_clear(&rs);
+
+	/* Nothing until the moved date; then alpha's, once, a restart included. */
+	fx_run_timers(&F, LOCAL_MIDNIGHT(17) - 1);
+	ck_assert_int_eq(reminders("alpha"), 1);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(17));
+	ck_assert_int_eq(reminders("alpha"), 2);
+	ck_assert_str_eq(fx_audit_last(&F).target, "phase/er/enrollment/alpha");
+	fx_template_save(&F);
+	old = F;
+	fx_clone(&F, &old);
+	fx_template_drop(&old);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(19));
+	ck_assert_int_eq(reminders("alpha"), 2);
+	ck_assert_int_eq(reminders("beta"), 0);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(20));
+	ck_assert_int_eq(reminders("alpha"), 2);
+	ck_assert_int_eq(reminders("beta"), 1);
+
+	/*
+	 * On 03-25, one more day: alpha's date is 03-18 and beta's 03-21, both
+	 * passed.  Each is reminded at once, on the first tick.
+	 */
+	rs = req_at("POST", "/v1/phases/er/extend", "{\"days\":1,\"reason\":\"one more\","
+	    "\"override\":{\"reason\":\"the panel meets later\"}}", LOCAL_MIDNIGHT(25));
+	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
+	response_clear(&rs);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(25) + 1);
+	ck_assert_int_eq(reminders("alpha"), 3);
+	ck_assert_int_eq(reminders("beta"), 2);
+	fx_run_timers(&F, LOCAL_MIDNIGHT(30));
+	ck_assert_int_eq(reminders("alpha"), 3);
+	ck_assert_int_eq(reminders("beta"), 2);
+	fx_audit_verify(&F);
+}
+END_TEST
+
 /* ---------------------------------------------------------- 6. compensate */
 
 /*
@@ -1230,6 +1297,7 @@ main(void)
 	tcase_add_test(tc, extend_into_next_stage);
 	tcase_add_test(tc, report_extension_days);
 	tcase_add_test(tc, evaluation_reminders);
+	tcase_add_test(tc, evaluation_reminder_moved_after_it_came);
 	tcase_add_test(tc, compensate_evaluation_date);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
