@@ -372,17 +372,19 @@ grants_release(struct db *db, int64_t id, const char *name, int64_t at, const ch
 	 * Taking cards out of a window leaves the team short of its package
 	 * there: the window up to its end, or up to the day the team left (an
 	 * eliminated team was owed its package until then, and the report
-	 * judges it so).
+	 * judges it so).  An extension grant holds a completed team's extra
+	 * days after its window, which are its period too: all of it counts.
 	 */
 	from = at > g.start ? at : g.start;
-	to = g.end < e.end ? g.end : e.end;
+	to = g.kind == GRANT_EXTENSION || g.end < e.end ? g.end : e.end;
 	if (e.ended_at >= 0 && e.ended_at < to)
 		to = e.ended_at;
 	viol = json_array();
 	if (g.kind != GRANT_COMPENSATION && from < to && to > e.start)
 		json_array_append_new(viol, grants_violation("equal_resource", "releasing %s at "
-		    "this instant leaves team '%s' %lld cards of pool %s short inside its window",
-		    name, e.team, (long long)g.cards, g.pool));
+		    "this instant leaves team '%s' %lld cards of pool %s short inside its %s",
+		    name, e.team, (long long)g.cards, g.pool, g.kind == GRANT_EXTENSION ?
+		    "period (the extension days after its window)" : "window"));
 	if (json_array_size(viol) > 0 && override == NULL)
 		return refuse(viol, violations, err, errlen);
 	if ((rc = store_grant_cut(db, id, at)) == 0 &&

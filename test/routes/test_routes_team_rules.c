@@ -729,7 +729,7 @@ START_TEST(extend_completed_and_active)
 {
 	struct response rs;
 	json_t *a, *b, *g = NULL;
-	char *d, *gamma_before, *gamma_after;
+	char *d, *gamma_before, *gamma_after, path[96];
 	int64_t start, end;
 
 	extend_world(32);
@@ -763,6 +763,19 @@ START_TEST(extend_completed_and_active)
 	ck_assert_uint_eq(grants_of_kind("alpha", "extension", &g), 1);
 	ck_assert_int_eq(json_integer_value(fx_at(g, "cards")), 8);
 	ck_assert_str_eq(fx_str(g, "start"), "2026-03-12T15:00:00Z");
+	ck_assert_str_eq(fx_str(g, "end"), "2026-03-15T15:00:00Z");
+	/* Its days are its period: releasing one of them needs an override, as in a window. */
+	snprintf(path, sizeof(path), "/v1/grants/%s/release", fx_str(g, "id"));
+	rs = req_at("POST", path, "{\"at\":\"2026-03-14T15:00:00Z\",\"reason\":\"cards back\"}",
+	    LATER);
+	d = dump(rs.json);
+	ck_assert_msg(rs.status == 409 && strstr(d, "equal_resource") != NULL &&
+	    strstr(d, "extension days after its window") != NULL, "%d %s", rs.status, d);
+	free(d);
+	response_clear(&rs);
+	json_decref(g);
+	g = NULL;
+	ck_assert_uint_eq(grants_of_kind("alpha", "extension", &g), 1);
 	ck_assert_str_eq(fx_str(g, "end"), "2026-03-15T15:00:00Z");
 	json_decref(g);
 	/* Its window stays what it was; beta's grew. */
@@ -959,7 +972,10 @@ START_TEST(report_extension_days)
 	ck_assert_str_eq(fx_str(extended_of(&rs, "gamma"), "after_window.end"),
 	    "2026-03-17T15:00:00Z");
 	response_clear(&rs);
-	/* gamma's extension grant given back from 03-17 00:00 local, its last day. */
+	/*
+	 * gamma's extension grant given back from 03-17 00:00 local, its last
+	 * day: a day of its period, so only with an override.
+	 */
 	g = items("/v1/grants?phase=rx&team=gamma");
 	json_array_foreach(g, i, b)
 		if (strcmp(fx_str(b, "kind"), "extension") == 0)
@@ -968,6 +984,10 @@ START_TEST(report_extension_days)
 	ck_assert_msg(path[0], "gamma has no extension grant");
 	rs = req_at("POST", path, "{\"at\":\"2026-03-16T15:00:00Z\",\"reason\":\"gave it "
 	    "back\"}", LATER);
+	ck_assert_msg(rs.status == 409, "%d %s", rs.status, fx_detail(&rs));
+	response_clear(&rs);
+	rs = req_at("POST", path, "{\"at\":\"2026-03-16T15:00:00Z\",\"reason\":\"gave it "
+	    "back\",\"override\":{\"reason\":\"the team asked\"}}", LATER);
 	ck_assert_msg(rs.status == 200, "%d %s", rs.status, fx_detail(&rs));
 	response_clear(&rs);
 
@@ -1002,6 +1022,9 @@ START_TEST(report_extension_days)
 	ck_assert_str_eq(fx_str(b, "detail"), "by the end of day 15 of its period (day 5 of the "
 	    "extension days after its window), 192.000 unit-hours below the package fully "
 	    "delivered by then");
+	/* And the override that allowed it is in its row. */
+	ck_assert_msg(json_array_size(fx_at(row, "overrides")) == 1 &&
+	    strstr(d, "the team asked") != NULL, "%s", d);
 	free(d);
 	response_clear(&rs);
 
