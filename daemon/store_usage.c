@@ -363,18 +363,22 @@ store_usage_measured(struct db *db, int64_t enrollment, int64_t at, struct usage
 	return 0;
 }
 
-/* Reads (hour, gpu_seconds, flagged_seconds) rows into *v. */
+/*
+ * Reads rows of three integers into *v, an array of a struct of three
+ * int64_t (struct usage_hour, struct usage_span) of `size` bytes.
+ */
 static int
-hour_rows(sqlite3_stmt *st, struct usage_hour **v, size_t *n)
+rows_of_three(sqlite3_stmt *st, void *v, size_t *n, size_t size)
 {
-	struct usage_hour *out = NULL, one;
+	void *out = NULL;
+	int64_t one[3];
 	size_t cnt = 0, cap = 0;
 	int rc = 0, s;
 
 	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		one = (struct usage_hour){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			sqlite3_column_int64(st, 2) };
-		rc = vec_push(&out, &cnt, &cap, &one, sizeof(one));
+		for (int i = 0; i < 3; i++)
+			one[i] = sqlite3_column_int64(st, i);
+		rc = vec_push(&out, &cnt, &cap, one, size);
 	}
 	if (rc == 0 && s != SQLITE_DONE)
 		rc = GD_EIO;
@@ -383,10 +387,12 @@ hour_rows(sqlite3_stmt *st, struct usage_hour **v, size_t *n)
 		free(out);
 		return rc;
 	}
-	*v = out;
+	*(void **)v = out;
 	*n = cnt;
 	return 0;
 }
+_Static_assert(sizeof(struct usage_hour) == 3 * sizeof(int64_t), "three integers");
+_Static_assert(sizeof(struct usage_span) == 3 * sizeof(int64_t), "three integers");
 
 int
 store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_t from,
@@ -399,7 +405,7 @@ store_usage_hours_of(struct db *db, int64_t enrollment, const char *pool, int64_
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "itii", enrollment, pool, from, to);
-	return hour_rows(st, v, n);
+	return rows_of_three(st, v, n, sizeof(**v));
 }
 
 int
@@ -413,7 +419,7 @@ store_usage_flagged_hours_of(struct db *db, int64_t enrollment, const char *pool
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "it", enrollment, pool);
-	return hour_rows(st, v, n);
+	return rows_of_three(st, v, n, sizeof(**v));
 }
 
 int
@@ -422,28 +428,11 @@ store_usage_above_grant_of(struct db *db, const char *team, const char *pool,
 {
 	sqlite3_stmt *st = db_prep(db, "SELECT from_t, to_t, gpu_seconds FROM usage_flags "
 	    "WHERE team = ? AND pool = ? AND reason = 'above_grant' ORDER BY from_t");
-	struct usage_span *out = NULL, one;
-	size_t cnt = 0, cap = 0;
-	int rc = 0, s;
 
 	if (st == NULL)
 		return GD_EIO;
 	db_bind(st, "tt", team, pool);
-	while (rc == 0 && (s = sqlite3_step(st)) == SQLITE_ROW) {
-		one = (struct usage_span){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			sqlite3_column_int64(st, 2) };
-		rc = vec_push(&out, &cnt, &cap, &one, sizeof(one));
-	}
-	if (rc == 0 && s != SQLITE_DONE)
-		rc = GD_EIO;
-	db_done(st);
-	if (rc < 0) {
-		free(out);
-		return rc;
-	}
-	*v = out;
-	*n = cnt;
-	return 0;
+	return rows_of_three(st, v, n, sizeof(**v));
 }
 
 int
